@@ -1,0 +1,3 @@
+from excelcert.cli import main
+
+main()

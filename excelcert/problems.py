@@ -1,0 +1,300 @@
+"""The one catalogue of problem codes, and the records every stage reports with.
+
+A problem is data: a stable code, a severity, a message written for the person who must
+act on it (what is wrong and what to do), and the place it was found: a spreadsheet
+cell (`indicators!D14`) or a path in a YAML file (`indicators[3].type`, line 57).
+Stages collect problems and never stop at the first; only a file that cannot be read
+at all raises (`UnreadableFile`).
+
+Messages are built from the catalogue, never written at the call site, so that the
+docs (docs/problem-codes.md) and the tests can list and check them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a problem was found: a workbook cell or a path in a text file."""
+
+    sheet: str | None = None
+    cell: str | None = None  # "D14", or "14" for a whole row, "" for a whole sheet
+    path: str | None = None  # "indicators[3].type"
+    line: int | None = None  # 1-based line of a text file
+
+    def __str__(self) -> str:
+        if self.sheet is not None:
+            return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        if self.path is not None:
+            return f"{self.path} (line {self.line})" if self.line else self.path
+        return ""
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    code: str
+    severity: str
+    title: str
+    template: str  # str.format template, fields given at the call site
+    hint: str = ""  # what to do
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    severity: str
+    message: str
+    place: Place | None = None
+    indicator: str | None = None
+    value: Any = None
+
+    def __str__(self) -> str:
+        where = str(self.place) if self.place else ""
+        return f"{where}: {self.message}" if where else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "place": str(self.place) if self.place else None,
+            "sheet": self.place.sheet if self.place else None,
+            "cell": self.place.cell if self.place else None,
+            "path": self.place.path if self.place else None,
+            "line": self.place.line if self.place else None,
+            "indicator": self.indicator,
+            "value": _jsonable(self.value),
+            "message": self.message,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+_TYPES: list[ProblemType] = [
+    # --- files that cannot be read at all -------------------------------------------
+    ProblemType("file-not-found", ERROR, "File not found",
+                "{path}: no such file", "Check the path."),
+    ProblemType("not-a-workbook", ERROR, "Not a workbook",
+                "{path}: this is not an Excel workbook ({detail})",
+                "Open it in Excel or LibreOffice and save it as 'Excel Workbook (.xlsx)'."),
+    ProblemType("corrupt-file", ERROR, "Corrupt file",
+                "{path}: the file is damaged and cannot be read ({detail})",
+                "Ask the sender to save it again as .xlsx and resend it."),
+    ProblemType("encrypted-file", ERROR, "Encrypted file",
+                "{path}: the workbook is protected with a password, so it cannot be read",
+                "Ask the sender to remove the password (File > Info > Protect Workbook) and resend it."),
+    ProblemType("legacy-format", ERROR, "Unsupported spreadsheet format",
+                "{path}: saved as {format}, which excelcert does not read",
+                "Open it and save it as 'Excel Workbook (.xlsx)'."),
+    ProblemType("strict-ooxml", ERROR, "Strict Open XML",
+                "{path}: saved as 'Strict Open XML Spreadsheet', which excelcert does not read",
+                "Open it in Excel and save it as 'Excel Workbook (.xlsx)'."),
+    ProblemType("oversized-file", ERROR, "File too large",
+                "{path}: {detail}, far more than a workbook of this kind holds; it was not opened",
+                "Check that this is the right file; a self-assessment or scheme workbook is well under 5 MB."),
+    ProblemType("unsafe-content", ERROR, "Unsafe content",
+                "{path}: the file contains {detail}, which excelcert refuses to read",
+                "Save the workbook again from Excel or LibreOffice; a normal save removes it."),
+    ProblemType("not-a-text-file", ERROR, "Not a text file",
+                "{path}: this is not a UTF-8 text file ({detail})",
+                "Save the scheme as UTF-8 text, or give the scheme workbook (.xlsx) instead."),
+    # --- scheme: the file as a whole ------------------------------------------------
+    ProblemType("not-a-scheme", ERROR, "Not a scheme",
+                "{path}: this is not an excelcert scheme ({detail})",
+                "Start from `excelcert scheme export --format xlsx` (or yaml) and edit that."),
+    ProblemType("yaml-syntax", ERROR, "YAML syntax error",
+                "the YAML cannot be parsed: {detail}",
+                "Fix the indentation or quoting at that line."),
+    ProblemType("missing-table", ERROR, "Missing sheet or section",
+                "the scheme has no '{table}' {kind}",
+                "Add it; `excelcert scheme export` shows the expected layout."),
+    ProblemType("missing-column", ERROR, "Missing column",
+                "column '{column}' is missing",
+                "Add a column headed '{column}' to this sheet."),
+    ProblemType("unknown-column", WARNING, "Unknown column",
+                "'{column}' is not part of the scheme format and is ignored",
+                "Check the spelling (expected one of: {expected})."),
+    ProblemType("unknown-language-column", ERROR, "Undeclared language",
+                "'{column}' is for language '{lang}', which the settings do not declare ({languages})",
+                "Add '{lang}' to settings languages, or remove the column."),
+    ProblemType("missing-value", ERROR, "Missing value",
+                "{what} is required",
+                "Fill it in."),
+    ProblemType("not-a-number", ERROR, "Not a number",
+                "{what}: '{value}' is not a number",
+                "Write a plain number such as 15 or 0.5."),
+    ProblemType("not-an-integer", ERROR, "Not a whole number",
+                "{what}: '{value}' is not a whole number",
+                "Write a whole number such as 15."),
+    ProblemType("not-yes-no", ERROR, "Not yes or no",
+                "{what}: '{value}' is not yes or no",
+                "Write yes or no."),
+    ProblemType("bad-identifier", ERROR, "Bad identifier",
+                "{what}: '{value}' is not a valid identifier",
+                "Use letters, digits, '-', '_' and '.', starting with a letter or digit (e.g. STR-01)."),
+    ProblemType("bad-colour", ERROR, "Bad colour",
+                "{what}: '{value}' is not a colour",
+                "Write a hex colour such as #1F77B4."),
+    ProblemType("bad-value", ERROR, "Bad value",
+                "{what}: {detail}",
+                "Correct the value."),
+    ProblemType("unknown-language", ERROR, "Unknown language code",
+                "'{value}' is not a language code",
+                "Use a two-letter ISO 639-1 code such as en, fr, de, es."),
+    ProblemType("default-language-undeclared", ERROR, "Default language not declared",
+                "the default language '{value}' is not one of the scheme's languages ({languages})",
+                "Set default_language to one of them, or add it to languages."),
+    # --- scheme: items and cross-references -------------------------------------------
+    ProblemType("duplicate-id", ERROR, "Duplicate identifier",
+                "{what} '{value}' is used more than once (first at {first})",
+                "Give each one its own identifier."),
+    ProblemType("unknown-answer-type", ERROR, "Unknown answer type",
+                "unknown answer type '{value}' (expected one of {expected})",
+                "Pick one of the answer types listed."),
+    ProblemType("unknown-category", ERROR, "Unknown category",
+                "indicator {indicator}: category '{value}' is not defined in categories",
+                "Add the category or correct the indicator's category."),
+    ProblemType("unknown-choice-list", ERROR, "Unknown choice list",
+                "indicator {indicator}: choice list '{value}' is not defined in choices",
+                "Add the list to the choices sheet or correct the name."),
+    ProblemType("missing-choice-list", ERROR, "Missing choice list",
+                "indicator {indicator}: a {type} indicator needs a choice list",
+                "Name its list in the 'list' column."),
+    ProblemType("unexpected-choice-list", ERROR, "Choice list on a non-choice indicator",
+                "indicator {indicator}: a {type} indicator takes no choice list ('{value}')",
+                "Clear the list, or change the type to select_one or select_multiple."),
+    ProblemType("empty-choice-list", ERROR, "Empty choice list",
+                "choice list '{value}' has fewer than two choices",
+                "Give the list at least two choices."),
+    ProblemType("unused-choice-list", WARNING, "Unused choice list",
+                "choice list '{value}' is not used by any indicator",
+                "Remove it, or name it in an indicator's 'list' column."),
+    ProblemType("unknown-choice", ERROR, "Unknown choice",
+                "indicator {indicator}: '{value}' is not a choice of list '{list}' ({expected})",
+                "Use one of the list's values."),
+    ProblemType("missing-text", ERROR, "Missing translation",
+                "{what} has no text in '{lang}'",
+                "Write the {lang} text, or remove '{lang}' from the scheme's languages."),
+    ProblemType("unknown-topic", ERROR, "Unknown training topic",
+                "indicator {indicator}: training topic '{value}' is not defined in topics",
+                "Add the topic to the topics sheet or correct the reference."),
+    ProblemType("bounds-reversed", ERROR, "Bounds reversed",
+                "indicator {indicator}: min {min} is greater than max {max}",
+                "Swap them."),
+    ProblemType("bounds-not-numeric", ERROR, "Bounds on a non-numeric indicator",
+                "indicator {indicator}: a {type} indicator takes no {field}",
+                "Clear it; bounds apply to integer, decimal and percent indicators."),
+    ProblemType("percent-out-of-range", ERROR, "Percentage out of range",
+                "{what}: {value} is outside 0-100 %",
+                "Percentages are written in percent: 80 (or 80 %) for eighty per cent."),
+    ProblemType("scoring-kind-mismatch", ERROR, "Wrong kind of scoring",
+                "indicator {indicator}: a {type} indicator is scored by {expected}, not {kind}",
+                "Use {expected} for this indicator."),
+    ProblemType("bands-out-of-order", ERROR, "Bands out of order",
+                "indicator {indicator}: band 'from {value}' comes after 'from {previous}'; bands must rise",
+                "List the bands from the lowest threshold to the highest."),
+    ProblemType("bands-overlap", ERROR, "Bands overlap",
+                "indicator {indicator}: two bands start at {value}",
+                "Give each band its own starting value."),
+    ProblemType("band-outside-bounds", ERROR, "Band contradicts bounds",
+                "indicator {indicator}: band 'from {value}' can never be reached, the answer is bounded to {min}..{max}",
+                "Move the band inside the bounds, or widen the bounds."),
+    ProblemType("negative-points", ERROR, "Negative points",
+                "{what}: points must not be negative ({value})",
+                "Use 0 or more points."),
+    ProblemType("unscored-indicator", WARNING, "Indicator earns no points",
+                "indicator {indicator} has no scoring rule and earns no points",
+                "Add bands or choice points on the scoring sheet, if it should count."),
+    ProblemType("points-total-mismatch", ERROR, "Points do not add up",
+                "the indicators' maximum points add up to {total}, but max_points declares {declared}",
+                "Adjust the scoring or the declared maximum ({detail})."),
+    ProblemType("threshold-kind-mismatch", ERROR, "Wrong kind of quality threshold",
+                "indicator {indicator}: a {type} indicator's quality threshold is {expected}, not {kind}",
+                "Use {expected}."),
+    ProblemType("missing-threshold", ERROR, "Missing quality threshold",
+                "indicator {indicator} is {why} but has no quality threshold (met_min, met_max or met_choices)",
+                "Say when the indicator is met."),
+    ProblemType("tolerance-not-numeric", ERROR, "Tolerance on a non-numeric indicator",
+                "indicator {indicator}: a {type} indicator takes no tolerance; any difference goes to arbitration",
+                "Clear the tolerance."),
+    ProblemType("unknown-indicator", ERROR, "Unknown indicator",
+                "{what} names indicator '{value}', which is not defined",
+                "Correct the identifier or add the indicator."),
+    ProblemType("label-weaker-than-lower", ERROR, "Label rule weaker than a lower label",
+                "label '{label}' (order {order}) is weaker than '{lower}' (order {lower_order}): {detail}",
+                "A higher label must demand at least what every lower label demands."),
+    ProblemType("no-labels", ERROR, "No label rules",
+                "the scheme defines no label rules",
+                "Add gold, silver and bronze rows to the labels sheet."),
+]
+
+CATALOGUE: dict[str, ProblemType] = {t.code: t for t in _TYPES}
+
+
+def problem(code: str, place: Place | None = None, *, indicator: str | None = None,
+            value: Any = None, hint: bool = True, **fields: Any) -> Problem:
+    """Build a problem from the catalogue; `fields` fill the message template."""
+    kind = CATALOGUE[code]
+    values = {"value": value, "indicator": indicator, **fields}
+    message = kind.template.format(**values)
+    if hint and kind.hint:
+        message = f"{message}. {kind.hint.format(**values)}"
+    return Problem(code, kind.severity, message, place, indicator, value)
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read at all: the only problem that is raised."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass
+class Report:
+    """Problems collected by one stage, in the order found."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, item: Problem) -> None:
+        self.problems.append(item)
+
+    def extend(self, items: Iterable[Problem]) -> None:
+        self.problems.extend(items)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def flatten(self, *keys: str) -> list[tuple]:
+        """Compact tuples for assertions, e.g. flatten("code", "place")."""
+        keys = keys or ("code", "place")
+        return [tuple(str(p.place) if k == "place" else getattr(p, k) for k in keys)
+                for p in self.problems]
+
+    def to_json(self) -> str:
+        return json.dumps([p.to_dict() for p in self.problems], ensure_ascii=False, indent=2)

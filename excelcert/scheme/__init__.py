@@ -1,0 +1,91 @@
+"""The first stage: the scheme (indicator definitions and label rules).
+
+    load_scheme(path)    -> Scheme, or SchemeError carrying every problem found
+    check_scheme(path)   -> CheckResult(scheme, report), never raises on a bad scheme
+    write_scheme(scheme, path, fmt)   the YAML or workbook form
+    DEFAULT_SCHEME_PATH  the built-in scheme shipped with the package
+
+A scheme file is either form: `.yaml`/`.yml` is text, anything else is opened as a
+workbook (and sniffed, so a stray .ods or .xls gets a clear message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from excelcert.problems import Report
+from excelcert.scheme.build import build_scheme
+from excelcert.scheme.model import Scheme
+from excelcert.scheme.xlsx_form import read_xlsx_tables, write_scheme_xlsx
+from excelcert.scheme.yaml_form import read_yaml_tables, scheme_to_yaml, yaml_text_to_tables
+
+__all__ = ["DEFAULT_SCHEME_PATH", "CheckResult", "Scheme", "SchemeError", "check_scheme",
+           "check_scheme_text", "load_scheme", "scheme_format", "write_scheme"]
+
+DEFAULT_SCHEME_PATH = Path(str(resources.files("excelcert") / "data" / "scheme.yaml"))
+FORMATS = ("yaml", "xlsx")
+
+
+class SchemeError(Exception):
+    """A scheme with errors; `report` holds every problem, with its place."""
+
+    def __init__(self, source: str, report: Report):
+        self.source = source
+        self.report = report
+        count = len(report.errors)
+        super().__init__(f"{source}: the scheme has {count} error{'s' if count != 1 else ''}")
+
+
+@dataclass
+class CheckResult:
+    source: str
+    scheme: Scheme
+    report: Report
+
+
+def scheme_format(path: Path) -> str:
+    return "yaml" if path.suffix.casefold() in (".yaml", ".yml") else "xlsx"
+
+
+def check_scheme(path: str | Path | None = None) -> CheckResult:
+    """Read and check a scheme file (the built-in one when `path` is None).
+
+    Raises UnreadableFile only when the file cannot be read as a scheme at all.
+    """
+    path = Path(path) if path is not None else DEFAULT_SCHEME_PATH
+    if scheme_format(path) == "yaml":
+        tables, problems = read_yaml_tables(path)
+    else:
+        tables, problems = read_xlsx_tables(path)
+    report = Report(list(problems))
+    result = build_scheme(tables, report)
+    return CheckResult(str(path), result.scheme, result.report)
+
+
+def check_scheme_text(text: str, source: str = "scheme.yaml") -> CheckResult:
+    """Check a scheme given as YAML text (for tests and tools)."""
+    tables, problems = yaml_text_to_tables(text, source)
+    result = build_scheme(tables, Report(list(problems)))
+    return CheckResult(source, result.scheme, result.report)
+
+
+def load_scheme(path: str | Path | None = None) -> Scheme:
+    """The scheme at `path` (the built-in one when None); SchemeError if it has errors."""
+    result = check_scheme(path)
+    if not result.report.ok:
+        raise SchemeError(result.source, result.report)
+    return result.scheme
+
+
+def write_scheme(scheme: Scheme, path: str | Path, fmt: str | None = None) -> Path:
+    path = Path(path)
+    fmt = fmt or scheme_format(path)
+    if fmt == "yaml":
+        path.write_text(scheme_to_yaml(scheme), encoding="utf-8")
+    elif fmt == "xlsx":
+        write_scheme_xlsx(scheme, path)
+    else:
+        raise ValueError(f"unknown scheme format {fmt!r}; expected one of {FORMATS}")
+    return path

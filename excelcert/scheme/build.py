@@ -1,0 +1,654 @@
+"""Turn scheme tables into a `Scheme`, reporting every mistake with its place.
+
+`build_scheme` never stops at the first problem: it parses what it can, skips what it
+cannot, then runs the cross-reference checks (`_check`) on the model it built. The
+caller decides what to do with a scheme whose report has errors.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from excelcert.problems import Place, Report, problem
+from excelcert.scheme.model import (
+    ANSWER_TYPES, CHOICE_TYPES, NUMERIC_TYPES, REQUIRED_TEXT_FIELDS, SELECT_MULTIPLE,
+    SELECT_ONE, YES_NO, Band, Category, Choice, ChoiceList, Indicator, LabelRule, Scheme,
+    Scoring, Threshold, Topic,
+)
+from excelcert.scheme.tables import (
+    LANG_SEP, REQUIRED_COLUMNS, REQUIRED_TABLES, Field, Row, Table, Tables,
+    is_known_column, split_language, TABLE_COLUMNS,
+)
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+TOPIC_KINDS = ("training", "case-study")
+_TRUE = {"yes", "true", "1", "y"}
+_FALSE = {"no", "false", "0", "n"}
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+@dataclass
+class BuildResult:
+    scheme: Scheme
+    report: Report
+
+
+def build_scheme(tables: Tables, report: Report | None = None) -> BuildResult:
+    builder = _Builder(tables, report if report is not None else Report())
+    scheme = builder.build()
+    _Checker(scheme, builder).run()
+    return BuildResult(scheme, builder.report)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _clean_number(value: float) -> float | int:
+    """15.0 -> 15, 0.30000000000000004 -> 0.3: what the person typed."""
+    value = round(value, 9)
+    return int(value) if value == int(value) else value
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    value = _clean_number(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class _Builder:
+    def __init__(self, tables: Tables, report: Report):
+        self.tables = tables
+        self.report = report
+        self.where: dict[tuple, Place] = {}
+        self.languages: tuple[str, ...] = ()
+
+    # --- places ------------------------------------------------------------------
+    def remember(self, key: tuple, row: Row) -> None:
+        self.where[key] = row.place
+        for column, item in row.fields.items():
+            self.where[key + (column,)] = item.place
+
+    def at(self, *key: Any) -> Place | None:
+        """The place of an item's field, else of the item."""
+        while key:
+            if key in self.where:
+                return self.where[key]
+            key = key[:-1]
+        return None
+
+    def add(self, code: str, place: Place | None, **fields: Any) -> None:
+        self.report.add(problem(code, place, **fields))
+
+    # --- field parsers -------------------------------------------------------------
+    def text(self, row: Row, column: str, what: str, required: bool = False) -> str | None:
+        item = row.get(column)
+        if _blank(item.value):
+            if required:
+                self.add("missing-value", item.place, what=what)
+            return None
+        value = item.value
+        if isinstance(value, float):
+            value = format_number(value)
+        return str(value).replace("\r\n", "\n").strip()
+
+    def identifier(self, row: Row, column: str, what: str, required: bool = True) -> str | None:
+        value = self.text(row, column, what, required)
+        if value is None:
+            return None
+        if not ID_RE.match(value):
+            self.add("bad-identifier", row.get(column).place, what=what, value=value)
+            return None
+        return value
+
+    def number(self, row: Row, column: str, what: str, integer: bool = False) -> float | int | None:
+        item = row.get(column)
+        value = item.value
+        if _blank(value):
+            return None
+        if isinstance(value, bool):
+            self.add("not-a-number", item.place, what=what, value=value)
+            return None
+        if isinstance(value, (int, float)):
+            number = float(value) * 100 if item.percent else float(value)
+        else:
+            number = _number_from_text(str(value))
+            if number is None:
+                self.add("not-a-number", item.place, what=what, value=value)
+                return None
+        if not math.isfinite(number):
+            self.add("not-a-number", item.place, what=what, value=value)
+            return None
+        number = _clean_number(number)
+        if integer and not isinstance(number, int):
+            self.add("not-an-integer", item.place, what=what, value=value)
+            return None
+        return number
+
+    def boolean(self, row: Row, column: str, what: str, default: bool) -> bool:
+        item = row.get(column)
+        value = item.value
+        if _blank(value):
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        word = str(value).strip().casefold()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        self.add("not-yes-no", item.place, what=what, value=value)
+        return default
+
+    def id_list(self, row: Row, column: str, what: str) -> tuple[str, ...]:
+        item = row.get(column)
+        value = item.value
+        if _blank(value):
+            return ()
+        words = [str(v).strip() for v in value] if isinstance(value, (list, tuple)) \
+            else re.split(r"[\s,;]+", str(value).strip())
+        out: list[str] = []
+        for word in words:
+            if not word:
+                continue
+            if not ID_RE.match(word):
+                self.add("bad-identifier", item.place, what=what, value=word)
+                continue
+            if word not in out:
+                out.append(word)
+        return tuple(out)
+
+    def texts(self, row: Row, base: str, what: str, required: bool) -> dict[str, str]:
+        """The per-language texts of one field; every declared language or none."""
+        out: dict[str, str] = {}
+        for lang in self.languages:
+            value = self.text(row, f"{base}{LANG_SEP}{lang}", what)
+            if value:
+                out[lang] = value
+        if required or out:
+            for lang in self.languages:
+                if lang not in out:
+                    self.add("missing-text", row.get(f"{base}{LANG_SEP}{lang}").place,
+                             what=f"{what}: {base}", lang=lang)
+        return out
+
+    # --- tables --------------------------------------------------------------------
+    def table(self, name: str) -> Table | None:
+        return self.tables.get(name)
+
+    def rows(self, name: str) -> list[Row]:
+        table = self.tables.get(name)
+        return [r for r in table.rows if not r.is_blank()] if table else []
+
+    def unique(self, seen: dict[str, Place], key: str, place: Place, what: str) -> bool:
+        if key in seen:
+            self.add("duplicate-id", place, what=what, value=key, first=seen[key])
+            return False
+        seen[key] = place
+        return True
+
+    # --- build ---------------------------------------------------------------------
+    def build(self) -> Scheme:
+        for name in REQUIRED_TABLES:
+            if name not in self.tables:
+                kind = "section" if self._is_yaml() else "sheet"
+                self.add("missing-table", None, table=name, kind=kind)
+        settings = self._settings()
+        for table in self.tables.values():
+            self._check_columns(table)
+        categories = self._categories()
+        topics = self._topics()
+        lists = self._choice_lists()
+        indicators = self._indicators()
+        labels = self._labels()
+        return Scheme(
+            id=settings["id"] or "", version=settings["version"] or "",
+            title=settings["title"], languages=self.languages,
+            default_language=settings["default_language"] or "",
+            max_points=settings["max_points"] if settings["max_points"] is not None else 0,
+            categories=tuple(sorted(categories, key=lambda c: c.order)),
+            indicators=tuple(indicators), choice_lists=lists,
+            labels=tuple(sorted(labels, key=lambda rule: rule.order)),
+            topics=tuple(topics), validity_months=settings["validity_months"],
+        )
+
+    def _is_yaml(self) -> bool:
+        return any(t.place.path is not None for t in self.tables.values())
+
+    def _settings(self) -> dict[str, Any]:
+        rows = self.rows("settings")
+        row = rows[0] if rows else Row("settings", self.tables["settings"].place
+                                       if "settings" in self.tables else Place())
+        self.remember(("settings",), row)
+        languages: list[str] = []
+        lang_field = row.get("languages")
+        for lang in self.id_list(row, "languages", "settings: languages"):
+            if not LANG_RE.match(lang):
+                self.add("unknown-language", lang_field.place, value=lang)
+            elif lang not in languages:
+                languages.append(lang)
+        if not languages and "settings" in self.tables:
+            self.add("missing-value", lang_field.place, what="settings: languages")
+        self.languages = tuple(languages)
+        default = self.text(row, "default_language", "settings: default_language")
+        if default is None and languages:
+            default = languages[0]
+        elif default is not None and languages and default not in languages:
+            self.add("default-language-undeclared", row.get("default_language").place,
+                     value=default, languages=", ".join(languages))
+        if "settings" not in self.tables:
+            return {"id": None, "version": None, "title": {}, "default_language": default,
+                    "max_points": None, "validity_months": None}
+        max_points = self.number(row, "max_points", "settings: max_points")
+        if max_points is None and _blank(row.value("max_points")):
+            self.add("missing-value", row.get("max_points").place, what="settings: max_points")
+        return {
+            "id": self.identifier(row, "id", "settings: id"),
+            "version": self.text(row, "version", "settings: version", required=True),
+            "title": self.texts(row, "title", "settings", required=True),
+            "default_language": default,
+            "max_points": max_points,
+            "validity_months": self.number(row, "validity_months", "settings: validity_months",
+                                           integer=True),
+        }
+
+    def _check_columns(self, table: Table) -> None:
+        if table.name not in TABLE_COLUMNS:
+            return
+        for column, place in table.columns.items():
+            base, lang = split_language(column)
+            if not is_known_column(table.name, column):
+                expected = ", ".join(TABLE_COLUMNS[table.name])
+                self.add("unknown-column", place, column=column, expected=expected)
+            elif lang is not None and self.languages and lang not in self.languages:
+                self.add("unknown-language-column", place, column=column, lang=lang,
+                         languages=", ".join(self.languages))
+        if table.place.sheet is not None:
+            for column in REQUIRED_COLUMNS.get(table.name, ()):
+                if column not in table.columns:
+                    self.add("missing-column", Place(table.place.sheet, "1:1"), column=column)
+
+    def _categories(self) -> list[Category]:
+        out: list[Category] = []
+        seen: dict[str, Place] = {}
+        for position, row in enumerate(self.rows("categories"), start=1):
+            cid = self.identifier(row, "id", "category: id")
+            if cid is None or not self.unique(seen, cid, row.get("id").place, "category"):
+                continue
+            self.remember(("categories", cid), row)
+            what = f"category {cid}"
+            order = self.number(row, "order", f"{what}: order", integer=True)
+            colour = self.text(row, "colour", f"{what}: colour")
+            if colour is not None and not COLOUR_RE.match(colour):
+                self.add("bad-colour", row.get("colour").place, what=f"{what}: colour", value=colour)
+                colour = None
+            out.append(Category(cid, order if order is not None else position,
+                                self.texts(row, "name", what, required=True),
+                                colour.upper() if colour else None))
+        return out
+
+    def _topics(self) -> list[Topic]:
+        out: list[Topic] = []
+        seen: dict[str, Place] = {}
+        for row in self.rows("topics"):
+            tid = self.identifier(row, "id", "topic: id")
+            if tid is None or not self.unique(seen, tid, row.get("id").place, "topic"):
+                continue
+            self.remember(("topics", tid), row)
+            kind = self.text(row, "kind", f"topic {tid}: kind") or "training"
+            if kind not in TOPIC_KINDS:
+                self.add("bad-value", row.get("kind").place, what=f"topic {tid}: kind",
+                         detail=f"'{kind}' is neither {' nor '.join(TOPIC_KINDS)}")
+                kind = "training"
+            out.append(Topic(tid, kind, self.texts(row, "title", f"topic {tid}", required=True)))
+        return out
+
+    def _choice_lists(self) -> dict[str, ChoiceList]:
+        grouped: dict[str, list[Choice]] = {}
+        seen: dict[tuple[str, str], Place] = {}
+        for row in self.rows("choices"):
+            name = self.identifier(row, "list_name", "choice: list_name")
+            value = self.identifier(row, "value", "choice: value")
+            if name is None or value is None:
+                continue
+            if (name, value) in seen:
+                self.add("duplicate-id", row.get("value").place, what=f"choice of list {name}",
+                         value=value, first=seen[(name, value)])
+                continue
+            seen[(name, value)] = row.get("value").place
+            if name not in grouped:
+                self.remember(("choices", name), row)
+            self.remember(("choices", name, value), row)
+            grouped.setdefault(name, []).append(
+                Choice(value, self.texts(row, "label", f"choice {name}/{value}", required=True)))
+        return {name: ChoiceList(name, tuple(choices)) for name, choices in grouped.items()}
+
+    def _indicators(self) -> list[Indicator]:
+        scoring = self._scoring()
+        out: list[Indicator] = []
+        seen: dict[str, Place] = {}
+        for row in self.rows("indicators"):
+            iid = self.identifier(row, "id", "indicator: id")
+            if iid is None or not self.unique(seen, iid, row.get("id").place, "indicator"):
+                continue
+            self.remember(("indicators", iid), row)
+            what = f"indicator {iid}"
+            kind = self.text(row, "type", f"{what}: type", required=True)
+            if kind is not None:
+                kind = kind.casefold()
+                if kind not in ANSWER_TYPES:
+                    self.add("unknown-answer-type", row.get("type").place, indicator=iid,
+                             value=row.get("type").value, expected=", ".join(ANSWER_TYPES))
+                    kind = None
+            met_min = self.number(row, "met_min", f"{what}: met_min")
+            met_max = self.number(row, "met_max", f"{what}: met_max")
+            met_choices = self.id_list(row, "met_choices", f"{what}: met_choices")
+            met = Threshold(met_min, met_max, met_choices) \
+                if (met_min is not None or met_max is not None or met_choices) else None
+            texts = {f: self.texts(row, f, what, required=f in REQUIRED_TEXT_FIELDS)
+                     for f in ("name", "question", "guidance", "evidence", "unit")}
+            out.append(Indicator(
+                id=iid,
+                category=self.text(row, "category", f"{what}: category", required=True) or "",
+                type=kind or "",
+                list=self.text(row, "list", f"{what}: list"),
+                min=self.number(row, "min", f"{what}: min"),
+                max=self.number(row, "max", f"{what}: max"),
+                required=self.boolean(row, "required", f"{what}: required", True),
+                eligibility=self.boolean(row, "eligibility", f"{what}: eligibility", False),
+                met=met,
+                scoring=scoring.get(iid, Scoring()),
+                tolerance=self.number(row, "tolerance", f"{what}: tolerance"),
+                topics=self.id_list(row, "topics", f"{what}: topics"),
+                **texts,
+            ))
+        for iid, place in self._scoring_owners.items():
+            if iid not in seen:
+                self.add("unknown-indicator", place, what="a scoring row", value=iid)
+        return out
+
+    def _scoring(self) -> dict[str, Scoring]:
+        bands: dict[str, list[Band]] = {}
+        choices: dict[str, dict[str, float]] = {}
+        self._scoring_owners: dict[str, Place] = {}
+        for row in self.rows("scoring"):
+            iid = self.text(row, "indicator", "scoring: indicator", required=True)
+            if iid is None:
+                continue
+            self._scoring_owners.setdefault(iid, row.get("indicator").place)
+            what = f"scoring of {iid}"
+            points = self.number(row, "points", f"{what}: points")
+            if points is None:
+                if _blank(row.value("points")):
+                    self.add("missing-value", row.get("points").place, what=f"{what}: points")
+                continue
+            if points < 0:
+                self.add("negative-points", row.get("points").place, what=what, value=points)
+                continue
+            start = self.number(row, "from", f"{what}: from")
+            choice = self.text(row, "choice", f"{what}: choice")
+            if (start is None) == (choice is None):
+                if not (start is None and not _blank(row.value("from"))):
+                    self.add("bad-value", row.place, what=what,
+                             detail="give either 'from' (a threshold) or 'choice' (a choice value), not both")
+                continue
+            if start is not None:
+                n = len(bands.setdefault(iid, []))
+                self.remember(("scoring", iid, "band", n), row)
+                bands[iid].append(Band(start, points))
+            else:
+                assert choice is not None
+                choice = choice.casefold() if choice.casefold() in ("yes", "no") else choice
+                if choice in choices.setdefault(iid, {}):
+                    self.add("duplicate-id", row.get("choice").place, what=f"{what}: choice",
+                             value=choice, first=self.at("scoring", iid, "choice", choice))
+                    continue
+                self.remember(("scoring", iid, "choice", choice), row)
+                choices[iid][choice] = points
+        return {iid: Scoring(tuple(bands.get(iid, ())), choices.get(iid, {}))
+                for iid in set(bands) | set(choices)}
+
+    def _labels(self) -> list[LabelRule]:
+        out: list[LabelRule] = []
+        seen: dict[str, Place] = {}
+        orders: dict[str, Place] = {}
+        for position, row in enumerate(self.rows("labels"), start=1):
+            lid = self.identifier(row, "id", "label: id")
+            if lid is None or not self.unique(seen, lid, row.get("id").place, "label"):
+                continue
+            self.remember(("labels", lid), row)
+            what = f"label {lid}"
+            order = self.number(row, "order", f"{what}: order", integer=True)
+            if order is None:
+                order = position
+            elif not self.unique(orders, str(order), row.get("order").place, "label order"):
+                continue
+            share = self.number(row, "min_percent", f"{what}: min_percent")
+            if share is not None and not 0 <= share <= 100:
+                self.add("percent-out-of-range", row.get("min_percent").place,
+                         what=f"{what}: min_percent", value=format_number(share))
+                share = None
+            out.append(LabelRule(
+                id=lid, order=order, name=self.texts(row, "name", what, required=True),
+                min_percent=share or 0,
+                eligibility=self.boolean(row, "eligibility", f"{what}: eligibility", True),
+                reviewed=self.boolean(row, "reviewed", f"{what}: reviewed", True),
+                must_meet=self.id_list(row, "must_meet", f"{what}: must_meet"),
+            ))
+        return out
+
+
+def _number_from_text(text: str) -> float | None:
+    """'80 %', '0,5', ' 15 ' -> numbers; anything else -> None (never a guess)."""
+    cleaned = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    if cleaned.endswith("%"):
+        cleaned = cleaned[:-1].strip()
+    if not _NUMBER_TEXT.match(cleaned):
+        return None
+    return float(cleaned.replace(",", "."))
+
+
+class _Checker:
+    """Cross-reference rules on a built scheme, reported at the places recorded."""
+
+    def __init__(self, scheme: Scheme, builder: _Builder):
+        self.scheme = scheme
+        self.b = builder
+
+    def add(self, code: str, *key: Any, **fields: Any) -> None:
+        self.b.add(code, self.b.at(*key), **fields)
+
+    def run(self) -> None:
+        categories = {c.id for c in self.scheme.categories}
+        topics = {t.id for t in self.scheme.topics}
+        used_lists: set[str] = set()
+        for ind in self.scheme.indicators:
+            self._indicator(ind, categories, topics, used_lists)
+        for name, choice_list in self.scheme.choice_lists.items():
+            if len(choice_list.choices) < 2:
+                self.add("empty-choice-list", "choices", name, value=name)
+            if name not in used_lists and name != YES_NO:
+                self.add("unused-choice-list", "choices", name, value=name)
+        self._labels()
+        self._points_total()
+
+    def _indicator(self, ind: Indicator, categories: set[str], topics: set[str],
+                   used_lists: set[str]) -> None:
+        key = ("indicators", ind.id)
+        if ind.category and ind.category not in categories:
+            self.add("unknown-category", *key, "category", indicator=ind.id, value=ind.category)
+        for topic in ind.topics:
+            if topic not in topics:
+                self.add("unknown-topic", *key, "topics", indicator=ind.id, value=topic)
+        if not ind.type:
+            return  # unknown or missing type: already reported, nothing more to check
+        choices = self._choice_values(ind, used_lists)
+        if not ind.is_numeric:
+            for column, value in (("min", ind.min), ("max", ind.max)):
+                if value is not None:
+                    self.add("bounds-not-numeric", *key, column, indicator=ind.id, type=ind.type,
+                             field=column)
+            if ind.tolerance is not None:
+                self.add("tolerance-not-numeric", *key, "tolerance", indicator=ind.id, type=ind.type)
+        elif ind.min is not None and ind.max is not None and ind.min > ind.max:
+            self.add("bounds-reversed", *key, "min", indicator=ind.id,
+                     min=format_number(ind.min), max=format_number(ind.max))
+        if ind.tolerance is not None and ind.tolerance < 0:
+            self.add("bad-value", *key, "tolerance", what=f"indicator {ind.id}: tolerance",
+                     detail=f"{format_number(ind.tolerance)} is negative")
+        self._scoring(ind, choices)
+        self._threshold(ind, choices)
+
+    def _choice_values(self, ind: Indicator, used_lists: set[str]) -> tuple[str, ...] | None:
+        key = ("indicators", ind.id, "list")
+        if ind.type in (SELECT_ONE, SELECT_MULTIPLE):
+            if not ind.list:
+                self.add("missing-choice-list", *key, indicator=ind.id, type=ind.type)
+                return None
+            used_lists.add(ind.list)
+            found = self.scheme.choice_list(ind.list)
+            if found is None:
+                self.add("unknown-choice-list", *key, indicator=ind.id, value=ind.list)
+                return None
+            return found.values
+        if ind.list:
+            self.add("unexpected-choice-list", *key, indicator=ind.id, type=ind.type, value=ind.list)
+        if ind.type == YES_NO:
+            used_lists.add(YES_NO)
+            found = self.scheme.choice_list(YES_NO)
+            return found.values if found else ("yes", "no")
+        return None
+
+    def _scoring(self, ind: Indicator, choices: tuple[str, ...] | None) -> None:
+        scoring = ind.scoring
+        if ind.is_numeric:
+            expected = "bands"
+        elif ind.is_choice:
+            expected = "choice points"
+        else:
+            expected = None
+        if scoring.kind is None:
+            if expected is not None and not ind.eligibility:  # eligibility-only: no points by design
+                self.add("unscored-indicator", "indicators", ind.id, indicator=ind.id)
+            return
+        if scoring.bands and scoring.choices:
+            self.add("bad-value", "scoring", ind.id, "band", 0, what=f"scoring of {ind.id}",
+                     detail="an indicator is scored by bands or by choice points, not both")
+            return
+        if scoring.kind != expected:
+            first = ("scoring", ind.id, "band", 0) if scoring.bands \
+                else ("scoring", ind.id, "choice", next(iter(scoring.choices)))
+            self.add("scoring-kind-mismatch", *first, indicator=ind.id, type=ind.type,
+                     kind=scoring.kind, expected=expected or "nothing (it earns no points)")
+            return
+        if scoring.choices and choices is not None:
+            for value in scoring.choices:
+                if value not in choices:
+                    self.add("unknown-choice", "scoring", ind.id, "choice", value, "choice",
+                             indicator=ind.id, value=value, list=ind.list or YES_NO,
+                             expected=", ".join(choices))
+        previous: Band | None = None
+        for n, band in enumerate(scoring.bands):
+            place = ("scoring", ind.id, "band", n, "from")
+            if previous is not None and band.start == previous.start:
+                self.add("bands-overlap", *place, indicator=ind.id, value=format_number(band.start))
+            elif previous is not None and band.start < previous.start:
+                self.add("bands-out-of-order", *place, indicator=ind.id,
+                         value=format_number(band.start), previous=format_number(previous.start))
+            previous = band
+        self._bands_within_bounds(ind)
+
+    def _bands_within_bounds(self, ind: Indicator) -> None:
+        bands = ind.scoring.bands
+        starts = [b.start for b in bands]
+        if starts != sorted(set(starts)):
+            return  # order problems already reported; reachability is meaningless
+        low = ind.min if ind.min is not None else -math.inf
+        high = ind.max if ind.max is not None else math.inf
+        for n, band in enumerate(bands):
+            end = bands[n + 1].start if n + 1 < len(bands) else math.inf
+            if band.start > high or end <= low:
+                self.add("band-outside-bounds", "scoring", ind.id, "band", n, "from",
+                         indicator=ind.id, value=format_number(band.start),
+                         min=format_number(ind.min) or "-", max=format_number(ind.max) or "-")
+
+    def _threshold(self, ind: Indicator, choices: tuple[str, ...] | None) -> None:
+        met = ind.met
+        key = ("indicators", ind.id)
+        if met is None:
+            if ind.eligibility:
+                self.add("missing-threshold", *key, "eligibility", indicator=ind.id,
+                         why="an eligibility criterion")
+            return
+        if ind.is_numeric and met.choices:
+            self.add("threshold-kind-mismatch", *key, "met_choices", indicator=ind.id,
+                     type=ind.type, expected="met_min or met_max", kind="met_choices")
+        elif ind.is_choice and met.kind == "met_min/met_max":
+            column = "met_min" if met.min is not None else "met_max"
+            self.add("threshold-kind-mismatch", *key, column, indicator=ind.id,
+                     type=ind.type, expected="met_choices", kind=column)
+        elif not ind.is_numeric and not ind.is_choice:
+            column = "met_choices" if met.choices else ("met_min" if met.min is not None else "met_max")
+            self.add("threshold-kind-mismatch", *key, column, indicator=ind.id, type=ind.type,
+                     expected="not possible (text and date answers are not checked)", kind=column)
+        if met.choices and choices is not None:
+            for value in met.choices:
+                if value not in choices:
+                    self.add("unknown-choice", *key, "met_choices", indicator=ind.id, value=value,
+                             list=ind.list or YES_NO, expected=", ".join(choices))
+        if met.min is not None and met.max is not None and met.min > met.max:
+            self.add("bounds-reversed", *key, "met_min", indicator=ind.id,
+                     min=format_number(met.min), max=format_number(met.max))
+
+    def _labels(self) -> None:
+        if not self.scheme.labels:
+            if "labels" in self.b.tables:
+                self.b.add("no-labels", self.b.tables["labels"].place)
+            return
+        known = {i.id: i for i in self.scheme.indicators}
+        for rule in self.scheme.labels:
+            for iid in rule.must_meet:
+                if iid not in known:
+                    self.add("unknown-indicator", "labels", rule.id, "must_meet",
+                             what=f"label {rule.id}: must_meet", value=iid)
+                elif known[iid].met is None and known[iid].type:
+                    self.add("missing-threshold", "indicators", iid, indicator=iid,
+                             why=f"required by label {rule.id}")
+        ranked = sorted(self.scheme.labels, key=lambda r: r.order)
+        for lower, higher in zip(ranked, ranked[1:]):
+            for detail in _weaker(higher, lower):
+                self.add("label-weaker-than-lower", "labels", higher.id, label=higher.id,
+                         order=higher.order, lower=lower.id, lower_order=lower.order, detail=detail)
+
+    def _points_total(self) -> None:
+        if "settings" not in self.b.tables or not self.scheme.max_points:
+            return
+        total = self.scheme.total_points
+        if not math.isclose(total, self.scheme.max_points, abs_tol=1e-9):
+            per_category = ", ".join(
+                f"{c.id} {format_number(self.scheme.category_points(c.id))}"
+                for c in self.scheme.categories)
+            self.add("points-total-mismatch", "settings", "max_points",
+                     total=format_number(total), declared=format_number(self.scheme.max_points),
+                     detail=per_category or "no categories")
+
+
+def _weaker(higher: LabelRule, lower: LabelRule) -> Iterable[str]:
+    if higher.min_percent < lower.min_percent:
+        yield (f"it needs {format_number(higher.min_percent)} % of the points, "
+               f"'{lower.id}' needs {format_number(lower.min_percent)} %")
+    if lower.eligibility and not higher.eligibility:
+        yield f"it does not require the eligibility criteria, '{lower.id}' does"
+    if lower.reviewed and not higher.reviewed:
+        yield f"it does not require a reviewed assessment, '{lower.id}' does"
+    missing = [i for i in lower.must_meet if i not in higher.must_meet]
+    if missing:
+        yield f"it does not require {', '.join(missing)} to be met, '{lower.id}' does"

@@ -1,0 +1,179 @@
+"""Open workbooks from outside safely, and hand them on as plain cells.
+
+This is the one place that knows which library reads a workbook (openpyxl, with
+defusedxml refusing entity bombs and external entities). Every file is sniffed before it
+is parsed: encrypted packages, legacy and binary formats, OpenDocument, Strict Open XML
+(which openpyxl would silently open with no sheets), truncated or duplicated zip
+entries and zip bombs each get one clear `UnreadableFile`, never a traceback.
+
+What comes out is one reader shape: sheet -> rows of `Cell`s, each with its Excel
+coordinate and number format.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from excelcert.problems import UnreadableFile, problem
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # a scheme or assessment workbook is well under 5 MB
+MAX_UNPACKED_BYTES = 250 * 1024 * 1024
+MAX_PACKING_RATIO = 200  # xlsx XML compresses about 10:1; bombs go far beyond
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_STRICT_NS = b"purl.oclc.org/ooxml/officeDocument"
+_WORKBOOK_TYPES = (
+    b"spreadsheetml.sheet.main+xml",  # .xlsx
+    b"ms-excel.sheet.macroEnabled.main+xml",  # .xlsm (macros are never run)
+    b"spreadsheetml.template.main+xml",  # .xltx
+    b"ms-excel.template.macroEnabled.main+xml",  # .xltm
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Any
+    coordinate: str  # "D14"
+    row: int
+    column: int
+    number_format: str = "General"
+
+    @property
+    def is_percent(self) -> bool:
+        return "%" in (self.number_format or "")
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Cell]] = field(default_factory=list)  # every row padded to max column
+    hidden: bool = False
+
+
+@dataclass
+class Workbook:
+    path: Path
+    sheets: dict[str, Sheet]
+
+    def sheet(self, name: str) -> Sheet | None:
+        """The sheet called `name`, ignoring case and surrounding spaces."""
+        wanted = name.strip().casefold()
+        for sheet_name, sheet in self.sheets.items():
+            if sheet_name.strip().casefold() == wanted:
+                return sheet
+        return None
+
+
+def _fail(code: str, path: Path, **fields: Any) -> UnreadableFile:
+    return UnreadableFile(problem(code, path=str(path), **fields))
+
+
+def sniff_workbook(path: Path) -> None:
+    """Raise UnreadableFile unless `path` looks like an .xlsx/.xlsm package we can parse."""
+    if not path.exists():
+        raise _fail("file-not-found", path)
+    if path.is_dir():
+        raise _fail("not-a-workbook", path, detail="it is a folder")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise _fail("oversized-file", path, detail=f"it is {size / 1e6:.0f} MB")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if size == 0:
+        raise _fail("not-a-workbook", path, detail="the file is empty")
+    if head == _OLE2_MAGIC:
+        body = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in body:
+            raise _fail("encrypted-file", path)
+        raise _fail("legacy-format", path, format="Excel 97-2003 (.xls) or another OLE2 document")
+    if not head.startswith(b"PK"):
+        raise _fail("not-a-workbook", path, detail="its content is not a spreadsheet package")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _sniff_package(path, archive)
+    except zipfile.BadZipFile as exc:
+        raise _fail("corrupt-file", path, detail=f"broken zip archive: {exc}") from None
+    except (OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise _fail("corrupt-file", path, detail=str(exc) or type(exc).__name__) from None
+
+
+def _sniff_package(path: Path, archive: zipfile.ZipFile) -> None:
+    infos = archive.infolist()
+    if not infos:
+        raise _fail("not-a-workbook", path, detail="it is an empty archive")
+    names = [info.filename for info in infos]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _fail("corrupt-file", path, detail=f"it holds two different copies of '{name}'")
+        seen.add(name)
+    unpacked = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    if unpacked > MAX_UNPACKED_BYTES or (unpacked > 10 * 1024 * 1024 and unpacked / packed > MAX_PACKING_RATIO):
+        raise _fail("oversized-file", path, detail=f"it would unpack to {unpacked / 1e6:.0f} MB")
+    if "mimetype" in seen:
+        mimetype = archive.read("mimetype")[:200]
+        if b"opendocument" in mimetype:
+            manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in seen else b""
+            if b"encryption-data" in manifest:
+                raise _fail("encrypted-file", path)
+            kind = "an OpenDocument spreadsheet (.ods)" if b"spreadsheet" in mimetype else "an OpenDocument file"
+            raise _fail("legacy-format", path, format=kind)
+    if "[Content_Types].xml" not in seen:
+        raise _fail("not-a-workbook", path, detail="it is a zip archive without spreadsheet parts")
+    content_types = archive.read("[Content_Types].xml")
+    rels = archive.read("_rels/.rels") if "_rels/.rels" in seen else b""
+    if _STRICT_NS in rels or _STRICT_NS in content_types:
+        raise _fail("strict-ooxml", path)
+    if b"sheet.binary.macroEnabled.main" in content_types:
+        raise _fail("legacy-format", path, format="an Excel Binary Workbook (.xlsb)")
+    if not any(kind in content_types for kind in _WORKBOOK_TYPES):
+        raise _fail("not-a-workbook", path, detail="it is an Office document, but not a workbook")
+
+
+def read_workbook(path: str | Path) -> Workbook:
+    """Read every sheet's cell values (cached values for formulas) and number formats."""
+    path = Path(path)
+    sniff_workbook(path)
+    import openpyxl  # imported here: a CLI that only shows the scheme starts faster
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unsupported extensions, e.g. slicers
+            book = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except Exception as exc:  # any parser failure on a hostile file is a verdict
+        raise _unreadable_from(path, exc) from None
+    try:
+        sheets: dict[str, Sheet] = {}
+        for ws in book.worksheets:
+            rows: list[list[Cell]] = []
+            for row in ws.iter_rows():
+                rows.append([Cell(c.value, c.coordinate, c.row, c.column, c.number_format or "General")
+                             for c in row])
+            sheets[ws.title] = Sheet(ws.title, rows, hidden=ws.sheet_state != "visible")
+    finally:
+        book.close()
+    return Workbook(path, sheets)
+
+
+def _unreadable_from(path: Path, exc: BaseException) -> UnreadableFile:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for item in chain:
+        module = type(item).__module__ or ""
+        if module.startswith("defusedxml"):
+            name = type(item).__name__
+            detail = {
+                "EntitiesForbidden": "an XML entity declaration (an 'entity expansion' bomb)",
+                "ExternalReferenceForbidden": "a reference to an external file or address",
+                "DTDForbidden": "a document type declaration",
+            }.get(name, "forbidden XML constructs")
+            return _fail("unsafe-content", path, detail=detail)
+    return _fail("corrupt-file", path, detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'unreadable'}")
