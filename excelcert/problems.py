@@ -13,6 +13,7 @@ docs (docs/problem-codes.md) and the tests can list and check them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
@@ -35,6 +36,25 @@ class Place:
         if self.path is not None:
             return f"{self.path} (line {self.line})" if self.line else self.path
         return ""
+
+
+_CELL_RE = re.compile(r"^([A-Z]*)(\d*)(?::\D*(\d+))?$")
+
+
+def place_sort_key(place: Place | None, sheet_order: tuple[str, ...] = ()) -> tuple:
+    """Sort places as a reader meets them: sheet (in `sheet_order`), row, column; or line."""
+    if place is None:
+        return (0,)
+    if place.sheet is not None:
+        name = place.sheet.casefold()
+        rank = sheet_order.index(name) if name in sheet_order else len(sheet_order)
+        match = _CELL_RE.match(place.cell or "")
+        letters, row = (match.group(1), match.group(2)) if match else ("", "")
+        column = 0
+        for letter in letters:
+            column = column * 26 + ord(letter) - 64
+        return (1, rank, place.sheet, int(row) if row else 0, column)
+    return (2, place.line or 0, place.path or "")
 
 
 @dataclass(frozen=True)
@@ -159,7 +179,7 @@ _TYPES: list[ProblemType] = [
                 "{what} '{value}' is used more than once (first at {first})",
                 "Give each one its own identifier."),
     ProblemType("unknown-answer-type", ERROR, "Unknown answer type",
-                "unknown answer type '{value}' (expected one of {expected})",
+                "indicator {indicator}: unknown answer type '{value}' (expected one of {expected})",
                 "Pick one of the answer types listed."),
     ProblemType("unknown-category", ERROR, "Unknown category",
                 "indicator {indicator}: category '{value}' is not defined in categories",
@@ -168,10 +188,10 @@ _TYPES: list[ProblemType] = [
                 "indicator {indicator}: choice list '{value}' is not defined in choices",
                 "Add the list to the choices sheet or correct the name."),
     ProblemType("missing-choice-list", ERROR, "Missing choice list",
-                "indicator {indicator}: a {type} indicator needs a choice list",
+                "indicator {indicator} is of type {type}, which needs a choice list",
                 "Name its list in the 'list' column."),
     ProblemType("unexpected-choice-list", ERROR, "Choice list on a non-choice indicator",
-                "indicator {indicator}: a {type} indicator takes no choice list ('{value}')",
+                "indicator {indicator} is of type {type}, which takes no choice list ('{value}')",
                 "Clear the list, or change the type to select_one or select_multiple."),
     ProblemType("empty-choice-list", ERROR, "Empty choice list",
                 "choice list '{value}' has fewer than two choices",
@@ -192,13 +212,13 @@ _TYPES: list[ProblemType] = [
                 "indicator {indicator}: min {min} is greater than max {max}",
                 "Swap them."),
     ProblemType("bounds-not-numeric", ERROR, "Bounds on a non-numeric indicator",
-                "indicator {indicator}: a {type} indicator takes no {field}",
+                "indicator {indicator} is of type {type}, which takes no {field}",
                 "Clear it; bounds apply to integer, decimal and percent indicators."),
     ProblemType("percent-out-of-range", ERROR, "Percentage out of range",
                 "{what}: {value} is outside 0-100 %",
                 "Percentages are written in percent: 80 (or 80 %) for eighty per cent."),
     ProblemType("scoring-kind-mismatch", ERROR, "Wrong kind of scoring",
-                "indicator {indicator}: a {type} indicator is scored by {expected}, not {kind}",
+                "indicator {indicator} is of type {type}, which is scored by {expected}, not {kind}",
                 "Use {expected} for this indicator."),
     ProblemType("bands-out-of-order", ERROR, "Bands out of order",
                 "indicator {indicator}: band 'from {value}' comes after 'from {previous}'; bands must rise",
@@ -219,13 +239,13 @@ _TYPES: list[ProblemType] = [
                 "the indicators' maximum points add up to {total}, but max_points declares {declared}",
                 "Adjust the scoring or the declared maximum ({detail})."),
     ProblemType("threshold-kind-mismatch", ERROR, "Wrong kind of quality threshold",
-                "indicator {indicator}: a {type} indicator's quality threshold is {expected}, not {kind}",
+                "indicator {indicator} is of type {type}, whose quality threshold is {expected}, not {kind}",
                 "Use {expected}."),
     ProblemType("missing-threshold", ERROR, "Missing quality threshold",
                 "indicator {indicator} is {why} but has no quality threshold (met_min, met_max or met_choices)",
                 "Say when the indicator is met."),
     ProblemType("tolerance-not-numeric", ERROR, "Tolerance on a non-numeric indicator",
-                "indicator {indicator}: a {type} indicator takes no tolerance; any difference goes to arbitration",
+                "indicator {indicator} is of type {type}, which takes no tolerance: any difference goes to arbitration",
                 "Clear the tolerance."),
     ProblemType("unknown-indicator", ERROR, "Unknown indicator",
                 "{what} names indicator '{value}', which is not defined",
@@ -289,6 +309,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def sort(self, sheet_order: tuple[str, ...] = ()) -> None:
+        """Order problems by place; problems without a place (whole file) come first."""
+        self.problems.sort(key=lambda p: place_sort_key(p.place, sheet_order))
 
     def flatten(self, *keys: str) -> list[tuple]:
         """Compact tuples for assertions, e.g. flatten("code", "place")."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from excelcert.problems import Report
 from excelcert.scheme.build import build_scheme
 from excelcert.scheme.model import Scheme
-from excelcert.scheme.xlsx_form import read_xlsx_tables, write_scheme_xlsx
+from excelcert.scheme.xlsx_form import SHEET_ORDER, read_xlsx_tables, write_scheme_xlsx
 from excelcert.scheme.yaml_form import read_yaml_tables, scheme_to_yaml, yaml_text_to_tables
 
 __all__ = ["DEFAULT_SCHEME_PATH", "CheckResult", "Scheme", "SchemeError", "check_scheme",
@@ -59,8 +59,8 @@ def check_scheme(path: str | Path | None = None) -> CheckResult:
         tables, problems = read_yaml_tables(path)
     else:
         tables, problems = read_xlsx_tables(path)
-    report = Report(list(problems))
-    result = build_scheme(tables, report)
+    result = build_scheme(tables, Report(list(problems)))
+    result.report.sort(SHEET_ORDER)
     return CheckResult(str(path), result.scheme, result.report)
 
 
@@ -68,6 +68,7 @@ def check_scheme_text(text: str, source: str = "scheme.yaml") -> CheckResult:
     """Check a scheme given as YAML text (for tests and tools)."""
     tables, problems = yaml_text_to_tables(text, source)
     result = build_scheme(tables, Report(list(problems)))
+    result.report.sort(SHEET_ORDER)
     return CheckResult(source, result.scheme, result.report)
 
 

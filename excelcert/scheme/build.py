@@ -476,7 +476,7 @@ class _Checker:
             if len(choice_list.choices) < 2:
                 self.add("empty-choice-list", "choices", name, value=name)
             if name not in used_lists and name != YES_NO:
-                self.add("unused-choice-list", "choices", name, value=name)
+                self.add("unused-choice-list", "choices", name, "list_name", value=name)
         self._labels()
         self._points_total()
 
@@ -624,31 +624,38 @@ class _Checker:
                              why=f"required by label {rule.id}")
         ranked = sorted(self.scheme.labels, key=lambda r: r.order)
         for lower, higher in zip(ranked, ranked[1:]):
-            for detail in _weaker(higher, lower):
-                self.add("label-weaker-than-lower", "labels", higher.id, label=higher.id,
+            for column, detail in _weaker(higher, lower):
+                self.add("label-weaker-than-lower", "labels", higher.id, column, label=higher.id,
                          order=higher.order, lower=lower.id, lower_order=lower.order, detail=detail)
 
     def _points_total(self) -> None:
         if "settings" not in self.b.tables or not self.scheme.max_points:
             return
+        if any(not ind.type for ind in self.scheme.indicators):
+            return  # an indicator without a valid type has no known maximum: fix that first
         total = self.scheme.total_points
         if not math.isclose(total, self.scheme.max_points, abs_tol=1e-9):
-            per_category = ", ".join(
-                f"{c.id} {format_number(self.scheme.category_points(c.id))}"
-                for c in self.scheme.categories)
+            per_category = [f"{c.id} {format_number(self.scheme.category_points(c.id))}"
+                            for c in self.scheme.categories]
+            known = {c.id for c in self.scheme.categories}
+            stray = sum(i.max_points for i in self.scheme.indicators if i.category not in known)
+            if stray:
+                per_category.append(f"without a known category {format_number(stray)}")
+            per_category = ", ".join(per_category)
             self.add("points-total-mismatch", "settings", "max_points",
                      total=format_number(total), declared=format_number(self.scheme.max_points),
                      detail=per_category or "no categories")
 
 
-def _weaker(higher: LabelRule, lower: LabelRule) -> Iterable[str]:
+def _weaker(higher: LabelRule, lower: LabelRule) -> Iterable[tuple[str, str]]:
+    """(column, what is weaker) for each way `higher` demands less than `lower`."""
     if higher.min_percent < lower.min_percent:
-        yield (f"it needs {format_number(higher.min_percent)} % of the points, "
-               f"'{lower.id}' needs {format_number(lower.min_percent)} %")
+        yield "min_percent", (f"it needs {format_number(higher.min_percent)} % of the points, "
+                              f"'{lower.id}' needs {format_number(lower.min_percent)} %")
     if lower.eligibility and not higher.eligibility:
-        yield f"it does not require the eligibility criteria, '{lower.id}' does"
+        yield "eligibility", f"it does not require the eligibility criteria, '{lower.id}' does"
     if lower.reviewed and not higher.reviewed:
-        yield f"it does not require a reviewed assessment, '{lower.id}' does"
+        yield "reviewed", f"it does not require a reviewed assessment, '{lower.id}' does"
     missing = [i for i in lower.must_meet if i not in higher.must_meet]
     if missing:
-        yield f"it does not require {', '.join(missing)} to be met, '{lower.id}' does"
+        yield "must_meet", f"it does not require {', '.join(missing)} to be met, '{lower.id}' does"

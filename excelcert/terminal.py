@@ -1,0 +1,89 @@
+"""Terminal views for the CLI (rich tables). Presentation only: no stage logic here."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from excelcert.scheme.build import format_number
+from excelcert.scheme.model import (
+    DATE, DECIMAL, INTEGER, PERCENT, SELECT_MULTIPLE, SELECT_ONE, TEXT, YES_NO, Indicator, Scheme,
+)
+
+_TYPE_NAMES = {INTEGER: "whole number", DECIMAL: "number", PERCENT: "percentage", YES_NO: "yes/no",
+               SELECT_ONE: "one choice", SELECT_MULTIPLE: "several choices", DATE: "date", TEXT: "text"}
+
+
+def _console() -> Console:
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)  # piped or redirected: keep tables readable
+    return console
+
+
+def describe_answer(scheme: Scheme, ind: Indicator, lang: str) -> str:
+    kind = _TYPE_NAMES.get(ind.type, ind.type)
+    unit = scheme.text(ind.unit, lang)
+    if ind.type in (SELECT_ONE, SELECT_MULTIPLE):
+        choices = scheme.choices_for(ind)
+        return f"{kind} ({len(choices.choices)})" if choices else kind
+    return f"{kind}, {unit}" if unit and unit != "%" else kind
+
+
+def describe_threshold(scheme: Scheme, ind: Indicator, lang: str) -> str:
+    met = ind.met
+    if met is None:
+        return ""
+    if met.choices:
+        return " or ".join(met.choices)
+    unit = scheme.text(ind.unit, lang)
+    unit = f" {unit}" if unit else ""
+    if met.min is not None and met.max is not None:
+        return f"{format_number(met.min)}–{format_number(met.max)}{unit}"
+    if met.min is not None:
+        return f"≥ {format_number(met.min)}{unit}"
+    return f"≤ {format_number(met.max)}{unit}"
+
+
+def print_scheme(scheme: Scheme, lang: str) -> None:
+    console = _console()
+    total = scheme.total_points
+    console.print(Text(scheme.text(scheme.title, lang), style="bold"))
+    validity = f", labels valid {scheme.validity_months} months" if scheme.validity_months else ""
+    console.print(f"{scheme.id} {scheme.version} · languages {', '.join(scheme.languages)} · "
+                  f"{len(scheme.indicators)} indicators in {len(scheme.categories)} categories · "
+                  f"{format_number(total)} points{validity}")
+    for cat in scheme.categories:
+        colour = cat.colour or "default"
+        table = Table(title=Text(f"{cat.id} · {scheme.text(cat.name, lang)} · "
+                                 f"{format_number(scheme.category_points(cat.id))} points",
+                                 style=f"bold {colour}"),
+                      title_justify="left", show_lines=False, expand=False)
+        table.add_column("ID", no_wrap=True)
+        table.add_column("Indicator", ratio=3)
+        table.add_column("Answer", ratio=2)
+        table.add_column("Points", justify="right")
+        table.add_column("Quality threshold", ratio=2)
+        table.add_column("", no_wrap=True)
+        for ind in scheme.indicators_in(cat.id):
+            flags = []
+            if ind.eligibility:
+                flags.append("eligibility")
+            if not ind.required:
+                flags.append("optional")
+            table.add_row(ind.id, scheme.text(ind.name, lang), describe_answer(scheme, ind, lang),
+                          format_number(ind.max_points), describe_threshold(scheme, ind, lang),
+                          ", ".join(flags))
+        console.print(table)
+    labels = Table(title=Text("Label rules", style="bold"), title_justify="left")
+    for column in ("Label", "Share of points", "Eligibility criteria", "Reviewed", "Must meet"):
+        labels.add_column(column, justify="right" if column == "Share of points" else "left")
+    for rule in scheme.labels_by_rank():
+        labels.add_row(
+            scheme.text(rule.name, lang),
+            f"≥ {format_number(rule.min_percent)} % ({format_number(total * rule.min_percent / 100)} pts)",
+            "all met" if rule.eligibility else "—",
+            "required" if rule.reviewed else "—",
+            ", ".join(rule.must_meet) or "—")
+    console.print(labels)
