@@ -81,8 +81,14 @@ class Row:
     fields: dict[str, Field] = field(default_factory=dict)
 
     def get(self, column: str) -> Field:
+        """The field, or an empty one placed where it belongs (a cell or a YAML path)."""
         found = self.fields.get(column)
-        return found if found is not None else Field(None, self.place)
+        if found is not None:
+            return found
+        if self.place.path is not None:  # YAML: the key that is missing under this item
+            return Field(None, Place(path=f"{self.place.path}.{column.replace(LANG_SEP, '.')}",
+                                     line=self.place.line))
+        return Field(None, self.place)
 
     def value(self, column: str) -> Any:
         return self.get(column).value

@@ -202,10 +202,6 @@ class _Flattener:
                 continue  # nested: handled by indicator_extras
             row.fields[key] = Field(value.plain(), Place(path=path, line=value.place.line))
             table.columns.setdefault(key, row.fields[key].place)
-        # Missing fields point at the item itself.
-        for column in TABLE_COLUMNS[table_name]:
-            if LANG_SEP not in column and column not in row.fields:
-                row.fields[column] = Field(None, Place(path=f"{place.path}.{column}", line=place.line))
         return row
 
     def indicator_extras(self, row: Row, item: _Node) -> None:
