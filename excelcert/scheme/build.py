@@ -19,7 +19,7 @@ from excelcert.scheme.model import (
     Scoring, Threshold, Topic,
 )
 from excelcert.scheme.tables import (
-    LANG_SEP, REQUIRED_COLUMNS, REQUIRED_TABLES, Field, Row, Table, Tables,
+    LANG_SEP, REQUIRED_COLUMNS, REQUIRED_TABLES, REQUIRED_TEXT_COLUMNS, Field, Row, Table, Tables,
     is_known_column, split_language, TABLE_COLUMNS,
 )
 
@@ -66,21 +66,21 @@ class _Builder:
     def __init__(self, tables: Tables, report: Report):
         self.tables = tables
         self.report = report
-        self.where: dict[tuple, Place] = {}
+        self.rows_by_key: dict[tuple, Row] = {}
         self.languages: tuple[str, ...] = ()
 
     # --- places ------------------------------------------------------------------
     def remember(self, key: tuple, row: Row) -> None:
-        self.where[key] = row.place
-        for column, item in row.fields.items():
-            self.where[key + (column,)] = item.place
+        """Keep the row an item came from, so checks can name any of its fields' places."""
+        self.rows_by_key[key] = row
 
     def at(self, *key: Any) -> Place | None:
-        """The place of an item's field, else of the item."""
-        while key:
-            if key in self.where:
-                return self.where[key]
-            key = key[:-1]
+        """The place of an item's field (`at("indicators", "STR-01", "list")`), else of the item."""
+        for end in range(len(key), 0, -1):
+            row = self.rows_by_key.get(key[:end])
+            if row is not None:
+                column = key[end] if end < len(key) else None
+                return row.get(column).place if isinstance(column, str) else row.place
         return None
 
     def add(self, code: str, place: Place | None, **fields: Any) -> None:
@@ -173,8 +173,13 @@ class _Builder:
             value = self.text(row, f"{base}{LANG_SEP}{lang}", what)
             if value:
                 out[lang] = value
+        table = self.tables.get(row.table)
         if required or out:
             for lang in self.languages:
+                column = f"{base}{LANG_SEP}{lang}"
+                if table is not None and table.place.sheet is not None and column not in table.columns \
+                        and base in REQUIRED_TEXT_COLUMNS.get(row.table, ()):
+                    continue  # the whole column is missing: reported once as missing-column
                 if lang not in out:
                     self.add("missing-text", row.get(f"{base}{LANG_SEP}{lang}").place,
                              what=f"{what}: {base}", lang=lang)
@@ -272,7 +277,10 @@ class _Builder:
                 self.add("unknown-language-column", place, column=column, lang=lang,
                          languages=", ".join(self.languages))
         if table.place.sheet is not None:
-            for column in REQUIRED_COLUMNS.get(table.name, ()):
+            required = list(REQUIRED_COLUMNS.get(table.name, ()))
+            required += [f"{base}{LANG_SEP}{lang}" for base in REQUIRED_TEXT_COLUMNS.get(table.name, ())
+                         for lang in self.languages]
+            for column in required:
                 if column not in table.columns:
                     self.add("missing-column", Place(table.place.sheet, "1:1"), column=column)
 

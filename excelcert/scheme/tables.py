@@ -30,6 +30,11 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "topics": ("id", "kind", "title::*"),
 }
 REQUIRED_TABLES = ("settings", "categories", "indicators", "labels")
+# Per-language columns that must be present for every declared language.
+REQUIRED_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "settings": ("title",), "categories": ("name",), "topics": ("title",),
+    "indicators": ("name", "question"), "choices": ("label",), "labels": ("name",),
+}
 # Columns that must be present in a table (their values may still be optional).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "settings": ("id", "version", "languages"),
