@@ -103,9 +103,10 @@ def scheme_check(file: Path | None, as_json: bool) -> None:
     from excelcert.scheme import check_scheme
 
     result = check_scheme(file)
+    source = result.source if file is not None else "built-in scheme"
     report = result.report
     if as_json:
-        _echo_json({"source": result.source, "ok": report.ok,
+        _echo_json({"source": source, "ok": report.ok,
                     "errors": len(report.errors), "warnings": len(report.warnings),
                     "problems": [p.to_dict() for p in report]})
     else:
@@ -113,7 +114,7 @@ def scheme_check(file: Path | None, as_json: bool) -> None:
             marker = "error" if item.severity == ERROR else "warning"
             click.echo(f"{marker}: {item}")
         scheme_ = result.scheme
-        summary = f"{result.source}: {_count(len(report.errors), 'error')}, " \
+        summary = f"{source}: {_count(len(report.errors), 'error')}, " \
                   f"{_count(len(report.warnings), 'warning')}"
         if report.ok:
             click.echo(f"{summary}. Scheme {scheme_.id} {scheme_.version}: "

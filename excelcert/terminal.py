@@ -65,7 +65,7 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
         table.add_column("Answer", ratio=2)
         table.add_column("Points", justify="right")
         table.add_column("Quality threshold", ratio=2)
-        table.add_column("", no_wrap=True)
+        table.add_column("Notes", no_wrap=True)
         for ind in scheme.indicators_in(cat.id):
             flags = []
             if ind.eligibility:

@@ -149,6 +149,7 @@ def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         plain = book.add_format({"valign": "top"})
         about = book.add_worksheet("about")
+        _print_setup(about, scheme)
         about.set_column(0, 0, 14)
         about.set_column(1, 1, 110, wrap)
         about.write_string(0, 0, "sheet", head)
@@ -159,15 +160,28 @@ def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
         rows = _rows(scheme)
         for name in SHEET_ORDER:
             ws = book.add_worksheet(name)
+            _print_setup(ws, scheme)
             columns = columns_for(name, scheme.languages)
+            widths: list[float] = []
             for c, column in enumerate(columns):
                 ws.write_string(0, c, column, head)
-                base = column.split("::")[0]
-                ws.set_column(c, c, 45 if base in _WIDE else max(10, len(column) + 2),
-                              wrap if base in _WIDE else plain)
+                longest = max([len(str(item.get(column) or "")) for item in rows[name]] + [len(column)])
+                wide = column.split("::")[0] in _WIDE
+                widths.append(min(50, max(24, longest // 3)) if wide else min(30, max(8, longest + 2)))
+                ws.set_column(c, c, widths[-1], wrap if wide else plain)
             for r, item in enumerate(rows[name], start=1):
+                lines = 1
                 for c, column in enumerate(columns):
-                    _write(ws, r, c, item.get(column))
+                    value = item.get(column)
+                    wide = column.split("::")[0] in _WIDE
+                    _write(ws, r, c, value, wrap if wide else plain)
+                    if wide and isinstance(value, str):
+                        lines = max(lines, _wrapped_lines(value, widths[c]))
+                ws.set_row(r, 15 * lines)  # neither Excel nor Calc sizes wrapped rows on opening
+            if sum(widths) > 250:  # too wide to shrink onto one page: print across, id on each page
+                ws.fit_to_pages(0, 0)
+                ws.print_across()
+                ws.repeat_columns(0)
             ws.freeze_panes(1, 1 if name in ("indicators", "choices") else 0)
             last = max(len(rows[name]) + 200, 500)
             _validate(ws, name, columns, last)
@@ -177,15 +191,34 @@ def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
         book.close()
 
 
-def _write(ws: Any, r: int, c: int, value: Any) -> None:
+def _print_setup(ws: Any, scheme: Scheme) -> None:
+    """Printable as it is: landscape A4, fit to the page width, headings on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.hide_gridlines(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    title = f"{scheme.id} {scheme.version}".replace("&", "&&")
+    ws.set_header(f"&L{title}&R&A", {"margin": 0.25})
+    ws.set_footer("&RPage &P of &N", {"margin": 0.25})
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a column `width` characters wide (an estimate)."""
+    per_line = max(1, int(width * 1.1) - 2)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def _write(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
     if value is None:
         return
     if isinstance(value, bool):
-        ws.write_string(r, c, "yes" if value else "no")
+        ws.write_string(r, c, "yes" if value else "no", fmt)
     elif isinstance(value, (int, float)):
-        ws.write_number(r, c, value)
+        ws.write_number(r, c, value, fmt)
     else:
-        ws.write_string(r, c, str(value))  # text stays text: never a formula
+        ws.write_string(r, c, str(value), fmt)  # text stays text: never a formula
 
 
 def _validate(ws: Any, table: str, columns: list[str], last: int) -> None:
