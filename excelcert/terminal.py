@@ -8,7 +8,16 @@ from rich.text import Text
 
 from excelcert.scheme.build import format_number
 from excelcert.scheme.model import (
-    DATE, DECIMAL, INTEGER, PERCENT, SELECT_MULTIPLE, SELECT_ONE, TEXT, YES_NO, Indicator, Scheme,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    PERCENT,
+    SELECT_MULTIPLE,
+    SELECT_ONE,
+    TEXT,
+    YES_NO,
+    Indicator,
+    Scheme,
 )
 
 _TYPE_NAMES = {INTEGER: "whole number", DECIMAL: "number", PERCENT: "percentage", YES_NO: "yes/no",

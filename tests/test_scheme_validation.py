@@ -12,7 +12,13 @@ from excelcert.problems import CATALOGUE, ERROR, WARNING, Place, UnreadableFile
 from excelcert.scheme import check_scheme, check_scheme_text
 from excelcert.scheme.model import ANSWER_TYPES
 from tests.helpers import (
-    MINI_TABLES, assert_problem, check_mutated, find, indicator, mini_workbook, write_workbook,
+    MINI_TABLES,
+    assert_problem,
+    check_mutated,
+    find,
+    indicator,
+    mini_workbook,
+    write_workbook,
 )
 
 TYPES = ", ".join(ANSWER_TYPES)

@@ -1,7 +1,7 @@
 """Turn scheme tables into a `Scheme`, reporting every mistake with its place.
 
 `build_scheme` never stops at the first problem: it parses what it can, skips what it
-cannot, then runs the cross-reference checks (`_check`) on the model it built. The
+cannot, then runs the cross-reference checks (`_Checker`) on the model it built. The
 caller decides what to do with a scheme whose report has errors.
 """
 
@@ -9,18 +9,40 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from itertools import pairwise
+from typing import Any
 
 from excelcert.problems import Place, Report, problem
 from excelcert.scheme.model import (
-    ANSWER_TYPES, CHOICE_TYPES, NUMERIC_TYPES, REQUIRED_TEXT_FIELDS, SELECT_MULTIPLE,
-    SELECT_ONE, YES_NO, Band, Category, Choice, ChoiceList, Indicator, LabelRule, Scheme,
-    Scoring, Threshold, Topic,
+    ANSWER_TYPES,
+    REQUIRED_TEXT_FIELDS,
+    SELECT_MULTIPLE,
+    SELECT_ONE,
+    YES_NO,
+    Band,
+    Category,
+    Choice,
+    ChoiceList,
+    Indicator,
+    LabelRule,
+    Scheme,
+    Scoring,
+    Threshold,
+    Topic,
 )
 from excelcert.scheme.tables import (
-    LANG_SEP, REQUIRED_COLUMNS, REQUIRED_TABLES, REQUIRED_TEXT_COLUMNS, Field, Row, Table, Tables,
-    is_known_column, split_language, TABLE_COLUMNS,
+    LANG_SEP,
+    REQUIRED_COLUMNS,
+    REQUIRED_TABLES,
+    REQUIRED_TEXT_COLUMNS,
+    TABLE_COLUMNS,
+    Row,
+    Table,
+    Tables,
+    is_known_column,
+    split_language,
 )
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -193,6 +215,16 @@ class _Builder:
         table = self.tables.get(name)
         return [r for r in table.rows if not r.is_blank()] if table else []
 
+    def items(self, table: str, noun: str) -> Iterable[tuple[int, str, Row]]:
+        """(position, id, row) for each row of `table` with a valid id not seen before."""
+        seen: dict[str, Place] = {}
+        for position, row in enumerate(self.rows(table), start=1):
+            item_id = self.identifier(row, "id", f"{noun}: id")
+            if item_id is None or not self.unique(seen, item_id, row.get("id").place, noun):
+                continue
+            self.remember((table, item_id), row)
+            yield position, item_id, row
+
     def unique(self, seen: dict[str, Place], key: str, place: Place, what: str) -> bool:
         if key in seen:
             self.add("duplicate-id", place, what=what, value=key, first=seen[key])
@@ -286,12 +318,7 @@ class _Builder:
 
     def _categories(self) -> list[Category]:
         out: list[Category] = []
-        seen: dict[str, Place] = {}
-        for position, row in enumerate(self.rows("categories"), start=1):
-            cid = self.identifier(row, "id", "category: id")
-            if cid is None or not self.unique(seen, cid, row.get("id").place, "category"):
-                continue
-            self.remember(("categories", cid), row)
+        for position, cid, row in self.items("categories", "category"):
             what = f"category {cid}"
             order = self.number(row, "order", f"{what}: order", integer=True)
             colour = self.text(row, "colour", f"{what}: colour")
@@ -305,12 +332,7 @@ class _Builder:
 
     def _topics(self) -> list[Topic]:
         out: list[Topic] = []
-        seen: dict[str, Place] = {}
-        for row in self.rows("topics"):
-            tid = self.identifier(row, "id", "topic: id")
-            if tid is None or not self.unique(seen, tid, row.get("id").place, "topic"):
-                continue
-            self.remember(("topics", tid), row)
+        for _, tid, row in self.items("topics", "topic"):
             kind = self.text(row, "kind", f"topic {tid}: kind") or "training"
             if kind not in TOPIC_KINDS:
                 self.add("bad-value", row.get("kind").place, what=f"topic {tid}: kind",
@@ -342,12 +364,7 @@ class _Builder:
     def _indicators(self) -> list[Indicator]:
         scoring = self._scoring()
         out: list[Indicator] = []
-        seen: dict[str, Place] = {}
-        for row in self.rows("indicators"):
-            iid = self.identifier(row, "id", "indicator: id")
-            if iid is None or not self.unique(seen, iid, row.get("id").place, "indicator"):
-                continue
-            self.remember(("indicators", iid), row)
+        for _, iid, row in self.items("indicators", "indicator"):
             what = f"indicator {iid}"
             kind = self.text(row, "type", f"{what}: type", required=True)
             if kind is not None:
@@ -378,8 +395,9 @@ class _Builder:
                 topics=self.id_list(row, "topics", f"{what}: topics"),
                 **texts,
             ))
+        known = {ind.id for ind in out}
         for iid, place in self._scoring_owners.items():
-            if iid not in seen:
+            if iid not in known:
                 self.add("unknown-indicator", place, what="a scoring row", value=iid)
         return out
 
@@ -426,13 +444,8 @@ class _Builder:
 
     def _labels(self) -> list[LabelRule]:
         out: list[LabelRule] = []
-        seen: dict[str, Place] = {}
         orders: dict[str, Place] = {}
-        for position, row in enumerate(self.rows("labels"), start=1):
-            lid = self.identifier(row, "id", "label: id")
-            if lid is None or not self.unique(seen, lid, row.get("id").place, "label"):
-                continue
-            self.remember(("labels", lid), row)
+        for position, lid, row in self.items("labels", "label"):
             what = f"label {lid}"
             order = self.number(row, "order", f"{what}: order", integer=True)
             if order is None:
@@ -631,7 +644,7 @@ class _Checker:
                     self.add("missing-threshold", "indicators", iid, indicator=iid,
                              why=f"required by label {rule.id}")
         ranked = sorted(self.scheme.labels, key=lambda r: r.order)
-        for lower, higher in zip(ranked, ranked[1:]):
+        for lower, higher in pairwise(ranked):
             for column, detail in _weaker(higher, lower):
                 self.add("label-weaker-than-lower", "labels", higher.id, column, label=higher.id,
                          order=higher.order, lower=lower.id, lower_order=lower.order, detail=detail)

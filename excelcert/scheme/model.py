@@ -6,8 +6,9 @@ Percentages are written in percent (80 means 80 %), everywhere in a scheme.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 Texts = Mapping[str, str]  # language code -> text
 
