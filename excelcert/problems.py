@@ -257,9 +257,85 @@ _TYPES: list[ProblemType] = [
     ProblemType("no-labels", ERROR, "No label rules",
                 "the scheme defines no label rules",
                 "Add gold, silver and bronze rows to the labels sheet."),
+    # --- roster -------------------------------------------------------------------------
+    ProblemType("not-a-roster", ERROR, "Not a roster",
+                "{path}: this is not a roster ({detail})",
+                "Start from `excelcert roster template` and copy your clusters into it."),
+    ProblemType("roster-missing-column", ERROR, "Missing roster column",
+                "the roster has no '{column}' column",
+                "Add a column headed '{column}' (columns: {expected})."),
+    ProblemType("roster-missing-value", ERROR, "Missing value in the roster",
+                "cluster {cluster}: {column} is empty",
+                "Fill it in: {why}."),
+    ProblemType("roster-duplicate-id", ERROR, "Duplicate cluster id",
+                "cluster id '{value}' is used more than once (first at {first})",
+                "Give each cluster its own id."),
+    ProblemType("roster-bad-id", ERROR, "Bad cluster id",
+                "'{value}' is not a valid cluster id",
+                "Use letters, digits, '-', '_' and '.', starting with a letter or digit (e.g. DE-AUTO-01)."),
+    ProblemType("roster-unknown-language", ERROR, "Language not in the scheme",
+                "cluster {cluster}: language '{value}' is not one of the scheme's languages ({languages})",
+                "Use one of them; the cluster's workbook and letters are written in this language."),
+    ProblemType("roster-unknown-country", ERROR, "Unknown country code",
+                "cluster {cluster}: '{value}' is not a country code",
+                "Use the two-letter ISO 3166 code, e.g. DE, FR, AT."),
+    ProblemType("roster-bad-email", ERROR, "Bad e-mail address",
+                "cluster {cluster}: '{value}' is not an e-mail address ({detail})",
+                "Correct the address; the workbook and the documents are sent to it."),
+    ProblemType("roster-bad-website", WARNING, "Doubtful website",
+                "cluster {cluster}: '{value}' does not look like a web address",
+                "Write it as https://www.example.org."),
+    ProblemType("roster-empty", ERROR, "Empty roster",
+                "the roster lists no cluster",
+                "Add one row per cluster under the headings."),
 ]
 
 CATALOGUE: dict[str, ProblemType] = {t.code: t for t in _TYPES}
+
+# Sections of docs/problem-codes.md: (title, first code of the section).
+_SECTIONS = [
+    ("Files that cannot be read at all", "file-not-found"),
+    ("The scheme file as a whole", "not-a-scheme"),
+    ("Scheme items and cross-references", "duplicate-id"),
+    ("The roster", "not-a-roster"),
+]
+
+_DOC_INTRO = """\
+# Problem codes
+
+Every stage reports problems from one catalogue (`excelcert/problems.py`; this page is
+written from it by `python -m excelcert.problems`). Each problem has a stable **code**
+(for scripts: `--json` prints it), a **severity**, a **message** written for the person
+who must act, ending with what to do, and a **place**: a workbook cell (`indicators!D14`),
+a whole row (`labels!4:4`), a heading row (`choices!1:1`), or a YAML path with its line
+(`indicators.STR-01.type (line 57)`).
+
+- **error**: the file cannot be used as it is; the command exits with code 1.
+- **warning**: worth a look, but the file can be used.
+
+A file that cannot be read at all (the first group) is the only problem that stops a
+command: it is reported in one line, never as a traceback. Everything else is collected,
+so one run lists every mistake.
+
+In the messages below, `{...}` are filled in from the file.
+"""
+
+
+def catalogue_markdown() -> str:
+    """docs/problem-codes.md, from the catalogue."""
+    starts = {code: title for title, code in _SECTIONS}
+    lines = [_DOC_INTRO]
+    for kind in _TYPES:
+        if kind.code in starts:
+            lines += ["", f"## {starts[kind.code]}", "", "| code | severity | message | what to do |",
+                      "| --- | --- | --- | --- |"]
+        cells = [f"`{kind.code}`", kind.severity, kind.template, kind.hint]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown(), end="")
 
 
 def problem(code: str, place: Place | None = None, *, indicator: str | None = None,

@@ -16,6 +16,7 @@ from excelcert.problems import Place, Problem, UnreadableFile, problem
 from excelcert.scheme.model import ANSWER_TYPES, Scheme
 from excelcert.scheme.tables import TABLE_COLUMNS, Field, Row, Table, Tables, columns_for
 from excelcert.scheme.yaml_form import scheme_to_data
+from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.spreadsheet import read_workbook
 
 SHEET_ORDER = ("settings", "categories", "topics", "indicators", "scoring", "choices", "labels")
@@ -139,17 +140,15 @@ _BOOLEAN_COLUMNS = {"required", "eligibility", "reviewed"}
 
 
 def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
+    book = new_book(path)
+    title = f"{scheme.id} {scheme.version}"
     try:
         head = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True,
                                 "valign": "top"})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         plain = book.add_format({"valign": "top"})
         about = book.add_worksheet("about")
-        _print_setup(about, scheme)
+        print_setup(about, title)
         about.set_column(0, 0, 14)
         about.set_column(1, 1, 110, wrap)
         about.write_string(0, 0, "sheet", head)
@@ -160,7 +159,7 @@ def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
         rows = _rows(scheme)
         for name in SHEET_ORDER:
             ws = book.add_worksheet(name)
-            _print_setup(ws, scheme)
+            print_setup(ws, title)
             columns = columns_for(name, scheme.languages)
             widths: list[float] = []
             for c, column in enumerate(columns):
@@ -176,8 +175,8 @@ def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
                     wide = column.split("::")[0] in _WIDE
                     _write(ws, r, c, value, wrap if wide else plain)
                     if wide and isinstance(value, str):
-                        lines = max(lines, _wrapped_lines(value, widths[c]))
-                ws.set_row(r, 15 * lines)  # neither Excel nor Calc sizes wrapped rows on opening
+                        lines = max(lines, wrapped_lines(value, widths[c]))
+                ws.set_row(r, ROW_HEIGHT * lines)
             if sum(widths) > 250:  # too wide to shrink onto one page: print across, id on each page
                 ws.fit_to_pages(0, 0)
                 ws.print_across()
@@ -189,25 +188,6 @@ def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
                 ws.autofilter(0, 0, max(len(rows[name]), 1), len(columns) - 1)
     finally:
         book.close()
-
-
-def _print_setup(ws: Any, scheme: Scheme) -> None:
-    """Printable as it is: landscape A4, fit to the page width, headings on every page."""
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.hide_gridlines(0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    title = f"{scheme.id} {scheme.version}".replace("&", "&&")
-    ws.set_header(f"&L{title}&R&A", {"margin": 0.25})
-    ws.set_footer("&RPage &P of &N", {"margin": 0.25})
-
-
-def _wrapped_lines(text: str, width: float) -> int:
-    """How many lines `text` takes in a column `width` characters wide (an estimate)."""
-    per_line = max(1, int(width * 1.1) - 2)
-    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
 def _write(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:

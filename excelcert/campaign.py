@@ -1,0 +1,238 @@
+"""The campaign: a folder with its config, its secret key, its roster and its outputs.
+
+    campaign.yaml     id, title, scheme file and version, deadline, languages, contact
+    campaign.key      the secret that signs workbooks (private permissions, git-ignored,
+                      never written into a workbook)
+    scheme.yaml|xlsx  the campaign's own copy of the scheme, frozen at `init`
+    workbooks/        the roster (roster.xlsx), and later the returned workbooks
+    templates/        the Word templates the secretariat may edit
+    output/<id>/      what excelcert writes (to-clusters/, ...)
+
+Every command finds its campaign from the current folder upward, like git, or from
+`--campaign DIR`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from excelcert.scheme import DEFAULT_SCHEME_PATH, Scheme, load_scheme, scheme_format
+from excelcert.scheme.yaml_form import scheme_to_yaml
+
+CONFIG_NAME = "campaign.yaml"
+KEY_NAME = "campaign.key"
+ROSTER_NAME = "roster.xlsx"
+DEFAULT_WEEKS_TO_DEADLINE = 6
+
+
+class CampaignError(Exception):
+    """A campaign that cannot be found, created or used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    root: Path
+    id: str
+    title: str
+    scheme_file: str  # relative to root
+    scheme_id: str
+    scheme_version: str
+    scheme_hash: str
+    deadline: dt.date
+    languages: tuple[str, ...]
+    roster_file: str  # relative to root
+    contact_name: str
+    contact_email: str
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def key_path(self) -> Path:
+        return self.root / KEY_NAME
+
+    @property
+    def scheme_path(self) -> Path:
+        return self.root / self.scheme_file
+
+    @property
+    def roster_path(self) -> Path:
+        return self.root / self.roster_file
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output" / self.id
+
+    @property
+    def to_clusters_dir(self) -> Path:
+        return self.output_dir / "to-clusters"
+
+    def load_scheme(self) -> Scheme:
+        scheme = load_scheme(self.scheme_path)
+        if scheme_hash(scheme) != self.scheme_hash:
+            raise CampaignError(
+                f"{self.scheme_path} has changed since the campaign was created (scheme "
+                f"{self.scheme_id} {self.scheme_version}). Workbooks already sent were made from the "
+                f"old version. If the change is intended, give the scheme a new version and run "
+                f"`excelcert init --update-scheme` in {self.root}.")
+        return scheme
+
+
+def scheme_hash(scheme: Scheme) -> str:
+    """SHA-256 of the scheme's canonical text: the same scheme always hashes the same."""
+    import hashlib
+
+    return hashlib.sha256(scheme_to_yaml(scheme).encode("utf-8")).hexdigest()
+
+
+def slug(text: str) -> str:
+    value = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return value[:60] or "campaign"
+
+
+def init_campaign(root: Path, *, scheme_file: Path | None = None, title: str | None = None,
+                  campaign_id: str | None = None, deadline: dt.date | None = None,
+                  contact_name: str = "Label secretariat",
+                  contact_email: str = "secretariat@example.org",
+                  today: dt.date | None = None) -> Campaign:
+    """Create a campaign folder (which may exist, but must not hold a campaign yet)."""
+    root = Path(root)
+    if (root / CONFIG_NAME).exists():
+        raise CampaignError(f"{root} already holds a campaign ({CONFIG_NAME}); nothing was changed.")
+    if root.exists() and not root.is_dir():
+        raise CampaignError(f"{root} is a file, not a folder.")
+    source = scheme_file or DEFAULT_SCHEME_PATH
+    scheme = load_scheme(source)  # SchemeError lists its problems; nothing is created yet
+    today = today or dt.date.today()
+    title = title or f"{scheme.text(scheme.title, 'en')} {today.year}"
+    campaign_id = campaign_id or slug(root.resolve().name if root.name else title)
+    if not re.match(r"^[a-z0-9][a-z0-9-]*$", campaign_id):
+        raise CampaignError(f"campaign id '{campaign_id}' may hold only lower-case letters, digits and '-'.")
+    root.mkdir(parents=True, exist_ok=True)
+    for folder in ("workbooks", "templates", "output"):
+        (root / folder).mkdir(exist_ok=True)
+    scheme_name = "scheme.yaml" if scheme_format(Path(source)) == "yaml" else "scheme.xlsx"
+    if scheme_file is None:
+        (root / scheme_name).write_text(scheme_to_yaml(scheme), encoding="utf-8")
+    else:
+        shutil.copyfile(source, root / scheme_name)
+    from excelcert.roster import write_example_roster
+
+    write_example_roster(root / "workbooks" / ROSTER_NAME)
+    campaign = Campaign(
+        root=root, id=campaign_id, title=title, scheme_file=scheme_name, scheme_id=scheme.id,
+        scheme_version=scheme.version, scheme_hash=scheme_hash(scheme),
+        deadline=deadline or today + dt.timedelta(weeks=DEFAULT_WEEKS_TO_DEADLINE),
+        languages=scheme.languages, roster_file=f"workbooks/{ROSTER_NAME}",
+        contact_name=contact_name, contact_email=contact_email)
+    write_config(campaign)
+    create_key(campaign)
+    gitignore = root / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text(f"# never commit the secret key\n{KEY_NAME}\noutput/\n", encoding="utf-8")
+    return campaign
+
+
+def write_config(campaign: Campaign) -> None:
+    data = {
+        "id": campaign.id,
+        "title": campaign.title,
+        "scheme": {"file": campaign.scheme_file, "id": campaign.scheme_id,
+                   "version": campaign.scheme_version, "sha256": campaign.scheme_hash},
+        "deadline": campaign.deadline.isoformat(),
+        "languages": list(campaign.languages),
+        "roster": campaign.roster_file,
+        "contact": {"name": campaign.contact_name, "email": campaign.contact_email},
+    }
+    header = ("# excelcert campaign. Edit the title, deadline, roster and contact freely;\n"
+              "# the scheme block is checked against the scheme file on every run.\n")
+    campaign.config_path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                                    encoding="utf-8")
+
+
+def create_key(campaign: Campaign) -> None:
+    """Write a new random key, readable by the owner only, never replacing one."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        handle = os.open(campaign.key_path, flags, 0o600)
+    except FileExistsError:
+        raise CampaignError(f"{campaign.key_path} already exists; it was kept.") from None
+    with os.fdopen(handle, "w") as out:
+        out.write(secrets.token_hex(32) + "\n")
+
+
+def read_key(campaign: Campaign) -> bytes:
+    path = campaign.key_path
+    if not path.exists():
+        raise CampaignError(
+            f"the campaign's secret key {path} is missing. Workbooks already sent can only be "
+            f"verified with it: restore it from your backup. If no workbook was sent yet, create a "
+            f"new one with `excelcert init --new-key` in {campaign.root}.")
+    text = path.read_text(encoding="utf-8").strip()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise CampaignError(f"{path} is not an excelcert key (64 hexadecimal characters); restore it from your backup.")
+    return bytes.fromhex(text)
+
+
+def find_campaign_root(start: Path) -> Path | None:
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def open_campaign(directory: Path | None = None) -> Campaign:
+    """The campaign at `directory`, or the one the current folder is in."""
+    if directory is not None:
+        root = Path(directory)
+        if not (root / CONFIG_NAME).is_file():
+            raise CampaignError(f"{root} is not a campaign folder (no {CONFIG_NAME}). "
+                                f"Create one with `excelcert init {root}`.")
+    else:
+        found = find_campaign_root(Path.cwd())
+        if found is None:
+            raise CampaignError(f"no campaign here: neither this folder nor any folder above it holds "
+                                f"{CONFIG_NAME}. Run `excelcert init DIR`, or give --campaign DIR.")
+        root = found
+    return read_config(root)
+
+
+def read_config(root: Path) -> Campaign:
+    path = root / CONFIG_NAME
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CampaignError(f"{path} cannot be read: {str(exc).splitlines()[0]}. Fix it by hand "
+                            "or restore it from your backup.") from None
+
+    def need(mapping: object, key: str, where: str) -> object:
+        if not isinstance(mapping, dict) or mapping.get(key) in (None, ""):
+            raise CampaignError(f"{path}: '{where}{key}' is missing. Add it (see docs/campaign.md).")
+        return mapping[key]
+
+    scheme = need(data, "scheme", "")
+    deadline = need(data, "deadline", "")
+    try:
+        deadline = deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(str(deadline))
+    except ValueError:
+        raise CampaignError(f"{path}: deadline '{deadline}' is not a date; write it as 2027-01-31.") from None
+    contact = data.get("contact") or {}
+    return Campaign(
+        root=root, id=str(need(data, "id", "")), title=str(need(data, "title", "")),
+        scheme_file=str(need(scheme, "file", "scheme.")), scheme_id=str(need(scheme, "id", "scheme.")),
+        scheme_version=str(need(scheme, "version", "scheme.")),
+        scheme_hash=str(need(scheme, "sha256", "scheme.")), deadline=deadline,
+        languages=tuple(str(x) for x in data.get("languages") or ()),
+        roster_file=str(need(data, "roster", "")),
+        contact_name=str(contact.get("name") or "Label secretariat"),
+        contact_email=str(contact.get("email") or ""))

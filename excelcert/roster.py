@@ -1,0 +1,276 @@
+"""The roster: the clusters of a campaign, kept by the secretariat as .xlsx or .csv.
+
+Columns: id, name, country, language, group (sector or comparison group), contact_name,
+email, website. `read_roster` returns the clusters it could read and a report whose
+every problem names its cell (`roster.xlsx!D5`); it never stops at the first mistake.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from excelcert.problems import Place, Report, UnreadableFile, problem
+from excelcert.scheme.build import ID_RE, format_number
+from excelcert.sheetwriter import new_book, print_setup
+
+COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
+REQUIRED = {
+    "id": "each cluster needs its own id, which stays the same all campaign",
+    "name": "the name is printed on the workbook and the certificate",
+    "country": "reviewers are chosen by country",
+    "language": "the workbook and letters are written in it",
+    "email": "the workbook is sent to it",
+}
+# Headings a secretariat may already use for the same thing.
+_ALIASES = {
+    "cluster_id": "id", "code": "id", "cluster": "name", "cluster_name": "name", "organisation": "name",
+    "organization": "name", "lang": "language", "sector": "group", "comparison_group": "group",
+    "contact": "contact_name", "contact_person": "contact_name", "e-mail": "email", "e_mail": "email",
+    "mail": "email", "web": "website", "url": "website", "web_site": "website",
+}
+EXAMPLE_ROSTER = Path(str(resources.files("excelcert") / "data" / "example-roster.csv"))
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: str
+    name: str
+    country: str
+    language: str
+    group: str = ""
+    contact_name: str = ""
+    email: str = ""
+    website: str = ""
+
+
+@dataclass
+class RosterResult:
+    source: str
+    clusters: list[Cluster]
+    report: Report
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _heading(value: Any) -> str:
+    text = re.sub(r"[\s]+", "_", str(value).strip().casefold())
+    return _ALIASES.get(text, text)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_number(value)
+    return str(value).strip()
+
+
+def _rows_from_csv(path: Path, report: Report) -> list[list[tuple[Any, Place]]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+        report.add(problem("bad-value", Place(path.name, ""), what=path.name,
+                           detail="it is not UTF-8, so it was read as Windows-1252 (as Excel saves CSV); "
+                                  "check accented names, or save it as 'CSV UTF-8'"))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    for r, record in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+        rows.append([(value, Place(path.name, f"{_column_letter(c)}{r}")) for c, value in enumerate(record, start=1)])
+    return rows
+
+
+def _rows_from_xlsx(path: Path) -> list[list[tuple[Any, Place]]]:
+    from excelcert.spreadsheet import read_workbook
+
+    book = read_workbook(path)
+    sheet = book.sheet("roster") or next((s for s in book.sheets.values() if not s.hidden), None)
+    if sheet is None:
+        return []
+    return [[(c.value, Place(sheet.name, c.coordinate)) for c in row] for row in sheet.rows]
+
+
+def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
+    """The clusters of the roster at `path`, with every problem found in it."""
+    path = Path(path)
+    report = Report()
+    if not path.exists():
+        raise UnreadableFile(problem("file-not-found", path=str(path)))
+    if path.suffix.casefold() in (".csv", ".txt"):
+        rows = _rows_from_csv(path, report)
+    else:
+        rows = _rows_from_xlsx(path)
+    rows = [row for row in rows if any(_text(v) for v, _ in row)]
+    if not rows:
+        report.add(problem("roster-empty", Place(path.name, "")))
+        return RosterResult(str(path), [], report)
+    header, *body = rows
+    columns: dict[str, int] = {}
+    for index, (value, place) in enumerate(header):
+        name = _heading(value) if _text(value) else ""
+        if name in COLUMNS and name not in columns:
+            columns[name] = index
+    if "id" not in columns and "name" not in columns:
+        raise UnreadableFile(problem("not-a-roster", path=str(path),
+                                     detail=f"its first row has no 'id' or 'name' heading ({', '.join(COLUMNS)})"))
+    for column in REQUIRED:
+        if column not in columns:
+            report.add(problem("roster-missing-column", header[0][1] if header else None,
+                               column=column, expected=", ".join(COLUMNS)))
+    clusters = _clusters(body, columns, languages, report)
+    if not clusters and not report.errors:
+        report.add(problem("roster-empty", Place(header[0][1].sheet, "")))
+    report.sort()
+    return RosterResult(str(path), clusters, report)
+
+
+def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
+              languages: tuple[str, ...], report: Report) -> list[Cluster]:
+    from email_validator import EmailNotValidError, validate_email
+
+    territories = _territories()
+    seen: dict[str, Place] = {}
+    out: list[Cluster] = []
+    for row in body:
+        def cell(name: str) -> tuple[str, Place]:
+            index = columns.get(name)
+            if index is None:
+                return "", row[0][1]
+            if index < len(row):
+                return _text(row[index][0]), row[index][1]
+            place = row[0][1]
+            return "", Place(place.sheet, f"{_column_letter(index + 1)}{re.sub(r'[A-Z]+', '', place.cell or '')}")
+
+        values = {name: cell(name) for name in COLUMNS}
+        cid, id_place = values["id"]
+        label = cid or f"in row {re.sub(r'[A-Z]+', '', id_place.cell or '')}"
+        ok = True
+        for name, why in REQUIRED.items():
+            if name in columns and not values[name][0]:
+                report.add(problem("roster-missing-value", values[name][1], cluster=label, column=name, why=why))
+                ok = False
+        if cid and not ID_RE.match(cid):
+            report.add(problem("roster-bad-id", id_place, value=cid))
+            ok = False
+        elif cid in seen:
+            report.add(problem("roster-duplicate-id", id_place, value=cid, first=seen[cid]))
+            ok = False
+        elif cid:
+            seen[cid] = id_place
+        language, place = values["language"]
+        language = language.casefold()
+        if language and languages and language not in languages:
+            report.add(problem("roster-unknown-language", place, cluster=label, value=language,
+                               languages=", ".join(languages)))
+            ok = False
+        country, place = values["country"]
+        country = country.upper()
+        if country and country not in territories:
+            report.add(problem("roster-unknown-country", place, cluster=label, value=country))
+            ok = False
+        email, place = values["email"]
+        if email:
+            try:
+                email = validate_email(email, check_deliverability=False).normalized
+            except EmailNotValidError as exc:
+                report.add(problem("roster-bad-email", place, cluster=label, value=email,
+                                   detail=str(exc).rstrip(".")))
+                ok = False
+        website, place = values["website"]
+        if website and not re.match(r"^(https?://)?[^\s/@]+\.[^\s/@]{2,}(/\S*)?$", website):
+            report.add(problem("roster-bad-website", place, cluster=label, value=website))
+        if ok:
+            out.append(Cluster(cid, values["name"][0], country, language, values["group"][0],
+                               values["contact_name"][0], email, website))
+    return out
+
+
+def _territories() -> set[str]:
+    from babel import Locale
+
+    return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
+
+
+def country_name(code: str, language: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language).territories.get(code, code)
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+# --- writing ------------------------------------------------------------------------------
+
+_HELP = {
+    "id": "A short id that never changes, e.g. DE-AUTO-01.",
+    "name": "The cluster organisation's name, as printed on the certificate.",
+    "country": "Two-letter ISO country code: DE, FR, AT...",
+    "language": "Language of the workbook and letters.",
+    "group": "Sector or comparison group (for benchmarking).",
+    "contact_name": "The cluster manager the documents are addressed to.",
+    "email": "Where the workbook is sent.",
+    "website": "The cluster's website.",
+}
+
+
+def example_clusters() -> list[Cluster]:
+    with EXAMPLE_ROSTER.open(encoding="utf-8", newline="") as handle:
+        return [Cluster(**row) for row in csv.DictReader(handle)]
+
+
+def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]) -> Path:
+    """A roster workbook: headings with help, validation, one row per cluster."""
+    book = new_book(path)
+    try:
+        head = book.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF",
+                                "border": 1, "valign": "vcenter"})
+        cell = book.add_format({"valign": "top"})
+        ws = book.add_worksheet("roster")
+        widths = {"id": 14, "name": 36, "country": 9, "language": 10, "group": 22,
+                  "contact_name": 24, "email": 36, "website": 36}
+        for c, column in enumerate(COLUMNS):
+            ws.write_string(0, c, column, head)
+            ws.set_column(c, c, widths[column], cell)
+            ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": column[:32],
+                                            "input_message": _HELP[column][:255]})
+        for r, cluster in enumerate(clusters, start=1):
+            for c, column in enumerate(COLUMNS):
+                ws.write_string(r, c, getattr(cluster, column), cell)
+        last = max(len(clusters), 1) + 500
+        ws.data_validation(1, COLUMNS.index("language"), last, COLUMNS.index("language"), {
+            "validate": "list", "source": list(languages), "error_title": "Language",
+            "error_message": "One of: " + ", ".join(languages)})
+        ws.data_validation(1, COLUMNS.index("country"), last, COLUMNS.index("country"), {
+            "validate": "length", "criteria": "==", "value": 2, "error_title": "Country",
+            "error_message": "The two-letter ISO country code, e.g. DE."})
+        ws.freeze_panes(1, 1)
+        ws.autofilter(0, 0, max(len(clusters), 1), len(COLUMNS) - 1)
+        print_setup(ws, "roster")
+    finally:
+        book.close()
+    return path
+
+
+def write_example_roster(path: Path, languages: tuple[str, ...] = ("en", "fr", "de")) -> Path:
+    return write_roster(path, example_clusters(), languages)
+
+
+def write_roster_template(path: Path, languages: tuple[str, ...]) -> Path:
+    example = Cluster("XX-SECTOR-01", "Example Cluster Association", "DE", languages[0] if languages else "en",
+                      "Sector", "First name Last name", "manager@cluster.example", "https://www.cluster.example")
+    return write_roster(path, [example], languages)

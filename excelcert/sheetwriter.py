@@ -1,0 +1,46 @@
+"""Small helpers every workbook excelcert writes shares (xlsxwriter behind them).
+
+- `new_book`: text is always written as text (never turned into a formula, a number or
+  a link), whatever a cluster or a secretariat typed;
+- `wrapped_lines`: how tall a row with wrapped text must be, since neither Excel nor
+  LibreOffice sizes rows when they open a file;
+- `print_setup`: landscape A4, fit to the page width, headings on every page, a header
+  and a footer with page numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ROW_HEIGHT = 15  # points, one line of 11 pt text
+
+
+def new_book(path: Path) -> Any:
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                           "strings_to_numbers": False})
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a column `width` characters wide (an estimate)."""
+    per_line = max(1, int(width * 1.1) - 2)
+    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+
+
+def header_text(text: str) -> str:
+    """Text for a page header or footer: '&' is a control character there."""
+    return text.replace("&", "&&")
+
+
+def print_setup(ws: Any, left_header: str, *, repeat_row: int | None = 0, fit_width: bool = True) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    if fit_width:
+        ws.fit_to_pages(1, 0)
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.set_header(f"&L{header_text(left_header)}&R&A", {"margin": 0.25})
+    ws.set_footer("&RPage &P / &N", {"margin": 0.25})
