@@ -236,3 +236,34 @@ def read_config(root: Path) -> Campaign:
         roster_file=str(need(data, "roster", "")),
         contact_name=str(contact.get("name") or "Label secretariat"),
         contact_email=str(contact.get("email") or ""))
+
+
+def renew_key(campaign: Campaign) -> None:
+    """A new key for a campaign that lost its own, allowed only before any workbook is issued."""
+    issued = campaign.to_clusters_dir
+    if issued.is_dir() and any(issued.iterdir()):
+        raise CampaignError(
+            f"workbooks were already issued from {campaign.root} ({issued}); a new key would make "
+            f"every returned workbook fail verification. Restore {campaign.key_path.name} from your backup.")
+    if campaign.key_path.exists():
+        raise CampaignError(f"{campaign.key_path} exists; it was kept. Delete it first if you really "
+                            "mean to replace it (returned workbooks signed with it would then fail).")
+    create_key(campaign)
+
+
+def update_campaign_scheme(campaign: Campaign) -> Campaign:
+    """Record the scheme file's current id, version and hash in the campaign's config."""
+    from dataclasses import replace
+
+    scheme = load_scheme(campaign.scheme_path)
+    digest = scheme_hash(scheme)
+    if digest == campaign.scheme_hash:
+        return campaign
+    if scheme.version == campaign.scheme_version:
+        raise CampaignError(
+            f"{campaign.scheme_path} changed but still says version {scheme.version}. Give it a new "
+            "version (settings: version) so returned workbooks show which version they answer.")
+    updated = replace(campaign, scheme_id=scheme.id, scheme_version=scheme.version, scheme_hash=digest,
+                      languages=scheme.languages)
+    write_config(updated)
+    return updated

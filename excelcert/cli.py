@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from excelcert import __version__
+from excelcert.campaign import CampaignError
 from excelcert.problems import ERROR, Report, UnreadableFile
 
 _MAX_LISTED = 25
@@ -34,6 +35,8 @@ class _Group(click.Group):
             raise
         except UnreadableFile as exc:
             _fail(str(exc.problem))
+        except CampaignError as exc:
+            _fail(str(exc))
         except Exception as exc:  # the last net: never a traceback without --debug
             from excelcert.scheme import SchemeError
 
@@ -67,16 +70,29 @@ def _echo_json(data: Any) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected failure.")
+@click.option("--campaign", "campaign_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The campaign folder (default: the one the current folder is in).")
 @click.version_option(__version__, prog_name="excelcert")
-def cli(debug: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
     """Run a cluster-management excellence label campaign from spreadsheets.
 
     \b
-    The workflow, one command group per stage:
-      scheme    indicator definitions and label rules
-    Later stages (campaign, workbooks, import, review, labels, certificates)
-    are added as they are built.
+    The workflow, in order:
+      scheme     indicator definitions and label rules
+      init       create a campaign folder
+      roster     the clusters of the campaign
+      generate   one self-assessment workbook per cluster
+      demo       all of the above on the built-in example, in output/demo
+    Later stages (import, review, labels, certificates) are added as they are built.
     """
+    ctx.obj = {"campaign": campaign_dir}
+
+
+def _campaign(ctx: click.Context):
+    from excelcert.campaign import open_campaign
+
+    return open_campaign(ctx.find_root().obj.get("campaign"))
 
 
 # --- scheme --------------------------------------------------------------------------
@@ -206,6 +222,173 @@ def scheme_export(scheme_file: Path | None, fmt: str | None, output: Path | None
         _fail(f"the folder {output.parent} does not exist; nothing was written.")
     write_scheme(scheme_, output, fmt)
     click.echo(f"Wrote {output} (scheme {scheme_.id} {scheme_.version}, {fmt}).")
+
+
+# --- campaign -----------------------------------------------------------------------
+
+@cli.command("init")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@_scheme_option
+@click.option("--title", help="The campaign's title (default: the scheme's title and the year).")
+@click.option("--id", "campaign_id", help="The campaign's id (default: from the folder's name).")
+@click.option("--deadline", type=click.DateTime(["%Y-%m-%d"]),
+              help="Return deadline, YYYY-MM-DD (default: in six weeks).")
+@click.option("--contact-name", default="Label secretariat", show_default=True,
+              help="Who clusters contact with questions.")
+@click.option("--contact-email", default="secretariat@example.org", show_default=True,
+              help="Where clusters send their workbooks.")
+@click.option("--new-key", is_flag=True, help="Give an existing campaign a new secret key (only before any workbook is issued).")
+@click.option("--update-scheme", is_flag=True, help="Record a new version of an existing campaign's scheme file.")
+@click.pass_context
+def init(ctx: click.Context, directory: Path | None, scheme_file: Path | None, title: str | None,
+         campaign_id: str | None, deadline: Any, contact_name: str, contact_email: str,
+         new_key: bool, update_scheme: bool) -> None:
+    """Create a campaign folder: config, secret key, roster, scheme copy."""
+    from excelcert.campaign import init_campaign, open_campaign, renew_key, update_campaign_scheme
+
+    if new_key or update_scheme:
+        campaign = open_campaign(directory or ctx.find_root().obj.get("campaign"))
+        if new_key:
+            renew_key(campaign)
+            click.echo(f"Created a new secret key {campaign.key_path}. Keep a backup of it.")
+        if update_scheme:
+            updated = update_campaign_scheme(campaign)
+            click.echo(f"Recorded scheme {updated.scheme_id} {updated.scheme_version} for campaign {updated.id}.")
+        return
+    if directory is None:
+        raise click.UsageError("say where to create the campaign: excelcert init DIR")
+    campaign = init_campaign(directory, scheme_file=scheme_file, title=title, campaign_id=campaign_id,
+                             deadline=deadline.date() if deadline else None,
+                             contact_name=contact_name, contact_email=contact_email)
+    click.echo(f"Created campaign '{campaign.id}' in {campaign.root}:")
+    click.echo(f"  {campaign.config_path.name:<22} title, deadline ({campaign.deadline.isoformat()}), contact: edit freely")
+    click.echo(f"  {campaign.scheme_file:<22} scheme {campaign.scheme_id} {campaign.scheme_version}")
+    click.echo(f"  {campaign.key_path.name:<22} the secret key that signs workbooks: back it up, never share it")
+    click.echo(f"  {campaign.roster_file:<22} the example roster: replace it with your clusters")
+    click.echo(f"Next: cd {campaign.root} && excelcert roster check && excelcert generate")
+
+
+@cli.group(cls=_Group)
+def roster() -> None:
+    """The clusters of the campaign: check the roster, or start a new one."""
+
+
+@roster.command("check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.pass_context
+def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
+    """Report every mistake in the roster, each with its cell.
+
+    FILE is a roster (.xlsx or .csv); the campaign's roster if omitted.
+    """
+    from excelcert.roster import read_roster
+
+    languages = _roster_languages(ctx, file)
+    if file is None:
+        file = _campaign(ctx).roster_path
+    result = read_roster(file, languages)
+    report = result.report
+    if as_json:
+        _echo_json({"source": str(file), "ok": report.ok, "clusters": len(result.clusters),
+                    "problems": [p.to_dict() for p in report]})
+    else:
+        for item in report:
+            click.echo(f"{item.severity}: {item}")
+        summary = f"{file}: {_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
+        if report.ok:
+            click.echo(f"{summary}. {len(result.clusters)} clusters.")
+        else:
+            click.echo(summary, err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _roster_languages(ctx: click.Context, file: Path | None) -> tuple[str, ...]:
+    """The languages of the campaign's scheme, or of the built-in one outside a campaign."""
+    from excelcert.campaign import find_campaign_root
+    from excelcert.scheme import load_scheme
+
+    campaign_dir = ctx.find_root().obj.get("campaign")
+    if file is None or campaign_dir is not None or find_campaign_root(Path.cwd()) is not None:
+        return _campaign(ctx).load_scheme().languages
+    return load_scheme().languages
+
+
+@roster.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("roster.xlsx"),
+              show_default=True, help="File to write.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.pass_context
+def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
+    """Write an empty roster workbook with headings, validation and an example row."""
+    from excelcert.roster import write_roster_template
+
+    if output.exists() and not force:
+        _fail(f"{output} already exists; nothing was written. Use --force to replace it.")
+    write_roster_template(output, _roster_languages(ctx, output))
+    click.echo(f"Wrote {output}: one example row to replace with your clusters.")
+
+
+@cli.command("generate")
+@click.option("--cluster", "cluster_ids", multiple=True, metavar="ID",
+              help="Only this cluster (repeatable); all clusters if omitted.")
+@click.option("--force", is_flag=True, help="Replace workbooks already generated (perhaps already sent).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Workbooks written in parallel (use the number of cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.pass_context
+def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs: int, as_json: bool) -> None:
+    """Write one self-assessment workbook per cluster, in the cluster's language."""
+    from excelcert.campaign import read_key
+    from excelcert.generate import generate_workbooks
+
+    campaign = _campaign(ctx)
+    scheme = campaign.load_scheme()
+    clusters = _roster_clusters(campaign, scheme, cluster_ids)
+    result = generate_workbooks(campaign, scheme, clusters, read_key(campaign), force=force, jobs=jobs)
+    if as_json:
+        _echo_json({"folder": str(result.folder),
+                    "written": [{"cluster": c.id, "language": c.language, "file": str(p)} for c, p in result.written],
+                    "kept": [{"cluster": c.id, "file": str(p)} for c, p in result.kept]})
+        return
+    for cluster, path in result.written:
+        click.echo(f"  wrote  {cluster.language}  {path.name}")
+    for cluster, path in result.kept:
+        click.echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
+    click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
+
+
+def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -> list:
+    from excelcert.roster import read_roster
+
+    roster_ = read_roster(campaign.roster_path, scheme.languages)
+    if not roster_.report.ok:
+        for item in roster_.report.errors:
+            click.echo(f"  {item}", err=True)
+        _fail(f"the roster {campaign.roster_path} has {_count(len(roster_.report.errors), 'error')}; "
+              "nothing was generated. Fix them (excelcert roster check) and run again.")
+    clusters = roster_.clusters
+    if cluster_ids:
+        known = {c.id: c for c in clusters}
+        unknown = [i for i in cluster_ids if i not in known]
+        if unknown:
+            raise click.BadParameter(f"not in the roster: {', '.join(unknown)}", param_hint="--cluster")
+        clusters = [known[i] for i in dict.fromkeys(cluster_ids)]
+    return clusters
+
+
+@cli.command("demo")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output") / "demo", show_default=True, help="Where to build the demo campaign.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Workbooks written in parallel.")
+def demo(directory: Path, jobs: int) -> None:
+    """Build a fresh demo campaign from the built-in scheme and example roster, and run every stage."""
+    from excelcert.demo import run_demo
+
+    summary = run_demo(directory, jobs=jobs)
+    for line in summary:
+        click.echo(line)
 
 
 def main() -> None:

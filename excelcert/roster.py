@@ -81,9 +81,7 @@ def _rows_from_csv(path: Path, report: Report) -> list[list[tuple[Any, Place]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-        report.add(problem("bad-value", Place(path.name, ""), what=path.name,
-                           detail="it is not UTF-8, so it was read as Windows-1252 (as Excel saves CSV); "
-                                  "check accented names, or save it as 'CSV UTF-8'"))
+        report.add(problem("roster-encoding", Place(path.name, ""), path=path.name))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

@@ -218,3 +218,32 @@ needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffi
 
 def check_file(path: Path) -> CheckResult:
     return check_scheme(path)
+
+
+_RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def libreoffice_resave(path: Path, out_dir: Path, *, recalculate: bool = False,
+                       target: str = "xlsx:Calc MS Excel 2007 XML") -> Path:
+    """Open `path` in LibreOffice Calc and save it again, as a cluster's office suite does.
+
+    With `recalculate`, LibreOffice recalculates every formula on loading (as Excel does
+    when a user presses F9), so cached values can be compared with its own results.
+    """
+    import subprocess
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = out_dir / "lo-profile"
+    if recalculate:
+        (profile / "user").mkdir(parents=True, exist_ok=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_PROFILE, encoding="utf-8")
+    subprocess.run([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+                    target, "--outdir", str(out_dir), str(path)], check=True, capture_output=True, timeout=240)
+    result = out_dir / (path.stem + "." + target.split(":")[0])
+    assert result.exists(), f"LibreOffice wrote nothing for {path}"
+    return result

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import openpyxl
 import pytest
 
 from excelcert.scheme import check_scheme, check_scheme_text, load_scheme, write_scheme
 from excelcert.scheme.xlsx_form import SHEET_ORDER
 from excelcert.scheme.yaml_form import scheme_to_yaml
-from tests.helpers import MINI_TABLES, MINI_YAML, check_file, mini_workbook, needs_soffice, soffice, write_workbook
+from tests.helpers import (
+    MINI_TABLES, MINI_YAML, check_file, libreoffice_resave, mini_workbook, needs_soffice, write_workbook,
+)
 
 
 def test_yaml_to_xlsx_to_yaml_is_exact(tmp_path):
@@ -113,14 +113,8 @@ def test_workbook_saved_by_libreoffice_still_loads(tmp_path):
     """The secretariat edits the scheme in LibreOffice Calc and saves it as .xlsx."""
     original = load_scheme()
     path = write_scheme(original, tmp_path / "scheme.xlsx")
-    out = tmp_path / "resaved"
-    out.mkdir()
-    profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run([soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to",
-                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(path)],
-                   check=True, capture_output=True, timeout=180)
-    resaved = out / "scheme.xlsx"
-    assert resaved.exists() and resaved.read_bytes() != path.read_bytes()
+    resaved = libreoffice_resave(path, tmp_path / "resaved")
+    assert resaved.read_bytes() != path.read_bytes()
     result = check_scheme(resaved)
     assert [str(p) for p in result.report] == []
     assert result.scheme == original

@@ -1,0 +1,112 @@
+"""The workbook contract: what identifies a workbook excelcert issued, so intake can trust it.
+
+Every workbook carries a very hidden sheet `_excelcert` (two columns: key, value) and the
+same values as custom document properties:
+
+    format          excelcert-workbook/1
+    campaign_id     the campaign it belongs to
+    scheme_id       the scheme it was made from ...
+    scheme_version  ... and its version
+    scheme_hash     SHA-256 of the scheme's canonical text
+    cluster_id      the cluster it was made for
+    role            self-assessment (later: review)
+    reviewer_id     empty for a self-assessment
+    language        the language it is written in
+    issued_at       when it was made (UTC, ISO 8601)
+    signature       HMAC-SHA256 with the campaign's secret key over all of the above
+
+A workbook whose cluster id or scheme was edited, or one made by hand to look like
+ours, fails `verify`. The key itself is never written into a workbook.
+LibreOffice turns a very hidden sheet into a merely hidden one when it re-saves; the
+values stay, and that is all the contract relies on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+FORMAT = "excelcert-workbook/1"
+META_SHEET = "_excelcert"
+ROLE_SELF_ASSESSMENT = "self-assessment"
+ROLE_REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class WorkbookMeta:
+    campaign_id: str
+    scheme_id: str
+    scheme_version: str
+    scheme_hash: str
+    cluster_id: str
+    role: str
+    language: str
+    issued_at: str
+    reviewer_id: str = ""
+    format: str = FORMAT
+
+    def payload(self) -> bytes:
+        """The signed bytes: every field as key=value, one per line, sorted by key."""
+        items = sorted(asdict(self).items())
+        return "".join(f"{key}={value}\n" for key, value in items).encode("utf-8")
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(f.name, str(getattr(self, f.name))) for f in fields(self)]
+
+
+def sign(meta: WorkbookMeta, key: bytes) -> str:
+    return hmac.new(key, meta.payload(), hashlib.sha256).hexdigest()
+
+
+def verify(meta: WorkbookMeta, signature: str, key: bytes) -> bool:
+    return hmac.compare_digest(sign(meta, key), str(signature or "").strip().lower())
+
+
+def write_meta(book: Any, meta: WorkbookMeta, signature: str) -> None:
+    """Add the very hidden metadata sheet and the document properties (xlsxwriter book)."""
+    ws = book.add_worksheet(META_SHEET)
+    for row, (key, value) in enumerate([*meta.items(), ("signature", signature)]):
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, value)
+    ws.very_hidden()
+    ws.protect()
+    for key, value in [*meta.items(), ("signature", signature)]:
+        book.set_custom_property(f"excelcert.{key}", value)
+
+
+class ContractError(Exception):
+    """A workbook without readable excelcert metadata."""
+
+
+def read_meta(values: dict[str, Any]) -> tuple[WorkbookMeta, str]:
+    """Metadata and signature from the metadata sheet's key/value pairs."""
+    names = [f.name for f in fields(WorkbookMeta)]
+    missing = [n for n in names if n not in values and n not in ("reviewer_id",)]
+    if missing or "signature" not in values:
+        raise ContractError(f"its metadata lacks {', '.join(missing + (['signature'] if 'signature' not in values else []))}")
+    clean = {n: "" if values.get(n) is None else str(values.get(n)).strip() for n in names}
+    return WorkbookMeta(**clean), str(values["signature"]).strip()
+
+
+def meta_values(sheet_rows: list[list[Any]]) -> dict[str, Any]:
+    """Key/value pairs from the rows of a metadata sheet (cells or plain values)."""
+    out: dict[str, Any] = {}
+    for row in sheet_rows:
+        cells = [getattr(c, "value", c) for c in row]
+        if len(cells) >= 2 and isinstance(cells[0], str) and cells[0].strip():
+            out[cells[0].strip()] = cells[1]
+    return out
+
+
+def read_workbook_meta(book: Any) -> tuple[WorkbookMeta, str]:
+    """Metadata and signature of a workbook read by `spreadsheet.read_workbook`."""
+    sheet = book.sheet(META_SHEET)
+    if sheet is None:
+        raise ContractError(f"it has no '{META_SHEET}' sheet, so it was not made by excelcert")
+    values = meta_values(sheet.rows)
+    if values.get("format") != FORMAT:
+        raise ContractError(f"its metadata is of format '{values.get('format')}', not {FORMAT}")
+    return read_meta(values)
+

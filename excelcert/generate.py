@@ -1,0 +1,103 @@
+"""Generate the self-assessment workbooks of a campaign, one per cluster.
+
+File names are safe and readable on Windows, macOS and Linux whatever a cluster is
+called, and two clusters never get the same name (not even on a file system that
+ignores case). A workbook already in `to-clusters/` was probably sent: it is kept
+unless `force` is given, and the result says which were kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from excelcert.campaign import Campaign
+from excelcert.roster import Cluster
+from excelcert.scheme import Scheme
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+MAX_NAME_BYTES = 120  # leaves room for the folder in Windows' 260-character paths
+
+
+def safe_filename(text: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """`text` made into a file name stem every common file system accepts."""
+    name = unicodedata.normalize("NFC", text)
+    name = re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*]', "_", name)
+    name = re.sub(r"\s+", " ", name)
+    name = re.sub(r"_+", "_", name).strip(" ._")
+    encoded = name.encode("utf-8")[:max_bytes]
+    name = encoded.decode("utf-8", errors="ignore").rstrip(" ._")
+    if not name:
+        name = "_"
+    if name.split(".")[0].strip().upper() in _RESERVED:
+        name = "_" + name
+    return name
+
+
+def workbook_names(clusters: list[Cluster]) -> dict[str, str]:
+    """cluster id -> its workbook's file name; distinct, even ignoring case."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for cluster in clusters:
+        stem = safe_filename(f"{cluster.id} {cluster.name}")
+        name, n = f"{stem}.xlsx", 2
+        while name.casefold() in taken:
+            name, n = f"{stem} ({n}).xlsx", n + 1
+        taken.add(name.casefold())
+        names[cluster.id] = name
+    return names
+
+
+@dataclass
+class GenerateResult:
+    folder: Path
+    written: list[tuple[Cluster, Path]] = field(default_factory=list)
+    kept: list[tuple[Cluster, Path]] = field(default_factory=list)
+
+
+def generate_workbooks(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], key: bytes, *,
+                       force: bool = False, jobs: int = 1) -> GenerateResult:
+    folder = campaign.to_clusters_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    names = workbook_names(clusters)
+    result = GenerateResult(folder)
+    todo: list[tuple[Cluster, Path]] = []
+    for cluster in clusters:
+        path = folder / names[cluster.id]
+        if path.exists() and not force:
+            result.kept.append((cluster, path))
+        else:
+            todo.append((cluster, path))
+    issued_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_build, path, scheme, campaign, cluster, key, issued_at)
+                       for cluster, path in todo]
+            for future in futures:
+                future.result()
+    else:
+        for cluster, path in todo:
+            _build(path, scheme, campaign, cluster, key, issued_at)
+    result.written = todo
+    return result
+
+
+def _build(path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes,
+           issued_at: dt.datetime) -> None:
+    """Write to a temporary file, then move it into place: never a half-written workbook."""
+    from excelcert.workbook import build_self_assessment
+
+    handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        build_self_assessment(Path(temp), scheme, campaign, cluster, key, issued_at=issued_at)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)

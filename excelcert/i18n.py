@@ -1,0 +1,248 @@
+"""The words excelcert itself writes into workbooks, in each language it speaks.
+
+The scheme brings its own texts (indicators, choices, labels); this catalogue holds the
+rest: sheet names, headings, instructions, validation messages. A language without an
+entry here falls back to English. Dates and numbers are written by Babel, as the
+language writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "sheet_start": "Start",
+        "sheet_profile": "Profile",
+        "sheet_assessment": "Assessment",
+        "sheet_summary": "Summary",
+        "self_assessment": "Self-assessment",
+        "intro": ("This workbook is your self-assessment for the {scheme}. It asks {count} questions "
+                  "about your cluster organisation in five areas. Your answers and the documents you "
+                  "name are then verified by two independent experts; the label (Bronze, Silver or Gold) "
+                  "is awarded after that review."),
+        "deadline": "Please return this workbook by {deadline}.",
+        "steps_title": "How to fill it in",
+        "step1": "Check your organisation's details on the '{profile}' sheet and correct anything that is wrong.",
+        "step2": "Answer every question on the '{assessment}' sheet. Type only in the yellow cells; where a list is offered, pick the sentence that fits best.",
+        "step3": "For each answer, name the document that proves it in the 'Evidence' column; add a comment where it helps.",
+        "step4": "Watch the progress counter below: it shows how many questions are answered, and your provisional score.",
+        "step5": "Save the workbook as .xlsx. Keep its sheets and the ID column as they are; you may widen columns.",
+        "step6": "Send it by e-mail to {email} by {deadline}.",
+        "contact": "Questions? Contact {name}, {email}.",
+        "progress": "Progress",
+        "answered": "{n} of {total} answered",
+        "of": " of ",
+        "answered_suffix": " answered",
+        "provisional_score": "Provisional score",
+        "provisional_label": "Provisional label",
+        "provisional_note": "Provisional: computed from your own answers. The label is awarded only after the experts' review.",
+        "incomplete": "Incomplete",
+        "no_label": "No label",
+        "points": "points",
+        "profile_title": "Your organisation",
+        "profile_note": "These details come from our records. Please correct anything that is wrong in the yellow cells.",
+        "f_id": "Cluster ID",
+        "f_name": "Name",
+        "f_country": "Country",
+        "f_language": "Language",
+        "f_group": "Sector",
+        "f_contact_name": "Contact person",
+        "f_email": "E-mail",
+        "f_website": "Website",
+        "h_id": "ID",
+        "h_indicator": "Indicator",
+        "h_question": "Question",
+        "h_guidance": "Guidance",
+        "h_answer": "Your answer",
+        "h_unit": "Unit",
+        "h_evidence": "Evidence / document",
+        "h_comment": "Comment",
+        "h_points": "Points",
+        "h_max": "Max.",
+        "assessment_note": "Type in the yellow cells only. Orange cells are required answers still missing.",
+        "mark_each": "Mark each that applies:",
+        "subtotal": "Subtotal",
+        "total": "Total",
+        "summary_title": "Points per category",
+        "h_category": "Category",
+        "h_share": "Share",
+        "thresholds": "Label thresholds (share of the maximum points)",
+        "chart_title": "Share of the maximum points, per category",
+        "v_integer": "A whole number from {min} to {max}.",
+        "v_decimal": "A number from {min} to {max}.",
+        "v_percent": "A percentage from {min} % to {max} %. Type 45 for 45 %.",
+        "v_date": "A date, for example {example}.",
+        "v_text": "Free text.",
+        "v_choice": "Pick the sentence that fits best from the list.",
+        "v_yes_no": "Yes or No.",
+        "v_error_title": "Answer not accepted",
+        "v_error": "This answer is not accepted. {expected}",
+        "required": "Required.",
+        "required_answered": "Required answers",
+    },
+    "fr": {
+        "sheet_start": "Accueil",
+        "sheet_profile": "Profil",
+        "sheet_assessment": "Auto-évaluation",
+        "sheet_summary": "Synthèse",
+        "self_assessment": "Auto-évaluation",
+        "intro": ("Ce classeur est votre auto-évaluation pour le référentiel « {scheme} ». Il pose {count} "
+                  "questions sur votre organisation de cluster dans cinq domaines. Vos réponses et les "
+                  "documents cités sont ensuite vérifiés par deux experts indépendants ; le label (Bronze, "
+                  "Argent ou Or) est attribué à l'issue de cette revue."),
+        "deadline": "Merci de renvoyer ce classeur au plus tard le {deadline}.",
+        "steps_title": "Comment le remplir",
+        "step1": "Vérifiez les informations de votre organisation dans la feuille « {profile} » et corrigez ce qui est inexact.",
+        "step2": "Répondez à chaque question de la feuille « {assessment} ». Saisissez uniquement dans les cellules jaunes ; lorsqu'une liste est proposée, choisissez la phrase qui convient le mieux.",
+        "step3": "Pour chaque réponse, indiquez dans la colonne « Justificatif » le document qui l'atteste ; ajoutez un commentaire si utile.",
+        "step4": "Suivez le compteur ci-dessous : il indique le nombre de questions renseignées et votre score provisoire.",
+        "step5": "Enregistrez le classeur au format .xlsx. Conservez ses feuilles et la colonne ID telles quelles ; vous pouvez élargir les colonnes.",
+        "step6": "Envoyez-le par courriel à {email} au plus tard le {deadline}.",
+        "contact": "Des questions ? Contactez {name}, {email}.",
+        "progress": "Avancement",
+        "answered": "{n} sur {total} renseignées",
+        "of": " sur ",
+        "answered_suffix": " renseignées",
+        "provisional_score": "Score provisoire",
+        "provisional_label": "Label provisoire",
+        "provisional_note": "Provisoire : calculé à partir de vos propres réponses. Le label n'est attribué qu'après la revue des experts.",
+        "incomplete": "Incomplet",
+        "no_label": "Aucun label",
+        "points": "points",
+        "profile_title": "Votre organisation",
+        "profile_note": "Ces informations proviennent de nos fichiers. Merci de corriger dans les cellules jaunes ce qui est inexact.",
+        "f_id": "Identifiant du cluster",
+        "f_name": "Nom",
+        "f_country": "Pays",
+        "f_language": "Langue",
+        "f_group": "Secteur",
+        "f_contact_name": "Personne de contact",
+        "f_email": "Courriel",
+        "f_website": "Site web",
+        "h_id": "ID",
+        "h_indicator": "Indicateur",
+        "h_question": "Question",
+        "h_guidance": "Aide",
+        "h_answer": "Votre réponse",
+        "h_unit": "Unité",
+        "h_evidence": "Justificatif / document",
+        "h_comment": "Commentaire",
+        "h_points": "Points",
+        "h_max": "Max.",
+        "assessment_note": "Saisissez uniquement dans les cellules jaunes. Les cellules orange sont des réponses obligatoires encore manquantes.",
+        "mark_each": "Indiquez pour chacun :",
+        "subtotal": "Sous-total",
+        "total": "Total",
+        "summary_title": "Points par catégorie",
+        "h_category": "Catégorie",
+        "h_share": "Part",
+        "thresholds": "Seuils des labels (part du maximum de points)",
+        "chart_title": "Part du maximum de points, par catégorie",
+        "v_integer": "Un nombre entier de {min} à {max}.",
+        "v_decimal": "Un nombre de {min} à {max}.",
+        "v_percent": "Un pourcentage de {min} % à {max} %. Tapez 45 pour 45 %.",
+        "v_date": "Une date, par exemple {example}.",
+        "v_text": "Texte libre.",
+        "v_choice": "Choisissez dans la liste la phrase qui convient le mieux.",
+        "v_yes_no": "Oui ou Non.",
+        "v_error_title": "Réponse non acceptée",
+        "v_error": "Cette réponse n'est pas acceptée. {expected}",
+        "required": "Obligatoire.",
+        "required_answered": "Réponses obligatoires",
+    },
+    "de": {
+        "sheet_start": "Start",
+        "sheet_profile": "Profil",
+        "sheet_assessment": "Selbstbewertung",
+        "sheet_summary": "Übersicht",
+        "self_assessment": "Selbstbewertung",
+        "intro": ("Diese Arbeitsmappe ist Ihre Selbstbewertung für „{scheme}“. Sie enthält {count} Fragen "
+                  "zu Ihrer Clusterorganisation in fünf Bereichen. Ihre Antworten und die genannten Nachweise "
+                  "werden anschließend von zwei unabhängigen Fachleuten geprüft; das Label (Bronze, Silber "
+                  "oder Gold) wird nach dieser Prüfung vergeben."),
+        "deadline": "Bitte senden Sie diese Arbeitsmappe bis zum {deadline} zurück.",
+        "steps_title": "So füllen Sie sie aus",
+        "step1": "Prüfen Sie die Angaben zu Ihrer Organisation im Blatt „{profile}“ und korrigieren Sie Unzutreffendes.",
+        "step2": "Beantworten Sie jede Frage im Blatt „{assessment}“. Schreiben Sie nur in die gelben Zellen; wo eine Liste angeboten wird, wählen Sie den passendsten Satz.",
+        "step3": "Nennen Sie zu jeder Antwort in der Spalte „Nachweis“ das Dokument, das sie belegt; ergänzen Sie bei Bedarf einen Kommentar.",
+        "step4": "Der Zähler unten zeigt, wie viele Fragen beantwortet sind, und Ihre vorläufige Punktzahl.",
+        "step5": "Speichern Sie die Arbeitsmappe als .xlsx. Lassen Sie die Blätter und die Spalte ID unverändert; Spalten verbreitern ist erlaubt.",
+        "step6": "Senden Sie sie per E-Mail an {email} bis zum {deadline}.",
+        "contact": "Fragen? Wenden Sie sich an {name}, {email}.",
+        "progress": "Fortschritt",
+        "answered": "{n} von {total} beantwortet",
+        "of": " von ",
+        "answered_suffix": " beantwortet",
+        "provisional_score": "Vorläufige Punktzahl",
+        "provisional_label": "Vorläufiges Label",
+        "provisional_note": "Vorläufig: aus Ihren eigenen Antworten berechnet. Das Label wird erst nach der Prüfung durch die Fachleute vergeben.",
+        "incomplete": "Unvollständig",
+        "no_label": "Kein Label",
+        "points": "Punkte",
+        "profile_title": "Ihre Organisation",
+        "profile_note": "Diese Angaben stammen aus unseren Unterlagen. Bitte korrigieren Sie Unzutreffendes in den gelben Zellen.",
+        "f_id": "Cluster-ID",
+        "f_name": "Name",
+        "f_country": "Land",
+        "f_language": "Sprache",
+        "f_group": "Branche",
+        "f_contact_name": "Ansprechperson",
+        "f_email": "E-Mail",
+        "f_website": "Website",
+        "h_id": "ID",
+        "h_indicator": "Indikator",
+        "h_question": "Frage",
+        "h_guidance": "Hinweise",
+        "h_answer": "Ihre Antwort",
+        "h_unit": "Einheit",
+        "h_evidence": "Nachweis / Dokument",
+        "h_comment": "Kommentar",
+        "h_points": "Punkte",
+        "h_max": "Max.",
+        "assessment_note": "Bitte nur in die gelben Zellen schreiben. Orange Zellen sind noch fehlende Pflichtangaben.",
+        "mark_each": "Bitte jeweils angeben:",
+        "subtotal": "Zwischensumme",
+        "total": "Gesamt",
+        "summary_title": "Punkte je Kategorie",
+        "h_category": "Kategorie",
+        "h_share": "Anteil",
+        "thresholds": "Label-Schwellen (Anteil an der Höchstpunktzahl)",
+        "chart_title": "Anteil an der Höchstpunktzahl je Kategorie",
+        "v_integer": "Eine ganze Zahl von {min} bis {max}.",
+        "v_decimal": "Eine Zahl von {min} bis {max}.",
+        "v_percent": "Ein Prozentsatz von {min} % bis {max} %. Für 45 % tippen Sie 45.",
+        "v_date": "Ein Datum, zum Beispiel {example}.",
+        "v_text": "Freier Text.",
+        "v_choice": "Wählen Sie den passendsten Satz aus der Liste.",
+        "v_yes_no": "Ja oder Nein.",
+        "v_error_title": "Antwort nicht zulässig",
+        "v_error": "Diese Antwort ist nicht zulässig. {expected}",
+        "required": "Pflichtangabe.",
+        "required_answered": "Pflichtangaben",
+    },
+}
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    catalogue = TEXTS.get(lang, TEXTS["en"])
+    template = catalogue.get(key) or TEXTS["en"][key]
+    return template.format(**values) if values else template
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    from babel.dates import format_date as babel_date
+
+    try:
+        return babel_date(day, "long", locale=lang)
+    except Exception:  # an unknown locale: ISO is understood everywhere
+        return day.isoformat()
+
+
+def format_number(value: float, lang: str) -> str:
+    from babel.numbers import format_decimal
+
+    try:
+        return format_decimal(value, locale=lang)
+    except Exception:
+        return str(value)

@@ -1,0 +1,200 @@
+"""The campaign folder and the roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+
+import pytest
+import yaml
+
+from excelcert.campaign import (
+    CampaignError, init_campaign, open_campaign, read_key, renew_key, update_campaign_scheme,
+)
+from excelcert.problems import WARNING, Place, problem
+from excelcert.roster import read_roster, write_roster_template
+from excelcert.scheme import load_scheme
+from tests.helpers import MINI_YAML, assert_problem, write_workbook
+
+LANGS = ("en", "fr", "de")
+
+
+@pytest.fixture
+def campaign(tmp_path):
+    return init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+
+
+def test_init_creates_a_complete_campaign(campaign):
+    root = campaign.root
+    for name in ("campaign.yaml", "campaign.key", "scheme.yaml", "workbooks/roster.xlsx", ".gitignore"):
+        assert (root / name).is_file(), name
+    for folder in ("templates", "output"):
+        assert (root / folder).is_dir()
+    config = yaml.safe_load((root / "campaign.yaml").read_text(encoding="utf-8"))
+    assert config["id"] == "camp" and config["deadline"] == "2027-01-08"
+    assert config["scheme"]["id"] == "cluster-excellence" and len(config["scheme"]["sha256"]) == 64
+    assert config["languages"] == ["en", "fr", "de"]
+
+
+def test_the_key_is_private_and_ignored_by_git(campaign):
+    mode = stat.S_IMODE(os.stat(campaign.key_path).st_mode)
+    assert mode == 0o600
+    assert "campaign.key" in (campaign.root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert len(read_key(campaign)) == 32
+
+
+def test_init_refuses_an_existing_campaign(campaign):
+    before = campaign.key_path.read_bytes()
+    with pytest.raises(CampaignError, match="already holds a campaign"):
+        init_campaign(campaign.root)
+    assert campaign.key_path.read_bytes() == before
+
+
+def test_init_with_a_bad_scheme_creates_nothing(tmp_path):
+    from excelcert.scheme import SchemeError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINI_YAML.replace("max_points: 12", "max_points: 13"), encoding="utf-8")
+    with pytest.raises(SchemeError):
+        init_campaign(tmp_path / "camp", scheme_file=bad)
+    assert not (tmp_path / "camp").exists()
+
+
+def test_campaign_is_found_from_a_subfolder(campaign, monkeypatch):
+    monkeypatch.chdir(campaign.root / "workbooks")
+    assert open_campaign().root.resolve() == campaign.root.resolve()
+
+
+def test_no_campaign_here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CampaignError, match="no campaign here"):
+        open_campaign()
+
+
+def test_missing_key_says_to_restore_it(campaign):
+    campaign.key_path.unlink()
+    with pytest.raises(CampaignError, match="restore it from your backup"):
+        read_key(campaign)
+    renew_key(campaign)  # nothing issued yet: a new key is allowed
+    assert len(read_key(campaign)) == 32
+
+
+def test_no_new_key_once_workbooks_are_issued(campaign):
+    campaign.to_clusters_dir.mkdir(parents=True)
+    (campaign.to_clusters_dir / "sent.xlsx").write_bytes(b"x")
+    campaign.key_path.unlink()
+    with pytest.raises(CampaignError, match="already issued"):
+        renew_key(campaign)
+
+
+def test_an_edited_scheme_is_noticed_and_needs_a_new_version(campaign):
+    text = campaign.scheme_path.read_text(encoding="utf-8").replace("min_percent: 80", "min_percent: 85")
+    campaign.scheme_path.write_text(text, encoding="utf-8")
+    with pytest.raises(CampaignError, match="has changed since the campaign was created"):
+        campaign.load_scheme()
+    with pytest.raises(CampaignError, match="still says version 2026.1"):
+        update_campaign_scheme(campaign)
+    campaign.scheme_path.write_text(text.replace("version: '2026.1'", "version: '2026.2'"), encoding="utf-8")
+    updated = update_campaign_scheme(campaign)
+    assert updated.scheme_version == "2026.2"
+    assert open_campaign(campaign.root).load_scheme().version == "2026.2"
+
+
+# --- the roster ------------------------------------------------------------------------
+
+def test_example_roster_is_clean_and_international(campaign):
+    result = read_roster(campaign.roster_path, LANGS)
+    assert [str(p) for p in result.report] == []
+    assert len(result.clusters) == 12
+    assert {c.language for c in result.clusters} == set(LANGS)
+    assert len({c.country for c in result.clusters}) >= 10
+
+
+ROSTER = """
+    | id         | name                 | country | language | group | contact_name | email              | website              |
+    | DE-AUTO-01 | Auto Cluster         | DE      | de       | Auto  | Jana Weber   | jana@auto.example  | https://auto.example |
+    | FR-AERO-01 | Pôle Aéro            | FR      | fr       | Aero  | Camille      | c@aero.example     | www.aero.example     |
+"""
+
+
+def test_roster_mistakes_each_with_their_cell(tmp_path):
+    table = ROSTER + """
+    | DE-AUTO-01 | Copy                 | DE      | de       |       |              | x@copy.example     |                      |
+    | ES-AGRI-01 | Agro Ebro            | ES      | es       |       |              | agro@ebro.example  |                      |
+    | IT-FASH-01 |                      | IT      | en       |       |              | moda.example       |                      |
+    | UK-ICT-01  | London ICT           | UK      | en       |       |              | ict@london.example | not a site           |
+    """
+    result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
+    report = result.report
+    assert_problem(report, "roster-duplicate-id", "roster!A4", value="DE-AUTO-01", first=Place("roster", "A2"))
+    assert_problem(report, "roster-unknown-language", "roster!D5", cluster="ES-AGRI-01", value="es",
+                   languages="en, fr, de")
+    assert_problem(report, "roster-missing-value", "roster!B6", cluster="IT-FASH-01", column="name",
+                   why="the name is printed on the workbook and the certificate")
+    bad_email = [p for p in report if p.code == "roster-bad-email"]
+    assert [str(p.place) for p in bad_email] == ["roster!G6"] and "'moda.example'" in bad_email[0].message
+    assert_problem(report, "roster-unknown-country", "roster!C7", cluster="UK-ICT-01", value="UK")
+    assert [(p.code, p.severity) for p in report if p.code == "roster-bad-website"] == \
+        [("roster-bad-website", WARNING)]
+    assert [c.id for c in result.clusters] == ["DE-AUTO-01", "FR-AERO-01"]
+
+
+def test_roster_missing_column(tmp_path):
+    table = "| id | name | country | email |\n| A-1 | A | DE | a@a.example |"
+    result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
+    assert_problem(result.report, "roster-missing-column", "roster!A1", column="language",
+                   expected="id, name, country, language, group, contact_name, email, website")
+
+
+def test_roster_as_csv_with_semicolons_and_other_headings(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("ID;Cluster name;Country;Lang;Sector;Contact;E-mail;URL\n"
+                    "DE-AUTO-01;Auto Cluster;de;DE;Auto;Jana;jana@auto.example;auto.example\n"
+                    "FR-AERO-01;Pôle Aéro;FR;fr;;;c@aero.example;\n", encoding="utf-8")
+    result = read_roster(path, LANGS)
+    assert [str(p) for p in result.report] == []
+    assert [(c.id, c.country, c.language) for c in result.clusters] == [("DE-AUTO-01", "DE", "de"),
+                                                                       ("FR-AERO-01", "FR", "fr")]
+
+
+def test_roster_csv_mistake_names_the_cell(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("id,name,country,language,email\nA-1,A,DE,xx,a@a.example\n", encoding="utf-8")
+    result = read_roster(path, LANGS)
+    assert_problem(result.report, "roster-unknown-language", "roster.csv!D2", cluster="A-1", value="xx",
+                   languages="en, fr, de")
+
+
+def test_roster_saved_by_excel_as_ansi_csv_is_read_with_a_warning(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes("id;name;country;language;email\nFR-1;Pôle Aéro;FR;fr;a@a.example\n".encode("cp1252"))
+    result = read_roster(path, LANGS)
+    assert result.clusters[0].name == "Pôle Aéro"
+    assert [p.severity for p in result.report] == [WARNING]
+
+
+def test_roster_template_reads_back_with_its_example_row(tmp_path):
+    path = write_roster_template(tmp_path / "roster.xlsx", LANGS)
+    result = read_roster(path, LANGS)
+    assert result.report.ok and len(result.clusters) == 1
+
+
+def test_not_a_roster(tmp_path):
+    from excelcert.problems import UnreadableFile
+
+    path = write_workbook(tmp_path / "budget.xlsx", {"Budget": "| item | amount |\n| rent | 1200 |"})
+    with pytest.raises(UnreadableFile) as caught:
+        read_roster(path, LANGS)
+    assert caught.value.problem.code == "not-a-roster"
+
+
+def test_empty_roster(tmp_path):
+    path = write_workbook(tmp_path / "roster.xlsx", {"roster": "| id | name | country | language | email |"})
+    result = read_roster(path, LANGS)
+    assert [p.code for p in result.report] == ["roster-empty"]
+    assert result.report.errors[0].message == problem("roster-empty").message
+
+
+def test_roster_languages_come_from_the_scheme():
+    assert load_scheme().languages == LANGS
