@@ -1,0 +1,337 @@
+"""The self-assessment workbook, as a cluster manager receives it, and its contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from excelcert.campaign import init_campaign, read_key
+from excelcert.contract import META_SHEET, ContractError, read_workbook_meta, verify
+from excelcert.generate import generate_workbooks, safe_filename, workbook_names
+from excelcert.roster import Cluster, example_clusters
+from excelcert.spreadsheet import read_workbook
+from excelcert.workbook import C_ANSWER, FIRST_ROW, INPUT_FILL, build_self_assessment, evaluate
+from tests.helpers import libreoffice_resave, needs_soffice
+
+# A full set of answers, to see the score and label computed (110 points: Silver).
+ANSWERS = {
+    "STR-01": 75, "STR-02": 4, "STR-03": 52.5, "STR-04": 3, "STR-05": 81, "STR-06": -3, "GOV-01": 2.5,
+    "GOV-02": 9, "GOV-03": "plan", "GOV-04": 14, "GOV-05": "board", "GOV-06": "yes",
+    "GOV-07": ["newsletter", "meetings"], "FIN-01": 260000, "FIN-02": 45, "FIN-03": 24, "FIN-04": 3,
+    "FIN-05": "audited", "SRV-01": "adopted", "SRV-02": "no", "SRV-03": "reported",
+    "SRV-04": ["projects", "skills", "finance"], "SRV-05": 70, "SRV-06": 12, "SRV-07": 2, "SRV-08": "yes",
+    "ACH-01": "followed", "ACH-02": 88, "ACH-03": 6, "ACH-04": 5, "ACH-05": "national",
+}
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory):
+    return init_campaign(tmp_path_factory.mktemp("c") / "camp", today=dt.date(2026, 11, 27))
+
+
+@pytest.fixture(scope="module")
+def scheme(campaign):
+    return campaign.load_scheme()
+
+
+def build(campaign, scheme, tmp_path, cluster=None, answers=None, name="wb.xlsx") -> Path:
+    path = tmp_path / name
+    build_self_assessment(path, scheme, campaign, cluster or example_clusters()[1], read_key(campaign),
+                          answers=answers)
+    return path
+
+
+# --- file names --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["../../x", 'Café / Ümlaut: "A"', "x" * 300, "CON", "con.txt", "NUL",
+                                  "a\\b|c?d*e<f>g", "  . trailing dots ...", "\x00\x1f", "COM1"])
+def test_hostile_names_give_safe_file_names(name):
+    safe = safe_filename(name)
+    assert safe and "/" not in safe and "\\" not in safe and ".." not in safe.replace("...", "")
+    assert not any(ch in safe for ch in '<>:"|?*') and all(ord(ch) >= 32 for ch in safe)
+    assert len(safe.encode("utf-8")) <= 120
+    assert safe.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT1"}
+    assert not safe.endswith((".", " "))
+
+
+def test_readable_names_stay_readable():
+    assert safe_filename('Café / Ümlaut: "A"') == "Café _ Ümlaut_ _A"
+    assert safe_filename("FR-AERO-01 Pôle Aéro & Espace") == "FR-AERO-01 Pôle Aéro & Espace"
+
+
+def test_two_clusters_never_get_the_same_file_name():
+    clusters = [Cluster("A-1", "x" * 300, "DE", "de"), Cluster("A-1x", "x" * 300, "DE", "de"),
+                Cluster("b-2", "Same", "DE", "de"), Cluster("B-2", "Same", "DE", "de"),
+                Cluster("C", "../../x", "DE", "de"), Cluster("C.", "../../x", "DE", "de")]
+    names = list(workbook_names(clusters).values())
+    assert len({n.casefold() for n in names}) == len(clusters)
+
+
+# --- generate ------------------------------------------------------------------------------
+
+def test_generate_writes_one_workbook_per_cluster_in_its_language(tmp_path):
+    campaign = init_campaign(tmp_path / "camp")
+    scheme = campaign.load_scheme()
+    clusters = example_clusters()
+    result = generate_workbooks(campaign, scheme, clusters, read_key(campaign), jobs=2)
+    files = sorted(campaign.to_clusters_dir.glob("*.xlsx"))
+    assert len(files) == len(clusters) == len(result.written)
+    sheets = {openpyxl.load_workbook(p, read_only=True).sheetnames[2] for p in files}
+    assert sheets == {"Assessment", "Auto-évaluation", "Selbstbewertung"}
+    again = generate_workbooks(campaign, scheme, clusters[:2], read_key(campaign))
+    assert len(again.kept) == 2 and not again.written
+    stamp = files[0].stat().st_mtime_ns
+    forced = generate_workbooks(campaign, scheme, clusters[:1], read_key(campaign), force=True)
+    assert len(forced.written) == 1
+    assert list(campaign.to_clusters_dir.glob("*.xlsx")) != [] and stamp != 0
+    assert not list(campaign.to_clusters_dir.glob("*.tmp*")) and len(list(campaign.to_clusters_dir.iterdir())) == 12
+
+
+# --- the workbook's structure -----------------------------------------------------------------
+
+def test_sheets_and_their_visibility(campaign, scheme, tmp_path):
+    book = openpyxl.load_workbook(build(campaign, scheme, tmp_path))
+    assert book.sheetnames == ["Accueil", "Profil", "Auto-évaluation", "Synthèse", "lists", META_SHEET]
+    assert book["lists"].sheet_state == "hidden"
+    assert book[META_SHEET].sheet_state == "veryHidden"
+    assert all(book[n].protection.sheet for n in book.sheetnames)
+    assert not book["Accueil"].protection.password  # structure protected, no password to lose
+    assert book.active.title == "Accueil"
+
+
+def _answer_rows(ws):
+    """Rows whose ID cell holds an indicator id (the contract: matched by id)."""
+    for row in range(FIRST_ROW + 1, ws.max_row + 1):
+        value = ws.cell(row, 1).value
+        if isinstance(value, str) and "-" in value and value.split("-")[0].isupper():
+            yield row, value
+
+
+def test_every_answer_row_carries_its_indicator_id(campaign, scheme, tmp_path):
+    ws = openpyxl.load_workbook(build(campaign, scheme, tmp_path))["Auto-évaluation"]
+    ids = [value for _, value in _answer_rows(ws) if "/" not in value]
+    assert ids == [i.id for i in scheme.indicators]
+    subrows = [value for _, value in _answer_rows(ws) if "/" in value]
+    assert "GOV-07/newsletter" in subrows and len(subrows) == 10  # two several-choice indicators
+
+
+def test_answer_cells_alone_are_yellow_and_unlocked(campaign, scheme, tmp_path):
+    book = openpyxl.load_workbook(build(campaign, scheme, tmp_path))
+    yellow, unlocked = set(), set()
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                fill = (cell.fill.fgColor.rgb or "")[-6:] if cell.fill and cell.fill.fill_type else ""
+                if fill == INPUT_FILL[1:]:
+                    yellow.add((ws.title, cell.coordinate))
+                if cell.protection.locked is False:
+                    unlocked.add((ws.title, cell.coordinate))
+    assert yellow == unlocked  # the one style of the cells a cluster may type in
+    answers = {("Auto-évaluation", f"E{row}") for row, value in _answer_rows(book["Auto-évaluation"])
+               if "/" in value or value not in ("GOV-07", "SRV-04")}
+    assert answers <= unlocked
+    assert ("Profil", "C5") in unlocked and ("Profil", "C4") not in unlocked  # name editable, id not
+
+
+def test_validation_fits_each_answer_type(campaign, scheme, tmp_path):
+    ws = openpyxl.load_workbook(build(campaign, scheme, tmp_path))["Auto-évaluation"]
+    rules = {}
+    for dv in ws.data_validations.dataValidation:
+        for ref in str(dv.sqref).split():
+            rules[ref] = dv
+    rows = dict((value, row) for row, value in _answer_rows(ws))
+    participants = rules[f"E{rows['STR-01']}"]
+    assert (participants.type, participants.formula1, participants.formula2) == ("whole", "0", "100000")
+    assert participants.operator in (None, "between")  # OOXML leaves out its default, between
+    assert participants.errorStyle in (None, "stop") and participants.showErrorMessage  # stop: the default
+    assert "nombre entier de 0 à 100" in participants.prompt  # in the cluster's language
+    share = rules[f"E{rows['STR-03']}"]
+    assert (share.type, share.formula1, share.formula2) == ("decimal", "0", "1")  # 0 %..100 %
+    strategy = rules[f"E{rows['SRV-01']}"]
+    assert strategy.type == "list" and strategy.formula1 == "choices_SRV_01"
+    assert rules[f"E{rows['GOV-07/newsletter']}"].formula1 == "yesno"
+
+
+def test_validation_rejects_a_wrong_value(campaign, scheme, tmp_path):
+    """What Excel and Calc do with the rule when a value is typed: 'forty' and 150000 are refused."""
+    ws = openpyxl.load_workbook(build(campaign, scheme, tmp_path))["Auto-évaluation"]
+    rows = dict((value, row) for row, value in _answer_rows(ws))
+    rule = next(dv for dv in ws.data_validations.dataValidation if f"E{rows['STR-01']}" in str(dv.sqref))
+
+    def accepted(value):
+        if rule.type == "whole":
+            return isinstance(value, int) and float(rule.formula1) <= value <= float(rule.formula2)
+        raise AssertionError(rule.type)
+    assert accepted(75) and not accepted("forty") and not accepted(150000) and not accepted(7.5)
+
+
+def test_choice_sentences_are_written_for_the_question(campaign, scheme, tmp_path):
+    book = openpyxl.load_workbook(build(campaign, scheme, tmp_path))
+    lists = book["lists"]
+    names = book.defined_names
+    sheet, cells = names["choices_SRV_01"].attr_text.split("!")
+    assert sheet == "lists"
+    values = [row[0].value for row in lists[cells.replace("$", "")]]
+    assert values == ["Non, il n'y a pas de stratégie écrite",
+                      "Une stratégie est rédigée mais pas encore adoptée, ou date de plus de trois ans",
+                      "Oui, adoptée par le conseil au cours des trois dernières années"]
+
+
+def test_print_setup_everywhere(campaign, scheme, tmp_path):
+    book = openpyxl.load_workbook(build(campaign, scheme, tmp_path))
+    for name in ("Accueil", "Profil", "Auto-évaluation", "Synthèse"):
+        ws = book[name]
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 page wide
+        assert "Pôle Aéro" in ws.oddHeader.left.text and "&P" in ws.oddFooter.right.text
+    assert book["Auto-évaluation"].print_title_rows == "$1:$3"
+    assert book["Auto-évaluation"].freeze_panes == "C4"
+
+
+def test_summary_has_a_native_chart(campaign, scheme, tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(build(campaign, scheme, tmp_path)) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        xml = archive.read(charts[0]).decode("utf-8")
+    assert len(charts) == 1
+    assert "<c:barChart>" in xml and "<c:lineChart>" in xml  # points per category, thresholds as lines
+    assert "<c:max val=\"1\"/>" in xml and "<c:min val=\"0\"/>" in xml  # fixed axis 0..100 %
+    assert "1F77B4" in xml and "FF7F0E" in xml  # the categories' own colours
+
+
+def test_text_from_the_roster_is_written_as_text(campaign, scheme, tmp_path):
+    hostile = Cluster("X-1", '=HYPERLINK("http://evil.example","Click")', "DE", "en",
+                      contact_name="@SUM(A1)", email="a@b.example")
+    book = openpyxl.load_workbook(build(campaign, scheme, tmp_path, cluster=hostile))
+    profile = book["Profile"]
+    assert profile["C5"].value == '=HYPERLINK("http://evil.example","Click")' and profile["C5"].data_type == "s"
+    assert profile["C9"].value == "@SUM(A1)" and profile["C9"].data_type == "s"
+
+
+# --- scores: cached values ------------------------------------------------------------------
+
+def test_a_fresh_workbook_shows_zero_and_incomplete(campaign, scheme, tmp_path):
+    book = openpyxl.load_workbook(build(campaign, scheme, tmp_path), data_only=True)
+    start = [c.value for row in book["Accueil"].iter_rows() for c in row if c.value]
+    assert "0 sur 31 renseignées" in start and "0 / 150 points" in start and "Incomplet" in start
+
+
+def test_cached_values_without_recalculation(campaign, scheme, tmp_path):
+    """What a viewer that never recalculates shows: the right figures, not zeros."""
+    book = openpyxl.load_workbook(build(campaign, scheme, tmp_path, answers=ANSWERS), data_only=True)
+    start = [c.value for row in book["Accueil"].iter_rows() for c in row if c.value]
+    assert "31 sur 31 renseignées" in start and "110 / 150 points" in start and "Argent" in start
+    expected = evaluate(scheme, ANSWERS, "fr")
+    assert expected.total == 110 and expected.label == "Argent"
+
+
+def test_label_rules_in_the_evaluation(scheme):
+    assert evaluate(scheme, {}, "en").label == "Incomplete"
+    missing_eligibility = {**ANSWERS, "SRV-08": "no"}
+    assert evaluate(scheme, missing_eligibility, "en").label == "No label"
+    no_survey = {**ANSWERS, "ACH-01": "none"}
+    assert evaluate(scheme, no_survey, "de").label == "Silber"
+    optional_missing = {k: v for k, v in ANSWERS.items() if k != "ACH-02"}  # not required
+    assert evaluate(scheme, optional_missing, "en").label != "Incomplete"
+
+
+@needs_soffice
+@pytest.mark.soffice
+def test_cached_values_equal_what_libreoffice_computes(campaign, scheme, tmp_path):
+    """Every formula's cached value is what LibreOffice computes when it recalculates."""
+    path = build(campaign, scheme, tmp_path, answers=ANSWERS)
+    recalculated = libreoffice_resave(path, tmp_path / "lo", recalculate=True)
+    formulas = openpyxl.load_workbook(path)
+    ours = openpyxl.load_workbook(path, data_only=True)
+    theirs = openpyxl.load_workbook(recalculated, data_only=True)
+    compared = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    a, b = ours[ws.title][cell.coordinate].value, theirs[ws.title][cell.coordinate].value
+                    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                        assert a == pytest.approx(b), (ws.title, cell.coordinate, cell.value)
+                    else:
+                        assert a == b, (ws.title, cell.coordinate, cell.value)
+                    compared += 1
+    assert compared > 100
+
+
+@needs_soffice
+@pytest.mark.soffice
+def test_libreoffice_really_recalculates_in_that_test(campaign, scheme, tmp_path, monkeypatch):
+    """The control for the test above: wrong cached values are corrected by LibreOffice."""
+    import excelcert.workbook as module
+
+    real = module.evaluate
+    monkeypatch.setattr(module, "evaluate", lambda s, answers, lang: real(s, {}, lang))
+    path = build(campaign, scheme, tmp_path, answers={"STR-01": 75})
+    recalculated = libreoffice_resave(path, tmp_path / "lo", recalculate=True)
+    row = dict((v, r) for r, v in _answer_rows(openpyxl.load_workbook(path)["Auto-évaluation"]))["STR-01"]
+    assert openpyxl.load_workbook(path, data_only=True)["Auto-évaluation"][f"I{row}"].value == 0
+    assert openpyxl.load_workbook(recalculated, data_only=True)["Auto-évaluation"][f"I{row}"].value == 3
+
+
+# --- the contract -----------------------------------------------------------------------------
+
+def test_metadata_verifies_with_the_campaign_key(campaign, scheme, tmp_path):
+    meta, signature = read_workbook_meta(read_workbook(build(campaign, scheme, tmp_path)))
+    assert (meta.campaign_id, meta.cluster_id, meta.role, meta.language) == \
+        ("camp", "FR-AERO-01", "self-assessment", "fr")
+    assert (meta.scheme_id, meta.scheme_version, meta.scheme_hash) == \
+        (scheme.id, scheme.version, campaign.scheme_hash)
+    assert verify(meta, signature, read_key(campaign))
+    assert not verify(meta, signature, b"another campaign's key" + b"\0" * 10)
+
+
+def test_the_key_is_never_in_the_workbook(campaign, scheme, tmp_path):
+    import zipfile
+
+    key = read_key(campaign)
+    with zipfile.ZipFile(build(campaign, scheme, tmp_path)) as archive:
+        content = b"".join(archive.read(n) for n in archive.namelist())
+    assert key.hex().encode() not in content and key not in content
+
+
+def test_editing_the_cluster_id_breaks_the_signature(campaign, scheme, tmp_path):
+    path = build(campaign, scheme, tmp_path)
+    book = openpyxl.load_workbook(path)
+    meta_sheet = book[META_SHEET]
+    for row in meta_sheet.iter_rows():
+        if row[0].value == "cluster_id":
+            row[1].value = "DE-AUTO-01"
+    book.save(path)
+    meta, signature = read_workbook_meta(read_workbook(path))
+    assert meta.cluster_id == "DE-AUTO-01"
+    assert not verify(meta, signature, read_key(campaign))
+
+
+def test_a_workbook_without_metadata_is_not_ours(tmp_path):
+    from tests.helpers import write_workbook
+
+    path = write_workbook(tmp_path / "lookalike.xlsx", {"Assessment": "| ID | Answer |\n| STR-01 | 45 |"})
+    with pytest.raises(ContractError, match="not made by excelcert"):
+        read_workbook_meta(read_workbook(path))
+
+
+@needs_soffice
+@pytest.mark.soffice
+def test_contract_survives_a_libreoffice_resave(campaign, scheme, tmp_path):
+    path = build(campaign, scheme, tmp_path, answers=ANSWERS)
+    resaved = libreoffice_resave(path, tmp_path / "resaved")
+    book = openpyxl.load_workbook(resaved)
+    assert book[META_SHEET].sheet_state in ("hidden", "veryHidden")
+    meta, signature = read_workbook_meta(read_workbook(resaved))
+    assert verify(meta, signature, read_key(campaign)) and meta.cluster_id == "FR-AERO-01"
+    ws = book["Auto-évaluation"]
+    assert [v for _, v in _answer_rows(ws) if "/" not in v] == [i.id for i in scheme.indicators]
+    assert "choices_SRV_01" in book.defined_names
+    assert ws.protection.sheet and ws.data_validations.dataValidation
+    row = dict((v, r) for r, v in _answer_rows(ws))["STR-01"]
+    assert ws.cell(row, C_ANSWER + 1).value == 75
