@@ -149,7 +149,7 @@ def test_validation_fits_each_answer_type(campaign, scheme, tmp_path):
     assert participants.errorStyle in (None, "stop") and participants.showErrorMessage  # stop: the default
     assert "nombre entier de 0 à 100" in participants.prompt  # in the cluster's language
     share = rules[f"E{rows['STR-03']}"]
-    assert (share.type, share.formula1, share.formula2) == ("decimal", "0", "1")  # 0 %..100 %
+    assert share.type == "decimal" and (float(share.formula1), float(share.formula2)) == (0, 1)  # 0..100 %
     strategy = rules[f"E{rows['SRV-01']}"]
     assert strategy.type == "list" and strategy.formula1 == "choices_SRV_01"
     assert rules[f"E{rows['GOV-07/newsletter']}"].formula1 == "yesno"
