@@ -9,6 +9,7 @@ language writes them.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -230,6 +231,7 @@ def text(lang: str, key: str, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+@lru_cache(maxsize=4096)
 def format_date(day: dt.date, lang: str) -> str:
     from babel.dates import format_date as babel_date
 
@@ -239,6 +241,7 @@ def format_date(day: dt.date, lang: str) -> str:
         return day.isoformat()
 
 
+@lru_cache(maxsize=4096)
 def format_number(value: float, lang: str) -> str:
     from babel.numbers import format_decimal
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,10 @@ def new_book(path: Path) -> Any:
     import xlsxwriter
 
     return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
+                                           "strings_to_numbers": False, "in_memory": True})
 
 
+@lru_cache(maxsize=8192)
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines `text` takes in a column `width` characters wide (an estimate)."""
     per_line = max(1, int(width * 1.1) - 2)

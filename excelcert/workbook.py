@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from excelcert.campaign import Campaign
@@ -120,15 +121,19 @@ def _rule_indicators(scheme: Scheme, rule: Any) -> list[str]:
 
 
 def build_self_assessment(path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes,
-                          *, issued_at: dt.datetime | None = None,
-                          answers: dict[str, Any] | None = None) -> WorkbookMeta:
-    """Write the cluster's workbook to `path`; return the metadata it carries."""
+                          *, issued_at: dt.datetime | None = None, answers: dict[str, Any] | None = None,
+                          open_book: Callable[[Path], Any] = new_book) -> WorkbookMeta:
+    """Write the cluster's workbook to `path`; return the metadata it carries.
+
+    `answers` prefill the answer cells (parsed values, as intake stores them); `open_book`
+    opens the xlsxwriter workbook (the benchmark passes one that records the calls).
+    """
     lang = cluster.language if cluster.language in scheme.languages else scheme.default_language
     issued_at = issued_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     meta = WorkbookMeta(campaign_id=campaign.id, scheme_id=scheme.id, scheme_version=scheme.version,
                         scheme_hash=campaign.scheme_hash, cluster_id=cluster.id, role=ROLE_SELF_ASSESSMENT,
                         language=lang, issued_at=issued_at.isoformat())
-    book = new_book(path)
+    book = open_book(path)
     try:
         _Writer(book, scheme, campaign, cluster, lang, answers or {}).write()
         write_meta(book, meta, sign(meta, key))
@@ -301,6 +306,11 @@ class _Writer:
                          + ")", f["total"], self.evaluation.total)
         ws.write_number(row, C_MAX, s.total_points, f["total"])
         self.helper_rows = (FIRST_ROW, row)
+        # One rule marks every required answer still missing (several-choice rows have their own).
+        ws.conditional_format(FIRST_ROW, C_ANSWER, row, C_ANSWER, {
+            "type": "formula", "format": f["missing"],
+            "criteria": f"=AND(${cell(FIRST_ROW, C_REQUIRED)[0]}{FIRST_ROW + 1}=1,"
+                        f"LEN({cell(FIRST_ROW, C_ANSWER)})=0)"})
         print_setup(ws, self.cluster.name, repeat_row=None)
         ws.repeat_rows(0, 2)
 
@@ -329,8 +339,6 @@ class _Writer:
         if ind.met is not None:
             ws.write_formula(row, C_MET, self._met_formula(ind, answer), None, evaluation.met[ind.id])
         ws.write_formula(row, C_ANSWERED, f'=IF(LEN({answer})>0,1,0)', None, int(evaluation.answered[ind.id]))
-        if ind.required:
-            ws.conditional_format(row, C_ANSWER, row, C_ANSWER, {"type": "blanks", "format": f["missing"]})
         answer_text = self._answer_lines(ind)
         ws.set_row(row, ROW_HEIGHT * max(lines, answer_text))
         return row + 1
@@ -349,10 +357,11 @@ class _Writer:
         choices = s.choices_for(ind).choices
         first, last = row + 1, row + len(choices)
         selected = set(self.answers.get(ind.id) or ())
+        self._validated(ws, first, C_ANSWER, f["in"], {"validate": "list", "source": "=yesno"}, "v_yes_no", ind,
+                        last_row=last)
         for n, choice in enumerate(choices, start=first):
             ws.write_string(n, C_ID, f"{ind.id}/{choice.value}", f["subid"])
             ws.write_string(n, C_QUESTION, s.text(choice.label, lang), f["body"])
-            self._validated(ws, n, C_ANSWER, f["in"], {"validate": "list", "source": "=yesno"}, "v_yes_no", ind)
             if self.answers.get(ind.id) is not None:
                 ws.write_string(n, C_ANSWER, self.yes_label if choice.value in selected
                                 else s.text(s.choice_list(YES_NO).choices[1].label, lang), f["in"])
@@ -422,8 +431,10 @@ class _Writer:
             ws.write_string(row, C_ANSWER, str(value), f["in"])
 
     def _validated(self, ws: Any, row: int, col: int, fmt: Any, rule: dict[str, Any], message: str,
-                   ind: Indicator) -> None:
-        ws.write_blank(row, col, None, fmt)
+                   ind: Indicator, last_row: int | None = None) -> None:
+        last_row = row if last_row is None else last_row
+        for r in range(row, last_row + 1):
+            ws.write_blank(r, col, None, fmt)
         lang = self.lang
         values = {"min": format_number(ind.min, lang) if ind.min is not None else "…",
                   "max": format_number(ind.max, lang) if ind.max is not None else "…",
@@ -431,7 +442,7 @@ class _Writer:
         expected = text(lang, message, **values)
         if ind.required:
             expected = f"{expected} {self.t('required')}"
-        ws.data_validation(row, col, row, col, {
+        ws.data_validation(row, col, last_row, col, {
             **rule, "ignore_blank": True,
             "input_title": self.scheme.text(ind.name, lang)[:32],
             "input_message": expected[:255],

@@ -174,3 +174,81 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     assert commands[1].endswith("pytest") and "[test]" in commands[1]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert commands[1] in ci
+
+
+# --- campaign commands ----------------------------------------------------------------------
+
+def test_init_roster_check_generate(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    created = run("init", "camp", "--title", "Label 2027", "--deadline", "2027-02-15",
+                  "--contact-email", "label@secretariat.example")
+    assert created.exit_code == 0, created.output
+    assert "Created campaign 'camp'" in created.output
+    monkeypatch.chdir(tmp_path / "camp" / "workbooks")  # found from a subfolder, like git
+    checked = run("roster", "check")
+    assert checked.exit_code == 0 and "12 clusters" in checked.output
+    generated = run("generate", "--json")
+    assert generated.exit_code == 0
+    data = json.loads(generated.output)
+    assert len(data["written"]) == 12 and {w["language"] for w in data["written"]} == {"en", "fr", "de"}
+    again = run("generate", "--cluster", "FR-AERO-01")
+    assert again.exit_code == 0
+    assert "kept" in again.output and "--force replaces it" in again.output
+    forced = run("generate", "--cluster", "FR-AERO-01", "--force")
+    assert "1 workbook(s) written, 0 kept" in forced.output
+
+
+def test_generate_unknown_cluster_is_a_usage_error(run, tmp_path):
+    run("init", str(tmp_path / "camp"))
+    result = run("--campaign", str(tmp_path / "camp"), "generate", "--cluster", "XX-NOPE")
+    assert result.exit_code == 2 and "not in the roster: XX-NOPE" in result.output
+
+
+def test_generate_refuses_a_roster_with_errors(run, tmp_path):
+    from tests.helpers import write_workbook
+
+    run("init", str(tmp_path / "camp"))
+    write_workbook(tmp_path / "camp" / "workbooks" / "roster.xlsx", {"roster": """
+        | id  | name | country | language | email         |
+        | A-1 | A    | DE      | de       | a@a.example   |
+        | A-1 | B    | XX      | es       | not-an-email  |
+    """})
+    result = run("--campaign", str(tmp_path / "camp"), "generate")
+    assert result.exit_code == 1
+    assert "roster!A3: cluster id 'A-1' is used more than once" in result.output
+    assert "nothing was generated" in result.output
+    assert not (tmp_path / "camp" / "output" / "camp" / "to-clusters").exists()
+
+
+def test_commands_outside_a_campaign_say_what_to_do(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("generate")
+    assert result.exit_code == 1
+    assert "no campaign here" in result.output and "excelcert init DIR" in result.output
+
+
+def test_roster_template(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("roster", "template").exit_code == 0
+    assert run("roster", "check", "roster.xlsx").exit_code == 0
+    assert run("roster", "template").exit_code == 1  # never overwritten silently
+
+
+def test_demo(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = run("demo")
+    assert first.exit_code == 0, first.output
+    assert "12 self-assessments (3 in de, 6 in en, 3 in fr)" in first.output
+    files = list((tmp_path / "output" / "demo").rglob("*.xlsx"))
+    assert len(files) == 13  # 12 workbooks and the roster
+    second = run("demo")  # a fresh demo each time
+    assert second.exit_code == 0
+
+
+def test_demo_leaves_other_folders_alone(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "thesis.docx").write_bytes(b"x")
+    result = run("demo", "--dir", "precious")
+    assert result.exit_code == 1 and "left alone" in result.output
+    assert (tmp_path / "precious" / "thesis.docx").exists()

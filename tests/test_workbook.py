@@ -138,11 +138,12 @@ def test_answer_cells_alone_are_yellow_and_unlocked(campaign, scheme, tmp_path):
 
 def test_validation_fits_each_answer_type(campaign, scheme, tmp_path):
     ws = openpyxl.load_workbook(build(campaign, scheme, tmp_path))["Auto-évaluation"]
-    rules = {}
-    for dv in ws.data_validations.dataValidation:
-        for ref in str(dv.sqref).split():
-            rules[ref] = dv
     rows = dict((value, row) for row, value in _answer_rows(ws))
+
+    class Rules(dict):
+        def __getitem__(self, ref):
+            return next(dv for dv in ws.data_validations.dataValidation if ref in dv.sqref)
+    rules = Rules()
     participants = rules[f"E{rows['STR-01']}"]
     assert (participants.type, participants.formula1, participants.formula2) == ("whole", "0", "100000")
     assert participants.operator in (None, "between")  # OOXML leaves out its default, between

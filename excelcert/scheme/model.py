@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 Texts = Mapping[str, str]  # language code -> text
@@ -142,7 +143,7 @@ class Indicator:
     def is_choice(self) -> bool:
         return self.type in CHOICE_TYPES
 
-    @property
+    @cached_property  # a frozen dataclass: computed once, kept outside the compared fields
     def max_points(self) -> float:
         if self.scoring.bands:
             return max(0, max(b.points for b in self.scoring.bands))
@@ -238,7 +239,7 @@ class Scheme:
             return self.choice_list(YES_NO)
         return self.choice_list(indicator.list) if indicator.list else None
 
-    @property
+    @cached_property
     def total_points(self) -> float:
         return sum(i.max_points for i in self.indicators)
 

@@ -1,0 +1,195 @@
+"""Benchmark: self-assessment workbooks per second, next to two floors, in the same run.
+
+- floor "same workbook": xlsxwriter replaying, call for call, what excelcert asked of it
+  for a workbook of the same language (every cell, format, validation, conditional
+  format, chart, name, protection, the metadata), with none of excelcert's logic. The
+  ratio ours/floor is the cost of excelcert's own work; the target is at most 1.5.
+- floor "same cells": xlsxwriter writing only the same cell values and formulas (with
+  their cached values): no formats, validation, chart, names or protection. Shown for
+  scale: the difference is the workbook's features, which the issue requires.
+
+Both floors and excelcert run with the same --jobs, in the same run.
+
+    python benchmarks/bench_generate.py            # 500 workbooks, all cores
+    python benchmarks/bench_generate.py -n 100 --jobs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+
+from excelcert.campaign import init_campaign, read_key
+from excelcert.generate import generate_workbooks
+from excelcert.roster import example_clusters
+from excelcert.workbook import build_self_assessment
+
+
+def roster(n: int):
+    base = example_clusters()
+    return [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i:05d}") for i in range(n)]
+
+
+def cells_of(path: Path) -> list[tuple[str, list[tuple[int, int, object, object]]]]:
+    """Every cell of a generated workbook: (row, col, value or formula, cached value)."""
+    formulas = openpyxl.load_workbook(path)
+    values = openpyxl.load_workbook(path, data_only=True)
+    sheets = []
+    for ws in formulas.worksheets:
+        cells = []
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    cells.append((cell.row - 1, cell.column - 1, cell.value,
+                                  values[ws.title][cell.coordinate].value))
+        sheets.append((ws.title, cells))
+    return sheets
+
+
+class Recorder:
+    """Wraps an xlsxwriter object and logs every call made on it, for replay."""
+
+    def __init__(self, real, log, token):
+        self._real, self._log, self._token = real, log, token
+
+    def __getattr__(self, name):
+        attr = getattr(self._real, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            plain = [a._real if isinstance(a, Recorder) else a for a in args]
+            plain_kw = {k: v._real if isinstance(v, Recorder) else v for k, v in kwargs.items()}
+            result = attr(*plain, **plain_kw)
+            token = None
+            if result is not None and type(result).__module__.startswith("xlsxwriter."):
+                token = len(self._log)
+                result = Recorder(result, self._log, token)
+            self._log.append((self._token, name,
+                              [("obj", a._token) if isinstance(a, Recorder) else ("val", a) for a in args],
+                              {k: ("obj", v._token) if isinstance(v, Recorder) else ("val", v)
+                               for k, v in kwargs.items()},
+                              token))
+            return result
+        return call
+
+
+OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+           "in_memory": True}
+
+
+def record(campaign, scheme, cluster, key, folder: Path) -> list:
+    """The xlsxwriter calls excelcert makes for one cluster's workbook."""
+    import xlsxwriter
+
+    log: list = []
+
+    def open_book(path):
+        return Recorder(xlsxwriter.Workbook(str(path), OPTIONS), log, "book")
+    build_self_assessment(folder / f"recorded-{cluster.language}.xlsx", scheme, campaign, cluster, key,
+                          open_book=open_book)
+    return log
+
+
+def replay(path: str, log: list) -> None:
+    import xlsxwriter
+
+    objects = {"book": xlsxwriter.Workbook(path, OPTIONS)}
+    for target, name, args, kwargs, token in log:
+        value = getattr(objects[target], name)(
+            *[objects[v] if kind == "obj" else v for kind, v in args],
+            **{k: objects[v] if kind == "obj" else v for k, (kind, v) in kwargs.items()})
+        if token is not None:
+            objects[token] = value
+    if "close" not in {name for _, name, _, _, _ in log}:
+        objects["book"].close()
+
+
+def write_floor(path: str, sheets) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                      "strings_to_urls": False, "in_memory": True})
+    for title, cells in sheets:
+        ws = book.add_worksheet(title)
+        for row, col, value, cached in cells:
+            if isinstance(value, str) and value.startswith("="):
+                ws.write_formula(row, col, value, None, cached)
+            elif isinstance(value, (int, float)):
+                ws.write_number(row, col, value)
+            else:
+                ws.write_string(row, col, str(value))
+    book.close()
+
+
+def _floor_batch(args) -> None:
+    kind, folder, material, jobs_of_worker = args
+    for n, lang in jobs_of_worker:
+        path = os.path.join(folder, f"{kind}-{n}.xlsx")
+        if kind == "cells":
+            write_floor(path, material[lang])
+        else:
+            replay(path, material[lang])
+
+
+def run_floor(kind: str, folder: Path, clusters, material, jobs: int) -> float:
+    work = [(n, c.language) for n, c in enumerate(clusters)]
+    started = time.perf_counter()
+    if jobs > 1:
+        chunks = [work[k::jobs] for k in range(jobs)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(_floor_batch, [(kind, str(folder), material, chunk) for chunk in chunks]))
+    else:
+        _floor_batch((kind, str(folder), material, work))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=500, help="workbooks per measurement (default 500)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: all cores)")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each side; the median counts")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        campaign = init_campaign(Path(tmp) / "bench")
+        scheme, key = campaign.load_scheme(), read_key(campaign)
+        clusters = roster(args.n)
+        # The floors' material, one workbook of ours per language (made once, not timed).
+        sample = generate_workbooks(campaign, scheme, example_clusters(), key)
+        cells, calls = {}, {}
+        for cluster, path in sample.written:
+            if cluster.language not in cells:
+                cells[cluster.language] = cells_of(path)
+                calls[cluster.language] = record(campaign, scheme, cluster, key, Path(tmp))
+        times = {"ours": [], "workbook": [], "cells": []}
+        for round_ in range(args.rounds):
+            folder = Path(tmp) / f"round-{round_}"
+            folder.mkdir()
+            started = time.perf_counter()
+            generate_workbooks(replace(campaign, root=folder, id="bench"), scheme, clusters, key, jobs=args.jobs)
+            times["ours"].append(time.perf_counter() - started)
+            for kind, material in (("workbook", calls), ("cells", cells)):
+                (folder / kind).mkdir()
+                times[kind].append(run_floor(kind, folder / kind, clusters, material, args.jobs))
+        median = {k: statistics.median(v) for k, v in times.items()}
+        count = sum(len(c) for _, c in next(iter(cells.values())))
+    print(f"{args.n} workbooks per round, {args.rounds} rounds (medians), jobs {args.jobs}, "
+          f"{count} cells each, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"excelcert generate           {args.n / median['ours']:7.1f} workbooks/s  ({median['ours']:.2f} s)")
+    print(f"floor, same workbook replayed {args.n / median['workbook']:7.1f} workbooks/s  "
+          f"({median['workbook']:.2f} s)  ratio {median['ours'] / median['workbook']:.2f} (target <= 1.5)")
+    print(f"floor, same cells only        {args.n / median['cells']:7.1f} workbooks/s  "
+          f"({median['cells']:.2f} s)  ratio {median['ours'] / median['cells']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
