@@ -55,6 +55,21 @@ def cells_of(path: Path) -> list[tuple[str, list[tuple[int, int, object, object]
     return sheets
 
 
+class Ref:
+    """A recorded xlsxwriter object (a worksheet, format or chart), by its token."""
+
+    def __init__(self, token):
+        self.token = token
+
+
+def _walk(value, leaf):
+    if isinstance(value, dict):
+        return {k: _walk(v, leaf) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_walk(v, leaf) for v in value)
+    return leaf(value)
+
+
 class Recorder:
     """Wraps an xlsxwriter object and logs every call made on it, for replay."""
 
@@ -67,18 +82,14 @@ class Recorder:
             return attr
 
         def call(*args, **kwargs):
-            plain = [a._real if isinstance(a, Recorder) else a for a in args]
-            plain_kw = {k: v._real if isinstance(v, Recorder) else v for k, v in kwargs.items()}
-            result = attr(*plain, **plain_kw)
+            real = lambda v: v._real if isinstance(v, Recorder) else v  # noqa: E731
+            ref = lambda v: Ref(v._token) if isinstance(v, Recorder) else v  # noqa: E731
+            result = attr(*_walk(list(args), real), **_walk(kwargs, real))
             token = None
             if result is not None and type(result).__module__.startswith("xlsxwriter."):
                 token = len(self._log)
                 result = Recorder(result, self._log, token)
-            self._log.append((self._token, name,
-                              [("obj", a._token) if isinstance(a, Recorder) else ("val", a) for a in args],
-                              {k: ("obj", v._token) if isinstance(v, Recorder) else ("val", v)
-                               for k, v in kwargs.items()},
-                              token))
+            self._log.append((self._token, name, _walk(list(args), ref), _walk(kwargs, ref), token))
             return result
         return call
 
@@ -104,10 +115,9 @@ def replay(path: str, log: list) -> None:
     import xlsxwriter
 
     objects = {"book": xlsxwriter.Workbook(path, OPTIONS)}
+    resolve = lambda v: objects[v.token] if isinstance(v, Ref) else v  # noqa: E731
     for target, name, args, kwargs, token in log:
-        value = getattr(objects[target], name)(
-            *[objects[v] if kind == "obj" else v for kind, v in args],
-            **{k: objects[v] if kind == "obj" else v for k, (kind, v) in kwargs.items()})
+        value = getattr(objects[target], name)(*_walk(args, resolve), **_walk(kwargs, resolve))
         if token is not None:
             objects[token] = value
     if "close" not in {name for _, name, _, _, _ in log}:

@@ -198,3 +198,13 @@ def test_empty_roster(tmp_path):
 
 def test_roster_languages_come_from_the_scheme():
     assert load_scheme().languages == LANGS
+
+
+def test_the_repository_is_the_example_campaign():
+    """Its campaign.yaml names the built-in scheme and roster, and its scheme hash is current."""
+    from tests.helpers import REPO
+
+    campaign = open_campaign(REPO)
+    assert campaign.scheme_path.resolve() == (REPO / "excelcert" / "data" / "scheme.yaml").resolve()
+    assert campaign.load_scheme() == load_scheme()
+    assert read_roster(campaign.roster_path, LANGS).report.ok

@@ -170,7 +170,7 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     lines = [line.strip() for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()]
     commands = [line for line in lines[:12] if line.startswith("python3 -m venv")]
     assert len(commands) == 2
-    assert commands[0].endswith("excelcert scheme show")
+    assert commands[0].endswith("excelcert demo")
     assert commands[1].endswith("pytest") and "[test]" in commands[1]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert commands[1] in ci
