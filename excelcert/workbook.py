@@ -42,7 +42,7 @@ FALLBACK_COLOURS = ("#1F77B4", "#FF7F0E", "#2CA02C", "#9467BD", "#8C564B", "#E37
 # Assessment columns (0-based).
 C_ID, C_NAME, C_QUESTION, C_GUIDANCE, C_ANSWER, C_UNIT, C_EVIDENCE, C_COMMENT, C_POINTS, C_MAX = range(10)
 C_MET, C_ANSWERED, C_REQUIRED = 10, 11, 12  # hidden helpers the formulas use
-WIDTHS = {C_ID: 11, C_NAME: 24, C_QUESTION: 46, C_GUIDANCE: 46, C_ANSWER: 30, C_UNIT: 11,
+WIDTHS = {C_ID: 11, C_NAME: 24, C_QUESTION: 46, C_GUIDANCE: 46, C_ANSWER: 30, C_UNIT: 15,
           C_EVIDENCE: 28, C_COMMENT: 24, C_POINTS: 8, C_MAX: 6}
 FIRST_ROW = 3  # first row below the headings (0-based)
 PROFILE_FIELDS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
