@@ -18,6 +18,7 @@ import click
 from excelcert import __version__
 from excelcert.campaign import CampaignError
 from excelcert.problems import ERROR, Report, UnreadableFile
+from excelcert.scheme import SchemeError
 
 _MAX_LISTED = 25
 
@@ -37,13 +38,10 @@ class _Group(click.Group):
             _fail(str(exc.problem))
         except CampaignError as exc:
             _fail(str(exc))
+        except SchemeError as exc:
+            _print_report_errors(exc.report)
+            _fail(f"{exc} - nothing was written. Fix them and run `excelcert scheme check {exc.source}`.")
         except Exception as exc:  # the last net: never a traceback without --debug
-            from excelcert.scheme import SchemeError
-
-            if isinstance(exc, SchemeError):
-                _print_report_errors(exc.source, exc.report)
-                _fail(f"{exc} - nothing was written. Fix them and run "
-                      f"`excelcert scheme check {exc.source}`.")
             root = ctx.find_root()
             if root.params.get("debug"):
                 raise
@@ -56,7 +54,7 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-def _print_report_errors(source: str, report: Report) -> None:
+def _print_report_errors(report: Report) -> None:
     errors = report.errors
     for item in errors[:_MAX_LISTED]:
         click.echo(f"  {item}", err=True)
@@ -95,11 +93,22 @@ def _campaign(ctx: click.Context):
     return open_campaign(ctx.find_root().obj.get("campaign"))
 
 
+def _scheme_path(ctx: click.Context, given: Path | None) -> Path | None:
+    """The scheme a command uses: the one given, else the campaign's, else the built-in one (None)."""
+    from excelcert.campaign import find_campaign_root
+
+    if given is not None:
+        return given
+    if ctx.find_root().obj.get("campaign") is not None or find_campaign_root(Path.cwd()) is not None:
+        return _campaign(ctx).scheme_path
+    return None
+
+
 # --- scheme --------------------------------------------------------------------------
 
 _scheme_option = click.option(
     "--scheme", "scheme_file", type=click.Path(dir_okay=False, path_type=Path),
-    help="Scheme file (.yaml or .xlsx); the built-in scheme if omitted.")
+    help="Scheme file (.yaml or .xlsx); default: the campaign's scheme, or the built-in one outside a campaign.")
 
 
 @cli.group(cls=_Group)
@@ -110,14 +119,17 @@ def scheme() -> None:
 @scheme.command("check")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
-def scheme_check(file: Path | None, as_json: bool) -> None:
+@click.pass_context
+def scheme_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     """Report every mistake in a scheme file, each with its place.
 
-    FILE is a scheme in YAML or workbook form; the built-in scheme if omitted.
-    Exit code 1 when the scheme has errors (warnings alone pass).
+    FILE is a scheme in YAML or workbook form; if omitted, the campaign's scheme, or
+    the built-in one outside a campaign. Exit code 1 when the scheme has errors
+    (warnings alone pass).
     """
     from excelcert.scheme import check_scheme
 
+    file = _scheme_path(ctx, file)
     result = check_scheme(file)
     source = result.source if file is not None else "built-in scheme"
     report = result.report
@@ -146,12 +158,13 @@ def scheme_check(file: Path | None, as_json: bool) -> None:
 @_scheme_option
 @click.option("--lang", help="Language of the texts (default: the scheme's default language).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole scheme as JSON.")
-def scheme_show(scheme_file: Path | None, lang: str | None, as_json: bool) -> None:
+@click.pass_context
+def scheme_show(ctx: click.Context, scheme_file: Path | None, lang: str | None, as_json: bool) -> None:
     """Categories, indicators, points and label rules, as a table."""
     from excelcert.scheme import load_scheme
     from excelcert.scheme.yaml_form import scheme_to_data
 
-    scheme_ = load_scheme(scheme_file)
+    scheme_ = load_scheme(_scheme_path(ctx, scheme_file))
     if lang is not None and lang not in scheme_.languages:
         raise click.BadParameter(
             f"'{lang}' is not one of the scheme's languages ({', '.join(scheme_.languages)})",
@@ -196,7 +209,9 @@ def _num(value: float) -> str:
               help="File to write ('-' for standard output, yaml only); "
                    "default: <scheme id>-<version>.<format> in the current folder.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-def scheme_export(scheme_file: Path | None, fmt: str | None, output: Path | None, force: bool) -> None:
+@click.pass_context
+def scheme_export(ctx: click.Context, scheme_file: Path | None, fmt: str | None, output: Path | None,
+                  force: bool) -> None:
     """Write a scheme as a workbook to edit in Excel, or as YAML text."""
     from excelcert.scheme import load_scheme, write_scheme
     from excelcert.scheme.yaml_form import scheme_to_yaml
@@ -206,7 +221,7 @@ def scheme_export(scheme_file: Path | None, fmt: str | None, output: Path | None
         fmt = {".xlsx": "xlsx", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
         if fmt is None:
             raise click.UsageError("say which format to write: --format xlsx or --format yaml")
-    scheme_ = load_scheme(scheme_file)
+    scheme_ = load_scheme(_scheme_path(ctx, scheme_file))
     if output is not None and str(output) == "-":
         if fmt != "yaml":
             raise click.UsageError("only --format yaml can be written to standard output")

@@ -252,3 +252,16 @@ def test_demo_leaves_other_folders_alone(run, tmp_path, monkeypatch):
     result = run("demo", "--dir", "precious")
     assert result.exit_code == 1 and "left alone" in result.output
     assert (tmp_path / "precious" / "thesis.docx").exists()
+
+
+def test_scheme_commands_use_the_campaigns_scheme(run, tmp_path, monkeypatch):
+    from tests.helpers import MINI_YAML
+
+    mini = tmp_path / "mini.yaml"
+    mini.write_text(MINI_YAML, encoding="utf-8")
+    assert run("init", str(tmp_path / "camp"), "--scheme", str(mini)).exit_code == 0
+    monkeypatch.chdir(tmp_path / "camp")
+    shown = json.loads(run("scheme", "show", "--json").output)
+    assert shown["summary"]["id"] == "mini" and shown["summary"]["indicators"] == 3
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(run("scheme", "show", "--json").output)["summary"]["indicators"] == 31
