@@ -74,7 +74,7 @@ def generate_workbooks(campaign: Campaign, scheme: Scheme, clusters: list[Cluste
             result.kept.append((cluster, path))
         else:
             todo.append((cluster, path))
-    issued_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if jobs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(_build, path, scheme, campaign, cluster, key, issued_at)

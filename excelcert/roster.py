@@ -118,7 +118,7 @@ def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
         return RosterResult(str(path), [], report)
     header, *body = rows
     columns: dict[str, int] = {}
-    for index, (value, place) in enumerate(header):
+    for index, (value, _place) in enumerate(header):
         name = _heading(value) if _text(value) else ""
         if name in COLUMNS and name not in columns:
             columns[name] = index
@@ -144,16 +144,7 @@ def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
     seen: dict[str, Place] = {}
     out: list[Cluster] = []
     for row in body:
-        def cell(name: str) -> tuple[str, Place]:
-            index = columns.get(name)
-            if index is None:
-                return "", row[0][1]
-            if index < len(row):
-                return _text(row[index][0]), row[index][1]
-            place = row[0][1]
-            return "", Place(place.sheet, f"{_column_letter(index + 1)}{re.sub(r'[A-Z]+', '', place.cell or '')}")
-
-        values = {name: cell(name) for name in COLUMNS}
+        values = {name: _cell(row, columns.get(name)) for name in COLUMNS}
         cid, id_place = values["id"]
         label = cid or f"in row {re.sub(r'[A-Z]+', '', id_place.cell or '')}"
         ok = True
@@ -195,6 +186,16 @@ def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
             out.append(Cluster(cid, values["name"][0], country, language, values["group"][0],
                                values["contact_name"][0], email, website))
     return out
+
+
+def _cell(row: list[tuple[Any, Place]], index: int | None) -> tuple[str, Place]:
+    """The text of column `index` in `row`, and its place (also for a cell past the row's end)."""
+    if index is None:
+        return "", row[0][1]
+    if index < len(row):
+        return _text(row[index][0]), row[index][1]
+    place = row[0][1]
+    return "", Place(place.sheet, f"{_column_letter(index + 1)}{re.sub(r'[A-Z]+', '', place.cell or '')}")
 
 
 def _territories() -> set[str]:

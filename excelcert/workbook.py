@@ -129,7 +129,7 @@ def build_self_assessment(path: Path, scheme: Scheme, campaign: Campaign, cluste
     opens the xlsxwriter workbook (the benchmark passes one that records the calls).
     """
     lang = cluster.language if cluster.language in scheme.languages else scheme.default_language
-    issued_at = issued_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    issued_at = issued_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     meta = WorkbookMeta(campaign_id=campaign.id, scheme_id=scheme.id, scheme_version=scheme.version,
                         scheme_hash=campaign.scheme_hash, cluster_id=cluster.id, role=ROLE_SELF_ASSESSMENT,
                         language=lang, issued_at=issued_at.isoformat())
