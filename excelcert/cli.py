@@ -81,8 +81,10 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
       init       create a campaign folder
       roster     the clusters of the campaign
       generate   one self-assessment workbook per cluster
+      import     returned workbooks into the campaign's ledger
+      status     where every cluster stands; history CLUSTER: its files
       demo       all of the above on the built-in example, in output/demo
-    Later stages (import, review, labels, certificates) are added as they are built.
+    Later stages (review, labels, certificates) are added as they are built.
     """
     ctx.obj = {"campaign": campaign_dir}
 
@@ -391,6 +393,94 @@ def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -
             raise click.BadParameter(f"not in the roster: {', '.join(unknown)}", param_hint="--cluster")
         clusters = [known[i] for i in dict.fromkeys(cluster_ids)]
     return clusters
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Import returned workbooks (files, folders, .zip archives) into the ledger."""
+    import datetime as dt
+
+    from rich.progress import Progress
+
+    from excelcert.campaign import read_key
+    from excelcert.intake.batch import import_files
+    from excelcert.intake.report import write_import_report
+    from excelcert.ledger import Ledger
+
+    campaign = _campaign(ctx)
+    scheme = campaign.load_scheme()
+    clusters = _roster_clusters(campaign, scheme, ())
+    key = read_key(campaign)
+    with Ledger.for_campaign(campaign.root) as ledger, \
+            Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
+        task = progress.add_task("Importing", total=None)
+        results = import_files(campaign, scheme, {c.id for c in clusters}, key, ledger, list(paths),
+                               progress=lambda name: progress.advance(task))
+    campaign.output_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    report = write_import_report(campaign.output_dir / f"import-{stamp}.xlsx", results, campaign.title)
+    if as_json:
+        _echo_json({"report": str(report), "files": [
+            {"file": r.name, "verdict": r.verdict, "cluster": r.cluster, "counts": r.counts, "reason": r.reason,
+             "sha256": r.sha256, "problems": [p.to_dict() for p in r.problems]} for r in results]})
+        return
+    from excelcert.terminal import print_import
+
+    print_import(results)
+    click.echo(f"{len(results)} file(s); report: {report}")
+
+
+@cli.command("history")
+@click.argument("cluster_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@click.pass_context
+def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
+    """Every file received from a cluster, which one counts, and why."""
+    from dataclasses import asdict
+
+    from excelcert.contract import ROLE_SELF_ASSESSMENT
+    from excelcert.ledger import Ledger
+
+    campaign = _campaign(ctx)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        items = ledger.history(cluster_id)
+        current = ledger.current(cluster_id, ROLE_SELF_ASSESSMENT)
+    if as_json:
+        _echo_json([{**asdict(s), "counts": current is not None and s.id == current.id} for s in items])
+        return
+    if not items:
+        click.echo(f"Nothing received from {cluster_id} yet.")
+        return
+    for s in items:
+        mark = "counts" if current is not None and s.id == current.id else ""
+        click.echo(f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {Path(s.original_name).name}")
+        click.echo(f"{'':18}{s.reason}")
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Every cluster of the roster: not returned, rejected, incomplete or complete."""
+    from excelcert.intake.status import campaign_status
+    from excelcert.ledger import Ledger
+
+    campaign = _campaign(ctx)
+    scheme = campaign.load_scheme()
+    clusters = _roster_clusters(campaign, scheme, ())
+    with Ledger.for_campaign(campaign.root) as ledger:
+        rows = campaign_status(clusters, ledger)
+    if as_json:
+        _echo_json([{"cluster": r.cluster.id, "name": r.cluster.name, "state": r.state, "last_file": r.last_file,
+                     "last_received": r.last_received, "counting_file": r.counting_file,
+                     "open_problems": r.open_problems} for r in rows])
+        return
+    from excelcert.terminal import print_status
+
+    print_status(rows)
 
 
 @cli.command("demo")

@@ -36,11 +36,12 @@ _WORKBOOK_TYPES = (
 
 @dataclass(frozen=True)
 class Cell:
-    value: Any
+    value: Any  # the cached value for a formula (None if it was never calculated)
     coordinate: str  # "D14"
     row: int
     column: int
     number_format: str = "General"
+    formula: str | None = None  # "=A1+A2", when read with formulas=True
 
     @property
     def is_percent(self) -> bool:
@@ -58,6 +59,9 @@ class Sheet:
 class Workbook:
     path: Path
     sheets: dict[str, Sheet]
+    epoch: Any = None  # datetime of day 0: 1899-12-30 (1900 system) or 1904-01-01
+    modified: Any = None  # when it was last saved, from its document properties
+    macros: bool = False  # saved as .xlsm
 
     def sheet(self, name: str) -> Sheet | None:
         """The sheet called `name`, ignoring case and surrounding spaces."""
@@ -68,99 +72,133 @@ class Workbook:
         return None
 
 
-def _fail(code: str, path: Path, **fields: Any) -> UnreadableFile:
-    return UnreadableFile(problem(code, path=str(path), **fields))
+def _fail(code: str, label: str, **fields: Any) -> UnreadableFile:
+    return UnreadableFile(problem(code, path=label, **fields))
 
 
-def sniff_workbook(path: Path) -> None:
-    """Raise UnreadableFile unless `path` looks like an .xlsx/.xlsm package we can parse."""
+def sniff_workbook(path: Path, name: str | None = None) -> None:
+    """Raise UnreadableFile unless `path` looks like an .xlsx/.xlsm package we can parse.
+
+    `name` is what messages call the file (an archived copy is called by its original name).
+    """
+    label = name or str(path)
     if not path.exists():
-        raise _fail("file-not-found", path)
+        raise _fail("file-not-found", label)
     if path.is_dir():
-        raise _fail("not-a-workbook", path, detail="it is a folder")
+        raise _fail("not-a-workbook", label, detail="it is a folder")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise _fail("oversized-file", path, detail=f"it is {size / 1e6:.0f} MB")
+        raise _fail("oversized-file", label, detail=f"it is {size / 1e6:.0f} MB")
     with path.open("rb") as handle:
         head = handle.read(8)
     if size == 0:
-        raise _fail("not-a-workbook", path, detail="the file is empty")
+        raise _fail("not-a-workbook", label, detail="the file is empty")
     if head == _OLE2_MAGIC:
         body = path.read_bytes()
         if "EncryptedPackage".encode("utf-16-le") in body:
-            raise _fail("encrypted-file", path)
-        raise _fail("legacy-format", path, format="Excel 97-2003 (.xls) or another OLE2 document")
+            raise _fail("encrypted-file", label)
+        raise _fail("legacy-format", label, format="Excel 97-2003 (.xls) or another OLE2 document")
     if not head.startswith(b"PK"):
-        raise _fail("not-a-workbook", path, detail="its content is not a spreadsheet package")
+        raise _fail("not-a-workbook", label, detail="its content is not a spreadsheet package")
     try:
         with zipfile.ZipFile(path) as archive:
-            _sniff_package(path, archive)
+            _sniff_package(label, archive)
     except zipfile.BadZipFile as exc:
-        raise _fail("corrupt-file", path, detail=f"broken zip archive: {exc}") from None
+        raise _fail("corrupt-file", label, detail=f"broken zip archive: {exc}") from None
     except (OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise _fail("corrupt-file", path, detail=str(exc) or type(exc).__name__) from None
+        raise _fail("corrupt-file", label, detail=str(exc) or type(exc).__name__) from None
 
 
-def _sniff_package(path: Path, archive: zipfile.ZipFile) -> None:
+def _sniff_package(label: str, archive: zipfile.ZipFile) -> None:
     infos = archive.infolist()
     if not infos:
-        raise _fail("not-a-workbook", path, detail="it is an empty archive")
+        raise _fail("not-a-workbook", label, detail="it is an empty archive")
     names = [info.filename for info in infos]
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise _fail("corrupt-file", path, detail=f"it holds two different copies of '{name}'")
+            raise _fail("corrupt-file", label, detail=f"it holds two different copies of '{name}'")
         seen.add(name)
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
     if unpacked > MAX_UNPACKED_BYTES or (unpacked > 10 * 1024 * 1024 and unpacked / packed > MAX_PACKING_RATIO):
-        raise _fail("oversized-file", path, detail=f"it would unpack to {unpacked / 1e6:.0f} MB")
+        raise _fail("oversized-file", label, detail=f"it would unpack to {unpacked / 1e6:.0f} MB")
     if "mimetype" in seen:
         mimetype = archive.read("mimetype")[:200]
         if b"opendocument" in mimetype:
             manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in seen else b""
             if b"encryption-data" in manifest:
-                raise _fail("encrypted-file", path)
+                raise _fail("encrypted-file", label)
             kind = "an OpenDocument spreadsheet (.ods)" if b"spreadsheet" in mimetype else "an OpenDocument file"
-            raise _fail("legacy-format", path, format=kind)
+            raise _fail("legacy-format", label, format=kind)
     if "[Content_Types].xml" not in seen:
-        raise _fail("not-a-workbook", path, detail="it is a zip archive without spreadsheet parts")
+        raise _fail("not-a-workbook", label, detail="it is a zip archive without spreadsheet parts")
     content_types = archive.read("[Content_Types].xml")
     rels = archive.read("_rels/.rels") if "_rels/.rels" in seen else b""
     if _STRICT_NS in rels or _STRICT_NS in content_types:
-        raise _fail("strict-ooxml", path)
+        raise _fail("strict-ooxml", label)
     if b"sheet.binary.macroEnabled.main" in content_types:
-        raise _fail("legacy-format", path, format="an Excel Binary Workbook (.xlsb)")
+        raise _fail("legacy-format", label, format="an Excel Binary Workbook (.xlsb)")
     if not any(kind in content_types for kind in _WORKBOOK_TYPES):
-        raise _fail("not-a-workbook", path, detail="it is an Office document, but not a workbook")
+        raise _fail("not-a-workbook", label, detail="it is an Office document, but not a workbook")
 
 
-def read_workbook(path: str | Path) -> Workbook:
-    """Read every sheet's cell values (cached values for formulas) and number formats."""
+def read_workbook(path: str | Path, *, formulas: bool = False, name: str | None = None) -> Workbook:
+    """Read every sheet's cell values (cached values for formulas) and number formats.
+
+    With `formulas`, a second, streaming pass notes the formula behind each formula cell,
+    so that a formula never calculated (cached value None) is told from an empty cell.
+    `name` is what messages call the file (default: its path).
+    """
     path = Path(path)
-    sniff_workbook(path)
+    label = name or str(path)
+    sniff_workbook(path, label)
     import openpyxl  # imported here: a CLI that only shows the scheme starts faster
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unsupported extensions, e.g. slicers
             book = openpyxl.load_workbook(path, data_only=True, read_only=False)
+            found = _formulas(path) if formulas else {}
     except Exception as exc:  # any parser failure on a hostile file is a verdict
-        raise _unreadable_from(path, exc) from None
+        raise _unreadable_from(label, exc) from None
     try:
         sheets: dict[str, Sheet] = {}
         for ws in book.worksheets:
+            on_sheet = found.get(ws.title, {})
             rows: list[list[Cell]] = []
             for row in ws.iter_rows():
-                rows.append([Cell(c.value, c.coordinate, c.row, c.column, c.number_format or "General")
-                             for c in row])
+                rows.append([Cell(c.value, c.coordinate, c.row, c.column, c.number_format or "General",
+                                  on_sheet.get(c.coordinate)) for c in row])
             sheets[ws.title] = Sheet(ws.title, rows, hidden=ws.sheet_state != "visible")
+        modified = book.properties.modified if book.properties else None
+        return Workbook(path, sheets, epoch=book.epoch, modified=modified,
+                        macros=bool(getattr(book, "vba_archive", None)) or path.suffix.casefold() == ".xlsm")
     finally:
         book.close()
-    return Workbook(path, sheets)
 
 
-def _unreadable_from(path: Path, exc: BaseException) -> UnreadableFile:
+def _formulas(path: Path) -> dict[str, dict[str, str]]:
+    """sheet -> coordinate -> formula, for every formula cell."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    try:
+        out: dict[str, dict[str, str]] = {}
+        for ws in book.worksheets:
+            cells = {}
+            for row in ws.iter_rows():
+                for cell in row:
+                    value = getattr(cell, "value", None)
+                    if isinstance(value, str) and value.startswith("=") and getattr(cell, "data_type", "") == "f":
+                        cells[cell.coordinate] = value
+            out[ws.title] = cells
+        return out
+    finally:
+        book.close()
+
+
+def _unreadable_from(label: str, exc: BaseException) -> UnreadableFile:
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and len(chain) < 10:
@@ -175,5 +213,5 @@ def _unreadable_from(path: Path, exc: BaseException) -> UnreadableFile:
                 "ExternalReferenceForbidden": "a reference to an external file or address",
                 "DTDForbidden": "a document type declaration",
             }.get(name, "forbidden XML constructs")
-            return _fail("unsafe-content", path, detail=detail)
-    return _fail("corrupt-file", path, detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'unreadable'}")
+            return _fail("unsafe-content", label, detail=detail)
+    return _fail("corrupt-file", label, detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'unreadable'}")

@@ -96,3 +96,36 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
             "required" if rule.reviewed else "—",
             ", ".join(rule.must_meet) or "—")
     console.print(labels)
+
+
+_VERDICT_STYLE = {"accepted": "green", "accepted with problems": "yellow", "rejected": "red",
+                  "already imported": "dim"}
+
+
+def print_import(results: list) -> None:
+    """One line per file: its verdict, its cluster, and the reason."""
+    console = _console()
+    table = Table(title=Text("Import", style="bold"), title_justify="left", show_lines=False)
+    table.add_column("File", ratio=3, overflow="fold")
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("Cluster", no_wrap=True)
+    table.add_column("Reason", ratio=5)
+    for r in results:
+        from pathlib import Path
+
+        table.add_row(Path(r.name).name, Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")),
+                      r.cluster or "—", r.reason)
+    console.print(table)
+
+
+def print_status(rows: list) -> None:
+    console = _console()
+    table = Table(title=Text("Status", style="bold"), title_justify="left")
+    for column in ("Cluster", "Name", "State", "Last file", "Received", "Open problems"):
+        table.add_column(column, justify="right" if column == "Open problems" else "left")
+    styles = {"complete": "green", "incomplete": "yellow", "rejected": "red", "not returned": "dim"}
+    for r in rows:
+        table.add_row(r.cluster.id, r.cluster.name, Text(r.state, style=styles.get(r.state, "")), r.last_file or "—",
+                      r.last_received[:16].replace("T", " ") or "—", str(r.open_problems) if r.last_file else "—")
+    console.print(table)
+

@@ -247,3 +247,20 @@ def libreoffice_resave(path: Path, out_dir: Path, *, recalculate: bool = False,
     result = out_dir / (path.stem + "." + target.split(":")[0])
     assert result.exists(), f"LibreOffice wrote nothing for {path}"
     return result
+
+
+def set_saved_at(path: Path, when) -> Path:
+    """Set the workbook's 'last saved' time (docProps/core.xml), as an office suite does on saving."""
+    import re as _re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info.filename) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename == "docProps/core.xml":
+                stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+                data = _re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                               rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            archive.writestr(info, data)
+    return path

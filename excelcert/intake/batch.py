@@ -1,0 +1,218 @@
+"""Import returned workbooks in batch: every file gets a verdict, none stops the batch.
+
+For each file (from files, folders, .zip archives):
+1. its SHA-256: a file already in the ledger is "already imported", nothing is stored twice;
+2. the original is kept unchanged in `archive/<sha256>.<ext>` (never modified or deleted);
+3. it is read (`intake.read`) and checked against the campaign: its campaign, its
+   signature, its scheme version, its cluster in the roster; any failure is a rejection;
+4. the verdict (accepted, accepted with problems, rejected) and whether it counts: a
+   newer workbook of the same cluster (by when it was last saved, then by import order)
+   supersedes the older one, which stays in the history; a late-arriving older version
+   never wins;
+5. it is recorded in the ledger in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from excelcert.campaign import Campaign
+from excelcert.contract import ROLE_SELF_ASSESSMENT, verify
+from excelcert.intake.read import ReturnedWorkbook, read_returned
+from excelcert.ledger import Ledger, NewSubmission, StoredAnswer, StoredProblem, Submission
+from excelcert.problems import Problem, UnreadableFile, problem
+from excelcert.scheme import Scheme
+
+ACCEPTED = "accepted"
+WITH_PROBLEMS = "accepted with problems"
+REJECTED = "rejected"
+ALREADY = "already imported"
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+UNTRUSTED = {"other-campaign", "signature-mismatch"}  # rejections whose metadata cannot be believed
+
+
+@dataclass
+class FileResult:
+    name: str
+    verdict: str
+    reason: str
+    cluster: str | None = None
+    sha256: str = ""
+    counts: bool = False  # this submission is now the one that counts for its cluster
+    problems: list[Problem] = field(default_factory=list)
+    submission_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str  # as the secretariat knows it: path, or archive.zip/member.xlsx
+    data: bytes | None
+    error: str = ""  # why it could not be read from disk or from its archive
+
+
+def collect_inputs(paths: list[Path]) -> Iterator[Input]:
+    """Files, folders (recursively, in name order) and the members of .zip archives."""
+    for path in paths:
+        if path.is_dir():
+            yield from collect_inputs(sorted(p for p in path.rglob("*") if p.is_file()))
+        elif not path.exists():
+            yield Input(str(path), None, "no such file")
+        elif path.suffix.casefold() == ".zip" and zipfile.is_zipfile(path):
+            yield from _zip_members(path)
+        elif path.stat().st_size > MAX_INPUT_BYTES:
+            yield Input(str(path), None, f"it is {path.stat().st_size / 1e6:.0f} MB, far more than a workbook")
+        else:
+            yield Input(str(path), path.read_bytes())
+
+
+def _zip_members(path: Path) -> Iterator[Input]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                name = f"{path}/{info.filename}"
+                if info.file_size > MAX_INPUT_BYTES:
+                    yield Input(name, None, f"it would unpack to {info.file_size / 1e6:.0f} MB")
+                    continue
+                try:
+                    yield Input(name, archive.read(info))
+                except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                    yield Input(name, None, f"it cannot be unpacked ({exc})")
+    except (zipfile.BadZipFile, OSError) as exc:
+        yield Input(str(path), None, f"the archive is damaged ({exc})")
+
+
+def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) -> Path:
+    """Keep the original, unchanged, named by its hash; never overwrite or delete."""
+    folder = campaign.root / "archive"
+    folder.mkdir(exist_ok=True)
+    suffix = Path(name).suffix.casefold()[:10] if Path(name).suffix else ""
+    target = folder / f"{sha256}{suffix}"
+    if not target.exists():
+        handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o444)
+        os.replace(temp, target)
+    return target
+
+
+def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger,
+                 paths: list[Path], progress: Callable[[str], None] | None = None) -> list[FileResult]:
+    results = []
+    for item in collect_inputs(paths):
+        results.append(_import_one(campaign, scheme, roster_ids, key, ledger, item))
+        if progress is not None:
+            progress(item.name)
+    return results
+
+
+def _import_one(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger,
+                item: Input) -> FileResult:
+    if item.data is None:
+        return FileResult(item.name, REJECTED, item.error)
+    sha256 = hashlib.sha256(item.data).hexdigest()
+    earlier = ledger.by_hash(sha256)
+    if earlier is not None:
+        return FileResult(item.name, ALREADY, f"the same file was imported on {earlier.received_at[:10]} as "
+                          f"{earlier.original_name} ({earlier.verdict})", earlier.cluster_id, sha256,
+                          submission_id=earlier.id)
+    stored = archive_original(campaign, sha256, item.name, item.data)
+    base = NewSubmission(sha256, item.name, len(item.data), REJECTED, "")
+    try:
+        returned = read_returned(stored, scheme, Path(item.name).name)
+    except UnreadableFile as exc:
+        return _reject(ledger, base, exc.problem)
+    except Exception as exc:  # one file never stops the batch: it is rejected with the reason
+        return _reject(ledger, base, problem("corrupt-file", path=Path(item.name).name,
+                                             detail=f"{type(exc).__name__}: {exc}"))
+    meta = returned.meta
+    base.cluster_id, base.role, base.scheme_version, base.language = \
+        meta.cluster_id, meta.role, meta.scheme_version, meta.language
+    base.saved_at = returned.saved_at.isoformat() if returned.saved_at else None
+    refusal = _check(campaign, scheme, roster_ids, key, returned, Path(item.name).name)
+    if refusal is not None:
+        if refusal.code in UNTRUSTED:  # its metadata may be forged: it names no cluster
+            base.cluster_id = base.role = base.scheme_version = base.language = None
+        return _reject(ledger, base, refusal)
+    return _accept(ledger, base, returned)
+
+
+def _check(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, returned: ReturnedWorkbook,
+           name: str) -> Problem | None:
+    meta = returned.meta
+    if meta.campaign_id != campaign.id:
+        return problem("other-campaign", path=name, value=meta.campaign_id, campaign=campaign.id)
+    if not verify(meta, returned.signature, key):
+        return problem("signature-mismatch", path=name,
+                       detail=f"it says cluster {meta.cluster_id}, scheme {meta.scheme_version}")
+    if meta.scheme_version != scheme.version or meta.scheme_hash != campaign.scheme_hash:
+        return problem("old-scheme-version", path=name, scheme=scheme.id, value=meta.scheme_version,
+                       current=scheme.version, cluster=meta.cluster_id)
+    if meta.cluster_id not in roster_ids:
+        return problem("unknown-cluster", path=name, value=meta.cluster_id)
+    if meta.role != ROLE_SELF_ASSESSMENT:
+        return problem("not-excelcert", path=name, detail=f"it is a '{meta.role}' workbook, which this "
+                                                          "version of excelcert does not import yet")
+    return None
+
+
+def _reject(ledger: Ledger, base: NewSubmission, reason: Problem) -> FileResult:
+    base.verdict, base.reason = REJECTED, reason.message
+    base.problems = [_stored_problem(reason)]
+    submission_id = ledger.record_submission(base)
+    return FileResult(base.original_name, REJECTED, reason.message, base.cluster_id, base.sha256,
+                      problems=[reason], submission_id=submission_id)
+
+
+def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> FileResult:
+    problems = returned.problems
+    base.verdict = WITH_PROBLEMS if problems else ACCEPTED
+    parts = []
+    if problems:
+        missing = len(returned.missing_required)
+        parts.append(f"{len(problems)} problem(s) to correct or check"
+                     + (f", {missing} required answer(s) missing" if missing else ""))
+    current = ledger.current(base.cluster_id, base.role)
+    counts = current is None or _is_newer(base, current)
+    if current is None:
+        parts.append("counts: the first workbook of this cluster")
+    elif counts:
+        base.supersedes = current.id
+        parts.append(f"counts: newer than {Path(current.original_name).name} "
+                     f"(saved {_when(base.saved_at)} after {_when(current.saved_at)}), which it replaces")
+    else:
+        parts.append(f"does not count: older than {Path(current.original_name).name} "
+                     f"(saved {_when(base.saved_at)}, before {_when(current.saved_at)}), which still counts")
+    base.reason = "; ".join(parts)
+    base.answers = [StoredAnswer(a.indicator, a.raw, a.value, a.place.sheet if a.place else None,
+                                 a.place.cell if a.place else None, a.evidence, a.comment)
+                    for a in returned.answers.values()]
+    base.problems = [_stored_problem(p) for p in problems]
+    submission_id = ledger.record_submission(base)
+    return FileResult(base.original_name, base.verdict, base.reason, base.cluster_id, base.sha256, counts,
+                      list(problems), submission_id)
+
+
+def _is_newer(new: NewSubmission, current: Submission) -> bool:
+    """Saved later wins; the same (or unknown) save time: the later import wins."""
+    return (new.saved_at or "") >= (current.saved_at or "")
+
+
+def _when(saved_at: str | None) -> str:
+    return saved_at.replace("T", " ")[:16] if saved_at else "at an unknown time"
+
+
+def _stored_problem(item: Problem) -> StoredProblem:
+    place = item.place
+    return StoredProblem(item.severity, item.code, place.sheet if place else None, place.cell if place else None,
+                         item.indicator, item.value, item.message)

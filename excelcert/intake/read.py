@@ -1,0 +1,204 @@
+"""Read a returned workbook: its signed metadata, its answers by indicator id, its problems.
+
+Answers are found by the indicator id in each row (the contract), on whichever sheet
+holds them, however the rows were sorted, inserted, deleted or hidden, and whatever the
+sheet is called now. The answer, evidence and comment columns are found by their
+headings (in any of the scheme's languages), else where excelcert put them.
+Verification against the campaign (key, campaign, scheme version, roster) is the batch's
+job; this module only reads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from excelcert.contract import META_SHEET, ContractError, WorkbookMeta, read_workbook_meta
+from excelcert.i18n import TEXTS
+from excelcert.intake.values import RawCell, parse_answer, parse_several
+from excelcert.problems import Place, Problem, UnreadableFile, problem
+from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
+from excelcert.spreadsheet import Cell, Sheet, Workbook, read_workbook
+from excelcert.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID
+
+SKIPPED_SHEETS = {META_SHEET.casefold(), "lists"}
+
+
+@dataclass
+class Answer:
+    indicator: str
+    raw: Any  # what the cell held (for several choices: {choice: raw})
+    value: Any  # parsed; None when blank or unreadable
+    place: Place | None
+    evidence: str = ""
+    comment: str = ""
+
+
+@dataclass
+class ReturnedWorkbook:
+    path: Path
+    meta: WorkbookMeta
+    signature: str
+    saved_at: Any  # datetime from the document properties, or None
+    answers: dict[str, Answer] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    profile: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def missing_required(self) -> list[str]:
+        return [p.indicator for p in self.problems if p.code == "answer-missing"]
+
+
+def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
+    try:
+        return read_workbook_meta(book)
+    except ContractError as exc:
+        raise UnreadableFile(problem("not-excelcert", path=name, detail=str(exc))) from None
+
+
+def read_returned(path: Path, scheme: Scheme, name: str | None = None) -> ReturnedWorkbook:
+    """The answers of a returned workbook; UnreadableFile if it cannot be read or is not ours."""
+    name = name or path.name
+    book = read_workbook(path, formulas=True, name=name)
+    meta, signature = read_meta(book, name)
+    result = ReturnedWorkbook(path, meta, signature, book.modified)
+    if book.macros:
+        result.problems.append(problem("macro-workbook", None))
+    _Answers(book, scheme, meta.language, result).read()
+    result.profile = _profile(book)
+    return result
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class _Answers:
+    def __init__(self, book: Workbook, scheme: Scheme, lang: str, result: ReturnedWorkbook):
+        self.book, self.scheme, self.lang, self.result = book, scheme, lang, result
+        self.keys = {i.id: i for i in scheme.indicators}
+        for ind in scheme.indicators:
+            if ind.type == SELECT_MULTIPLE:
+                for choice in scheme.choices_for(ind).choices:
+                    self.keys[f"{ind.id}/{choice.value}"] = ind
+
+    def add(self, item: Problem) -> None:
+        self.result.problems.append(item)
+
+    def read(self) -> None:
+        sheet, id_column = self._answer_sheet()
+        if sheet is None:
+            self.add(problem("answer-sheet-missing", None))
+            return
+        columns = self._columns(sheet, id_column)
+        rows: dict[str, list[list[Cell]]] = {}
+        for cells in sheet.rows:
+            if len(cells) > id_column and _text(cells[id_column].value) in self.keys:
+                rows.setdefault(_text(cells[id_column].value), []).append(cells)
+        for ind in self.scheme.indicators:
+            if ind.type == SELECT_MULTIPLE:
+                self._several(ind, sheet, rows, columns)
+            else:
+                self._single(ind, sheet, rows, columns)
+
+    def _answer_sheet(self) -> tuple[Sheet | None, int]:
+        """The sheet with the most indicator ids, and the column they are in."""
+        best: tuple[int, Sheet | None, int] = (0, None, C_ID)
+        for sheet in self.book.sheets.values():
+            if sheet.name.strip().casefold() in SKIPPED_SHEETS:
+                continue
+            hits = Counter(c.column - 1 for row in sheet.rows for c in row if _text(c.value) in self.keys)
+            if hits:
+                column, count = hits.most_common(1)[0]
+                if count > best[0]:
+                    best = (count, sheet, column)
+        return best[1], best[2]
+
+    def _columns(self, sheet: Sheet, id_column: int) -> dict[str, int]:
+        """Answer, evidence and comment columns, by their headings, else excelcert's layout."""
+        wanted = {key: {TEXTS[lang][f"h_{key}"].casefold() for lang in TEXTS}
+                  for key in ("answer", "evidence", "comment")}
+        found: dict[str, int] = {}
+        for cells in sheet.rows:
+            for cell in cells:
+                text = _text(cell.value).casefold()
+                for key, headings in wanted.items():
+                    if text in headings and key not in found:
+                        found[key] = cell.column - 1
+            if len(found) == len(wanted):
+                break
+        layout = {"answer": C_ANSWER, "evidence": C_EVIDENCE, "comment": C_COMMENT}
+        return {key: found.get(key, id_column + layout[key] - C_ID) for key in layout}
+
+    def _cell(self, sheet: Sheet, cells: list[Cell], column: int) -> RawCell:
+        if column < len(cells):
+            cell = cells[column]
+            return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
+        from openpyxl.utils import get_column_letter
+
+        return RawCell(None, Place(sheet.name, f"{get_column_letter(column + 1)}{cells[0].row}"))
+
+    def _row(self, key: str, sheet: Sheet, rows: dict[str, list[list[Cell]]], column: int) -> RawCell | None:
+        """The cell of `key`'s row in `column`; a problem if the row is gone or given twice differently."""
+        found = rows.get(key)
+        if not found:
+            return None
+        cells = [self._cell(sheet, row, column) for row in found]
+        values = {_text(c.value) for c in cells}
+        if len(values) > 1:
+            self.add(problem("answer-row-duplicate", cells[1].place, indicator=key, other=cells[0].place))
+            return RawCell(None, cells[0].place)
+        return cells[0]
+
+    def _single(self, ind: Any, sheet: Sheet, rows: dict, columns: dict[str, int]) -> None:
+        cell = self._row(ind.id, sheet, rows, columns["answer"])
+        if cell is None:
+            self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
+            return
+        value, problems = parse_answer(ind, cell, self.scheme, self.lang, self.book.epoch)
+        for item in problems:
+            self.add(item)
+        self._store(ind, cell.value, value, cell.place, sheet, rows, columns)
+        if value is None and not problems and ind.required:
+            self.add(problem("answer-missing", cell.place, indicator=ind.id,
+                             name=self.scheme.text(ind.name, self.lang)))
+
+    def _several(self, ind: Any, sheet: Sheet, rows: dict, columns: dict[str, int]) -> None:
+        cells: dict[str, RawCell] = {}
+        for choice in self.scheme.choices_for(ind).choices:
+            cell = self._row(f"{ind.id}/{choice.value}", sheet, rows, columns["answer"])
+            if cell is None:
+                self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=f"{ind.id}/{choice.value}"))
+            else:
+                cells[choice.value] = cell
+        value, problems = parse_several(ind, cells, self.scheme)
+        for item in problems:
+            self.add(item)
+        first = next(iter(cells.values()), None)
+        raw = {choice: cell.value for choice, cell in cells.items() if cell.value not in (None, "")}
+        self._store(ind, raw or None, value, first.place if first else None, sheet, rows, columns)
+        if value is None and not problems and ind.required and first is not None:
+            self.add(problem("answer-missing", first.place, indicator=ind.id,
+                             name=self.scheme.text(ind.name, self.lang)))
+
+    def _store(self, ind: Any, raw: Any, value: Any, place: Place | None, sheet: Sheet, rows: dict,
+               columns: dict[str, int]) -> None:
+        notes = {}
+        for key in ("evidence", "comment"):
+            cell = self._row(ind.id, sheet, rows, columns[key])
+            notes[key] = _text(cell.value) if cell is not None else ""
+        self.result.answers[ind.id] = Answer(ind.id, raw, value, place, notes["evidence"], notes["comment"])
+
+
+def _profile(book: Workbook) -> dict[str, str]:
+    """The profile sheet's field key -> value (the cluster's corrections of the roster)."""
+    from excelcert.workbook import PROFILE_FIELDS
+
+    for sheet in book.sheets.values():
+        fields = {_text(row[0].value): _text(row[2].value) for row in sheet.rows
+                  if len(row) > 2 and _text(row[0].value) in PROFILE_FIELDS}
+        if len(fields) >= len(PROFILE_FIELDS) // 2:
+            return fields
+    return {}

@@ -1,0 +1,252 @@
+"""Batch import of returned workbooks into the ledger: verdicts, archive, superseding, resumption."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+
+from excelcert.campaign import init_campaign, read_key
+from excelcert.intake.batch import ACCEPTED, ALREADY, REJECTED, WITH_PROBLEMS, import_files
+from excelcert.intake.read import read_returned
+from excelcert.intake.status import campaign_status
+from excelcert.ledger import Ledger
+from excelcert.roster import example_clusters
+from excelcert.workbook import build_self_assessment
+from tests.helpers import CORPUS, libreoffice_resave, needs_soffice, set_saved_at
+from tests.test_workbook import ANSWERS
+
+CLUSTERS = {c.id: c for c in example_clusters()}
+
+
+@pytest.fixture
+def campaign(tmp_path):
+    return init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+
+
+def returned(campaign, tmp_path, cluster_id="FR-AERO-01", answers=ANSWERS, name=None, saved=None):
+    """A workbook as the cluster sends it back: generated, filled in, saved."""
+    path = tmp_path / (name or f"{cluster_id}.xlsx")
+    build_self_assessment(path, campaign.load_scheme(), campaign, CLUSTERS[cluster_id], read_key(campaign),
+                          answers=answers)
+    return set_saved_at(path, saved or dt.datetime(2027, 1, 10, 9, 0))
+
+
+def run_import(campaign, *paths):
+    scheme = campaign.load_scheme()
+    with Ledger.for_campaign(campaign.root) as ledger:
+        return import_files(campaign, scheme, set(CLUSTERS), read_key(campaign), ledger, list(paths))
+
+
+def test_a_complete_return_is_accepted_with_its_cells(campaign, tmp_path):
+    [result] = run_import(campaign, returned(campaign, tmp_path))
+    assert (result.verdict, result.cluster, result.counts) == (ACCEPTED, "FR-AERO-01", True)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        answers = {a.indicator_id: a for a in ledger.answers(result.submission_id)}
+    assert len(answers) == 31
+    assert (answers["STR-01"].value, answers["STR-01"].raw, answers["STR-01"].sheet) == (75, 75, "Auto-évaluation")
+    assert answers["STR-01"].cell.startswith("E")
+    assert answers["STR-03"].value == 52.5 and answers["SRV-01"].value == "adopted"
+    assert answers["GOV-07"].value == ["newsletter", "meetings"]
+    archived = list((campaign.root / "archive").iterdir())
+    assert [p.name for p in archived] == [f"{result.sha256}.xlsx"]
+    assert archived[0].read_bytes() == (tmp_path / "FR-AERO-01.xlsx").read_bytes()
+
+
+def test_the_same_file_twice_is_stored_once(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    run_import(campaign, path)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        before = ledger.counts()
+    [again] = run_import(campaign, path)
+    assert again.verdict == ALREADY and "FR-AERO-01.xlsx" in again.reason
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.counts() == before
+
+
+def test_answers_typed_by_hand_are_read_or_reported(campaign, tmp_path):
+    path = returned(campaign, tmp_path, answers={})
+    book = openpyxl.load_workbook(path)
+    ws = book["Auto-évaluation"]
+    typed = {"STR-01": "1 234", "STR-03": "45 %", "GOV-06": "oui", "GOV-01": "forty",
+             "SRV-01": "Oui, adoptée par le conseil au cours des trois dernières années"}
+    rows = {}
+    for row in ws.iter_rows(min_row=4):
+        if row[0].value in typed:
+            row[4].value = typed[row[0].value]
+            rows[row[0].value] = row[4].coordinate
+    book.save(path)
+    [result] = run_import(campaign, path)
+    assert result.verdict == WITH_PROBLEMS
+    with Ledger.for_campaign(campaign.root) as ledger:
+        answers = {a.indicator_id: a.value for a in ledger.answers(result.submission_id)}
+        problems = ledger.problems(result.submission_id)
+    assert (answers["STR-01"], answers["STR-03"], answers["GOV-06"], answers["SRV-01"]) == (1234, 45, "yes", "adopted")
+    assert answers["GOV-01"] is None  # 'forty' is not guessed
+    forty = [p for p in problems if p.code == "answer-not-a-number"]
+    assert [(p.sheet, p.cell, p.raw) for p in forty] == [("Auto-évaluation", rows["GOV-01"], "forty")]
+    assert forty[0].message.startswith("indicator GOV-01: 'forty' is not a number")
+    assert "required answer(s) missing" in result.reason
+
+
+def delete_row_as_excel_does(ws, row: int) -> None:
+    """openpyxl's delete_rows leaves merged ranges where they were; Excel and Calc move them up."""
+    below = [r for r in ws.merged_cells.ranges if r.min_row > row]
+    for merged in below:
+        ws.unmerge_cells(str(merged))
+    ws.delete_rows(row)
+    for merged in below:
+        merged.shift(row_shift=-1)
+        ws.merge_cells(str(merged))
+
+
+def test_rows_sorted_deleted_and_sheets_renamed(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    ws = book["Auto-évaluation"]
+    ws.title = "Mes réponses"
+    book.create_sheet("Notes")["A1"] = "STR-01 is hard"
+    row_of = {c.value: c.row for c in ws["A"] if c.value in ("STR-01", "STR-02", "FIN-01")}
+    # swap the contents of two indicator rows (a sort), then delete a third row
+    for col in range(1, 11):
+        a, b = ws.cell(row_of["STR-01"], col), ws.cell(row_of["STR-02"], col)
+        a.value, b.value = b.value, a.value
+    delete_row_as_excel_does(ws, row_of["FIN-01"])
+    book.save(path)
+    [result] = run_import(campaign, path)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        answers = {a.indicator_id: (a.value, a.cell) for a in ledger.answers(result.submission_id)}
+        problems = ledger.problems(result.submission_id)
+    assert answers["STR-01"] == (75, f"E{row_of['STR-02']}") and answers["STR-02"] == (4, f"E{row_of['STR-01']}")
+    assert "FIN-01" not in answers
+    assert [(p.code, p.indicator_id) for p in problems] == [("answer-row-missing", "FIN-01")]
+
+
+def test_altered_workbooks_are_rejected_and_name_no_cluster(campaign, tmp_path):
+    path = returned(campaign, tmp_path, "AT-WOOD-01")
+    book = openpyxl.load_workbook(path)
+    for row in book["_excelcert"].iter_rows():
+        if row[0].value == "cluster_id":
+            row[1].value = "CH-MED-01"
+    book.save(path)
+    [result] = run_import(campaign, path)
+    assert result.verdict == REJECTED and result.cluster is None
+    assert "the workbook was altered" in result.reason and "CH-MED-01" in result.reason
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.history("CH-MED-01") == [] and ledger.counts()["answers"] == 0
+
+
+def test_workbooks_of_another_campaign_or_scheme_version(campaign, tmp_path):
+    other = init_campaign(tmp_path / "other")
+    foreign = returned(other, tmp_path, name="foreign.xlsx")
+    [result] = run_import(campaign, foreign)
+    assert result.verdict == REJECTED and "belongs to campaign 'other', not to 'camp'" in result.reason
+    path = returned(campaign, tmp_path, name="old.xlsx")
+    text = campaign.scheme_path.read_text(encoding="utf-8")
+    campaign.scheme_path.write_text(text.replace("version: '2026.1'", "version: '2026.2'")
+                                    .replace("min_percent: 80", "min_percent: 85"), encoding="utf-8")
+    from excelcert.campaign import update_campaign_scheme
+
+    updated = update_campaign_scheme(campaign)
+    [old] = run_import(updated, path)
+    assert old.verdict == REJECTED and "answers scheme cluster-excellence version 2026.1; the campaign uses version 2026.2" in old.reason
+    assert old.cluster == "FR-AERO-01"  # the signature holds: the cluster is known, its workbook is old
+
+
+def test_a_newer_version_supersedes_and_a_late_older_one_never_wins(campaign, tmp_path):
+    first = returned(campaign, tmp_path, name="v1.xlsx", answers={**ANSWERS, "STR-01": 20},
+                     saved=dt.datetime(2027, 1, 5, 9, 0))
+    second = returned(campaign, tmp_path, name="v2.xlsx", answers={**ANSWERS, "STR-01": 40},
+                      saved=dt.datetime(2027, 1, 9, 9, 0))
+    [r2] = run_import(campaign, second)  # the newer arrives first
+    [r1] = run_import(campaign, first)
+    assert r2.counts and not r1.counts
+    assert "does not count: older than v2.xlsx" in r1.reason
+    third = returned(campaign, tmp_path, name="v3.xlsx", answers={**ANSWERS, "STR-01": 60},
+                     saved=dt.datetime(2027, 1, 12, 9, 0))
+    [r3] = run_import(campaign, third)
+    assert r3.counts and "newer than v2.xlsx" in r3.reason
+    with Ledger.for_campaign(campaign.root) as ledger:
+        current = ledger.current("FR-AERO-01", "self-assessment")
+        assert current.original_name.endswith("v3.xlsx") and current.supersedes == r2.submission_id
+        assert [s.original_name[-7:] for s in ledger.history("FR-AERO-01")] == ["v2.xlsx", "v1.xlsx", "v3.xlsx"]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus/foreign is not beside the repository")
+def test_a_mixed_batch_every_file_gets_a_verdict(campaign, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    returned(campaign, inbox, "FR-AERO-01")
+    returned(campaign, inbox, "DE-AUTO-01", answers={"STR-01": 20})
+    shutil.copytree(CORPUS, inbox / "foreign")
+    shutil.make_archive(str(tmp_path / "mail"), "zip", inbox / "foreign")
+    results = run_import(campaign, inbox, tmp_path / "mail.zip")
+    corpus_files = sorted(p.name for p in CORPUS.iterdir())
+    assert len(results) == 2 + 2 * len(corpus_files)
+    assert all(r.verdict and r.reason for r in results)
+    by_name = {r.name.split("/")[-1]: r for r in results if "mail.zip" not in r.name}
+    assert by_name["FR-AERO-01.xlsx"].verdict == ACCEPTED
+    assert by_name["DE-AUTO-01.xlsx"].verdict == WITH_PROBLEMS
+    for name in corpus_files:
+        assert by_name[name].verdict == REJECTED, name
+    zipped = [r for r in results if "mail.zip" in r.name]
+    assert all(r.verdict == ALREADY for r in zipped)  # the same files, recognised by their hash
+    assert by_name["poi-protected_sha512.xlsx"].reason.startswith("poi-protected_sha512.xlsx: the workbook is protected")
+
+
+def ledger_content(campaign):
+    """What the ledger holds, without ids and times: (file, verdict, cluster, answers)."""
+    with Ledger.for_campaign(campaign.root) as ledger:
+        return sorted((s.sha256, s.verdict, s.cluster_id, s.reason,
+                       tuple((a.indicator_id, repr(a.value), a.cell) for a in ledger.answers(s.id)))
+                      for s in ledger.all_submissions())
+
+
+def test_an_interrupted_import_resumes_to_the_same_ledger(campaign, tmp_path, monkeypatch):
+    from excelcert.campaign import open_campaign
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for cluster_id in ("FR-AERO-01", "DE-AUTO-01", "AT-WOOD-01"):
+        returned(campaign, inbox, cluster_id)
+    twin = open_campaign(shutil.copytree(campaign.root, tmp_path / "twin"))  # same id, same key
+    run_import(twin, inbox)  # the uninterrupted run
+    original = Ledger.record_submission
+    calls = {"n": 0}
+
+    def dies_on_the_second(self, new):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the second file's transaction
+        return original(self, new)
+    monkeypatch.setattr(Ledger, "record_submission", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(campaign, inbox)
+    monkeypatch.setattr(Ledger, "record_submission", original)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.counts() == {"submissions": 1, "answers": 31, "problems": 0}  # nothing half-stored
+    results = run_import(campaign, inbox)
+    assert [r.verdict for r in results] == [ALREADY, ACCEPTED, ACCEPTED]
+    assert ledger_content(campaign) == ledger_content(twin)
+
+
+def test_status_tells_the_truth(campaign, tmp_path):
+    run_import(campaign, returned(campaign, tmp_path, "FR-AERO-01"),
+               returned(campaign, tmp_path, "DE-AUTO-01", answers={"STR-01": 20}))
+    with Ledger.for_campaign(campaign.root) as ledger:
+        states = {s.cluster.id: s.state for s in campaign_status(list(CLUSTERS.values()), ledger)}
+    assert states["FR-AERO-01"] == "complete" and states["DE-AUTO-01"] == "incomplete"
+    assert states["AT-WOOD-01"] == "not returned"
+
+
+@needs_soffice
+@pytest.mark.soffice
+def test_a_workbook_resaved_by_libreoffice_imports(campaign, tmp_path):
+    path = returned(campaign, tmp_path, "DE-AUTO-01")
+    resaved = libreoffice_resave(path, tmp_path / "lo")
+    result = read_returned(resaved, campaign.load_scheme())
+    assert {k: a.value for k, a in result.answers.items() if k not in ("SRV-04", "GOV-07")} == \
+        {k: v for k, v in ANSWERS.items() if k not in ("SRV-04", "GOV-07")}
+    assert result.problems == []
