@@ -13,7 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 from excelcert.campaign import CONFIG_NAME, CampaignError, init_campaign, read_config, read_key
+from excelcert.demo_returns import make_returns
 from excelcert.generate import generate_workbooks
+from excelcert.intake.batch import import_files
+from excelcert.intake.status import campaign_status
+from excelcert.ledger import Ledger
 from excelcert.roster import read_roster
 
 DEMO_ID = "demo"
@@ -30,8 +34,17 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     roster = read_roster(campaign.roster_path, scheme.languages)
     if not roster.report.ok:  # the example roster is ours: this is a bug, not a user mistake
         raise CampaignError("the example roster has errors: " + "; ".join(map(str, roster.report.errors)))
-    result = generate_workbooks(campaign, scheme, roster.clusters, read_key(campaign), jobs=jobs)
+    key = read_key(campaign)
+    result = generate_workbooks(campaign, scheme, roster.clusters, key, jobs=jobs)
     languages = Counter(c.language for c, _ in result.written)
+    # The clusters answer, and the secretariat imports what came back.
+    inbox = campaign.root / "workbooks" / "returned"
+    behaviours = make_returns({c.id: p for c, p in result.written}, scheme,
+                              {c.id: c.language for c in roster.clusters}, inbox)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        imported = import_files(campaign, scheme, {c.id for c in roster.clusters}, key, ledger, [inbox])
+        states = Counter(s.state for s in campaign_status(roster.clusters, ledger))
+    verdicts = Counter(r.verdict for r in imported)
     elapsed = time.perf_counter() - started
     lines = [
         f"Demo campaign '{campaign.id}' in {campaign.root} ({elapsed:.1f} s):",
@@ -45,7 +58,12 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines += [f"             {path.name}" for _, path in result.written[:3]]
     if len(result.written) > 3:
         lines.append(f"             ... and {len(result.written) - 3} more")
-    lines.append("Open one in Excel or LibreOffice; next stages (import, review, labels) will add themselves here.")
+    lines.append(f"  returns    {len(behaviours)} clusters sent their workbook back ({inbox}):")
+    lines += [f"             {b}" for b in behaviours]
+    lines.append("  import     " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())))
+    lines.append("  status     " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+    lines.append(f"See them with: cd {campaign.root} && excelcert status; "
+                 "next stages (review, labels) will add themselves here.")
     return lines
 
 

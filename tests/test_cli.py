@@ -239,8 +239,13 @@ def test_demo(run, tmp_path, monkeypatch):
     first = run("demo")
     assert first.exit_code == 0, first.output
     assert "12 self-assessments (3 in de, 6 in en, 3 in fr)" in first.output
-    files = list((tmp_path / "output" / "demo").rglob("*.xlsx"))
-    assert len(files) == 13  # 12 workbooks and the roster
+    assert len(list((tmp_path / "output" / "demo" / "output" / "demo" / "to-clusters").glob("*.xlsx"))) == 12
+    assert "7 clusters sent their workbook back" in first.output
+    assert "import     4 accepted, 2 accepted with problems, 1 rejected" in first.output
+    status = json.loads(run("--campaign", str(tmp_path / "output" / "demo"), "status", "--json").output)
+    states = {row["cluster"]: row["state"] for row in status}
+    assert states["DE-AUTO-01"] == "complete" and states["BE-BIO-01"] == "incomplete"
+    assert states["NO-OCEAN-01"] == "not returned"  # its altered workbook names no cluster
     second = run("demo")  # a fresh demo each time
     assert second.exit_code == 0
 
