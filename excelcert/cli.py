@@ -83,6 +83,7 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
       generate   one self-assessment workbook per cluster
       import     returned workbooks into the campaign's ledger
       status     where every cluster stands; history CLUSTER: its files
+      corrections  what each cluster must fix, as workbooks to mail
       demo       all of the above on the built-in example, in output/demo
     Later stages (review, labels, certificates) are added as they are built.
     """
@@ -481,6 +482,38 @@ def status(ctx: click.Context, as_json: bool) -> None:
     from excelcert.terminal import print_status
 
     print_status(rows)
+
+
+@cli.command("corrections")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.pass_context
+def corrections(ctx: click.Context, as_json: bool) -> None:
+    """For every rejected or incomplete return: what to fix, as a workbook to mail, in the cluster's language."""
+    from excelcert.generate import safe_filename
+    from excelcert.intake.corrections import collect_corrections, write_corrections
+    from excelcert.ledger import Ledger
+
+    campaign = _campaign(ctx)
+    scheme = campaign.load_scheme()
+    clusters = _roster_clusters(campaign, scheme, ())
+    with Ledger.for_campaign(campaign.root) as ledger:
+        found = collect_corrections(clusters, ledger, scheme)
+    folder = campaign.output_dir / "corrections"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for item in found:
+        path = write_corrections(folder / f"{safe_filename(f'{item.cluster.id} {item.cluster.name}')}.xlsx",
+                                 item, campaign, scheme)
+        written.append((item, path))
+    if as_json:
+        _echo_json([{"cluster": i.cluster.id, "email": i.cluster.email, "rejected": i.rejected,
+                     "items": len(i.items), "file": str(p)} for i, p in written])
+        return
+    for item, path in written:
+        state = "rejected" if item.rejected else f"{len(item.items)} point(s)"
+        click.echo(f"  {item.cluster.id:<14} {state:<12} {item.cluster.email:<40} {path.name}")
+    click.echo(f"{len(written)} correction workbook(s) in {folder}" if written
+               else "Nothing to correct: no rejected or incomplete return from a known cluster.")
 
 
 @cli.command("demo")

@@ -225,6 +225,96 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# What a cluster must do about each problem, in its language (corrections workbook).
+HINTS: dict[str, dict[str, str]] = {
+    "en": {
+        "answer-missing": "Answer this question.",
+        "answer-not-a-number": "Type a number, for example 45.",
+        "answer-not-whole": "Type a whole number, for example 45.",
+        "answer-out-of-bounds": "The figure is outside the possible range: check it and the unit asked for.",
+        "answer-ambiguous-percent": "We read this as a percentage; correct it if that is wrong.",
+        "answer-not-yes-no": "Pick Yes or No from the list.",
+        "answer-unknown-choice": "Pick one of the sentences offered in the cell's list.",
+        "answer-not-a-date": "Type the date as 2026-12-31.",
+        "answer-ambiguous-date": "We read the day first; type the date as 2026-12-31 if that is wrong.",
+        "answer-formula-not-calculated": "Type the value itself instead of a formula.",
+        "answer-row-missing": "This question's row was deleted: answer it in an unchanged copy of the workbook.",
+        "answer-row-duplicate": "This question appears twice with different answers: keep one row.",
+        "answer-sheet-missing": "The answers sheet is missing: please fill in the workbook you received.",
+        "old-scheme-version": "This workbook is of an older version: you will receive a new one to fill in.",
+        "macro-workbook": "Next time, save the workbook as 'Excel Workbook (.xlsx)'.",
+        "other": "Please correct this and send the workbook again.",
+    },
+    "fr": {
+        "answer-missing": "Répondez à cette question.",
+        "answer-not-a-number": "Saisissez un nombre, par exemple 45.",
+        "answer-not-whole": "Saisissez un nombre entier, par exemple 45.",
+        "answer-out-of-bounds": "Le chiffre sort des valeurs possibles : vérifiez-le, ainsi que l'unité demandée.",
+        "answer-ambiguous-percent": "Nous l'avons lu comme un pourcentage ; corrigez-le si ce n'est pas le cas.",
+        "answer-not-yes-no": "Choisissez Oui ou Non dans la liste.",
+        "answer-unknown-choice": "Choisissez l'une des phrases proposées dans la liste de la cellule.",
+        "answer-not-a-date": "Saisissez la date sous la forme 2026-12-31.",
+        "answer-ambiguous-date": "Nous avons lu le jour en premier ; saisissez 2026-12-31 si c'est inexact.",
+        "answer-formula-not-calculated": "Saisissez la valeur elle-même plutôt qu'une formule.",
+        "answer-row-missing": "La ligne de cette question a été supprimée : répondez-y dans une copie intacte du classeur.",
+        "answer-row-duplicate": "Cette question figure deux fois avec des réponses différentes : gardez une seule ligne.",
+        "answer-sheet-missing": "La feuille des réponses manque : merci de remplir le classeur reçu.",
+        "old-scheme-version": "Ce classeur est d'une version antérieure : vous en recevrez un nouveau à remplir.",
+        "macro-workbook": "La prochaine fois, enregistrez le classeur au format « Classeur Excel (.xlsx) ».",
+        "other": "Merci de corriger ce point et de renvoyer le classeur.",
+    },
+    "de": {
+        "answer-missing": "Bitte beantworten Sie diese Frage.",
+        "answer-not-a-number": "Bitte eine Zahl eingeben, zum Beispiel 45.",
+        "answer-not-whole": "Bitte eine ganze Zahl eingeben, zum Beispiel 45.",
+        "answer-out-of-bounds": "Der Wert liegt außerhalb des möglichen Bereichs: bitte ihn und die verlangte Einheit prüfen.",
+        "answer-ambiguous-percent": "Wir haben dies als Prozentsatz gelesen; bitte korrigieren, falls das nicht stimmt.",
+        "answer-not-yes-no": "Bitte Ja oder Nein aus der Liste wählen.",
+        "answer-unknown-choice": "Bitte einen der in der Liste der Zelle angebotenen Sätze wählen.",
+        "answer-not-a-date": "Bitte das Datum als 2026-12-31 eingeben.",
+        "answer-ambiguous-date": "Wir haben den Tag zuerst gelesen; bitte 2026-12-31 eingeben, falls das nicht stimmt.",
+        "answer-formula-not-calculated": "Bitte den Wert selbst statt einer Formel eingeben.",
+        "answer-row-missing": "Die Zeile dieser Frage wurde gelöscht: bitte in einer unveränderten Kopie beantworten.",
+        "answer-row-duplicate": "Diese Frage steht zweimal mit verschiedenen Antworten: bitte nur eine Zeile behalten.",
+        "answer-sheet-missing": "Das Antwortblatt fehlt: bitte die erhaltene Arbeitsmappe ausfüllen.",
+        "old-scheme-version": "Diese Arbeitsmappe ist eine ältere Fassung: Sie erhalten eine neue zum Ausfüllen.",
+        "macro-workbook": "Bitte künftig als „Excel-Arbeitsmappe (.xlsx)“ speichern.",
+        "other": "Bitte korrigieren Sie dies und senden Sie die Arbeitsmappe erneut.",
+    },
+}
+
+CORRECTIONS: dict[str, dict[str, str]] = {
+    "en": {"title": "What to correct in your self-assessment", "sheet": "Corrections",
+           "intro": "Thank you for your workbook {file}, received on {date}. Please correct the points below in "
+                    "the same workbook and send it again to {email}.",
+           "rejected_intro": "We could not accept your workbook {file}, received on {date}:",
+           "h_cell": "Cell", "h_indicator": "Indicator", "h_value": "Your answer", "h_todo": "What to do",
+           "h_kind": "", "fix": "to correct", "check": "to check"},
+    "fr": {"title": "À corriger dans votre auto-évaluation", "sheet": "Corrections",
+           "intro": "Merci pour votre classeur {file}, reçu le {date}. Merci de corriger les points ci-dessous "
+                    "dans ce même classeur et de le renvoyer à {email}.",
+           "rejected_intro": "Nous n'avons pas pu accepter votre classeur {file}, reçu le {date} :",
+           "h_cell": "Cellule", "h_indicator": "Indicateur", "h_value": "Votre réponse", "h_todo": "À faire",
+           "h_kind": "", "fix": "à corriger", "check": "à vérifier"},
+    "de": {"title": "Zu korrigieren in Ihrer Selbstbewertung", "sheet": "Korrekturen",
+           "intro": "Vielen Dank für Ihre Arbeitsmappe {file}, eingegangen am {date}. Bitte korrigieren Sie "
+                    "die folgenden Punkte in derselben Arbeitsmappe und senden Sie sie erneut an {email}.",
+           "rejected_intro": "Ihre Arbeitsmappe {file}, eingegangen am {date}, konnten wir nicht annehmen:",
+           "h_cell": "Zelle", "h_indicator": "Indikator", "h_value": "Ihre Antwort", "h_todo": "Zu tun",
+           "h_kind": "", "fix": "korrigieren", "check": "prüfen"},
+}
+
+
+def hint(lang: str, code: str) -> str:
+    catalogue = HINTS.get(lang, HINTS["en"])
+    return catalogue.get(code) or catalogue["other"]
+
+
+def corrections_text(lang: str, key: str, **values: object) -> str:
+    template = CORRECTIONS.get(lang, CORRECTIONS["en"])[key]
+    return template.format(**values) if values else template
+
+
 def text(lang: str, key: str, **values: object) -> str:
     catalogue = TEXTS.get(lang, TEXTS["en"])
     template = catalogue.get(key) or TEXTS["en"][key]

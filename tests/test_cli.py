@@ -270,3 +270,13 @@ def test_scheme_commands_use_the_campaigns_scheme(run, tmp_path, monkeypatch):
     assert shown["summary"]["id"] == "mini" and shown["summary"]["indicators"] == 3
     monkeypatch.chdir(tmp_path)
     assert json.loads(run("scheme", "show", "--json").output)["summary"]["indicators"] == 31
+
+
+def test_corrections_command(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("demo").exit_code == 0
+    result = run("--campaign", "output/demo", "corrections", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert [r["cluster"] for r in rows] == ["BE-BIO-01"]  # stopped half way
+    assert rows[0]["items"] == 17 and rows[0]["file"].endswith(".xlsx")

@@ -250,3 +250,29 @@ def test_a_workbook_resaved_by_libreoffice_imports(campaign, tmp_path):
     assert {k: a.value for k, a in result.answers.items() if k not in ("SRV-04", "GOV-07")} == \
         {k: v for k, v in ANSWERS.items() if k not in ("SRV-04", "GOV-07")}
     assert result.problems == []
+
+
+def test_corrections_in_the_clusters_language(campaign, tmp_path):
+    from excelcert.intake.corrections import collect_corrections, write_corrections
+
+    path = returned(campaign, tmp_path, "FR-AERO-01", answers={k: v for k, v in ANSWERS.items()
+                                                                if not k.startswith("ACH")})
+    book = openpyxl.load_workbook(path)
+    for row in book["Auto-évaluation"].iter_rows(min_row=4):
+        if row[0].value == "GOV-01":
+            row[4].value = "quarante"
+    book.save(path)
+    run_import(campaign, path, returned(campaign, tmp_path, "DE-AUTO-01"))
+    with Ledger.for_campaign(campaign.root) as ledger:
+        found = collect_corrections(list(CLUSTERS.values()), ledger, campaign.load_scheme())
+    assert [c.cluster.id for c in found] == ["FR-AERO-01"]  # DE-AUTO-01 is complete
+    items = {i.indicator: i for i in found[0].items}
+    assert items["GOV-01"].given == "quarante" and items["GOV-01"].todo == "Saisissez un nombre, par exemple 45."
+    assert items["GOV-01"].indicator_name == "Personnel du management du cluster"
+    assert items["ACH-01"].todo == "Répondez à cette question." and items["ACH-01"].must_fix
+    assert "ACH-02" not in items  # optional
+    out = write_corrections(tmp_path / "fr.xlsx", found[0], campaign, campaign.load_scheme())
+    sheet = openpyxl.load_workbook(out)["Corrections"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if c.value]
+    assert "À corriger dans votre auto-évaluation" in texts and "Pôle Aéro & Espace Occitanie" in texts
+    assert any(str(t).startswith("Merci pour votre classeur FR-AERO-01.xlsx, reçu le") for t in texts)
