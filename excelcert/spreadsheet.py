@@ -12,6 +12,7 @@ coordinate and number format.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -215,3 +216,188 @@ def _unreadable_from(label: str, exc: BaseException) -> UnreadableFile:
             }.get(name, "forbidden XML constructs")
             return _fail("unsafe-content", label, detail=detail)
     return _fail("corrupt-file", label, detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'unreadable'}")
+
+
+# --- the fast reader: the package's XML itself -------------------------------------------
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_MODIFIED = "{http://purl.org/dc/terms/}modified"
+_FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")  # no OOXML part has them; bombs and XXE need them
+
+
+def read_workbook_xml(path: str | Path, *, name: str | None = None) -> Workbook:
+    """Like `read_workbook(path, formulas=True)`, read straight from the XML: about 20x faster.
+
+    Cached values, number formats and formulas of every cell, the date system, the last
+    save time. Any part with a document type or entity declaration is refused unparsed.
+    """
+    path = Path(path)
+    label = name or str(path)
+    sniff_workbook(path, label)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _XmlBook(archive, path, label).read()
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # any parser failure on a hostile file is a verdict
+        raise _unreadable_from(label, exc) from None
+
+
+class _XmlBook:
+    def __init__(self, archive: zipfile.ZipFile, path: Path, label: str):
+        self.archive, self.path, self.label = archive, path, label
+        self.names = set(archive.namelist())
+
+    def part(self, name: str) -> Any:
+        import xml.etree.ElementTree as ET
+
+        data = self.archive.read(name)
+        if any(marker in data for marker in _FORBIDDEN):
+            raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
+        return ET.fromstring(data)
+
+    def rels(self, name: str) -> dict[str, str]:
+        folder, _, base = name.rpartition("/")
+        rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+        if rels_name not in self.names:
+            return {}
+        out = {}
+        for rel in self.part(rels_name).iter(_PKG_REL):
+            target = rel.get("Target", "")
+            out[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else \
+                (f"{folder}/{target}" if folder else target)
+        return out
+
+    def read(self) -> Workbook:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+        try:
+            root_rels = self.rels("")
+        except UnreadableFile:
+            raise
+        except Exception:  # a broken package index (seen from LibreOffice 6.0): the usual place
+            root_rels = {}
+        workbook_name = next((t for t in root_rels.values() if t.endswith(".xml") and "workbook" in t),
+                             "xl/workbook.xml")
+        workbook = self.part(workbook_name)
+        properties = workbook.find(f"{_MAIN}workbookPr")
+        date1904 = properties is not None and properties.get("date1904", "0").lower() in ("1", "true")
+        epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+        targets = self.rels(workbook_name)
+        folder = workbook_name.rpartition("/")[0]
+        shared = self._shared_strings(targets, folder)
+        formats = self._formats(targets, BUILTIN_FORMATS)
+        sheets: dict[str, Sheet] = {}
+        for sheet in workbook.iter(f"{_MAIN}sheet"):
+            target = targets.get(sheet.get(_REL_ID, ""))
+            if target is None or target not in self.names:
+                continue
+            title = sheet.get("name", "")
+            sheets[title] = Sheet(title, self._rows(target, shared, formats, epoch),
+                                  hidden=sheet.get("state", "visible") != "visible")
+        return Workbook(self.path, sheets, epoch=epoch, modified=self._modified(),
+                        macros="xl/vbaProject.bin" in self.names or self.path.suffix.casefold() == ".xlsm")
+
+    def _shared_strings(self, targets: dict[str, str], folder: str) -> list[str]:
+        name = next((t for t in targets.values() if t.endswith("sharedStrings.xml")), f"{folder}/sharedStrings.xml")
+        if name not in self.names:
+            return []
+        out = []
+        for item in self.part(name).iter(f"{_MAIN}si"):
+            texts = [t.text or "" for t in item.findall(f"{_MAIN}t")]
+            texts += [t.text or "" for run in item.findall(f"{_MAIN}r") for t in run.findall(f"{_MAIN}t")]
+            out.append("".join(texts))
+        return out
+
+    def _formats(self, targets: dict[str, str], builtin: dict[int, str]) -> list[str]:
+        name = next((t for t in targets.values() if t.endswith("styles.xml")), None)
+        if name is None or name not in self.names:
+            return []
+        styles = self.part(name)
+        custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "General")
+                  for f in styles.iter(f"{_MAIN}numFmt")}
+        cell_xfs = styles.find(f"{_MAIN}cellXfs")
+        if cell_xfs is None:
+            return []
+        out = []
+        for xf in cell_xfs.findall(f"{_MAIN}xf"):
+            number = int(xf.get("numFmtId", "0"))
+            out.append(custom.get(number) or builtin.get(number, "General"))
+        return out
+
+    def _rows(self, name: str, shared: list[str], formats: list[str], epoch: dt.datetime) -> list[list[Cell]]:
+        from openpyxl.styles.numbers import is_date_format
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+        from openpyxl.utils.datetime import from_excel
+
+        sheet = self.part(name)
+        found: dict[int, dict[int, Cell]] = {}
+        max_column = 0
+        row_number = 0
+        for row in sheet.iter(f"{_MAIN}row"):
+            row_number = int(row.get("r", row_number + 1))
+            column = 0
+            cells = found.setdefault(row_number, {})
+            for c in row.findall(f"{_MAIN}c"):
+                ref = c.get("r")
+                if ref:
+                    column = column_index_from_string(coordinate_from_string(ref)[0])
+                else:
+                    column += 1
+                    ref = f"{get_column_letter(column)}{row_number}"
+                style = int(c.get("s", "0"))
+                number_format = formats[style] if style < len(formats) else "General"
+                formula_element = c.find(f"{_MAIN}f")
+                formula = None if formula_element is None else "=" + (formula_element.text or "")
+                value = self._value(c, shared, number_format, epoch, is_date_format, from_excel)
+                if value is None and formula is None and style == 0:
+                    continue
+                cells[column] = Cell(value, ref, row_number, column, number_format, formula)
+                max_column = max(max_column, column)
+        rows = []
+        for number in sorted(found):
+            cells = found[number]
+            rows.append([cells.get(col) or Cell(None, f"{get_column_letter(col)}{number}", number, col)
+                         for col in range(1, max_column + 1)])
+        return rows
+
+    @staticmethod
+    def _value(c: Any, shared: list[str], number_format: str, epoch: dt.datetime, is_date: Any,
+               from_excel: Any) -> Any:
+        kind = c.get("t", "n")
+        if kind == "inlineStr":
+            return "".join(t.text or "" for t in c.iter(f"{_MAIN}t")) or None
+        v = c.find(f"{_MAIN}v")
+        if v is None or v.text is None:
+            return None
+        text = v.text
+        if kind == "s":
+            return shared[int(text)] or None  # an empty string is an empty cell, as openpyxl reads it
+        if kind in ("str", "e"):
+            return text or None
+        if kind == "b":
+            return text.strip() in ("1", "true")
+        if kind == "d":
+            return dt.datetime.fromisoformat(text.replace("Z", ""))
+        number: float | int = int(text) if text.lstrip("-").isdigit() else float(text)
+        if is_date(number_format):
+            from openpyxl.styles.numbers import is_timedelta_format
+
+            try:
+                return from_excel(number, epoch=epoch, timedelta=is_timedelta_format(number_format))
+            except (ValueError, OverflowError):
+                return number
+        return number
+
+    def _modified(self) -> dt.datetime | None:
+        if "docProps/core.xml" not in self.names:
+            return None
+        element = self.part("docProps/core.xml").find(_MODIFIED)
+        if element is None or not element.text:
+            return None
+        try:
+            return dt.datetime.fromisoformat(element.text.strip().replace("Z", "")).replace(tzinfo=None)
+        except ValueError:
+            return None

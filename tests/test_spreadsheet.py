@@ -12,6 +12,7 @@ import pytest
 
 from excelcert.problems import UnreadableFile
 from excelcert.scheme import check_scheme
+from excelcert.roster import example_clusters
 from excelcert.spreadsheet import read_workbook
 from tests.helpers import CORPUS
 
@@ -101,3 +102,72 @@ def test_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
     with pytest.raises(UnreadableFile) as caught:
         read_workbook(path)
     assert caught.value.problem.code == "oversized-file"
+
+
+def _filled_cells(book, name):
+    return {c.coordinate: (c.value, c.number_format, c.formula is not None)
+            for row in book.sheets[name].rows for c in row if c.value not in (None, "") or c.formula}
+
+
+def _same_as_openpyxl(path):
+    from excelcert.spreadsheet import read_workbook_xml
+
+    slow, fast = read_workbook(path, formulas=True), read_workbook_xml(path)
+    assert list(slow.sheets) == list(fast.sheets)
+    assert (slow.epoch, slow.macros) == (fast.epoch, fast.macros)
+    for name in slow.sheets:
+        assert _filled_cells(slow, name) == _filled_cells(fast, name), name
+        assert slow.sheets[name].hidden == fast.sheets[name].hidden
+
+
+def test_the_fast_reader_reads_what_openpyxl_reads_in_our_workbooks(tmp_path):
+    import datetime as dt
+
+    from excelcert.campaign import init_campaign, read_key
+    from excelcert.demo_returns import AS_TEXT, AVERAGE, fill_in
+    from excelcert.workbook import build_self_assessment
+    from tests.test_workbook import ANSWERS
+
+    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    scheme, cluster = campaign.load_scheme(), example_clusters()[1]
+    generated = tmp_path / "generated.xlsx"
+    build_self_assessment(generated, scheme, campaign, cluster, read_key(campaign), answers=ANSWERS)
+    _same_as_openpyxl(generated)
+    filled = tmp_path / "filled.xlsx"  # saved by openpyxl, as another tool would
+    build_self_assessment(filled, scheme, campaign, cluster, read_key(campaign))
+    fill_in(filled, scheme, {**AVERAGE, **AS_TEXT}, "fr")
+    _same_as_openpyxl(filled)
+
+
+@corpus
+@pytest.mark.parametrize("name", READABLE)
+def test_the_fast_reader_reads_what_openpyxl_reads_in_foreign_files(name):
+    _same_as_openpyxl(CORPUS / name)
+
+
+@corpus
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_the_fast_reader_refuses_what_the_sniffer_refuses(name):
+    from excelcert.spreadsheet import read_workbook_xml
+
+    with pytest.raises(UnreadableFile) as caught:
+        read_workbook_xml(CORPUS / name)
+    assert caught.value.problem.code == REFUSED[name][0]
+
+
+def test_the_fast_reader_refuses_entity_declarations(tmp_path):
+    from excelcert.spreadsheet import read_workbook_xml
+    from tests.helpers import write_workbook
+
+    path = write_workbook(tmp_path / "bomb.xlsx", {"Sheet": "| a |"})
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    parts["xl/sharedStrings.xml"] = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+                                     b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                     b'<si><t>&a;</t></si></sst>')
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(UnreadableFile) as caught:
+        read_workbook_xml(path)
+    assert caught.value.problem.code == "unsafe-content"

@@ -20,7 +20,7 @@ from excelcert.i18n import TEXTS
 from excelcert.intake.values import RawCell, parse_answer, parse_several
 from excelcert.problems import Place, Problem, UnreadableFile, problem
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
-from excelcert.spreadsheet import Cell, Sheet, Workbook, read_workbook
+from excelcert.spreadsheet import Cell, Sheet, Workbook, read_workbook_xml
 from excelcert.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID
 
 SKIPPED_SHEETS = {META_SHEET.casefold(), "lists"}
@@ -61,7 +61,7 @@ def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
 def read_returned(path: Path, scheme: Scheme, name: str | None = None) -> ReturnedWorkbook:
     """The answers of a returned workbook; UnreadableFile if it cannot be read or is not ours."""
     name = name or path.name
-    book = read_workbook(path, formulas=True, name=name)
+    book = read_workbook_xml(path, name=name)
     meta, signature = read_meta(book, name)
     result = ReturnedWorkbook(path, meta, signature, book.modified)
     if book.macros:
