@@ -61,7 +61,7 @@ def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
 def read_returned(path: Path, scheme: Scheme, name: str | None = None) -> ReturnedWorkbook:
     """The answers of a returned workbook; UnreadableFile if it cannot be read or is not ours."""
     name = name or path.name
-    book = read_workbook_xml(path, name=name)
+    book = read_workbook_xml(path, name=name, skip=_not_read)
     meta, signature = read_meta(book, name)
     result = ReturnedWorkbook(path, meta, signature, book.modified)
     if book.macros:
@@ -69,6 +69,14 @@ def read_returned(path: Path, scheme: Scheme, name: str | None = None) -> Return
     _Answers(book, scheme, meta.language, result).read()
     result.profile = _profile(book)
     return result
+
+
+# Sheets intake never reads, under any language's name: not parsed at all.
+_NEVER_READ = {"lists"} | {TEXTS[lang][f"sheet_{k}"].casefold() for lang in TEXTS for k in ("start", "summary")}
+
+
+def _not_read(sheet_name: str) -> bool:
+    return sheet_name.strip().casefold() in _NEVER_READ
 
 
 def _text(value: Any) -> str:

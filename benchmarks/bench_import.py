@@ -1,0 +1,108 @@
+"""Benchmark: importing returned workbooks, next to the naive way, in the same run.
+
+N returned workbooks (default 1,000) are made by the generator and filled in
+programmatically (cycling through the demo's strong, average and weak answers). Then:
+
+- excelcert: `import_files` on the folder: hashing, archiving, reading every answer by
+  indicator id, checking the signature, writing the ledger (one transaction per file);
+- naive: `openpyxl.load_workbook` on each file and a loop over every row of every sheet,
+  which stores nothing and checks nothing.
+
+Files per second for both, and excelcert's peak Python memory (tracemalloc) for N/10 and
+for N files, to show that it does not grow with N.
+
+    python benchmarks/bench_import.py              # 1,000 files
+    python benchmarks/bench_import.py -n 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+
+from excelcert.campaign import init_campaign, read_key
+from excelcert.demo_returns import AVERAGE, STRONG, WEAK, fill_in
+from excelcert.generate import generate_workbooks
+from excelcert.intake.batch import import_files
+from excelcert.ledger import Ledger
+from excelcert.roster import example_clusters
+
+
+def make_returns(campaign, scheme, key, n: int, folder: Path) -> list[str]:
+    """N distinct returned workbooks: one per (cluster, copy), filled in with openpyxl."""
+    base = example_clusters()
+    clusters = [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i:05d}") for i in range(n)]
+    generated = generate_workbooks(campaign, scheme, clusters, key, jobs=2)
+    answers = (STRONG, AVERAGE, WEAK)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, (cluster, path) in enumerate(generated.written):
+        target = folder / path.name
+        shutil.copyfile(path, target)
+        fill_in(target, scheme, answers[i % 3], cluster.language)
+    return [c.id for c in clusters]
+
+
+def naive(files: list[Path]) -> None:
+    for path in files:
+        book = openpyxl.load_workbook(path)
+        for ws in book.worksheets:
+            for _row in ws.iter_rows(values_only=True):
+                pass
+
+
+def ours(campaign, scheme, key, ids: set[str], files: list[Path], root: Path, trace: bool = False) -> float:
+    """Seconds of importing `files` into a fresh ledger; with `trace`, its peak traced memory instead
+    (tracemalloc slows Python down, so speed and memory are measured in separate runs)."""
+    fresh = replace(campaign, root=root)
+    root.mkdir(parents=True)
+    shutil.copyfile(campaign.key_path, fresh.key_path)
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    with Ledger.for_campaign(root) as ledger:
+        results = import_files(fresh, scheme, ids, key, ledger, files)
+    elapsed = time.perf_counter() - started
+    if trace:
+        elapsed = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    bad = [r for r in results if r.verdict not in ("accepted", "accepted with problems")]
+    if bad:
+        raise SystemExit(f"{len(bad)} files were not accepted, e.g. {bad[0].name}: {bad[0].reason}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=1000, help="returned workbooks (default 1,000)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        campaign = init_campaign(Path(tmp) / "camp")
+        scheme, key = campaign.load_scheme(), read_key(campaign)
+        made = time.perf_counter()
+        ids = set(make_returns(campaign, scheme, key, args.n, Path(tmp) / "inbox"))
+        made = time.perf_counter() - made
+        files = sorted((Path(tmp) / "inbox").glob("*.xlsx"))
+        tenth = files[: max(1, len(files) // 10)]
+        small_peak = ours(campaign, scheme, key, ids, tenth, Path(tmp) / "memory-small", trace=True)
+        peak = ours(campaign, scheme, key, ids, files, Path(tmp) / "memory-full", trace=True)
+        ours_s = ours(campaign, scheme, key, ids, files, Path(tmp) / "speed")
+        started = time.perf_counter()
+        naive(files)
+        naive_s = time.perf_counter() - started
+    print(f"{len(files)} returned workbooks (made and filled in {made:.0f} s), Python {sys.version.split()[0]}")
+    print(f"excelcert import  {len(files) / ours_s:8.1f} files/s  ({ours_s:.1f} s: read, check, archive, ledger)")
+    print(f"naive openpyxl    {len(files) / naive_s:8.1f} files/s  ({naive_s:.1f} s: load and loop, nothing stored)")
+    print(f"ratio             {naive_s / ours_s:8.1f}x  (target >= 10x)")
+    print(f"peak memory       {small_peak / 1e6:6.1f} MB for {len(tenth)} files, {peak / 1e6:6.1f} MB for {len(files)} files")
+
+
+if __name__ == "__main__":
+    main()
