@@ -276,3 +276,57 @@ def test_corrections_in_the_clusters_language(campaign, tmp_path):
     texts = [c.value for row in sheet.iter_rows() for c in row if c.value]
     assert "À corriger dans votre auto-évaluation" in texts and "Pôle Aéro & Espace Occitanie" in texts
     assert any(str(t).startswith("Merci pour votre classeur FR-AERO-01.xlsx, reçu le") for t in texts)
+
+
+def test_killing_a_real_import_and_running_it_again(campaign, tmp_path):
+    """kill -9 in the middle of `excelcert import`, then the same import: the same ledger
+    as an uninterrupted run, nothing doubled, nothing half-written in the archive."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from excelcert.campaign import open_campaign
+    from excelcert.generate import generate_workbooks
+
+    base = example_clusters()
+    from dataclasses import replace
+
+    clusters = [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i:03d}") for i in range(48)]
+    generate_workbooks(campaign, campaign.load_scheme(), clusters, read_key(campaign))
+    inbox = tmp_path / "inbox"
+    shutil.copytree(campaign.to_clusters_dir, inbox)
+    roster = campaign.roster_path
+    from excelcert.roster import write_roster
+
+    write_roster(roster, clusters, ("en", "fr", "de"))
+    twin = open_campaign(shutil.copytree(campaign.root, tmp_path / "twin"))
+    command = [sys.executable, "-m", "excelcert", "--campaign", str(campaign.root), "import", str(inbox)]
+    subprocess.run([sys.executable, "-m", "excelcert", "--campaign", str(twin.root), "import", str(inbox)],
+                   check=True, capture_output=True, timeout=300)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ledger_path = campaign.root / "ledger.sqlite"
+    killed_at = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if ledger_path.exists():
+            try:
+                with sqlite3.connect(f"file:{ledger_path}?mode=ro", uri=True, timeout=1) as db:
+                    count = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+            except sqlite3.Error:
+                count = 0
+            if count >= 5:
+                os.kill(process.pid, signal.SIGKILL)
+                killed_at = count
+                break
+        time.sleep(0.01)
+    process.wait(timeout=30)
+    assert killed_at is not None and process.returncode == -signal.SIGKILL, "the import ended before it was killed"
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert 5 <= ledger.counts()["submissions"] < 48  # stopped half way, consistent
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    assert ledger_content(campaign) == ledger_content(twin)
+    assert not list((campaign.root / "archive" / ".incoming").iterdir())
+    assert len(list((campaign.root / "archive").glob("*.xlsx"))) == 48

@@ -34,7 +34,8 @@ WITH_PROBLEMS = "accepted with problems"
 REJECTED = "rejected"
 ALREADY = "already imported"
 MAX_INPUT_BYTES = 50 * 1024 * 1024
-UNTRUSTED = {"other-campaign", "signature-mismatch"}  # rejections whose metadata cannot be believed
+UNTRUSTED = {"other-campaign", "signature-mismatch"}
+INCOMING = ".incoming"  # inside the archive: copies being written, moved into place when complete  # rejections whose metadata cannot be believed
 
 
 @dataclass
@@ -92,11 +93,12 @@ def _zip_members(path: Path) -> Iterator[Input]:
 def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) -> Path:
     """Keep the original, unchanged, named by its hash; never overwrite or delete."""
     folder = campaign.root / "archive"
-    folder.mkdir(exist_ok=True)
+    incoming = folder / INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
     suffix = Path(name).suffix.casefold()[:10] if Path(name).suffix else ""
     target = folder / f"{sha256}{suffix}"
     if not target.exists():
-        handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
+        handle, temp = tempfile.mkstemp(dir=incoming, suffix=".part")
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
@@ -108,6 +110,9 @@ def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) ->
 
 def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger,
                  paths: list[Path], progress: Callable[[str], None] | None = None) -> list[FileResult]:
+    # Copies an interrupted run left half-written are not originals: they go.
+    for stale in (campaign.root / "archive" / INCOMING).glob("*.part"):
+        stale.unlink()
     results = []
     for item in collect_inputs(paths):
         results.append(_import_one(campaign, scheme, roster_ids, key, ledger, item))
