@@ -361,9 +361,7 @@ def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs
     from excelcert.campaign import read_key
     from excelcert.generate import generate_workbooks
 
-    campaign = _campaign(ctx)
-    scheme = campaign.load_scheme()
-    clusters = _roster_clusters(campaign, scheme, cluster_ids)
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx, cluster_ids)
     result = generate_workbooks(campaign, scheme, clusters, read_key(campaign), force=force, jobs=jobs)
     if as_json:
         _echo_json({"folder": str(result.folder),
@@ -375,6 +373,13 @@ def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs
     for cluster, path in result.kept:
         click.echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
     click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
+
+
+def _campaign_scheme_roster(ctx: click.Context, cluster_ids: tuple[str, ...] = ()) -> tuple[Any, Any, list]:
+    """The campaign, its scheme, and the clusters of its roster (all, or those asked for)."""
+    campaign = _campaign(ctx)
+    scheme = campaign.load_scheme()
+    return campaign, scheme, _roster_clusters(campaign, scheme, cluster_ids)
 
 
 def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -> list:
@@ -411,9 +416,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     from excelcert.intake.report import write_import_report
     from excelcert.ledger import Ledger
 
-    campaign = _campaign(ctx)
-    scheme = campaign.load_scheme()
-    clusters = _roster_clusters(campaign, scheme, ())
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     key = read_key(campaign)
     with Ledger.for_campaign(campaign.root) as ledger, \
             Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
@@ -469,9 +472,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     from excelcert.intake.status import campaign_status
     from excelcert.ledger import Ledger
 
-    campaign = _campaign(ctx)
-    scheme = campaign.load_scheme()
-    clusters = _roster_clusters(campaign, scheme, ())
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
         rows = campaign_status(clusters, ledger)
     if as_json:
@@ -493,9 +494,7 @@ def corrections(ctx: click.Context, as_json: bool) -> None:
     from excelcert.intake.corrections import collect_corrections, write_corrections
     from excelcert.ledger import Ledger
 
-    campaign = _campaign(ctx)
-    scheme = campaign.load_scheme()
-    clusters = _roster_clusters(campaign, scheme, ())
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
         found = collect_corrections(clusters, ledger, scheme)
     folder = campaign.output_dir / "corrections"

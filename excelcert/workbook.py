@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from excelcert.campaign import Campaign
@@ -28,7 +28,15 @@ from excelcert.i18n import format_date, format_number, text
 from excelcert.roster import Cluster, country_name
 from excelcert.scheme.build import format_number as plain_number
 from excelcert.scheme.model import (
-    DATE, DECIMAL, INTEGER, PERCENT, SELECT_MULTIPLE, TEXT, YES_NO, Indicator, Scheme,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    PERCENT,
+    SELECT_MULTIPLE,
+    TEXT,
+    YES_NO,
+    Indicator,
+    Scheme,
 )
 from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 

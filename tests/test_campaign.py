@@ -10,7 +10,12 @@ import pytest
 import yaml
 
 from excelcert.campaign import (
-    CampaignError, init_campaign, open_campaign, read_key, renew_key, update_campaign_scheme,
+    CampaignError,
+    init_campaign,
+    open_campaign,
+    read_key,
+    renew_key,
+    update_campaign_scheme,
 )
 from excelcert.problems import WARNING, Place, problem
 from excelcert.roster import read_roster, write_roster_template

@@ -9,7 +9,13 @@ from excelcert.scheme import check_scheme, check_scheme_text, load_scheme, write
 from excelcert.scheme.xlsx_form import SHEET_ORDER
 from excelcert.scheme.yaml_form import scheme_to_yaml
 from tests.helpers import (
-    MINI_TABLES, MINI_YAML, check_file, libreoffice_resave, mini_workbook, needs_soffice, write_workbook,
+    MINI_TABLES,
+    MINI_YAML,
+    check_file,
+    libreoffice_resave,
+    mini_workbook,
+    needs_soffice,
+    write_workbook,
 )
 
 

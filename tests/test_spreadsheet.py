@@ -11,8 +11,8 @@ import zipfile
 import pytest
 
 from excelcert.problems import UnreadableFile
-from excelcert.scheme import check_scheme
 from excelcert.roster import example_clusters
+from excelcert.scheme import check_scheme
 from excelcert.spreadsheet import read_workbook
 from tests.helpers import CORPUS
 

@@ -10,6 +10,7 @@ import pytest
 
 from excelcert.campaign import init_campaign, read_key
 from excelcert.contract import META_SHEET, ContractError, read_workbook_meta, verify
+from excelcert.demo_returns import AVERAGE
 from excelcert.generate import generate_workbooks, safe_filename, workbook_names
 from excelcert.roster import Cluster, example_clusters
 from excelcert.spreadsheet import read_workbook
@@ -17,14 +18,7 @@ from excelcert.workbook import C_ANSWER, FIRST_ROW, INPUT_FILL, build_self_asses
 from tests.helpers import libreoffice_resave, needs_soffice
 
 # A full set of answers, to see the score and label computed (110 points: Silver).
-ANSWERS = {
-    "STR-01": 75, "STR-02": 4, "STR-03": 52.5, "STR-04": 3, "STR-05": 81, "STR-06": -3, "GOV-01": 2.5,
-    "GOV-02": 9, "GOV-03": "plan", "GOV-04": 14, "GOV-05": "board", "GOV-06": "yes",
-    "GOV-07": ["newsletter", "meetings"], "FIN-01": 260000, "FIN-02": 45, "FIN-03": 24, "FIN-04": 3,
-    "FIN-05": "audited", "SRV-01": "adopted", "SRV-02": "no", "SRV-03": "reported",
-    "SRV-04": ["projects", "skills", "finance"], "SRV-05": 70, "SRV-06": 12, "SRV-07": 2, "SRV-08": "yes",
-    "ACH-01": "followed", "ACH-02": 88, "ACH-03": 6, "ACH-04": 5, "ACH-05": "national",
-}
+ANSWERS = AVERAGE
 
 
 @pytest.fixture(scope="module")

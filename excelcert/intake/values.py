@@ -18,7 +18,14 @@ from typing import Any
 from excelcert.problems import Place, Problem, problem
 from excelcert.scheme.build import format_number
 from excelcert.scheme.model import (
-    DATE, DECIMAL, INTEGER, PERCENT, SELECT_ONE, TEXT, YES_NO, Indicator, Scheme,
+    DATE,
+    INTEGER,
+    PERCENT,
+    SELECT_ONE,
+    TEXT,
+    YES_NO,
+    Indicator,
+    Scheme,
 )
 
 _YES = {"yes", "y", "oui", "o", "ja", "j", "si", "sí", "sì", "sim", "tak", "x", "✓", "✔", "☑", "true", "vrai",
