@@ -330,3 +330,47 @@ def test_killing_a_real_import_and_running_it_again(campaign, tmp_path):
     assert ledger_content(campaign) == ledger_content(twin)
     assert not list((campaign.root / "archive" / ".incoming").iterdir())
     assert len(list((campaign.root / "archive").glob("*.xlsx"))) == 48
+
+
+def test_hidden_rows_widened_and_recoloured_columns(campaign, tmp_path):
+    from openpyxl.styles import PatternFill
+
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    ws = book["Auto-évaluation"]
+    for row in ws.iter_rows(min_row=4):
+        if row[0].value in ("STR-01", "GOV-06"):
+            ws.row_dimensions[row[0].row].hidden = True
+    ws.column_dimensions["E"].width = 80
+    for row in ws.iter_rows(min_row=5, max_row=8, min_col=5, max_col=5):
+        row[0].fill = PatternFill("solid", fgColor="FF00FF")
+    book.save(path)
+    [result] = run_import(campaign, path)
+    assert result.verdict == ACCEPTED
+    with Ledger.for_campaign(campaign.root) as ledger:
+        answers = {a.indicator_id: a.value for a in ledger.answers(result.submission_id)}
+    assert answers["STR-01"] == 75 and answers["GOV-06"] == "yes"
+
+
+def test_a_formula_typed_by_the_cluster(campaign, tmp_path):
+    path = returned(campaign, tmp_path, answers={**ANSWERS, "STR-01": None})
+    book = openpyxl.load_workbook(path)
+    ws = book["Auto-évaluation"]
+    for row in ws.iter_rows(min_row=4):
+        if row[0].value == "STR-01":
+            row[4].value = "=40+35"  # openpyxl stores no cached value: as if never calculated
+    book.save(path)
+    [result] = run_import(campaign, path)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        problems = ledger.problems(result.submission_id)
+    assert [(p.code, p.indicator_id) for p in problems] == [("answer-formula-not-calculated", "STR-01")]
+    assert "=40+35" in problems[0].message
+
+
+def test_a_macro_enabled_save_is_read_with_a_warning(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    macro = path.with_suffix(".xlsm")
+    path.rename(macro)
+    [result] = run_import(campaign, macro)
+    assert result.verdict == WITH_PROBLEMS
+    assert [p.code for p in result.problems] == ["macro-workbook"]
