@@ -131,7 +131,7 @@ def parse_yes_no(value: Any, scheme: Scheme) -> bool | None:
 
 def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
-    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (bool, dt.date, dt.datetime)):
         return None, [problem("answer-not-a-number", cell.place, indicator=ind.id, value=value)]
     if isinstance(value, (int, float)):
         number, typed_percent = float(value), False
