@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from excelcert.intake.batch import FileResult
-from excelcert.sheetwriter import new_book, print_setup
+from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 
 
 def write_import_report(path: Path, results: list[FileResult], title: str) -> Path:
@@ -23,6 +23,7 @@ def write_import_report(path: Path, results: list[FileResult], title: str) -> Pa
             for c, value in enumerate((result.name, result.verdict, result.cluster or "",
                                        "yes" if result.counts else "", result.reason)):
                 files.write_string(r, c, value, wrap)
+            files.set_row(r, ROW_HEIGHT * max(wrapped_lines(result.reason, 80), wrapped_lines(result.name, 48)))
         files.freeze_panes(1, 0)
         files.autofilter(0, 0, max(len(results), 1), 4)
         print_setup(files, title)
@@ -37,6 +38,7 @@ def write_import_report(path: Path, results: list[FileResult], title: str) -> Pa
                 for c, value in enumerate((result.name, result.cluster or "", str(item.place or ""),
                                            item.severity, item.code, item.message)):
                     problems.write_string(r, c, value, wrap)
+                problems.set_row(r, ROW_HEIGHT * max(wrapped_lines(item.message, 90), wrapped_lines(result.name, 40)))
                 r += 1
         problems.freeze_panes(1, 0)
         problems.autofilter(0, 0, max(r - 1, 1), 5)
