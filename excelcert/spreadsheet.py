@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from excelcert.problems import UnreadableFile, problem
 
@@ -36,8 +36,7 @@ _WORKBOOK_TYPES = (
 )
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a NamedTuple: immutable, and built in C (a workbook has thousands)
     value: Any  # the cached value for a formula (None if it was never calculated)
     coordinate: str  # "D14"
     row: int
@@ -53,7 +52,7 @@ class Cell:
 @dataclass
 class Sheet:
     name: str
-    rows: list[list[Cell]] = field(default_factory=list)  # every row padded to max column
+    rows: list[list[Cell]] = field(default_factory=list)  # cells from column A, gaps filled with blanks
     hidden: bool = False
 
 
@@ -338,7 +337,6 @@ class _XmlBook:
 
         sheet = self.part(name)
         found: dict[int, dict[int, Cell]] = {}
-        max_column = 0
         row_number = 0
         for row in sheet.iter(f"{_MAIN}row"):
             row_number = int(row.get("r", row_number + 1))
@@ -365,13 +363,12 @@ class _XmlBook:
                 number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
                 value = inline or _cell_value(c.get("t", "n"), v, shared, kind_of_date, epoch)
                 cells[column] = Cell(value, ref, row_number, column, number_format, f)
-                if column > max_column:
-                    max_column = column
         rows = []
         for number in sorted(found):
             cells = found[number]
-            rows.append([cells.get(col) or Cell(None, f"{get_column_letter(col)}{number}", number, col)
-                         for col in range(1, max_column + 1)])
+            if cells:  # from column A to the row's last cell; a reader meets no gap unplaced
+                rows.append([cells.get(col) or Cell(None, f"{get_column_letter(col)}{number}", number, col)
+                             for col in range(1, max(cells) + 1)])
         return rows
 
     def _modified(self) -> dt.datetime | None:

@@ -117,7 +117,9 @@ class _Answers:
         for sheet in self.book.sheets.values():
             if sheet.name.strip().casefold() in SKIPPED_SHEETS:
                 continue
-            hits = Counter(c.column - 1 for row in sheet.rows for c in row if _text(c.value) in self.keys)
+            keys = self.keys
+            hits = Counter(c.column - 1 for row in sheet.rows for c in row
+                           if type(c.value) is str and c.value.strip() in keys)
             if hits:
                 column, count = hits.most_common(1)[0]
                 if count > best[0]:
