@@ -138,7 +138,9 @@ def init_campaign(root: Path, *, scheme_file: Path | None = None, title: str | N
     create_key(campaign)
     gitignore = root / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text(f"# never commit the secret key\n{KEY_NAME}\noutput/\n", encoding="utf-8")
+        gitignore.write_text(f"# never commit the secret key\n{KEY_NAME}\n"
+                             "# what excelcert makes, and the clusters' data: back these up instead\n"
+                             "output/\nledger.sqlite*\narchive/\n", encoding="utf-8")
     return campaign
 
 
