@@ -403,9 +403,11 @@ def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Files read in parallel (use the number of cores); the ledger is written in order.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: bool) -> None:
     """Import returned workbooks (files, folders, .zip archives) into the ledger."""
     import datetime as dt
 
@@ -422,7 +424,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
             Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
         task = progress.add_task("Importing", total=None)
         results = import_files(campaign, scheme, {c.id for c in clusters}, key, ledger, list(paths),
-                               progress=lambda name: progress.advance(task))
+                               progress=lambda name: progress.advance(task), jobs=jobs)
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report = write_import_report(campaign.output_dir / f"import-{stamp}.xlsx", results, campaign.title)

@@ -374,3 +374,23 @@ def test_a_macro_enabled_save_is_read_with_a_warning(campaign, tmp_path):
     [result] = run_import(campaign, macro)
     assert result.verdict == WITH_PROBLEMS
     assert [p.code for p in result.problems] == ["macro-workbook"]
+
+
+def test_parallel_import_gives_the_same_ledger(campaign, tmp_path):
+    from excelcert.campaign import open_campaign
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for cluster_id in ("FR-AERO-01", "DE-AUTO-01", "AT-WOOD-01", "BE-BIO-01"):
+        returned(campaign, inbox, cluster_id, answers={"STR-01": 20} if cluster_id == "BE-BIO-01" else ANSWERS)
+    (inbox / "garbage.xlsx").write_bytes(b"not a workbook")
+    shutil.make_archive(str(tmp_path / "mail"), "zip", inbox)  # the same files again, within the batch
+    twin = open_campaign(shutil.copytree(campaign.root, tmp_path / "twin"))
+    serial = run_import(twin, inbox, tmp_path / "mail.zip")
+    scheme = campaign.load_scheme()
+    with Ledger.for_campaign(campaign.root) as ledger:
+        parallel = import_files(campaign, scheme, set(CLUSTERS), read_key(campaign), ledger,
+                                [inbox, tmp_path / "mail.zip"], jobs=2)
+    assert [(r.verdict, r.cluster) for r in parallel] == [(r.verdict, r.cluster) for r in serial]
+    assert [r.verdict for r in parallel].count(ALREADY) == 5  # the zip's copies, recognised in the same batch
+    assert ledger_content(campaign) == ledger_content(twin)

@@ -18,14 +18,23 @@ import hashlib
 import os
 import tempfile
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from excelcert.campaign import Campaign
 from excelcert.contract import ROLE_SELF_ASSESSMENT, verify
 from excelcert.intake.read import ReturnedWorkbook, read_returned
-from excelcert.ledger import Ledger, NewSubmission, StoredAnswer, StoredProblem, Submission
+from excelcert.ledger import (
+    Ledger,
+    NewSubmission,
+    StoredAnswer,
+    StoredProblem,
+    Submission,
+)
 from excelcert.problems import Problem, UnreadableFile, problem
 from excelcert.scheme import Scheme
 
@@ -109,37 +118,106 @@ def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) ->
 
 
 def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger,
-                 paths: list[Path], progress: Callable[[str], None] | None = None) -> list[FileResult]:
+                 paths: list[Path], progress: Callable[[str], None] | None = None,
+                 jobs: int = 1) -> list[FileResult]:
+    """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
+
+    Hashing, archiving, checking and the ledger stay in this process and in input order,
+    whatever `jobs` is: the verdicts and the ledger are the same as with one job.
+    """
     # Copies an interrupted run left half-written are not originals: they go.
     for stale in (campaign.root / "archive" / INCOMING).glob("*.part"):
         stale.unlink()
-    results = []
-    for item in collect_inputs(paths):
-        results.append(_import_one(campaign, scheme, roster_ids, key, ledger, item))
+    results: list[FileResult] = []
+    in_flight: set[str] = set()
+
+    def finish(item: Input, prepared: FileResult | tuple[str, Path] | None, outcome: Any) -> None:
+        if isinstance(prepared, FileResult):
+            result = prepared
+        elif prepared is None:  # the same file earlier in this batch: recorded by now
+            result = _already(item, ledger.by_hash(hashlib.sha256(item.data or b"").hexdigest()))
+        else:
+            sha256, _ = prepared
+            result = _finish(campaign, scheme, roster_ids, key, ledger, item, sha256, outcome)
+            in_flight.discard(sha256)
+        results.append(result)
         if progress is not None:
             progress(item.name)
+
+    if jobs <= 1:
+        for item in collect_inputs(paths):
+            prepared = _prepare(campaign, ledger, item, in_flight)
+            outcome = _read(prepared[1], scheme, item.name) if isinstance(prepared, tuple) else None
+            finish(item, prepared, outcome)
+        return results
+    window: deque = deque()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_scheme, initargs=(scheme,)) as pool:
+        for item in collect_inputs(paths):
+            prepared = _prepare(campaign, ledger, item, in_flight)
+            future = pool.submit(_read_in_worker, prepared[1], item.name) if isinstance(prepared, tuple) else None
+            window.append((item, prepared, future))
+            while len(window) > 8 * jobs:  # a bounded window: memory does not grow with the batch
+                item_, prepared_, future_ = window.popleft()
+                finish(item_, prepared_, future_.result() if future_ else None)
+        while window:
+            item_, prepared_, future_ = window.popleft()
+            finish(item_, prepared_, future_.result() if future_ else None)
     return results
 
 
-def _import_one(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger,
-                item: Input) -> FileResult:
+def _prepare(campaign: Campaign, ledger: Ledger, item: Input,
+             in_flight: set[str]) -> FileResult | tuple[str, Path] | None:
+    """A verdict already (unreadable, already imported), None (a repeat within this batch),
+    or (sha256, archived copy) to read."""
     if item.data is None:
         return FileResult(item.name, REJECTED, item.error)
     sha256 = hashlib.sha256(item.data).hexdigest()
+    if sha256 in in_flight:
+        return None
     earlier = ledger.by_hash(sha256)
     if earlier is not None:
-        return FileResult(item.name, ALREADY, f"the same file was imported on {earlier.received_at[:10]} as "
-                          f"{earlier.original_name} ({earlier.verdict})", earlier.cluster_id, sha256,
-                          submission_id=earlier.id)
-    stored = archive_original(campaign, sha256, item.name, item.data)
-    base = NewSubmission(sha256, item.name, len(item.data), REJECTED, "")
+        return _already(item, earlier)
+    in_flight.add(sha256)
+    return sha256, archive_original(campaign, sha256, item.name, item.data)
+
+
+def _already(item: Input, earlier: Submission | None) -> FileResult:
+    if earlier is None:  # cannot happen: the first copy was recorded before this one
+        return FileResult(item.name, REJECTED, "the same file appears twice in this batch")
+    return FileResult(item.name, ALREADY, f"the same file was imported on {earlier.received_at[:10]} as "
+                      f"{earlier.original_name} ({earlier.verdict})", earlier.cluster_id, earlier.sha256,
+                      submission_id=earlier.id)
+
+
+def _read(stored: Path, scheme: Scheme, name: str) -> ReturnedWorkbook | Problem:
+    """The returned workbook, or the problem that makes it unreadable (never an exception)."""
     try:
-        returned = read_returned(stored, scheme, Path(item.name).name)
+        return read_returned(stored, scheme, Path(name).name)
     except UnreadableFile as exc:
-        return _reject(ledger, base, exc.problem)
+        return exc.problem
     except Exception as exc:  # one file never stops the batch: it is rejected with the reason
-        return _reject(ledger, base, problem("corrupt-file", path=Path(item.name).name,
-                                             detail=f"{type(exc).__name__}: {exc}"))
+        return problem("corrupt-file", path=Path(name).name, detail=f"{type(exc).__name__}: {exc}")
+
+
+_WORKER_SCHEME: Scheme | None = None
+
+
+def _worker_scheme(scheme: Scheme) -> None:
+    global _WORKER_SCHEME
+    _WORKER_SCHEME = scheme
+
+
+def _read_in_worker(stored: Path, name: str) -> ReturnedWorkbook | Problem:
+    assert _WORKER_SCHEME is not None
+    return _read(stored, _WORKER_SCHEME, name)
+
+
+def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger, item: Input,
+            sha256: str, outcome: ReturnedWorkbook | Problem) -> FileResult:
+    base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
+    if isinstance(outcome, Problem):
+        return _reject(ledger, base, outcome)
+    returned = outcome
     meta = returned.meta
     base.cluster_id, base.role, base.scheme_version, base.language = \
         meta.cluster_id, meta.role, meta.scheme_version, meta.language
