@@ -136,21 +136,23 @@ def scheme_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     result = check_scheme(file)
     source = result.source if file is not None else "built-in scheme"
     report = result.report
+    scheme_ = result.scheme
+    _finish_check(source, report, as_json, {}, f"Scheme {scheme_.id} {scheme_.version}: "
+                  f"{len(scheme_.indicators)} indicators in {len(scheme_.categories)} categories, "
+                  f"{_num(scheme_.total_points)} points, languages {', '.join(scheme_.languages)}.")
+
+
+def _finish_check(source: str, report: Report, as_json: bool, extra: dict[str, Any], ok_text: str) -> None:
+    """Print a check's problems (or JSON), a summary line, and exit 1 when there are errors."""
     if as_json:
-        _echo_json({"source": source, "ok": report.ok,
-                    "errors": len(report.errors), "warnings": len(report.warnings),
-                    "problems": [p.to_dict() for p in report]})
+        _echo_json({"source": source, "ok": report.ok, "errors": len(report.errors),
+                    "warnings": len(report.warnings), **extra, "problems": [p.to_dict() for p in report]})
     else:
         for item in report:
-            marker = "error" if item.severity == ERROR else "warning"
-            click.echo(f"{marker}: {item}")
-        scheme_ = result.scheme
-        summary = f"{source}: {_count(len(report.errors), 'error')}, " \
-                  f"{_count(len(report.warnings), 'warning')}"
+            click.echo(f"{'error' if item.severity == ERROR else 'warning'}: {item}")
+        summary = f"{source}: {_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
         if report.ok:
-            click.echo(f"{summary}. Scheme {scheme_.id} {scheme_.version}: "
-                       f"{len(scheme_.indicators)} indicators in {len(scheme_.categories)} categories, "
-                       f"{_num(scheme_.total_points)} points, languages {', '.join(scheme_.languages)}.")
+            click.echo(f"{summary}. {ok_text}")
         else:
             click.echo(summary, err=True)
     if not report.ok:
@@ -306,20 +308,8 @@ def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     if file is None:
         file = _campaign(ctx).roster_path
     result = read_roster(file, languages)
-    report = result.report
-    if as_json:
-        _echo_json({"source": str(file), "ok": report.ok, "clusters": len(result.clusters),
-                    "problems": [p.to_dict() for p in report]})
-    else:
-        for item in report:
-            click.echo(f"{item.severity}: {item}")
-        summary = f"{file}: {_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
-        if report.ok:
-            click.echo(f"{summary}. {len(result.clusters)} clusters.")
-        else:
-            click.echo(summary, err=True)
-    if not report.ok:
-        sys.exit(1)
+    _finish_check(str(file), result.report, as_json, {"clusters": len(result.clusters)},
+                  f"{len(result.clusters)} clusters.")
 
 
 def _roster_languages(ctx: click.Context, file: Path | None) -> tuple[str, ...]:
