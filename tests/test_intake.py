@@ -394,3 +394,22 @@ def test_parallel_import_gives_the_same_ledger(campaign, tmp_path):
     assert [(r.verdict, r.cluster) for r in parallel] == [(r.verdict, r.cluster) for r in serial]
     assert [r.verdict for r in parallel].count(ALREADY) == 5  # the zip's copies, recognised in the same batch
     assert ledger_content(campaign) == ledger_content(twin)
+
+
+def test_a_duplicated_row_is_reported_once_and_only_when_answers_differ(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    ws = book["Auto-évaluation"]
+    source = {c.value: c.row for c in ws["A"] if c.value in ("STR-01", "STR-02")}
+    for key, answer, comment in (("STR-01", 75, "copied row"), ("STR-02", 9, "other figure")):
+        new = ws.max_row + 1
+        for col in range(1, 11):
+            ws.cell(new, col).value = ws.cell(source[key], col).value
+        ws.cell(new, 5).value, ws.cell(new, 8).value = answer, comment
+    book.save(path)
+    [result] = run_import(campaign, path)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        problems = [(p.code, p.indicator_id) for p in ledger.problems(result.submission_id)]
+        answers = {a.indicator_id: a.value for a in ledger.answers(result.submission_id)}
+    assert problems == [("answer-row-duplicate", "STR-02")]  # STR-01: same answer, only a comment differs
+    assert answers["STR-01"] == 75 and answers["STR-02"] is None

@@ -131,11 +131,11 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
     results: list[FileResult] = []
     in_flight: set[str] = set()
 
-    def finish(item: Input, prepared: FileResult | tuple[str, Path] | None, outcome: Any) -> None:
+    def finish(item: Input, prepared: FileResult | tuple[str, Path] | str, outcome: Any) -> None:
         if isinstance(prepared, FileResult):
             result = prepared
-        elif prepared is None:  # the same file earlier in this batch: recorded by now
-            result = _already(item, ledger.by_hash(hashlib.sha256(item.data or b"").hexdigest()))
+        elif isinstance(prepared, str):  # the same file earlier in this batch: recorded by now
+            result = _already(item, ledger.by_hash(prepared))
         else:
             sha256, _ = prepared
             result = _finish(campaign, scheme, roster_ids, key, ledger, item, sha256, outcome)
@@ -166,14 +166,14 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
 
 
 def _prepare(campaign: Campaign, ledger: Ledger, item: Input,
-             in_flight: set[str]) -> FileResult | tuple[str, Path] | None:
-    """A verdict already (unreadable, already imported), None (a repeat within this batch),
-    or (sha256, archived copy) to read."""
+             in_flight: set[str]) -> FileResult | tuple[str, Path] | str:
+    """A verdict already (unreadable, already imported), the sha256 of a file repeated within
+    this batch, or (sha256, archived copy) to read."""
     if item.data is None:
         return FileResult(item.name, REJECTED, item.error)
     sha256 = hashlib.sha256(item.data).hexdigest()
     if sha256 in in_flight:
-        return None
+        return sha256
     earlier = ledger.by_hash(sha256)
     if earlier is not None:
         return _already(item, earlier)

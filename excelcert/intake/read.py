@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.contract import META_SHEET, ContractError, WorkbookMeta, read_workbook_meta
+from excelcert.contract import (
+    META_SHEET,
+    ContractError,
+    WorkbookMeta,
+    read_workbook_meta,
+)
 from excelcert.i18n import TEXTS
 from excelcert.intake.values import RawCell, parse_answer, parse_several
 from excelcert.problems import Place, Problem, UnreadableFile, problem
@@ -23,7 +28,8 @@ from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
 from excelcert.spreadsheet import Cell, Sheet, Workbook, read_workbook_xml
 from excelcert.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID
 
-SKIPPED_SHEETS = {META_SHEET.casefold(), "lists"}
+# The headings of the answer, evidence and comment columns, in every language excelcert writes.
+_HEADINGS = {key: {TEXTS[lang][f"h_{key}"].casefold() for lang in TEXTS} for key in ("answer", "evidence", "comment")}
 
 
 @dataclass
@@ -91,6 +97,7 @@ class _Answers:
             if ind.type == SELECT_MULTIPLE:
                 for choice in scheme.choices_for(ind).choices:
                     self.keys[f"{ind.id}/{choice.value}"] = ind
+        self.conflicts: set[str] = set()  # indicators given twice with different answers
 
     def add(self, item: Problem) -> None:
         self.result.problems.append(item)
@@ -115,7 +122,7 @@ class _Answers:
         """The sheet with the most indicator ids, and the column they are in."""
         best: tuple[int, Sheet | None, int] = (0, None, C_ID)
         for sheet in self.book.sheets.values():
-            if sheet.name.strip().casefold() in SKIPPED_SHEETS:
+            if sheet.name.strip().casefold() == META_SHEET.casefold():
                 continue
             keys = self.keys
             hits = Counter(c.column - 1 for row in sheet.rows for c in row
@@ -128,16 +135,14 @@ class _Answers:
 
     def _columns(self, sheet: Sheet, id_column: int) -> dict[str, int]:
         """Answer, evidence and comment columns, by their headings, else excelcert's layout."""
-        wanted = {key: {TEXTS[lang][f"h_{key}"].casefold() for lang in TEXTS}
-                  for key in ("answer", "evidence", "comment")}
         found: dict[str, int] = {}
         for cells in sheet.rows:
             for cell in cells:
                 text = _text(cell.value).casefold()
-                for key, headings in wanted.items():
+                for key, headings in _HEADINGS.items():
                     if text in headings and key not in found:
                         found[key] = cell.column - 1
-            if len(found) == len(wanted):
+            if len(found) == len(_HEADINGS):
                 break
         layout = {"answer": C_ANSWER, "evidence": C_EVIDENCE, "comment": C_COMMENT}
         return {key: found.get(key, id_column + layout[key] - C_ID) for key in layout}
@@ -151,14 +156,15 @@ class _Answers:
         return RawCell(None, Place(sheet.name, f"{get_column_letter(column + 1)}{cells[0].row}"))
 
     def _row(self, key: str, sheet: Sheet, rows: dict[str, list[list[Cell]]], column: int) -> RawCell | None:
-        """The cell of `key`'s row in `column`; a problem if the row is gone or given twice differently."""
+        """The answer cell of `key`'s row; None if the row is gone; a problem (and no value)
+        if the row is given twice with different answers."""
         found = rows.get(key)
         if not found:
             return None
         cells = [self._cell(sheet, row, column) for row in found]
-        values = {_text(c.value) for c in cells}
-        if len(values) > 1:
+        if len({_text(c.value) for c in cells}) > 1:
             self.add(problem("answer-row-duplicate", cells[1].place, indicator=key, other=cells[0].place))
+            self.conflicts.add(key.split("/")[0])
             return RawCell(None, cells[0].place)
         return cells[0]
 
@@ -171,7 +177,7 @@ class _Answers:
         for item in problems:
             self.add(item)
         self._store(ind, cell.value, value, cell.place, sheet, rows, columns)
-        if value is None and not problems and ind.required:
+        if value is None and not problems and ind.required and ind.id not in self.conflicts:
             self.add(problem("answer-missing", cell.place, indicator=ind.id,
                              name=self.scheme.text(ind.name, self.lang)))
 
@@ -189,16 +195,17 @@ class _Answers:
         first = next(iter(cells.values()), None)
         raw = {choice: cell.value for choice, cell in cells.items() if cell.value not in (None, "")}
         self._store(ind, raw or None, value, first.place if first else None, sheet, rows, columns)
-        if value is None and not problems and ind.required and first is not None:
+        if value is None and not problems and ind.required and first is not None \
+                and ind.id not in self.conflicts:
             self.add(problem("answer-missing", first.place, indicator=ind.id,
                              name=self.scheme.text(ind.name, self.lang)))
 
     def _store(self, ind: Any, raw: Any, value: Any, place: Place | None, sheet: Sheet, rows: dict,
                columns: dict[str, int]) -> None:
         notes = {}
-        for key in ("evidence", "comment"):
-            cell = self._row(ind.id, sheet, rows, columns[key])
-            notes[key] = _text(cell.value) if cell is not None else ""
+        for key in ("evidence", "comment"):  # from the indicator's (first) row: duplicates are reported once
+            found = rows.get(ind.id)
+            notes[key] = _text(self._cell(sheet, found[0], columns[key]).value) if found else ""
         self.result.answers[ind.id] = Answer(ind.id, raw, value, place, notes["evidence"], notes["comment"])
 
 
