@@ -304,7 +304,7 @@ def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     """
     from excelcert.roster import read_roster
 
-    languages = _roster_languages(ctx, file)
+    languages = _roster_languages(ctx)
     if file is None:
         file = _campaign(ctx).roster_path
     result = read_roster(file, languages)
@@ -312,15 +312,11 @@ def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
                   f"{len(result.clusters)} clusters.")
 
 
-def _roster_languages(ctx: click.Context, file: Path | None) -> tuple[str, ...]:
+def _roster_languages(ctx: click.Context) -> tuple[str, ...]:
     """The languages of the campaign's scheme, or of the built-in one outside a campaign."""
-    from excelcert.campaign import find_campaign_root
     from excelcert.scheme import load_scheme
 
-    campaign_dir = ctx.find_root().obj.get("campaign")
-    if file is None or campaign_dir is not None or find_campaign_root(Path.cwd()) is not None:
-        return _campaign(ctx).load_scheme().languages
-    return load_scheme().languages
+    return load_scheme(_scheme_path(ctx, None)).languages
 
 
 @roster.command("template")
@@ -334,7 +330,7 @@ def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
 
     if output.exists() and not force:
         _fail(f"{output} already exists; nothing was written. Use --force to replace it.")
-    write_roster_template(output, _roster_languages(ctx, output))
+    write_roster_template(output, _roster_languages(ctx))
     click.echo(f"Wrote {output}: one example row to replace with your clusters.")
 
 

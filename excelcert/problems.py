@@ -12,7 +12,6 @@ docs (docs/problem-codes.md) and the tests can list and check them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -460,6 +459,3 @@ class Report:
         keys = keys or ("code", "place")
         return [tuple(str(p.place) if k == "place" else getattr(p, k) for k in keys)
                 for p in self.problems]
-
-    def to_json(self) -> str:
-        return json.dumps([p.to_dict() for p in self.problems], ensure_ascii=False, indent=2)

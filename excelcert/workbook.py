@@ -242,11 +242,10 @@ class _Writer:
     def _lists(self, ws: Any) -> None:
         """Choice sentences and their points, one block of two columns per indicator."""
         yes_no = self.scheme.choice_list(YES_NO)
-        yes_label, no_label = (self.scheme.text(c.label, self.lang) for c in yes_no.choices[:2])
-        self.yes_label = yes_label
+        self.yes_label, self.no_label = (self.scheme.text(c.label, self.lang) for c in yes_no.choices[:2])
         ws.write_string(0, 0, "yesno")
-        ws.write_string(1, 0, yes_label)
-        ws.write_string(2, 0, no_label)
+        ws.write_string(1, 0, self.yes_label)
+        ws.write_string(2, 0, self.no_label)
         self.book.define_name("yesno", "=lists!$A$2:$A$3")
         column = 2
         for ind in self.scheme.indicators:
@@ -371,8 +370,7 @@ class _Writer:
             ws.write_string(n, C_ID, f"{ind.id}/{choice.value}", f["subid"])
             ws.write_string(n, C_QUESTION, s.text(choice.label, lang), f["body"])
             if self.answers.get(ind.id) is not None:
-                ws.write_string(n, C_ANSWER, self.yes_label if choice.value in selected
-                                else s.text(s.choice_list(YES_NO).choices[1].label, lang), f["in"])
+                ws.write_string(n, C_ANSWER, self.yes_label if choice.value in selected else self.no_label, f["in"])
             value = ind.scoring.choices.get(choice.value, 0)
             ws.write_formula(n, C_POINTS, f"=IF({cell(n, C_ANSWER)}=INDEX(yesno,1),{plain_number(value)},0)",
                              f["points"], value if choice.value in selected else 0)
