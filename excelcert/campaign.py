@@ -30,6 +30,7 @@ from excelcert.scheme.yaml_form import scheme_to_yaml
 CONFIG_NAME = "campaign.yaml"
 KEY_NAME = "campaign.key"
 ROSTER_NAME = "roster.xlsx"
+REVIEWERS_NAME = "reviewers.xlsx"
 DEFAULT_WEEKS_TO_DEADLINE = 6
 
 
@@ -51,6 +52,7 @@ class Campaign:
     roster_file: str  # relative to root
     contact_name: str
     contact_email: str
+    reviewers_file: str = ""  # relative to root; empty in campaigns made before peer review
 
     @property
     def config_path(self) -> Path:
@@ -67,6 +69,14 @@ class Campaign:
     @property
     def roster_path(self) -> Path:
         return self.root / self.roster_file
+
+    @property
+    def reviewers_path(self) -> Path:
+        if not self.reviewers_file:
+            raise CampaignError(f"{self.config_path} names no reviewers roster. Add a line "
+                                f"'reviewers: workbooks/{REVIEWERS_NAME}' and write the roster there "
+                                "(columns: see docs/review.md).")
+        return self.root / self.reviewers_file
 
     @property
     def output_dir(self) -> Path:
@@ -128,12 +138,15 @@ def init_campaign(root: Path, *, scheme_file: Path | None = None, title: str | N
     from excelcert.roster import write_example_roster
 
     write_example_roster(root / "workbooks" / ROSTER_NAME)
+    from excelcert.reviewers import write_example_reviewers
+
+    write_example_reviewers(root / "workbooks" / REVIEWERS_NAME)
     campaign = Campaign(
         root=root, id=campaign_id, title=title, scheme_file=scheme_name, scheme_id=scheme.id,
         scheme_version=scheme.version, scheme_hash=scheme_hash(scheme),
         deadline=deadline or today + dt.timedelta(weeks=DEFAULT_WEEKS_TO_DEADLINE),
         languages=scheme.languages, roster_file=f"workbooks/{ROSTER_NAME}",
-        contact_name=contact_name, contact_email=contact_email)
+        contact_name=contact_name, contact_email=contact_email, reviewers_file=f"workbooks/{REVIEWERS_NAME}")
     write_config(campaign)
     create_key(campaign)
     gitignore = root / ".gitignore"
@@ -153,6 +166,7 @@ def write_config(campaign: Campaign) -> None:
         "deadline": campaign.deadline.isoformat(),
         "languages": list(campaign.languages),
         "roster": campaign.roster_file,
+        **({"reviewers": campaign.reviewers_file} if campaign.reviewers_file else {}),
         "contact": {"name": campaign.contact_name, "email": campaign.contact_email},
     }
     header = ("# excelcert campaign. Edit the title, deadline, roster and contact freely;\n"
@@ -237,7 +251,7 @@ def read_config(root: Path) -> Campaign:
         languages=tuple(str(x) for x in data.get("languages") or ()),
         roster_file=str(need(data, "roster", "")),
         contact_name=str(contact.get("name") or "Label secretariat"),
-        contact_email=str(contact.get("email") or ""))
+        contact_email=str(contact.get("email") or ""), reviewers_file=str(data.get("reviewers") or ""))
 
 
 def renew_key(campaign: Campaign) -> None:

@@ -9,8 +9,9 @@ same values as custom document properties:
     scheme_version  ... and its version
     scheme_hash     SHA-256 of the scheme's canonical text
     cluster_id      the cluster it was made for
-    role            self-assessment (later: review)
+    role            self-assessment, review or arbitration
     reviewer_id     empty for a self-assessment
+    based_on        a review only: the SHA-256 of the self-assessment file it reviews
     language        the language it is written in
     issued_at       when it was made (UTC, ISO 8601)
     signature       HMAC-SHA256 with the campaign's secret key over all of the above
@@ -32,6 +33,7 @@ FORMAT = "excelcert-workbook/1"
 META_SHEET = "_excelcert"
 ROLE_SELF_ASSESSMENT = "self-assessment"
 ROLE_REVIEW = "review"
+ROLE_ARBITRATION = "arbitration"
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,20 @@ class WorkbookMeta:
     issued_at: str
     reviewer_id: str = ""
     format: str = FORMAT
+    based_on: str = ""  # a review: the SHA-256 of the self-assessment it reviews
 
     def payload(self) -> bytes:
-        """The signed bytes: every field as key=value, one per line, sorted by key."""
-        items = sorted(asdict(self).items())
+        """The signed bytes: every field as key=value, one per line, sorted by key
+        (`based_on` only when set, so workbooks made before it existed still verify)."""
+        items = sorted((k, v) for k, v in asdict(self).items() if k not in _OPTIONAL or v)
         return "".join(f"{key}={value}\n" for key, value in items).encode("utf-8")
 
     def items(self) -> list[tuple[str, str]]:
-        return [(f.name, str(getattr(self, f.name))) for f in fields(self)]
+        return [(f.name, str(getattr(self, f.name))) for f in fields(self)
+                if f.name not in _OPTIONAL or getattr(self, f.name)]
+
+
+_OPTIONAL = ("based_on",)
 
 
 def sign(meta: WorkbookMeta, key: bytes) -> str:
@@ -83,7 +91,7 @@ class ContractError(Exception):
 def read_meta(values: dict[str, Any]) -> tuple[WorkbookMeta, str]:
     """Metadata and signature from the metadata sheet's key/value pairs."""
     names = [f.name for f in fields(WorkbookMeta)]
-    missing = [n for n in names if n not in values and n not in ("reviewer_id",)]
+    missing = [n for n in names if n not in values and n not in ("reviewer_id", *_OPTIONAL)]
     if missing or "signature" not in values:
         raise ContractError(f"its metadata lacks {', '.join(missing + (['signature'] if 'signature' not in values else []))}")
     clean = {n: "" if values.get(n) is None else str(values.get(n)).strip() for n in names}

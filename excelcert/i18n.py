@@ -305,6 +305,58 @@ CORRECTIONS: dict[str, dict[str, str]] = {
 }
 
 
+# The reviewer workbook's own words.
+REVIEW: dict[str, dict[str, str]] = {
+    "en": {"sheet_review": "Review", "sheet_appreciation": "Appreciation", "title": "Review of {cluster}",
+           "intro": "Reviewer: {reviewer}. Check each answer of the cluster against its evidence. In the yellow "
+                    "cells: the value you verified (it starts as the cluster's), whether you agree, the points you "
+                    "give and your comment. Notes on any cell are welcome: they are kept with your review. "
+                    "Return the workbook to {email} by {deadline}.",
+           "h_id": "ID", "h_indicator": "Indicator", "h_cluster_answer": "Cluster's answer",
+           "h_cluster_evidence": "Cluster's evidence", "h_cluster_comment": "Cluster's comment",
+           "h_cluster_points": "Cluster's points", "h_max": "Max", "h_verified": "Verified value",
+           "h_agreement": "Agreement", "h_review_points": "Your points", "h_review_comment": "Your comment",
+           "agree": "agree", "partly": "partly", "disagree": "disagree",
+           "several_note": "several answers: separate them with ;",
+           "appreciation_title": "Overall appreciation", "strengths": "Strengths",
+           "recommendations": "Recommendations",
+           "appreciation_note": "A few sentences each: they are quoted in the feedback letter to the cluster."},
+    "fr": {"sheet_review": "Revue", "sheet_appreciation": "Appréciation", "title": "Revue de {cluster}",
+           "intro": "Expert : {reviewer}. Vérifiez chaque réponse du cluster au regard de son justificatif. Dans "
+                    "les cellules jaunes : la valeur vérifiée (au départ celle du cluster), votre accord, les points "
+                    "que vous attribuez et votre commentaire. Vos notes sur n'importe quelle cellule sont conservées "
+                    "avec votre revue. Renvoyez le classeur à {email} au plus tard le {deadline}.",
+           "h_id": "ID", "h_indicator": "Indicateur", "h_cluster_answer": "Réponse du cluster",
+           "h_cluster_evidence": "Justificatif du cluster", "h_cluster_comment": "Commentaire du cluster",
+           "h_cluster_points": "Points du cluster", "h_max": "Max", "h_verified": "Valeur vérifiée",
+           "h_agreement": "Accord", "h_review_points": "Vos points", "h_review_comment": "Votre commentaire",
+           "agree": "d'accord", "partly": "en partie", "disagree": "pas d'accord",
+           "several_note": "plusieurs réponses : séparez-les par ;",
+           "appreciation_title": "Appréciation générale", "strengths": "Points forts",
+           "recommendations": "Recommandations",
+           "appreciation_note": "Quelques phrases pour chacun : elles sont citées dans la lettre au cluster."},
+    "de": {"sheet_review": "Prüfung", "sheet_appreciation": "Würdigung", "title": "Prüfung von {cluster}",
+           "intro": "Gutachter/in: {reviewer}. Prüfen Sie jede Antwort des Clusters anhand ihres Nachweises. In den "
+                    "gelben Zellen: der geprüfte Wert (zu Beginn der des Clusters), Ihre Zustimmung, Ihre Punkte und "
+                    "Ihr Kommentar. Notizen an beliebigen Zellen werden mit Ihrer Prüfung aufbewahrt. Senden Sie die "
+                    "Arbeitsmappe bis zum {deadline} an {email}.",
+           "h_id": "ID", "h_indicator": "Indikator", "h_cluster_answer": "Antwort des Clusters",
+           "h_cluster_evidence": "Nachweis des Clusters", "h_cluster_comment": "Kommentar des Clusters",
+           "h_cluster_points": "Punkte des Clusters", "h_max": "Max.", "h_verified": "Geprüfter Wert",
+           "h_agreement": "Zustimmung", "h_review_points": "Ihre Punkte", "h_review_comment": "Ihr Kommentar",
+           "agree": "einverstanden", "partly": "teilweise", "disagree": "nicht einverstanden",
+           "several_note": "mehrere Antworten: mit ; trennen",
+           "appreciation_title": "Gesamtwürdigung", "strengths": "Stärken", "recommendations": "Empfehlungen",
+           "appreciation_note": "Jeweils einige Sätze: Sie werden im Feedbackschreiben an den Cluster zitiert."},
+}
+AGREEMENTS = ("agree", "partly", "disagree")
+
+
+def review_text(lang: str, key: str, **values: object) -> str:
+    template = REVIEW.get(lang, REVIEW["en"]).get(key) or REVIEW["en"][key]
+    return template.format(**values) if values else template
+
+
 def hint(lang: str, code: str) -> str:
     catalogue = HINTS.get(lang, HINTS["en"])
     return catalogue.get(code) or catalogue["other"]

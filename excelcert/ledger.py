@@ -63,6 +63,53 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX problems_submission ON problems(submission_id);
     """,
+    # 2: peer review: reviewer assignments, reviews (answers gain agreement and points),
+    # reviewers' notes and appreciations, the profile corrections a cluster typed, and
+    # arbitration decisions
+    """
+    ALTER TABLE submissions ADD COLUMN reviewer_id TEXT;
+    ALTER TABLE submissions ADD COLUMN based_on TEXT;
+    ALTER TABLE answers ADD COLUMN agreement TEXT;
+    ALTER TABLE answers ADD COLUMN points REAL;
+    CREATE TABLE assignments (
+        cluster_id     TEXT NOT NULL,
+        reviewer_id    TEXT NOT NULL,
+        assigned_at    TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, reviewer_id)
+    );
+    CREATE TABLE notes (
+        id             INTEGER PRIMARY KEY,
+        submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+        kind           TEXT NOT NULL,
+        sheet          TEXT,
+        cell           TEXT,
+        indicator_id   TEXT,
+        author         TEXT NOT NULL DEFAULT '',
+        text           TEXT NOT NULL
+    );
+    CREATE INDEX notes_submission ON notes(submission_id);
+    CREATE TABLE decisions (
+        id             INTEGER PRIMARY KEY,
+        submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+        cluster_id     TEXT NOT NULL,
+        indicator_id   TEXT NOT NULL,
+        raw            TEXT,
+        value          TEXT,
+        decided_by     TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        decided_at     TEXT NOT NULL,
+        sheet          TEXT,
+        cell           TEXT
+    );
+    CREATE INDEX decisions_item ON decisions(cluster_id, indicator_id);
+    CREATE TABLE profile (
+        submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+        field          TEXT NOT NULL,
+        value          TEXT NOT NULL,
+        PRIMARY KEY (submission_id, field)
+    )
+    """,
 ]
 
 
@@ -86,6 +133,8 @@ class Submission:
     verdict: str
     reason: str
     supersedes: int | None
+    reviewer_id: str | None = None
+    based_on: str | None = None  # a review: the sha256 of the self-assessment it reviews
 
 
 @dataclass(frozen=True)
@@ -97,6 +146,44 @@ class StoredAnswer:
     cell: str | None
     evidence: str
     comment: str
+    agreement: str | None = None  # a review: agree / partly / disagree
+    points: float | None = None  # a review: the points the reviewer gives
+
+
+@dataclass(frozen=True)
+class StoredNote:
+    """A reviewer's note on a cell, a threaded comment, or an appreciation (kind)."""
+
+    kind: str  # "note", "threaded", "strengths", "recommendations"
+    sheet: str | None
+    cell: str | None
+    indicator_id: str | None
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    cluster_id: str
+    reviewer_id: str
+    assigned_at: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An arbitration decision on one cluster's indicator: who, when, why."""
+
+    cluster_id: str
+    indicator_id: str
+    raw: Any
+    value: Any
+    decided_by: str
+    reason: str
+    decided_at: str = ""
+    sheet: str | None = None
+    cell: str | None = None
+    submission_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,8 +210,13 @@ class NewSubmission:
     language: str | None = None
     saved_at: str | None = None
     supersedes: int | None = None
+    reviewer_id: str | None = None
+    based_on: str | None = None
     answers: list[StoredAnswer] = field(default_factory=list)
     problems: list[StoredProblem] = field(default_factory=list)
+    notes: list[StoredNote] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    profile: dict[str, str] = field(default_factory=dict)  # the profile sheet, as the cluster left it
 
 
 def _json(value: Any) -> str | None:
@@ -135,6 +227,10 @@ def _json(value: Any) -> str | None:
 
 def _unjson(text: str | None) -> Any:
     return None if text is None else json.loads(text)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 class Ledger:
@@ -194,17 +290,28 @@ class Ledger:
             seq = self.db.execute("SELECT COALESCE(MAX(import_seq), 0) + 1 FROM submissions").fetchone()[0]
             cursor = self.db.execute(
                 "INSERT INTO submissions (sha256, original_name, size, received_at, import_seq, cluster_id, role,"
-                " scheme_version, language, saved_at, verdict, reason, supersedes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (new.sha256, new.original_name, new.size,
-                 dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), seq, new.cluster_id, new.role,
-                 new.scheme_version, new.language, new.saved_at, new.verdict, new.reason, new.supersedes))
+                " scheme_version, language, saved_at, verdict, reason, supersedes, reviewer_id, based_on)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new.sha256, new.original_name, new.size, _now(), seq, new.cluster_id, new.role,
+                 new.scheme_version, new.language, new.saved_at, new.verdict, new.reason, new.supersedes,
+                 new.reviewer_id, new.based_on))
             submission_id = int(cursor.lastrowid)
             self.db.executemany(
-                "INSERT INTO answers (submission_id, indicator_id, raw, value, sheet, cell, evidence, comment)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO answers (submission_id, indicator_id, raw, value, sheet, cell, evidence, comment,"
+                " agreement, points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(submission_id, a.indicator_id, _json(a.raw), _json(a.value), a.sheet, a.cell, a.evidence,
-                  a.comment) for a in new.answers])
+                  a.comment, a.agreement, a.points) for a in new.answers])
+            self.db.executemany(
+                "INSERT INTO notes (submission_id, kind, sheet, cell, indicator_id, author, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(submission_id, n.kind, n.sheet, n.cell, n.indicator_id, n.author, n.text) for n in new.notes])
+            self.db.executemany(
+                "INSERT INTO decisions (submission_id, cluster_id, indicator_id, raw, value, decided_by, reason,"
+                " decided_at, sheet, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(submission_id, d.cluster_id, d.indicator_id, _json(d.raw), _json(d.value), d.decided_by,
+                  d.reason, d.decided_at or _now(), d.sheet, d.cell) for d in new.decisions])
+            self.db.executemany("INSERT INTO profile (submission_id, field, value) VALUES (?, ?, ?)",
+                                [(submission_id, key, value) for key, value in new.profile.items()])
             self.db.executemany(
                 "INSERT INTO problems (submission_id, severity, code, sheet, cell, indicator_id, raw, message)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -231,18 +338,64 @@ class Ledger:
     def all_submissions(self) -> list[Submission]:
         return self._submissions("ORDER BY import_seq", ())
 
-    def current(self, cluster_id: str, role: str) -> Submission | None:
-        """The submission that counts: the accepted one saved last (then imported last)."""
+    def current(self, cluster_id: str, role: str, reviewer_id: str | None = None) -> Submission | None:
+        """The submission that counts: the accepted one saved last (then imported last);
+        for a review, the one of that reviewer."""
         found = self._submissions(
-            "WHERE cluster_id = ? AND role = ? AND verdict != 'rejected'"
-            " ORDER BY COALESCE(saved_at, '') DESC, import_seq DESC LIMIT 1", (cluster_id, role))
+            "WHERE cluster_id = ? AND role = ? AND COALESCE(reviewer_id, '') = ? AND verdict != 'rejected'"
+            " ORDER BY COALESCE(saved_at, '') DESC, import_seq DESC LIMIT 1", (cluster_id, role, reviewer_id or ""))
         return found[0] if found else None
 
     def answers(self, submission_id: int) -> list[StoredAnswer]:
-        rows = self.db.execute("SELECT indicator_id, raw, value, sheet, cell, evidence, comment FROM answers"
-                               " WHERE submission_id = ? ORDER BY rowid", (submission_id,)).fetchall()
+        rows = self.db.execute("SELECT indicator_id, raw, value, sheet, cell, evidence, comment, agreement, points"
+                               " FROM answers WHERE submission_id = ? ORDER BY rowid", (submission_id,)).fetchall()
         return [StoredAnswer(r["indicator_id"], _unjson(r["raw"]), _unjson(r["value"]), r["sheet"], r["cell"],
-                             r["evidence"], r["comment"]) for r in rows]
+                             r["evidence"], r["comment"], r["agreement"], r["points"]) for r in rows]
+
+    def notes(self, submission_id: int) -> list[StoredNote]:
+        rows = self.db.execute("SELECT kind, sheet, cell, indicator_id, author, text FROM notes"
+                               " WHERE submission_id = ? ORDER BY id", (submission_id,)).fetchall()
+        return [StoredNote(**dict(r)) for r in rows]
+
+    def profile(self, submission_id: int) -> dict[str, str]:
+        rows = self.db.execute("SELECT field, value FROM profile WHERE submission_id = ? ORDER BY rowid",
+                               (submission_id,)).fetchall()
+        return {r["field"]: r["value"] for r in rows}
+
+    # --- review ------------------------------------------------------------------------
+    def set_assignments(self, assignments: list[Assignment], source: str) -> None:
+        """Replace the campaign's reviewer assignment, all or nothing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM assignments")
+            self.db.executemany(
+                "INSERT INTO assignments (cluster_id, reviewer_id, assigned_at, source) VALUES (?, ?, ?, ?)",
+                [(a.cluster_id, a.reviewer_id, _now(), source) for a in assignments])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def assignments(self) -> list[Assignment]:
+        rows = self.db.execute("SELECT cluster_id, reviewer_id, assigned_at, source FROM assignments"
+                               " ORDER BY cluster_id, reviewer_id").fetchall()
+        return [Assignment(**dict(r)) for r in rows]
+
+    def current_reviews(self, cluster_id: str) -> list[Submission]:
+        """Each reviewer's review of the cluster that counts (saved last), by reviewer id."""
+        reviewers = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT reviewer_id FROM submissions WHERE cluster_id = ? AND role = 'review'"
+            " AND verdict != 'rejected' ORDER BY reviewer_id", (cluster_id,)).fetchall()]
+        found = [self.current(cluster_id, "review", reviewer) for reviewer in reviewers]
+        return [s for s in found if s is not None]
+
+    def decisions(self) -> list[Decision]:
+        """Every arbitration decision, oldest first (a later one on the same item overrides)."""
+        rows = self.db.execute("SELECT d.*, s.saved_at FROM decisions d JOIN submissions s ON s.id = d.submission_id"
+                               " ORDER BY COALESCE(s.saved_at, ''), s.import_seq, d.id").fetchall()
+        return [Decision(r["cluster_id"], r["indicator_id"], _unjson(r["raw"]), _unjson(r["value"]),
+                         r["decided_by"], r["reason"], r["decided_at"], r["sheet"], r["cell"], r["submission_id"])
+                for r in rows]
 
     def problems(self, submission_id: int) -> list[StoredProblem]:
         rows = self.db.execute("SELECT severity, code, sheet, cell, indicator_id, raw, message FROM problems"
@@ -252,4 +405,4 @@ class Ledger:
 
     def counts(self) -> dict[str, int]:
         return {table: self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                for table in ("submissions", "answers", "problems")}
+                for table in ("submissions", "answers", "problems", "notes", "decisions")}

@@ -62,9 +62,9 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index)
 
 
-def _heading(value: Any) -> str:
+def _heading(value: Any, aliases: dict[str, str]) -> str:
     text = re.sub(r"[\s]+", "_", str(value).strip().casefold())
-    return _ALIASES.get(text, text)
+    return aliases.get(text, text)
 
 
 def _text(value: Any) -> str:
@@ -92,46 +92,69 @@ def _rows_from_csv(path: Path, report: Report) -> list[list[tuple[Any, Place]]]:
     return rows
 
 
-def _rows_from_xlsx(path: Path) -> list[list[tuple[Any, Place]]]:
+def _rows_from_xlsx(path: Path, sheet_name: str) -> list[list[tuple[Any, Place]]]:
     from excelcert.spreadsheet import read_workbook
 
     book = read_workbook(path)
-    sheet = book.sheet("roster") or next((s for s in book.sheets.values() if not s.hidden), None)
+    sheet = book.sheet(sheet_name) or next((s for s in book.sheets.values() if not s.hidden), None)
     if sheet is None:
         return []
     return [[(c.value, Place(sheet.name, c.coordinate)) for c in row] for row in sheet.rows]
+
+
+@dataclass
+class Table:
+    """The rows of a roster-like table: its columns by name, and each row's cells with their places."""
+
+    columns: dict[str, int]
+    header: list[tuple[Any, Place]]
+    body: list[list[tuple[Any, Place]]]
+
+
+def read_table(path: Path, report: Report, *, columns: tuple[str, ...], aliases: dict[str, str],
+               required: dict[str, str], key_columns: tuple[str, ...], sheet_name: str, what: str) -> Table | None:
+    """A roster-like table from .xlsx or .csv: the first non-empty row holds the headings.
+
+    None (with the problem reported) when it is empty; UnreadableFile when it is not such a table.
+    """
+    if not path.exists():
+        raise UnreadableFile(problem("file-not-found", path=str(path)))
+    if path.suffix.casefold() in (".csv", ".txt"):
+        rows = _rows_from_csv(path, report)
+    else:
+        rows = _rows_from_xlsx(path, sheet_name)
+    rows = [row for row in rows if any(_text(v) for v, _ in row)]
+    if not rows:
+        report.add(problem("roster-empty", Place(path.name, "")))
+        return None
+    header, *body = rows
+    found: dict[str, int] = {}
+    for index, (value, _place) in enumerate(header):
+        name = _heading(value, aliases) if _text(value) else ""
+        if name in columns and name not in found:
+            found[name] = index
+    if not any(k in found for k in key_columns):
+        raise UnreadableFile(problem("not-a-roster", path=str(path), detail=(
+            f"its first row has no {' or '.join(repr(k) for k in key_columns)} heading; {what} has "
+            f"the headings {', '.join(columns)}")))
+    for column in required:
+        if column not in found:
+            report.add(problem("roster-missing-column", header[0][1] if header else None,
+                               column=column, expected=", ".join(columns)))
+    return Table(found, header, body)
 
 
 def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
     """The clusters of the roster at `path`, with every problem found in it."""
     path = Path(path)
     report = Report()
-    if not path.exists():
-        raise UnreadableFile(problem("file-not-found", path=str(path)))
-    if path.suffix.casefold() in (".csv", ".txt"):
-        rows = _rows_from_csv(path, report)
-    else:
-        rows = _rows_from_xlsx(path)
-    rows = [row for row in rows if any(_text(v) for v, _ in row)]
-    if not rows:
-        report.add(problem("roster-empty", Place(path.name, "")))
+    table = read_table(path, report, columns=COLUMNS, aliases=_ALIASES, required=REQUIRED,
+                       key_columns=("id", "name"), sheet_name="roster", what="a roster of clusters")
+    if table is None:
         return RosterResult(str(path), [], report)
-    header, *body = rows
-    columns: dict[str, int] = {}
-    for index, (value, _place) in enumerate(header):
-        name = _heading(value) if _text(value) else ""
-        if name in COLUMNS and name not in columns:
-            columns[name] = index
-    if "id" not in columns and "name" not in columns:
-        raise UnreadableFile(problem("not-a-roster", path=str(path),
-                                     detail=f"its first row has no 'id' or 'name' heading ({', '.join(COLUMNS)})"))
-    for column in REQUIRED:
-        if column not in columns:
-            report.add(problem("roster-missing-column", header[0][1] if header else None,
-                               column=column, expected=", ".join(COLUMNS)))
-    clusters = _clusters(body, columns, languages, report)
+    clusters = _clusters(table.body, table.columns, languages, report)
     if not clusters and not report.errors:
-        report.add(problem("roster-empty", Place(header[0][1].sheet, "")))
+        report.add(problem("roster-empty", Place(table.header[0][1].sheet, "")))
     report.sort()
     return RosterResult(str(path), clusters, report)
 

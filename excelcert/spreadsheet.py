@@ -13,6 +13,7 @@ coordinate and number format.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -49,11 +50,21 @@ class Cell(NamedTuple):  # a NamedTuple: immutable, and built in C (a workbook h
         return "%" in (self.number_format or "")
 
 
+class Note(NamedTuple):
+    """A note (comment) on a cell, or an Excel 365 threaded comment (with its replies)."""
+
+    coordinate: str
+    author: str
+    text: str
+    kind: str = "note"  # "note" or "threaded"
+
+
 @dataclass
 class Sheet:
     name: str
     rows: list[list[Cell]] = field(default_factory=list)  # cells from column A, gaps filled with blanks
     hidden: bool = False
+    notes: list[Note] = field(default_factory=list)  # read_workbook_xml only
 
 
 @dataclass
@@ -237,15 +248,55 @@ class _XmlBook:
         return ET.fromstring(data)
 
     def rels(self, name: str) -> dict[str, str]:
+        return {rel_id: target for rel_id, _, target in self.typed_rels(name)}
+
+    def typed_rels(self, name: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part name) of each relationship of part `name`."""
         folder, _, base = name.rpartition("/")
         rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
         if rels_name not in self.names:
-            return {}
-        out = {}
+            return []
+        out = []
         for rel in self.part(rels_name).iter(_PKG_REL):
             target = rel.get("Target", "")
-            out[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else \
-                (f"{folder}/{target}" if folder else target)
+            if rel.get("TargetMode") == "External":
+                continue
+            target = target.lstrip("/") if target.startswith("/") else (f"{folder}/{target}" if folder else target)
+            out.append((rel.get("Id", ""), rel.get("Type", ""), posixpath.normpath(target)))
+        return out
+
+    def notes(self, sheet_part: str, persons: dict[str, str]) -> list[Note]:
+        """The sheet's threaded comments, then its notes (a note Excel writes as the
+        stand-in of a threaded comment on the same cell is left out)."""
+        threaded: list[Note] = []
+        legacy: list[Note] = []
+        for _, kind, target in self.typed_rels(sheet_part):
+            if target not in self.names:
+                continue
+            if kind.endswith("/threadedComment"):
+                for item in self.part(target).iter(f"{_THREADED}threadedComment"):
+                    body = item.find(f"{_THREADED}text")
+                    threaded.append(Note(item.get("ref", ""), persons.get(item.get("personId", ""), ""),
+                                         (body.text or "").strip() if body is not None else "", "threaded"))
+            elif kind.endswith("/comments"):
+                root = self.part(target)
+                authors = [a.text or "" for a in root.iter(f"{_MAIN}author")]
+                for item in root.iter(f"{_MAIN}comment"):
+                    author_id = int(item.get("authorId", "0") or 0)
+                    author = authors[author_id] if 0 <= author_id < len(authors) else ""
+                    body = "".join(t.text or "" for t in item.iter(f"{_MAIN}t")).strip()
+                    if author.startswith("tc=") or body.startswith("[Threaded comment]"):
+                        continue  # Excel's stand-in for a threaded comment, read from its own part
+                    legacy.append(Note(item.get("ref", ""), author, body))
+        return threaded + legacy
+
+    def persons(self, workbook_part: str) -> dict[str, str]:
+        """Person id -> display name, for threaded comments."""
+        out = {}
+        for _, kind, target in self.typed_rels(workbook_part):
+            if kind.endswith("/person") and target in self.names:
+                for person in self.part(target).iter(f"{_THREADED}person"):
+                    out[person.get("id", "")] = person.get("displayName", "")
         return out
 
     def read(self, skip: Callable[[str], bool] | None = None) -> Workbook:
@@ -274,6 +325,7 @@ class _XmlBook:
         styles = [(f, "timedelta" if is_date_format(f) and is_timedelta_format(f) else
                    "date" if is_date_format(f) else None) for f in self._formats(targets, BUILTIN_FORMATS)]
         sheets: dict[str, Sheet] = {}
+        persons: dict[str, str] | None = None
         for sheet in workbook.iter(f"{_MAIN}sheet"):
             target = targets.get(sheet.get(_REL_ID, ""))
             title = sheet.get("name", "")
@@ -281,6 +333,9 @@ class _XmlBook:
                 continue
             sheets[title] = Sheet(title, self._rows(target, shared, styles or [("General", None)], epoch),
                                   hidden=sheet.get("state", "visible") != "visible")
+            if self.typed_rels(target):
+                persons = self.persons(workbook_name) if persons is None else persons
+                sheets[title].notes = self.notes(target, persons)
         return Workbook(self.path, sheets, epoch=epoch, modified=self._modified(),
                         macros="xl/vbaProject.bin" in self.names or self.path.suffix.casefold() == ".xlsm")
 
@@ -364,6 +419,7 @@ class _XmlBook:
 
 
 _V, _F, _IS = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is"
+_THREADED = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
 _COLUMNS: dict[str, int] = {}
 
 

@@ -226,7 +226,7 @@ def test_an_interrupted_import_resumes_to_the_same_ledger(campaign, tmp_path, mo
         run_import(campaign, inbox)
     monkeypatch.setattr(Ledger, "record_submission", original)
     with Ledger.for_campaign(campaign.root) as ledger:
-        assert ledger.counts() == {"submissions": 1, "answers": 31, "problems": 0}  # nothing half-stored
+        assert ledger.counts() == {"submissions": 1, "answers": 31, "problems": 0, "notes": 0, "decisions": 0}  # nothing half-stored
     results = run_import(campaign, inbox)
     assert [r.verdict for r in results] == [ALREADY, ACCEPTED, ACCEPTED]
     assert ledger_content(campaign) == ledger_content(twin)

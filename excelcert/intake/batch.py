@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.campaign import Campaign
-from excelcert.contract import ROLE_SELF_ASSESSMENT, verify
+from excelcert.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, verify
 from excelcert.intake.read import ReturnedWorkbook, read_returned
 from excelcert.ledger import (
     Ledger,
@@ -119,7 +119,7 @@ def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) ->
 
 def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger,
                  paths: list[Path], progress: Callable[[str], None] | None = None,
-                 jobs: int = 1) -> list[FileResult]:
+                 jobs: int = 1, reviewer_ids: set[str] | None = None) -> list[FileResult]:
     """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
 
     Hashing, archiving, checking and the ledger stay in this process and in input order,
@@ -138,7 +138,7 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
             result = _already(item, ledger.by_hash(prepared))
         else:
             sha256, _ = prepared
-            result = _finish(campaign, scheme, roster_ids, key, ledger, item, sha256, outcome)
+            result = _finish(campaign, scheme, roster_ids, key, ledger, item, sha256, outcome, reviewer_ids or set())
             in_flight.discard(sha256)
         results.append(result)
         if progress is not None:
@@ -213,7 +213,7 @@ def _read_in_worker(stored: Path, name: str) -> ReturnedWorkbook | Problem:
 
 
 def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger, item: Input,
-            sha256: str, outcome: ReturnedWorkbook | Problem) -> FileResult:
+            sha256: str, outcome: ReturnedWorkbook | Problem, reviewer_ids: set[str]) -> FileResult:
     base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
     if isinstance(outcome, Problem):
         return _reject(ledger, base, outcome)
@@ -222,11 +222,17 @@ def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes
     base.cluster_id, base.role, base.scheme_version, base.language = \
         meta.cluster_id, meta.role, meta.scheme_version, meta.language
     base.saved_at = returned.saved_at.isoformat() if returned.saved_at else None
+    base.reviewer_id, base.based_on = meta.reviewer_id or None, meta.based_on or None
     refusal = _check(campaign, scheme, roster_ids, key, returned, Path(item.name).name)
+    if refusal is None and meta.role == ROLE_REVIEW:
+        refusal = _check_review(ledger, reviewer_ids, returned, Path(item.name).name)
     if refusal is not None:
         if refusal.code in UNTRUSTED:  # its metadata may be forged: it names no cluster
             base.cluster_id = base.role = base.scheme_version = base.language = None
+            base.reviewer_id = base.based_on = None
         return _reject(ledger, base, refusal)
+    if meta.role == ROLE_ARBITRATION:
+        return _accept_decisions(ledger, base, returned)
     return _accept(ledger, base, returned)
 
 
@@ -241,12 +247,40 @@ def _check(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes,
     if meta.scheme_version != scheme.version or meta.scheme_hash != campaign.scheme_hash:
         return problem("old-scheme-version", path=name, scheme=scheme.id, value=meta.scheme_version,
                        current=scheme.version, cluster=meta.cluster_id)
+    if meta.role == ROLE_ARBITRATION:
+        return None  # campaign-wide: each row names its cluster, checked row by row
     if meta.cluster_id not in roster_ids:
         return problem("unknown-cluster", path=name, value=meta.cluster_id)
-    if meta.role != ROLE_SELF_ASSESSMENT:
+    if meta.role not in (ROLE_SELF_ASSESSMENT, ROLE_REVIEW):
         return problem("not-excelcert", path=name, detail=f"it is a '{meta.role}' workbook, which this "
-                                                          "version of excelcert does not import yet")
+                                                          "version of excelcert does not import")
     return None
+
+
+def _check_review(ledger: Ledger, reviewer_ids: set[str], returned: ReturnedWorkbook, name: str) -> Problem | None:
+    """A review counts only from a reviewer of the roster, assigned to the cluster, of the
+    self-assessment that counts now."""
+    meta = returned.meta
+    if meta.reviewer_id not in reviewer_ids:
+        return problem("review-unknown-reviewer", path=name, value=meta.reviewer_id)
+    if (meta.cluster_id, meta.reviewer_id) not in {(a.cluster_id, a.reviewer_id) for a in ledger.assignments()}:
+        return problem("review-not-assigned", path=name, reviewer=meta.reviewer_id, cluster=meta.cluster_id)
+    current = ledger.current(meta.cluster_id, ROLE_SELF_ASSESSMENT)
+    if current is None or current.sha256 != meta.based_on:
+        return problem("review-superseded", path=name, cluster=meta.cluster_id)
+    return None
+
+
+def _accept_decisions(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> FileResult:
+    problems = returned.problems
+    base.verdict = WITH_PROBLEMS if problems else ACCEPTED
+    base.reason = f"{len(returned.decisions)} arbitration decision(s) recorded" + (
+        f"; {len(problems)} row(s) not stored, see the problems" if problems else "")
+    base.decisions = list(returned.decisions)
+    base.problems = [_stored_problem(p) for p in problems]
+    submission_id = ledger.record_submission(base)
+    return FileResult(base.original_name, base.verdict, base.reason, None, base.sha256, True, list(problems),
+                      submission_id)
 
 
 def _reject(ledger: Ledger, base: NewSubmission, reason: Problem) -> FileResult:
@@ -265,10 +299,11 @@ def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> 
         missing = len(returned.missing_required)
         parts.append(f"{len(problems)} problem(s) to correct or check"
                      + (f", {missing} required answer(s) missing" if missing else ""))
-    current = ledger.current(base.cluster_id, base.role)
+    current = ledger.current(base.cluster_id, base.role, base.reviewer_id)
     counts = current is None or _is_newer(base, current)
     if current is None:
-        parts.append("counts: the first workbook of this cluster")
+        parts.append(f"counts: the first review of this cluster by {base.reviewer_id}" if base.reviewer_id
+                     else "counts: the first workbook of this cluster")
     elif counts:
         base.supersedes = current.id
         parts.append(f"counts: newer than {Path(current.original_name).name} "
@@ -278,9 +313,11 @@ def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> 
                      f"(saved {_when(base.saved_at)}, before {_when(current.saved_at)}), which still counts")
     base.reason = "; ".join(parts)
     base.answers = [StoredAnswer(a.indicator, a.raw, a.value, a.place.sheet if a.place else None,
-                                 a.place.cell if a.place else None, a.evidence, a.comment)
+                                 a.place.cell if a.place else None, a.evidence, a.comment, a.agreement, a.points)
                     for a in returned.answers.values()]
+    base.notes = list(returned.notes)
     base.problems = [_stored_problem(p) for p in problems]
+    base.profile = dict(returned.profile)
     submission_id = ledger.record_submission(base)
     return FileResult(base.original_name, base.verdict, base.reason, base.cluster_id, base.sha256, counts,
                       list(problems), submission_id)

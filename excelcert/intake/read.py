@@ -17,6 +17,8 @@ from typing import Any
 
 from excelcert.contract import (
     META_SHEET,
+    ROLE_ARBITRATION,
+    ROLE_REVIEW,
     ContractError,
     WorkbookMeta,
     read_workbook_meta,
@@ -40,6 +42,8 @@ class Answer:
     place: Place | None
     evidence: str = ""
     comment: str = ""
+    agreement: str | None = None  # a review: agree / partly / disagree
+    points: float | None = None  # a review: the reviewer's points
 
 
 @dataclass
@@ -51,10 +55,41 @@ class ReturnedWorkbook:
     answers: dict[str, Answer] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     profile: dict[str, str] = field(default_factory=dict)
+    notes: list[Any] = field(default_factory=list)  # a review: ledger.StoredNote
+    decisions: list[Any] = field(default_factory=list)  # an arbitration: ledger.Decision
 
     @property
     def missing_required(self) -> list[str]:
         return [p.indicator for p in self.problems if p.code == "answer-missing"]
+
+
+def id_sheet(book: Workbook, keys: dict[str, Any] | set[str]) -> tuple[Sheet | None, int]:
+    """The sheet with the most cells holding one of `keys` (indicator ids), and their column."""
+    best: tuple[int, Sheet | None, int] = (0, None, C_ID)
+    for sheet in book.sheets.values():
+        if sheet.name.strip().casefold() == META_SHEET.casefold():
+            continue
+        hits = Counter(c.column - 1 for row in sheet.rows for c in row
+                       if type(c.value) is str and c.value.strip() in keys)
+        if hits:
+            column, count = hits.most_common(1)[0]
+            if count > best[0]:
+                best = (count, sheet, column)
+    return best[1], best[2]
+
+
+def heading_columns(sheet: Sheet, headings: dict[str, set[str]], defaults: dict[str, int]) -> dict[str, int]:
+    """Columns found by their heading (casefolded, any language), else where excelcert put them."""
+    found: dict[str, int] = {}
+    for cells in sheet.rows:
+        for cell in cells:
+            text = _text(cell.value).casefold()
+            for key, names in headings.items():
+                if text in names and key not in found:
+                    found[key] = cell.column - 1
+        if len(found) == len(headings):
+            break
+    return {key: found.get(key, column) for key, column in defaults.items()}
 
 
 def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
@@ -72,8 +107,17 @@ def read_returned(path: Path, scheme: Scheme, name: str | None = None) -> Return
     result = ReturnedWorkbook(path, meta, signature, book.modified)
     if book.macros:
         result.problems.append(problem("macro-workbook", None))
-    _Answers(book, scheme, meta.language, result).read()
-    result.profile = _profile(book)
+    if meta.role == ROLE_REVIEW:
+        from excelcert.review.read import read_review
+
+        read_review(book, scheme, result)
+    elif meta.role == ROLE_ARBITRATION:
+        from excelcert.review.arbitration import read_decisions
+
+        read_decisions(book, scheme, result)
+    else:
+        _Answers(book, scheme, meta.language, result).read()
+        result.profile = _profile(book)
     return result
 
 
@@ -119,33 +163,12 @@ class _Answers:
                 self._single(ind, sheet, rows, columns)
 
     def _answer_sheet(self) -> tuple[Sheet | None, int]:
-        """The sheet with the most indicator ids, and the column they are in."""
-        best: tuple[int, Sheet | None, int] = (0, None, C_ID)
-        for sheet in self.book.sheets.values():
-            if sheet.name.strip().casefold() == META_SHEET.casefold():
-                continue
-            keys = self.keys
-            hits = Counter(c.column - 1 for row in sheet.rows for c in row
-                           if type(c.value) is str and c.value.strip() in keys)
-            if hits:
-                column, count = hits.most_common(1)[0]
-                if count > best[0]:
-                    best = (count, sheet, column)
-        return best[1], best[2]
+        return id_sheet(self.book, self.keys)
 
     def _columns(self, sheet: Sheet, id_column: int) -> dict[str, int]:
         """Answer, evidence and comment columns, by their headings, else excelcert's layout."""
-        found: dict[str, int] = {}
-        for cells in sheet.rows:
-            for cell in cells:
-                text = _text(cell.value).casefold()
-                for key, headings in _HEADINGS.items():
-                    if text in headings and key not in found:
-                        found[key] = cell.column - 1
-            if len(found) == len(_HEADINGS):
-                break
         layout = {"answer": C_ANSWER, "evidence": C_EVIDENCE, "comment": C_COMMENT}
-        return {key: found.get(key, id_column + layout[key] - C_ID) for key in layout}
+        return heading_columns(sheet, _HEADINGS, {k: id_column + v - C_ID for k, v in layout.items()})
 
     def _cell(self, sheet: Sheet, cells: list[Cell], column: int) -> RawCell:
         if column < len(cells):

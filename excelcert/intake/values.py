@@ -230,3 +230,18 @@ def parse_several(ind: Indicator, cells: dict[str, RawCell], scheme: Scheme) -> 
         elif answer:
             chosen.append(choice.value)
     return (chosen if answered else None), problems
+
+
+def parse_choice_list(ind: Indicator, cell: RawCell, scheme: Scheme, lang: str) -> tuple[Any, list[Problem]]:
+    """A several-choice answer typed in one cell ('newsletter; portal'): the chosen values, in list order."""
+    if _blank(cell.value):
+        return None, []
+    chosen: set[str] = set()
+    problems: list[Problem] = []
+    for part in re.split(r"[;\n]", str(cell.value)):
+        if part.strip():
+            value, found = _choice(ind, cell, part.strip(), scheme, lang)
+            problems += found
+            if value is not None:
+                chosen.add(value)
+    return [c.value for c in scheme.choices_for(ind).choices if c.value in chosen], problems

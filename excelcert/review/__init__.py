@@ -1,0 +1,1 @@
+"""Peer review: reviewers' assignment, their workbooks, reading their returns, reconciliation."""

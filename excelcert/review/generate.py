@@ -1,0 +1,84 @@
+"""Generate the reviewer workbooks: one per assignment whose cluster's self-assessment counts.
+
+Written to `output/<campaign>/to-reviewers/<reviewer id>/`, one file per cluster. A
+workbook already there was probably sent: it is kept, unless `force`, or unless the
+cluster has since sent a newer self-assessment (then the old one would be refused on
+return, so it is rewritten and the result says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from excelcert.campaign import Campaign
+from excelcert.contract import ROLE_SELF_ASSESSMENT, ContractError, read_workbook_meta
+from excelcert.generate import safe_filename, workbook_names
+from excelcert.ledger import Assignment, Ledger
+from excelcert.review.workbook import ClusterAnswer, build_review
+from excelcert.reviewers import Reviewer
+from excelcert.roster import Cluster
+from excelcert.scheme.model import Scheme
+
+
+@dataclass
+class ReviewsResult:
+    folder: Path
+    written: list[tuple[Assignment, Path]] = field(default_factory=list)
+    renewed: list[tuple[Assignment, Path]] = field(default_factory=list)  # the cluster sent a newer version
+    kept: list[tuple[Assignment, Path]] = field(default_factory=list)
+    waiting: list[Assignment] = field(default_factory=list)  # no self-assessment counts yet
+
+
+def generate_reviews(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], reviewers: list[Reviewer],
+                     ledger: Ledger, key: bytes, *, force: bool = False) -> ReviewsResult:
+    folder = campaign.output_dir / "to-reviewers"
+    result = ReviewsResult(folder)
+    clusters_by_id = {c.id: c for c in clusters}
+    reviewers_by_id = {r.id: r for r in reviewers}
+    names = workbook_names(clusters)
+    issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for pair in ledger.assignments():
+        cluster, reviewer = clusters_by_id.get(pair.cluster_id), reviewers_by_id.get(pair.reviewer_id)
+        if cluster is None or reviewer is None:
+            continue  # the roster changed since the assignment; `assign` says so
+        current = ledger.current(cluster.id, ROLE_SELF_ASSESSMENT)
+        if current is None:
+            result.waiting.append(pair)
+            continue
+        path = folder / safe_filename(reviewer.id) / names[cluster.id]
+        existing = _based_on(path)
+        if path.exists() and not force and existing == current.sha256:
+            result.kept.append((pair, path))
+            continue
+        answers = {a.indicator_id: ClusterAnswer(a.value, a.evidence, a.comment) for a in ledger.answers(current.id)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+        os.close(handle)
+        try:
+            build_review(Path(temp), scheme, campaign, cluster, reviewer, key, answers, current.sha256,
+                         issued_at=issued_at)
+            os.replace(temp, path)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+        (result.renewed if existing not in (None, current.sha256) else result.written).append((pair, path))
+    return result
+
+
+def _based_on(path: Path) -> str | None:
+    """The self-assessment an existing review workbook was made from (None if none or unreadable)."""
+    if not path.exists():
+        return None
+    from excelcert.contract import META_SHEET
+    from excelcert.problems import UnreadableFile
+    from excelcert.spreadsheet import read_workbook_xml
+
+    try:
+        book = read_workbook_xml(path, skip=lambda name: name != META_SHEET)
+        return read_workbook_meta(book)[0].based_on
+    except (UnreadableFile, ContractError):
+        return None

@@ -1,0 +1,112 @@
+"""Read a returned reviewer workbook: per indicator the verified value, agreement, points and
+comment; every note and threaded comment with its cell (and the indicator of its row);
+the overall appreciation. Rows are found by indicator id and columns by their headings,
+as for the self-assessment, so sorted rows or widened columns do not matter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from excelcert.i18n import AGREEMENTS, REVIEW
+from excelcert.intake.read import Answer, ReturnedWorkbook, _text, heading_columns, id_sheet
+from excelcert.intake.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
+from excelcert.ledger import StoredNote
+from excelcert.problems import Place, problem
+from excelcert.review.workbook import R_AGREEMENT, R_ID, R_RCOMMENT, R_RPOINTS, R_VERIFIED
+from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
+from excelcert.spreadsheet import Cell, Sheet, Workbook
+
+_HEADINGS = {key: {normalise(REVIEW[lang][f"h_{key}"]) for lang in REVIEW}
+             for key in ("verified", "agreement", "review_points", "review_comment")}
+_AGREEMENT_WORDS = {normalise(REVIEW[lang][a]): a for lang in REVIEW for a in AGREEMENTS} | \
+    {a: a for a in AGREEMENTS}
+_APPRECIATION = {normalise(REVIEW[lang][k]): k for lang in REVIEW for k in ("strengths", "recommendations")}
+
+
+def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> None:
+    lang = result.meta.language
+    keys = {i.id for i in scheme.indicators}
+    sheet, id_column = id_sheet(book, keys)
+    if sheet is None:
+        result.problems.append(problem("answer-sheet-missing", None))
+        return
+    layout = {"verified": R_VERIFIED, "agreement": R_AGREEMENT, "review_points": R_RPOINTS,
+              "review_comment": R_RCOMMENT}
+    columns = heading_columns(sheet, _HEADINGS, {k: id_column + v - R_ID for k, v in layout.items()})
+    rows: dict[str, list[Cell]] = {}
+    for cells in sheet.rows:
+        if len(cells) > id_column and _text(cells[id_column].value) in keys:
+            rows.setdefault(_text(cells[id_column].value), cells)
+    for ind in scheme.indicators:
+        cells = rows.get(ind.id)
+        if cells is None:
+            result.problems.append(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
+            continue
+        verified = _raw(sheet, cells, columns["verified"])
+        if ind.type == SELECT_MULTIPLE:
+            value, found = parse_choice_list(ind, verified, scheme, lang)
+        else:
+            value, found = parse_answer(ind, verified, scheme, lang, book.epoch)
+        result.problems.extend(found)
+        agreement = _agreement(ind.id, _raw(sheet, cells, columns["agreement"]), lang, result)
+        points = _points(ind, _raw(sheet, cells, columns["review_points"]), lang, result)
+        comment = _text(_raw(sheet, cells, columns["review_comment"]).value)
+        result.answers[ind.id] = Answer(ind.id, verified.value, value, verified.place, "", comment, agreement, points)
+    row_ids = {cells[0].row: _text(cells[id_column].value) for cells in sheet.rows if len(cells) > id_column}
+    for each in book.sheets.values():
+        for note in each.notes:
+            indicator = row_ids.get(_row_of(note.coordinate)) if each is sheet else None
+            result.notes.append(StoredNote(note.kind, each.name, note.coordinate, indicator or None, note.author,
+                                           note.text))
+    result.notes.extend(_appreciation(book))
+
+
+def _raw(sheet: Sheet, cells: list[Cell], column: int) -> RawCell:
+    if column < len(cells):
+        cell = cells[column]
+        return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
+    from openpyxl.utils import get_column_letter
+
+    return RawCell(None, Place(sheet.name, f"{get_column_letter(column + 1)}{cells[0].row}"))
+
+
+def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkbook) -> str | None:
+    if cell.value is None or not _text(cell.value):
+        return None
+    found = _AGREEMENT_WORDS.get(normalise(str(cell.value)))
+    if found is None:
+        choices = ", ".join(REVIEW.get(lang, REVIEW["en"])[a] for a in AGREEMENTS)
+        result.problems.append(problem("review-bad-agreement", cell.place, indicator=indicator, value=cell.value,
+                                       choices=choices))
+    return found
+
+
+def _points(ind: Any, cell: RawCell, lang: str, result: ReturnedWorkbook) -> float | None:
+    value = cell.value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else \
+        number_from_text(str(value), lang)[0]
+    if number is None or not 0 <= number <= ind.max_points:
+        result.problems.append(problem("review-bad-points", cell.place, indicator=ind.id, value=value,
+                                       max=f"{ind.max_points:g}"))
+        return None
+    return float(number)
+
+
+def _row_of(coordinate: str) -> int:
+    digits = "".join(ch for ch in coordinate if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _appreciation(book: Workbook) -> list[StoredNote]:
+    out = []
+    for sheet in book.sheets.values():
+        for cells in sheet.rows:
+            if len(cells) > 1 and type(cells[0].value) is str:
+                kind = _APPRECIATION.get(normalise(cells[0].value))
+                text = _text(cells[1].value)
+                if kind and text:
+                    out.append(StoredNote(kind, sheet.name, cells[1].coordinate, None, "", text))
+    return out
