@@ -84,8 +84,12 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
       import     returned workbooks into the campaign's ledger
       status     where every cluster stands; history CLUSTER: its files
       corrections  what each cluster must fix, as workbooks to mail
+      reviewers  the reviewers roster (check)
+      assign     reviewers for every cluster
+      generate --reviews  one reviewer workbook per assignment (returns: import)
+      reconcile  final values with provenance; the arbitration workbook
       demo       all of the above on the built-in example, in output/demo
-    Later stages (review, labels, certificates) are added as they are built.
+    Later stages (labels, certificates) are added as they are built.
     """
     ctx.obj = {"campaign": campaign_dir}
 
@@ -340,14 +344,20 @@ def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace workbooks already generated (perhaps already sent).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Workbooks written in parallel (use the number of cores).")
+@click.option("--reviews", is_flag=True,
+              help="Write the reviewer workbooks instead: one per assignment whose cluster's self-assessment counts.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_context
-def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs: int, as_json: bool) -> None:
-    """Write one self-assessment workbook per cluster, in the cluster's language."""
+def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs: int, reviews: bool,
+             as_json: bool) -> None:
+    """Write one self-assessment workbook per cluster, in the cluster's language (--reviews: reviewer workbooks)."""
     from excelcert.campaign import read_key
     from excelcert.generate import generate_workbooks
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx, cluster_ids)
+    if reviews:
+        _generate_reviews(campaign, scheme, clusters, _reviewers(campaign), read_key(campaign), force, as_json)
+        return
     result = generate_workbooks(campaign, scheme, clusters, read_key(campaign), force=force, jobs=jobs)
     if as_json:
         _echo_json({"folder": str(result.folder),
@@ -359,6 +369,45 @@ def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs
     for cluster, path in result.kept:
         click.echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
     click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
+
+
+def _generate_reviews(campaign: Any, scheme: Any, clusters: list, reviewers: list, key: bytes, force: bool,
+                      as_json: bool) -> None:
+    from excelcert.ledger import Ledger
+    from excelcert.review.generate import generate_reviews
+
+    with Ledger.for_campaign(campaign.root) as ledger:
+        if not ledger.assignments():
+            _fail("no reviewers are assigned yet: run `excelcert assign` first.")
+        result = generate_reviews(campaign, scheme, clusters, reviewers, ledger, key, force=force)
+    groups = (("wrote", result.written), ("renewed", result.renewed), ("kept", result.kept))
+    if as_json:
+        _echo_json({"folder": str(result.folder),
+                    **{name: [{"cluster": a.cluster_id, "reviewer": a.reviewer_id, "file": str(p)} for a, p in items]
+                       for name, items in groups},
+                    "waiting": [{"cluster": a.cluster_id, "reviewer": a.reviewer_id} for a in result.waiting]})
+        return
+    notes = {"renewed": "  (the cluster sent a newer self-assessment)",
+             "kept": "  (already generated; --force replaces it)"}
+    for name, items in groups:
+        for pair, path in items:
+            click.echo(f"  {name:<8} {pair.reviewer_id:<10} {pair.cluster_id:<14} {path.name}{notes.get(name, '')}")
+    waiting = sorted({a.cluster_id for a in result.waiting})
+    if waiting:
+        click.echo(f"  waiting  no self-assessment counts yet for: {', '.join(waiting)}")
+    click.echo(f"{len(result.written) + len(result.renewed)} reviewer workbook(s) written, {len(result.kept)} kept, "
+               f"in {result.folder}")
+
+
+def _reviewers(campaign: Any) -> list:
+    from excelcert.reviewers import read_reviewers
+
+    found = read_reviewers(campaign.reviewers_path)
+    if not found.report.ok:
+        _print_report_errors(found.report)
+        _fail(f"the reviewers roster {campaign.reviewers_path} has {_count(len(found.report.errors), 'error')}; "
+              "nothing was done. Fix them (excelcert reviewers check) and run again.")
+    return found.reviewers
 
 
 def _campaign_scheme_roster(ctx: click.Context, cluster_ids: tuple[str, ...] = ()) -> tuple[Any, Any, list]:
@@ -410,7 +459,8 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: boo
             Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
         task = progress.add_task("Importing", total=None)
         results = import_files(campaign, scheme, {c.id for c in clusters}, key, ledger, list(paths),
-                               progress=lambda name: progress.advance(task), jobs=jobs)
+                               progress=lambda name: progress.advance(task), jobs=jobs,
+                               reviewer_ids=_reviewer_ids(campaign))
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report = write_import_report(campaign.output_dir / f"import-{stamp}.xlsx", results, campaign.title)
@@ -423,6 +473,15 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: boo
 
     print_import(results)
     click.echo(f"{len(results)} file(s); report: {report}")
+
+
+def _reviewer_ids(campaign: Any) -> set[str]:
+    """The reviewers a review may come from (none when the campaign has no reviewers roster)."""
+    from excelcert.reviewers import read_reviewers
+
+    if not campaign.reviewers_file:
+        return set()
+    return {r.id for r in read_reviewers(campaign.reviewers_path).reviewers}
 
 
 @cli.command("history")
@@ -501,6 +560,91 @@ def corrections(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  {item.cluster.id:<14} {state:<12} {item.cluster.email:<40} {path.name}")
     click.echo(f"{len(written)} correction workbook(s) in {folder}" if written
                else "Nothing to correct: no rejected or incomplete return from a known cluster.")
+
+
+@cli.group("reviewers", cls=_Group)
+def reviewers_group() -> None:
+    """The reviewers roster: check it."""
+
+
+@reviewers_group.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.pass_context
+def reviewers_check(ctx: click.Context, path: Path | None, as_json: bool) -> None:
+    """Check a reviewers roster (default: the campaign's) and list every problem with its cell."""
+    from excelcert.reviewers import read_reviewers
+
+    path = path or _campaign(ctx).reviewers_path
+    found = read_reviewers(path)
+    _finish_check(str(path), found.report, as_json, {"reviewers": len(found.reviewers)},
+                  f"{_count(len(found.reviewers), 'reviewer')}")
+
+
+@cli.command("assign")
+@click.option("--per-cluster", type=click.IntRange(1, 10), default=2, show_default=True,
+              help="Reviewers per cluster.")
+@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the assignment back from this workbook (after editing it) instead of proposing one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the assignment and its problems as JSON.")
+@click.pass_context
+def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, as_json: bool) -> None:
+    """Propose reviewers for every cluster (conflicts, languages, a foreign reviewer, even loads)."""
+    from excelcert.ledger import Ledger
+    from excelcert.review import workflow
+
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx)
+    reviewers = _reviewers(campaign)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        outcome = workflow.assign(campaign, clusters, reviewers, ledger, per_cluster=per_cluster,
+                                  from_file=from_file)
+    if as_json:
+        _echo_json({"stored": outcome.stored, "workbook": str(outcome.workbook) if outcome.workbook else None,
+                    "assignment": [{"cluster": p.cluster_id, "reviewer": p.reviewer_id} for p in outcome.pairs],
+                    "problems": [p.to_dict() for p in outcome.report]})
+    else:
+        by_cluster: dict[str, list[str]] = {}
+        for pair in outcome.pairs:
+            by_cluster.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
+        for cluster in clusters:
+            click.echo(f"  {cluster.id:<14} {cluster.country}  {cluster.language}  "
+                       f"{', '.join(by_cluster.get(cluster.id, [])) or '-'}")
+        for item in outcome.report:
+            click.echo(f"  {item.severity}: {item}", err=item.severity == ERROR)
+        if outcome.workbook:
+            click.echo(f"Proposal written to {outcome.workbook}: edit it and read it back with "
+                       "`excelcert assign --from FILE` if you want changes.")
+        if outcome.stored:
+            click.echo("Assignment stored. Next: `excelcert generate --reviews`.")
+    if not outcome.stored:
+        _fail("no valid assignment: nothing was stored. " + (
+            "Fix the rows above and read the file back again." if from_file else
+            "The problems above say which clusters cannot be served and what would help."))
+
+
+@cli.command("reconcile")
+@click.option("--json", "as_json", is_flag=True, help="Print every cluster's final values with provenance as JSON.")
+@click.pass_context
+def reconcile(ctx: click.Context, as_json: bool) -> None:
+    """Reconcile self-assessments and reviews; write the arbitration workbook for what differs."""
+    from excelcert.campaign import read_key
+    from excelcert.ledger import Ledger
+    from excelcert.review import workflow
+
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        outcome = workflow.reconcile(campaign, scheme, clusters, ledger, read_key(campaign))
+    if as_json:
+        _echo_json(workflow.reconcile_json(outcome))
+        return
+    from excelcert.terminal import print_reconcile
+
+    print_reconcile(outcome)
+    if outcome.arbitration:
+        click.echo(f"{_count(len(outcome.flagged), 'item')} to arbitrate: fill in {outcome.arbitration} "
+                   "and import it (`excelcert import FILE`).")
+    else:
+        click.echo("Nothing waits for arbitration.")
 
 
 @cli.command("demo")

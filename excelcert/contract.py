@@ -103,8 +103,8 @@ def meta_values(sheet_rows: list[list[Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for row in sheet_rows:
         cells = [getattr(c, "value", c) for c in row]
-        if len(cells) >= 2 and isinstance(cells[0], str) and cells[0].strip():
-            out[cells[0].strip()] = cells[1]
+        if cells and isinstance(cells[0], str) and cells[0].strip():
+            out[cells[0].strip()] = cells[1] if len(cells) >= 2 else None  # an empty value: no second cell
     return out
 
 

@@ -11,6 +11,7 @@ import shutil
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from excelcert.campaign import CONFIG_NAME, CampaignError, init_campaign, read_config, read_key
 from excelcert.demo_returns import make_returns
@@ -41,9 +42,11 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     inbox = campaign.root / "workbooks" / "returned"
     behaviours = make_returns({c.id: p for c, p in result.written}, scheme,
                               {c.id: c.language for c in roster.clusters}, inbox)
+    roster_ids = {c.id for c in roster.clusters}
     with Ledger.for_campaign(campaign.root) as ledger:
-        imported = import_files(campaign, scheme, {c.id for c in roster.clusters}, key, ledger, [inbox])
+        imported = import_files(campaign, scheme, roster_ids, key, ledger, [inbox])
         states = Counter(s.state for s in campaign_status(roster.clusters, ledger))
+        review_lines = _review_stage(campaign, scheme, roster.clusters, key, ledger)
     verdicts = Counter(r.verdict for r in imported)
     elapsed = time.perf_counter() - started
     lines = [
@@ -62,9 +65,53 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines += [f"             {b}" for b in behaviours]
     lines.append("  import     " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())))
     lines.append("  status     " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
-    lines.append(f"See them with: cd {campaign.root} && excelcert status; "
-                 "next stages (review, labels) will add themselves here.")
+    lines += review_lines
+    lines.append(f"See them with: cd {campaign.root} && excelcert status; excelcert reconcile; "
+                 "the next stage (labels, certificates) will add itself here.")
     return lines
+
+
+def _review_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger) -> list[str]:
+    """Assign reviewers, write their workbooks, let them review, import, reconcile, arbitrate."""
+    from excelcert.demo_reviews import decide, fill_review
+    from excelcert.review import workflow
+    from excelcert.review.generate import generate_reviews
+    from excelcert.reviewers import read_reviewers
+
+    reviewers = read_reviewers(campaign.reviewers_path).reviewers
+    assigned = workflow.assign(campaign, clusters, reviewers, ledger)
+    if not assigned.stored:  # the example rosters are ours: this is a bug, not a user mistake
+        raise CampaignError("the example assignment failed: " + "; ".join(map(str, assigned.report.errors)))
+    written = generate_reviews(campaign, scheme, clusters, reviewers, ledger, key)
+    inbox = campaign.root / "workbooks" / "reviews-returned"
+    inbox.mkdir(parents=True, exist_ok=True)
+    slots: dict[str, int] = {}
+    languages = {r.id: r for r in reviewers}
+    for pair, path in written.written:
+        slot = slots.get(pair.cluster_id, 0)
+        slots[pair.cluster_id] = slot + 1
+        lang = next((x for x in languages[pair.reviewer_id].languages if x in scheme.languages), "en")
+        fill_review(path, inbox / f"{pair.reviewer_id} {path.name}", scheme, pair.cluster_id, slot, lang)
+    roster_ids = {c.id for c in clusters}
+    reviewer_ids = {r.id for r in reviewers}
+    reviews = import_files(campaign, scheme, roster_ids, key, ledger, [inbox], reviewer_ids=reviewer_ids)
+    first = workflow.reconcile(campaign, scheme, clusters, ledger, key)
+    decided = first.arbitration is not None and decide(first.arbitration)
+    if decided:
+        import_files(campaign, scheme, roster_ids, key, ledger, [first.arbitration], reviewer_ids=reviewer_ids)
+    final = workflow.reconcile(campaign, scheme, clusters, ledger, key, write=False)
+    sources = Counter(i.provenance for f in final.clusters for i in f.items)
+    states = Counter(f.state for f in final.clusters)
+    return [
+        f"  reviewers  {len(reviewers)} reviewers ({campaign.reviewers_path}), {len(assigned.pairs)} assignments "
+        f"({assigned.workbook})",
+        f"  reviews    {len(written.written)} reviewer workbooks in {written.folder}; "
+        f"{sum(r.verdict != 'rejected' for r in reviews)} returned and imported, with notes on cells",
+        f"  arbitrate  {len(first.flagged)} item(s) flagged ({first.arbitration}); "
+        + ("1 decided and imported" if decided else "none decided"),
+        "  reconcile  " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) + "; final values: "
+        + ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
+    ]
 
 
 def _clear(directory: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -129,3 +131,31 @@ def print_status(rows: list) -> None:
                       r.last_received[:16].replace("T", " ") or "—", str(r.open_problems) if r.last_file else "—")
     console.print(table)
 
+
+
+def print_reconcile(outcome: Any) -> None:
+    """Per cluster: its review state and where its final values come from; then the statistics."""
+    from collections import Counter
+
+    console = _console()
+    table = Table(title=Text("Reconciliation", style="bold"), title_justify="left")
+    for column in ("Cluster", "State", "Reviewers", "Final values", "To arbitrate"):
+        table.add_column(column)
+    styles = {"reviewed": "green", "pending arbitration": "yellow", "review incomplete": "yellow",
+              "not reviewed": "dim"}
+    for final in outcome.clusters:
+        sources = Counter(i.provenance for i in final.items)
+        reviewers = ", ".join(final.reviewers) + (f" (missing: {', '.join(final.missing)})" if final.missing else "")
+        table.add_row(final.cluster_id, Text(final.state, style=styles.get(final.state, "")), reviewers or "—",
+                      ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
+                      str(sources.get("pending arbitration", 0)))
+    console.print(table)
+    stats = outcome.statistics
+    known = {k: v for k, v in stats.alpha.items() if v is not None}
+    if known:
+        low = sorted(known.items(), key=lambda kv: kv[1])[:5]
+        console.print("Reviewers' agreement (Krippendorff's alpha on points, lowest first): "
+                      + ", ".join(f"{k} {v:.2f}" for k, v in low))
+    if stats.overstatement:
+        console.print("Clusters overstate most (mean points above the final value): "
+                      + ", ".join(f"{i} +{gap:.1f} ({n})" for i, gap, n in stats.overstatement[:5]))

@@ -413,3 +413,16 @@ def test_a_duplicated_row_is_reported_once_and_only_when_answers_differ(campaign
         answers = {a.indicator_id: a.value for a in ledger.answers(result.submission_id)}
     assert problems == [("answer-row-duplicate", "STR-02")]  # STR-01: same answer, only a comment differs
     assert answers["STR-01"] == 75 and answers["STR-02"] is None
+
+
+def test_corrections_typed_on_the_profile_sheet_are_kept(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    profile = book["Profil"]
+    row = next(r for r in profile.iter_rows() if r[0].value == "contact_name")
+    row[2].value = "Camille Martin-Dupont"
+    book.save(path)
+    [result] = run_import(campaign, path)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        kept = ledger.profile(result.submission_id)
+    assert kept["contact_name"] == "Camille Martin-Dupont" and kept["id"] == "FR-AERO-01"

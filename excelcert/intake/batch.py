@@ -35,7 +35,7 @@ from excelcert.ledger import (
     StoredProblem,
     Submission,
 )
-from excelcert.problems import Problem, UnreadableFile, problem
+from excelcert.problems import Place, Problem, UnreadableFile, problem
 from excelcert.scheme import Scheme
 
 ACCEPTED = "accepted"
@@ -232,7 +232,7 @@ def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes
             base.reviewer_id = base.based_on = None
         return _reject(ledger, base, refusal)
     if meta.role == ROLE_ARBITRATION:
-        return _accept_decisions(ledger, base, returned)
+        return _accept_decisions(ledger, base, returned, roster_ids)
     return _accept(ledger, base, returned)
 
 
@@ -271,7 +271,12 @@ def _check_review(ledger: Ledger, reviewer_ids: set[str], returned: ReturnedWork
     return None
 
 
-def _accept_decisions(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> FileResult:
+def _accept_decisions(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook,
+                      roster_ids: set[str]) -> FileResult:
+    for decision in [d for d in returned.decisions if d.cluster_id not in roster_ids]:
+        returned.decisions.remove(decision)
+        returned.problems.append(problem("arbitration-unknown-item", Place(decision.sheet, decision.cell),
+                                         cluster=decision.cluster_id, value=decision.indicator_id))
     problems = returned.problems
     base.verdict = WITH_PROBLEMS if problems else ACCEPTED
     base.reason = f"{len(returned.decisions)} arbitration decision(s) recorded" + (

@@ -91,7 +91,7 @@ class _ReviewWriter:
             "number": add({**base, "align": "right"}),
             "in": add(entry), "in_integer": add({**entry, "num_format": "#,##0"}),
             "in_decimal": add({**entry, "num_format": "#,##0.##########"}),
-            "in_percent": add({**entry, "num_format": "0%"}), "in_date": add({**entry, "num_format": "yyyy-mm-dd"}),
+            "in_percent": add({**entry, "num_format": "0.0%"}), "in_date": add({**entry, "num_format": "yyyy-mm-dd"}),
             "in_points": add({**entry, "num_format": "0.##", "align": "right"}),
         }
         for cat_id, colour in category_colours(scheme).items():
@@ -143,7 +143,7 @@ class _ReviewWriter:
                 ws.write_string(row, R_COMMENT, given.comment, f["body"])
                 points = ind.points_for(given.value)
                 ws.write_number(row, R_POINTS, points, f["number"])
-                ws.write_number(row, R_MAX, ind.max_points, f["small"])
+                ws.write_number(row, R_MAX, ind.max_points, f["number"])
                 self._verified(ws, ind, row, given.value)
                 ws.write_blank(row, R_AGREEMENT, None, f["in"])
                 ws.data_validation(row, R_AGREEMENT, row, R_AGREEMENT, {"validate": "list", "source": agreements})

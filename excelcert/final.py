@@ -1,0 +1,85 @@
+"""Final values: the one place that decides which value of each indicator counts.
+
+For each cluster whose self-assessment counts, per indicator:
+1. an arbitration decision, when the secretariat made one (the latest wins): "arbitration";
+2. else the reconciliation rule (`review.reconcile.consensus`) over the reviews that
+   count: the cluster's value ("self") or the reviewers' median ("reviewers"), or the
+   cluster's value kept while the item waits for arbitration ("pending arbitration");
+3. with no review at all: the cluster's own value ("self"), and the cluster is not reviewed.
+Scoring, letters and certificates read final values from here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from excelcert.contract import ROLE_SELF_ASSESSMENT
+from excelcert.ledger import Ledger, Submission
+from excelcert.review.reconcile import ARBITRATION, PENDING, Item, View, consensus
+from excelcert.scheme.model import Scheme
+
+NOT_REVIEWED, REVIEW_INCOMPLETE, PENDING_ARBITRATION, REVIEWED = (
+    "not reviewed", "review incomplete", "pending arbitration", "reviewed")
+
+
+@dataclass
+class ClusterFinal:
+    cluster_id: str
+    submission: Submission  # the self-assessment that counts
+    items: list[Item] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)  # whose reviews count
+    missing: list[str] = field(default_factory=list)  # assigned, not in yet
+    stale: list[str] = field(default_factory=list)  # reviewed an older self-assessment
+
+    @property
+    def values(self) -> dict:
+        return {i.indicator_id: i.value for i in self.items}
+
+    @property
+    def state(self) -> str:
+        if not self.reviewers:
+            return NOT_REVIEWED
+        if any(i.provenance == PENDING for i in self.items):
+            return PENDING_ARBITRATION
+        if self.missing:
+            return REVIEW_INCOMPLETE
+        return REVIEWED
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the values are reviewed: every assigned review in, nothing left to arbitrate."""
+        return self.state == REVIEWED
+
+
+def final_values(scheme: Scheme, ledger: Ledger, cluster_ids: list[str]) -> list[ClusterFinal]:
+    """The final values of every cluster in `cluster_ids` whose self-assessment counts."""
+    assigned: dict[str, list[str]] = {}
+    for pair in ledger.assignments():
+        assigned.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
+    decisions = {(d.cluster_id, d.indicator_id): d for d in ledger.decisions()}  # oldest first: latest wins
+    out = []
+    for cluster_id in cluster_ids:
+        current = ledger.current(cluster_id, ROLE_SELF_ASSESSMENT)
+        if current is None:
+            continue
+        own = {a.indicator_id: a.value for a in ledger.answers(current.id)}
+        result = ClusterFinal(cluster_id, current)
+        views: dict[str, list[View]] = {}
+        for review in ledger.current_reviews(cluster_id):
+            if review.based_on != current.sha256:
+                result.stale.append(review.reviewer_id or "")
+                continue
+            result.reviewers.append(review.reviewer_id or "")
+            for a in ledger.answers(review.id):
+                views.setdefault(a.indicator_id, []).append(
+                    View(review.reviewer_id or "", a.value, a.points, a.agreement, a.comment))
+        result.missing = [r for r in assigned.get(cluster_id, []) if r not in result.reviewers]
+        for ind in scheme.indicators:
+            item = Item(cluster_id, ind.id, own.get(ind.id), views.get(ind.id, []), result.missing)
+            item.value, item.provenance, item.flag = consensus(ind, item.self_value, item.views, item.missing)
+            decision = decisions.get((cluster_id, ind.id))
+            if decision is not None:
+                item.value, item.provenance, item.decision = decision.value, ARBITRATION, decision
+            result.items.append(item)
+        out.append(result)
+    return out

@@ -1,0 +1,132 @@
+"""Reconciliation: per cluster and indicator, the cluster's value next to each reviewer's,
+and the rule that turns them into a consensus or a flag for arbitration.
+
+The rule (`consensus`):
+- every view the same (the cluster's and each reviewer's): the value stands ("self");
+- numbers whose views all lie within the indicator's tolerance of each other: the
+  reviewers' median ("reviewers");
+- anything else (reviewers who disagree with each other, or with the cluster beyond the
+  tolerance) is flagged for arbitration, and so is a difference while an assigned
+  reviewer has not returned their review.
+A cluster nobody has reviewed yet keeps its own values ("self", not reviewed).
+Final values are decided in one place, `excelcert.final`, which applies this rule and
+the arbitration decisions.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from excelcert.scheme.model import Indicator, Scheme
+
+SELF, REVIEWERS, ARBITRATION, PENDING = "self", "reviewers", "arbitration", "pending arbitration"
+
+
+@dataclass(frozen=True)
+class View:
+    """One reviewer's view of one indicator."""
+
+    reviewer_id: str
+    value: Any
+    points: float | None  # the points the reviewer gives (None: not given)
+    agreement: str | None
+    comment: str = ""
+
+
+@dataclass
+class Item:
+    """One cluster's indicator, reconciled."""
+
+    cluster_id: str
+    indicator_id: str
+    self_value: Any
+    views: list[View] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # assigned reviewers whose review is not in
+    value: Any = None  # the final value
+    provenance: str = SELF
+    flag: str = ""  # why it needs arbitration ('' if it does not)
+    decision: Any = None  # ledger.Decision that settled it
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(a) == sorted(b)
+    return a == b
+
+
+def consensus(ind: Indicator, self_value: Any, views: list[View], missing: list[str]) -> tuple[Any, str, str]:
+    """(value, provenance, flag) for one indicator of one cluster, from the views in."""
+    if not views:
+        return self_value, SELF, ""
+    values = [v.value for v in views]
+    if all(same(x, self_value) for x in values):
+        return self_value, SELF, ""
+    waiting = f"; the review of {', '.join(missing)} is not in yet" if missing else ""
+    numbers = [self_value, *values]
+    if ind.is_numeric and all(isinstance(x, (int, float)) for x in numbers):
+        tolerance = ind.tolerance or 0
+        if max(numbers) - min(numbers) <= tolerance + 1e-9:
+            return statistics.median(values), REVIEWERS, ""
+        if max(values) - min(values) > tolerance + 1e-9:
+            return self_value, PENDING, f"the reviewers differ by more than the tolerance ({tolerance:g}){waiting}"
+        return self_value, PENDING, (f"the reviewers' value differs from the cluster's by more than the "
+                                     f"tolerance ({tolerance:g}){waiting}")
+    if any(not same(x, values[0]) for x in values):
+        return self_value, PENDING, f"the reviewers disagree{waiting}"
+    return self_value, PENDING, f"the reviewers do not confirm the cluster's answer{waiting}"
+
+
+def points_of(ind: Indicator, view: View) -> float:
+    """The points a reviewer gives, or (when they gave none) what their value earns."""
+    return view.points if view.points is not None else ind.points_for(view.value)
+
+
+@dataclass
+class Statistics:
+    alpha: dict[str, float | None]  # indicator -> Krippendorff's alpha of reviewers' points (interval)
+    overstatement: list[tuple[str, float, int]]  # (indicator, mean self points - final points, clusters)
+
+
+def campaign_statistics(scheme: Scheme, items: list[Item]) -> Statistics:
+    """Inter-rater agreement per indicator and where clusters overstate most."""
+    import numpy as np
+
+    alpha: dict[str, float | None] = {}
+    overstated: list[tuple[str, float, int]] = []
+    for ind in scheme.indicators:
+        mine = [i for i in items if i.indicator_id == ind.id]
+        reviewed = [i for i in mine if i.views]
+        slots = max((len(i.views) for i in reviewed), default=0)
+        alpha[ind.id] = None
+        if slots >= 2 and len(reviewed) >= 2:
+            # coders = reviewer slots (first, second...) since each cluster has its own reviewers
+            data = np.full((slots, len(reviewed)), np.nan)
+            for unit, item in enumerate(reviewed):
+                for slot, view in enumerate(sorted(item.views, key=lambda v: v.reviewer_id)):
+                    data[slot, unit] = points_of(ind, view)
+            alpha[ind.id] = _alpha(data)
+        if reviewed:
+            gaps = [ind.points_for(i.self_value) - ind.points_for(i.value) for i in reviewed]
+            overstated.append((ind.id, sum(gaps) / len(gaps), len(gaps)))
+    overstated.sort(key=lambda x: (-x[1], x[0]))
+    return Statistics(alpha, [o for o in overstated if o[1] > 0])
+
+
+def _alpha(data: Any) -> float | None:
+    import krippendorff
+    import numpy as np
+
+    values = data[~np.isnan(data)]
+    if values.size == 0:
+        return None
+    if np.all(values == values[0]):
+        return 1.0  # every reviewer gave the same points everywhere: perfect agreement
+    try:
+        result = float(krippendorff.alpha(reliability_data=data, level_of_measurement="interval"))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None if np.isnan(result) else result

@@ -1,0 +1,102 @@
+"""The review stage's steps as the CLI and the demo run them: plain data in, plain data out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from excelcert.campaign import Campaign
+from excelcert.final import ClusterFinal, final_values
+from excelcert.ledger import Ledger
+from excelcert.problems import Report
+from excelcert.review.arbitration import write_arbitration
+from excelcert.review.assign import DEFAULT_PER_CLUSTER, check, propose, read_assignment, write_assignment
+from excelcert.review.reconcile import PENDING, Statistics, campaign_statistics
+from excelcert.reviewers import Reviewer
+from excelcert.roster import Cluster
+from excelcert.scheme.model import Scheme
+
+
+@dataclass
+class AssignOutcome:
+    pairs: list[Any]
+    report: Report
+    workbook: Path | None = None
+    stored: bool = False
+
+
+def assign(campaign: Campaign, clusters: list[Cluster], reviewers: list[Reviewer], ledger: Ledger, *,
+           per_cluster: int = DEFAULT_PER_CLUSTER, from_file: Path | None = None) -> AssignOutcome:
+    """Propose an assignment (or read one back from `from_file`), check it, and store it
+    in the ledger when it breaks no rule; the proposal is also written as a workbook."""
+    if from_file is not None:
+        rows, report = read_assignment(from_file)
+        report.extend(check(clusters, reviewers, rows, per_cluster))
+        report.sort()
+        pairs = list(dict.fromkeys(pair for pair, _ in rows))
+        outcome = AssignOutcome(pairs, report)
+        if report.ok:
+            ledger.set_assignments(pairs, source=str(from_file))
+            outcome.stored = True
+        return outcome
+    proposal = propose(clusters, reviewers, per_cluster)
+    outcome = AssignOutcome(proposal.pairs, proposal.report)
+    folder = campaign.output_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome.workbook = write_assignment(folder / "assignment.xlsx", clusters, reviewers, proposal.pairs)
+    if proposal.report.ok:
+        ledger.set_assignments(proposal.pairs, source="proposed")
+        outcome.stored = True
+    return outcome
+
+
+@dataclass
+class ReconcileOutcome:
+    clusters: list[ClusterFinal]
+    statistics: Statistics
+    arbitration: Path | None = None
+    flagged: list[Any] = field(default_factory=list)
+
+
+def reconcile(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes,
+              *, write: bool = True) -> ReconcileOutcome:
+    """Final values of every cluster; the arbitration workbook for what waits for a decision."""
+    finals = final_values(scheme, ledger, [c.id for c in clusters])
+    items = [item for final in finals for item in final.items]
+    outcome = ReconcileOutcome(finals, campaign_statistics(scheme, items))
+    outcome.flagged = [i for i in items if i.provenance == PENDING]
+    if write and outcome.flagged:
+        folder = campaign.output_dir / "arbitration"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        outcome.arbitration = folder / f"arbitration-{stamp}.xlsx"
+        write_arbitration(outcome.arbitration, scheme, campaign, clusters, outcome.flagged, key)
+    return outcome
+
+
+def reconcile_json(outcome: ReconcileOutcome) -> dict[str, Any]:
+    def value(v: Any) -> Any:
+        return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+
+    return {
+        "arbitration_workbook": str(outcome.arbitration) if outcome.arbitration else None,
+        "clusters": [{
+            "cluster": f.cluster_id, "state": f.state, "self_assessment": f.submission.original_name,
+            "reviewers": f.reviewers, "missing_reviews": f.missing, "stale_reviews": f.stale,
+            "items": [{
+                "indicator": i.indicator_id, "self": value(i.self_value),
+                "reviews": [{"reviewer": v.reviewer_id, "value": value(v.value), "points": v.points,
+                             "agreement": v.agreement, "comment": v.comment} for v in i.views],
+                "final": value(i.value), "provenance": i.provenance, "flag": i.flag or None,
+                "decision": {"decided_by": i.decision.decided_by, "reason": i.decision.reason,
+                             "decided_at": i.decision.decided_at} if i.decision else None,
+            } for i in f.items],
+        } for f in outcome.clusters],
+        "statistics": {
+            "krippendorff_alpha": outcome.statistics.alpha,
+            "overstated": [{"indicator": i, "mean_points_overstated": round(gap, 3), "clusters": n}
+                           for i, gap, n in outcome.statistics.overstatement],
+        },
+    }

@@ -1,0 +1,411 @@
+"""Peer review: reviewers roster, assignment, reviewer workbooks, reading reviews, reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from excelcert.campaign import init_campaign, read_key
+from excelcert.cli import cli
+from excelcert.contract import META_SHEET
+from excelcert.demo import run_demo
+from excelcert.final import final_values
+from excelcert.intake.batch import ACCEPTED, REJECTED, WITH_PROBLEMS, import_files
+from excelcert.ledger import Assignment, Ledger
+from excelcert.review.assign import propose, why_not
+from excelcert.review.generate import generate_reviews
+from excelcert.review.reconcile import PENDING, SELF, View, consensus
+from excelcert.review.reconcile import REVIEWERS as MEDIAN
+from excelcert.reviewers import Reviewer, example_reviewers, read_reviewers
+from excelcert.roster import Cluster, example_clusters
+from excelcert.spreadsheet import read_workbook_xml
+from excelcert.workbook import build_self_assessment
+from tests.helpers import assert_problem, libreoffice_resave, needs_soffice, set_saved_at
+from tests.test_workbook import ANSWERS
+
+CLUSTERS = {c.id: c for c in example_clusters()}
+REVIEWERS = {r.id: r for r in example_reviewers()}
+
+
+# --- the reviewers roster -----------------------------------------------------------------
+
+def test_the_example_reviewers_roster_is_clean():
+    result = read_reviewers(Path(__file__).parents[1] / "excelcert" / "data" / "example-reviewers.csv")
+    assert list(result.report) == [] and len(result.reviewers) == 8
+    assert REVIEWERS["R-BE-01"].languages == ("fr", "en", "de") and REVIEWERS["R-AT-01"].max_load == 3
+
+
+def test_every_mistake_in_a_reviewers_roster_names_its_cell(tmp_path):
+    path = tmp_path / "reviewers.csv"
+    path.write_text("id,name,organisation,country,languages,email,max_load,conflicts\n"
+                    "R1,Ann,Org A,XX,de,ann@org.example,3,\n"
+                    "R1,Bob,Org B,DE,de,bob@org.example,two,\n"
+                    "R3,,Org C,FR,fr;en,nope,2,\n", encoding="utf-8")
+    report = read_reviewers(path).report
+    assert_problem(report, "reviewer-bad-value", "reviewers.csv!D2", reviewer="R1", column="country", value="XX",
+                   expected="a two-letter ISO country code such as DE")
+    assert_problem(report, "reviewer-duplicate-id", "reviewers.csv!A3", value="R1", first="reviewers.csv!A2")
+    assert_problem(report, "reviewer-bad-value", "reviewers.csv!G3", reviewer="R1", column="max_load", value="two",
+                   expected="a whole number of 1 or more")
+    assert_problem(report, "reviewer-missing-value", "reviewers.csv!B4", reviewer="R3", column="name",
+                   why="the name is printed on the review workbook")
+    assert [str(p.place) for p in report if p.code == "reviewer-bad-value" and "email" in p.message] \
+        == ["reviewers.csv!F4"]
+
+
+# --- assignment ---------------------------------------------------------------------------
+
+def _valid(pairs, clusters, reviewers, per_cluster):
+    by_c, by_r = {c.id: c for c in clusters}, {r.id: r for r in reviewers}
+    loads: dict[str, int] = {}
+    for pair in pairs:
+        assert why_not(by_r[pair.reviewer_id], by_c[pair.cluster_id]) is None, pair
+        loads[pair.reviewer_id] = loads.get(pair.reviewer_id, 0) + 1
+    assert all(loads[r] <= by_r[r].max_load for r in loads)
+    assert len(set(pairs)) == len(pairs)
+    counts = {c.id: sum(p.cluster_id == c.id for p in pairs) for c in clusters}
+    assert all(n <= per_cluster for n in counts.values())
+    return counts
+
+
+def test_the_example_assignment_keeps_every_rule_and_the_mix():
+    clusters, reviewers = list(CLUSTERS.values()), list(REVIEWERS.values())
+    result = propose(clusters, reviewers)
+    assert result.report.ok and list(result.report) == []
+    counts = _valid(result.pairs, clusters, reviewers, 2)
+    assert set(counts.values()) == {2}
+    for cluster in clusters:  # each has a reviewer from another country
+        mine = [REVIEWERS[p.reviewer_id] for p in result.pairs if p.cluster_id == cluster.id]
+        assert any(r.country != cluster.country for r in mine)
+    # declared conflicts and the own organisation are respected
+    assert Assignment("AT-WOOD-01", "R-DE-01") not in result.pairs  # declared by id
+    assert Assignment("AT-WOOD-01", "R-AT-01") not in result.pairs  # declared by name
+    assert Assignment("CH-MED-01", "R-CH-01") not in result.pairs
+    loads = sorted(sum(p.reviewer_id == r for p in result.pairs) for r in REVIEWERS)
+    assert loads[-1] - loads[0] <= 2  # balanced
+
+
+def test_an_impossible_assignment_says_which_cluster_and_why():
+    clusters = [Cluster("PT-SEA-01", "Cluster do Mar", "PT", "pt"), Cluster("DE-A", "A", "DE", "de"),
+                Cluster("DE-B", "B", "DE", "de")]
+    reviewers = [Reviewer("R1", "One", "X", "DE", ("de",), max_load=1),
+                 Reviewer("R2", "Two", "Y", "AT", ("de",), max_load=1)]
+    result = propose(clusters, reviewers)
+    codes = {(p.code, p.message.split(" ")[1]) for p in result.report.errors}
+    assert ("assign-too-few-eligible", "PT-SEA-01") in codes
+    assert any(p.code == "assign-capacity" for p in result.report.errors)
+    assert "pt" in next(p.message for p in result.report.errors if p.code == "assign-too-few-eligible")
+
+
+def _exists(clusters, reviewers, per_cluster) -> bool:
+    """Brute force: is there any assignment keeping the hard rules?"""
+    options = [[combo for combo in itertools.combinations(reviewers, per_cluster)
+                if all(why_not(r, c) is None for r in combo)] for c in clusters]
+    for choice in itertools.product(*options):
+        loads: dict[str, int] = {}
+        for combo in choice:
+            for r in combo:
+                loads[r.id] = loads.get(r.id, 0) + 1
+        if all(loads[r.id] <= r.max_load for r in reviewers if r.id in loads):
+            return True
+    return False
+
+
+_LANGS = st.sampled_from(["de", "fr", "en"])
+_COUNTRIES = st.sampled_from(["DE", "FR", "AT"])
+
+
+@st.composite
+def _rosters(draw):
+    n_clusters, n_reviewers = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    clusters = [Cluster(f"C{i}", f"Cluster {i}", draw(_COUNTRIES), draw(_LANGS)) for i in range(n_clusters)]
+    reviewers = []
+    for i in range(n_reviewers):
+        conflicts = tuple(draw(st.lists(st.sampled_from([c.id for c in clusters] + [c.name for c in clusters]),
+                                        max_size=2)))
+        organisation = draw(st.sampled_from(["Org X", "Org Y", *[c.name for c in clusters]]))
+        reviewers.append(Reviewer(f"R{i}", f"Reviewer {i}", organisation, draw(_COUNTRIES),
+                                  tuple(draw(st.lists(_LANGS, min_size=1, max_size=2, unique=True))),
+                                  max_load=draw(st.integers(1, 3)), conflicts=conflicts))
+    return clusters, reviewers, draw(st.integers(1, 2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_rosters())
+def test_assignment_never_breaks_a_rule_and_fails_only_when_nothing_is_possible(roster):
+    clusters, reviewers, per_cluster = roster
+    result = propose(clusters, reviewers, per_cluster)
+    counts = _valid(result.pairs, clusters, reviewers, per_cluster)
+    if result.report.ok:
+        assert set(counts.values()) == {per_cluster}
+    else:
+        assert not _exists(clusters, reviewers, per_cluster)
+
+
+# --- the whole review stage on one campaign -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("review") / "demo"
+    run_demo(root, jobs=1, today=dt.date(2026, 11, 27))
+    return root
+
+
+def _cli(root, *args):
+    return CliRunner().invoke(cli, ["--campaign", str(root), *args], catch_exceptions=False)
+
+
+def test_reconcile_shows_final_values_with_their_provenance(demo):
+    result = _cli(demo, "reconcile", "--json")
+    assert result.exit_code == 0, result.output
+    data = {c["cluster"]: c for c in json.loads(result.output)["clusters"]}
+    items = {c: {i["indicator"]: i for i in data[c]["items"]} for c in data}
+    # a correction within the tolerance: the reviewers' median
+    str01 = items["DE-AUTO-01"]["STR-01"]
+    assert (str01["self"], sorted(r["value"] for r in str01["reviews"]), str01["final"], str01["provenance"]) \
+        == (160, [158, 160], 159, MEDIAN)
+    # a disagreement settled by arbitration, with who and why
+    srv01 = items["FR-AERO-01"]["SRV-01"]
+    assert (srv01["self"], srv01["final"], srv01["provenance"]) == ("adopted", "draft", "arbitration")
+    assert srv01["decision"]["decided_by"] == "Label committee" and "minutes" in srv01["decision"]["reason"]
+    # equal views pass through
+    assert items["AT-WOOD-01"]["STR-01"]["provenance"] == SELF
+    assert {c["state"] for c in data.values()} == {"reviewed"}
+    assert "NO-OCEAN-01" not in data  # rejected: nothing to reconcile
+
+
+def test_reviewers_notes_are_kept_with_their_cell_and_indicator(demo):
+    with Ledger.for_campaign(demo) as ledger:
+        reviews = ledger.current_reviews("DE-AUTO-01")
+        notes = [n for r in reviews for n in ledger.notes(r.id)]
+    kinds = {n.kind for n in notes}
+    assert {"note", "strengths", "recommendations"} <= kinds
+    [note] = [n for n in notes if n.kind == "note"]
+    assert note.indicator_id == "STR-01" and note.cell.startswith("H") and "158" in note.text
+
+
+def test_an_assignment_read_back_is_checked_cell_by_cell(demo, tmp_path):
+    edited = tmp_path / "assignment.xlsx"
+    shutil.copyfile(demo / "output" / "demo" / "assignment.xlsx", edited)
+    book = openpyxl.load_workbook(edited)
+    ws = book["assignment"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "AT-WOOD-01")
+    row[4].value = "R-AT-01"  # declared a conflict with Holzcluster Steiermark
+    book.save(edited)
+    with Ledger.for_campaign(demo) as ledger:
+        before = ledger.assignments()
+    result = _cli(demo, "assign", "--from", str(edited))
+    assert result.exit_code == 1
+    assert f"assignment!E{row[4].row}" in result.output and "declared a conflict" in result.output
+    with Ledger.for_campaign(demo) as ledger:
+        assert ledger.assignments() == before  # nothing stored
+
+
+def _review_copy(demo, tmp_path, reviewer="R-AT-01", cluster="DE-AUTO-01"):
+    source = next((demo / "output" / "demo" / "to-reviewers" / reviewer).glob(f"{cluster} *.xlsx"))
+    target = tmp_path / f"{reviewer}-{source.name}"
+    shutil.copyfile(source, target)
+    return set_saved_at(target, dt.datetime(2027, 2, 1, 10, 0))
+
+
+def _import(root, *paths):
+    from excelcert.campaign import read_config
+
+    campaign = read_config(root)
+    with Ledger.for_campaign(root) as ledger:
+        return import_files(campaign, campaign.load_scheme(), set(CLUSTERS), read_key(campaign), ledger,
+                            list(paths), reviewer_ids=set(REVIEWERS))
+
+
+def test_a_forged_review_is_rejected(demo, tmp_path):
+    path = _review_copy(demo, tmp_path)
+    book = openpyxl.load_workbook(path)
+    for row in book[META_SHEET].iter_rows():
+        if row[0].value == "reviewer_id":
+            row[1].value = "R-FR-01"
+    book.save(path)
+    [result] = _import(demo, path)
+    assert result.verdict == REJECTED and "altered" in result.reason and result.cluster is None
+
+
+def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo, tmp_path):
+    from excelcert.campaign import read_config
+
+    campaign = read_config(demo)
+    scheme = campaign.load_scheme()
+    with Ledger.for_campaign(demo) as ledger:
+        current = ledger.current("DE-AUTO-01", "self-assessment")
+    from excelcert.review.workbook import build_review
+
+    path = tmp_path / "intruder.xlsx"
+    build_review(path, scheme, campaign, CLUSTERS["DE-AUTO-01"], REVIEWERS["R-FR-01"], read_key(campaign), {},
+                 current.sha256)
+    [result] = _import(demo, path)
+    assert result.verdict == REJECTED and "not assigned to cluster DE-AUTO-01" in result.reason
+
+
+def test_a_review_of_a_replaced_self_assessment_is_rejected(tmp_path):
+    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    scheme, key = campaign.load_scheme(), read_key(campaign)
+    cluster = CLUSTERS["FR-AERO-01"]
+
+    def self_assessment(name, saved):
+        path = tmp_path / name
+        build_self_assessment(path, scheme, campaign, cluster, key, answers=ANSWERS)
+        return set_saved_at(path, saved)
+
+    with Ledger.for_campaign(campaign.root) as ledger:
+        import_files(campaign, scheme, set(CLUSTERS), key, ledger, [self_assessment("v1.xlsx", dt.datetime(2027, 1, 1))])
+        ledger.set_assignments([Assignment("FR-AERO-01", "R-FR-01"), Assignment("FR-AERO-01", "R-ES-01")], "test")
+        generated = generate_reviews(campaign, scheme, [cluster], list(REVIEWERS.values()), ledger, key)
+        assert len(generated.written) == 2
+        import_files(campaign, scheme, set(CLUSTERS), key, ledger, [self_assessment("v2.xlsx", dt.datetime(2027, 1, 5))])
+        [result] = import_files(campaign, scheme, set(CLUSTERS), key, ledger, [generated.written[0][1]],
+                                reviewer_ids=set(REVIEWERS))
+        assert result.verdict == REJECTED and "replaced by a newer one" in result.reason
+        again = generate_reviews(campaign, scheme, [cluster], list(REVIEWERS.values()), ledger, key)
+        assert len(again.renewed) == 2  # made again from the version that counts now
+        [result] = import_files(campaign, scheme, set(CLUSTERS), key, ledger, [again.renewed[0][1]],
+                                reviewer_ids=set(REVIEWERS))
+        assert result.verdict == ACCEPTED
+        [final] = final_values(scheme, ledger, ["FR-AERO-01"])
+        assert final.state == "review incomplete" and final.missing == [again.renewed[1][0].reviewer_id]
+
+
+def test_review_cells_that_cannot_be_read_are_listed(demo, tmp_path):
+    path = _review_copy(demo, tmp_path, "R-NO-01")
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "STR-02")
+    row[8].value, row[9].value = "maybe", 99
+    book.save(path)
+    [result] = _import(demo, path)
+    assert result.verdict == WITH_PROBLEMS
+    codes = {(p.code, str(p.place)) for p in result.problems}
+    assert ("review-bad-agreement", f"{ws.title}!I{row[0].row}") in codes
+    assert ("review-bad-points", f"{ws.title}!J{row[0].row}") in codes
+
+
+def test_an_arbitration_without_reason_is_not_stored(demo, tmp_path):
+    from excelcert.campaign import read_config
+    from excelcert.review.arbitration import write_arbitration
+    from excelcert.review.reconcile import Item
+
+    campaign = read_config(demo)
+    scheme = campaign.load_scheme()
+    path = tmp_path / "arbitration.xlsx"
+    item = Item("HR-ICT-01", "STR-02", 6, [View("R-BE-01", 5, 3.0, "partly")])
+    write_arbitration(path, scheme, campaign, list(CLUSTERS.values()), [item], read_key(campaign))
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    ws["G4"].value, ws["I4"].value = 5, "Secretariat"
+    book.save(path)
+    [result] = _import(demo, path)
+    assert result.verdict == WITH_PROBLEMS and "0 arbitration decision(s)" in result.reason
+    assert [(p.code, str(p.place)) for p in result.problems] == [("arbitration-no-reason", "Arbitration!H4")]
+
+
+# --- threaded comments ----------------------------------------------------------------------
+
+_THREADED = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<ThreadedComments xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">
+<threadedComment ref="H5" dT="2027-02-01T10:00:00.00" personId="{P1}" id="{C1}"><text>Evidence seen on site.</text></threadedComment>
+</ThreadedComments>"""
+_PERSONS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<personList xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">
+<person displayName="Dr. Lea Keller" id="{P1}" userId="lea" providerId="None"/></personList>"""
+_LEGACY = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><authors><author>tc={C1}</author>
+<author>Henrik</author></authors><commentList>
+<comment ref="H5" authorId="0"><text><t>[Threaded comment] Your version of Excel allows you to read this threaded comment.</t></text></comment>
+<comment ref="K6" authorId="1"><text><r><t>Check the </t></r><r><t>budget.</t></r></text></comment>
+</commentList></comments>"""
+
+
+def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo, tmp_path):
+    """Excel 365 writes a threaded comment, a stand-in note for older versions, and plain notes."""
+    source = _review_copy(demo, tmp_path, "R-CH-01", "BE-BIO-01")
+    target = tmp_path / "threaded.xlsx"
+    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    '<Relationship Id="rIdP" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" '
+                    'Target="persons/person.xml"/></Relationships>').encode())
+            zout.writestr(item, data)
+        zout.writestr("xl/persons/person.xml", _PERSONS)
+        zout.writestr("xl/threadedComments/threadedComment1.xml", _THREADED)
+        zout.writestr("xl/comments1.xml", _LEGACY)
+        zout.writestr("xl/worksheets/_rels/sheet1.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel_ns}/comments" Target="../comments1.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"'
+            ' Target="../threadedComments/threadedComment1.xml"/></Relationships>'))
+    book = read_workbook_xml(target)
+    notes = book.sheets[next(iter(book.sheets))].notes
+    assert [(n.coordinate, n.author, n.text, n.kind) for n in notes] == [
+        ("H5", "Dr. Lea Keller", "Evidence seen on site.", "threaded"), ("K6", "Henrik", "Check the budget.", "note")]
+    [result] = _import(demo, target)
+    assert result.verdict in (ACCEPTED, WITH_PROBLEMS), result.reason
+    with Ledger.for_campaign(demo) as ledger:
+        stored = ledger.notes(result.submission_id)
+    threaded = [n for n in stored if n.kind == "threaded"]
+    assert threaded and threaded[0].indicator_id == "STR-01" and threaded[0].author == "Dr. Lea Keller"
+
+
+# --- the consensus rule ---------------------------------------------------------------------
+
+def _ind(**changes):
+    from excelcert.scheme import load_scheme
+
+    scheme = load_scheme()
+    from dataclasses import replace
+
+    return replace(scheme.indicator("STR-01"), **changes)
+
+
+@pytest.mark.parametrize("self_value, values, missing, expected", [
+    (160, [160, 160], [], (160, SELF)),
+    (160, [158, 160], [], (159, MEDIAN)),  # within the tolerance of 2: the reviewers' median
+    (160, [150, 150], [], (160, PENDING)),  # both reviewers, beyond the tolerance of the cluster
+    (160, [160, 150], [], (160, PENDING)),  # reviewers disagree
+    (160, [150], ["R2"], (160, PENDING)),  # a difference while a review is missing
+    (160, [], ["R1", "R2"], (160, SELF)),  # nobody reviewed yet
+])
+def test_the_consensus_rule(self_value, values, missing, expected):
+    views = [View(f"R{n}", v, None, None) for n, v in enumerate(values)]
+    value, provenance, flag = consensus(_ind(tolerance=2), self_value, views, missing)
+    assert (value, provenance) == expected
+    assert bool(flag) == (provenance == PENDING)
+    if missing and values:
+        assert "R2" in flag
+
+
+@needs_soffice
+def test_a_review_resaved_by_libreoffice_imports_with_its_notes(demo, tmp_path):
+    source = next((demo / "workbooks" / "reviews-returned").glob("R-AT-01 DE-AUTO-01*.xlsx"))
+    resaved = libreoffice_resave(source, tmp_path / "lo")
+    with Ledger.for_campaign(demo) as ledger:
+        original = ledger.by_hash(hashlib.sha256(source.read_bytes()).hexdigest())
+        before = {a.indicator_id: (a.value, a.agreement, a.points) for a in ledger.answers(original.id)}
+    [result] = _import(demo, set_saved_at(resaved, dt.datetime(2027, 3, 1, 9, 0)))
+    assert result.verdict == ACCEPTED, result.reason
+    with Ledger.for_campaign(demo) as ledger:
+        after = {a.indicator_id: (a.value, a.agreement, a.points) for a in ledger.answers(result.submission_id)}
+        notes = [n for n in ledger.notes(result.submission_id) if n.kind == "note"]
+    assert after == before
+    assert [(n.indicator_id, "158" in n.text) for n in notes] == [("STR-01", True)]
