@@ -380,7 +380,7 @@ def _generate_reviews(campaign: Any, scheme: Any, clusters: list, reviewers: lis
         if not ledger.assignments():
             _fail("no reviewers are assigned yet: run `excelcert assign` first.")
         result = generate_reviews(campaign, scheme, clusters, reviewers, ledger, key, force=force)
-    groups = (("wrote", result.written), ("renewed", result.renewed), ("kept", result.kept))
+    groups = (("written", result.written), ("renewed", result.renewed), ("kept", result.kept))
     if as_json:
         _echo_json({"folder": str(result.folder),
                     **{name: [{"cluster": a.cluster_id, "reviewer": a.reviewer_id, "file": str(p)} for a, p in items]
@@ -391,7 +391,8 @@ def _generate_reviews(campaign: Any, scheme: Any, clusters: list, reviewers: lis
              "kept": "  (already generated; --force replaces it)"}
     for name, items in groups:
         for pair, path in items:
-            click.echo(f"  {name:<8} {pair.reviewer_id:<10} {pair.cluster_id:<14} {path.name}{notes.get(name, '')}")
+            click.echo(f"  {name.replace('written', 'wrote'):<8} {pair.reviewer_id:<10} {pair.cluster_id:<14} "
+                       f"{path.name}{notes.get(name, '')}")
     waiting = sorted({a.cluster_id for a in result.waiting})
     if waiting:
         click.echo(f"  waiting  no self-assessment counts yet for: {', '.join(waiting)}")
@@ -586,9 +587,10 @@ def reviewers_check(ctx: click.Context, path: Path | None, as_json: bool) -> Non
               help="Reviewers per cluster.")
 @click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the assignment back from this workbook (after editing it) instead of proposing one.")
+@click.option("--replace", is_flag=True, help="Store a new proposal even if a different assignment is stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the assignment and its problems as JSON.")
 @click.pass_context
-def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, as_json: bool) -> None:
+def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace: bool, as_json: bool) -> None:
     """Propose reviewers for every cluster (conflicts, languages, a foreign reviewer, even loads)."""
     from excelcert.ledger import Ledger
     from excelcert.review import workflow
@@ -597,9 +599,9 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, as_json
     reviewers = _reviewers(campaign)
     with Ledger.for_campaign(campaign.root) as ledger:
         outcome = workflow.assign(campaign, clusters, reviewers, ledger, per_cluster=per_cluster,
-                                  from_file=from_file)
+                                  from_file=from_file, replace=replace)
     if as_json:
-        _echo_json({"stored": outcome.stored, "workbook": str(outcome.workbook) if outcome.workbook else None,
+        _echo_json({"stored": outcome.stored, "kept_existing": bool(outcome.kept), "workbook": str(outcome.workbook) if outcome.workbook else None,
                     "assignment": [{"cluster": p.cluster_id, "reviewer": p.reviewer_id} for p in outcome.pairs],
                     "problems": [p.to_dict() for p in outcome.report]})
     else:
@@ -616,6 +618,11 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, as_json
                        "`excelcert assign --from FILE` if you want changes.")
         if outcome.stored:
             click.echo("Assignment stored. Next: `excelcert generate --reviews`.")
+    if outcome.kept:
+        click.echo(f"A different assignment ({_count(outcome.kept, 'pair')}) is already stored and was kept; the new "
+                   f"proposal is only in {outcome.workbook}. Store it with --replace, or edit it and read it back "
+                   "with --from. Reviews already imported stay in the ledger.")
+        return
     if not outcome.stored:
         _fail("no valid assignment: nothing was stored. " + (
             "Fix the rows above and read the file back again." if from_file else

@@ -409,3 +409,37 @@ def test_a_review_resaved_by_libreoffice_imports_with_its_notes(demo, tmp_path):
         notes = [n for n in ledger.notes(result.submission_id) if n.kind == "note"]
     assert after == before
     assert [(n.indicator_id, "158" in n.text) for n in notes] == [("STR-01", True)]
+
+
+def test_assign_and_generate_reviews_from_the_command_line(tmp_path):
+    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    scheme, key = campaign.load_scheme(), read_key(campaign)
+    path = tmp_path / "back.xlsx"
+    build_self_assessment(path, scheme, campaign, CLUSTERS["FR-AERO-01"], key, answers=ANSWERS)
+    assert _cli(campaign.root, "import", str(set_saved_at(path, dt.datetime(2027, 1, 2)))).exit_code == 0
+    first = _cli(campaign.root, "assign")
+    assert first.exit_code == 0 and "Assignment stored" in first.output
+    assert (campaign.output_dir / "assignment.xlsx").exists()
+    made = _cli(campaign.root, "generate", "--reviews", "--json")
+    data = json.loads(made.output)
+    assert [w["cluster"] for w in data["written"]] == ["FR-AERO-01", "FR-AERO-01"]
+    assert len(data["waiting"]) == 22
+    book = read_workbook_xml(Path(data["written"][0]["file"]))
+    reviewer = REVIEWERS[data["written"][0]["reviewer"]]
+    assert next(iter(book.sheets)) in ("Review", "Revue", "Prüfung") and "fr" in reviewer.languages
+    with Ledger.for_campaign(campaign.root) as ledger:
+        stored = ledger.assignments()
+    again = _cli(campaign.root, "assign", "--per-cluster", "1")
+    assert again.exit_code == 0 and "already stored and was kept" in again.output
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.assignments() == stored
+    # 3 per cluster needs 36 places; the 8 example reviewers take 29 at most
+    impossible = _cli(campaign.root, "assign", "--per-cluster", "3", "--replace")
+    assert impossible.exit_code == 1 and "at their maximum load" in impossible.output
+    assert "nothing was stored" in impossible.output
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.assignments() == stored
+    replaced = _cli(campaign.root, "assign", "--per-cluster", "1", "--replace")
+    assert replaced.exit_code == 0
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert len(ledger.assignments()) == 12

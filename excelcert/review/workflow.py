@@ -25,12 +25,16 @@ class AssignOutcome:
     report: Report
     workbook: Path | None = None
     stored: bool = False
+    kept: int = 0  # pairs of a different assignment already stored, kept (no --replace)
 
 
 def assign(campaign: Campaign, clusters: list[Cluster], reviewers: list[Reviewer], ledger: Ledger, *,
-           per_cluster: int = DEFAULT_PER_CLUSTER, from_file: Path | None = None) -> AssignOutcome:
+           per_cluster: int = DEFAULT_PER_CLUSTER, from_file: Path | None = None,
+           replace: bool = False) -> AssignOutcome:
     """Propose an assignment (or read one back from `from_file`), check it, and store it
-    in the ledger when it breaks no rule; the proposal is also written as a workbook."""
+    in the ledger when it breaks no rule; the proposal is also written as a workbook.
+    A different proposal never replaces a stored assignment unless `replace` (an edited
+    file read back with `from_file` always does: that is what it is for)."""
     if from_file is not None:
         rows, report = read_assignment(from_file)
         report.extend(check(clusters, reviewers, rows, per_cluster))
@@ -45,6 +49,11 @@ def assign(campaign: Campaign, clusters: list[Cluster], reviewers: list[Reviewer
     outcome = AssignOutcome(proposal.pairs, proposal.report)
     folder = campaign.output_dir
     folder.mkdir(parents=True, exist_ok=True)
+    existing = {(a.cluster_id, a.reviewer_id) for a in ledger.assignments()}
+    if existing and existing != {(a.cluster_id, a.reviewer_id) for a in proposal.pairs} and not replace:
+        outcome.kept = len(existing)
+        outcome.workbook = write_assignment(folder / "assignment-proposed.xlsx", clusters, reviewers, proposal.pairs)
+        return outcome
     outcome.workbook = write_assignment(folder / "assignment.xlsx", clusters, reviewers, proposal.pairs)
     if proposal.report.ok:
         ledger.set_assignments(proposal.pairs, source="proposed")
