@@ -141,6 +141,11 @@ def init_campaign(root: Path, *, scheme_file: Path | None = None, title: str | N
     from excelcert.reviewers import write_example_reviewers
 
     write_example_reviewers(root / "workbooks" / REVIEWERS_NAME)
+    from excelcert.documents.render import BUILTIN
+
+    for template in sorted(BUILTIN.glob("*.docx")):  # the campaign's own copies, for the secretariat to edit
+        if not (root / "templates" / template.name).exists():
+            shutil.copyfile(template, root / "templates" / template.name)
     campaign = Campaign(
         root=root, id=campaign_id, title=title, scheme_file=scheme_name, scheme_id=scheme.id,
         scheme_version=scheme.version, scheme_hash=scheme_hash(scheme),

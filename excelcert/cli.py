@@ -88,8 +88,10 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
       assign     reviewers for every cluster
       generate --reviews  one reviewer workbook per assignment (returns: import)
       reconcile  final values with provenance; the arbitration workbook
+      score      points, labels and gap analysis; the results workbook
+      certify    certificates; letters: feedback and correction letters
+      templates  check the Word templates
       demo       all of the above on the built-in example, in output/demo
-    Later stages (labels, certificates) are added as they are built.
     """
     ctx.obj = {"campaign": campaign_dir}
 
@@ -652,6 +654,122 @@ def reconcile(ctx: click.Context, as_json: bool) -> None:
                    "and import it (`excelcert import FILE`).")
     else:
         click.echo("Nothing waits for arbitration.")
+
+
+@cli.command("score")
+@click.option("--json", "as_json", is_flag=True, help="Print every cluster's points, label and gap as JSON.")
+@click.pass_context
+def score_(ctx: click.Context, as_json: bool) -> None:
+    """Points, label and gap analysis for every complete assessment; the results workbook."""
+    from dataclasses import asdict
+
+    from excelcert.ledger import Ledger
+    from excelcert.results import compute_results, write_results
+
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        results = compute_results(scheme, clusters, ledger)
+    xlsx, csv_path = write_results(campaign.output_dir, campaign, scheme, clusters, results)
+    if as_json:
+        _echo_json({"results_workbook": str(xlsx), "results_csv": str(csv_path),
+                    "scores": [{**asdict(s), "share": round(s.share, 2), "review": results.finals[s.cluster_id].state}
+                               for s in results.scores],
+                    "incomplete": results.incomplete})
+        return
+    from excelcert.terminal import print_scores
+
+    print_scores(scheme, results)
+    click.echo(f"Results: {xlsx} (and {csv_path.name})")
+
+
+def _documents(ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int, as_json: bool,
+               issued_on: Any = None) -> None:
+    from excelcert.campaign import read_key
+    from excelcert.documents.issue import plan, render_all
+    from excelcert.documents.pdf import PdfError, to_pdf
+    from excelcert.documents.render import TemplateError
+    from excelcert.ledger import Ledger
+
+    campaign, scheme, clusters = _campaign_scheme_roster(ctx)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        issued = plan(campaign, scheme, clusters, ledger, read_key(campaign), kinds=kinds, today=issued_on)
+    try:
+        written = render_all(issued.documents, jobs=jobs)
+    except TemplateError as exc:
+        _fail(str(exc))
+    pdfs: list[Path] = []
+    pdf_error = None
+    if pdf:
+        try:
+            pdfs = to_pdf(written, jobs=jobs)
+        except PdfError as exc:
+            pdf_error = str(exc)
+    if as_json:
+        _echo_json({"folder": str(issued.folder), "documents": [
+            {"cluster": j.cluster_id, "kind": j.kind, "file": str(j.out), "template": str(j.template)}
+            for j in issued.documents], "pdf": [str(p) for p in pdfs],
+            "certificates": [{"number": c.reference, "cluster": c.cluster_id, "label": c.label,
+                              "issued_on": c.issued_on, "valid_until": c.valid_until, "code": c.code}
+                             for c in issued.certificates],
+            "skipped": issued.skipped, "pdf_error": pdf_error})
+    else:
+        for job in issued.documents:
+            click.echo(f"  {job.cluster_id:<14} {job.kind:<12} {job.out.relative_to(issued.folder)}")
+        skipped = {k: v for k, v in issued.skipped.items() if v != "no self-assessment"}
+        for cluster_id, why in skipped.items():
+            click.echo(f"  {cluster_id:<14} none         ({why}: no score, so no certificate or letter)")
+        click.echo(f"{len(written)} document(s) in {issued.folder}" + (f", {len(pdfs)} PDF(s)" if pdfs else ""))
+    if pdf_error:
+        _fail(pdf_error)
+
+
+@cli.command("certify")
+@click.option("--pdf", is_flag=True, help="Also convert them to PDF (needs LibreOffice).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Documents rendered in parallel.")
+@click.option("--date", "issued_on", type=click.DateTime(["%Y-%m-%d"]), help="Date of issue (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.pass_context
+def certify(ctx: click.Context, pdf: bool, jobs: int, issued_on: Any, as_json: bool) -> None:
+    """A certificate for every cluster that earned a label (numbered in the ledger, never reused)."""
+    _documents(ctx, ("certificate",), pdf, jobs, as_json, issued_on.date() if issued_on else None)
+
+
+@cli.command("letters")
+@click.option("--pdf", is_flag=True, help="Also convert them to PDF (needs LibreOffice).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Documents rendered in parallel.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.pass_context
+def letters(ctx: click.Context, pdf: bool, jobs: int, as_json: bool) -> None:
+    """A feedback letter for every scored cluster; a correction letter for every rejected or incomplete return."""
+    _documents(ctx, ("letter", "correction"), pdf, jobs, as_json)
+
+
+@cli.group("templates", cls=_Group)
+def templates_group() -> None:
+    """The Word templates of certificates and letters: check them."""
+
+
+@templates_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.pass_context
+def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Check templates (default: the campaign's) for unknown variables and tags Word broke."""
+    from excelcert.documents.context import sample_context
+    from excelcert.documents.render import BUILTIN, KINDS, check_template
+
+    campaign = _campaign(ctx)
+    scheme = campaign.load_scheme()
+    files = list(paths) or sorted((campaign.root / "templates").glob("*.docx")) or sorted(BUILTIN.glob("*.docx"))
+    report = Report()
+    for path in files:
+        kind = path.stem.split("-")[0]
+        if kind not in KINDS:
+            click.echo(f"  skipped {path.name}: its name does not start with {', '.join(KINDS)}", err=True)
+            continue
+        report.extend(check_template(path, sample_context(kind, scheme, campaign)))
+    _finish_check(", ".join(p.name for p in files), report, as_json, {"templates": len(files)},
+                  _count(len(files), "template"))
 
 
 @cli.command("demo")

@@ -47,10 +47,10 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
         imported = import_files(campaign, scheme, roster_ids, key, ledger, [inbox])
         states = Counter(s.state for s in campaign_status(roster.clusters, ledger))
         review_lines = _review_stage(campaign, scheme, roster.clusters, key, ledger)
+        document_lines = _documents_stage(campaign, scheme, roster.clusters, key, ledger, jobs, today)
     verdicts = Counter(r.verdict for r in imported)
-    elapsed = time.perf_counter() - started
     lines = [
-        f"Demo campaign '{campaign.id}' in {campaign.root} ({elapsed:.1f} s):",
+        f"Demo campaign '{campaign.id}' in {campaign.root}:",
         f"  scheme     {scheme.id} {scheme.version}: {len(scheme.indicators)} indicators, "
         f"{len(scheme.categories)} categories, {scheme.total_points:g} points",
         f"  roster     {len(roster.clusters)} clusters from {len({c.country for c in roster.clusters})} countries "
@@ -66,8 +66,30 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines.append("  import     " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())))
     lines.append("  status     " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
     lines += review_lines
-    lines.append(f"See them with: cd {campaign.root} && excelcert status; excelcert reconcile; "
-                 "the next stage (labels, certificates) will add itself here.")
+    lines += document_lines
+    lines.append(f"  time       {time.perf_counter() - started:.1f} s in all")
+    lines.append(f"See it all with: cd {campaign.root} && excelcert status; excelcert reconcile; excelcert score")
+    return lines
+
+
+def _documents_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger, jobs: int,
+                     today: dt.date | None) -> list[str]:
+    """Scores and labels, the results workbook, certificates, feedback and correction letters."""
+    from excelcert.documents.issue import plan, render_all
+    from excelcert.results import compute_results, write_results
+
+    results = compute_results(scheme, clusters, ledger)
+    xlsx, _ = write_results(campaign.output_dir, campaign, scheme, clusters, results)
+    issued = plan(campaign, scheme, clusters, ledger, key, kinds=("certificate", "letter", "correction"),
+                  today=today, results=results)
+    render_all(issued.documents, jobs=jobs)
+    names = {r.id: scheme.text(r.name, "en") for r in scheme.labels}
+    kinds = Counter(job.kind for job in issued.documents)
+    lines = [f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({xlsx})"]
+    lines += [f"             {s.cluster_id:<12} {s.total:g} / {s.max_points:g} points ({s.share:.1f} %): "
+              f"{names.get(s.label, 'no label') if s.label else 'no label'}" for s in results.scores]
+    lines.append(f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
+                 f"{kinds['correction']} correction letter(s) in {issued.folder}")
     return lines
 
 

@@ -110,6 +110,33 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (submission_id, field)
     )
     """,
+    # 3: scores and labels, and the certificates issued (numbers are never reused)
+    """
+    CREATE TABLE scores (
+        id             INTEGER PRIMARY KEY,
+        cluster_id     TEXT NOT NULL,
+        submission_id  INTEGER NOT NULL REFERENCES submissions(id),
+        computed_at    TEXT NOT NULL,
+        total          REAL NOT NULL,
+        max_points     REAL NOT NULL,
+        label          TEXT,
+        reviewed       INTEGER NOT NULL,
+        reason         TEXT NOT NULL,
+        detail         TEXT NOT NULL
+    );
+    CREATE INDEX scores_cluster ON scores(cluster_id);
+    CREATE TABLE certificates (
+        number         INTEGER PRIMARY KEY,
+        reference      TEXT NOT NULL UNIQUE,
+        cluster_id     TEXT NOT NULL,
+        label          TEXT NOT NULL,
+        score_id       INTEGER NOT NULL REFERENCES scores(id),
+        issued_on      TEXT NOT NULL,
+        valid_until    TEXT NOT NULL,
+        code           TEXT NOT NULL,
+        UNIQUE (cluster_id, label)
+    )
+    """,
 ]
 
 
@@ -184,6 +211,32 @@ class Decision:
     sheet: str | None = None
     cell: str | None = None
     submission_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    id: int
+    cluster_id: str
+    submission_id: int
+    computed_at: str
+    total: float
+    max_points: float
+    label: str | None
+    reviewed: bool
+    reason: str
+    detail: Any  # the whole score as plain data (JSON)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    number: int  # sequential per campaign, never reused
+    reference: str  # the number as printed: "<campaign>-<year>-<number>"
+    cluster_id: str
+    label: str
+    score_id: int
+    issued_on: str
+    valid_until: str
+    code: str  # the short verification code
 
 
 @dataclass(frozen=True)
@@ -361,6 +414,57 @@ class Ledger:
         rows = self.db.execute("SELECT field, value FROM profile WHERE submission_id = ? ORDER BY rowid",
                                (submission_id,)).fetchall()
         return {r["field"]: r["value"] for r in rows}
+
+    # --- scores and certificates ------------------------------------------------------
+    def record_scores(self, rows: list[tuple[str, int, float, float, str | None, bool, str, Any]]) -> list[int]:
+        """Store one run of `score`, all or nothing: (cluster, submission, total, max, label,
+        reviewed, reason, detail) per cluster. Earlier runs stay; the latest counts."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            now = _now()
+            ids = [int(self.db.execute(
+                "INSERT INTO scores (cluster_id, submission_id, computed_at, total, max_points, label, reviewed,"
+                " reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (c, sub, now, total, maximum, label, int(reviewed), reason, _json(detail))).lastrowid)
+                for c, sub, total, maximum, label, reviewed, reason, detail in rows]
+            self.db.execute("COMMIT")
+            return ids
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def latest_scores(self) -> list[StoredScore]:
+        rows = self.db.execute("SELECT * FROM scores WHERE id IN (SELECT MAX(id) FROM scores GROUP BY cluster_id)"
+                               " ORDER BY cluster_id").fetchall()
+        return [StoredScore(r["id"], r["cluster_id"], r["submission_id"], r["computed_at"], r["total"],
+                            r["max_points"], r["label"], bool(r["reviewed"]), r["reason"], _unjson(r["detail"]))
+                for r in rows]
+
+    def certificate_for(self, cluster_id: str, label: str, issued_on: str, reference: Any, code: Any,
+                        valid_until: str, score_id: int) -> Certificate:
+        """The certificate of this cluster and label, created (numbered next, issued on
+        `issued_on`) if there is none yet: issuing again gives the same certificate.
+        `reference` and `code` are functions of the number."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute("SELECT * FROM certificates WHERE cluster_id = ? AND label = ?",
+                                  (cluster_id, label)).fetchone()
+            if row is None:
+                number = self.db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM certificates").fetchone()[0]
+                self.db.execute(
+                    "INSERT INTO certificates (number, reference, cluster_id, label, score_id, issued_on, valid_until,"
+                    " code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (number, reference(number), cluster_id, label, score_id, issued_on, valid_until, code(number)))
+                row = self.db.execute("SELECT * FROM certificates WHERE number = ?", (number,)).fetchone()
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return Certificate(**dict(row))
+
+    def certificates(self) -> list[Certificate]:
+        return [Certificate(**dict(r)) for r in
+                self.db.execute("SELECT * FROM certificates ORDER BY number").fetchall()]
 
     # --- review ------------------------------------------------------------------------
     def set_assignments(self, assignments: list[Assignment], source: str) -> None:

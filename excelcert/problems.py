@@ -412,6 +412,19 @@ _TYPES: list[ProblemType] = [
     ProblemType("arbitration-no-decider", ERROR, "Decision without a name",
                 "cluster {cluster}, indicator {indicator}: the 'decided by' cell is empty",
                 "Write who decided. The decision was not stored."),
+    # --- documents: the Word templates ---------------------------------------------------
+    ProblemType("template-unknown-variable", ERROR, "Unknown variable in a template",
+                "the template uses '{value}', which excelcert does not provide for a {kind}",
+                "Correct the spelling (excelcert provides: {known}) or remove it."),
+    ProblemType("template-broken-tag", ERROR, "Broken tag in a template",
+                "the tag '{value}' {detail}",
+                "Retype the whole tag in one go in Word or Writer, with straight quotes and no formatting inside it."),
+    ProblemType("template-split-tag", WARNING, "Tag split by Word",
+                "the tag '{value}' is stored in {count} pieces (Word split it while it was edited or formatted)",
+                "docxtpl joins the pieces, but retype the tag in one go so that what you see is what is rendered."),
+    ProblemType("template-syntax", ERROR, "Template cannot be read",
+                "the template's tags do not form a valid template: {detail}",
+                "Check the tags near it: every {{%p for %}} and {{%p if %}} needs its endfor or endif."),
 ]
 
 CATALOGUE: dict[str, ProblemType] = {t.code: t for t in _TYPES}
@@ -427,6 +440,7 @@ _SECTIONS = [
     ("Peer review: the reviewers roster", "reviewer-missing-value"),
     ("Peer review: the assignment", "assign-too-few-eligible"),
     ("Peer review: reviews and arbitration received", "review-unknown-reviewer"),
+    ("Documents: the Word templates", "template-unknown-variable"),
 ]
 
 _DOC_INTRO = """\

@@ -159,3 +159,22 @@ def print_reconcile(outcome: Any) -> None:
     if stats.overstatement:
         console.print("Clusters overstate most (mean points above the final value): "
                       + ", ".join(f"{i} +{gap:.1f} ({n})" for i, gap, n in stats.overstatement[:5]))
+
+
+def print_scores(scheme: Scheme, results: Any) -> None:
+    """One line per scored cluster: points, share, label and why; then the incomplete ones."""
+    console = _console()
+    table = Table(title=Text("Scores and labels", style="bold"), title_justify="left")
+    for column in ("Cluster", "Points", "Share", "Label", "Review", "Why / next label"):
+        table.add_column(column, justify="right" if column in ("Points", "Share") else "left")
+    names = {r.id: scheme.text(r.name, scheme.default_language) for r in scheme.labels}
+    styles = {"gold": "bold yellow", "silver": "bold white", "bronze": "bold red"}
+    for s in results.scores:
+        label = Text(names.get(s.label, "—") if s.label else "—", style=styles.get(s.label or "", ""))
+        table.add_row(s.cluster_id, f"{format_number(s.total)} / {format_number(s.max_points)}", f"{s.share:.1f} %",
+                      label, results.finals[s.cluster_id].state, "; ".join(map(str, s.failed)) or "—")
+    for cluster_id, lacking in results.incomplete.items():
+        table.add_row(cluster_id, "—", "—", "—", results.finals[cluster_id].state,
+                      f"incomplete: {len(lacking)} required answer(s) missing ({', '.join(lacking[:4])}"
+                      f"{', ...' if len(lacking) > 4 else ''})")
+    console.print(table)

@@ -38,6 +38,7 @@ from excelcert.scheme.model import (
     Indicator,
     Scheme,
 )
+from excelcert.scoring import rule_indicators, threshold_points
 from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 
 ACCENT = "#1F3864"  # the one accent colour
@@ -115,17 +116,11 @@ def evaluate(scheme: Scheme, answers: dict[str, Any], lang: str) -> Evaluation:
         result.label = text(lang, "incomplete")
     else:
         for rule in scheme.labels_by_rank():
-            if result.total >= scheme.total_points * rule.min_percent / 100 \
-                    and all(result.met[i] for i in _rule_indicators(scheme, rule)):
+            if result.total >= threshold_points(scheme, rule) \
+                    and all(result.met[i] for i in rule_indicators(scheme, rule)):
                 result.label = scheme.text(rule.name, lang)
                 break
     return result
-
-
-def _rule_indicators(scheme: Scheme, rule: Any) -> list[str]:
-    """The indicators a label's rule needs met (eligibility criteria, then must_meet)."""
-    ids = [i.id for i in scheme.indicators if i.eligibility] if rule.eligibility else []
-    return ids + [i for i in rule.must_meet if i not in ids]
 
 
 def build_self_assessment(path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes,
@@ -540,9 +535,9 @@ class _Writer:
         s, assessment = self.scheme, sheet_ref(self.names["assessment"])
         formula = quoted(self.t("no_label"))
         for rule in sorted(s.labels, key=lambda r: r.order):  # built inside out: best label tested first
-            terms = [f"{total}>={plain_number(s.total_points * rule.min_percent / 100)}"]
+            terms = [f"{total}>={plain_number(threshold_points(s, rule))}"]
             terms += [f"{assessment}{cell(self.rows[i], C_MET, True)}=TRUE"
-                      for i in _rule_indicators(s, rule) if i in self.rows]
+                      for i in rule_indicators(s, rule) if i in self.rows]
             formula = f"IF(AND({','.join(terms)}),{quoted(s.text(rule.name, self.lang))},{formula})"
         return f"=IF({required_answered}<{required_count},{quoted(self.t('incomplete'))},{formula})"
 

@@ -1,0 +1,1 @@
+"""Documents: certificates, feedback letters and correction letters, rendered from Word templates."""

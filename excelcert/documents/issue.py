@@ -1,0 +1,124 @@
+"""Issue the documents: certificates (with their numbers from the ledger), feedback
+letters and correction letters, one folder per cluster under
+`output/<campaign>/documents/`. Rendering (charts included) runs in parallel with `jobs`;
+numbering and the ledger stay in this process, so numbers follow the roster's order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from excelcert.campaign import Campaign
+from excelcert.documents.context import (
+    DEFAULT_VALIDITY_MONTHS,
+    add_months,
+    certificate_context,
+    certificate_reference,
+    correction_context,
+    language,
+    letter_context,
+    verification_code,
+)
+from excelcert.documents.render import find_template, render
+from excelcert.generate import safe_filename
+from excelcert.intake.corrections import collect_corrections
+from excelcert.ledger import Certificate, Ledger
+from excelcert.results import Results, compute_results
+from excelcert.roster import Cluster
+from excelcert.scheme.model import Scheme
+
+
+@dataclass
+class Job:
+    cluster_id: str
+    kind: str
+    template: Path
+    context: dict[str, Any]
+    pictures: dict[str, Any]
+    out: Path
+
+
+@dataclass
+class Issued:
+    folder: Path
+    documents: list[Job] = field(default_factory=list)
+    certificates: list[Certificate] = field(default_factory=list)
+    results: Results | None = None
+    skipped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got no letter
+
+
+def documents_folder(campaign: Campaign) -> Path:
+    return campaign.output_dir / "documents"
+
+
+def cluster_folder(campaign: Campaign, cluster: Cluster) -> Path:
+    return documents_folder(campaign) / safe_filename(f"{cluster.id} {cluster.name}")
+
+
+def plan(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes, *,
+         kinds: tuple[str, ...], today: dt.date | None = None, results: Results | None = None) -> Issued:
+    """Decide every document to write (and number the certificates); nothing is rendered yet."""
+    today = today or dt.date.today()
+    results = results or compute_results(scheme, clusters, ledger)
+    issued = Issued(documents_folder(campaign), results=results)
+    folder = campaign.root / "templates"
+    by_id = {c.id: c for c in clusters}
+    months = scheme.validity_months or DEFAULT_VALIDITY_MONTHS
+    for cluster in clusters:
+        lang = language(scheme, cluster)
+        score = results.score_of(cluster.id)
+        if score is None:
+            issued.skipped[cluster.id] = ("incomplete" if cluster.id in results.incomplete else "no self-assessment")
+            continue
+        out = cluster_folder(campaign, cluster)
+        if "certificate" in kinds and score.label:
+            when = today.isoformat()
+            certificate = ledger.certificate_for(
+                cluster.id, score.label, when, certificate_reference(campaign, today),
+                verification_code(key, campaign, cluster.id, score.label, when),
+                add_months(today, months).isoformat(), results.score_ids.get(cluster.id, 0))
+            issued.certificates.append(certificate)
+            context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
+            template = find_template(folder, "certificate", lang, scheme.default_language, score.label)
+            issued.documents.append(Job(cluster.id, "certificate", template, context, pictures,
+                                        out / f"{cluster.id} certificate.docx"))
+        if "letter" in kinds:
+            appreciation = _appreciation(ledger, results.finals[cluster.id])
+            context, pictures = letter_context(scheme, campaign, cluster, score, results.finals[cluster.id],
+                                               results.medians, appreciation, today)
+            template = find_template(folder, "letter", lang, scheme.default_language)
+            issued.documents.append(Job(cluster.id, "letter", template, context, pictures,
+                                        out / f"{cluster.id} letter.docx"))
+    if "correction" in kinds:
+        for item in collect_corrections(clusters, ledger, scheme):
+            cluster = by_id[item.cluster.id]
+            context, pictures = correction_context(scheme, campaign, cluster, item, today)
+            template = find_template(folder, "correction", language(scheme, cluster), scheme.default_language)
+            issued.documents.append(Job(cluster.id, "correction", template, context, pictures,
+                                        cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"))
+    return issued
+
+
+def _appreciation(ledger: Ledger, final: Any) -> dict[str, list[str]]:
+    """The reviewers' strengths and recommendations for the cluster, from the reviews that count."""
+    out: dict[str, list[str]] = {"strengths": [], "recommendations": []}
+    for review in ledger.current_reviews(final.cluster_id):
+        if review.reviewer_id in final.reviewers:
+            for note in ledger.notes(review.id):
+                if note.kind in out and note.text not in out[note.kind]:
+                    out[note.kind].append(note.text)
+    return out
+
+
+def _render(job: Job) -> Path:
+    return render(job.template, job.context, job.pictures, job.out)
+
+
+def render_all(jobs_list: list[Job], jobs: int = 1) -> list[Path]:
+    if jobs <= 1 or len(jobs_list) <= 1:
+        return [_render(job) for job in jobs_list]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_render, jobs_list, chunksize=max(1, len(jobs_list) // (4 * jobs))))

@@ -1,0 +1,269 @@
+"""Write the built-in Word templates: certificate, feedback letter and correction letter,
+one of each per language, into `excelcert/data/templates/` (and the example campaign's
+`templates/`). Run it after changing a default wording or layout:
+
+    python -m excelcert.documents.make_templates
+
+The templates are ordinary .docx files with docxtpl (Jinja) tags. A secretariat edits its
+campaign's copies in Word or LibreOffice Writer; `excelcert templates check` finds tags
+a context does not provide and tags that Word broke. Nothing here runs at campaign time.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from excelcert.documents.texts import DOCS
+
+ACCENT = "1F3864"
+FONT = "Arial"
+LANGUAGES = ("en", "fr", "de")
+KINDS = ("certificate", "letter", "correction")
+
+
+def _doc():  # -> docx.Document
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(10.5)
+    normal.paragraph_format.space_after = Pt(4)
+    for name, size in (("Heading 1", 15), ("Heading 2", 12.5), ("Title", 26)):
+        style = doc.styles[name]
+        style.font.name, style.font.size, style.font.bold = FONT, Pt(size), True
+        style.font.color.rgb = _rgb(ACCENT)
+    doc.core_properties.author = "excelcert"
+    doc.core_properties.comments = "excelcert template: edit the wording freely; keep the tags in braces."
+    return doc
+
+
+def _rgb(hex_colour: str):
+    from docx.shared import RGBColor
+
+    return RGBColor.from_string(hex_colour)
+
+
+def _para(doc_or_cell, text: str = "", *, size: float | None = None, bold: bool = False, colour: str | None = None,
+          align: str | None = None, italic: bool = False, style: str | None = None, space_after: float | None = None):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    paragraph = doc_or_cell.add_paragraph(style=style)
+    if text:
+        run = paragraph.add_run(text)
+        run.bold, run.italic = bold, italic
+        if size:
+            run.font.size = Pt(size)
+        if colour:
+            run.font.color.rgb = _rgb(colour)
+    if align:
+        paragraph.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}[align]
+    if space_after is not None:
+        paragraph.paragraph_format.space_after = Pt(space_after)
+    return paragraph
+
+
+def _page_number_footer(doc, word: str) -> None:
+    """'Page N' in the footer: a PAGE field, which Word and Writer fill in themselves."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Pt
+
+    footer = doc.sections[0].footer
+    paragraph = footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run(f"{word} ")
+    run.font.size = Pt(8.5)
+    field = parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:rPr><w:sz w:val="17"/></w:rPr>'
+                      f'<w:t>1</w:t></w:r></w:fldSimple>')
+    paragraph._p.append(field)
+
+
+def _shade(cell, fill: str) -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+
+
+def _table(doc, headings: list[str], cells: list[str], loop: str, widths: list[float] | None = None) -> None:
+    """A table with a heading row and one row repeated by docxtpl for each item of `loop`."""
+    from docx.shared import Cm, Pt
+
+    table = doc.add_table(rows=4, cols=len(headings))
+    table.style = "Table Grid"
+    for c, text in enumerate(headings):
+        cell = table.rows[0].cells[c]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(text)
+        run.bold, run.font.color.rgb, run.font.size = True, _rgb("FFFFFF"), Pt(9.5)
+        _shade(cell, ACCENT)
+    table.rows[1].cells[0].text = "{%tr for item in " + loop + " %}"
+    for c, text in enumerate(cells):
+        table.rows[2].cells[c].text = text
+        for run in table.rows[2].cells[c].paragraphs[0].runs:
+            run.font.size = Pt(9.5)
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+    _repeat_heading(table.rows[0])
+    if widths:
+        table.autofit = False
+        for c, width in enumerate(widths):
+            table.columns[c].width = Cm(width)
+            for row in table.rows:
+                row.cells[c].width = Cm(width)
+    doc.add_paragraph()
+
+
+def _repeat_heading(row) -> None:
+    """The heading row is repeated at the top of every page the table runs over."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
+
+
+def certificate(lang: str):
+    from docx.shared import Cm, Pt
+
+    t = DOCS[lang]
+    doc = _doc()
+    doc.sections[0].top_margin = Cm(2.6)
+    _para(doc, "{{ secretariat_name }}", size=11, colour=ACCENT, align="center", space_after=18)
+    _para(doc, t["certificate"].upper(), size=34, bold=True, colour=ACCENT, align="center", space_after=2)
+    _para(doc, t["label_line"], size=13, colour="595959", align="center", space_after=14)
+    _para(doc, "{{ emblem }}", align="center", space_after=14)
+    _para(doc, "{{ cluster_name }}", size=24, bold=True, align="center", space_after=2)
+    _para(doc, "{{ cluster_country }}", size=11, colour="595959", align="center", space_after=12)
+    awarded = {"en": "is awarded the {label} label", "fr": "reçoit le label {label}", "de": "erhält das Label {label}"}
+    line = _para(doc, "", align="center", space_after=2)
+    before, _, after = awarded[lang].partition("{label}")
+    for text, bold in ((before, False), ("{{ label_name }}", True), (after, False)):
+        if text:
+            run = line.add_run(text)
+            run.bold, run.font.size = bold, Pt(15)
+            if bold:
+                run.font.color.rgb = _rgb(ACCENT)
+    colon = "\u202f: " if lang == "fr" else ": "
+    _para(doc, t["campaign"] + colon + "{{ campaign_title }}", size=11, align="center", space_after=22)
+    table = doc.add_table(rows=4, cols=2)
+    for row, (key, tag) in zip(table.rows, (("number", "certificate_number"), ("issued", "issued_on"),
+                                             ("valid", "valid_until"), ("code", "verification_code")), strict=True):
+        row.cells[0].text = t[key]
+        row.cells[1].text = "{{ " + tag + " }}"
+        row.cells[0].width, row.cells[1].width = Cm(6), Cm(6)
+        for cell, bold in ((row.cells[0], False), (row.cells[1], True)):
+            for run in cell.paragraphs[0].runs:
+                run.font.size, run.bold = Pt(10.5), bold
+    table.alignment = 1  # centred
+    _para(doc, "", space_after=26)
+    _para(doc, t["for_secretariat"], size=10, colour="595959", align="center", space_after=0)
+    _para(doc, "{{ secretariat_name }}", size=12, bold=True, align="center", space_after=30)
+    _para(doc, t["verify"].format(name="{{ secretariat_name }}", email="{{ secretariat_email }}"), size=8.5,
+          colour="595959", align="center", italic=True)
+    return doc
+
+
+def letter(lang: str):
+    from docx.enum.text import WD_BREAK
+
+    t = DOCS[lang]
+    doc = _doc()
+    _para(doc, "{{ secretariat_name }} · {{ secretariat_email }}", size=9, colour=ACCENT, space_after=14)
+    _para(doc, "{{ today }}", align="right", space_after=10)
+    _para(doc, "{{ contact_name }}", space_after=0)
+    _para(doc, "{{ cluster_name }}", bold=True, space_after=0)
+    _para(doc, "{{ cluster_country }}", space_after=14)
+    _para(doc, "{{ subject }}", bold=True, size=12, space_after=10)
+    _para(doc, "{{ salutation }}")
+    _para(doc, t["result_title"], style="Heading 1")
+    _para(doc, "{{ result_sentence }}", bold=True, size=13, colour=ACCENT, space_after=4)
+    _para(doc, "{{ points_sentence }}")
+    _para(doc, "{%p if why %}")
+    _para(doc, t["why_title"], bold=True, space_after=2)
+    _para(doc, "{%p for line in why %}")
+    _para(doc, "{{ line }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+    _para(doc, t["chart_title"], italic=True, size=9, colour="595959", space_after=2)
+    _para(doc, "{{ chart }}", align="center")
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _para(doc, t["improve_title"], style="Heading 1")
+    _para(doc, t["improve_intro"])
+    _table(doc, [t["h_indicator"], t["h_points"], t["h_gain"], t["h_topics"]],
+           ["{{ item.name }}", "{{ item.points }} / {{ item.max }}", "+{{ item.gain }}", "{{ item.topics }}"],
+           "improvements", [6.5, 2.3, 2.3, 5.5])
+    _para(doc, t["strengths_title"], style="Heading 1")
+    _para(doc, "{%p for item in strengths %}")
+    _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, t["table_title"], style="Heading 1")
+    _table(doc, [t["h_category"], t["h_points"], t["h_max"], t["h_share"], t["h_median"]],
+           ["{{ item.name }}", "{{ item.points }}", "{{ item.max }}", "{{ item.share }}", "{{ item.median }}"],
+           "categories", [7, 2.2, 2, 2.4, 3])
+    _para(doc, "{%p if appreciation %}")
+    _para(doc, t["appreciation_title"], style="Heading 1")
+    _para(doc, "{%p for item in appreciation %}")
+    _para(doc, "{{ item.title }}", bold=True, space_after=2)
+    _para(doc, "{{ item.text }}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+    _para(doc, t["regards"], space_after=18)
+    _para(doc, "{{ secretariat_name }}", bold=True)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _para(doc, t["appendix_title"], style="Heading 1")
+    _table(doc, [t["h_indicator"], t["h_answer"], t["h_points"], t["h_source"]],
+           ["{{ item.id }} {{ item.name }}", "{{ item.answer }}", "{{ item.points }} / {{ item.max }}",
+            "{{ item.source }}"], "answers", [6.5, 5, 2.3, 2.8])
+    _para(doc, t["disclaimer"], italic=True, size=8.5, colour="595959")
+    _page_number_footer(doc, t["page"])
+    return doc
+
+
+def correction(lang: str):
+    t = DOCS[lang]
+    doc = _doc()
+    _para(doc, "{{ secretariat_name }} · {{ secretariat_email }}", size=9, colour=ACCENT, space_after=14)
+    _para(doc, "{{ today }}", align="right", space_after=10)
+    _para(doc, "{{ contact_name }}", space_after=0)
+    _para(doc, "{{ cluster_name }}", bold=True, space_after=14)
+    _para(doc, t["corr_subject"], bold=True, size=12, space_after=10)
+    _para(doc, "{{ salutation }}")
+    _para(doc, "{{ intro }}")
+    _table(doc, [t["h_cell"], t["h_indicator"], t["h_value"], t["h_todo"]],
+           ["{{ item.cell }}", "{{ item.indicator }}", "{{ item.value }}", "{{ item.todo }}"],
+           "items", [2.5, 4.5, 3.5, 6.1])
+    _para(doc, t["regards"], space_after=18)
+    _para(doc, "{{ secretariat_name }}", bold=True)
+    _page_number_footer(doc, t["page"])
+    return doc
+
+
+def write_templates(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    makers = {"certificate": certificate, "letter": letter, "correction": correction}
+    for kind in KINDS:
+        for lang in LANGUAGES:
+            path = folder / f"{kind}-{lang}.docx"
+            makers[kind](lang).save(path)
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    for path in write_templates(root / "excelcert" / "data" / "templates"):
+        print(path.relative_to(root))
+        if "--package-only" not in sys.argv:  # the example campaign's copies: the very same files
+            shutil.copyfile(path, root / "templates" / path.name)

@@ -1,0 +1,143 @@
+"""Render Word templates with docxtpl, and check them before a campaign.
+
+Templates are looked up in the campaign's `templates/` folder first (where `init` puts
+copies a secretariat may edit), then among the built-in ones:
+`<kind>-<label>-<lang>.docx` (a certificate per label level, if the secretariat made one),
+`<kind>-<lang>.docx`, then the same in the scheme's default language. Rendering escapes
+every value (`&`, `<`, `>` and quotes come out as typed) and never evaluates anything a
+cluster wrote: values are data, only the template's own tags are code.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from excelcert.problems import Place, Problem, problem
+
+BUILTIN = Path(str(resources.files("excelcert") / "data" / "templates"))
+KINDS = ("certificate", "letter", "correction")
+IMAGE_WIDTHS_MM = {"chart": 165, "emblem": 48}
+
+
+class TemplateError(Exception):
+    """A template that cannot be found or rendered; the message says which and why."""
+
+
+def find_template(folder: Path | None, kind: str, lang: str, default_lang: str, label: str | None = None) -> Path:
+    names = []
+    for language in dict.fromkeys((lang, default_lang, "en")):
+        if label:
+            names.append(f"{kind}-{label}-{language}.docx")
+        names.append(f"{kind}-{language}.docx")
+    for name in names:
+        for base in (folder, BUILTIN):
+            if base is not None and (base / name).is_file():
+                return base / name
+    raise TemplateError(f"no {kind} template for language '{lang}' (looked for {', '.join(names)} in "
+                        f"{folder or ''} and the built-in templates)")
+
+
+def draw(kind: str, spec: dict[str, Any]) -> bytes:
+    from excelcert.documents import charts
+
+    if kind == "chart":
+        bars = [charts.Bar(**b) for b in spec["bars"]]
+        return charts.category_chart(bars, spec["thresholds"], spec["median_label"], spec["total_label"])
+    if kind == "emblem":
+        return charts.emblem(spec["label_name"], spec["colour"], spec["caption"])
+    raise ValueError(kind)
+
+
+def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[str, dict]], out: Path) -> Path:
+    """Render `template` with `context` (pictures drawn and placed) into `out`, atomically."""
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+    from jinja2 import TemplateError as JinjaError
+
+    doc = DocxTemplate(str(template))
+    values = dict(context)
+    for name, (kind, spec) in pictures.items():
+        values[name] = InlineImage(doc, io.BytesIO(draw(kind, spec)), width=Mm(IMAGE_WIDTHS_MM.get(kind, 120)))
+    try:
+        doc.render(values, autoescape=True)
+    except JinjaError as exc:
+        raise TemplateError(f"{template.name} cannot be rendered: {exc}. Run `excelcert templates check`.") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(suffix=".docx", dir=out.parent)
+    os.close(handle)
+    try:
+        doc.save(temp)
+        os.replace(temp, out)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return out
+
+
+# --- checking a template ---------------------------------------------------------------------
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+
+
+def check_template(path: Path, sample: dict[str, Any]) -> list[Problem]:
+    """What is wrong with a template, each problem naming the template and its paragraph:
+    variables the context does not provide, tags Word broke, syntax errors."""
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
+
+    kind = path.stem.split("-")[0]
+    found: list[Problem] = []
+    try:
+        doc = DocxTemplate(str(path))
+        doc.init_docx()
+    except Exception as exc:  # not a .docx at all
+        return [problem("template-syntax", Place(path=path.name), detail=f"it is not a Word document ({exc})")]
+    word = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    parts = [doc.docx.element.body] + [s.footer._element for s in doc.docx.sections] + \
+        [s.header._element for s in doc.docx.sections]
+    number = 0
+    for part in parts:
+        for paragraph in part.iter(f"{word}p"):
+            number += 1
+            runs = [t.text or "" for t in paragraph.iter(f"{word}t")]
+            text = "".join(runs)
+            place = Place(path=f"{path.name}, paragraph {number}")
+            for tag in _TAG.findall(text):
+                if any(q in tag for q in "“”„‘’«»"):
+                    found.append(problem("template-broken-tag", place, value=tag,
+                                         detail="holds curly quotes, which Word typed for straight ones"))
+                elif not any(tag in run for run in runs):
+                    pieces = sum(1 for run in runs if run and (run in tag or tag in run or _overlaps(run, tag)))
+                    found.append(problem("template-split-tag", place, value=tag, count=max(pieces, 2)))
+            for broken in re.findall(r"\{\s+[{%]|[}%]\s+\}", text):
+                found.append(problem("template-broken-tag", place, value=broken.strip(),
+                                     detail="has a space between its braces, so it is not a tag"))
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+    try:
+        undeclared = doc.get_undeclared_template_variables(env, sample)
+    except TemplateSyntaxError as exc:
+        return found + [problem("template-syntax", Place(path=path.name), detail=f"{exc.message} (line {exc.lineno} "
+                                                                                 "of the document's XML)")]
+    for name in sorted(undeclared):
+        found.append(problem("template-unknown-variable", Place(path=path.name), value=name, kind=kind,
+                             known=", ".join(sorted(sample))))
+    if not undeclared:
+        try:  # a typo after a dot (item.nmae) shows only when rendered
+            trial = DocxTemplate(str(path))
+            trial.render({k: ("" if k in ("chart", "emblem") else v) for k, v in sample.items()}, env)
+        except UndefinedError as exc:
+            found.append(problem("template-unknown-variable", Place(path=path.name), value=str(exc).split("'")[-2]
+                                 if "'" in str(exc) else str(exc), kind=kind, known=", ".join(sorted(sample))))
+        except TemplateSyntaxError as exc:
+            found.append(problem("template-syntax", Place(path=path.name), detail=exc.message or str(exc)))
+    return found
+
+
+def _overlaps(run: str, tag: str) -> bool:
+    return any(run.startswith(tag[-k:]) or run.endswith(tag[:k]) for k in range(2, min(len(run), len(tag))))

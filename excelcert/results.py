@@ -1,0 +1,138 @@
+"""The campaign's results: every cluster scored from its final values, stored in the
+ledger, and written as a results workbook (and CSV) for the secretariat.
+
+Only clusters whose final values answer every required indicator are scored; the others
+are listed as incomplete with what they lack. Campaign medians per category (for the
+letters' charts) are taken over the scored clusters.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from excelcert.campaign import Campaign
+from excelcert.final import ClusterFinal, final_values
+from excelcert.ledger import Ledger
+from excelcert.roster import Cluster
+from excelcert.scheme.model import Scheme
+from excelcert.scoring import Score, complete, score
+from excelcert.sheetwriter import new_book, print_setup
+
+
+@dataclass
+class Results:
+    scores: list[Score] = field(default_factory=list)
+    finals: dict[str, ClusterFinal] = field(default_factory=dict)
+    incomplete: dict[str, list[str]] = field(default_factory=dict)  # cluster -> required indicators missing
+    medians: dict[str, float] = field(default_factory=dict)  # category -> median share, percent
+    score_ids: dict[str, int] = field(default_factory=dict)  # cluster -> its row in the ledger
+
+    def score_of(self, cluster_id: str) -> Score | None:
+        return next((s for s in self.scores if s.cluster_id == cluster_id), None)
+
+
+def compute_results(scheme: Scheme, clusters: list[Cluster], ledger: Ledger, *, store: bool = True) -> Results:
+    results = Results()
+    for final in final_values(scheme, ledger, [c.id for c in clusters]):
+        results.finals[final.cluster_id] = final
+        lacking = complete(scheme, final)
+        if lacking:
+            results.incomplete[final.cluster_id] = lacking
+        else:
+            results.scores.append(score(scheme, final))
+    for cat in scheme.categories:
+        maximum = scheme.category_points(cat.id)
+        shares = [100 * s.category_points[cat.id] / maximum for s in results.scores if maximum]
+        results.medians[cat.id] = statistics.median(shares) if shares else 0.0
+    if store and results.scores:
+        ids = ledger.record_scores([
+            (s.cluster_id, results.finals[s.cluster_id].submission.id, s.total, s.max_points, s.label, s.reviewed,
+             s.reason, asdict(s)) for s in results.scores])
+        results.score_ids = {s.cluster_id: i for s, i in zip(results.scores, ids, strict=True)}
+    return results
+
+
+def _label_name(scheme: Scheme, label: str | None, lang: str) -> str:
+    if label is None:
+        return "—"
+    return scheme.text(next(r.name for r in scheme.labels if r.id == label), lang)
+
+
+def write_results(folder: Path, campaign: Campaign, scheme: Scheme, clusters: list[Cluster],
+                  results: Results) -> tuple[Path, Path]:
+    """results.xlsx (a row per cluster, a sheet per category) and results.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lang = scheme.default_language
+    by_id = {c.id: c for c in clusters}
+    head = ["cluster", "name", "country", "review", "points", "max", "share %", "label", "reason",
+            "next label", "points short", "improvements"]
+    rows: list[list] = []
+    for s in results.scores:
+        c = by_id[s.cluster_id]
+        gap = s.gap
+        rows.append([c.id, c.name, c.country, results.finals[c.id].state, s.total, s.max_points, round(s.share, 1),
+                     _label_name(scheme, s.label, lang), s.reason, _label_name(scheme, gap.label, lang) if gap else "",
+                     round(gap.points_short, 1) if gap else "",
+                     ", ".join(i.indicator_id for i in gap.improvements) if gap else ""])
+    for cluster_id, lacking in results.incomplete.items():
+        c = by_id[cluster_id]
+        rows.append([c.id, c.name, c.country, results.finals[c.id].state, "", "", "", "",
+                     "incomplete: " + ", ".join(lacking), "", "", ""])
+    xlsx = folder / "results.xlsx"
+    book = new_book(xlsx)
+    try:
+        bold = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "text_wrap": True,
+                                "valign": "top", "border": 1})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        number = book.add_format({"num_format": "0.##", "valign": "top"})
+        ws = book.add_worksheet("Results")
+        widths = (14, 32, 8, 16, 8, 6, 8, 10, 50, 10, 9, 30)
+        for col, (name, width) in enumerate(zip(head, widths, strict=True)):
+            ws.write_string(0, col, name, bold)
+            ws.set_column(col, col, width)
+        for r, row in enumerate(rows, start=1):
+            for col, value in enumerate(row):
+                if isinstance(value, (int, float)):
+                    ws.write_number(r, col, value, number)
+                else:
+                    ws.write_string(r, col, str(value), wrap)  # never a formula, whatever the name says
+        ws.autofilter(0, 0, max(len(rows), 1), len(head) - 1)
+        ws.freeze_panes(1, 2)
+        print_setup(ws, campaign.title)
+        for cat in scheme.categories:
+            indicators = scheme.indicators_in(cat.id)
+            sheet = book.add_worksheet(cat.id[:31])
+            heads = ["cluster", "name"] + [i.id for i in indicators] + ["total", "max"]
+            for col, name in enumerate(heads):
+                sheet.write_string(0, col, name, bold)
+            sheet.set_column(0, 0, 14)
+            sheet.set_column(1, 1, 32)
+            for r, s in enumerate(results.scores, start=1):
+                sheet.write_string(r, 0, s.cluster_id)
+                sheet.write_string(r, 1, by_id[s.cluster_id].name)
+                for col, ind in enumerate(indicators, start=2):
+                    sheet.write_number(r, col, s.points[ind.id], number)
+                sheet.write_number(r, len(indicators) + 2, s.category_points[cat.id], number)
+                sheet.write_number(r, len(indicators) + 3, scheme.category_points(cat.id), number)
+            sheet.autofilter(0, 0, max(len(results.scores), 1), len(heads) - 1)
+            sheet.freeze_panes(1, 2)
+            print_setup(sheet, f"{campaign.title} – {scheme.text(cat.name, lang)}")
+    finally:
+        book.close()
+    path = folder / "results.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(head)
+        writer.writerows([[csv_safe(v) for v in row] for row in rows])
+    return xlsx, path
+
+
+def csv_safe(value: object) -> object:
+    """A text cell that a spreadsheet would take for a formula (=, +, -, @, tab, CR) gets a
+    leading apostrophe, as OWASP recommends against CSV injection; numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

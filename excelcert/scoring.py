@@ -1,0 +1,178 @@
+"""Points and labels, from the final values (`excelcert.final`), by the scheme's rules.
+
+For each cluster whose final values answer every required indicator: points per
+indicator and category, the total and its share of the maximum, the eligibility
+criteria met, the label (the best whose rule holds) with the reason, and a gap analysis:
+the fewest indicator improvements that would reach the next label. The rules are data
+(`LabelRule`); one function (`label_for`) applies them, and each threshold is computed
+in one place (`threshold_points`), so a letter and its chart cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from excelcert.final import ClusterFinal
+from excelcert.scheme.model import LabelRule, Scheme
+
+
+@dataclass(frozen=True)
+class Improvement:
+    indicator_id: str
+    points: float  # now
+    max_points: float
+    needed_for: str  # "points", or "threshold" when the rule demands it be met
+
+    @property
+    def gain(self) -> float:
+        return self.max_points - self.points
+
+
+@dataclass
+class Gap:
+    """What the next label would take."""
+
+    label: str  # rule id
+    points_short: float  # points missing to its threshold (0 if none)
+    improvements: list[Improvement] = field(default_factory=list)
+    needs_review: bool = False
+
+
+@dataclass
+class Score:
+    cluster_id: str
+    points: dict[str, float]  # indicator -> points
+    met: dict[str, bool]
+    category_points: dict[str, float]
+    total: float
+    max_points: float
+    reviewed: bool
+    label: str | None  # rule id, None for no label
+    reason: str  # why this label (and not the next one)
+    failed: list[Lack] = field(default_factory=list)  # what the next label's rule lacks
+    eligibility: dict[str, bool] = field(default_factory=dict)
+    gap: Gap | None = None
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def share(self) -> float:
+        """Share of the maximum, in percent."""
+        return 100 * self.total / self.max_points if self.max_points else 0.0
+
+
+def threshold_points(scheme: Scheme, rule: LabelRule) -> float:
+    """The points a label's rule demands: the one value text and charts both use."""
+    return scheme.total_points * rule.min_percent / 100
+
+
+def rule_indicators(scheme: Scheme, rule: LabelRule) -> list[str]:
+    """The indicators a label's rule needs met (eligibility criteria, then must_meet)."""
+    ids = [i.id for i in scheme.indicators if i.eligibility] if rule.eligibility else []
+    return ids + [i for i in rule.must_meet if i not in ids]
+
+
+@dataclass(frozen=True)
+class Lack:
+    """One thing a label's rule lacks: points, indicators to meet, or a review."""
+
+    kind: str  # "points", "not met", "review"
+    label: str  # the rule's id
+    need: float = 0  # points demanded (kind "points")
+    percent: float = 0
+    total: float = 0
+    indicators: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.kind == "points":
+            return f"{self.label} needs {_num(self.need)} points ({_num(self.percent)} %), {_num(self.total)} reached"
+        if self.kind == "not met":
+            return f"{self.label} needs met: {', '.join(self.indicators)}"
+        return f"{self.label} needs a reviewed assessment"
+
+
+def unmet(scheme: Scheme, rule: LabelRule, total: float, met: dict[str, bool], reviewed: bool) -> list[Lack]:
+    """What `rule` lacks; empty when the label is earned."""
+    lacks = []
+    need = threshold_points(scheme, rule)
+    if total + 1e-9 < need:
+        lacks.append(Lack("points", rule.id, need, rule.min_percent, total))
+    missing = tuple(i for i in rule_indicators(scheme, rule) if not met.get(i))
+    if missing:
+        lacks.append(Lack("not met", rule.id, indicators=missing))
+    if rule.reviewed and not reviewed:
+        lacks.append(Lack("review", rule.id))
+    return lacks
+
+
+def label_for(scheme: Scheme, total: float, met: dict[str, bool], reviewed: bool) -> tuple[LabelRule | None, str, list[Lack]]:
+    """(the best label whose rule holds, the reason in words, what the next label lacks)."""
+    ranked = scheme.labels_by_rank()
+    summary = f"{_num(total)} of {_num(scheme.total_points)} points ({_num(100 * total / scheme.total_points)} %)" \
+        if scheme.total_points else f"{_num(total)} points"
+    for n, rule in enumerate(ranked):
+        if not unmet(scheme, rule, total, met, reviewed):
+            better = ranked[n - 1] if n else None
+            failed = unmet(scheme, better, total, met, reviewed) if better else []
+            reason = f"{rule.id}: {summary}, its rule holds"
+            if failed:
+                reason += "; " + "; ".join(map(str, failed))
+            return rule, reason, failed
+    lowest = ranked[-1] if ranked else None
+    failed = unmet(scheme, lowest, total, met, reviewed) if lowest else []
+    return None, f"no label: {summary}; " + "; ".join(map(str, failed)), failed
+
+
+def gap_to(scheme: Scheme, rule: LabelRule, points: dict[str, float], met: dict[str, bool], total: float,
+           reviewed: bool) -> Gap:
+    """The fewest indicator improvements that reach `rule`: first every indicator the rule
+    needs met, then the largest possible gains until the threshold is reached."""
+    short = max(0.0, threshold_points(scheme, rule) - total)
+    gap = Gap(rule.id, short, needs_review=rule.reviewed and not reviewed)
+    chosen: set[str] = set()
+    for ind_id in rule_indicators(scheme, rule):
+        if not met.get(ind_id):
+            ind = scheme.indicator(ind_id)
+            gap.improvements.append(Improvement(ind_id, points[ind_id], ind.max_points, "threshold"))
+            chosen.add(ind_id)
+    remaining = short - sum(i.gain for i in gap.improvements)
+    candidates = sorted((i for i in scheme.indicators if i.id not in chosen and i.max_points > points[i.id]),
+                        key=lambda i: (-(i.max_points - points[i.id]), i.id))
+    for ind in candidates:
+        if remaining <= 1e-9:
+            break
+        gap.improvements.append(Improvement(ind.id, points[ind.id], ind.max_points, "points"))
+        remaining -= ind.max_points - points[ind.id]
+    return gap
+
+
+def score(scheme: Scheme, final: ClusterFinal) -> Score:
+    values = final.values
+    points = {i.id: (i.points_for(values.get(i.id)) if _given(values.get(i.id)) else 0.0) for i in scheme.indicators}
+    met = {i.id: _given(values.get(i.id)) and i.is_met(values.get(i.id)) for i in scheme.indicators}
+    categories = {c.id: sum(points[i.id] for i in scheme.indicators_in(c.id)) for c in scheme.categories}
+    total = sum(categories.values())
+    rule, reason, failed = label_for(scheme, total, met, final.reviewed)
+    result = Score(final.cluster_id, points, met, categories, total, scheme.total_points, final.reviewed,
+                   rule.id if rule else None, reason, failed,
+                   {i.id: met[i.id] for i in scheme.indicators if i.eligibility},
+                   provenance={i.indicator_id: i.provenance for i in final.items})
+    ranked = sorted(scheme.labels, key=lambda r: r.order)
+    above = [r for r in ranked if rule is None or r.order > rule.order]
+    if above:
+        result.gap = gap_to(scheme, above[0], points, met, total, final.reviewed)
+    return result
+
+
+def complete(scheme: Scheme, final: ClusterFinal) -> list[str]:
+    """The required indicators without a final value (empty when the assessment is complete)."""
+    values = final.values
+    return [i.id for i in scheme.indicators if i.required and not _given(values.get(i.id))]
+
+
+def _given(value: Any) -> bool:
+    return value not in (None, "", [], ())
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
