@@ -216,6 +216,15 @@ def soffice() -> str | None:
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
 
 
+def writer_installed() -> bool:
+    """LibreOffice Writer, not only Calc: its library sits in soffice's program folder."""
+    program = soffice()
+    return program is not None and (Path(program).resolve().parent / "libswlo.so").exists()
+
+
+needs_writer = pytest.mark.skipif(not writer_installed(), reason="LibreOffice Writer is not installed")
+
+
 def check_file(path: Path) -> CheckResult:
     return check_scheme(path)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 LABEL_COLOURS = {"gold": "#C9A227", "silver": "#9EA3A8", "bronze": "#B0703C"}
 FALLBACK = ("#1F3864", "#2E75B6", "#70AD47")
@@ -25,73 +26,117 @@ def label_colour(label_id: str, order: int = 0) -> str:
     return LABEL_COLOURS.get(label_id, FALLBACK[order % len(FALLBACK)])
 
 
-def _pyplot():
+DPI = 160
+
+
+def _figure(width: float, height: float):
+    """A figure on the Agg canvas, without pyplot's figure manager (no display, less overhead)."""
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9})
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
 
-    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9})
-    return plt
+
+def _png(fig, **options) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", pil_kwargs={"compress_level": 3}, **options)
+    return out.getvalue()
 
 
 def category_chart(bars: list[Bar], thresholds: list[tuple[str, float, str]], median_label: str,
                    total_label: str) -> bytes:
     """Horizontal bars (one per category, then the total), the campaign median as a black
-    tick, and a dashed line per label threshold (name, percent, colour). PNG bytes."""
-    plt = _pyplot()
-    height = 0.55 * len(bars) + 1.2
-    fig, ax = plt.subplots(figsize=(6.6, height), dpi=200)
-    try:
-        rows = list(range(len(bars)))[::-1]
-        for row, bar in zip(rows, bars, strict=True):
-            ax.barh(row, bar.share, color=bar.colour, height=0.62, zorder=2)
-            ax.plot([bar.median, bar.median], [row - 0.36, row + 0.36], color="#222222", linewidth=2.2, zorder=3)
-            ax.text(min(bar.share, 100) + 1.2, row, f"{bar.share:.0f} %  ({bar.points})", va="center", fontsize=8,
-                    zorder=4)
+    tick, and a dashed line per label threshold (name, percent, colour). PNG bytes.
+
+    What is the same in every letter of a language (axes, names, thresholds, legend) is
+    drawn once per process; each letter draws its bars, ticks and values onto a copy of it
+    (matplotlib's blitting), which is what makes a batch of letters fast."""
+    key = (tuple((b.name, b.colour) for b in bars), tuple(thresholds), median_label, total_label)
+    return _Chart.for_key(key).render(bars)
+
+
+class _Chart:
+    _cache: dict[tuple, _Chart] = {}
+
+    @classmethod
+    def for_key(cls, key: tuple) -> _Chart:
+        chart = cls._cache.get(key)
+        if chart is None:
+            if len(cls._cache) > 32:
+                cls._cache.clear()
+            chart = cls._cache[key] = cls(*key)
+        return chart
+
+    def __init__(self, names: tuple[tuple[str, str], ...], thresholds: tuple, median_label: str, total_label: str):
+        import textwrap
+
+        count = len(names)
+        self.height = 0.55 * count + 1.2
+        fig = self.fig = _figure(6.6, self.height)
+        ax = self.ax = fig.add_axes((0.36, 0.8 / self.height, 0.62, 1 - 1.15 / self.height))
+        self.rows = list(range(count))[::-1]
+        self.bars, self.medians, self.values = [], [], []
+        for row, (_, colour) in zip(self.rows, names, strict=True):
+            self.bars.append(ax.barh(row, 0, color=colour, height=0.62, zorder=2, animated=True)[0])
+            self.medians.append(ax.plot([0, 0], [row - 0.36, row + 0.36], color="#222222", linewidth=2.2, zorder=3,
+                                        animated=True)[0])
+            self.values.append(ax.text(0, row, "", va="center", fontsize=8, zorder=4, animated=True))
         for n, (name, percent, colour) in enumerate(sorted(thresholds, key=lambda t: t[1])):
             ax.axvline(percent, color=colour, linestyle="--", linewidth=1.3, zorder=1)
-            ax.text(percent + (0.8 if n % 2 else -0.8), len(bars) - 0.45, f"{name} {percent:g} %", color=colour,
+            ax.text(percent + (0.8 if n % 2 else -0.8), count - 0.45, f"{name} {percent:g} %", color=colour,
                     fontsize=8, ha="left" if n % 2 else "right", va="bottom", fontweight="bold")
         ax.plot([], [], color="#222222", linewidth=2.2, label=median_label)
-        ax.set_yticks(rows, [b.name for b in bars])
-        for tick, bar in zip(ax.get_yticklabels(), bars, strict=True):
-            if bar.name == total_label:
+        ax.set_yticks(self.rows, [textwrap.fill(name, 30) for name, _ in names])
+        for tick, (name, _) in zip(ax.get_yticklabels(), names, strict=True):
+            if name == total_label:
                 tick.set_fontweight("bold")
         ax.set_xlim(0, 118)
         ax.set_xticks([0, 20, 40, 60, 80, 100], ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"])
-        ax.set_ylim(-0.6, len(bars) + 0.2)
+        ax.set_ylim(-0.6, count + 0.2)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.grid(axis="x", color="#E0E0E0", zorder=0)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), fontsize=8, frameon=False)
-        fig.tight_layout()
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45 / self.height), fontsize=8, frameon=False)
+        fig.canvas.draw()
+        self.background = fig.canvas.copy_from_bbox(fig.bbox)
+
+    def render(self, bars: list[Bar]) -> bytes:
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        for row, bar, rect, median, value in zip(self.rows, bars, self.bars, self.medians, self.values, strict=True):
+            rect.set_width(bar.share)
+            median.set_xdata([bar.median, bar.median])
+            value.set_position((min(bar.share, 100) + 1.2, row))
+            value.set_text(f"{bar.share:.0f} %  ({bar.points})")
+            for artist in (rect, median, value):
+                self.ax.draw_artist(artist)
+        width, height = canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         out = io.BytesIO()
-        fig.savefig(out, format="png")
+        image.convert("RGB").save(out, format="PNG", compress_level=3)
         return out.getvalue()
-    finally:
-        plt.close(fig)
 
 
+@lru_cache(maxsize=64)
 def emblem(label_name: str, colour: str, caption: str) -> bytes:
-    """A round seal in the label's colour with its name. PNG bytes."""
-    plt = _pyplot()
+    """A round seal in the label's colour with its name. PNG bytes (the same seal is drawn once)."""
     from matplotlib.patches import Circle
 
-    fig, ax = plt.subplots(figsize=(2.2, 2.2), dpi=220)
-    try:
-        ax.set_xlim(-1.05, 1.05)
-        ax.set_ylim(-1.05, 1.05)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.add_patch(Circle((0, 0), 1.0, color=colour))
-        ax.add_patch(Circle((0, 0), 0.86, fill=False, edgecolor="white", linewidth=2.2))
-        ax.add_patch(Circle((0, 0), 0.80, fill=False, edgecolor="white", linewidth=0.8))
-        ax.text(0, 0.05, label_name.upper(), ha="center", va="center", color="white", fontsize=17,
-                fontweight="bold")
-        ax.text(0, -0.36, caption, ha="center", va="center", color="white", fontsize=6.5)
-        out = io.BytesIO()
-        fig.savefig(out, format="png", transparent=True)
-        return out.getvalue()
-    finally:
-        plt.close(fig)
+    fig = _figure(2.2, 2.2)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.add_patch(Circle((0, 0), 1.0, color=colour))
+    ax.add_patch(Circle((0, 0), 0.86, fill=False, edgecolor="white", linewidth=2.2))
+    ax.add_patch(Circle((0, 0), 0.80, fill=False, edgecolor="white", linewidth=0.8))
+    ax.text(0, 0.05, label_name.upper(), ha="center", va="center", color="white", fontsize=17, fontweight="bold")
+    ax.text(0, -0.36, caption, ha="center", va="center", color="white", fontsize=6.5)
+    return _png(fig, transparent=True)

@@ -1,0 +1,327 @@
+"""Scores, labels and documents: the rules at their edges, certificates, letters, templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import shutil
+import subprocess
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from excelcert.campaign import Campaign, init_campaign, read_key
+from excelcert.cli import cli
+from excelcert.documents.context import letter_context, sample_context
+from excelcert.documents.issue import plan, render_all
+from excelcert.documents.render import BUILTIN, check_template
+from excelcert.final import ClusterFinal
+from excelcert.ledger import Ledger, Submission
+from excelcert.results import csv_safe
+from excelcert.review.reconcile import Item
+from excelcert.roster import Cluster
+from excelcert.scheme import load_scheme
+from excelcert.scoring import gap_to, label_for, score, threshold_points
+from tests.helpers import needs_writer, soffice
+
+SCHEME = load_scheme()
+ELIGIBILITY = [i.id for i in SCHEME.indicators if i.eligibility]
+ALL_MET = {i.id: True for i in SCHEME.indicators}
+
+
+def _label(total, met=ALL_MET, reviewed=True):
+    rule, reason, failed = label_for(SCHEME, total, met, reviewed)
+    return (rule.id if rule else None), reason, failed
+
+
+# --- labels at the edges (hand-worked from the built-in scheme: 150 points, Gold 80 %, Silver 60 %) ---------
+
+def test_exactly_80_percent_is_gold():
+    assert threshold_points(SCHEME, next(r for r in SCHEME.labels if r.id == "gold")) == 120
+    assert _label(120)[0] == "gold"
+    label, reason, failed = _label(119.5)
+    assert label == "silver" and [str(f) for f in failed] == ["gold needs 120 points (80 %), 119.5 reached"]
+
+
+def test_exactly_60_percent_is_silver_and_just_below_is_bronze():
+    assert _label(90)[0] == "silver"
+    assert _label(89.9)[0] == "bronze"
+
+
+def test_one_eligibility_criterion_missing_means_no_label():
+    met = {**ALL_MET, ELIGIBILITY[0]: False}
+    label, reason, failed = _label(150, met)
+    assert label is None
+    assert reason.startswith("no label") and ELIGIBILITY[0] in reason
+
+
+def test_silver_without_review_is_no_label():
+    label, reason, failed = _label(100, reviewed=False)
+    assert label is None and "reviewed" in reason
+    assert [f.kind for f in failed] == ["review"]
+
+
+def test_a_must_meet_indicator_blocks_gold_whatever_the_points():
+    label, _, failed = _label(150, {**ALL_MET, "SRV-03": False})
+    assert label == "silver" and failed[0].indicators == ("SRV-03",)
+
+
+@pytest.mark.parametrize("total", [0, 60, 95, 110, 119])
+def test_the_gap_to_gold_is_the_fewest_improvements(total):
+    gold = next(r for r in SCHEME.labels if r.id == "gold")
+    # points spread so that they add up to `total`
+    points, left = {}, total
+    for ind in SCHEME.indicators:
+        points[ind.id] = min(ind.max_points, left)
+        left -= points[ind.id]
+    gap = gap_to(SCHEME, gold, points, ALL_MET, total, True)
+    gains = sorted((i.max_points - points[i.id] for i in SCHEME.indicators), reverse=True)
+    assert sum(i.gain for i in gap.improvements) >= gap.points_short
+    k = len(gap.improvements)
+    assert k == 0 or sum(gains[:k - 1]) < gap.points_short  # no smaller set could do it
+
+
+def _final(values, reviewed=True):
+    submission = Submission(1, "x", "x.xlsx", 1, "", 1, "C1", "self-assessment", None, None, None, "accepted", "",
+                            None)
+    final = ClusterFinal("C1", submission, [Item("C1", i, v, value=v) for i, v in values.items()])
+    final.reviewers = ["R1"] if reviewed else []
+    return final
+
+
+def test_score_counts_final_values_by_the_scheme_rules():
+    from tests.test_workbook import ANSWERS  # the demo's average cluster: 110 points, Silver in its workbook
+
+    result = score(SCHEME, _final(ANSWERS))
+    assert (result.total, result.label) == (110, "silver")
+    assert sum(result.category_points.values()) == 110 and round(result.share, 2) == 73.33
+    assert score(SCHEME, _final(ANSWERS, reviewed=False)).label is None
+
+
+# --- documents ------------------------------------------------------------------------------
+
+NASTY = 'Société & <Fils> "Ölçü" – Zoë\'s cluster'
+
+
+@pytest.fixture(scope="module")
+def campaign_with_results(tmp_path_factory):
+    """A campaign whose three clusters (en, fr, de, nasty names) each have a reviewed Silver."""
+    from excelcert.demo import run_demo
+
+    root = tmp_path_factory.mktemp("docs") / "demo"
+    run_demo(root, jobs=1, today=dt.date(2026, 11, 27))
+    return root
+
+
+def _document_text(path: Path) -> str:
+    from docx import Document
+
+    doc = Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    texts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join(texts)
+
+
+def test_the_demo_certifies_only_labelled_clusters_with_sequential_numbers(campaign_with_results):
+    root = campaign_with_results
+    folder = root / "output" / "demo" / "documents"
+    certificates = sorted(folder.glob("*/* certificate.docx"))
+    with Ledger.for_campaign(root) as ledger:
+        labelled = {s.cluster_id for s in ledger.latest_scores() if s.label}
+        numbers = [c.number for c in ledger.certificates()]
+        unlabelled = {s.cluster_id for s in ledger.latest_scores() if not s.label}
+    assert {p.name.split(" ")[0] for p in certificates} == labelled and labelled
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert not any(p.name.split(" ")[0] in unlabelled for p in certificates)
+    # issuing again gives the same certificates, the same numbers
+    result = CliRunner().invoke(cli, ["--campaign", str(root), "certify", "--json"], catch_exceptions=False)
+    again = json.loads(result.output)["certificates"]
+    with Ledger.for_campaign(root) as ledger:
+        assert [c.number for c in ledger.certificates()] == numbers
+    assert {c["number"] for c in again} == {f"DEMO-2026-{n:04d}" for n in numbers}
+
+
+def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(campaign_with_results):
+    root = campaign_with_results
+    letter = next((root / "output" / "demo" / "documents").glob("ES-AGRI-01*/* letter.docx"))
+    text = _document_text(letter)
+    assert text.index("is awarded the Silver label") < text.index("Where to improve first") \
+        < text.index("Your strengths") < text.index("Points by category") < text.index("Appendix")
+    assert "Gold requires 120 points (80\u00a0%)" in text  # the why: what Gold would take
+    with zipfile.ZipFile(letter) as archive:
+        assert any(n.startswith("word/media/") and n.endswith(".png") for n in archive.namelist())
+        footer = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("word/footer"))
+    assert 'w:instr="PAGE"' in footer  # a page number Word and Writer fill in themselves
+
+
+def test_one_value_drives_the_threshold_in_text_and_chart():
+    cluster = Cluster("C1", "C", "DE", "de", contact_name="X")
+    campaign = Campaign(Path("."), "c", "Campaign", "s", "s", "1", "h", dt.date(2027, 1, 1), ("en",), "r", "Sec",
+                        "s@x.example")
+    from tests.test_workbook import ANSWERS
+
+    result = score(SCHEME, _final(ANSWERS))
+    context, pictures = letter_context(SCHEME, campaign, cluster, result, _final(ANSWERS), {}, {}, dt.date(2027, 1, 1))
+    thresholds = {name: value for name, value, _ in pictures["chart"][1]["thresholds"]}
+    assert thresholds == {"Silber": 60, "Gold": 80}
+    # the text names the label's threshold, then what the next label would take: the chart's 60 and 80
+    assert "Silber verlangt 90 Punkte (60\u00a0%)" in context["points_sentence"]
+    assert "Gold verlangt 120 Punkte (80\u00a0%)" in " ".join(context["why"])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de"])
+def test_names_with_ampersands_brackets_quotes_and_accents_render(tmp_path, lang):
+    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    scheme = campaign.load_scheme()
+    context = sample_context("certificate", scheme, campaign)
+    context["cluster_name"] = NASTY
+    from excelcert.documents.render import render
+
+    out = render(BUILTIN / f"certificate-{lang}.docx", context, {}, tmp_path / "c.docx")
+    assert NASTY in _document_text(out)
+    letter = sample_context("letter", scheme, campaign)
+    letter["cluster_name"] = letter["result_sentence"] = NASTY
+    out = render(BUILTIN / f"letter-{lang}.docx", letter, {}, tmp_path / "l.docx")
+    assert NASTY in _document_text(out)
+
+
+@needs_writer
+def test_certificates_and_letters_open_in_libreoffice_writer(campaign_with_results, tmp_path):
+    folder = campaign_with_results / "output" / "demo" / "documents"
+    documents = [next(folder.glob("FR-AERO-01*/* certificate.docx")), next(folder.glob("DE-AUTO-01*/* letter.docx"))]
+    for path in documents:
+        shutil.copyfile(path, tmp_path / path.name)
+    subprocess.run([soffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *[str(tmp_path / p.name) for p in documents]],
+                   check=True, capture_output=True, timeout=240)
+    pdfs = sorted(tmp_path.glob("*.pdf"))
+    assert len(pdfs) == 2 and all(p.stat().st_size > 5000 for p in pdfs)
+    text = subprocess.run(["pdftotext", str(tmp_path / "FR-AERO-01 certificate.pdf"), "-"], capture_output=True,
+                          text=True).stdout if shutil.which("pdftotext") else ""
+    if text:
+        assert "Pôle Aéro & Espace Occitanie" in text and "CERTIFICAT" in text
+
+
+# --- templates check ------------------------------------------------------------------------
+
+def _edited_template(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    source = BUILTIN / name
+    target = tmp_path / name
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode(), 1)
+            zout.writestr(item, data)
+    return target
+
+
+@pytest.fixture
+def campaign(tmp_path):
+    return init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+
+
+def test_the_built_in_templates_are_clean_and_the_campaign_gets_copies(campaign):
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check"], catch_exceptions=False)
+    assert result.exit_code == 0 and "9 templates" in result.output
+    copies = sorted(p.name for p in (campaign.root / "templates").glob("*.docx"))
+    assert copies == sorted(p.name for p in BUILTIN.glob("*.docx")) and len(copies) == 9
+    repo = Path(__file__).resolve().parents[1] / "templates"  # the example campaign's copies: the same files
+    for path in BUILTIN.glob("*.docx"):
+        assert (repo / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_templates_check_catches_a_typo(campaign, tmp_path):
+    bad = _edited_template(campaign.root / "templates", "letter-en.docx", "{{ cluster_name }}", "{{ cluster_nmae }}")
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "uses 'cluster_nmae', which excelcert does not provide" in result.output
+
+
+def test_templates_check_catches_a_typo_after_a_dot(campaign):
+    bad = _edited_template(campaign.root / "templates", "letter-de.docx", "{{ item.gain }}", "{{ item.gian }}")
+    problems = check_template(bad, sample_context("letter", campaign.load_scheme(), campaign))
+    assert [p.code for p in problems] == ["template-unknown-variable"] and "gian" in problems[0].message
+
+
+def test_templates_check_finds_tags_word_broke(campaign):
+    scheme = campaign.load_scheme()
+    split = _edited_template(campaign.root / "templates", "certificate-en.docx", "{{ cluster_name }}",
+                             "{{ cluster_</w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>name }}")
+    problems = check_template(split, sample_context("certificate", scheme, campaign))
+    assert [(p.code, p.severity) for p in problems] == [("template-split-tag", "warning")]
+    curly = _edited_template(campaign.root / "templates", "certificate-fr.docx", "{{ cluster_name }}",
+                             "{{ cluster_name if “x” }}")
+    codes = [p.code for p in check_template(curly, sample_context("certificate", scheme, campaign))]
+    assert "template-broken-tag" in codes
+
+
+def test_a_template_edited_by_the_secretariat_is_used(campaign_with_results, tmp_path):
+    root = campaign_with_results
+    original = root / "templates" / "certificate-en.docx"
+    saved = original.read_bytes()
+    try:
+        _edited_template(root / "templates", "certificate-en.docx", "{{ secretariat_name }}",
+                         "Issued by {{ secretariat_name }}")
+        CliRunner().invoke(cli, ["--campaign", str(root), "certify"], catch_exceptions=False)
+        certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* certificate.docx"))
+        # DE-AUTO-01 writes German; an English cluster uses the edited template
+        english = next((root / "output" / "demo" / "documents").glob("HR-ICT-01*/* certificate.docx"))
+        assert "Issued by Demo label secretariat" in _document_text(english)
+        assert "Issued by" not in _document_text(certificate)
+    finally:
+        original.write_bytes(saved)
+
+
+# --- what a cluster typed never becomes a formula ------------------------------------------------
+
+def test_results_are_written_as_text_never_as_formulas(tmp_path):
+    from excelcert.results import Results, write_results
+
+    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    cluster = Cluster("C1", '=HYPERLINK("http://x.example","click")', "DE", "de")
+    from tests.test_workbook import ANSWERS
+
+    final = replace(_final(ANSWERS), cluster_id="C1")
+    results = Results(scores=[score(SCHEME, final)], finals={"C1": final})
+    xlsx, csv_path = write_results(tmp_path / "out", campaign, SCHEME, [cluster], results)
+    ws = openpyxl.load_workbook(xlsx)["Results"]
+    assert ws["B2"].value == cluster.name and ws["B2"].data_type == "s"
+    assert "'=HYPERLINK" in csv_path.read_text(encoding="utf-8-sig")
+    assert [csv_safe(x) for x in ("+1", "-x", "@a", "ok", 5)] == ["'+1", "'-x", "'@a", "ok", 5]
+
+
+def test_pdf_without_libreoffice_says_so_and_keeps_the_documents(campaign_with_results, monkeypatch):
+    import excelcert.documents.pdf as pdf
+
+    monkeypatch.setattr(pdf, "soffice", lambda: None)
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign_with_results), "letters", "--pdf"])
+    assert result.exit_code == 1 and "LibreOffice is not installed" in result.output
+    assert list((campaign_with_results / "output" / "demo" / "documents").glob("*/* letter.docx"))
+
+
+def test_rendering_in_parallel_gives_the_same_documents(campaign_with_results):
+    from excelcert.campaign import read_config
+    from excelcert.roster import read_roster
+
+    campaign = read_config(campaign_with_results)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    with Ledger.for_campaign(campaign.root) as ledger:
+        issued = plan(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("letter",))
+    one = [_document_text(p) for p in render_all(issued.documents, jobs=1)]
+    two = [_document_text(p) for p in render_all(issued.documents, jobs=2)]
+    assert one == two and len(one) == 5
+
+
+def test_edge_rules_hold_for_every_combination_of_the_three_conditions():
+    """Every label needs eligibility and a review; hand-worked truth table at 125 points."""
+    for eligible, reviewed in itertools.product((True, False), repeat=2):
+        met = ALL_MET if eligible else {**ALL_MET, ELIGIBILITY[-1]: False}
+        assert _label(125, met, reviewed)[0] == ("gold" if eligible and reviewed else None)
