@@ -19,7 +19,7 @@ from excelcert.ledger import Ledger
 from excelcert.roster import Cluster
 from excelcert.scheme.model import Scheme
 from excelcert.scoring import Score, complete, score
-from excelcert.sheetwriter import new_book, print_setup
+from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 
 
 @dataclass
@@ -93,12 +93,15 @@ def write_results(folder: Path, campaign: Campaign, scheme: Scheme, clusters: li
         for col, (name, width) in enumerate(zip(head, widths, strict=True)):
             ws.write_string(0, col, name, bold)
             ws.set_column(col, col, width)
+        ws.set_row(0, 2 * ROW_HEIGHT)
         for r, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
                 if isinstance(value, (int, float)):
                     ws.write_number(r, col, value, number)
                 else:
                     ws.write_string(r, col, str(value), wrap)  # never a formula, whatever the name says
+            lines = max(wrapped_lines(str(value), width) for value, width in zip(row, widths, strict=True))
+            ws.set_row(r, ROW_HEIGHT * lines)
         ws.autofilter(0, 0, max(len(rows), 1), len(head) - 1)
         ws.freeze_panes(1, 2)
         print_setup(ws, campaign.title)

@@ -443,3 +443,24 @@ def test_assign_and_generate_reviews_from_the_command_line(tmp_path):
     assert replaced.exit_code == 0
     with Ledger.for_campaign(campaign.root) as ledger:
         assert len(ledger.assignments()) == 12
+
+
+def test_reviews_do_not_change_a_clusters_intake_status(demo, tmp_path):
+    from excelcert.campaign import read_config
+    from excelcert.intake.status import campaign_status
+
+    campaign = read_config(demo)
+    with Ledger.for_campaign(demo) as ledger:
+        before = {s.cluster.id: (s.state, s.last_file) for s in campaign_status(list(CLUSTERS.values()), ledger)}
+    intruder = tmp_path / "intruder.xlsx"
+    from excelcert.review.workbook import build_review
+
+    with Ledger.for_campaign(demo) as ledger:
+        current = ledger.current("ES-AGRI-01", "self-assessment")
+    build_review(intruder, campaign.load_scheme(), campaign, CLUSTERS["ES-AGRI-01"], REVIEWERS["R-IT-01"],
+                 read_key(campaign), {}, current.sha256)
+    [result] = _import(demo, intruder)
+    assert result.verdict == REJECTED and result.cluster == "ES-AGRI-01"  # its cluster is known: it was signed
+    with Ledger.for_campaign(demo) as ledger:
+        after = {s.cluster.id: (s.state, s.last_file) for s in campaign_status(list(CLUSTERS.values()), ledger)}
+    assert after == before and before["ES-AGRI-01"][0] == "complete"

@@ -30,7 +30,8 @@ class ClusterStatus:
 def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStatus]:
     out = []
     for cluster in clusters:
-        history = ledger.history(cluster.id)
+        # the cluster's own files: reviews and arbitration are the secretariat's business
+        history = [s for s in ledger.history(cluster.id) if s.role in (None, ROLE_SELF_ASSESSMENT)]
         if not history:
             out.append(ClusterStatus(cluster, NOT_RETURNED))
             continue
