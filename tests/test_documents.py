@@ -130,7 +130,7 @@ def _document_text(path: Path) -> str:
 def test_the_demo_certifies_only_labelled_clusters_with_sequential_numbers(campaign_with_results):
     root = campaign_with_results
     folder = root / "output" / "demo" / "documents"
-    certificates = sorted(folder.glob("*/* certificate.docx"))
+    certificates = sorted(folder.glob("*/* certificate *.docx"))
     with Ledger.for_campaign(root) as ledger:
         labelled = {s.cluster_id for s in ledger.latest_scores() if s.label}
         numbers = [c.number for c in ledger.certificates()]
@@ -193,7 +193,7 @@ def test_names_with_ampersands_brackets_quotes_and_accents_render(tmp_path, lang
 @needs_writer
 def test_certificates_and_letters_open_in_libreoffice_writer(campaign_with_results, tmp_path):
     folder = campaign_with_results / "output" / "demo" / "documents"
-    documents = [next(folder.glob("FR-AERO-01*/* certificate.docx")), next(folder.glob("DE-AUTO-01*/* letter.docx"))]
+    documents = [next(folder.glob("FR-AERO-01*/* certificate *.docx")), next(folder.glob("DE-AUTO-01*/* letter.docx"))]
     for path in documents:
         shutil.copyfile(path, tmp_path / path.name)
     subprocess.run([soffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
@@ -201,7 +201,7 @@ def test_certificates_and_letters_open_in_libreoffice_writer(campaign_with_resul
                    check=True, capture_output=True, timeout=240)
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) == 2 and all(p.stat().st_size > 5000 for p in pdfs)
-    text = subprocess.run(["pdftotext", str(tmp_path / "FR-AERO-01 certificate.pdf"), "-"], capture_output=True,
+    text = subprocess.run(["pdftotext", str(tmp_path / documents[0].with_suffix(".pdf").name), "-"], capture_output=True,
                           text=True).stdout if shutil.which("pdftotext") else ""
     if text:
         assert "Pôle Aéro & Espace Occitanie" in text and "CERTIFICAT" in text
@@ -270,9 +270,9 @@ def test_a_template_edited_by_the_secretariat_is_used(campaign_with_results, tmp
         _edited_template(root / "templates", "certificate-en.docx", "{{ secretariat_name }}",
                          "Issued by {{ secretariat_name }}")
         CliRunner().invoke(cli, ["--campaign", str(root), "certify"], catch_exceptions=False)
-        certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* certificate.docx"))
+        certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* certificate *.docx"))
         # DE-AUTO-01 writes German; an English cluster uses the edited template
-        english = next((root / "output" / "demo" / "documents").glob("HR-ICT-01*/* certificate.docx"))
+        english = next((root / "output" / "demo" / "documents").glob("HR-ICT-01*/* certificate *.docx"))
         assert "Issued by Demo label secretariat" in _document_text(english)
         assert "Issued by" not in _document_text(certificate)
     finally:
@@ -325,3 +325,13 @@ def test_edge_rules_hold_for_every_combination_of_the_three_conditions():
     for eligible, reviewed in itertools.product((True, False), repeat=2):
         met = ALL_MET if eligible else {**ALL_MET, ELIGIBILITY[-1]: False}
         assert _label(125, met, reviewed)[0] == ("gold" if eligible and reviewed else None)
+
+
+def test_a_certificate_for_a_label_no_longer_held_is_removed(campaign_with_results):
+    folder = next((campaign_with_results / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
+    stale = folder / "DE-AUTO-01 certificate silver.docx"
+    stale.write_bytes(b"an earlier certificate")
+    stale.with_suffix(".pdf").write_bytes(b"%PDF")
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign_with_results), "certify"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert sorted(p.name for p in folder.glob("* certificate *")) == ["DE-AUTO-01 certificate gold.docx"]

@@ -166,7 +166,7 @@ def letter_context(scheme: Scheme, campaign: Campaign, cluster: Cluster, score: 
                  "points": f"{points(score.total, lang)} / {points(score.max_points, lang)}"})
     thresholds = [(scheme.text(r.name, lang), 100 * threshold_points(scheme, r) / scheme.total_points,
                    label_colour(r.id, r.order)) for r in ranked if r.min_percent > 0]
-    context["appreciation"] = [{"title": doc_text(lang, kind), "text": "\n".join(texts)}
+    context["appreciation"] = [{"title": doc_text(lang, kind), "texts": list(texts)}
                                for kind, texts in appreciation.items() if texts]
     sources = {REVIEWERS: "src_reviewers", ARBITRATION: "src_arbitration", PENDING: "src_pending"}
     values = final.values

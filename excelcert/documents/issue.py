@@ -83,8 +83,11 @@ def plan(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Le
             issued.certificates.append(certificate)
             context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
             template = find_template(folder, "certificate", lang, scheme.default_language, score.label)
-            issued.documents.append(Job(cluster.id, "certificate", template, context, pictures,
-                                        out / f"{cluster.id} certificate.docx"))
+            name = f"{cluster.id} certificate {score.label}.docx"
+            _remove_other_certificates(out, cluster.id, name)
+            issued.documents.append(Job(cluster.id, "certificate", template, context, pictures, out / name))
+        elif "certificate" in kinds:
+            _remove_other_certificates(out, cluster.id, None)
         if "letter" in kinds:
             appreciation = _appreciation(ledger, results.finals[cluster.id])
             context, pictures = letter_context(scheme, campaign, cluster, score, results.finals[cluster.id],
@@ -100,6 +103,14 @@ def plan(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Le
             issued.documents.append(Job(cluster.id, "correction", template, context, pictures,
                                         cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"))
     return issued
+
+
+def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) -> None:
+    """A certificate file excelcert wrote earlier for another label (the cluster's label has
+    changed since) goes, with its PDF, so that nobody sends it; the ledger keeps its record."""
+    for old in folder.glob(f"{cluster_id} certificate *"):
+        if old.suffix in (".docx", ".pdf") and old.with_suffix(".docx").name != keep:
+            old.unlink()
 
 
 def _appreciation(ledger: Ledger, final: Any) -> dict[str, list[str]]:
