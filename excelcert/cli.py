@@ -89,7 +89,7 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
       generate --reviews  one reviewer workbook per assignment (returns: import)
       reconcile  final values with provenance; the arbitration workbook
       score      points, labels and gap analysis; the results workbook
-      certify    certificates; letters: feedback and correction letters
+      certify    certificates; letters: feedback and correction letters; verify: a quoted certificate
       templates  check the Word templates
       demo       all of the above on the built-in example, in output/demo
     """
@@ -742,6 +742,32 @@ def certify(ctx: click.Context, pdf: bool, jobs: int, issued_on: Any, as_json: b
 def letters(ctx: click.Context, pdf: bool, jobs: int, as_json: bool) -> None:
     """A feedback letter for every scored cluster; a correction letter for every rejected or incomplete return."""
     _documents(ctx, ("letter", "correction"), pdf, jobs, as_json)
+
+
+@cli.command("verify")
+@click.argument("number")
+@click.argument("code")
+@click.pass_context
+def verify_certificate(ctx: click.Context, number: str, code: str) -> None:
+    """Check a certificate someone quotes: its number and verification code (exit code 1 if not valid)."""
+    import datetime as dt
+
+    from excelcert.campaign import read_key
+    from excelcert.documents.context import verification_code
+    from excelcert.ledger import Ledger
+
+    campaign = _campaign(ctx)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        found = next((c for c in ledger.certificates() if c.reference.casefold() == number.strip().casefold()), None)
+    expected = verification_code(read_key(campaign), campaign, found.cluster_id, found.label,
+                                 found.issued_on)(found.number) if found else None
+    given = code.strip().upper().replace(" ", "")
+    if found is None or expected is None or given != expected:
+        _fail(f"certificate {number} with code {code} was NOT issued by this campaign ({campaign.id}): "
+              + ("no certificate has this number." if found is None else "the code does not match its number."))
+    state = "valid" if dt.date.fromisoformat(found.valid_until) >= dt.date.today() else "EXPIRED"
+    click.echo(f"{found.reference}: {state}. {found.label} label for cluster {found.cluster_id}, issued on "
+               f"{found.issued_on}, valid until {found.valid_until}.")
 
 
 @cli.group("templates", cls=_Group)

@@ -335,3 +335,16 @@ def test_a_certificate_for_a_label_no_longer_held_is_removed(campaign_with_resul
     result = CliRunner().invoke(cli, ["--campaign", str(campaign_with_results), "certify"], catch_exceptions=False)
     assert result.exit_code == 0
     assert sorted(p.name for p in folder.glob("* certificate *")) == ["DE-AUTO-01 certificate gold.docx"]
+
+
+def test_a_quoted_certificate_is_verified(campaign_with_results):
+    with Ledger.for_campaign(campaign_with_results) as ledger:
+        first = ledger.certificates()[0]
+    run = CliRunner().invoke
+    good = run(cli, ["--campaign", str(campaign_with_results), "verify", first.reference, first.code.lower()])
+    assert good.exit_code == 0 and f"label for cluster {first.cluster_id}" in good.output
+    forged = first.code[:-1] + ("A" if first.code[-1] != "A" else "B")
+    bad = run(cli, ["--campaign", str(campaign_with_results), "verify", first.reference, forged])
+    assert bad.exit_code == 1 and "NOT issued" in bad.output
+    unknown = run(cli, ["--campaign", str(campaign_with_results), "verify", "DEMO-2026-9999", first.code])
+    assert unknown.exit_code == 1 and "no certificate has this number" in unknown.output
