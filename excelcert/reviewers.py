@@ -31,7 +31,7 @@ REQUIRED = {
 _ALIASES = {
     "reviewer_id": "id", "reviewer": "name", "expert": "name", "organization": "organisation",
     "employer": "organisation", "language": "languages", "lang": "languages", "e-mail": "email",
-    "mail": "email", "max": "max_load", "maximum_load": "maximum_load", "load": "max_load",
+    "mail": "email", "max": "max_load", "maximum_load": "max_load", "load": "max_load",
     "conflict": "conflicts", "conflicts_of_interest": "conflicts",
 }
 EXAMPLE_REVIEWERS = Path(str(resources.files("excelcert") / "data" / "example-reviewers.csv"))

@@ -51,7 +51,7 @@ class Cell(NamedTuple):  # a NamedTuple: immutable, and built in C (a workbook h
 
 
 class Note(NamedTuple):
-    """A note (comment) on a cell, or an Excel 365 threaded comment (with its replies)."""
+    """A note (comment) on a cell, or an Excel 365 threaded comment (each reply is one of its own)."""
 
     coordinate: str
     author: str
