@@ -518,21 +518,29 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Every cluster of the roster: not returned, rejected, incomplete or complete."""
+    """Every cluster of the roster: not returned, rejected, incomplete or complete; its review and label."""
+    from excelcert.final import final_values
     from excelcert.intake.status import campaign_status
     from excelcert.ledger import Ledger
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
         rows = campaign_status(clusters, ledger)
+        assigned = {a.cluster_id for a in ledger.assignments()}
+        review = {f.cluster_id: f.state for f in final_values(scheme, ledger, [c.id for c in clusters])
+                  if f.cluster_id in assigned}
+        scores = {s.cluster_id: s for s in ledger.latest_scores()}
+    names = {r.id: scheme.text(r.name, scheme.default_language) for r in scheme.labels}
+    labels = {c: (names.get(s.label, s.label) if s.label else "none") for c, s in scores.items()}
     if as_json:
         _echo_json([{"cluster": r.cluster.id, "name": r.cluster.name, "state": r.state, "last_file": r.last_file,
                      "last_received": r.last_received, "counting_file": r.counting_file,
-                     "open_problems": r.open_problems} for r in rows])
+                     "open_problems": r.open_problems, "review": review.get(r.cluster.id),
+                     "label": labels.get(r.cluster.id)} for r in rows])
         return
     from excelcert.terminal import print_status
 
-    print_status(rows)
+    print_status(rows, review, labels)
 
 
 @cli.command("corrections")

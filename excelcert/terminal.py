@@ -120,17 +120,24 @@ def print_import(results: list) -> None:
     console.print(table)
 
 
-def print_status(rows: list) -> None:
+def print_status(rows: list, review: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> None:
+    """Intake state per cluster; its review state and label once those stages have run."""
+    review, labels = review or {}, labels or {}
     console = _console()
     table = Table(title=Text("Status", style="bold"), title_justify="left")
-    for column in ("Cluster", "Name", "State", "Last file", "Received", "Open problems"):
+    columns = ["Cluster", "Name", "State", "Last file", "Received", "Open problems"]
+    columns += ["Review"] if review else []
+    columns += ["Label (last score)"] if labels else []
+    for column in columns:
         table.add_column(column, justify="right" if column == "Open problems" else "left")
     styles = {"complete": "green", "incomplete": "yellow", "rejected": "red", "not returned": "dim"}
     for r in rows:
-        table.add_row(r.cluster.id, r.cluster.name, Text(r.state, style=styles.get(r.state, "")), r.last_file or "—",
-                      r.last_received[:16].replace("T", " ") or "—", str(r.open_problems) if r.last_file else "—")
+        cells = [r.cluster.id, r.cluster.name, Text(r.state, style=styles.get(r.state, "")), r.last_file or "—",
+                 r.last_received[:16].replace("T", " ") or "—", str(r.open_problems) if r.last_file else "—"]
+        cells += [review.get(r.cluster.id, "—")] if review else []
+        cells += [labels.get(r.cluster.id, "—")] if labels else []
+        table.add_row(*cells)
     console.print(table)
-
 
 
 def print_reconcile(outcome: Any) -> None:

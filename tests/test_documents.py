@@ -348,3 +348,14 @@ def test_a_quoted_certificate_is_verified(campaign_with_results):
     assert bad.exit_code == 1 and "NOT issued" in bad.output
     unknown = run(cli, ["--campaign", str(campaign_with_results), "verify", "DEMO-2026-9999", first.code])
     assert unknown.exit_code == 1 and "no certificate has this number" in unknown.output
+
+
+def test_status_shows_review_state_and_label(campaign_with_results):
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign_with_results), "status", "--json"],
+                                catch_exceptions=False)
+    rows = {r["cluster"]: r for r in json.loads(result.output)}
+    with Ledger.for_campaign(campaign_with_results) as ledger:
+        labels = {s.cluster_id: s.label for s in ledger.latest_scores()}
+    assert rows["ES-AGRI-01"]["review"] == "reviewed" and rows["ES-AGRI-01"]["label"] == "Silver"
+    assert labels["ES-AGRI-01"] == "silver"
+    assert rows["EE-HEALTH-01"]["review"] is None and rows["EE-HEALTH-01"]["label"] is None
