@@ -108,11 +108,11 @@ def _review_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger
     inbox = campaign.root / "workbooks" / "reviews-returned"
     inbox.mkdir(parents=True, exist_ok=True)
     slots: dict[str, int] = {}
-    languages = {r.id: r for r in reviewers}
+    by_id = {r.id: r for r in reviewers}
     for pair, path in written.written:
         slot = slots.get(pair.cluster_id, 0)
         slots[pair.cluster_id] = slot + 1
-        lang = next((x for x in languages[pair.reviewer_id].languages if x in scheme.languages), "en")
+        lang = next((x for x in by_id[pair.reviewer_id].languages if x in scheme.languages), "en")
         fill_review(path, inbox / f"{pair.reviewer_id} {path.name}", scheme, pair.cluster_id, slot, lang)
     roster_ids = {c.id for c in clusters}
     reviewer_ids = {r.id for r in reviewers}
