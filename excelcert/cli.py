@@ -791,6 +791,7 @@ def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) 
     """Check templates (default: the campaign's) for unknown variables and tags Word broke."""
     from excelcert.documents.context import sample_context
     from excelcert.documents.render import BUILTIN, KINDS, check_template
+    from excelcert.problems import Place, problem
 
     campaign = _campaign(ctx)
     scheme = campaign.load_scheme()
@@ -799,7 +800,7 @@ def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) 
     for path in files:
         kind = path.stem.split("-")[0]
         if kind not in KINDS:
-            click.echo(f"  skipped {path.name}: its name does not start with {', '.join(KINDS)}", err=True)
+            report.add(problem("template-unknown-kind", Place(path=path.name)))
             continue
         report.extend(check_template(path, sample_context(kind, scheme, campaign)))
     _finish_check(", ".join(p.name for p in files), report, as_json, {"templates": len(files)},

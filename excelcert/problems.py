@@ -350,6 +350,9 @@ _TYPES: list[ProblemType] = [
                 "indicator {indicator}: the cell holds a formula ({value}) that was never calculated, so its value is unknown",
                 "Type the value itself, or open the workbook in Excel or LibreOffice, let it calculate, and save it again."),
     # --- peer review: the reviewers roster ---------------------------------------------
+    ProblemType("not-a-reviewers-roster", ERROR, "Not a reviewers roster",
+                "{path}: this is not a reviewers roster ({detail})",
+                "Start from the reviewers roster `excelcert init` wrote (workbooks/reviewers.xlsx) and copy your reviewers into it."),
     ProblemType("reviewer-missing-value", ERROR, "Missing value in the reviewers roster",
                 "reviewer {reviewer}: {column} is empty",
                 "Fill it in: {why}."),
@@ -360,6 +363,9 @@ _TYPES: list[ProblemType] = [
                 "reviewer id '{value}' is used more than once (first at {first})",
                 "Give each reviewer their own id."),
     # --- peer review: the assignment ----------------------------------------------------
+    ProblemType("not-an-assignment", ERROR, "Not an assignment",
+                "{path}: this is not an assignment of reviewers ({detail})",
+                "Edit the assignment workbook `excelcert assign` wrote (output/<campaign>/assignment.xlsx) and read that back."),
     ProblemType("assign-too-few-eligible", ERROR, "Too few reviewers can review a cluster",
                 "cluster {cluster} ({language}, {country}) can be reviewed by {count} reviewer(s) ({names}); it needs {needed}",
                 "Add reviewers who read '{language}' and have no conflict with it, or lower --per-cluster."),
@@ -413,6 +419,12 @@ _TYPES: list[ProblemType] = [
                 "cluster {cluster}, indicator {indicator}: the 'decided by' cell is empty",
                 "Write who decided. The decision was not stored."),
     # --- documents: the Word templates ---------------------------------------------------
+    ProblemType("template-not-docx", ERROR, "Template is not a Word document",
+                "this is not a Word document ({detail})",
+                "Save the template from Word or LibreOffice Writer as 'Word Document (.docx)'."),
+    ProblemType("template-unknown-kind", ERROR, "Template of an unknown kind",
+                "the file name does not say which document it is",
+                "Name it certificate-<lang>.docx, certificate-<label>-<lang>.docx, letter-<lang>.docx or correction-<lang>.docx."),
     ProblemType("template-unknown-variable", ERROR, "Unknown variable in a template",
                 "the template uses '{value}', which excelcert does not provide for a {kind}",
                 "Correct the spelling (excelcert provides: {known}) or remove it."),
@@ -437,10 +449,10 @@ _SECTIONS = [
     ("The roster", "not-a-roster"),
     ("Intake: workbooks that are rejected", "not-excelcert"),
     ("Intake: answers", "answer-sheet-missing"),
-    ("Peer review: the reviewers roster", "reviewer-missing-value"),
-    ("Peer review: the assignment", "assign-too-few-eligible"),
+    ("Peer review: the reviewers roster", "not-a-reviewers-roster"),
+    ("Peer review: the assignment", "not-an-assignment"),
     ("Peer review: reviews and arbitration received", "review-unknown-reviewer"),
-    ("Documents: the Word templates", "template-unknown-variable"),
+    ("Documents: the Word templates", "template-not-docx"),
 ]
 
 _DOC_INTRO = """\

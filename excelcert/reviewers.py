@@ -79,7 +79,8 @@ def read_reviewers(path: str | Path) -> ReviewersResult:
     path = Path(path)
     report = Report()
     table = read_table(path, report, columns=COLUMNS, aliases=_ALIASES, required=REQUIRED,
-                       key_columns=("id", "name"), sheet_name="reviewers", what="a reviewers roster")
+                       key_columns=("id", "name"), sheet_name="reviewers", what="a reviewers roster",
+                       code="not-a-reviewers-roster")
     if table is None:
         return ReviewersResult(str(path), [], report)
     from email_validator import EmailNotValidError, validate_email

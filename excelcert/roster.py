@@ -112,7 +112,8 @@ class Table:
 
 
 def read_table(path: Path, report: Report, *, columns: tuple[str, ...], aliases: dict[str, str],
-               required: dict[str, str], key_columns: tuple[str, ...], sheet_name: str, what: str) -> Table | None:
+               required: dict[str, str], key_columns: tuple[str, ...], sheet_name: str, what: str,
+               code: str = "not-a-roster") -> Table | None:
     """A roster-like table from .xlsx or .csv: the first non-empty row holds the headings.
 
     None (with the problem reported) when it is empty; UnreadableFile when it is not such a table.
@@ -134,7 +135,7 @@ def read_table(path: Path, report: Report, *, columns: tuple[str, ...], aliases:
         if name in columns and name not in found:
             found[name] = index
     if not any(k in found for k in key_columns):
-        raise UnreadableFile(problem("not-a-roster", path=str(path), detail=(
+        raise UnreadableFile(problem(code, path=str(path), detail=(
             f"its first row has no {' or '.join(repr(k) for k in key_columns)} heading; {what} has "
             f"the headings {', '.join(columns)}")))
     for column in required:

@@ -359,3 +359,22 @@ def test_status_shows_review_state_and_label(campaign_with_results):
     assert rows["ES-AGRI-01"]["review"] == "reviewed" and rows["ES-AGRI-01"]["label"] == "Silver"
     assert labels["ES-AGRI-01"] == "silver"
     assert rows["EE-HEALTH-01"]["review"] is None and rows["EE-HEALTH-01"]["label"] is None
+
+
+def test_templates_check_on_files_that_are_no_templates(campaign, tmp_path):
+    from tests.helpers import CORPUS
+
+    not_docx = tmp_path / "letter-en.docx"
+    not_docx.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip archive
+    wrong_name = tmp_path / "invitation-en.docx"
+    wrong_name.write_bytes((BUILTIN / "letter-en.docx").read_bytes())
+    paths = [not_docx, wrong_name]
+    if (CORPUS / "poi-xlsx-corrupted.xlsx").exists():
+        paths.append(tmp_path / "certificate-fr.docx")
+        paths[-1].write_bytes((CORPUS / "poi-xlsx-corrupted.xlsx").read_bytes())
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check", "--json",
+                                      *map(str, paths)])
+    assert result.exit_code == 1
+    codes = [(p["code"], p["place"]) for p in json.loads(result.output)["problems"]]
+    assert ("template-not-docx", "letter-en.docx") in codes and ("template-unknown-kind", "invitation-en.docx") in codes
+    assert len(codes) == len(paths)

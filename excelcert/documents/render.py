@@ -43,6 +43,27 @@ def find_template(folder: Path | None, kind: str, lang: str, default_lang: str, 
                         f"{folder or ''} and the built-in templates)")
 
 
+def package_problem(path: Path) -> str | None:
+    """Why `path` is no .docx excelcert will open (not a zip, or a zip bomb), or None.
+    Checked from the zip's directory, before anything is unpacked."""
+    import zipfile
+
+    from excelcert.spreadsheet import MAX_PACKING_RATIO, MAX_UNPACKED_BYTES
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        return f"not a zip package: {exc}"
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if unpacked > MAX_UNPACKED_BYTES or (unpacked > 10 * 1024 * 1024 and unpacked / packed > MAX_PACKING_RATIO):
+        return f"it would unpack to {unpacked / 1e6:.0f} MB"
+    if "word/document.xml" not in {i.filename for i in infos}:
+        return "it has no Word document part"
+    return None
+
+
 def draw(kind: str, spec: dict[str, Any]) -> bytes:
     from excelcert.documents import charts
 
@@ -60,6 +81,9 @@ def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[st
     from docxtpl import DocxTemplate, InlineImage
     from jinja2 import TemplateError as JinjaError
 
+    broken = package_problem(template)
+    if broken:
+        raise TemplateError(f"{template} is not a Word document ({broken}). Save it from Word or Writer as .docx.")
     doc = DocxTemplate(str(template))
     values = dict(context)
     for name, (kind, spec) in pictures.items():
@@ -93,11 +117,14 @@ def check_template(path: Path, sample: dict[str, Any]) -> list[Problem]:
 
     kind = path.stem.split("-")[0]
     found: list[Problem] = []
+    broken = package_problem(path)
+    if broken:
+        return [problem("template-not-docx", Place(path=path.name), detail=broken)]
     try:
         doc = DocxTemplate(str(path))
         doc.init_docx()
     except Exception as exc:  # not a .docx at all
-        return [problem("template-syntax", Place(path=path.name), detail=f"it is not a Word document ({exc})")]
+        return [problem("template-not-docx", Place(path=path.name), detail=f"{type(exc).__name__}: {exc}")]
     word = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     parts = [doc.docx.element.body] + [s.footer._element for s in doc.docx.sections] + \
         [s.header._element for s in doc.docx.sections]

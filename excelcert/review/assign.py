@@ -262,7 +262,7 @@ def read_assignment(path: Path) -> tuple[list[tuple[Assignment, Place]], Report]
     report = Report()
     table = read_table(path, report, columns=COLUMNS, aliases={"cluster_id": "cluster", "reviewer_id": "reviewer"},
                        required={"cluster": "", "reviewer": ""}, key_columns=("cluster", "reviewer"),
-                       sheet_name=SHEET, what="an assignment")
+                       sheet_name=SHEET, what="an assignment", code="not-an-assignment")
     if table is None:
         return [], report
     pairs = []
