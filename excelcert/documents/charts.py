@@ -94,7 +94,7 @@ class _Chart:
         for tick, (name, _) in zip(ax.get_yticklabels(), names, strict=True):
             if name == total_label:
                 tick.set_fontweight("bold")
-        ax.set_xlim(0, 118)
+        ax.set_xlim(0, 138)  # room on the right for "100 %  (35 / 35)"
         ax.set_xticks([0, 20, 40, 60, 80, 100], ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"])
         ax.set_ylim(-0.6, count + 0.2)
         for side in ("top", "right"):

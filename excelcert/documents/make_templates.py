@@ -218,7 +218,7 @@ def letter(lang: str):
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
-    _para(doc, t["regards"], space_after=18)
+    _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
     _para(doc, "{{ secretariat_name }}", bold=True)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _para(doc, t["appendix_title"], style="Heading 1")
@@ -243,7 +243,7 @@ def correction(lang: str):
     _table(doc, [t["h_cell"], t["h_indicator"], t["h_value"], t["h_todo"]],
            ["{{ item.cell }}", "{{ item.indicator }}", "{{ item.value }}", "{{ item.todo }}"],
            "items", [2.5, 4.5, 3.5, 6.1])
-    _para(doc, t["regards"], space_after=18)
+    _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
     _para(doc, "{{ secretariat_name }}", bold=True)
     _page_number_footer(doc, t["page"])
     return doc
