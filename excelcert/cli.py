@@ -502,15 +502,18 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
     with Ledger.for_campaign(campaign.root) as ledger:
         items = ledger.history(cluster_id)
         current = ledger.current(cluster_id, ROLE_SELF_ASSESSMENT)
+        counting = {s.id for s in ledger.current_reviews(cluster_id)} | ({current.id} if current else set())
     if as_json:
-        _echo_json([{**asdict(s), "counts": current is not None and s.id == current.id} for s in items])
+        _echo_json([{**asdict(s), "counts": s.id in counting} for s in items])
         return
     if not items:
         click.echo(f"Nothing received from {cluster_id} yet.")
         return
     for s in items:
-        mark = "counts" if current is not None and s.id == current.id else ""
-        click.echo(f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {Path(s.original_name).name}")
+        mark = "counts" if s.id in counting else ""
+        role = f"review {s.reviewer_id}" if s.reviewer_id else (s.role or "")
+        click.echo(f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {role:<18} "
+                   f"{Path(s.original_name).name}")
         click.echo(f"{'':18}{s.reason}")
 
 

@@ -464,3 +464,12 @@ def test_reviews_do_not_change_a_clusters_intake_status(demo, tmp_path):
     with Ledger.for_campaign(demo) as ledger:
         after = {s.cluster.id: (s.state, s.last_file) for s in campaign_status(list(CLUSTERS.values()), ledger)}
     assert after == before and before["ES-AGRI-01"][0] == "complete"
+
+
+def test_history_shows_which_reviews_count(demo):
+    result = _cli(demo, "history", "DE-AUTO-01", "--json")
+    rows = json.loads(result.output)
+    counting = sorted((r["role"], r["reviewer_id"]) for r in rows if r["counts"])
+    assert counting == [("review", "R-AT-01"), ("review", "R-NO-01"), ("self-assessment", None)]
+    text = _cli(demo, "history", "DE-AUTO-01").output
+    assert "review R-AT-01" in text
