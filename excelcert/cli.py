@@ -291,6 +291,8 @@ def init(ctx: click.Context, directory: Path | None, scheme_file: Path | None, t
     click.echo(f"  {campaign.scheme_file:<22} scheme {campaign.scheme_id} {campaign.scheme_version}")
     click.echo(f"  {campaign.key_path.name:<22} the secret key that signs workbooks: back it up, never share it")
     click.echo(f"  {campaign.roster_file:<22} the example roster: replace it with your clusters")
+    click.echo(f"  {campaign.reviewers_file:<22} the example reviewers: replace them with your experts")
+    click.echo(f"  {'templates/':<22} the Word templates of certificates and letters: edit them if you like")
     click.echo(f"Next: cd {campaign.root} && excelcert roster check && excelcert generate")
 
 
@@ -729,6 +731,9 @@ def _documents(ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int,
         skipped = {k: v for k, v in issued.skipped.items() if v != "no self-assessment"}
         for cluster_id, why in skipped.items():
             click.echo(f"  {cluster_id:<14} none         ({why}: no score, so no certificate or letter)")
+        if "certificate" in kinds and not issued.certificates:
+            click.echo("No cluster has earned a label yet: `excelcert score` says what each one lacks "
+                       "(with the built-in scheme, every label needs a reviewed assessment).")
         click.echo(f"{len(written)} document(s) in {issued.folder}" + (f", {len(pdfs)} PDF(s)" if pdfs else ""))
     if pdf_error:
         _fail(pdf_error)
