@@ -426,3 +426,34 @@ def test_corrections_typed_on_the_profile_sheet_are_kept(campaign, tmp_path):
     with Ledger.for_campaign(campaign.root) as ledger:
         kept = ledger.profile(result.submission_id)
     assert kept["contact_name"] == "Camille Martin-Dupont" and kept["id"] == "FR-AERO-01"
+
+
+def test_a_ledger_of_the_first_schema_is_migrated_with_its_data(campaign, tmp_path):
+    """A campaign started before peer review keeps its submissions when a newer excelcert opens it."""
+    import sqlite3
+
+    from excelcert.ledger import MIGRATIONS, LedgerError
+
+    path = campaign.root / "ledger.sqlite"
+    db = sqlite3.connect(path)
+    for statement in [s for s in MIGRATIONS[0].split(";") if s.strip()]:
+        db.execute(statement)
+    db.execute("INSERT INTO submissions (sha256, original_name, size, received_at, import_seq, cluster_id, role,"
+               " verdict, reason) VALUES ('abc', 'old.xlsx', 1, '2026-01-01T00:00:00', 1, 'FR-AERO-01',"
+               " 'self-assessment', 'accepted', 'counts')")
+    db.execute("INSERT INTO answers (submission_id, indicator_id, raw, value) VALUES (1, 'STR-01', '75', '75')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.version == len(MIGRATIONS)
+        old = ledger.current("FR-AERO-01", "self-assessment")
+        assert old.original_name == "old.xlsx" and old.reviewer_id is None
+        assert [(a.indicator_id, a.value, a.agreement) for a in ledger.answers(old.id)] == [("STR-01", 75, None)]
+        assert ledger.assignments() == [] and ledger.certificates() == []
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(LedgerError, match="newer excelcert"):
+        Ledger.for_campaign(campaign.root)
