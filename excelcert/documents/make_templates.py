@@ -88,6 +88,17 @@ def _page_number_footer(doc, word: str) -> None:
     paragraph._p.append(field)
 
 
+def _page_border(doc) -> None:
+    """A double rule around the page, in the accent colour: the frame of a certificate."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    sides = "".join(f'<w:{side} w:val="double" w:sz="12" w:space="20" w:color="{ACCENT}"/>'
+                    for side in ("top", "left", "bottom", "right"))
+    doc.sections[0]._sectPr.append(parse_xml(f'<w:pgBorders {nsdecls("w")} w:offsetFrom="page">{sides}'
+                                             '</w:pgBorders>'))
+
+
 def _shade(cell, fill: str) -> None:
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
@@ -137,6 +148,7 @@ def certificate(lang: str):
     t = DOCS[lang]
     doc = _doc()
     doc.sections[0].top_margin = Cm(2.6)
+    _page_border(doc)
     _para(doc, "{{ secretariat_name }}", size=11, colour=ACCENT, align="center", space_after=18)
     _para(doc, t["certificate"].upper(), size=34, bold=True, colour=ACCENT, align="center", space_after=2)
     _para(doc, t["label_line"], size=13, colour="595959", align="center", space_after=14)
