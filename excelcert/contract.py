@@ -91,7 +91,7 @@ class ContractError(Exception):
 def read_meta(values: dict[str, Any]) -> tuple[WorkbookMeta, str]:
     """Metadata and signature from the metadata sheet's key/value pairs."""
     names = [f.name for f in fields(WorkbookMeta)]
-    missing = [n for n in names if n not in values and n not in ("reviewer_id", *_OPTIONAL)]
+    missing = [n for n in names if n not in values and n not in _OPTIONAL]
     if missing or "signature" not in values:
         raise ContractError(f"its metadata lacks {', '.join(missing + (['signature'] if 'signature' not in values else []))}")
     clean = {n: "" if values.get(n) is None else str(values.get(n)).strip() for n in names}

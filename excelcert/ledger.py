@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -314,6 +316,17 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE): committed, or rolled back on any failure."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     # --- schema ------------------------------------------------------------------------
     @property
     def version(self) -> int:
@@ -325,21 +338,15 @@ class Ledger:
             raise LedgerError(f"the ledger {self.path} was written by a newer excelcert (schema {current}); "
                               "update excelcert before using it.")
         for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 for statement in [s for s in script.split(";") if s.strip()]:
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
 
     # --- writing -----------------------------------------------------------------------
     def record_submission(self, new: NewSubmission) -> int:
         """Store a submission with its answers and problems, all or nothing."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             seq = self.db.execute("SELECT COALESCE(MAX(import_seq), 0) + 1 FROM submissions").fetchone()[0]
             cursor = self.db.execute(
                 "INSERT INTO submissions (sha256, original_name, size, received_at, import_seq, cluster_id, role,"
@@ -370,11 +377,7 @@ class Ledger:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(submission_id, p.severity, p.code, p.sheet, p.cell, p.indicator_id, _json(p.raw), p.message)
                  for p in new.problems])
-            self.db.execute("COMMIT")
             return submission_id
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     # --- reading -----------------------------------------------------------------------
     def _submissions(self, where: str, args: tuple) -> list[Submission]:
@@ -419,19 +422,14 @@ class Ledger:
     def record_scores(self, rows: list[tuple[str, int, float, float, str | None, bool, str, Any]]) -> list[int]:
         """Store one run of `score`, all or nothing: (cluster, submission, total, max, label,
         reviewed, reason, detail) per cluster. Earlier runs stay; the latest counts."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             now = _now()
             ids = [int(self.db.execute(
                 "INSERT INTO scores (cluster_id, submission_id, computed_at, total, max_points, label, reviewed,"
                 " reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (c, sub, now, total, maximum, label, int(reviewed), reason, _json(detail))).lastrowid)
                 for c, sub, total, maximum, label, reviewed, reason, detail in rows]
-            self.db.execute("COMMIT")
             return ids
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def latest_scores(self) -> list[StoredScore]:
         rows = self.db.execute("SELECT * FROM scores WHERE id IN (SELECT MAX(id) FROM scores GROUP BY cluster_id)"
@@ -445,8 +443,7 @@ class Ledger:
         """The certificate of this cluster and label, created (numbered next, issued on
         `issued_on`) if there is none yet: issuing again gives the same certificate.
         `reference` and `code` are functions of the number."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             row = self.db.execute("SELECT * FROM certificates WHERE cluster_id = ? AND label = ?",
                                   (cluster_id, label)).fetchone()
             if row is None:
@@ -456,10 +453,6 @@ class Ledger:
                     " code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (number, reference(number), cluster_id, label, score_id, issued_on, valid_until, code(number)))
                 row = self.db.execute("SELECT * FROM certificates WHERE number = ?", (number,)).fetchone()
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return Certificate(**dict(row))
 
     def certificates(self) -> list[Certificate]:
@@ -469,16 +462,11 @@ class Ledger:
     # --- review ------------------------------------------------------------------------
     def set_assignments(self, assignments: list[Assignment], source: str) -> None:
         """Replace the campaign's reviewer assignment, all or nothing."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self.db.execute("DELETE FROM assignments")
             self.db.executemany(
                 "INSERT INTO assignments (cluster_id, reviewer_id, assigned_at, source) VALUES (?, ?, ?, ?)",
                 [(a.cluster_id, a.reviewer_id, _now(), source) for a in assignments])
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def assignments(self) -> list[Assignment]:
         rows = self.db.execute("SELECT cluster_id, reviewer_id, assigned_at, source FROM assignments"

@@ -146,11 +146,17 @@ def gap_to(scheme: Scheme, rule: LabelRule, points: dict[str, float], met: dict[
     return gap
 
 
-def score(scheme: Scheme, final: ClusterFinal) -> Score:
-    values = final.values
-    points = {i.id: (i.points_for(values.get(i.id)) if _given(values.get(i.id)) else 0.0) for i in scheme.indicators}
-    met = {i.id: _given(values.get(i.id)) and i.is_met(values.get(i.id)) for i in scheme.indicators}
+def tally(scheme: Scheme, values: dict[str, Any]) -> tuple[dict[str, float], dict[str, bool], dict[str, float]]:
+    """(points per indicator, quality threshold met per indicator, points per category) of
+    parsed answers: the scheme's rules, for a workbook's cached values and for scoring alike."""
+    points = {i.id: (i.points_for(values.get(i.id)) if _given(values.get(i.id)) else 0) for i in scheme.indicators}
+    met = {i.id: bool(_given(values.get(i.id)) and i.is_met(values.get(i.id))) for i in scheme.indicators}
     categories = {c.id: sum(points[i.id] for i in scheme.indicators_in(c.id)) for c in scheme.categories}
+    return points, met, categories
+
+
+def score(scheme: Scheme, final: ClusterFinal) -> Score:
+    points, met, categories = tally(scheme, final.values)
     total = sum(categories.values())
     rule, reason, failed = label_for(scheme, total, met, final.reviewed)
     result = Score(final.cluster_id, points, met, categories, total, scheme.total_points, final.reviewed,

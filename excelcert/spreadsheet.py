@@ -265,12 +265,12 @@ class _XmlBook:
             out.append((rel.get("Id", ""), rel.get("Type", ""), posixpath.normpath(target)))
         return out
 
-    def notes(self, sheet_part: str, persons: dict[str, str]) -> list[Note]:
-        """The sheet's threaded comments, then its notes (a note Excel writes as the
-        stand-in of a threaded comment on the same cell is left out)."""
+    def notes(self, rels: list[tuple[str, str, str]], persons: dict[str, str]) -> list[Note]:
+        """The threaded comments, then the notes, of the sheet whose relationships are `rels`
+        (a note Excel writes as the stand-in of a threaded comment is left out)."""
         threaded: list[Note] = []
         legacy: list[Note] = []
-        for _, kind, target in self.typed_rels(sheet_part):
+        for _, kind, target in rels:
             if target not in self.names:
                 continue
             if kind.endswith("/threadedComment"):
@@ -333,9 +333,10 @@ class _XmlBook:
                 continue
             sheets[title] = Sheet(title, self._rows(target, shared, styles or [("General", None)], epoch),
                                   hidden=sheet.get("state", "visible") != "visible")
-            if self.typed_rels(target):
+            rels = self.typed_rels(target)
+            if rels:
                 persons = self.persons(workbook_name) if persons is None else persons
-                sheets[title].notes = self.notes(target, persons)
+                sheets[title].notes = self.notes(rels, persons)
         return Workbook(self.path, sheets, epoch=epoch, modified=self._modified(),
                         macros="xl/vbaProject.bin" in self.names or self.path.suffix.casefold() == ".xlsm")
 

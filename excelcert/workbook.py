@@ -38,7 +38,7 @@ from excelcert.scheme.model import (
     Indicator,
     Scheme,
 )
-from excelcert.scoring import rule_indicators, threshold_points
+from excelcert.scoring import label_for, rule_indicators, tally, threshold_points
 from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 
 ACCENT = "#1F3864"  # the one accent colour
@@ -98,28 +98,20 @@ class Evaluation:
 
 def evaluate(scheme: Scheme, answers: dict[str, Any], lang: str) -> Evaluation:
     result = Evaluation()
+    result.points, result.met, result.category_points = tally(scheme, answers)
     for ind in scheme.indicators:
-        answer = answers.get(ind.id)
-        given = answer not in (None, "", [], ())
+        given = answers.get(ind.id) not in (None, "", [], ())
         result.answered[ind.id] = given
-        result.points[ind.id] = ind.points_for(answer) if given else 0
-        result.met[ind.id] = ind.is_met(answer) if given else False
         result.answered_count += given
         if ind.required:
             result.required_count += 1
             result.required_answered += given
-    for cat in scheme.categories:
-        result.category_points[cat.id] = sum(result.points[i.id] for i in scheme.indicators_in(cat.id))
     result.total = sum(result.category_points.values())
-    result.label = text(lang, "no_label")
     if result.required_answered < result.required_count:
         result.label = text(lang, "incomplete")
-    else:
-        for rule in scheme.labels_by_rank():
-            if result.total >= threshold_points(scheme, rule) \
-                    and all(result.met[i] for i in rule_indicators(scheme, rule)):
-                result.label = scheme.text(rule.name, lang)
-                break
+    else:  # provisional: the label the answers would earn once reviewed
+        rule = label_for(scheme, result.total, result.met, reviewed=True)[0]
+        result.label = scheme.text(rule.name, lang) if rule else text(lang, "no_label")
     return result
 
 

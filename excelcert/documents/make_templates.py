@@ -184,18 +184,30 @@ def certificate(lang: str):
     return doc
 
 
+def _letterhead(doc, subject: str, *, country: bool) -> None:
+    """The sender, the date, the addressee, the subject and the salutation of a letter."""
+    _para(doc, "{{ secretariat_name }} · {{ secretariat_email }}", size=9, colour=ACCENT, space_after=14)
+    _para(doc, "{{ today }}", align="right", space_after=10)
+    _para(doc, "{{ contact_name }}", space_after=0)
+    _para(doc, "{{ cluster_name }}", bold=True, space_after=0 if country else 14)
+    if country:
+        _para(doc, "{{ cluster_country }}", space_after=14)
+    _para(doc, subject, bold=True, size=12, space_after=10)
+    _para(doc, "{{ salutation }}")
+
+
+def _closing(doc, t: dict[str, str]) -> None:
+    """The closing formula, kept on the page of the signature under it."""
+    _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
+    _para(doc, "{{ secretariat_name }}", bold=True)
+
+
 def letter(lang: str):
     from docx.enum.text import WD_BREAK
 
     t = DOCS[lang]
     doc = _doc()
-    _para(doc, "{{ secretariat_name }} · {{ secretariat_email }}", size=9, colour=ACCENT, space_after=14)
-    _para(doc, "{{ today }}", align="right", space_after=10)
-    _para(doc, "{{ contact_name }}", space_after=0)
-    _para(doc, "{{ cluster_name }}", bold=True, space_after=0)
-    _para(doc, "{{ cluster_country }}", space_after=14)
-    _para(doc, "{{ subject }}", bold=True, size=12, space_after=10)
-    _para(doc, "{{ salutation }}")
+    _letterhead(doc, "{{ subject }}", country=True)
     _para(doc, t["result_title"], style="Heading 1")
     _para(doc, "{{ result_sentence }}", bold=True, size=13, colour=ACCENT, space_after=4)
     _para(doc, "{{ points_sentence }}")
@@ -230,8 +242,7 @@ def letter(lang: str):
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
-    _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
-    _para(doc, "{{ secretariat_name }}", bold=True)
+    _closing(doc, t)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _para(doc, t["appendix_title"], style="Heading 1")
     _table(doc, [t["h_indicator"], t["h_answer"], t["h_points"], t["h_source"]],
@@ -245,18 +256,12 @@ def letter(lang: str):
 def correction(lang: str):
     t = DOCS[lang]
     doc = _doc()
-    _para(doc, "{{ secretariat_name }} · {{ secretariat_email }}", size=9, colour=ACCENT, space_after=14)
-    _para(doc, "{{ today }}", align="right", space_after=10)
-    _para(doc, "{{ contact_name }}", space_after=0)
-    _para(doc, "{{ cluster_name }}", bold=True, space_after=14)
-    _para(doc, t["corr_subject"], bold=True, size=12, space_after=10)
-    _para(doc, "{{ salutation }}")
+    _letterhead(doc, t["corr_subject"], country=False)
     _para(doc, "{{ intro }}")
     _table(doc, [t["h_cell"], t["h_indicator"], t["h_value"], t["h_todo"]],
            ["{{ item.cell }}", "{{ item.indicator }}", "{{ item.value }}", "{{ item.todo }}"],
            "items", [2.5, 4.5, 3.5, 6.1])
-    _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
-    _para(doc, "{{ secretariat_name }}", bold=True)
+    _closing(doc, t)
     _page_number_footer(doc, t["page"])
     return doc
 

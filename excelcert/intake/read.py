@@ -92,6 +92,16 @@ def heading_columns(sheet: Sheet, headings: dict[str, set[str]], defaults: dict[
     return {key: found.get(key, column) for key, column in defaults.items()}
 
 
+def raw_cell(sheet: Sheet, cells: list[Cell], column: int) -> RawCell:
+    """The cell of a row in a 0-based column, as read, with its place (also past the row's end)."""
+    if column < len(cells):
+        cell = cells[column]
+        return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
+    from openpyxl.utils import get_column_letter
+
+    return RawCell(None, Place(sheet.name, f"{get_column_letter(column + 1)}{cells[0].row}"))
+
+
 def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
     try:
         return read_workbook_meta(book)
@@ -170,21 +180,13 @@ class _Answers:
         layout = {"answer": C_ANSWER, "evidence": C_EVIDENCE, "comment": C_COMMENT}
         return heading_columns(sheet, _HEADINGS, {k: id_column + v - C_ID for k, v in layout.items()})
 
-    def _cell(self, sheet: Sheet, cells: list[Cell], column: int) -> RawCell:
-        if column < len(cells):
-            cell = cells[column]
-            return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
-        from openpyxl.utils import get_column_letter
-
-        return RawCell(None, Place(sheet.name, f"{get_column_letter(column + 1)}{cells[0].row}"))
-
     def _row(self, key: str, sheet: Sheet, rows: dict[str, list[list[Cell]]], column: int) -> RawCell | None:
         """The answer cell of `key`'s row; None if the row is gone; a problem (and no value)
         if the row is given twice with different answers."""
         found = rows.get(key)
         if not found:
             return None
-        cells = [self._cell(sheet, row, column) for row in found]
+        cells = [raw_cell(sheet, row, column) for row in found]
         if len({_text(c.value) for c in cells}) > 1:
             self.add(problem("answer-row-duplicate", cells[1].place, indicator=key, other=cells[0].place))
             self.conflicts.add(key.split("/")[0])
@@ -228,7 +230,7 @@ class _Answers:
         notes = {}
         for key in ("evidence", "comment"):  # from the indicator's (first) row: duplicates are reported once
             found = rows.get(ind.id)
-            notes[key] = _text(self._cell(sheet, found[0], columns[key]).value) if found else ""
+            notes[key] = _text(raw_cell(sheet, found[0], columns[key]).value) if found else ""
         self.result.answers[ind.id] = Answer(ind.id, raw, value, place, notes["evidence"], notes["comment"])
 
 

@@ -16,10 +16,10 @@ from typing import Any
 from excelcert.answers import answer_text
 from excelcert.campaign import Campaign
 from excelcert.contract import ROLE_ARBITRATION, WorkbookMeta, sign, write_meta
-from excelcert.intake.read import ReturnedWorkbook, _text, heading_columns, id_sheet
+from excelcert.intake.read import ReturnedWorkbook, _text, heading_columns, id_sheet, raw_cell
 from excelcert.intake.values import RawCell, parse_answer, parse_choice_list
 from excelcert.ledger import Decision
-from excelcert.problems import Place, problem
+from excelcert.problems import problem
 from excelcert.review.reconcile import Item, points_of
 from excelcert.roster import Cluster
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
@@ -103,15 +103,8 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
     for cells in sheet.rows:
         if len(cells) <= id_column or _text(cells[id_column].value) not in keys:
             continue
-
         def cell(name: str, cells: list = cells) -> RawCell:
-            index = columns[name]
-            if index < len(cells):
-                c = cells[index]
-                return RawCell(c.value, Place(sheet.name, c.coordinate), c.number_format, c.formula)
-            from openpyxl.utils import get_column_letter
-
-            return RawCell(None, Place(sheet.name, f"{get_column_letter(index + 1)}{cells[0].row}"))
+            return raw_cell(sheet, cells, columns[name])
 
         decision = cell("decision")
         if decision.value is None or not _text(decision.value):

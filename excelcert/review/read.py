@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from excelcert.i18n import AGREEMENTS, REVIEW
-from excelcert.intake.read import Answer, ReturnedWorkbook, _text, heading_columns, id_sheet
+from excelcert.intake.read import Answer, ReturnedWorkbook, _text, heading_columns, id_sheet, raw_cell
 from excelcert.intake.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
 from excelcert.ledger import StoredNote
 from excelcert.problems import Place, problem
 from excelcert.review.workbook import R_AGREEMENT, R_ID, R_RCOMMENT, R_RPOINTS, R_VERIFIED
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
-from excelcert.spreadsheet import Cell, Sheet, Workbook
+from excelcert.spreadsheet import Cell, Workbook
 
 _HEADINGS = {key: {normalise(REVIEW[lang][f"h_{key}"]) for lang in REVIEW}
              for key in ("verified", "agreement", "review_points", "review_comment")}
@@ -43,15 +43,15 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
         if cells is None:
             result.problems.append(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
             continue
-        verified = _raw(sheet, cells, columns["verified"])
+        verified = raw_cell(sheet, cells, columns["verified"])
         if ind.type == SELECT_MULTIPLE:
             value, found = parse_choice_list(ind, verified, scheme, lang)
         else:
             value, found = parse_answer(ind, verified, scheme, lang, book.epoch)
         result.problems.extend(found)
-        agreement = _agreement(ind.id, _raw(sheet, cells, columns["agreement"]), lang, result)
-        points = _points(ind, _raw(sheet, cells, columns["review_points"]), lang, result)
-        comment = _text(_raw(sheet, cells, columns["review_comment"]).value)
+        agreement = _agreement(ind.id, raw_cell(sheet, cells, columns["agreement"]), lang, result)
+        points = _points(ind, raw_cell(sheet, cells, columns["review_points"]), lang, result)
+        comment = _text(raw_cell(sheet, cells, columns["review_comment"]).value)
         result.answers[ind.id] = Answer(ind.id, verified.value, value, verified.place, "", comment, agreement, points)
     row_ids = {cells[0].row: _text(cells[id_column].value) for cells in sheet.rows if len(cells) > id_column}
     for each in book.sheets.values():
@@ -60,15 +60,6 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
             result.notes.append(StoredNote(note.kind, each.name, note.coordinate, indicator or None, note.author,
                                            note.text))
     result.notes.extend(_appreciation(book))
-
-
-def _raw(sheet: Sheet, cells: list[Cell], column: int) -> RawCell:
-    if column < len(cells):
-        cell = cells[column]
-        return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
-    from openpyxl.utils import get_column_letter
-
-    return RawCell(None, Place(sheet.name, f"{get_column_letter(column + 1)}{cells[0].row}"))
 
 
 def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkbook) -> str | None:
