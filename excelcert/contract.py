@@ -113,7 +113,7 @@ def read_workbook_meta(book: Any) -> tuple[WorkbookMeta, str]:
     sheet = book.sheet(META_SHEET)
     if sheet is None:
         raise ContractError(f"it has no '{META_SHEET}' sheet, so it was not made by excelcert")
-    values = meta_values(sheet.rows)
+    values = meta_values([values for _, values in sheet.values])
     if values.get("format") != FORMAT:
         raise ContractError(f"its metadata is of format '{values.get('format')}', not {FORMAT}")
     return read_meta(values)

@@ -13,11 +13,15 @@ coordinate and number format.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
 import posixpath
+import re
 import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -61,10 +65,47 @@ class Note(NamedTuple):
 
 @dataclass
 class Sheet:
+    """A sheet: the values of each row that holds something, and any cell on demand."""
+
     name: str
-    rows: list[list[Cell]] = field(default_factory=list)  # cells from column A, gaps filled with blanks
+    values: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, values from column A)
     hidden: bool = False
     notes: list[Note] = field(default_factory=list)  # read_workbook_xml only
+    # (row, column) -> the cell as the file has it (value, number format, formula), None if empty
+    find: Callable[[int, int], Cell | None] | None = field(default=None, repr=False, compare=False)
+    every_cell: Callable[[], list[list[Cell]]] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of_cells(cls, name: str, rows: list[list[Cell]], hidden: bool = False) -> Sheet:
+        """A sheet from rows of cells read one by one."""
+        index = {(c.row, c.column): c for row in rows for c in row}
+        return cls(name, [(row[0].row, [c.value for c in row]) for row in rows if row], hidden,
+                   find=lambda row, column: index.get((row, column)), every_cell=lambda: rows)
+
+    def text(self, row: int, column: int) -> Any:
+        """What the cell at (row, column), both from 1, holds as text (None if not text)."""
+        values = self._by_row.get(row, ())
+        value = values[column - 1] if column <= len(values) else None
+        if value is None or type(value) is str:  # text is the same in every reader
+            return value
+        return str(self.cell(row, column).value)  # a number, a date...: as the file has it
+
+    @cached_property
+    def _by_row(self) -> dict[int, list[Any]]:
+        return dict(self.values)
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The cell at (row, column), both from 1, with its value, number format and formula."""
+        found = self.find(row, column) if self.find is not None else None
+        return found or Cell(None, f"{_column_letters(column)}{row}", row, column)
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        """Each row holding a value or a formula: its cells from column A to its last one, as the
+        file has them (read one by one: far slower than `values` for a grid-read sheet)."""
+        if self.every_cell is not None:
+            return self.every_cell()
+        return [[self.cell(number, column) for column in range(1, len(values) + 1)] for number, values in self.values]
 
 
 @dataclass
@@ -93,7 +134,12 @@ def sniff_workbook(path: Path, name: str | None = None) -> None:
 
     `name` is what messages call the file (an archived copy is called by its original name).
     """
-    label = name or str(path)
+    _open_package(path, name or str(path))[0].close()
+
+
+def _open_package(path: Path, label: str) -> tuple[zipfile.ZipFile, bytes]:
+    """The file's package, opened in memory once sniffed, and its bytes; UnreadableFile if it
+    is not an .xlsx/.xlsm package we can parse."""
     if not path.exists():
         raise _fail("file-not-found", label)
     if path.is_dir():
@@ -101,20 +147,24 @@ def sniff_workbook(path: Path, name: str | None = None) -> None:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise _fail("oversized-file", label, detail=f"it is {size / 1e6:.0f} MB")
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if size == 0:
+    data = path.read_bytes()
+    if not data:
         raise _fail("not-a-workbook", label, detail="the file is empty")
-    if head == _OLE2_MAGIC:
-        body = path.read_bytes()
-        if "EncryptedPackage".encode("utf-16-le") in body:
+    if data[:8] == _OLE2_MAGIC:
+        if "EncryptedPackage".encode("utf-16-le") in data:
             raise _fail("encrypted-file", label)
         raise _fail("legacy-format", label, format="Excel 97-2003 (.xls) or another OLE2 document")
-    if not head.startswith(b"PK"):
+    if not data.startswith(b"PK"):
         raise _fail("not-a-workbook", label, detail="its content is not a spreadsheet package")
+    archive = None
     try:
-        with zipfile.ZipFile(path) as archive:
-            _sniff_package(label, archive)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        _sniff_package(label, archive)
+        return archive, data
+    except UnreadableFile:
+        if archive is not None:
+            archive.close()
+        raise
     except zipfile.BadZipFile as exc:
         raise _fail("corrupt-file", label, detail=f"broken zip archive: {exc}") from None
     except (OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -178,7 +228,7 @@ def read_workbook(path: str | Path) -> Workbook:
             for row in ws.iter_rows():
                 rows.append([Cell(c.value, c.coordinate, c.row, c.column, c.number_format or "General")
                              for c in row])
-            sheets[ws.title] = Sheet(ws.title, rows, hidden=ws.sheet_state != "visible")
+            sheets[ws.title] = Sheet.of_cells(ws.title, rows, hidden=ws.sheet_state != "visible")
         modified = book.properties.modified if book.properties else None
         return Workbook(path, sheets, epoch=book.epoch, modified=modified,
                         macros=bool(getattr(book, "vba_archive", None)) or path.suffix.casefold() == ".xlsm")
@@ -215,19 +265,24 @@ _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")  # no OOXML part has them; bombs and XX
 
 
 def read_workbook_xml(path: str | Path, *, name: str | None = None,
-                      skip: Callable[[str], bool] | None = None) -> Workbook:
+                      skip: Callable[[str], bool] | None = None, grid: bool = True) -> Workbook:
     """Like `read_workbook(path)`, with each cell's formula, read straight from the XML: ~20x faster.
 
     Cached values, number formats and formulas of every cell, the date system, the last
     save time. Any part with a document type or entity declaration is refused unparsed.
     Sheets whose name `skip` accepts are not parsed (and are absent from the result).
+
+    With `grid` (the default), a sheet's rows come from python-calamine's grid of values,
+    whenever its XML lets each cell be found again by its reference; `Sheet.cell` then
+    gives a cell's exact value, number format and formula from the XML, for the few cells
+    a reader parses. Without it, or when a sheet does not allow it, every cell is read from
+    the XML. Both give the same cells (tested cell for cell).
     """
     path = Path(path)
     label = name or str(path)
-    sniff_workbook(path, label)
+    archive, data = _open_package(path, label)
     try:
-        with zipfile.ZipFile(path) as archive:
-            return _XmlBook(archive, path, label).read(skip)
+        return _XmlBook(archive, path, label, data if grid else None).read(skip)
     except UnreadableFile:
         raise
     except Exception as exc:  # any parser failure on a hostile file is a verdict
@@ -235,17 +290,25 @@ def read_workbook_xml(path: str | Path, *, name: str | None = None,
 
 
 class _XmlBook:
-    def __init__(self, archive: zipfile.ZipFile, path: Path, label: str):
+    def __init__(self, archive: zipfile.ZipFile, path: Path, label: str, data: bytes | None = None):
         self.archive, self.path, self.label = archive, path, label
+        self.data = data  # the package's bytes, for python-calamine; None: every cell from the XML
         self.names = set(archive.namelist())
+        self.targets: dict[str, str] = {}  # the workbook part's relationships: id -> part name
+        self.folder = "xl"
+        self.epoch = dt.datetime(1899, 12, 30)
+
+    def raw(self, name: str) -> bytes:
+        """A part's bytes, refused if it has a document type or entity declaration."""
+        data = self.archive.read(name)
+        if any(marker in data for marker in _FORBIDDEN):
+            raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
+        return data
 
     def part(self, name: str) -> Any:
         import xml.etree.ElementTree as ET
 
-        data = self.archive.read(name)
-        if any(marker in data for marker in _FORBIDDEN):
-            raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
-        return ET.fromstring(data)
+        return ET.fromstring(self.raw(name))
 
     def rels(self, name: str) -> dict[str, str]:
         return {rel_id: target for rel_id, _, target in self.typed_rels(name)}
@@ -300,12 +363,6 @@ class _XmlBook:
         return out
 
     def read(self, skip: Callable[[str], bool] | None = None) -> Workbook:
-        from openpyxl.styles.numbers import (
-            BUILTIN_FORMATS,
-            is_date_format,
-            is_timedelta_format,
-        )
-
         try:
             root_rels = self.rels("")
         except UnreadableFile:
@@ -316,32 +373,31 @@ class _XmlBook:
                              "xl/workbook.xml")
         workbook = self.part(workbook_name)
         properties = workbook.find(f"{_MAIN}workbookPr")
-        date1904 = properties is not None and properties.get("date1904", "0").lower() in ("1", "true")
-        epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
-        targets = self.rels(workbook_name)
-        folder = workbook_name.rpartition("/")[0]
-        shared = self._shared_strings(targets, folder)
-        # per style: (number format, 'date' / 'timedelta' / None), computed once
-        styles = [(f, "timedelta" if is_date_format(f) and is_timedelta_format(f) else
-                   "date" if is_date_format(f) else None) for f in self._formats(targets, BUILTIN_FORMATS)]
+        if properties is not None and properties.get("date1904", "0").lower() in ("1", "true"):
+            self.epoch = dt.datetime(1904, 1, 1)
+        self.targets = self.rels(workbook_name)
+        self.folder = workbook_name.rpartition("/")[0]
         sheets: dict[str, Sheet] = {}
         persons: dict[str, str] | None = None
         for sheet in workbook.iter(f"{_MAIN}sheet"):
-            target = targets.get(sheet.get(_REL_ID, ""))
+            target = self.targets.get(sheet.get(_REL_ID, ""))
             title = sheet.get("name", "")
             if target is None or target not in self.names or (skip is not None and skip(title)):
                 continue
-            sheets[title] = Sheet(title, self._rows(target, shared, styles or [("General", None)], epoch),
-                                  hidden=sheet.get("state", "visible") != "visible")
+            hidden = sheet.get("state", "visible") != "visible"
+            sheets[title] = self._grid_sheet(title, target, hidden) or Sheet.of_cells(title, self._rows(target), hidden)
             rels = self.typed_rels(target)
             if rels:
                 persons = self.persons(workbook_name) if persons is None else persons
                 sheets[title].notes = self.notes(rels, persons)
-        return Workbook(self.path, sheets, epoch=epoch, modified=self._modified(),
+        return Workbook(self.path, sheets, epoch=self.epoch, modified=self._modified(),
                         macros="xl/vbaProject.bin" in self.names or self.path.suffix.casefold() == ".xlsm")
 
-    def _shared_strings(self, targets: dict[str, str], folder: str) -> list[str]:
-        name = next((t for t in targets.values() if t.endswith("sharedStrings.xml")), f"{folder}/sharedStrings.xml")
+    @cached_property
+    def shared(self) -> list[str]:
+        """The shared strings."""
+        name = next((t for t in self.targets.values() if t.endswith("sharedStrings.xml")),
+                    f"{self.folder}/sharedStrings.xml")
         if name not in self.names:
             return []
         out = []
@@ -351,8 +407,21 @@ class _XmlBook:
             out.append("".join(texts))
         return out
 
-    def _formats(self, targets: dict[str, str], builtin: dict[int, str]) -> list[str]:
-        name = next((t for t in targets.values() if t.endswith("styles.xml")), None)
+    @cached_property
+    def styles(self) -> list[tuple[str, str | None]]:
+        """Per cell style: (number format, 'date' / 'timedelta' / None)."""
+        from openpyxl.styles.numbers import (
+            BUILTIN_FORMATS,
+            is_date_format,
+            is_timedelta_format,
+        )
+
+        return [(f, "timedelta" if is_date_format(f) and is_timedelta_format(f) else
+                 "date" if is_date_format(f) else None) for f in self._formats(BUILTIN_FORMATS)] \
+            or [("General", None)]
+
+    def _formats(self, builtin: dict[int, str]) -> list[str]:
+        name = next((t for t in self.targets.values() if t.endswith("styles.xml")), None)
         if name is None or name not in self.names:
             return []
         styles = self.part(name)
@@ -367,10 +436,8 @@ class _XmlBook:
             out.append(custom.get(number) or builtin.get(number, "General"))
         return out
 
-    def _rows(self, name: str, shared: list[str], styles: list[tuple[str, str | None]],
-              epoch: dt.datetime) -> list[list[Cell]]:
-        from openpyxl.utils.cell import get_column_letter
-
+    def _rows(self, name: str) -> list[list[Cell]]:
+        shared, styles, epoch = self.shared, self.styles, self.epoch
         sheet = self.part(name)
         found: dict[int, dict[int, Cell]] = {}
         row_number = 0
@@ -384,7 +451,7 @@ class _XmlBook:
                     column = _column_index(ref.rstrip("0123456789"))
                 else:
                     column += 1
-                    ref = f"{get_column_letter(column)}{row_number}"
+                    ref = f"{_column_letters(column)}{row_number}"
                 v = f = inline = None
                 for child in c:
                     if child.tag == _V:
@@ -399,13 +466,7 @@ class _XmlBook:
                 number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
                 value = inline or _cell_value(c.get("t", "n"), v, shared, kind_of_date, epoch)
                 cells[column] = Cell(value, ref, row_number, column, number_format, f)
-        rows = []
-        for number in sorted(found):
-            cells = found[number]
-            if cells:  # from column A to the row's last cell; a reader meets no gap unplaced
-                rows.append([cells.get(col) or Cell(None, f"{get_column_letter(col)}{number}", number, col)
-                             for col in range(1, max(cells) + 1)])
-        return rows
+        return _padded(found)
 
     def _modified(self) -> dt.datetime | None:
         if "docProps/core.xml" not in self.names:
@@ -418,10 +479,164 @@ class _XmlBook:
         except ValueError:
             return None
 
+    @cached_property
+    def calamine(self) -> Any:
+        """The package opened by python-calamine, for grids of values; None if it cannot be."""
+        if self.data is None:
+            return None
+        import python_calamine
+
+        for name in self.targets.values():  # the parts calamine reads besides the sheets
+            if name.endswith(("sharedStrings.xml", "styles.xml")) and name in self.names:
+                self.raw(name)  # refused if it declares a document type or entities
+        try:
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+        except Exception:  # whatever calamine cannot open is read from the XML, which gives the verdict
+            return None
+
+    def _grid_sheet(self, title: str, target: str, hidden: bool) -> Sheet | None:
+        """The sheet with rows from calamine's grid of values, or None: read it cell by cell.
+
+        Only when every row and cell tag of its XML starts with its reference (as Excel,
+        LibreOffice, openpyxl and xlsxwriter write them), so that `Sheet.cell` finds any
+        cell again, and when its cells span a sensible area (calamine's grid is dense)."""
+        xml = self.raw(target)
+        extent = _grid_extent(xml)
+        if extent is None or extent[0] * extent[1] > MAX_GRID_CELLS or self.calamine is None:
+            return None
+        try:
+            values = self.calamine.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception:
+            return None
+        # as the cell-by-cell reader has them: no text is None, a whole number an int (dates
+        # stay as calamine has them; `Sheet.cell` gives the reader's)
+        rows = [(number, [None if v == "" and type(v) is str else
+                          int(v) if type(v) is float and v.is_integer() and abs(v) < 2 ** 53 else v for v in row])
+                for number, row in enumerate(values, start=1) if row.count("") < len(row)]
+        finder = _CellFinder(self, target, xml, dict(rows))
+        return Sheet(title, rows, hidden, find=finder.find, every_cell=finder.every_cell)
+
+
+class _CellFinder:
+    """A grid-read sheet's cells, found again in its XML by their reference: value, number
+    format and formula exactly as the cell-by-cell reader reads them. Text comes from the
+    grid (calamine resolves shared strings, rich text and escapes); numbers, dates, booleans
+    and errors from the cell's XML. Should the XML ever disagree with the grid about whether
+    a cell holds a value, the whole sheet is read cell by cell instead."""
+
+    def __init__(self, book: _XmlBook, target: str, xml: bytes, grid: dict[int, list[Any]]):
+        self.book, self.target, self.xml, self.grid = book, target, xml, grid
+        self.spans: dict[int, tuple[int, int]] | None = None  # row -> its part of the XML
+        self.fallback: dict[tuple[int, int], Cell] | None = None
+
+    def find(self, row: int, column: int) -> Cell | None:
+        if self.fallback is None:
+            values = self.grid.get(row, ())
+            grid_value = values[column - 1] if column <= len(values) else None
+            try:
+                return self._find(row, column, grid_value)
+            except _Disagreement:
+                self.fallback = {(c.row, c.column): c for cells in self.book._rows(self.target) for c in cells}
+        return self.fallback.get((row, column))
+
+    def every_cell(self) -> list[list[Cell]]:
+        found: dict[int, dict[int, Cell]] = {}
+        for match in _CELL_PLACE.finditer(self.xml):
+            row, column = int(match.group(2)), _column_index(match.group(1).decode())
+            cell = self.find(row, column)
+            if cell is not None:
+                found.setdefault(row, {})[column] = cell
+        return _padded(found)
+
+    def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
+        if self.spans is None:
+            starts = [(int(m.group(1)), m.start()) for m in _ROW_REF.finditer(self.xml)]
+            ends = [start for _, start in starts[1:]] + [len(self.xml)]
+            self.spans = {number: (start, end) for (number, start), end in zip(starts, ends, strict=True)}
+        coordinate = f"{_column_letters(column)}{row}"
+        start, end = self.spans.get(row, (0, 0))
+        at = self.xml.find(b'<c r="' + coordinate.encode() + b'"', start, end)
+        if at < 0:  # no such cell in the XML
+            if grid_value is not None:
+                raise _Disagreement
+            return None
+        tag = _CELL_TAG.match(self.xml, at)
+        if tag is None:
+            raise _Disagreement
+        attributes = dict(_ATTRIBUTE.findall(tag.group(1)))
+        body = b"" if tag.group(2) else self.xml[tag.end():self.xml.find(b"</c>", tag.end())]
+        formula = _FORMULA.search(body)
+        kind = attributes.get(b"t", b"n").decode()
+        style = int(attributes.get(b"s", b"0") or 0)
+        styles = self.book.styles
+        number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
+        if kind in ("s", "inlineStr", "str"):
+            if not isinstance(grid_value, (str, type(None))):
+                raise _Disagreement
+            value = grid_value
+        else:
+            number = _NUMBER.search(body)
+            value = _cell_value(kind, number.group(1).decode() if number and number.group(1) else None, [],
+                                kind_of_date, self.book.epoch)
+            if kind != "e" and (value is None) != (grid_value is None):
+                raise _Disagreement
+        if value is None and formula is None:
+            return None
+        text = formula.group(1) if formula else None
+        return Cell(value, coordinate, row, column, number_format,
+                    None if formula is None else "=" + html.unescape((text or b"").decode()))
+
+
+def _padded(found: dict[int, dict[int, Cell]]) -> list[list[Cell]]:
+    """Rows of cells from {row: {column: cell}}: each row that has cells, from column A to its
+    last cell, gaps filled with blanks (a reader meets no gap unplaced)."""
+    return [[cells.get(col) or Cell(None, f"{_column_letters(col)}{number}", number, col)
+             for col in range(1, max(cells) + 1)] for number, cells in sorted(found.items()) if cells]
+
+
+class _Disagreement(Exception):
+    """The XML and calamine's grid disagree about a cell."""
+
+
+MAX_GRID_CELLS = 250_000  # more (rows x columns) than any returned workbook's sheet: read cell by cell
+_ROW_REF = re.compile(rb'<row r="([0-9]+)"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})[0-9]+"')
+_CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
+_ANY_ROW = re.compile(rb"<row[\s/>]")
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+_NUMBER = re.compile(rb"<v>([^<]*)</v>")
+_MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _grid_extent(xml: bytes) -> tuple[int, int] | None:
+    """(rows, columns) the cells of a sheet's XML span, when every row and cell tag starts
+    with its reference and nothing (comments, CDATA, another default namespace) could hide
+    a tag from a plain search; else None."""
+    if b"<!--" in xml or b"<![CDATA[" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml:
+        return None
+    rows, columns = _ROW_REF.findall(xml), _CELL_REF.findall(xml)
+    if len(rows) != len(_ANY_ROW.findall(xml)) or len(columns) != len(_ANY_CELL.findall(xml)):
+        return None
+    return (max(map(int, rows), default=0),
+            max((_column_index(letters.decode()) for letters in set(columns)), default=0))
+
 
 _V, _F, _IS = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is"
 _THREADED = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
 _COLUMNS: dict[str, int] = {}
+_LETTERS: dict[int, str] = {}
+
+
+def _column_letters(column: int) -> str:
+    letters = _LETTERS.get(column)
+    if letters is None:
+        from openpyxl.utils.cell import get_column_letter
+
+        letters = _LETTERS[column] = get_column_letter(column)
+    return letters
 
 
 def _column_index(letters: str) -> int:

@@ -27,7 +27,7 @@ from excelcert.i18n import TEXTS
 from excelcert.intake.values import RawCell, parse_answer, parse_several
 from excelcert.problems import Place, Problem, UnreadableFile, problem
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
-from excelcert.spreadsheet import Cell, Sheet, Workbook, read_workbook_xml
+from excelcert.spreadsheet import Sheet, Workbook, read_workbook_xml
 from excelcert.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID
 
 # The headings of the answer, evidence and comment columns, in every language excelcert writes.
@@ -69,8 +69,8 @@ def id_sheet(book: Workbook, keys: dict[str, Any] | set[str]) -> tuple[Sheet | N
     for sheet in book.sheets.values():
         if sheet.name.strip().casefold() == META_SHEET.casefold():
             continue
-        hits = Counter(c.column - 1 for row in sheet.rows for c in row
-                       if type(c.value) is str and c.value.strip() in keys)
+        hits = Counter(n for _, values in sheet.values for n, v in enumerate(values)
+                       if type(v) is str and v.strip() in keys)
         if hits:
             column, count = hits.most_common(1)[0]
             if count > best[0]:
@@ -79,27 +79,37 @@ def id_sheet(book: Workbook, keys: dict[str, Any] | set[str]) -> tuple[Sheet | N
 
 
 def heading_columns(sheet: Sheet, headings: dict[str, set[str]], defaults: dict[str, int]) -> dict[str, int]:
-    """Columns found by their heading (casefolded, any language), else where excelcert put them."""
+    """Columns (from 0) found by their heading (casefolded, any language), else where excelcert put them."""
     found: dict[str, int] = {}
-    for cells in sheet.rows:
-        for cell in cells:
-            text = _text(cell.value).casefold()
+    for _, values in sheet.values:
+        for column, value in enumerate(values):
+            text = _text(value).casefold()
             for key, names in headings.items():
                 if text in names and key not in found:
-                    found[key] = cell.column - 1
+                    found[key] = column
         if len(found) == len(headings):
             break
     return {key: found.get(key, column) for key, column in defaults.items()}
 
 
-def raw_cell(sheet: Sheet, cells: list[Cell], column: int) -> RawCell:
-    """The cell of a row in a 0-based column, as read, with its place (also past the row's end)."""
-    if column < len(cells):
-        cell = cells[column]
-        return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
-    from openpyxl.utils import get_column_letter
+def rows_by_id(sheet: Sheet, id_column: int, keys: dict[str, Any] | set[str]) -> dict[str, list[int]]:
+    """The numbers of the rows holding each key in `id_column` (from 0), in sheet order."""
+    rows: dict[str, list[int]] = {}
+    for number, values in sheet.values:
+        if len(values) > id_column and _text(values[id_column]) in keys:
+            rows.setdefault(_text(values[id_column]), []).append(number)
+    return rows
 
-    return RawCell(None, Place(sheet.name, f"{get_column_letter(column + 1)}{cells[0].row}"))
+
+def raw_cell(sheet: Sheet, row: int, column: int) -> RawCell:
+    """The cell in `row` and `column` (from 0), as the file has it, with its place."""
+    cell = sheet.cell(row, column + 1)
+    return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
+
+
+def cell_text(sheet: Sheet, row: int, column: int) -> str:
+    """What the cell in `row` and `column` (from 0) says, as text (a comment, a name)."""
+    return _text(sheet.text(row, column + 1))
 
 
 def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
@@ -162,10 +172,7 @@ class _Answers:
             self.add(problem("answer-sheet-missing", None))
             return
         columns = self._columns(sheet, id_column)
-        rows: dict[str, list[list[Cell]]] = {}
-        for cells in sheet.rows:
-            if len(cells) > id_column and _text(cells[id_column].value) in self.keys:
-                rows.setdefault(_text(cells[id_column].value), []).append(cells)
+        rows = rows_by_id(sheet, id_column, self.keys)
         for ind in self.scheme.indicators:
             if ind.type == SELECT_MULTIPLE:
                 self._several(ind, sheet, rows, columns)
@@ -180,7 +187,7 @@ class _Answers:
         layout = {"answer": C_ANSWER, "evidence": C_EVIDENCE, "comment": C_COMMENT}
         return heading_columns(sheet, _HEADINGS, {k: id_column + v - C_ID for k, v in layout.items()})
 
-    def _row(self, key: str, sheet: Sheet, rows: dict[str, list[list[Cell]]], column: int) -> RawCell | None:
+    def _row(self, key: str, sheet: Sheet, rows: dict[str, list[int]], column: int) -> RawCell | None:
         """The answer cell of `key`'s row; None if the row is gone; a problem (and no value)
         if the row is given twice with different answers."""
         found = rows.get(key)
@@ -230,7 +237,7 @@ class _Answers:
         notes = {}
         for key in ("evidence", "comment"):  # from the indicator's (first) row: duplicates are reported once
             found = rows.get(ind.id)
-            notes[key] = _text(raw_cell(sheet, found[0], columns[key]).value) if found else ""
+            notes[key] = cell_text(sheet, found[0], columns[key]) if found else ""
         self.result.answers[ind.id] = Answer(ind.id, raw, value, place, notes["evidence"], notes["comment"])
 
 
@@ -239,8 +246,8 @@ def _profile(book: Workbook) -> dict[str, str]:
     from excelcert.workbook import PROFILE_FIELDS
 
     for sheet in book.sheets.values():
-        fields = {_text(row[0].value): _text(row[2].value) for row in sheet.rows
-                  if len(row) > 2 and _text(row[0].value) in PROFILE_FIELDS}
+        fields = {_text(values[0]): cell_text(sheet, number, 2) for number, values in sheet.values
+                  if len(values) > 2 and _text(values[0]) in PROFILE_FIELDS}
         if len(fields) >= len(PROFILE_FIELDS) // 2:
             return fields
     return {}

@@ -100,16 +100,16 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
     columns = heading_columns(sheet, found, {c: id_column + n - 1 for n, c in enumerate(COLUMNS)})
     decided_at = result.saved_at.isoformat() if result.saved_at else ""
     lang = result.meta.language
-    for cells in sheet.rows:
-        if len(cells) <= id_column or _text(cells[id_column].value) not in keys:
+    for row, values in sheet.values:
+        if len(values) <= id_column or _text(values[id_column]) not in keys:
             continue
-        def cell(name: str, cells: list = cells) -> RawCell:
-            return raw_cell(sheet, cells, columns[name])
+        def cell(name: str, row: int = row) -> RawCell:
+            return raw_cell(sheet, row, columns[name])
 
         decision = cell("decision")
         if decision.value is None or not _text(decision.value):
             continue  # not decided yet
-        cluster_id, ind = _text(cell("cluster").value), scheme.indicator(_text(cells[id_column].value))
+        cluster_id, ind = _text(cell("cluster").value), scheme.indicator(_text(values[id_column]))
         if not cluster_id:
             result.problems.append(problem("arbitration-unknown-item", cell("cluster").place, cluster="",
                                            value=ind.id))

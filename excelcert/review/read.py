@@ -9,13 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from excelcert.i18n import AGREEMENTS, REVIEW
-from excelcert.intake.read import Answer, ReturnedWorkbook, _text, heading_columns, id_sheet, raw_cell
+from excelcert.intake.read import (
+    Answer,
+    ReturnedWorkbook,
+    _text,
+    cell_text,
+    heading_columns,
+    id_sheet,
+    raw_cell,
+    rows_by_id,
+)
 from excelcert.intake.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
 from excelcert.ledger import StoredNote
 from excelcert.problems import Place, problem
 from excelcert.review.workbook import R_AGREEMENT, R_ID, R_RCOMMENT, R_RPOINTS, R_VERIFIED
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
-from excelcert.spreadsheet import Cell, Workbook
+from excelcert.spreadsheet import Workbook
 
 _HEADINGS = {key: {normalise(REVIEW[lang][f"h_{key}"]) for lang in REVIEW}
              for key in ("verified", "agreement", "review_points", "review_comment")}
@@ -34,26 +43,23 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
     layout = {"verified": R_VERIFIED, "agreement": R_AGREEMENT, "review_points": R_RPOINTS,
               "review_comment": R_RCOMMENT}
     columns = heading_columns(sheet, _HEADINGS, {k: id_column + v - R_ID for k, v in layout.items()})
-    rows: dict[str, list[Cell]] = {}
-    for cells in sheet.rows:
-        if len(cells) > id_column and _text(cells[id_column].value) in keys:
-            rows.setdefault(_text(cells[id_column].value), cells)
+    rows = rows_by_id(sheet, id_column, keys)
     for ind in scheme.indicators:
-        cells = rows.get(ind.id)
-        if cells is None:
+        if ind.id not in rows:
             result.problems.append(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
             continue
-        verified = raw_cell(sheet, cells, columns["verified"])
+        row = rows[ind.id][0]
+        verified = raw_cell(sheet, row, columns["verified"])
         if ind.type == SELECT_MULTIPLE:
             value, found = parse_choice_list(ind, verified, scheme, lang)
         else:
             value, found = parse_answer(ind, verified, scheme, lang, book.epoch)
         result.problems.extend(found)
-        agreement = _agreement(ind.id, raw_cell(sheet, cells, columns["agreement"]), lang, result)
-        points = _points(ind, raw_cell(sheet, cells, columns["review_points"]), lang, result)
-        comment = _text(raw_cell(sheet, cells, columns["review_comment"]).value)
+        agreement = _agreement(ind.id, raw_cell(sheet, row, columns["agreement"]), lang, result)
+        points = _points(ind, raw_cell(sheet, row, columns["review_points"]), lang, result)
+        comment = cell_text(sheet, row, columns["review_comment"])
         result.answers[ind.id] = Answer(ind.id, verified.value, value, verified.place, "", comment, agreement, points)
-    row_ids = {cells[0].row: _text(cells[id_column].value) for cells in sheet.rows if len(cells) > id_column}
+    row_ids = {number: _text(values[id_column]) for number, values in sheet.values if len(values) > id_column}
     for each in book.sheets.values():
         for note in each.notes:
             indicator = row_ids.get(_row_of(note.coordinate)) if each is sheet else None
@@ -94,10 +100,10 @@ def _row_of(coordinate: str) -> int:
 def _appreciation(book: Workbook) -> list[StoredNote]:
     out = []
     for sheet in book.sheets.values():
-        for cells in sheet.rows:
-            if len(cells) > 1 and type(cells[0].value) is str:
-                kind = _APPRECIATION.get(normalise(cells[0].value))
-                text = _text(cells[1].value)
+        for number, values in sheet.values:
+            if len(values) > 1 and type(values[0]) is str:
+                kind = _APPRECIATION.get(normalise(values[0]))
+                text = cell_text(sheet, number, 1)
                 if kind and text:
-                    out.append(StoredNote(kind, sheet.name, cells[1].coordinate, None, "", text))
+                    out.append(StoredNote(kind, sheet.name, sheet.cell(number, 2).coordinate, None, "", text))
     return out
