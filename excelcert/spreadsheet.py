@@ -21,7 +21,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -408,33 +408,10 @@ class _XmlBook:
         return out
 
     @cached_property
-    def styles(self) -> list[tuple[str, str | None]]:
+    def styles(self) -> tuple[tuple[str, str | None], ...]:
         """Per cell style: (number format, 'date' / 'timedelta' / None)."""
-        from openpyxl.styles.numbers import (
-            BUILTIN_FORMATS,
-            is_date_format,
-            is_timedelta_format,
-        )
-
-        return [(f, "timedelta" if is_date_format(f) and is_timedelta_format(f) else
-                 "date" if is_date_format(f) else None) for f in self._formats(BUILTIN_FORMATS)] \
-            or [("General", None)]
-
-    def _formats(self, builtin: dict[int, str]) -> list[str]:
         name = next((t for t in self.targets.values() if t.endswith("styles.xml")), None)
-        if name is None or name not in self.names:
-            return []
-        styles = self.part(name)
-        custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "General")
-                  for f in styles.iter(f"{_MAIN}numFmt")}
-        cell_xfs = styles.find(f"{_MAIN}cellXfs")
-        if cell_xfs is None:
-            return []
-        out = []
-        for xf in cell_xfs.findall(f"{_MAIN}xf"):
-            number = int(xf.get("numFmtId", "0"))
-            out.append(custom.get(number) or builtin.get(number, "General"))
-        return out
+        return _styles(self.raw(name) if name is not None and name in self.names else b"")
 
     def _rows(self, name: str) -> list[list[Cell]]:
         shared, styles, epoch = self.shared, self.styles, self.epoch
@@ -497,12 +474,12 @@ class _XmlBook:
     def _grid_sheet(self, title: str, target: str, hidden: bool) -> Sheet | None:
         """The sheet with rows from calamine's grid of values, or None: read it cell by cell.
 
-        Only when every row and cell tag of its XML starts with its reference (as Excel,
-        LibreOffice, openpyxl and xlsxwriter write them), so that `Sheet.cell` finds any
-        cell again, and when its cells span a sensible area (calamine's grid is dense)."""
+        Only when each row of its XML can be found by its number (as Excel, LibreOffice,
+        openpyxl and xlsxwriter write them), so that `Sheet.cell` finds any cell again, and
+        when its cells span a sensible area (calamine's grid is dense)."""
         xml = self.raw(target)
-        extent = _grid_extent(xml)
-        if extent is None or extent[0] * extent[1] > MAX_GRID_CELLS or self.calamine is None:
+        spans = _row_spans(xml)
+        if spans is None or max(spans, default=0) * _width(xml) > MAX_GRID_CELLS or self.calamine is None:
             return None
         try:
             values = self.calamine.get_sheet_by_name(title).to_python(skip_empty_area=False)
@@ -513,7 +490,7 @@ class _XmlBook:
         rows = [(number, [None if v == "" and type(v) is str else
                           int(v) if type(v) is float and v.is_integer() and abs(v) < 2 ** 53 else v for v in row])
                 for number, row in enumerate(values, start=1) if row.count("") < len(row)]
-        finder = _CellFinder(self, target, xml, dict(rows))
+        finder = _CellFinder(self, target, xml, spans, dict(rows))
         return Sheet(title, rows, hidden, find=finder.find, every_cell=finder.every_cell)
 
 
@@ -521,12 +498,14 @@ class _CellFinder:
     """A grid-read sheet's cells, found again in its XML by their reference: value, number
     format and formula exactly as the cell-by-cell reader reads them. Text comes from the
     grid (calamine resolves shared strings, rich text and escapes); numbers, dates, booleans
-    and errors from the cell's XML. Should the XML ever disagree with the grid about whether
-    a cell holds a value, the whole sheet is read cell by cell instead."""
+    and errors from the cell's XML. Should the XML ever disagree with the grid about a cell,
+    or hold a cell tag that a search by reference could miss, the whole sheet is read cell
+    by cell instead."""
 
-    def __init__(self, book: _XmlBook, target: str, xml: bytes, grid: dict[int, list[Any]]):
-        self.book, self.target, self.xml, self.grid = book, target, xml, grid
-        self.spans: dict[int, tuple[int, int]] | None = None  # row -> its part of the XML
+    def __init__(self, book: _XmlBook, target: str, xml: bytes, spans: dict[int, tuple[int, int]],
+                 grid: dict[int, list[Any]]):
+        self.book, self.target, self.xml, self.spans, self.grid = book, target, xml, spans, grid
+        self.plain_rows: set[int] = set()  # rows whose every cell tag starts with its reference
         self.fallback: dict[tuple[int, int], Cell] | None = None
 
     def find(self, row: int, column: int) -> Cell | None:
@@ -549,15 +528,11 @@ class _CellFinder:
         return _padded(found)
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
-        if self.spans is None:
-            starts = [(int(m.group(1)), m.start()) for m in _ROW_REF.finditer(self.xml)]
-            ends = [start for _, start in starts[1:]] + [len(self.xml)]
-            self.spans = {number: (start, end) for (number, start), end in zip(starts, ends, strict=True)}
         coordinate = f"{_column_letters(column)}{row}"
         start, end = self.spans.get(row, (0, 0))
         at = self.xml.find(b'<c r="' + coordinate.encode() + b'"', start, end)
-        if at < 0:  # no such cell in the XML
-            if grid_value is not None:
+        if at < 0:  # no such cell in the XML, if its row's cell tags all start with their reference
+            if grid_value is not None or not self._plain(row, start, end):
                 raise _Disagreement
             return None
         tag = _CELL_TAG.match(self.xml, at)
@@ -578,13 +553,51 @@ class _CellFinder:
             number = _NUMBER.search(body)
             value = _cell_value(kind, number.group(1).decode() if number and number.group(1) else None, [],
                                 kind_of_date, self.book.epoch)
-            if kind != "e" and (value is None) != (grid_value is None):
+            if kind != "e" and ((value is None) != (grid_value is None) or (
+                    type(grid_value) in (int, float) and type(value) in (int, float) and value != grid_value)):
                 raise _Disagreement
         if value is None and formula is None:
             return None
         text = formula.group(1) if formula else None
         return Cell(value, coordinate, row, column, number_format,
                     None if formula is None else "=" + html.unescape((text or b"").decode()))
+
+    def _plain(self, row: int, start: int, end: int) -> bool:
+        """Whether every cell tag of the row starts with its reference (so a search misses none)."""
+        if row not in self.plain_rows:
+            xml = self.xml
+            if xml.count(b"<c ", start, end) != xml.count(b'<c r="', start, end) or \
+                    any(xml.find(b"<c" + after, start, end) >= 0 for after in _TAG_ENDS):
+                return False
+            self.plain_rows.add(row)
+        return True
+
+
+@lru_cache(maxsize=16)  # the returns of one campaign mostly share their styles part
+def _styles(part: bytes) -> tuple[tuple[str, str | None], ...]:
+    """Per cell style of a styles part: (number format, 'date' / 'timedelta' / None)."""
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    root = ET.fromstring(part) if part else None
+    cell_xfs = root.find(f"{_MAIN}cellXfs") if root is not None else None
+    if root is None or cell_xfs is None:
+        return (("General", None),)
+    custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "General") for f in root.iter(f"{_MAIN}numFmt")}
+    formats = [custom.get(n) or BUILTIN_FORMATS.get(n, "General")
+               for n in (int(xf.get("numFmtId", "0")) for xf in cell_xfs.findall(f"{_MAIN}xf"))]
+    return tuple((f, _kind_of_format(f)) for f in formats) or (("General", None),)
+
+
+@lru_cache(maxsize=1024)
+def _kind_of_format(number_format: str) -> str | None:
+    """'date', 'timedelta' or None: what a number in this format is (openpyxl's rules)."""
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+    if not is_date_format(number_format):
+        return None
+    return "timedelta" if is_timedelta_format(number_format) else "date"
 
 
 def _padded(found: dict[int, dict[int, Cell]]) -> list[list[Cell]]:
@@ -602,8 +615,8 @@ MAX_GRID_CELLS = 250_000  # more (rows x columns) than any returned workbook's s
 _ROW_REF = re.compile(rb'<row r="([0-9]+)"')
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})[0-9]+"')
 _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
-_ANY_ROW = re.compile(rb"<row[\s/>]")
-_ANY_CELL = re.compile(rb"<c[\s/>]")
+_WIDE_REF = re.compile(rb'<c r="[A-Z]{2}')
+_TAG_ENDS = (b">", b"/>", b"\t", b"\n", b"\r")  # a tag name followed by anything but a space
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
@@ -611,17 +624,23 @@ _NUMBER = re.compile(rb"<v>([^<]*)</v>")
 _MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
-def _grid_extent(xml: bytes) -> tuple[int, int] | None:
-    """(rows, columns) the cells of a sheet's XML span, when every row and cell tag starts
-    with its reference and nothing (comments, CDATA, another default namespace) could hide
-    a tag from a plain search; else None."""
+def _row_spans(xml: bytes) -> dict[int, tuple[int, int]] | None:
+    """Each row's part of a sheet's XML, found by its number; None when a plain search could
+    be misled: a comment, CDATA, another default namespace, a row tag without its number."""
     if b"<!--" in xml or b"<![CDATA[" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml:
         return None
-    rows, columns = _ROW_REF.findall(xml), _CELL_REF.findall(xml)
-    if len(rows) != len(_ANY_ROW.findall(xml)) or len(columns) != len(_ANY_CELL.findall(xml)):
+    starts = [(int(m.group(1)), m.start()) for m in _ROW_REF.finditer(xml)]
+    if len(starts) != xml.count(b"<row ") or any(b"<row" + after in xml for after in _TAG_ENDS):
         return None
-    return (max(map(int, rows), default=0),
-            max((_column_index(letters.decode()) for letters in set(columns)), default=0))
+    ends = [start for _, start in starts[1:]] + [len(xml)]
+    return {number: (start, end) for (number, start), end in zip(starts, ends[:len(starts)], strict=True)}
+
+
+def _width(xml: bytes) -> int:
+    """The number of columns a sheet's cells span at most."""
+    if _WIDE_REF.search(xml) is None:  # no column past Z
+        return 26
+    return max((_column_index(letters.decode()) for letters in set(_CELL_REF.findall(xml))), default=0)
 
 
 _V, _F, _IS = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -43,8 +42,8 @@ WITH_PROBLEMS = "accepted with problems"
 REJECTED = "rejected"
 ALREADY = "already imported"
 MAX_INPUT_BYTES = 50 * 1024 * 1024
-UNTRUSTED = {"other-campaign", "signature-mismatch"}
-INCOMING = ".incoming"  # inside the archive: copies being written, moved into place when complete  # rejections whose metadata cannot be believed
+UNTRUSTED = {"other-campaign", "signature-mismatch"}  # rejections whose metadata cannot be believed
+INCOMING = ".incoming"  # inside the archive: copies being written, moved into place when complete
 
 
 @dataclass
@@ -107,8 +106,9 @@ def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) ->
     suffix = Path(name).suffix.casefold()[:10] if Path(name).suffix else ""
     target = folder / f"{sha256}{suffix}"
     if not target.exists():
-        handle, temp = tempfile.mkstemp(dir=incoming, suffix=".part")
-        with os.fdopen(handle, "wb") as out:
+        temp = incoming / f"{sha256}.{os.getpid()}.part"  # this process's own: no other writes it
+        temp.unlink(missing_ok=True)  # left read-only by a run that was killed
+        with open(temp, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from excelcert.problems import Place, Problem, problem
@@ -54,6 +55,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+@lru_cache(maxsize=4096)  # the same words come back in every workbook
 def normalise(text: str) -> str:
     """For matching typed text: case, accents' composition, spaces and a final full stop."""
     text = unicodedata.normalize("NFC", str(text)).replace("\u00a0", " ").replace("\u202f", " ")
