@@ -294,15 +294,19 @@ class _XmlBook:
         self.archive, self.path, self.label = archive, path, label
         self.data = data  # the package's bytes, for python-calamine; None: every cell from the XML
         self.names = set(archive.namelist())
+        self.parts: dict[str, bytes] = {}  # the parts read so far
         self.targets: dict[str, str] = {}  # the workbook part's relationships: id -> part name
         self.folder = "xl"
         self.epoch = dt.datetime(1899, 12, 30)
 
     def raw(self, name: str) -> bytes:
         """A part's bytes, refused if it has a document type or entity declaration."""
-        data = self.archive.read(name)
-        if any(marker in data for marker in _FORBIDDEN):
-            raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
+        data = self.parts.get(name)
+        if data is None:
+            data = self.archive.read(name)
+            if any(marker in data for marker in _FORBIDDEN):
+                raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
+            self.parts[name] = data
         return data
 
     def part(self, name: str) -> Any:
@@ -479,7 +483,7 @@ class _XmlBook:
         when its cells span a sensible area (calamine's grid is dense)."""
         xml = self.raw(target)
         spans = _row_spans(xml)
-        if spans is None or max(spans, default=0) * _width(xml) > MAX_GRID_CELLS or self.calamine is None:
+        if max(spans, default=0) * _width(xml) > MAX_GRID_CELLS or self.calamine is None:
             return None
         try:
             values = self.calamine.get_sheet_by_name(title).to_python(skip_empty_area=False)
@@ -507,6 +511,7 @@ class _CellFinder:
         self.book, self.target, self.xml, self.spans, self.grid = book, target, xml, spans, grid
         self.plain_rows: set[int] = set()  # rows whose every cell tag starts with its reference
         self.fallback: dict[tuple[int, int], Cell] | None = None
+        self.checked = False  # whether the XML was found plain (checked when first needed)
 
     def find(self, row: int, column: int) -> Cell | None:
         if self.fallback is None:
@@ -528,11 +533,15 @@ class _CellFinder:
         return _padded(found)
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
+        if not self.checked:
+            if not _plain(self.xml, self.spans):
+                raise _Disagreement
+            self.checked = True
         coordinate = f"{_column_letters(column)}{row}"
         start, end = self.spans.get(row, (0, 0))
         at = self.xml.find(b'<c r="' + coordinate.encode() + b'"', start, end)
         if at < 0:  # no such cell in the XML, if its row's cell tags all start with their reference
-            if grid_value is not None or not self._plain(row, start, end):
+            if grid_value is not None or not self._plain_row(row, start, end):
                 raise _Disagreement
             return None
         tag = _CELL_TAG.match(self.xml, at)
@@ -562,7 +571,7 @@ class _CellFinder:
         return Cell(value, coordinate, row, column, number_format,
                     None if formula is None else "=" + html.unescape((text or b"").decode()))
 
-    def _plain(self, row: int, start: int, end: int) -> bool:
+    def _plain_row(self, row: int, start: int, end: int) -> bool:
         """Whether every cell tag of the row starts with its reference (so a search misses none)."""
         if row not in self.plain_rows:
             xml = self.xml
@@ -624,16 +633,18 @@ _NUMBER = re.compile(rb"<v>([^<]*)</v>")
 _MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
-def _row_spans(xml: bytes) -> dict[int, tuple[int, int]] | None:
-    """Each row's part of a sheet's XML, found by its number; None when a plain search could
-    be misled: a comment, CDATA, another default namespace, a row tag without its number."""
-    if b"<!--" in xml or b"<![CDATA[" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml:
-        return None
+def _row_spans(xml: bytes) -> dict[int, tuple[int, int]]:
+    """Each row's part of a sheet's XML, found by its number (`_plain` says whether to trust it)."""
     starts = [(int(m.group(1)), m.start()) for m in _ROW_REF.finditer(xml)]
-    if len(starts) != xml.count(b"<row ") or any(b"<row" + after in xml for after in _TAG_ENDS):
-        return None
     ends = [start for _, start in starts[1:]] + [len(xml)]
     return {number: (start, end) for (number, start), end in zip(starts, ends[:len(starts)], strict=True)}
+
+
+def _plain(xml: bytes, spans: dict[int, tuple[int, int]]) -> bool:
+    """Whether a plain search by reference finds every row of a sheet's XML and nothing else:
+    no comment, CDATA or other default namespace, every row tag starting with its number."""
+    return not (b"<!--" in xml or b"<![CDATA[" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml
+                or len(spans) != xml.count(b"<row ") or any(b"<row" + after in xml for after in _TAG_ENDS))
 
 
 def _width(xml: bytes) -> int:

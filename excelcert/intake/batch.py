@@ -149,6 +149,7 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
             prepared = _prepare(campaign, ledger, item, in_flight)
             outcome = _read(prepared[1], scheme, item.name) if isinstance(prepared, tuple) else None
             finish(item, prepared, outcome)
+        ledger.checkpoint()
         return results
     window: deque = deque()
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_scheme, initargs=(scheme,)) as pool:
@@ -162,6 +163,7 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
         while window:
             item_, prepared_, future_ = window.popleft()
             finish(item_, prepared_, future_.result() if future_ else None)
+    ledger.checkpoint()
     return results
 
 
