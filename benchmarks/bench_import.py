@@ -10,9 +10,12 @@ programmatically (cycling through the demo's strong, average and weak answers). 
 
 Files per second for both (excelcert also with --jobs, all cores), and excelcert's peak
 Python memory (tracemalloc) for N/10 and for N files, to show that it does not grow with N.
+The speed is measured in rounds (default 3), each running excelcert, the naive way and
+excelcert --jobs one after the other, so that a machine whose speed drifts (a shared one)
+affects both sides of each round alike; the ratio is the median of the rounds' ratios.
 
-    python benchmarks/bench_import.py              # 1,000 files
-    python benchmarks/bench_import.py -n 200
+    python benchmarks/bench_import.py              # 1,000 files, 3 rounds
+    python benchmarks/bench_import.py -n 200 --rounds 5
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -86,6 +90,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000, help="returned workbooks (default 1,000)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="workers for the parallel run (default: all cores)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the speed runs (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         campaign = init_campaign(Path(tmp) / "camp")
@@ -97,17 +102,26 @@ def main() -> None:
         tenth = files[: max(1, len(files) // 10)]
         small_peak = ours(campaign, scheme, key, ids, tenth, Path(tmp) / "memory-small", trace=True)
         peak = ours(campaign, scheme, key, ids, files, Path(tmp) / "memory-full", trace=True)
-        ours_s = ours(campaign, scheme, key, ids, files, Path(tmp) / "speed")
-        jobs_s = ours(campaign, scheme, key, ids, files, Path(tmp) / "speed-jobs", jobs=args.jobs)
-        started = time.perf_counter()
-        naive(files)
-        naive_s = time.perf_counter() - started
-    print(f"{len(files)} returned workbooks (made and filled in {made:.0f} s), Python {sys.version.split()[0]}")
+        rounds = []
+        for n in range(args.rounds):
+            ours_s = ours(campaign, scheme, key, ids, files, Path(tmp) / f"speed-{n}")
+            started = time.perf_counter()
+            naive(files)
+            naive_s = time.perf_counter() - started
+            jobs_s = ours(campaign, scheme, key, ids, files, Path(tmp) / f"speed-jobs-{n}", jobs=args.jobs)
+            rounds.append((ours_s, naive_s, jobs_s))
+            print(f"round {n + 1}: excelcert {len(files) / ours_s:.1f} files/s, naive {len(files) / naive_s:.1f}, "
+                  f"ratio {naive_s / ours_s:.1f}x; --jobs {args.jobs} ratio {naive_s / jobs_s:.1f}x", flush=True)
+    ours_s, naive_s, jobs_s = (statistics.median(r[i] for r in rounds) for i in range(3))
+    ratios = sorted(r[1] / r[0] for r in rounds)
+    print(f"{len(files)} returned workbooks (made and filled in {made:.0f} s), Python {sys.version.split()[0]}, "
+          f"median of {len(rounds)} rounds")
     print(f"excelcert import  {len(files) / ours_s:8.1f} files/s  ({ours_s:.1f} s: read, check, archive, ledger)")
     print(f"naive openpyxl    {len(files) / naive_s:8.1f} files/s  ({naive_s:.1f} s: load and loop, nothing stored)")
-    print(f"ratio             {naive_s / ours_s:8.1f}x  (target >= 10x)")
+    print(f"ratio             {statistics.median(ratios):8.1f}x  (rounds {ratios[0]:.1f}x to {ratios[-1]:.1f}x; "
+          f"target >= 10x)")
     print(f"excelcert --jobs {args.jobs} {len(files) / jobs_s:7.1f} files/s  ({jobs_s:.1f} s)  "
-          f"ratio {naive_s / jobs_s:.1f}x against the naive way on one core")
+          f"ratio {statistics.median(r[1] / r[2] for r in rounds):.1f}x against the naive way on one core")
     print(f"peak memory       {small_peak / 1e6:6.1f} MB for {len(tenth)} files, {peak / 1e6:6.1f} MB for {len(files)} files")
 
 

@@ -30,6 +30,7 @@ from excelcert.problems import UnreadableFile, problem
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a scheme or assessment workbook is well under 5 MB
 MAX_UNPACKED_BYTES = 250 * 1024 * 1024
 MAX_PACKING_RATIO = 200  # xlsx XML compresses about 10:1; bombs go far beyond
+MAX_SHEET_CELLS = 2_000_000  # rows x columns read from one sheet; a returned workbook's are ~1,000
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _STRICT_NS = b"purl.oclc.org/ooxml/officeDocument"
@@ -137,17 +138,19 @@ def sniff_workbook(path: Path, name: str | None = None) -> None:
     _open_package(path, name or str(path))[0].close()
 
 
-def _open_package(path: Path, label: str) -> tuple[zipfile.ZipFile, bytes]:
-    """The file's package, opened in memory once sniffed, and its bytes; UnreadableFile if it
-    is not an .xlsx/.xlsm package we can parse."""
-    if not path.exists():
-        raise _fail("file-not-found", label)
-    if path.is_dir():
-        raise _fail("not-a-workbook", label, detail="it is a folder")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise _fail("oversized-file", label, detail=f"it is {size / 1e6:.0f} MB")
-    data = path.read_bytes()
+def _open_package(path: Path, label: str, data: bytes | None = None) -> tuple[zipfile.ZipFile, bytes]:
+    """The file's package (its bytes `data`, else read from `path`), opened in memory once
+    sniffed, and its bytes; UnreadableFile if it is not an .xlsx/.xlsm package we can parse."""
+    if data is None:
+        if not path.exists():
+            raise _fail("file-not-found", label)
+        if path.is_dir():
+            raise _fail("not-a-workbook", label, detail="it is a folder")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise _fail("oversized-file", label, detail=f"it is {path.stat().st_size / 1e6:.0f} MB")
+        data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise _fail("oversized-file", label, detail=f"it is {len(data) / 1e6:.0f} MB")
     if not data:
         raise _fail("not-a-workbook", label, detail="the file is empty")
     if data[:8] == _OLE2_MAGIC:
@@ -224,6 +227,7 @@ def read_workbook(path: str | Path) -> Workbook:
     try:
         sheets: dict[str, Sheet] = {}
         for ws in book.worksheets:
+            _check_area(label, ws.title, ws.max_row, ws.max_column)
             rows: list[list[Cell]] = []
             for row in ws.iter_rows():
                 rows.append([Cell(c.value, c.coordinate, c.row, c.column, c.number_format or "General")
@@ -234,6 +238,14 @@ def read_workbook(path: str | Path) -> Workbook:
                         macros=bool(getattr(book, "vba_archive", None)) or path.suffix.casefold() == ".xlsm")
     finally:
         book.close()
+
+
+def _check_area(label: str, title: str, rows: int, columns: int) -> None:
+    """Refuse a sheet whose cells span an absurd area (a few cells far apart would make
+    millions of blank ones, each padded in, a memory bomb)."""
+    if rows * columns > MAX_SHEET_CELLS:
+        raise _fail("oversized-file", label, detail=f"its sheet '{title}' spans {rows:,} rows and {columns:,} "
+                                                    f"columns ({rows * columns:,} cells)")
 
 
 def _unreadable_from(label: str, exc: BaseException) -> UnreadableFile:
@@ -264,13 +276,14 @@ _MODIFIED = "{http://purl.org/dc/terms/}modified"
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")  # no OOXML part has them; bombs and XXE need them
 
 
-def read_workbook_xml(path: str | Path, *, name: str | None = None,
-                      skip: Callable[[str], bool] | None = None, grid: bool = True) -> Workbook:
+def read_workbook_xml(path: str | Path, *, name: str | None = None, skip: Callable[[str], bool] | None = None,
+                      grid: bool = True, data: bytes | None = None) -> Workbook:
     """Like `read_workbook(path)`, with each cell's formula, read straight from the XML: ~20x faster.
 
     Cached values, number formats and formulas of every cell, the date system, the last
     save time. Any part with a document type or entity declaration is refused unparsed.
     Sheets whose name `skip` accepts are not parsed (and are absent from the result).
+    With `data`, those are the file's bytes (already read), and `path` only names it.
 
     With `grid` (the default), a sheet's rows come from python-calamine's grid of values,
     whenever its XML lets each cell be found again by its reference; `Sheet.cell` then
@@ -280,7 +293,7 @@ def read_workbook_xml(path: str | Path, *, name: str | None = None,
     """
     path = Path(path)
     label = name or str(path)
-    archive, data = _open_package(path, label)
+    archive, data = _open_package(path, label, data)
     try:
         return _XmlBook(archive, path, label, data if grid else None).read(skip)
     except UnreadableFile:
@@ -389,7 +402,7 @@ class _XmlBook:
             if target is None or target not in self.names or (skip is not None and skip(title)):
                 continue
             hidden = sheet.get("state", "visible") != "visible"
-            sheets[title] = self._grid_sheet(title, target, hidden) or Sheet.of_cells(title, self._rows(target), hidden)
+            sheets[title] = self._grid_sheet(title, target, hidden) or Sheet.of_cells(title, self._rows(target, title), hidden)
             rels = self.typed_rels(target)
             if rels:
                 persons = self.persons(workbook_name) if persons is None else persons
@@ -417,7 +430,7 @@ class _XmlBook:
         name = next((t for t in self.targets.values() if t.endswith("styles.xml")), None)
         return _styles(self.raw(name) if name is not None and name in self.names else b"")
 
-    def _rows(self, name: str) -> list[list[Cell]]:
+    def _rows(self, name: str, title: str = "") -> list[list[Cell]]:
         shared, styles, epoch = self.shared, self.styles, self.epoch
         sheet = self.part(name)
         found: dict[int, dict[int, Cell]] = {}
@@ -447,6 +460,8 @@ class _XmlBook:
                 number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
                 value = inline or _cell_value(c.get("t", "n"), v, shared, kind_of_date, epoch)
                 cells[column] = Cell(value, ref, row_number, column, number_format, f)
+        if sum(max(cells, default=0) for cells in found.values()) > MAX_SHEET_CELLS:  # rows are padded
+            _check_area(self.label, title, max(found), max(max(cells, default=0) for cells in found.values()))
         return _padded(found)
 
     def _modified(self) -> dt.datetime | None:
@@ -491,10 +506,17 @@ class _XmlBook:
             return None
         # as the cell-by-cell reader has them: no text is None, a whole number an int (dates
         # stay as calamine has them; `Sheet.cell` gives the reader's)
-        rows = [(number, [None if v == "" and type(v) is str else
-                          int(v) if type(v) is float and v.is_integer() and abs(v) < 2 ** 53 else v for v in row])
-                for number, row in enumerate(values, start=1) if row.count("") < len(row)]
-        finder = _CellFinder(self, target, xml, spans, dict(rows))
+        grid = {number: [None if v == "" and type(v) is str else
+                         int(v) if type(v) is float and v.is_integer() and abs(v) < 2 ** 53 else v for v in row]
+                for number, row in enumerate(values, start=1) if row.count("") < len(row)}
+        if b't="e"' in xml:  # calamine's grid has errors (#VALUE!...) blank: the XML has their text
+            for match in _ERROR_CELL.finditer(xml):
+                number, column = int(match.group(2)), _column_index(match.group(1).decode())
+                row = grid.setdefault(number, [])
+                row.extend([None] * (column - len(row)))
+                row[column - 1] = match.group(3).decode() or None
+        rows = sorted(grid.items())
+        finder = _CellFinder(self, target, xml, spans, grid)
         return Sheet(title, rows, hidden, find=finder.find, every_cell=finder.every_cell)
 
 
@@ -510,7 +532,8 @@ class _CellFinder:
                  grid: dict[int, list[Any]]):
         self.book, self.target, self.xml, self.spans, self.grid = book, target, xml, spans, grid
         self.plain_rows: set[int] = set()  # rows whose every cell tag starts with its reference
-        self.fallback: dict[tuple[int, int], Cell] | None = None
+        self.fallback: dict[tuple[int, int], Cell] | None = None  # the cells, once read one by one
+        self.cell_by_cell: list[list[Cell]] = []
         self.checked = False  # whether the XML was found plain (checked when first needed)
 
     def find(self, row: int, column: int) -> Cell | None:
@@ -520,10 +543,16 @@ class _CellFinder:
             try:
                 return self._find(row, column, grid_value)
             except _Disagreement:
-                self.fallback = {(c.row, c.column): c for cells in self.book._rows(self.target) for c in cells}
+                self._read_cell_by_cell()
+        assert self.fallback is not None
         return self.fallback.get((row, column))
 
     def every_cell(self) -> list[list[Cell]]:
+        if self.fallback is None and not (_plain(self.xml, self.spans) and all(
+                self._plain_row(row, start, end) for row, (start, end) in self.spans.items())):
+            self._read_cell_by_cell()
+        if self.fallback is not None:
+            return self.cell_by_cell
         found: dict[int, dict[int, Cell]] = {}
         for match in _CELL_PLACE.finditer(self.xml):
             row, column = int(match.group(2)), _column_index(match.group(1).decode())
@@ -531,6 +560,10 @@ class _CellFinder:
             if cell is not None:
                 found.setdefault(row, {})[column] = cell
         return _padded(found)
+
+    def _read_cell_by_cell(self) -> None:
+        self.cell_by_cell = self.book._rows(self.target)
+        self.fallback = {(c.row, c.column): c for cells in self.cell_by_cell for c in cells}
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
         if not self.checked:
@@ -554,29 +587,28 @@ class _CellFinder:
         style = int(attributes.get(b"s", b"0") or 0)
         styles = self.book.styles
         number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
+        number = _NUMBER.search(body)
+        text = number.group(1).decode() if number and number.group(1) else None
         if kind in ("s", "inlineStr", "str"):
             if not isinstance(grid_value, (str, type(None))):
                 raise _Disagreement
             value = grid_value
         else:
-            number = _NUMBER.search(body)
-            value = _cell_value(kind, number.group(1).decode() if number and number.group(1) else None, [],
-                                kind_of_date, self.book.epoch)
+            value = _cell_value(kind, text, [], kind_of_date, self.book.epoch)
             if kind != "e" and ((value is None) != (grid_value is None) or (
                     type(grid_value) in (int, float) and type(value) in (int, float) and value != grid_value)):
                 raise _Disagreement
-        if value is None and formula is None:
+        if value is None and formula is None and text is None:  # an empty cell, as the XML reader has it
             return None
-        text = formula.group(1) if formula else None
         return Cell(value, coordinate, row, column, number_format,
-                    None if formula is None else "=" + html.unescape((text or b"").decode()))
+                    None if formula is None else "=" + html.unescape((formula.group(1) or b"").decode()))
 
     def _plain_row(self, row: int, start: int, end: int) -> bool:
         """Whether every cell tag of the row starts with its reference (so a search misses none)."""
         if row not in self.plain_rows:
             xml = self.xml
             if xml.count(b"<c ", start, end) != xml.count(b'<c r="', start, end) or \
-                    any(xml.find(b"<c" + after, start, end) >= 0 for after in _TAG_ENDS):
+                    _ODD_CELL.search(xml, start, end) is not None:
                 return False
             self.plain_rows.add(row)
         return True
@@ -625,11 +657,13 @@ _ROW_REF = re.compile(rb'<row r="([0-9]+)"')
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})[0-9]+"')
 _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
 _WIDE_REF = re.compile(rb'<c r="[A-Z]{2}')
-_TAG_ENDS = (b">", b"/>", b"\t", b"\n", b"\r")  # a tag name followed by anything but a space
+_ODD_ROW = re.compile(rb"<row[\t\n\r/>]")  # a row tag not followed by a space
+_ODD_CELL = re.compile(rb"<c[\t\n\r/>]")
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
 _NUMBER = re.compile(rb"<v>([^<]*)</v>")
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
 _MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
@@ -643,8 +677,8 @@ def _row_spans(xml: bytes) -> dict[int, tuple[int, int]]:
 def _plain(xml: bytes, spans: dict[int, tuple[int, int]]) -> bool:
     """Whether a plain search by reference finds every row of a sheet's XML and nothing else:
     no comment, CDATA or other default namespace, every row tag starting with its number."""
-    return not (b"<!--" in xml or b"<![CDATA[" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml
-                or len(spans) != xml.count(b"<row ") or any(b"<row" + after in xml for after in _TAG_ENDS))
+    return not (b"<!" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml  # <!: comment, CDATA
+                or len(spans) != xml.count(b"<row ") or _ODD_ROW.search(xml) is not None)
 
 
 def _width(xml: bytes) -> int:

@@ -14,7 +14,7 @@ from excelcert.problems import UnreadableFile
 from excelcert.roster import example_clusters
 from excelcert.scheme import check_scheme
 from excelcert.spreadsheet import read_workbook
-from tests.helpers import CORPUS
+from tests.helpers import CORPUS, libreoffice_resave, needs_soffice, write_workbook
 
 corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus/foreign is not beside the repository")
 
@@ -186,3 +186,122 @@ def test_the_fast_reader_refuses_entity_declarations(tmp_path):
     with pytest.raises(UnreadableFile) as caught:
         read_workbook_xml(path)
     assert caught.value.problem.code == "unsafe-content"
+
+
+# --- the grid reader: values from python-calamine, exact cells found again in the XML -----
+
+def _grid_backed(sheet):
+    from excelcert.spreadsheet import _CellFinder
+
+    return isinstance(getattr(sheet.find, "__self__", None), _CellFinder)
+
+
+def _same_both_ways(path):
+    """Read with calamine's grid and cell by cell: the same sheets, and at every place the
+    same text and the same cell (value, number format, formula)."""
+    from excelcert.spreadsheet import read_workbook_xml
+
+    grid, cells = read_workbook_xml(path), read_workbook_xml(path, grid=False)
+    assert list(grid.sheets) == list(cells.sheets)
+    assert (grid.epoch, grid.modified, grid.macros) == (cells.epoch, cells.modified, cells.macros)
+    for name, expected in cells.sheets.items():
+        found = grid.sheets[name]
+        assert found.rows == expected.rows, name
+        assert found.hidden == expected.hidden and found.notes == expected.notes
+        places = {(number, column) for sheet in (found, expected) for number, values in sheet.values
+                  for column in range(1, len(values) + 2)}
+        for row, column in sorted(places):
+            assert found.cell(row, column) == expected.cell(row, column), (name, row, column)
+            assert found.text(row, column) == expected.text(row, column), (name, row, column)
+    return grid
+
+
+def _filled_workbook(tmp_path):
+    import datetime as dt
+
+    from excelcert.campaign import init_campaign, read_key
+    from excelcert.demo_returns import AS_TEXT, AVERAGE, fill_in
+    from excelcert.workbook import build_self_assessment
+
+    campaign = init_campaign(tmp_path / "filled-camp", today=dt.date(2026, 11, 27))
+    scheme, cluster = campaign.load_scheme(), example_clusters()[1]
+    filled = tmp_path / "filled.xlsx"
+    build_self_assessment(filled, scheme, campaign, cluster, read_key(campaign))
+    fill_in(filled, scheme, {**AVERAGE, **AS_TEXT}, "fr")  # saved by openpyxl: formulas without values
+    return filled
+
+
+def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_in_our_workbooks(tmp_path):
+    import datetime as dt
+
+    from excelcert.campaign import init_campaign, read_key
+    from excelcert.workbook import build_self_assessment
+    from tests.test_workbook import ANSWERS
+
+    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    generated = tmp_path / "generated.xlsx"
+    build_self_assessment(generated, campaign.load_scheme(), campaign, example_clusters()[0], read_key(campaign),
+                          answers=ANSWERS)
+    for path in (generated, _filled_workbook(tmp_path)):
+        book = _same_both_ways(path)
+        assert all(_grid_backed(sheet) for sheet in book.sheets.values())  # the fast way was taken
+
+
+@needs_soffice
+def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_after_libreoffice(tmp_path):
+    resaved = libreoffice_resave(_filled_workbook(tmp_path), tmp_path / "lo")
+    book = _same_both_ways(resaved)
+    assert any(_grid_backed(sheet) for sheet in book.sheets.values())
+
+
+@corpus
+@pytest.mark.parametrize("name", READABLE)
+def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_in_foreign_files(name):
+    _same_both_ways(CORPUS / name)
+
+
+def _rewrite_sheet(path, old: bytes, new: bytes, count: int = 1):
+    """Replace bytes in the French answer sheet's XML of a workbook (its third sheet)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    assert old in parts["xl/worksheets/sheet3.xml"]
+    parts["xl/worksheets/sheet3.xml"] = parts["xl/worksheets/sheet3.xml"].replace(old, new, count)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("old, new", [
+    (b"<sheetData>", b"<sheetData><!-- a comment could hide a cell from a plain search -->"),
+    (b'<c r="K5"', b'<c  r="K5"'),  # a cell tag whose reference is not where a plain search looks
+])
+def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cell(tmp_path, old, new):
+    from excelcert.spreadsheet import read_workbook_xml
+
+    path = _rewrite_sheet(_filled_workbook(tmp_path), old, new)
+    book = _same_both_ways(path)
+    sheet = list(book.sheets.values())[2]  # the answer sheet, whose XML was rewritten
+    formula = read_workbook_xml(path, grid=False).sheets[sheet.name].cell(5, 11).formula
+    assert formula and sheet.cell(5, 11).formula == formula  # a formula without a value, found all the same
+    assert _grid_backed(sheet) and sheet.find.__self__.fallback is not None  # read cell by cell instead
+
+
+def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
+    from excelcert.spreadsheet import read_workbook_xml
+
+    path = write_workbook(tmp_path / "wide.xlsx", {"S": [[1]]})
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}"><v>2</v></c></row>' for r in range(1, 3001))
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows}</sheetData></worksheet>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    for reader in (read_workbook_xml, read_workbook):  # 49 million blank cells would be padded in
+        with pytest.raises(UnreadableFile) as caught:
+            reader(path)
+        assert caught.value.problem.code == "oversized-file"
+        assert "3,000 rows and 16,384 columns" in str(caught.value)

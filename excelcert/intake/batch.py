@@ -19,7 +19,7 @@ import os
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,46 +131,50 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
     results: list[FileResult] = []
     in_flight: set[str] = set()
 
-    def finish(item: Input, prepared: FileResult | tuple[str, Path] | str, outcome: Any) -> None:
+    def finish(item: Input, prepared: FileResult | tuple[str, Future] | str, outcome: Any) -> None:
         if isinstance(prepared, FileResult):
             result = prepared
         elif isinstance(prepared, str):  # the same file earlier in this batch: recorded by now
             result = _already(item, ledger.by_hash(prepared))
         else:
-            sha256, _ = prepared
+            sha256, archived = prepared
+            archived.result()  # the original is on disk before the ledger names it
             result = _finish(campaign, scheme, roster_ids, key, ledger, item, sha256, outcome, reviewer_ids or set())
             in_flight.discard(sha256)
         results.append(result)
         if progress is not None:
             progress(item.name)
 
-    if jobs <= 1:
-        for item in collect_inputs(paths):
-            prepared = _prepare(campaign, ledger, item, in_flight)
-            outcome = _read(prepared[1], scheme, item.name) if isinstance(prepared, tuple) else None
-            finish(item, prepared, outcome)
-        ledger.checkpoint()
-        return results
-    window: deque = deque()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_scheme, initargs=(scheme,)) as pool:
-        for item in collect_inputs(paths):
-            prepared = _prepare(campaign, ledger, item, in_flight)
-            future = pool.submit(_read_in_worker, prepared[1], item.name) if isinstance(prepared, tuple) else None
-            window.append((item, prepared, future))
-            while len(window) > 8 * jobs:  # a bounded window: memory does not grow with the batch
-                item_, prepared_, future_ = window.popleft()
-                finish(item_, prepared_, future_.result() if future_ else None)
-        while window:
-            item_, prepared_, future_ = window.popleft()
-            finish(item_, prepared_, future_.result() if future_ else None)
+    # The archive copies are written (and synced) by a thread while this one reads the files:
+    # the disk's wait is not the reader's.
+    with ThreadPoolExecutor(max_workers=1) as archiver:
+        if jobs <= 1:
+            for item in collect_inputs(paths):
+                prepared = _prepare(campaign, ledger, item, in_flight, archiver)
+                outcome = _read(item.data or b"", scheme, item.name) if isinstance(prepared, tuple) else None
+                finish(item, prepared, outcome)
+        else:
+            window: deque = deque()
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_scheme, initargs=(scheme,)) as pool:
+                for item in collect_inputs(paths):
+                    prepared = _prepare(campaign, ledger, item, in_flight, archiver)
+                    future = pool.submit(_read_in_worker, item.data, item.name) \
+                        if isinstance(prepared, tuple) else None
+                    window.append((item, prepared, future))
+                    while len(window) > 8 * jobs:  # a bounded window: memory does not grow with the batch
+                        item_, prepared_, future_ = window.popleft()
+                        finish(item_, prepared_, future_.result() if future_ else None)
+                while window:
+                    item_, prepared_, future_ = window.popleft()
+                    finish(item_, prepared_, future_.result() if future_ else None)
     ledger.checkpoint()
     return results
 
 
-def _prepare(campaign: Campaign, ledger: Ledger, item: Input,
-             in_flight: set[str]) -> FileResult | tuple[str, Path] | str:
+def _prepare(campaign: Campaign, ledger: Ledger, item: Input, in_flight: set[str],
+             archiver: ThreadPoolExecutor) -> FileResult | tuple[str, Future] | str:
     """A verdict already (unreadable, already imported), the sha256 of a file repeated within
-    this batch, or (sha256, archived copy) to read."""
+    this batch, or (sha256, the archive copy being written) to read."""
     if item.data is None:
         return FileResult(item.name, REJECTED, item.error)
     sha256 = hashlib.sha256(item.data).hexdigest()
@@ -180,7 +184,7 @@ def _prepare(campaign: Campaign, ledger: Ledger, item: Input,
     if earlier is not None:
         return _already(item, earlier)
     in_flight.add(sha256)
-    return sha256, archive_original(campaign, sha256, item.name, item.data)
+    return sha256, archiver.submit(archive_original, campaign, sha256, item.name, item.data)
 
 
 def _already(item: Input, earlier: Submission | None) -> FileResult:
@@ -191,10 +195,10 @@ def _already(item: Input, earlier: Submission | None) -> FileResult:
                       submission_id=earlier.id)
 
 
-def _read(stored: Path, scheme: Scheme, name: str) -> ReturnedWorkbook | Problem:
+def _read(data: bytes, scheme: Scheme, name: str) -> ReturnedWorkbook | Problem:
     """The returned workbook, or the problem that makes it unreadable (never an exception)."""
     try:
-        return read_returned(stored, scheme, Path(name).name)
+        return read_returned(Path(name), scheme, Path(name).name, data=data)
     except UnreadableFile as exc:
         return exc.problem
     except Exception as exc:  # one file never stops the batch: it is rejected with the reason
@@ -209,9 +213,9 @@ def _worker_scheme(scheme: Scheme) -> None:
     _WORKER_SCHEME = scheme
 
 
-def _read_in_worker(stored: Path, name: str) -> ReturnedWorkbook | Problem:
+def _read_in_worker(data: bytes, name: str) -> ReturnedWorkbook | Problem:
     assert _WORKER_SCHEME is not None
-    return _read(stored, _WORKER_SCHEME, name)
+    return _read(data, _WORKER_SCHEME, name)
 
 
 def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger, item: Input,

@@ -119,10 +119,11 @@ def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
         raise UnreadableFile(problem("not-excelcert", path=name, detail=str(exc))) from None
 
 
-def read_returned(path: Path, scheme: Scheme, name: str | None = None) -> ReturnedWorkbook:
-    """The answers of a returned workbook; UnreadableFile if it cannot be read or is not ours."""
+def read_returned(path: Path, scheme: Scheme, name: str | None = None, data: bytes | None = None) -> ReturnedWorkbook:
+    """The answers of a returned workbook (the file at `path`, or its bytes `data`);
+    UnreadableFile if it cannot be read or is not ours."""
     name = name or path.name
-    book = read_workbook_xml(path, name=name, skip=_not_read)
+    book = read_workbook_xml(path, name=name, skip=_not_read, data=data)
     meta, signature = read_meta(book, name)
     result = ReturnedWorkbook(path, meta, signature, book.modified)
     if book.macros:
