@@ -1,13 +1,16 @@
 """Open workbooks from outside safely, and hand them on as plain cells.
 
-This is the one place that knows which library reads a workbook (openpyxl, with
-defusedxml refusing entity bombs and external entities). Every file is sniffed before it
-is parsed: encrypted packages, legacy and binary formats, OpenDocument, Strict Open XML
-(which openpyxl would silently open with no sheets), truncated or duplicated zip
-entries and zip bombs each get one clear `UnreadableFile`, never a traceback.
+This is the one place that knows which library reads a workbook: openpyxl (with
+defusedxml refusing entity bombs and external entities) for schemes and rosters; for
+returned workbooks, python-calamine's grid of values and the package's XML itself for
+the cells read exactly (`read_workbook_xml`). Every file is sniffed before it is parsed:
+encrypted packages, legacy and binary formats, OpenDocument, Strict Open XML (which
+openpyxl would silently open with no sheets), truncated or duplicated zip entries, zip
+bombs and sheets spanning absurd areas each get one clear `UnreadableFile`, never a
+traceback.
 
-What comes out is one reader shape: sheet -> rows of `Cell`s, each with its Excel
-coordinate and number format.
+What comes out is one reader shape: sheet -> the values of its rows, and any `Cell`
+(value, Excel coordinate, number format, formula) on demand.
 """
 
 from __future__ import annotations
@@ -66,7 +69,11 @@ class Note(NamedTuple):
 
 @dataclass
 class Sheet:
-    """A sheet: the values of each row that holds something, and any cell on demand."""
+    """A sheet: the values of each row that holds something, and any cell on demand.
+
+    `values` is for finding things (ids, headings, text): its text is exact whichever reader
+    made it; other values may differ in type between readers (calamine reads a date cell as
+    a date). `cell()` and `text()` give a cell exactly as the file has it."""
 
     name: str
     values: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, values from column A)
