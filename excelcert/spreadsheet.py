@@ -409,7 +409,8 @@ class _XmlBook:
             if target is None or target not in self.names or (skip is not None and skip(title)):
                 continue
             hidden = sheet.get("state", "visible") != "visible"
-            sheets[title] = self._grid_sheet(title, target, hidden) or Sheet.of_cells(title, self._rows(target, title), hidden)
+            sheets[title] = self._grid_sheet(title, target, hidden) \
+                or Sheet.of_cells(title, self._rows(target, title), hidden)
             rels = self.typed_rels(target)
             if rels:
                 persons = self.persons(workbook_name) if persons is None else persons

@@ -305,3 +305,22 @@ def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
             reader(path)
         assert caught.value.problem.code == "oversized-file"
         assert "3,000 rows and 16,384 columns" in str(caught.value)
+
+
+def test_intake_reads_the_same_answers_and_problems_either_way(tmp_path, monkeypatch):
+    from excelcert.campaign import read_config
+    from excelcert.intake import read as intake
+
+    path = _filled_workbook(tmp_path)  # numbers typed as text, formulas never calculated
+    scheme = read_config(tmp_path / "filled-camp").load_scheme()
+
+    def summary(returned):
+        return (returned.meta, returned.signature, returned.saved_at, returned.profile,
+                {key: vars(answer) for key, answer in returned.answers.items()},
+                [(p.code, p.place, p.message) for p in returned.problems])
+
+    fast = summary(intake.read_returned(path, scheme))
+    grid_reader = intake.read_workbook_xml
+    monkeypatch.setattr(intake, "read_workbook_xml", lambda *args, **kw: grid_reader(*args, grid=False, **kw))
+    assert summary(intake.read_returned(path, scheme)) == fast
+    assert fast[4] and fast[5]  # answers were read, and problems found

@@ -248,7 +248,7 @@ def _profile(book: Workbook) -> dict[str, str]:
 
     for sheet in book.sheets.values():
         fields = {_text(values[0]): cell_text(sheet, number, 2) for number, values in sheet.values
-                  if len(values) > 2 and _text(values[0]) in PROFILE_FIELDS}
+                  if _text(values[0]) in PROFILE_FIELDS}  # a field left empty: ""
         if len(fields) >= len(PROFILE_FIELDS) // 2:
             return fields
     return {}
