@@ -468,8 +468,9 @@ class _XmlBook:
                 number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
                 value = inline or _cell_value(c.get("t", "n"), v, shared, kind_of_date, epoch)
                 cells[column] = Cell(value, ref, row_number, column, number_format, f)
-        if sum(max(cells, default=0) for cells in found.values()) > MAX_SHEET_CELLS:  # rows are padded
-            _check_area(self.label, title, max(found), max(max(cells, default=0) for cells in found.values()))
+        widths = [max(cells) for cells in found.values() if cells]
+        if sum(widths) > MAX_SHEET_CELLS:  # each row is padded from column A
+            _check_area(self.label, title, max(found), max(widths))
         return _padded(found)
 
     def _modified(self) -> dt.datetime | None:
@@ -542,7 +543,7 @@ class _CellFinder:
         self.plain_rows: set[int] = set()  # rows whose every cell tag starts with its reference
         self.fallback: dict[tuple[int, int], Cell] | None = None  # the cells, once read one by one
         self.cell_by_cell: list[list[Cell]] = []
-        self.checked = False  # whether the XML was found plain (checked when first needed)
+        self.plain: bool | None = None  # whether a plain search can be trusted (checked when first needed)
 
     def find(self, row: int, column: int) -> Cell | None:
         if self.fallback is None:
@@ -556,7 +557,7 @@ class _CellFinder:
         return self.fallback.get((row, column))
 
     def every_cell(self) -> list[list[Cell]]:
-        if self.fallback is None and not (_plain(self.xml, self.spans) and all(
+        if self.fallback is None and not (self._trusted() and all(
                 self._plain_row(row, start, end) for row, (start, end) in self.spans.items())):
             self._read_cell_by_cell()
         if self.fallback is not None:
@@ -574,10 +575,8 @@ class _CellFinder:
         self.fallback = {(c.row, c.column): c for cells in self.cell_by_cell for c in cells}
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
-        if not self.checked:
-            if not _plain(self.xml, self.spans):
-                raise _Disagreement
-            self.checked = True
+        if not self._trusted():
+            raise _Disagreement
         coordinate = f"{_column_letters(column)}{row}"
         start, end = self.spans.get(row, (0, 0))
         at = self.xml.find(b'<c r="' + coordinate.encode() + b'"', start, end)
@@ -610,6 +609,11 @@ class _CellFinder:
             return None
         return Cell(value, coordinate, row, column, number_format,
                     None if formula is None else "=" + html.unescape((formula.group(1) or b"").decode()))
+
+    def _trusted(self) -> bool:
+        if self.plain is None:
+            self.plain = _plain(self.xml, self.spans)
+        return self.plain
 
     def _plain_row(self, row: int, start: int, end: int) -> bool:
         """Whether every cell tag of the row starts with its reference (so a search misses none)."""

@@ -174,15 +174,10 @@ def test_the_fast_reader_refuses_entity_declarations(tmp_path):
     from excelcert.spreadsheet import read_workbook_xml
     from tests.helpers import write_workbook
 
-    path = write_workbook(tmp_path / "bomb.xlsx", {"Sheet": "| a |"})
-    with zipfile.ZipFile(path) as archive:
-        parts = {n: archive.read(n) for n in archive.namelist()}
-    parts["xl/sharedStrings.xml"] = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-                                     b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                                     b'<si><t>&a;</t></si></sst>')
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+    path = _replace_part(write_workbook(tmp_path / "bomb.xlsx", {"Sheet": "| a |"}), "xl/sharedStrings.xml",
+                         lambda _: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+                                   b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                   b'<si><t>&a;</t></si></sst>')
     with pytest.raises(UnreadableFile) as caught:
         read_workbook_xml(path)
     assert caught.value.problem.code == "unsafe-content"
@@ -260,16 +255,24 @@ def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_in_foreign_fil
     _same_both_ways(CORPUS / name)
 
 
-def _rewrite_sheet(path, old: bytes, new: bytes, count: int = 1):
-    """Replace bytes in the French answer sheet's XML of a workbook (its third sheet)."""
+def _replace_part(path, name: str, change):
+    """Rewrite the package at `path` with part `name` replaced by change(its bytes)."""
     with zipfile.ZipFile(path) as archive:
         parts = {n: archive.read(n) for n in archive.namelist()}
-    assert old in parts["xl/worksheets/sheet3.xml"]
-    parts["xl/worksheets/sheet3.xml"] = parts["xl/worksheets/sheet3.xml"].replace(old, new, count)
+    parts[name] = change(parts.get(name, b""))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+        for part, data in parts.items():
+            archive.writestr(part, data)
     return path
+
+
+def _rewrite_sheet(path, old: bytes, new: bytes):
+    """Replace bytes once in the answer sheet's XML of a workbook (its third sheet)."""
+    def change(xml: bytes) -> bytes:
+        assert old in xml
+        return xml.replace(old, new, 1)
+
+    return _replace_part(path, "xl/worksheets/sheet3.xml", change)
 
 
 @pytest.mark.parametrize("old, new", [
@@ -290,16 +293,10 @@ def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cel
 def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
     from excelcert.spreadsheet import read_workbook_xml
 
-    path = write_workbook(tmp_path / "wide.xlsx", {"S": [[1]]})
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}"><v>2</v></c></row>' for r in range(1, 3001))
-    with zipfile.ZipFile(path) as archive:
-        parts = {n: archive.read(n) for n in archive.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = (
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f"<sheetData>{rows}</sheetData></worksheet>").encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+    path = _replace_part(write_workbook(tmp_path / "wide.xlsx", {"S": [[1]]}), "xl/worksheets/sheet1.xml",
+                         lambda _: ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                    f"<sheetData>{rows}</sheetData></worksheet>").encode())
     for reader in (read_workbook_xml, read_workbook):  # 49 million blank cells would be padded in
         with pytest.raises(UnreadableFile) as caught:
             reader(path)
