@@ -121,7 +121,8 @@ _TYPES: list[ProblemType] = [
                 "Open it in Excel and save it as 'Excel Workbook (.xlsx)'."),
     ProblemType("oversized-file", ERROR, "File too large",
                 "{path}: {detail}, far more than a workbook of this kind holds; it was not opened",
-                "Check that this is the right file; a self-assessment or scheme workbook is well under 5 MB."),
+                "Check that this is the right file; a self-assessment or scheme workbook is well under 5 MB "
+                "and fills a few hundred rows and columns."),
     ProblemType("unsafe-content", ERROR, "Unsafe content",
                 "{path}: the file contains {detail}, which excelcert refuses to read",
                 "Save the workbook again from Excel or LibreOffice; a normal save removes it."),
