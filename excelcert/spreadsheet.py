@@ -446,11 +446,13 @@ class _XmlBook:
         for row in sheet.iter(f"{_MAIN}row"):
             row_number = int(row.get("r", row_number + 1))
             column = 0
-            cells = found.setdefault(row_number, {})
             for c in row.iter(f"{_MAIN}c"):
-                ref = c.get("r")
-                if ref:
-                    column = _column_index(ref.rstrip("0123456789"))
+                ref, cell_row = c.get("r"), row_number
+                if ref:  # the cell is where its reference says (as openpyxl and calamine place it)
+                    letters = ref.rstrip("0123456789")
+                    column = _column_index(letters)
+                    if ref[len(letters):]:
+                        cell_row = int(ref[len(letters):])
                 else:
                     column += 1
                     ref = f"{_column_letters(column)}{row_number}"
@@ -467,7 +469,8 @@ class _XmlBook:
                 style = int(c.get("s", "0"))
                 number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
                 value = inline or _cell_value(c.get("t", "n"), v, shared, kind_of_date, epoch)
-                cells[column] = Cell(value, ref, row_number, column, number_format, f)
+                cells = found.setdefault(cell_row, {})
+                cells[column] = Cell(value, ref, cell_row, column, number_format, f)
         widths = [max(cells) for cells in found.values() if cells]
         if sum(widths) > MAX_SHEET_CELLS:  # each row is padded from column A
             _check_area(self.label, title, max(found), max(widths))
@@ -502,12 +505,13 @@ class _XmlBook:
     def _grid_sheet(self, title: str, target: str, hidden: bool) -> Sheet | None:
         """The sheet with rows from calamine's grid of values, or None: read it cell by cell.
 
-        Only when each row of its XML can be found by its number (as Excel, LibreOffice,
-        openpyxl and xlsxwriter write them), so that `Sheet.cell` finds any cell again, and
-        when its cells span a sensible area (calamine's grid is dense)."""
+        Only when its XML is plain (`_plain`: as Excel, LibreOffice, openpyxl and xlsxwriter
+        write it), so that `Sheet.cell` finds any cell again by its reference, and when its
+        cells span a sensible area: calamine's grid is dense, and a single cell at XFD1048576
+        would make it ask for half a terabyte and abort the whole process."""
         xml = self.raw(target)
         spans = _row_spans(xml)
-        if max(spans, default=0) * _width(xml) > MAX_GRID_CELLS or self.calamine is None:
+        if not _plain(xml, spans) or self.calamine is None:
             return None
         try:
             values = self.calamine.get_sheet_by_name(title).to_python(skip_empty_area=False)
@@ -540,10 +544,8 @@ class _CellFinder:
     def __init__(self, book: _XmlBook, target: str, xml: bytes, spans: dict[int, tuple[int, int]],
                  grid: dict[int, list[Any]]):
         self.book, self.target, self.xml, self.spans, self.grid = book, target, xml, spans, grid
-        self.plain_rows: set[int] = set()  # rows whose every cell tag starts with its reference
         self.fallback: dict[tuple[int, int], Cell] | None = None  # the cells, once read one by one
         self.cell_by_cell: list[list[Cell]] = []
-        self.plain: bool | None = None  # whether a plain search can be trusted (checked when first needed)
 
     def find(self, row: int, column: int) -> Cell | None:
         if self.fallback is None:
@@ -557,15 +559,14 @@ class _CellFinder:
         return self.fallback.get((row, column))
 
     def every_cell(self) -> list[list[Cell]]:
-        if self.fallback is None and not (self._trusted() and all(
-                self._plain_row(row, start, end) for row, (start, end) in self.spans.items())):
-            self._read_cell_by_cell()
         if self.fallback is not None:
             return self.cell_by_cell
         found: dict[int, dict[int, Cell]] = {}
         for match in _CELL_PLACE.finditer(self.xml):
             row, column = int(match.group(2)), _column_index(match.group(1).decode())
             cell = self.find(row, column)
+            if self.fallback is not None:  # the grid and the XML disagreed about this cell
+                return self.cell_by_cell
             if cell is not None:
                 found.setdefault(row, {})[column] = cell
         return _padded(found)
@@ -575,13 +576,11 @@ class _CellFinder:
         self.fallback = {(c.row, c.column): c for cells in self.cell_by_cell for c in cells}
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
-        if not self._trusted():
-            raise _Disagreement
         coordinate = f"{_column_letters(column)}{row}"
         start, end = self.spans.get(row, (0, 0))
         at = self.xml.find(b'<c r="' + coordinate.encode() + b'"', start, end)
-        if at < 0:  # no such cell in the XML, if its row's cell tags all start with their reference
-            if grid_value is not None or not self._plain_row(row, start, end):
+        if at < 0:  # no such cell in the XML (every cell tag starts with its reference: `_plain`)
+            if grid_value is not None:
                 raise _Disagreement
             return None
         tag = _CELL_TAG.match(self.xml, at)
@@ -609,21 +608,6 @@ class _CellFinder:
             return None
         return Cell(value, coordinate, row, column, number_format,
                     None if formula is None else "=" + html.unescape((formula.group(1) or b"").decode()))
-
-    def _trusted(self) -> bool:
-        if self.plain is None:
-            self.plain = _plain(self.xml, self.spans)
-        return self.plain
-
-    def _plain_row(self, row: int, start: int, end: int) -> bool:
-        """Whether every cell tag of the row starts with its reference (so a search misses none)."""
-        if row not in self.plain_rows:
-            xml = self.xml
-            if xml.count(b"<c ", start, end) != xml.count(b'<c r="', start, end) or \
-                    _ODD_CELL.search(xml, start, end) is not None:
-                return False
-            self.plain_rows.add(row)
-        return True
 
 
 @lru_cache(maxsize=16)  # the returns of one campaign mostly share their styles part
@@ -666,11 +650,16 @@ class _Disagreement(Exception):
 
 MAX_GRID_CELLS = 250_000  # more (rows x columns) than any returned workbook's sheet: read cell by cell
 _ROW_REF = re.compile(rb'<row r="([0-9]+)"')
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})[0-9]+"')
 _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
-_WIDE_REF = re.compile(rb'<c r="[A-Z]{2}')
-_ODD_ROW = re.compile(rb"<row[\t\n\r/>]")  # a row tag not followed by a space
-_ODD_CELL = re.compile(rb"<c[\t\n\r/>]")
+_FLAT = bytes.maketrans(b"\t\n\r'", b'   "')  # XML's other spaces and quotes, as a space and "
+# Where a cell or row tag, or a reference, is written in any other way than `<c r="A1"` and
+# `<row r="1"` (in the XML made flat): a tag without a reference, spaces around the =, a
+# reference glued to the attribute before it.
+_ODD_FORMS = (b"<c>", b"<c/", b"<row>", b"<row/", b' r ', b' r= ', b'"r=', b'"r ')
+_PREFIXED = re.compile(rb":(?:c|row)[ />]")  # a cell or row tag with a namespace prefix
+_BEYOND_Z999 = re.compile(rb'<c r="(?![A-Z][1-9][0-9]{0,2}")')  # a reference other than A1 to Z999
+_REFERENCE = re.compile(rb'<c r="([^"]*)"')
+_CANONICAL_REF = re.compile(rb"([A-Z]{1,3})([1-9][0-9]{0,6})")
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
@@ -687,17 +676,33 @@ def _row_spans(xml: bytes) -> dict[int, tuple[int, int]]:
 
 
 def _plain(xml: bytes, spans: dict[int, tuple[int, int]]) -> bool:
-    """Whether a plain search by reference finds every row of a sheet's XML and nothing else:
-    no comment, CDATA or other default namespace, every row tag starting with its number."""
-    return not (b"<!" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml  # <!: comment, CDATA
-                or len(spans) != xml.count(b"<row ") or _ODD_ROW.search(xml) is not None)
+    """Whether a sheet's XML is plain, as Excel, LibreOffice, openpyxl and xlsxwriter write it:
+    no comment, CDATA or other default namespace, no prefixed cell or row tag, every cell
+    tag starting with its reference and every row tag with its number (so that a plain
+    search by reference finds each cell and nothing else), and its cells spanning at most
+    MAX_GRID_CELLS (rows x columns), the area python-calamine's dense grid takes. Anything
+    else is read cell by cell, which is slower and safe."""
+    if b"<!" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml:  # <!: comment, CDATA
+        return False
+    flat = xml.translate(_FLAT)  # to count the tags however they are spaced and quoted
+    cells = xml.count(b'<c r="')
+    if flat.count(b"<c ") != cells or flat.count(b"<row ") != len(spans) \
+            or flat.count(b' r="') != cells + len(spans) or any(form in flat for form in _ODD_FORMS):
+        return False
+    if (b":c" in flat or b":row" in flat) and _PREFIXED.search(flat) is not None:
+        return False
+    return _BEYOND_Z999.search(flat) is None or _area(flat) <= MAX_GRID_CELLS
 
 
-def _width(xml: bytes) -> int:
-    """The number of columns a sheet's cells span at most."""
-    if _WIDE_REF.search(xml) is None:  # no column past Z
-        return 26
-    return max((_column_index(letters.decode()) for letters in set(_CELL_REF.findall(xml))), default=0)
+def _area(flat: bytes) -> int:
+    """Rows x columns that the cells of a sheet's (flat) XML span at most, from their references."""
+    rows = columns = 0
+    for reference in set(_REFERENCE.findall(flat)):
+        parts = _CANONICAL_REF.fullmatch(reference)
+        if parts is None:  # a reference python-calamine might read far away
+            return MAX_GRID_CELLS + 1
+        rows, columns = max(rows, int(parts.group(2))), max(columns, _column_index(parts.group(1).decode()))
+    return rows * columns
 
 
 _V, _F, _IS = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is"

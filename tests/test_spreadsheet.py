@@ -278,6 +278,7 @@ def _rewrite_sheet(path, old: bytes, new: bytes):
 @pytest.mark.parametrize("old, new", [
     (b"<sheetData>", b"<sheetData><!-- a comment could hide a cell from a plain search -->"),
     (b'<c r="K5"', b'<c  r="K5"'),  # a cell tag whose reference is not where a plain search looks
+    (b'<c r="K5"', b"<c\tr='K5'"),
 ])
 def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cell(tmp_path, old, new):
     from excelcert.spreadsheet import read_workbook_xml
@@ -287,7 +288,55 @@ def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cel
     sheet = list(book.sheets.values())[2]  # the answer sheet, whose XML was rewritten
     formula = read_workbook_xml(path, grid=False).sheets[sheet.name].cell(5, 11).formula
     assert formula and sheet.cell(5, 11).formula == formula  # a formula without a value, found all the same
-    assert _grid_backed(sheet) and sheet.find.__self__.fallback is not None  # read cell by cell instead
+    assert not _grid_backed(sheet)  # read cell by cell from the start
+    assert _grid_backed(list(book.sheets.values())[1])  # the other sheets the fast way
+
+
+def test_when_the_grid_and_the_xml_disagree_about_a_cell_the_sheet_is_read_cell_by_cell(tmp_path):
+    path = _rewrite_sheet(_filled_workbook(tmp_path), b'<c r="E6"', b'<c r="E999"')  # in row 6, says row 999
+    book = _same_both_ways(path)
+    sheet = list(book.sheets.values())[2]
+    assert _grid_backed(sheet) and sheet.find.__self__.fallback is not None  # found out, then read cell by cell
+
+
+# Sheets whose cells python-calamine would place far away (its dense grid would then ask for
+# terabytes and abort the process), each written in a way a plain search does not see.
+FAR_CELLS = {
+    "plain": '<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c></row>',
+    "prefixed": '<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>2</x:v></x:c></row>',
+    "glued": '<row r="1"><c r="A1"><v>1</v></c><c s="0"r="XFD1048576"><v>2</v></c></row>',
+    "single quotes": "<row r=\"1\"><c r=\"A1\"><v>1</v></c><c r='XFD1048576'><v>2</v></c></row>",
+    "tab": '<row r="1"><c r="A1"><v>1</v></c><c\tr="XFD1048576"><v>2</v></c></row>',
+    "spaced": '<row r="1"><c r="A1"><v>1</v></c><c r = "XFD1048576"><v>2</v></c></row>',
+    "lower case": '<row r="1"><c r="A1"><v>1</v></c><c r="xfd1048576"><v>2</v></c></row>',
+    "counted": '<row r="1048576"><c><v>1</v></c></row><row r="1"><c r="XFD1"><v>2</v></c></row>',
+    "outside a row": '<c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c>',
+    "eleven digits": '<row r="1"><c r="A1"><v>1</v></c><c r="A99999999999"><v>2</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("name", FAR_CELLS)
+def test_cells_placed_absurdly_far_never_reach_the_dense_grid(tmp_path, name):
+    import subprocess
+    import sys
+
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             f"<sheetData>{FAR_CELLS[name]}</sheetData></worksheet>").encode()
+    path = _replace_part(write_workbook(tmp_path / "far.xlsx", {"S": [[1]]}), "xl/worksheets/sheet1.xml",
+                         lambda _: sheet)
+    # In a child process with 2 GB of address space: should the grid be asked for, it aborts
+    # (python-calamine cannot raise on a failed allocation), and the test fails instead of the machine.
+    child = ("import resource, sys\n"
+             "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+             "from excelcert.spreadsheet import UnreadableFile, read_workbook_xml\n"
+             "try:\n"
+             "    sheet = read_workbook_xml(sys.argv[1]).sheets['S']\n"
+             "    print('cell by cell' if getattr(sheet.find, '__self__', None) is None else 'grid')\n"
+             "except UnreadableFile as exc:\n"
+             "    print(exc.problem.code)\n")
+    done = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() in ("cell by cell", "oversized-file", "corrupt-file")
 
 
 def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
