@@ -651,15 +651,15 @@ class _Disagreement(Exception):
 MAX_GRID_CELLS = 250_000  # more (rows x columns) than any returned workbook's sheet: read cell by cell
 _ROW_REF = re.compile(rb'<row r="([0-9]+)"')
 _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
-_FLAT = bytes.maketrans(b"\t\n\r'", b'   "')  # XML's other spaces and quotes, as a space and "
-# Where a cell or row tag, or a reference, is written in any other way than `<c r="A1"` and
-# `<row r="1"` (in the XML made flat): a tag without a reference, spaces around the =, a
-# reference glued to the attribute before it.
-_ODD_FORMS = (b"<c>", b"<c/", b"<row>", b"<row/", b' r ', b' r= ', b'"r=', b'"r ')
-_PREFIXED = re.compile(rb":(?:c|row)[ />]")  # a cell or row tag with a namespace prefix
-_BEYOND_Z999 = re.compile(rb'<c r="(?![A-Z][1-9][0-9]{0,2}")')  # a reference other than A1 to Z999
-_REFERENCE = re.compile(rb'<c r="([^"]*)"')
-_CANONICAL_REF = re.compile(rb"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_ODD_ROW = re.compile(rb"<row[\t\n\r/>]")  # a row tag without its number first
+_ODD_CELL = re.compile(rb"<c[\t\n\r/>]")  # a cell tag without its reference first
+_PREFIXED = re.compile(rb":(?:c|row)[ \t\n\r/>]")  # a cell or row tag with a namespace prefix
+# A cell tag other than `<c r="A1" s="1" t="s">`, with a reference from A1 to Z999 and a few
+# short attributes that are not r (a second r would move the cell for python-calamine);
+# the values hold no < or >, so the tag ends where it seems to. Then, any reference.
+_UNUSUAL_CELL = re.compile(rb'<c r="(?![A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
+_ODD_CELL_TAG = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
+_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
@@ -680,29 +680,26 @@ def _plain(xml: bytes, spans: dict[int, tuple[int, int]]) -> bool:
     no comment, CDATA or other default namespace, no prefixed cell or row tag, every cell
     tag starting with its reference and every row tag with its number (so that a plain
     search by reference finds each cell and nothing else), and its cells spanning at most
-    MAX_GRID_CELLS (rows x columns), the area python-calamine's dense grid takes. Anything
-    else is read cell by cell, which is slower and safe."""
-    if b"<!" in xml or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml:  # <!: comment, CDATA
+    MAX_GRID_CELLS (rows x columns), the area of python-calamine's dense grid. Anything else
+    is read cell by cell, which is slower and safe. (Python-calamine places a cell by its
+    last r attribute, whatever the tag's prefix, quotes and spaces; a `dimension` tag does
+    not size its grid.)"""
+    if (b"!" in xml and b"<!" in xml) or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml:
+        return False  # <!: a comment or CDATA
+    if xml.count(b"<row ") != len(spans) or _ODD_ROW.search(xml) is not None \
+            or xml.count(b"<c ") != xml.count(b'<c r="') or _ODD_CELL.search(xml) is not None \
+            or _PREFIXED.search(xml) is not None:
         return False
-    flat = xml.translate(_FLAT)  # to count the tags however they are spaced and quoted
-    cells = xml.count(b'<c r="')
-    if flat.count(b"<c ") != cells or flat.count(b"<row ") != len(spans) \
-            or flat.count(b' r="') != cells + len(spans) or any(form in flat for form in _ODD_FORMS):
-        return False
-    if (b":c" in flat or b":row" in flat) and _PREFIXED.search(flat) is not None:
-        return False
-    return _BEYOND_Z999.search(flat) is None or _area(flat) <= MAX_GRID_CELLS
+    if _UNUSUAL_CELL.search(xml) is None:
+        return True  # at most 999 rows x 26 columns
+    return _ODD_CELL_TAG.search(xml) is None and _area(xml) <= MAX_GRID_CELLS
 
 
-def _area(flat: bytes) -> int:
-    """Rows x columns that the cells of a sheet's (flat) XML span at most, from their references."""
-    rows = columns = 0
-    for reference in set(_REFERENCE.findall(flat)):
-        parts = _CANONICAL_REF.fullmatch(reference)
-        if parts is None:  # a reference python-calamine might read far away
-            return MAX_GRID_CELLS + 1
-        rows, columns = max(rows, int(parts.group(2))), max(columns, _column_index(parts.group(1).decode()))
-    return rows * columns
+def _area(xml: bytes) -> int:
+    """Rows x columns that the cells of a sheet's plain XML span at most, from their references."""
+    references = set(_REFERENCE.findall(xml))
+    rows = max((int(number) for _, number in references), default=0)
+    return rows * max((_column_index(letters.decode()) for letters, _ in references), default=0)
 
 
 _V, _F, _IS = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is"

@@ -312,7 +312,21 @@ FAR_CELLS = {
     "counted": '<row r="1048576"><c><v>1</v></c></row><row r="1"><c r="XFD1"><v>2</v></c></row>',
     "outside a row": '<c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c>',
     "eleven digits": '<row r="1"><c r="A1"><v>1</v></c><c r="A99999999999"><v>2</v></c></row>',
+    "second reference": '<row r="1"><c r="A1"><v>1</v></c><c r="A2" r="XFD1048576"><v>2</v></c></row>',
+    "glued second": '<row r="1"><c r="A1"><v>1</v></c><c r="A2"r="XFD1048576"><v>2</v></c></row>',
+    "after a <": '<row r="1"><c r="A1"><v>1</v></c><c r="A2" s="<" r="XFD1048576"><v>2</v></c></row>',
+    "after a >": '<row r="1"><c r="A1"><v>1</v></c><c r="A2" s=">" r="XFD1048576"><v>2</v></c></row>',
 }
+
+
+def test_a_large_sensible_sheet_is_still_read_from_the_grid(tmp_path):
+    from excelcert.spreadsheet import read_workbook_xml
+
+    rows = [[f"ID-{n}", n, None, f"note {n}"] for n in range(1, 1501)]  # past row 999: the area is counted
+    rows[0][2] = "=B1*2"
+    book = _same_both_ways(write_workbook(tmp_path / "long.xlsx", {"S": rows}))
+    assert _grid_backed(book.sheets["S"])
+    assert read_workbook_xml(tmp_path / "long.xlsx").sheets["S"].text(1500, 4) == "note 1500"
 
 
 @pytest.mark.parametrize("name", FAR_CELLS)
