@@ -494,9 +494,13 @@ class _XmlBook:
             return None
         import python_calamine
 
-        for name in self.targets.values():  # the parts calamine reads besides the sheets
-            if name.endswith(("sharedStrings.xml", "styles.xml")) and name in self.names:
-                self.raw(name)  # refused if it declares a document type or entities
+        parts = {name for name in self.targets.values() if name.endswith(("sharedStrings.xml", "styles.xml"))}
+        for name in (parts | {"xl/sharedStrings.xml", "xl/styles.xml"}) & self.names:  # what calamine reads
+            part = self.raw(name)  # refused if it declares a document type or entities
+            # calamine reserves room for as many shared strings as the part says it holds: a
+            # forged count of billions makes the allocation fail, which aborts the process
+            if any(not count.isdigit() or int(count) > len(part) for count in _UNIQUE_COUNT.findall(part)):
+                return None
         try:
             return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
         except Exception:  # whatever calamine cannot open is read from the XML, which gives the verdict
@@ -660,6 +664,7 @@ _PREFIXED = re.compile(rb":(?:c|row)[ \t\n\r/>]")  # a cell or row tag with a na
 _UNUSUAL_CELL = re.compile(rb'<c r="(?![A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
 _ODD_CELL_TAG = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
 _REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
+_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']([^"']*)""")
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
