@@ -373,6 +373,20 @@ def test_a_forged_count_of_shared_strings_never_reaches_calamine(tmp_path):
     assert read_workbook(path).sheets["S"].text(2, 1) == "c"
 
 
+def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
+    from excelcert.spreadsheet import read_workbook_xml
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}"><v>2</v></c></row>' for r in range(1, 3001))
+    path = _replace_part(write_workbook(tmp_path / "wide.xlsx", {"S": [[1]]}), "xl/worksheets/sheet1.xml",
+                         lambda _: ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                    f"<sheetData>{rows}</sheetData></worksheet>").encode())
+    for reader in (read_workbook_xml, read_workbook):  # 49 million blank cells would be padded in
+        with pytest.raises(UnreadableFile) as caught:
+            reader(path)
+        assert caught.value.problem.code == "oversized-file"
+        assert "3,000 rows and 16,384 columns" in str(caught.value)
+
+
 def test_intake_reads_the_same_answers_and_problems_either_way(tmp_path, monkeypatch):
     from excelcert.campaign import read_config
     from excelcert.intake import read as intake
