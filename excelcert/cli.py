@@ -443,18 +443,19 @@ def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Files read in parallel (use the number of cores); the ledger is written in order.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes reading files in parallel; the ledger is written in order, the same "
+                   "whatever the number. [default: one per core, at most 4, for 100 files or more; else 1]")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: bool) -> None:
+def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_json: bool) -> None:
     """Import returned workbooks (files, folders, .zip archives) into the ledger."""
     import datetime as dt
 
     from rich.progress import Progress
 
     from excelcert.campaign import read_key
-    from excelcert.intake.batch import import_files
+    from excelcert.intake.batch import auto_jobs, import_files
     from excelcert.intake.report import write_import_report
     from excelcert.ledger import Ledger
 
@@ -464,7 +465,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: boo
             Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
         task = progress.add_task("Importing", total=None)
         results = import_files(campaign, scheme, {c.id for c in clusters}, key, ledger, list(paths),
-                               progress=lambda name: progress.advance(task), jobs=jobs,
+                               progress=lambda name: progress.advance(task), jobs=jobs or auto_jobs(list(paths)),
                                reviewer_ids=_reviewer_ids(campaign))
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -394,6 +395,51 @@ def test_parallel_import_gives_the_same_ledger(campaign, tmp_path):
     assert [(r.verdict, r.cluster) for r in parallel] == [(r.verdict, r.cluster) for r in serial]
     assert [r.verdict for r in parallel].count(ALREADY) == 5  # the zip's copies, recognised in the same batch
     assert ledger_content(campaign) == ledger_content(twin)
+
+
+def test_a_file_that_kills_its_reader_is_rejected_and_the_batch_goes_on(campaign, tmp_path, monkeypatch):
+    import os
+
+    from excelcert.intake import batch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for cluster_id in ("FR-AERO-01", "DE-AUTO-01", "AT-WOOD-01"):
+        returned(campaign, inbox, cluster_id)
+    (inbox / "crash.xlsx").write_bytes(b"a file that kills the process reading it")
+    read = batch._read
+
+    def read_or_die(data, scheme, name):  # as a native library aborting would: no exception, no cleanup
+        if name.endswith("crash.xlsx"):
+            os._exit(134)
+        return read(data, scheme, name)
+
+    monkeypatch.setattr(batch, "_read", read_or_die)  # the workers are forked: they have it too
+    with Ledger.for_campaign(campaign.root) as ledger:
+        results = import_files(campaign, campaign.load_scheme(), set(CLUSTERS), read_key(campaign), ledger,
+                               [inbox], jobs=2)
+    verdicts = {Path(r.name).name: (r.verdict, r.problems[0].code if r.verdict == REJECTED else None)
+                for r in results}
+    assert verdicts.pop("crash.xlsx") == (REJECTED, "corrupt-file")
+    assert set(verdicts.values()) == {(ACCEPTED, None)} and len(verdicts) == 3  # the others, read again
+
+
+def test_large_batches_are_read_in_parallel_by_default(tmp_path, monkeypatch):
+    import zipfile
+
+    from excelcert.intake import batch
+
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 8)
+    (tmp_path / "few").mkdir()
+    for n in range(3):
+        (tmp_path / "few" / f"{n}.xlsx").write_bytes(b"x")
+    with zipfile.ZipFile(tmp_path / "mail.zip", "w") as archive:
+        for n in range(batch.PARALLEL_FROM):
+            archive.writestr(f"returns/{n}.xlsx", b"x")
+    assert batch.auto_jobs([tmp_path / "few"]) == 1  # starting workers would cost more than it saves
+    assert batch.auto_jobs([tmp_path / "few", tmp_path / "mail.zip"]) == batch.MAX_AUTO_JOBS
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 1)
+    assert batch.auto_jobs([tmp_path / "few", tmp_path / "mail.zip"]) == 1
 
 
 def test_a_duplicated_row_is_reported_once_and_only_when_answers_differ(campaign, tmp_path):

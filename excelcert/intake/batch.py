@@ -20,6 +20,7 @@ import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ ALREADY = "already imported"
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 UNTRUSTED = {"other-campaign", "signature-mismatch"}  # rejections whose metadata cannot be believed
 INCOMING = ".incoming"  # inside the archive: copies being written, moved into place when complete
+PARALLEL_FROM = 100  # files in a batch from which `auto_jobs` reads them in parallel
+MAX_AUTO_JOBS = 4  # more readers than this wait for the one process that archives and records
 
 
 @dataclass
@@ -78,6 +81,31 @@ def collect_inputs(paths: list[Path]) -> Iterator[Input]:
             yield Input(str(path), None, f"it is {path.stat().st_size / 1e6:.0f} MB, far more than a workbook")
         else:
             yield Input(str(path), path.read_bytes())
+
+
+def auto_jobs(paths: list[Path]) -> int:
+    """How many processes should read the files under `paths`: one per core (at most
+    MAX_AUTO_JOBS) for a batch of PARALLEL_FROM files or more; one for a smaller batch,
+    where starting the workers would cost more than it saves."""
+    cores = min(os.cpu_count() or 1, MAX_AUTO_JOBS)
+    return cores if cores > 1 and _count_inputs(paths) >= PARALLEL_FROM else 1
+
+
+def _count_inputs(paths: list[Path]) -> int:
+    """About how many files `collect_inputs` will give (without reading them)."""
+    count = 0
+    for path in paths:
+        if path.is_dir():
+            count += _count_inputs([p for p in path.rglob("*") if p.is_file()])
+        elif path.suffix.casefold() == ".zip" and path.is_file():
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    count += sum(1 for info in archive.infolist() if not info.is_dir())
+            except (zipfile.BadZipFile, OSError):
+                count += 1
+        else:
+            count += 1
+    return count
 
 
 def _zip_members(path: Path) -> Iterator[Input]:
@@ -155,18 +183,17 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
                 finish(item, prepared, outcome)
         else:
             window: deque = deque()
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_scheme, initargs=(scheme,)) as pool:
+            with _Readers(jobs, scheme) as readers:
                 for item in collect_inputs(paths):
                     prepared = _prepare(campaign, ledger, item, in_flight, archiver)
-                    future = pool.submit(_read_in_worker, item.data, item.name) \
-                        if isinstance(prepared, tuple) else None
+                    future = readers.submit(item) if isinstance(prepared, tuple) else None
                     window.append((item, prepared, future))
                     while len(window) > 8 * jobs:  # a bounded window: memory does not grow with the batch
                         item_, prepared_, future_ = window.popleft()
-                        finish(item_, prepared_, future_.result() if future_ else None)
+                        finish(item_, prepared_, readers.outcome(item_, future_) if future_ else None)
                 while window:
                     item_, prepared_, future_ = window.popleft()
-                    finish(item_, prepared_, future_.result() if future_ else None)
+                    finish(item_, prepared_, readers.outcome(item_, future_) if future_ else None)
     ledger.checkpoint()
     return results
 
@@ -216,6 +243,45 @@ def _worker_scheme(scheme: Scheme) -> None:
 def _read_in_worker(data: bytes, name: str) -> ReturnedWorkbook | Problem:
     assert _WORKER_SCHEME is not None
     return _read(data, _WORKER_SCHEME, name)
+
+
+class _Readers:
+    """Worker processes that read files. Should reading a file kill its worker (a native
+    library aborting, which no exception handler can catch), the files it took down with
+    it are read again one by one, each in a process of its own: the one that kills its
+    process again is rejected, the others are read, and the batch goes on with new workers."""
+
+    def __init__(self, jobs: int, scheme: Scheme):
+        self.jobs, self.scheme = jobs, scheme
+        self.pool = self._pool(jobs)
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, initializer=_worker_scheme, initargs=(self.scheme,))
+
+    def __enter__(self) -> _Readers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown()
+
+    def submit(self, item: Input) -> Future:
+        try:
+            return self.pool.submit(_read_in_worker, item.data, item.name)
+        except BrokenProcessPool:  # a worker died since the last file: new workers
+            self.pool.shutdown(wait=False)
+            self.pool = self._pool(self.jobs)
+            return self.pool.submit(_read_in_worker, item.data, item.name)
+
+    def outcome(self, item: Input, future: Future) -> ReturnedWorkbook | Problem:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            with self._pool(1) as alone:
+                try:
+                    return alone.submit(_read_in_worker, item.data, item.name).result()
+                except BrokenProcessPool:
+                    return problem("corrupt-file", path=Path(item.name).name,
+                                   detail="reading it stopped the program that reads workbooks")
 
 
 def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger, item: Input,
