@@ -663,7 +663,6 @@ _PREFIXED = re.compile(rb":(?:c|row)[ \t\n\r/>]")  # a cell or row tag with a na
 # the values hold no < or >, so the tag ends where it seems to. Then, any reference.
 _UNUSUAL_CELL = re.compile(rb'<c r="(?![A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*+"){0,4}+/?>)')
 _ODD_CELL_TAG = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
-_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']([^"']*)""")
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
@@ -702,7 +701,7 @@ def _plain(xml: bytes) -> bool:
 
 def _area(xml: bytes) -> int:
     """Rows x columns that the cells of a sheet's plain XML span at most, from their references."""
-    references = set(_REFERENCE.findall(xml))
+    references = set(_CELL_PLACE.findall(xml))
     rows = max((int(number) for _, number in references), default=0)
     return rows * max((_column_index(letters.decode()) for letters, _ in references), default=0)
 
