@@ -499,7 +499,8 @@ class _XmlBook:
             part = self.raw(name)  # refused if it declares a document type or entities
             # calamine reserves room for as many shared strings as the part says it holds: a
             # forged count of billions makes the allocation fail, which aborts the process
-            if any(not count.isdigit() or int(count) > len(part) for count in _UNIQUE_COUNT.findall(part)):
+            if name.endswith("sharedStrings.xml") and any(
+                    not count.isdigit() or int(count) > len(part) for count in _UNIQUE_COUNT.findall(part)):
                 return None
         try:
             return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
