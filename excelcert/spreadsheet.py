@@ -20,8 +20,10 @@ import html
 import io
 import posixpath
 import re
+import struct
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -169,7 +171,7 @@ def _open_package(path: Path, label: str, data: bytes | None = None) -> tuple[zi
     archive = None
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        _sniff_package(label, archive)
+        _sniff_package(label, archive, data)
         return archive, data
     except UnreadableFile:
         if archive is not None:
@@ -177,11 +179,11 @@ def _open_package(path: Path, label: str, data: bytes | None = None) -> tuple[zi
         raise
     except zipfile.BadZipFile as exc:
         raise _fail("corrupt-file", label, detail=f"broken zip archive: {exc}") from None
-    except (OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except (OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:  # zlib: a damaged part
         raise _fail("corrupt-file", label, detail=str(exc) or type(exc).__name__) from None
 
 
-def _sniff_package(label: str, archive: zipfile.ZipFile) -> None:
+def _sniff_package(label: str, archive: zipfile.ZipFile, data: bytes) -> None:
     infos = archive.infolist()
     if not infos:
         raise _fail("not-a-workbook", label, detail="it is an empty archive")
@@ -205,14 +207,46 @@ def _sniff_package(label: str, archive: zipfile.ZipFile) -> None:
             raise _fail("legacy-format", label, format=kind)
     if "[Content_Types].xml" not in seen:
         raise _fail("not-a-workbook", label, detail="it is a zip archive without spreadsheet parts")
-    content_types = archive.read("[Content_Types].xml")
-    rels = archive.read("_rels/.rels") if "_rels/.rels" in seen else b""
+    content_types = _read_part(archive, data, "[Content_Types].xml")
+    rels = _read_part(archive, data, "_rels/.rels") if "_rels/.rels" in seen else b""
     if _STRICT_NS in rels or _STRICT_NS in content_types:
         raise _fail("strict-ooxml", label)
     if b"sheet.binary.macroEnabled.main" in content_types:
         raise _fail("legacy-format", label, format="an Excel Binary Workbook (.xlsb)")
     if not any(kind in content_types for kind in _WORKBOOK_TYPES):
         raise _fail("not-a-workbook", label, detail="it is an Office document, but not a workbook")
+
+
+def _read_part(archive: zipfile.ZipFile, data: bytes, name: str) -> bytes:
+    """The bytes of the package's part `name`, from the package's bytes `data`.
+
+    A part stored or deflated the usual way is inflated straight from `data` (zipfile's
+    stream machinery costs more than the inflating, for parts this small), after zipfile's
+    own checks: its local header is there and names it, and its size and CRC are what the
+    directory says. Anything else (encrypted, another method, any check failing) is read
+    by zipfile, which gives the verdict."""
+    info = archive.getinfo(name)
+    start = info.header_offset
+    header = data[start:start + 30]
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+            or len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return archive.read(name)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    body = start + 30 + name_length + extra_length
+    encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+    if data[start + 30:start + 30 + name_length] != info.orig_filename.encode(encoding, "replace"):
+        return archive.read(name)
+    packed = data[body:body + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        part = packed[:info.file_size]
+    else:
+        try:
+            part = zlib.decompressobj(-15).decompress(packed, info.file_size)
+        except zlib.error:
+            return archive.read(name)
+    if len(part) != info.file_size or zlib.crc32(part) != info.CRC:
+        return archive.read(name)
+    return part
 
 
 def read_workbook(path: str | Path) -> Workbook:
@@ -302,7 +336,7 @@ def read_workbook_xml(path: str | Path, *, name: str | None = None, skip: Callab
     label = name or str(path)
     archive, data = _open_package(path, label, data)
     try:
-        return _XmlBook(archive, path, label, data if grid else None).read(skip)
+        return _XmlBook(archive, path, label, data, grid).read(skip)
     except UnreadableFile:
         raise
     except Exception as exc:  # any parser failure on a hostile file is a verdict
@@ -310,9 +344,10 @@ def read_workbook_xml(path: str | Path, *, name: str | None = None, skip: Callab
 
 
 class _XmlBook:
-    def __init__(self, archive: zipfile.ZipFile, path: Path, label: str, data: bytes | None = None):
+    def __init__(self, archive: zipfile.ZipFile, path: Path, label: str, data: bytes, grid: bool = True):
         self.archive, self.path, self.label = archive, path, label
-        self.data = data  # the package's bytes, for python-calamine; None: every cell from the XML
+        self.data = data  # the package's bytes
+        self.grid = grid  # python-calamine's grid of values where it may be used; False: every cell from the XML
         self.names = set(archive.namelist())
         self.parts: dict[str, bytes] = {}  # the parts read so far
         self.targets: dict[str, str] = {}  # the workbook part's relationships: id -> part name
@@ -323,7 +358,7 @@ class _XmlBook:
         """A part's bytes, refused if it has a document type or entity declaration."""
         data = self.parts.get(name)
         if data is None:
-            data = self.archive.read(name)
+            data = _read_part(self.archive, self.data, name)
             if any(marker in data for marker in _FORBIDDEN):
                 raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
             self.parts[name] = data
@@ -337,22 +372,15 @@ class _XmlBook:
     def rels(self, name: str) -> dict[str, str]:
         return {rel_id: target for rel_id, _, target in self.typed_rels(name)}
 
-    def typed_rels(self, name: str) -> list[tuple[str, str, str]]:
+    def typed_rels(self, name: str) -> tuple[tuple[str, str, str], ...]:
         """(id, type, target part name) of each relationship of part `name`."""
         folder, _, base = name.rpartition("/")
         rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
         if rels_name not in self.names:
-            return []
-        out = []
-        for rel in self.part(rels_name).iter(_PKG_REL):
-            target = rel.get("Target", "")
-            if rel.get("TargetMode") == "External":
-                continue
-            target = target.lstrip("/") if target.startswith("/") else (f"{folder}/{target}" if folder else target)
-            out.append((rel.get("Id", ""), rel.get("Type", ""), posixpath.normpath(target)))
-        return out
+            return ()
+        return _relationships(self.raw(rels_name), folder)
 
-    def notes(self, rels: list[tuple[str, str, str]], persons: dict[str, str]) -> list[Note]:
+    def notes(self, rels: tuple[tuple[str, str, str], ...], persons: dict[str, str]) -> list[Note]:
         """The threaded comments, then the notes, of the sheet whose relationships are `rels`
         (a note Excel writes as the stand-in of a threaded comment is left out)."""
         threaded: list[Note] = []
@@ -395,20 +423,18 @@ class _XmlBook:
             root_rels = {}
         workbook_name = next((t for t in root_rels.values() if t.endswith(".xml") and "workbook" in t),
                              "xl/workbook.xml")
-        workbook = self.part(workbook_name)
-        properties = workbook.find(f"{_MAIN}workbookPr")
-        if properties is not None and properties.get("date1904", "0").lower() in ("1", "true"):
+        date1904, workbook_sheets = _workbook_facts(self.raw(workbook_name))
+        if date1904:
             self.epoch = dt.datetime(1904, 1, 1)
         self.targets = self.rels(workbook_name)
         self.folder = workbook_name.rpartition("/")[0]
         sheets: dict[str, Sheet] = {}
         persons: dict[str, str] | None = None
-        for sheet in workbook.iter(f"{_MAIN}sheet"):
-            target = self.targets.get(sheet.get(_REL_ID, ""))
-            title = sheet.get("name", "")
+        for title, rel_id, state in workbook_sheets:
+            target = self.targets.get(rel_id)
             if target is None or target not in self.names or (skip is not None and skip(title)):
                 continue
-            hidden = sheet.get("state", "visible") != "visible"
+            hidden = state != "visible"
             sheets[title] = self._grid_sheet(title, target, hidden) \
                 or Sheet.of_cells(title, self._rows(target, title), hidden)
             rels = self.typed_rels(target)
@@ -490,7 +516,7 @@ class _XmlBook:
     @cached_property
     def calamine(self) -> Any:
         """The package opened by python-calamine, for grids of values; None if it cannot be."""
-        if self.data is None:
+        if not self.grid:
             return None
         import python_calamine
 
@@ -524,8 +550,8 @@ class _XmlBook:
             return None
         # as the cell-by-cell reader has them: no text is None, a whole number an int (dates
         # stay as calamine has them; `Sheet.cell` gives the reader's)
-        grid = {number: [None if v == "" and type(v) is str else
-                         int(v) if type(v) is float and v.is_integer() and abs(v) < 2 ** 53 else v for v in row]
+        grid = {number: [(v or None) if type(v) is str else
+                         int(v) if type(v) is float and v.is_integer() and abs(v) < _EXACT_INTEGERS else v for v in row]
                 for number, row in enumerate(values, start=1) if row.count("") < len(row)}
         if b't="e"' in xml:  # calamine's grid has errors (#VALUE!...) blank: the XML has their text
             for match in _ERROR_CELL.finditer(xml):
@@ -582,20 +608,21 @@ class _CellFinder:
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
         coordinate = f"{_column_letters(column)}{row}"
+        xml = self.xml
         start, end = self.spans.get(row, (0, 0))
-        at = self.xml.find(b'<c r="' + coordinate.encode() + b'"', start, end)
+        at = xml.find(b'<c r="%s"' % coordinate.encode(), start, end)
         if at < 0:  # no such cell in the XML (every cell tag starts with its reference: `_plain`)
             if grid_value is not None:
                 raise _Disagreement
             return None
-        tag = _CELL_TAG.match(self.xml, at)
+        tag = _CELL_TAG.match(xml, at)
         if tag is None:
             raise _Disagreement
-        attributes = dict(_ATTRIBUTE.findall(tag.group(1)))
-        body = b"" if tag.group(2) else self.xml[tag.end():self.xml.find(b"</c>", tag.end())]
-        formula = _FORMULA.search(body)
-        kind = attributes.get(b"t", b"n").decode()
-        style = int(attributes.get(b"s", b"0") or 0)
+        style_text, kind_text, closed = tag.groups()
+        body = b"" if closed else xml[tag.end():xml.find(b"</c>", tag.end())]
+        formula = _FORMULA.search(body) if b"<f" in body else None
+        kind = "n" if kind_text is None else kind_text.decode()
+        style = int(style_text or 0)
         styles = self.book.styles
         number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
         number = _NUMBER.search(body)
@@ -615,7 +642,36 @@ class _CellFinder:
                     None if formula is None else "=" + html.unescape((formula.group(1) or b"").decode()))
 
 
-@lru_cache(maxsize=16)  # the returns of one campaign mostly share their styles part
+# The returns of one campaign mostly share their package's relationships, workbook and
+# styles parts: each distinct one is parsed once.
+@lru_cache(maxsize=64)
+def _relationships(part: bytes, folder: str) -> tuple[tuple[str, str, str], ...]:
+    """(id, type, target part name) of each relationship in a relationships part of a part in `folder`."""
+    import xml.etree.ElementTree as ET
+
+    out = []
+    for rel in ET.fromstring(part).iter(_PKG_REL):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        target = target.lstrip("/") if target.startswith("/") else (f"{folder}/{target}" if folder else target)
+        out.append((rel.get("Id", ""), rel.get("Type", ""), posixpath.normpath(target)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _workbook_facts(part: bytes) -> tuple[bool, tuple[tuple[str, str, str], ...]]:
+    """Of a workbook part: whether it counts dates from 1904, and each sheet's (name, relationship id, state)."""
+    import xml.etree.ElementTree as ET
+
+    workbook = ET.fromstring(part)
+    properties = workbook.find(f"{_MAIN}workbookPr")
+    date1904 = properties is not None and properties.get("date1904", "0").lower() in ("1", "true")
+    return date1904, tuple((sheet.get("name", ""), sheet.get(_REL_ID, ""), sheet.get("state", "visible"))
+                           for sheet in workbook.iter(f"{_MAIN}sheet"))
+
+
+@lru_cache(maxsize=16)
 def _styles(part: bytes) -> tuple[tuple[str, str | None], ...]:
     """Per cell style of a styles part: (number format, 'date' / 'timedelta' / None)."""
     import xml.etree.ElementTree as ET
@@ -653,6 +709,7 @@ class _Disagreement(Exception):
     """The XML and calamine's grid disagree about a cell."""
 
 
+_EXACT_INTEGERS = 2 ** 53  # a float below this that is whole is an int exactly
 MAX_GRID_CELLS = 250_000  # more (rows x columns) than any returned workbook's sheet: read cell by cell
 _ROW_REF = re.compile(rb'<row r="([0-9]+)"')
 _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
@@ -665,8 +722,8 @@ _PREFIXED = re.compile(rb":(?:c|row)[ \t\n\r/>]")  # a cell or row tag with a na
 _UNUSUAL_CELL = re.compile(rb'<c r="(?![A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*+"){0,4}+/?>)')
 _ODD_CELL_TAG = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']([^"']*)""")
-_CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"((?:\s+[\w:]+="[^"]*")*)\s*(/?)>')
-_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+# A plain cell tag (`_plain`): its style (s) and type (t), and whether it closes itself
+_CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"(?: s="([^"]*)"| t="([^"]*)"| [a-z]{1,2}="[^"]*")*(/?)>')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
 _NUMBER = re.compile(rb"<v>([^<]*)</v>")
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')

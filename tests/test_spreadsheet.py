@@ -183,6 +183,56 @@ def test_the_fast_reader_refuses_entity_declarations(tmp_path):
     assert caught.value.problem.code == "unsafe-content"
 
 
+@corpus
+def test_parts_are_read_exactly_as_zipfile_reads_them(tmp_path):
+    """Parts are inflated straight from the package's bytes: byte for byte what zipfile reads,
+    in our workbooks, stored (uncompressed) ones and foreign ones."""
+    from excelcert.spreadsheet import _read_part
+
+    ours = write_workbook(tmp_path / "ours.xlsx", {"Sheet": "| a | 1 |"})
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(ours) as source, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as target:
+        for name in source.namelist():
+            target.writestr(name, source.read(name))
+    for path in [ours, stored] + [CORPUS / name for name in READABLE]:
+        data = path.read_bytes()
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                assert _read_part(archive, data, name) == archive.read(name), (path.name, name)
+
+
+def _damage_part(path, name: str, damage) -> None:
+    """Rewrite the package at `path` with damage(package bytes, offset of part `name`'s local header)."""
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo(name).header_offset
+    path.write_bytes(damage(bytearray(path.read_bytes()), offset))
+
+
+def _flip_packed_byte(data: bytearray, offset: int) -> bytes:
+    start = offset + 30 + int.from_bytes(data[offset + 26:offset + 28], "little") \
+        + int.from_bytes(data[offset + 28:offset + 30], "little")
+    data[start + 5] ^= 0xFF
+    return bytes(data)
+
+
+def _rename_in_local_header(data: bytearray, offset: int) -> bytes:
+    data[offset + 30] ^= 0x20  # the part's name in its local header, not in the directory
+    return bytes(data)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "[Content_Types].xml", "xl/workbook.xml"])
+@pytest.mark.parametrize("damage", [_flip_packed_byte, _rename_in_local_header])
+def test_a_damaged_part_makes_the_file_corrupt_not_a_traceback(tmp_path, part, damage):
+    from excelcert.spreadsheet import read_workbook_xml
+
+    path = write_workbook(tmp_path / "damaged.xlsx", {"Sheet": "| a | 1 |"})
+    _damage_part(path, part, damage)
+    for read in (read_workbook_xml, lambda p: read_workbook_xml(p, grid=False)):
+        with pytest.raises(UnreadableFile) as caught:
+            read(path)
+        assert caught.value.problem.code == "corrupt-file"
+
+
 # --- the grid reader: values from python-calamine, exact cells found again in the XML -----
 
 def _grid_backed(sheet):
