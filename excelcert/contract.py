@@ -24,9 +24,8 @@ values stay, and that is all the contract relies on.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 FORMAT = "excelcert-workbook/1"
@@ -53,7 +52,7 @@ class WorkbookMeta:
     def payload(self) -> bytes:
         """The signed bytes: every field as key=value, one per line, sorted by key
         (`based_on` only when set, so workbooks made before it existed still verify)."""
-        items = sorted((k, v) for k, v in asdict(self).items() if k not in _OPTIONAL or v)
+        items = sorted((k, v) for k, v in vars(self).items() if k not in _OPTIONAL or v)  # fields: all text
         return "".join(f"{key}={value}\n" for key, value in items).encode("utf-8")
 
     def items(self) -> list[tuple[str, str]]:
@@ -65,7 +64,7 @@ _OPTIONAL = ("based_on",)
 
 
 def sign(meta: WorkbookMeta, key: bytes) -> str:
-    return hmac.new(key, meta.payload(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, meta.payload(), "sha256").hex()
 
 
 def verify(meta: WorkbookMeta, signature: str, key: bytes) -> bool:

@@ -139,6 +139,10 @@ MIGRATIONS: list[str] = [
         UNIQUE (cluster_id, label)
     )
     """,
+    # 4: the import order indexed (each import asks for the last number: no scan of the history)
+    """
+    CREATE INDEX submissions_seq ON submissions(import_seq)
+    """,
 ]
 
 

@@ -10,7 +10,6 @@ job; this module only reads.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,12 +68,15 @@ def id_sheet(book: Workbook, keys: dict[str, Any] | set[str]) -> tuple[Sheet | N
     for sheet in book.sheets.values():
         if sheet.name.strip().casefold() == META_SHEET.casefold():
             continue
-        hits = Counter(n for _, values in sheet.values for n, v in enumerate(values)
-                       if type(v) is str and v.strip() in keys)
+        hits: dict[int, int] = {}
+        for _, values in sheet.values:
+            for n, v in enumerate(values):
+                if type(v) is str and v.strip() in keys:
+                    hits[n] = hits.get(n, 0) + 1
         if hits:
-            column, count = hits.most_common(1)[0]
-            if count > best[0]:
-                best = (count, sheet, column)
+            column = max(hits, key=hits.__getitem__)  # the most ids; on a tie, the first met
+            if hits[column] > best[0]:
+                best = (hits[column], sheet, column)
     return best[1], best[2]
 
 
@@ -195,7 +197,7 @@ class _Answers:
         if not found:
             return None
         cells = [raw_cell(sheet, row, column) for row in found]
-        if len({_text(c.value) for c in cells}) > 1:
+        if len(cells) > 1 and len({_text(c.value) for c in cells}) > 1:
             self.add(problem("answer-row-duplicate", cells[1].place, indicator=key, other=cells[0].place))
             self.conflicts.add(key.split("/")[0])
             return RawCell(None, cells[0].place)

@@ -120,8 +120,7 @@ def parse_yes_no(value: Any, scheme: Scheme) -> bool | None:
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     word = normalise(value)
-    yes_no = scheme.choice_list(YES_NO)
-    labels = {normalise(label): choice.value == "yes" for choice in yes_no.choices for label in choice.label.values()}
+    labels = _yes_no_labels(scheme)
     if word in labels:
         return labels[word]
     if word in _YES:
@@ -129,6 +128,23 @@ def parse_yes_no(value: Any, scheme: Scheme) -> bool | None:
     if word in _NO:
         return False
     return None
+
+
+_LABELS: dict[int, tuple[Scheme, dict[str, bool]]] = {}  # id(scheme) -> (scheme, its yes/no labels)
+
+
+def _yes_no_labels(scheme: Scheme) -> dict[str, bool]:
+    """The scheme's yes and no labels in every language, normalised -> True for yes
+    (worked out once per scheme, not once per answer)."""
+    cached = _LABELS.get(id(scheme))
+    if cached is None or cached[0] is not scheme:
+        yes_no = scheme.choice_list(YES_NO)
+        labels = {normalise(label): choice.value == "yes" for choice in yes_no.choices
+                  for label in choice.label.values()}
+        if len(_LABELS) >= 8:
+            _LABELS.clear()
+        cached = _LABELS[id(scheme)] = (scheme, labels)
+    return cached[1]
 
 
 def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, list[Problem]]:
