@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -282,7 +283,11 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True)  # 
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else _ENCODER.encode(value)
+    if value is None:
+        return None
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)  # what the encoder writes for a number, without its machinery
+    return _ENCODER.encode(value)
 
 
 def _unjson(text: str | None) -> Any:

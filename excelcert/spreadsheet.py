@@ -359,7 +359,7 @@ class _XmlBook:
         data = self.parts.get(name)
         if data is None:
             data = _read_part(self.archive, self.data, name)
-            if any(marker in data for marker in _FORBIDDEN):
+            if b"<!" in data and any(marker in data for marker in _FORBIDDEN):  # one pass when neither
                 raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
             self.parts[name] = data
         return data
@@ -716,10 +716,12 @@ _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
 _ODD_ROW = re.compile(rb'<row(?:[\t\n\r/>]| (?!r="))')  # a row tag without its number first
 _ODD_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="))')  # a cell tag without its reference first
 _PREFIXED = re.compile(rb":(?:c|row)[ \t\n\r/>]")  # a cell or row tag with a namespace prefix
-# A cell tag other than `<c r="A1" s="1" t="s">`, with a reference from A1 to Z999 and a few
-# short attributes that are not r (a second r would move the cell for python-calamine);
-# the values hold no < or >, so the tag ends where it seems to. Then, any reference.
-_UNUSUAL_CELL = re.compile(rb'<c r="(?![A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*+"){0,4}+/?>)')
+# A cell tag other than `<c r="A1" s="1" t="s">`: one without its reference first (`_ODD_CELL`),
+# or with a reference beyond Z999, or with more than a few short attributes that are not r
+# (a second r would move the cell for python-calamine), or with < or > in their values (so
+# that the tag might not end where it seems to). Then, any reference.
+_UNUSUAL_CELL = re.compile(
+    rb'<c(?:[\t\n\r/>]| (?!r="[A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*+"){0,4}+/?>))')
 _ODD_CELL_TAG = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']([^"']*)""")
 # A plain cell tag (`_plain`): its style (s) and type (t), and whether it closes itself
@@ -750,11 +752,11 @@ def _plain(xml: bytes) -> bool:
     not size its grid.)"""
     if (b"!" in xml and b"<!" in xml) or xml.count(b"xmlns=") != 1 or _MAIN_DEFAULT not in xml:
         return False  # <!: a comment or CDATA
-    if _ODD_ROW.search(xml) is not None or _ODD_CELL.search(xml) is not None or _PREFIXED.search(xml) is not None:
+    if _ODD_ROW.search(xml) is not None or _PREFIXED.search(xml) is not None:
         return False
     if _UNUSUAL_CELL.search(xml) is None:
-        return True  # at most 999 rows x 26 columns
-    return _ODD_CELL_TAG.search(xml) is None and _area(xml) <= MAX_GRID_CELLS
+        return True  # every cell tag as expected, within 999 rows x 26 columns
+    return _ODD_CELL.search(xml) is None and _ODD_CELL_TAG.search(xml) is None and _area(xml) <= MAX_GRID_CELLS
 
 
 def _area(xml: bytes) -> int:
