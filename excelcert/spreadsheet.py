@@ -359,7 +359,7 @@ class _XmlBook:
         data = self.parts.get(name)
         if data is None:
             data = _read_part(self.archive, self.data, name)
-            if b"<!" in data and any(marker in data for marker in _FORBIDDEN):  # one pass when neither
+            if b"!" in data and b"<!" in data and any(m in data for m in _FORBIDDEN):  # one quick pass when no "!"
                 raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
             self.parts[name] = data
         return data
@@ -711,7 +711,7 @@ class _Disagreement(Exception):
 
 _EXACT_INTEGERS = 2 ** 53  # a float below this that is whole is an int exactly
 MAX_GRID_CELLS = 250_000  # more (rows x columns) than any returned workbook's sheet: read cell by cell
-_ROW_REF = re.compile(rb'<row r="([0-9]+)"')
+_ROW_START = b'<row r="'
 _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
 _ODD_ROW = re.compile(rb'<row(?:[\t\n\r/>]| (?!r="))')  # a row tag without its number first
 _ODD_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="))')  # a cell tag without its reference first
@@ -734,11 +734,18 @@ _MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/ma
 
 def _row_spans(xml: bytes) -> dict[int, tuple[int, int]] | None:
     """Each row's part of a sheet's XML, found by its number (`_plain` says whether to trust
-    it); None if two rows have the same number."""
-    starts = [(int(m.group(1)), m.start()) for m in _ROW_REF.finditer(xml)]
-    ends = [start for _, start in starts[1:]] + [len(xml)]
-    spans = {number: (start, end) for (number, start), end in zip(starts, ends[:len(starts)], strict=True)}
-    return spans if len(spans) == len(starts) else None
+    it); None if a row tag's number is not a plain number, or two rows have the same one."""
+    pieces = xml.split(_ROW_START)
+    spans = {}
+    at = len(pieces[0])
+    for piece in pieces[1:]:
+        quote = piece.find(b'"')
+        if quote < 1 or not piece[:quote].isdigit():
+            return None
+        end = at + len(_ROW_START) + len(piece)
+        spans[int(piece[:quote])] = (at, end)
+        at = end
+    return spans if len(spans) == len(pieces) - 1 else None
 
 
 def _plain(xml: bytes) -> bool:
