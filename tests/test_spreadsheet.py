@@ -325,6 +325,19 @@ def _rewrite_sheet(path, old: bytes, new: bytes):
     return _replace_part(path, "xl/worksheets/sheet3.xml", change)
 
 
+def test_rows_are_found_by_their_number_only_when_each_is_a_plain_distinct_number():
+    from excelcert.spreadsheet import _row_spans
+
+    xml = b'<sheetData><row r="1"><c r="A1"/></row><row r="3"><c r="A3"/></row></sheetData>'
+    spans = _row_spans(xml)
+    assert list(spans) == [1, 3]
+    assert xml[slice(*spans[1])] == b'<row r="1"><c r="A1"/></row>'
+    assert xml[slice(*spans[3])] == b'<row r="3"><c r="A3"/></row></sheetData>'
+    for odd in (b'<row r="1"', b'<row r="3 "', b'<row r=""', b'<row r="x3"'):  # a second row 1, odd numbers
+        assert _row_spans(xml.replace(b'<row r="3"', odd)) is None, odd
+    assert _row_spans(b"<sheetData/>") == {}
+
+
 @pytest.mark.parametrize("old, new", [
     (b"<sheetData>", b"<sheetData><!-- a comment could hide a cell from a plain search -->"),
     (b'<c r="K5"', b'<c  r="K5"'),  # a cell tag whose reference is not where a plain search looks
