@@ -359,7 +359,7 @@ class _XmlBook:
         data = self.parts.get(name)
         if data is None:
             data = _read_part(self.archive, self.data, name)
-            if b"!" in data and b"<!" in data and any(m in data for m in _FORBIDDEN):  # one quick pass when no "!"
+            if b"!" in data and any(marker in data for marker in _FORBIDDEN):  # one quick pass when no "!"
                 raise _fail("unsafe-content", self.label, detail="a document type or entity declaration")
             self.parts[name] = data
         return data
