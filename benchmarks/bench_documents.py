@@ -27,12 +27,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from excelcert.campaign import read_key
-from excelcert.demo import run_demo
+from excelcert.base.ledger import Ledger
+from excelcert.campaign.config import read_key
+from excelcert.campaign.roster import read_roster
+from excelcert.demo.run import run_demo
 from excelcert.documents.issue import Job, plan, render_all
 from excelcert.documents.render import IMAGE_WIDTHS_MM, draw
-from excelcert.ledger import Ledger
-from excelcert.roster import read_roster
 
 
 def floor_one(args: tuple[Job, dict[str, bytes]]) -> None:
@@ -72,7 +72,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "demo"
         run_demo(root, jobs=2)
-        from excelcert.campaign import read_config
+        from excelcert.campaign.config import read_config
 
         campaign = read_config(root)
         scheme = campaign.load_scheme()

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import openpyxl
 
-from excelcert.campaign import init_campaign, read_key
-from excelcert.generate import generate_workbooks
-from excelcert.roster import example_clusters
-from excelcert.workbook import build_self_assessment
+from excelcert.assessment.generate import generate_workbooks
+from excelcert.assessment.workbook import build_self_assessment
+from excelcert.campaign.config import init_campaign, read_key
+from excelcert.campaign.roster import example_clusters
 
 
 def roster(n: int):

@@ -33,12 +33,12 @@ from pathlib import Path
 
 import openpyxl
 
-from excelcert.campaign import init_campaign, read_key
-from excelcert.demo_returns import AVERAGE, STRONG, WEAK, fill_in
-from excelcert.generate import generate_workbooks
+from excelcert.assessment.generate import generate_workbooks
+from excelcert.base.ledger import Ledger
+from excelcert.campaign.config import init_campaign, read_key
+from excelcert.campaign.roster import example_clusters
+from excelcert.demo.returns import AVERAGE, STRONG, WEAK, fill_in
 from excelcert.intake.batch import import_files
-from excelcert.ledger import Ledger
-from excelcert.roster import example_clusters
 
 
 def make_returns(campaign, scheme, key, n: int, folder: Path) -> list[str]:

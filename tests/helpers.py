@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import yaml
 
-from excelcert.problems import Report, problem
+from excelcert.base.problems import Report, problem
 from excelcert.scheme import CheckResult, check_scheme, check_scheme_text
 
 REPO = Path(__file__).resolve().parents[1]

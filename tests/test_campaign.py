@@ -9,7 +9,8 @@ import stat
 import pytest
 import yaml
 
-from excelcert.campaign import (
+from excelcert.base.problems import WARNING, Place, problem
+from excelcert.campaign.config import (
     CampaignError,
     init_campaign,
     open_campaign,
@@ -17,8 +18,7 @@ from excelcert.campaign import (
     renew_key,
     update_campaign_scheme,
 )
-from excelcert.problems import WARNING, Place, problem
-from excelcert.roster import read_roster, write_roster_template
+from excelcert.campaign.roster import read_roster, write_roster_template
 from excelcert.scheme import load_scheme
 from tests.helpers import MINI_YAML, assert_problem, write_workbook
 
@@ -186,7 +186,7 @@ def test_roster_template_reads_back_with_its_example_row(tmp_path):
 
 
 def test_not_a_roster(tmp_path):
-    from excelcert.problems import UnreadableFile
+    from excelcert.base.problems import UnreadableFile
 
     path = write_workbook(tmp_path / "budget.xlsx", {"Budget": "| item | amount |\n| rent | 1200 |"})
     with pytest.raises(UnreadableFile) as caught:

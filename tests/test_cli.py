@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from excelcert.cli import cli
+from excelcert.cli.commands import cli
 from excelcert.scheme import check_scheme, load_scheme
 from tests.helpers import REPO, mini_workbook
 

@@ -15,18 +15,20 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from excelcert.campaign import Campaign, init_campaign, read_key
-from excelcert.cli import cli
+from excelcert.base.ledger import Ledger, Submission
+from excelcert.campaign.config import BUILTIN_TEMPLATES as BUILTIN
+from excelcert.campaign.config import Campaign, init_campaign, read_key
+from excelcert.campaign.roster import Cluster
+from excelcert.cli.commands import cli
 from excelcert.documents.context import letter_context, sample_context
 from excelcert.documents.issue import plan, render_all
-from excelcert.documents.render import BUILTIN, check_template
-from excelcert.final import ClusterFinal
-from excelcert.ledger import Ledger, Submission
-from excelcert.results import csv_safe
+from excelcert.documents.render import check_template
+from excelcert.results.scores import csv_safe
+from excelcert.results.scores import score_final as score
+from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import Item
-from excelcert.roster import Cluster
 from excelcert.scheme import load_scheme
-from excelcert.scoring import gap_to, label_for, score, threshold_points
+from excelcert.scoring.rules import gap_to, label_for, threshold_points
 from tests.helpers import needs_writer, soffice
 
 SCHEME = load_scheme()
@@ -111,7 +113,7 @@ NASTY = 'Société & <Fils> "Ölçü" – Zoë\'s cluster'
 @pytest.fixture(scope="module")
 def campaign_with_results(tmp_path_factory):
     """A campaign whose three clusters (en, fr, de, nasty names) each have a reviewed Silver."""
-    from excelcert.demo import run_demo
+    from excelcert.demo.run import run_demo
 
     root = tmp_path_factory.mktemp("docs") / "demo"
     run_demo(root, jobs=1, today=dt.date(2026, 11, 27))
@@ -282,7 +284,7 @@ def test_a_template_edited_by_the_secretariat_is_used(campaign_with_results, tmp
 # --- what a cluster typed never becomes a formula ------------------------------------------------
 
 def test_results_are_written_as_text_never_as_formulas(tmp_path):
-    from excelcert.results import Results, write_results
+    from excelcert.results.scores import Results, write_results
 
     campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
     cluster = Cluster("C1", '=HYPERLINK("http://x.example","click")', "DE", "de")
@@ -307,8 +309,8 @@ def test_pdf_without_libreoffice_says_so_and_keeps_the_documents(campaign_with_r
 
 
 def test_rendering_in_parallel_gives_the_same_documents(campaign_with_results):
-    from excelcert.campaign import read_config
-    from excelcert.roster import read_roster
+    from excelcert.campaign.config import read_config
+    from excelcert.campaign.roster import read_roster
 
     campaign = read_config(campaign_with_results)
     scheme = campaign.load_scheme()

@@ -9,13 +9,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from excelcert.campaign import init_campaign, read_key
+from excelcert.assessment.workbook import build_self_assessment
+from excelcert.base.ledger import Ledger
+from excelcert.campaign.config import init_campaign, read_key
+from excelcert.campaign.roster import example_clusters
 from excelcert.intake.batch import ACCEPTED, ALREADY, REJECTED, WITH_PROBLEMS, import_files
 from excelcert.intake.read import read_returned
 from excelcert.intake.status import campaign_status
-from excelcert.ledger import Ledger
-from excelcert.roster import example_clusters
-from excelcert.workbook import build_self_assessment
 from tests.helpers import CORPUS, libreoffice_resave, needs_soffice, set_saved_at
 from tests.test_workbook import ANSWERS
 
@@ -148,7 +148,7 @@ def test_workbooks_of_another_campaign_or_scheme_version(campaign, tmp_path):
     text = campaign.scheme_path.read_text(encoding="utf-8")
     campaign.scheme_path.write_text(text.replace("version: '2026.1'", "version: '2026.2'")
                                     .replace("min_percent: 80", "min_percent: 85"), encoding="utf-8")
-    from excelcert.campaign import update_campaign_scheme
+    from excelcert.campaign.config import update_campaign_scheme
 
     updated = update_campaign_scheme(campaign)
     [old] = run_import(updated, path)
@@ -206,7 +206,7 @@ def ledger_content(campaign):
 
 
 def test_an_interrupted_import_resumes_to_the_same_ledger(campaign, tmp_path, monkeypatch):
-    from excelcert.campaign import open_campaign
+    from excelcert.campaign.config import open_campaign
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -289,8 +289,8 @@ def test_killing_a_real_import_and_running_it_again(campaign, tmp_path):
     import sys
     import time
 
-    from excelcert.campaign import open_campaign
-    from excelcert.generate import generate_workbooks
+    from excelcert.assessment.generate import generate_workbooks
+    from excelcert.campaign.config import open_campaign
 
     base = example_clusters()
     from dataclasses import replace
@@ -300,7 +300,7 @@ def test_killing_a_real_import_and_running_it_again(campaign, tmp_path):
     inbox = tmp_path / "inbox"
     shutil.copytree(campaign.to_clusters_dir, inbox)
     roster = campaign.roster_path
-    from excelcert.roster import write_roster
+    from excelcert.campaign.roster import write_roster
 
     write_roster(roster, clusters, ("en", "fr", "de"))
     twin = open_campaign(shutil.copytree(campaign.root, tmp_path / "twin"))
@@ -378,7 +378,7 @@ def test_a_macro_enabled_save_is_read_with_a_warning(campaign, tmp_path):
 
 
 def test_parallel_import_gives_the_same_ledger(campaign, tmp_path):
-    from excelcert.campaign import open_campaign
+    from excelcert.campaign.config import open_campaign
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -478,7 +478,7 @@ def test_a_ledger_of_the_first_schema_is_migrated_with_its_data(campaign, tmp_pa
     """A campaign started before peer review keeps its submissions when a newer excelcert opens it."""
     import sqlite3
 
-    from excelcert.ledger import MIGRATIONS, LedgerError
+    from excelcert.base.ledger import MIGRATIONS, LedgerError
 
     path = campaign.root / "ledger.sqlite"
     db = sqlite3.connect(path)

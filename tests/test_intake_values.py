@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from excelcert.intake.values import RawCell, number_from_text, parse_answer, parse_several
-from excelcert.problems import Place
+from excelcert.assessment.values import RawCell, number_from_text, parse_answer, parse_several
+from excelcert.base.problems import Place
 from excelcert.scheme import load_scheme
 
 SCHEME = load_scheme()

@@ -16,21 +16,21 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from excelcert.campaign import init_campaign, read_key
-from excelcert.cli import cli
-from excelcert.contract import META_SHEET
-from excelcert.demo import run_demo
-from excelcert.final import final_values
+from excelcert.assessment.workbook import build_self_assessment
+from excelcert.base.contract import META_SHEET
+from excelcert.base.ledger import Assignment, Ledger
+from excelcert.base.spreadsheet import read_workbook_xml
+from excelcert.campaign.config import init_campaign, read_key
+from excelcert.campaign.reviewers import Reviewer, example_reviewers, read_reviewers
+from excelcert.campaign.roster import Cluster, example_clusters
+from excelcert.cli.commands import cli
+from excelcert.demo.run import run_demo
 from excelcert.intake.batch import ACCEPTED, REJECTED, WITH_PROBLEMS, import_files
-from excelcert.ledger import Assignment, Ledger
 from excelcert.review.assign import propose, why_not
+from excelcert.review.final import final_values
 from excelcert.review.generate import generate_reviews
 from excelcert.review.reconcile import PENDING, SELF, View, consensus
 from excelcert.review.reconcile import REVIEWERS as MEDIAN
-from excelcert.reviewers import Reviewer, example_reviewers, read_reviewers
-from excelcert.roster import Cluster, example_clusters
-from excelcert.spreadsheet import read_workbook_xml
-from excelcert.workbook import build_self_assessment
 from tests.helpers import assert_problem, libreoffice_resave, needs_soffice, set_saved_at
 from tests.test_workbook import ANSWERS
 
@@ -220,7 +220,7 @@ def _review_copy(demo, tmp_path, reviewer="R-AT-01", cluster="DE-AUTO-01"):
 
 
 def _import(root, *paths):
-    from excelcert.campaign import read_config
+    from excelcert.campaign.config import read_config
 
     campaign = read_config(root)
     with Ledger.for_campaign(root) as ledger:
@@ -240,7 +240,7 @@ def test_a_forged_review_is_rejected(demo, tmp_path):
 
 
 def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo, tmp_path):
-    from excelcert.campaign import read_config
+    from excelcert.campaign.config import read_config
 
     campaign = read_config(demo)
     scheme = campaign.load_scheme()
@@ -298,7 +298,7 @@ def test_review_cells_that_cannot_be_read_are_listed(demo, tmp_path):
 
 
 def test_an_arbitration_without_reason_is_not_stored(demo, tmp_path):
-    from excelcert.campaign import read_config
+    from excelcert.campaign.config import read_config
     from excelcert.review.arbitration import write_arbitration
     from excelcert.review.reconcile import Item
 
@@ -343,8 +343,8 @@ def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo, tmp_pat
             data = zin.read(item.filename)
             if item.filename == "xl/_rels/workbook.xml.rels":
                 data = data.replace(b"</Relationships>", (
-                    '<Relationship Id="rIdP" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" '
-                    'Target="persons/person.xml"/></Relationships>').encode())
+                    b'<Relationship Id="rIdP" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" '
+                    b'Target="persons/person.xml"/></Relationships>'))
             zout.writestr(item, data)
         zout.writestr("xl/persons/person.xml", _PERSONS)
         zout.writestr("xl/threadedComments/threadedComment1.xml", _THREADED)
@@ -446,7 +446,7 @@ def test_assign_and_generate_reviews_from_the_command_line(tmp_path):
 
 
 def test_reviews_do_not_change_a_clusters_intake_status(demo, tmp_path):
-    from excelcert.campaign import read_config
+    from excelcert.campaign.config import read_config
     from excelcert.intake.status import campaign_status
 
     campaign = read_config(demo)

@@ -105,7 +105,7 @@ def test_yaml_booleans_are_only_true_and_false():
 
 
 def test_yaml_aliases_are_refused():
-    from excelcert.problems import UnreadableFile
+    from excelcert.base.problems import UnreadableFile
 
     bomb = "settings: &a {id: x}\ncategories: [*a, *a]\n"
     with pytest.raises(UnreadableFile) as caught:

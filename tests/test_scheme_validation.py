@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from excelcert.problems import CATALOGUE, ERROR, WARNING, Place, UnreadableFile
+from excelcert.base.problems import CATALOGUE, ERROR, WARNING, Place, UnreadableFile
 from excelcert.scheme import check_scheme, check_scheme_text
 from excelcert.scheme.model import ANSWER_TYPES
 from tests.helpers import (

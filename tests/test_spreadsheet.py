@@ -10,10 +10,10 @@ import zipfile
 
 import pytest
 
-from excelcert.problems import UnreadableFile
-from excelcert.roster import example_clusters
+from excelcert.base.problems import UnreadableFile
+from excelcert.base.spreadsheet import read_workbook
+from excelcert.campaign.roster import example_clusters
 from excelcert.scheme import check_scheme
-from excelcert.spreadsheet import read_workbook
 from tests.helpers import CORPUS, libreoffice_resave, needs_soffice, write_workbook
 
 corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus/foreign is not beside the repository")
@@ -122,7 +122,7 @@ def _filled_cells(book, name, formulas):
 
 
 def _same_as_openpyxl(path):
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
 
     slow, fast = read_workbook(path), read_workbook_xml(path)
     formulas = _openpyxl_formulas(path)
@@ -138,9 +138,9 @@ def _same_as_openpyxl(path):
 def test_the_fast_reader_reads_what_openpyxl_reads_in_our_workbooks(tmp_path):
     import datetime as dt
 
-    from excelcert.campaign import init_campaign, read_key
-    from excelcert.demo_returns import AS_TEXT, AVERAGE, fill_in
-    from excelcert.workbook import build_self_assessment
+    from excelcert.assessment.workbook import build_self_assessment
+    from excelcert.campaign.config import init_campaign, read_key
+    from excelcert.demo.returns import AS_TEXT, AVERAGE, fill_in
     from tests.test_workbook import ANSWERS
 
     campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
@@ -163,7 +163,7 @@ def test_the_fast_reader_reads_what_openpyxl_reads_in_foreign_files(name):
 @corpus
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_the_fast_reader_refuses_what_the_sniffer_refuses(name):
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
 
     with pytest.raises(UnreadableFile) as caught:
         read_workbook_xml(CORPUS / name)
@@ -171,7 +171,7 @@ def test_the_fast_reader_refuses_what_the_sniffer_refuses(name):
 
 
 def test_the_fast_reader_refuses_entity_declarations(tmp_path):
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
     from tests.helpers import write_workbook
 
     path = _replace_part(write_workbook(tmp_path / "bomb.xlsx", {"Sheet": "| a |"}), "xl/sharedStrings.xml",
@@ -187,7 +187,7 @@ def test_the_fast_reader_refuses_entity_declarations(tmp_path):
 def test_parts_are_read_exactly_as_zipfile_reads_them(tmp_path):
     """Parts are inflated straight from the package's bytes: byte for byte what zipfile reads,
     in our workbooks, stored (uncompressed) ones and foreign ones."""
-    from excelcert.spreadsheet import _read_part
+    from excelcert.base.spreadsheet import _read_part
 
     ours = write_workbook(tmp_path / "ours.xlsx", {"Sheet": "| a | 1 |"})
     stored = tmp_path / "stored.xlsx"
@@ -223,7 +223,7 @@ def _rename_in_local_header(data: bytearray, offset: int) -> bytes:
 @pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "[Content_Types].xml", "xl/workbook.xml"])
 @pytest.mark.parametrize("damage", [_flip_packed_byte, _rename_in_local_header])
 def test_a_damaged_part_makes_the_file_corrupt_not_a_traceback(tmp_path, part, damage):
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
 
     path = write_workbook(tmp_path / "damaged.xlsx", {"Sheet": "| a | 1 |"})
     _damage_part(path, part, damage)
@@ -236,7 +236,7 @@ def test_a_damaged_part_makes_the_file_corrupt_not_a_traceback(tmp_path, part, d
 # --- the grid reader: values from python-calamine, exact cells found again in the XML -----
 
 def _grid_backed(sheet):
-    from excelcert.spreadsheet import _CellFinder
+    from excelcert.base.spreadsheet import _CellFinder
 
     return isinstance(getattr(sheet.find, "__self__", None), _CellFinder)
 
@@ -244,7 +244,7 @@ def _grid_backed(sheet):
 def _same_both_ways(path):
     """Read with calamine's grid and cell by cell: the same sheets, and at every place the
     same text and the same cell (value, number format, formula)."""
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
 
     grid, cells = read_workbook_xml(path), read_workbook_xml(path, grid=False)
     assert list(grid.sheets) == list(cells.sheets)
@@ -264,9 +264,9 @@ def _same_both_ways(path):
 def _filled_workbook(tmp_path):
     import datetime as dt
 
-    from excelcert.campaign import init_campaign, read_key
-    from excelcert.demo_returns import AS_TEXT, AVERAGE, fill_in
-    from excelcert.workbook import build_self_assessment
+    from excelcert.assessment.workbook import build_self_assessment
+    from excelcert.campaign.config import init_campaign, read_key
+    from excelcert.demo.returns import AS_TEXT, AVERAGE, fill_in
 
     campaign = init_campaign(tmp_path / "filled-camp", today=dt.date(2026, 11, 27))
     scheme, cluster = campaign.load_scheme(), example_clusters()[1]
@@ -279,8 +279,8 @@ def _filled_workbook(tmp_path):
 def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_in_our_workbooks(tmp_path):
     import datetime as dt
 
-    from excelcert.campaign import init_campaign, read_key
-    from excelcert.workbook import build_self_assessment
+    from excelcert.assessment.workbook import build_self_assessment
+    from excelcert.campaign.config import init_campaign, read_key
     from tests.test_workbook import ANSWERS
 
     campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
@@ -326,7 +326,7 @@ def _rewrite_sheet(path, old: bytes, new: bytes):
 
 
 def test_rows_are_found_by_their_number_only_when_each_is_a_plain_distinct_number():
-    from excelcert.spreadsheet import _row_spans
+    from excelcert.base.spreadsheet import _row_spans
 
     xml = b'<sheetData><row r="1"><c r="A1"/></row><row r="3"><c r="A3"/></row></sheetData>'
     spans = _row_spans(xml)
@@ -344,7 +344,7 @@ def test_rows_are_found_by_their_number_only_when_each_is_a_plain_distinct_numbe
     (b'<c r="K5"', b"<c\tr='K5'"),
 ])
 def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cell(tmp_path, old, new):
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
 
     path = _rewrite_sheet(_filled_workbook(tmp_path), old, new)
     book = _same_both_ways(path)
@@ -383,7 +383,7 @@ FAR_CELLS = {
 
 
 def test_a_large_sensible_sheet_is_still_read_from_the_grid(tmp_path):
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
 
     rows = [[f"ID-{n}", n, None, f"note {n}"] for n in range(1, 1501)]  # past row 999: the area is counted
     rows[0][2] = "=B1*2"
@@ -401,7 +401,7 @@ def _read_in_a_child(path) -> str:
 
     child = ("import resource, sys\n"
              "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-             "from excelcert.spreadsheet import UnreadableFile, read_workbook_xml\n"
+             "from excelcert.base.spreadsheet import UnreadableFile, read_workbook_xml\n"
              "try:\n"
              "    sheet = read_workbook_xml(sys.argv[1]).sheets['S']\n"
              "    print('cell by cell' if getattr(sheet.find, '__self__', None) is None else 'grid')\n"
@@ -437,7 +437,7 @@ def test_a_forged_count_of_shared_strings_never_reaches_calamine(tmp_path):
 
 
 def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
-    from excelcert.spreadsheet import read_workbook_xml
+    from excelcert.base.spreadsheet import read_workbook_xml
 
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}"><v>2</v></c></row>' for r in range(1, 3001))
     path = _replace_part(write_workbook(tmp_path / "wide.xlsx", {"S": [[1]]}), "xl/worksheets/sheet1.xml",
@@ -451,8 +451,9 @@ def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
 
 
 def test_intake_reads_the_same_answers_and_problems_either_way(tmp_path, monkeypatch):
-    from excelcert.campaign import read_config
-    from excelcert.intake import read as intake
+    from excelcert.assessment import read as assessment
+    from excelcert.campaign.config import read_config
+    from excelcert.intake.read import read_returned
 
     path = _filled_workbook(tmp_path)  # numbers typed as text, formulas never calculated
     scheme = read_config(tmp_path / "filled-camp").load_scheme()
@@ -462,8 +463,8 @@ def test_intake_reads_the_same_answers_and_problems_either_way(tmp_path, monkeyp
                 {key: vars(answer) for key, answer in returned.answers.items()},
                 [(p.code, p.place, p.message) for p in returned.problems])
 
-    fast = summary(intake.read_returned(path, scheme))
-    grid_reader = intake.read_workbook_xml
-    monkeypatch.setattr(intake, "read_workbook_xml", lambda *args, **kw: grid_reader(*args, grid=False, **kw))
-    assert summary(intake.read_returned(path, scheme)) == fast
+    fast = summary(read_returned(path, scheme))
+    grid_reader = assessment.read_workbook_xml
+    monkeypatch.setattr(assessment, "read_workbook_xml", lambda *args, **kw: grid_reader(*args, grid=False, **kw))
+    assert summary(read_returned(path, scheme)) == fast
     assert fast[4] and fast[5]  # answers were read, and problems found

@@ -8,13 +8,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from excelcert.campaign import init_campaign, read_key
-from excelcert.contract import META_SHEET, ContractError, read_workbook_meta, verify
-from excelcert.demo_returns import AVERAGE
-from excelcert.generate import generate_workbooks, safe_filename, workbook_names
-from excelcert.roster import Cluster, example_clusters
-from excelcert.spreadsheet import read_workbook
-from excelcert.workbook import C_ANSWER, FIRST_ROW, INPUT_FILL, build_self_assessment, evaluate
+from excelcert.assessment.generate import generate_workbooks, workbook_names
+from excelcert.assessment.workbook import C_ANSWER, FIRST_ROW, INPUT_FILL, build_self_assessment, evaluate
+from excelcert.base.contract import META_SHEET, ContractError, read_workbook_meta, verify
+from excelcert.base.files import safe_filename
+from excelcert.base.spreadsheet import read_workbook
+from excelcert.campaign.config import init_campaign, read_key
+from excelcert.campaign.roster import Cluster, example_clusters
+from excelcert.demo.returns import AVERAGE
 from tests.helpers import libreoffice_resave, needs_soffice
 
 # A full set of answers, to see the score and label computed (110 points: Silver).
@@ -134,7 +135,7 @@ def test_answer_cells_alone_are_yellow_and_unlocked(campaign, scheme, tmp_path):
 
 def test_validation_fits_each_answer_type(campaign, scheme, tmp_path):
     ws = openpyxl.load_workbook(build(campaign, scheme, tmp_path))["Auto-évaluation"]
-    rows = dict((value, row) for row, value in _answer_rows(ws))
+    rows = {value: row for row, value in _answer_rows(ws)}
 
     class Rules(dict):
         def __getitem__(self, ref):
@@ -155,7 +156,7 @@ def test_validation_fits_each_answer_type(campaign, scheme, tmp_path):
 def test_validation_rejects_a_wrong_value(campaign, scheme, tmp_path):
     """What Excel and Calc do with the rule when a value is typed: 'forty' and 150000 are refused."""
     ws = openpyxl.load_workbook(build(campaign, scheme, tmp_path))["Auto-évaluation"]
-    rows = dict((value, row) for row, value in _answer_rows(ws))
+    rows = {value: row for row, value in _answer_rows(ws)}
     rule = next(dv for dv in ws.data_validations.dataValidation if f"E{rows['STR-01']}" in str(dv.sqref))
 
     def accepted(value):
@@ -264,13 +265,13 @@ def test_cached_values_equal_what_libreoffice_computes(campaign, scheme, tmp_pat
 @pytest.mark.soffice
 def test_libreoffice_really_recalculates_in_that_test(campaign, scheme, tmp_path, monkeypatch):
     """The control for the test above: wrong cached values are corrected by LibreOffice."""
-    import excelcert.workbook as module
+    import excelcert.assessment.workbook as module
 
     real = module.evaluate
     monkeypatch.setattr(module, "evaluate", lambda s, answers, lang: real(s, {}, lang))
     path = build(campaign, scheme, tmp_path, answers={"STR-01": 75})
     recalculated = libreoffice_resave(path, tmp_path / "lo", recalculate=True)
-    row = dict((v, r) for r, v in _answer_rows(openpyxl.load_workbook(path)["Auto-évaluation"]))["STR-01"]
+    row = {v: r for r, v in _answer_rows(openpyxl.load_workbook(path)["Auto-évaluation"])}["STR-01"]
     assert openpyxl.load_workbook(path, data_only=True)["Auto-évaluation"][f"I{row}"].value == 0
     assert openpyxl.load_workbook(recalculated, data_only=True)["Auto-évaluation"][f"I{row}"].value == 3
 
@@ -330,5 +331,5 @@ def test_contract_survives_a_libreoffice_resave(campaign, scheme, tmp_path):
     assert [v for _, v in _answer_rows(ws) if "/" not in v] == [i.id for i in scheme.indicators]
     assert "choices_SRV_01" in book.defined_names
     assert ws.protection.sheet and ws.data_validations.dataValidation
-    row = dict((v, r) for r, v in _answer_rows(ws))["STR-01"]
+    row = {v: r for r, v in _answer_rows(ws)}["STR-01"]
     assert ws.cell(row, C_ANSWER + 1).value == 75

@@ -10,17 +10,19 @@ import hmac
 from base64 import b32encode
 from typing import Any
 
-from excelcert.answers import answer_text
-from excelcert.campaign import Campaign
+from excelcert.assessment.workbook import category_colours
+from excelcert.base.i18n import format_date, format_number
+from excelcert.base.ledger import Certificate, Submission
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.roster import Cluster, country_name
 from excelcert.documents.charts import label_colour
 from excelcert.documents.texts import doc_text
-from excelcert.i18n import format_date, format_number
-from excelcert.ledger import Certificate
+from excelcert.intake.corrections import CorrectionItem, Corrections
+from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import ARBITRATION, PENDING, REVIEWERS
-from excelcert.roster import Cluster, country_name
+from excelcert.scheme.answers import answer_text
 from excelcert.scheme.model import Scheme
-from excelcert.scoring import Lack, Score, threshold_points
-from excelcert.workbook import category_colours
+from excelcert.scoring.rules import Lack, Score, threshold_points
 
 IMPROVEMENTS_SHOWN = 5
 STRENGTHS_SHOWN = 5
@@ -202,10 +204,6 @@ def correction_context(scheme: Scheme, campaign: Campaign, cluster: Cluster, ite
 
 def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, Any]:
     """Every variable a `kind` document gets, with made-up values: what templates are checked against."""
-    from excelcert.final import ClusterFinal
-    from excelcert.intake.corrections import CorrectionItem, Corrections
-    from excelcert.ledger import Submission
-
     cluster = Cluster("XX-SAMPLE-01", "Sample & <Cluster>", "DE", scheme.default_language, "", "A. Manager",
                       "a@b.example")
     rule = scheme.labels_by_rank()[0] if scheme.labels else None
@@ -225,4 +223,4 @@ def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, A
         item = Corrections(cluster, "file.xlsx", "2026-01-01", False,
                            [CorrectionItem("Assessment!E5", "STR-01", "", "", "", True)])
         context, pictures = correction_context(scheme, campaign, cluster, item, dt.date(2026, 1, 1))
-    return {**context, **{name: "" for name in pictures}}
+    return {**context, **dict.fromkeys(pictures, "")}

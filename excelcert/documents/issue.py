@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.campaign import Campaign
+from excelcert.base.files import safe_filename
+from excelcert.base.ledger import Certificate, Ledger
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.roster import Cluster
 from excelcert.documents.context import (
     DEFAULT_VALIDITY_MONTHS,
     add_months,
@@ -23,11 +26,8 @@ from excelcert.documents.context import (
     verification_code,
 )
 from excelcert.documents.render import find_template, render
-from excelcert.generate import safe_filename
 from excelcert.intake.corrections import collect_corrections
-from excelcert.ledger import Certificate, Ledger
-from excelcert.results import Results, compute_results
-from excelcert.roster import Cluster
+from excelcert.results.scores import Results, compute_results
 from excelcert.scheme.model import Scheme
 
 

@@ -11,16 +11,16 @@ cluster wrote: values are data, only the template's own tags are code.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from excelcert.problems import Place, Problem, problem
+from excelcert.base.files import atomic_path
+from excelcert.base.problems import Place, Problem, problem
+from excelcert.base.spreadsheet import MAX_PACKING_RATIO, MAX_UNPACKED_BYTES
+from excelcert.campaign.config import BUILTIN_TEMPLATES
+from excelcert.documents import charts
 
-BUILTIN = Path(str(resources.files("excelcert") / "data" / "templates"))
 KINDS = ("certificate", "letter", "correction")
 IMAGE_WIDTHS_MM = {"chart": 165, "emblem": 48}
 
@@ -36,7 +36,7 @@ def find_template(folder: Path | None, kind: str, lang: str, default_lang: str, 
             names.append(f"{kind}-{label}-{language}.docx")
         names.append(f"{kind}-{language}.docx")
     for name in names:
-        for base in (folder, BUILTIN):
+        for base in (folder, BUILTIN_TEMPLATES):
             if base is not None and (base / name).is_file():
                 return base / name
     raise TemplateError(f"no {kind} template for language '{lang}' (looked for {', '.join(names)} in "
@@ -47,8 +47,6 @@ def package_problem(path: Path) -> str | None:
     """Why `path` is no .docx excelcert will open (not a zip, or a zip bomb), or None.
     Checked from the zip's directory, before anything is unpacked."""
     import zipfile
-
-    from excelcert.spreadsheet import MAX_PACKING_RATIO, MAX_UNPACKED_BYTES
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -65,8 +63,6 @@ def package_problem(path: Path) -> str | None:
 
 
 def draw(kind: str, spec: dict[str, Any]) -> bytes:
-    from excelcert.documents import charts
-
     if kind == "chart":
         bars = [charts.Bar(**b) for b in spec["bars"]]
         return charts.category_chart(bars, spec["thresholds"], spec["median_label"], spec["total_label"])
@@ -92,15 +88,8 @@ def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[st
         doc.render(values, autoescape=True)
     except JinjaError as exc:
         raise TemplateError(f"{template.name} cannot be rendered: {exc}. Run `excelcert templates check`.") from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(suffix=".docx", dir=out.parent)
-    os.close(handle)
-    try:
+    with atomic_path(out) as temp:
         doc.save(temp)
-        os.replace(temp, out)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
     return out
 
 

@@ -25,17 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.campaign import Campaign
-from excelcert.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, verify
-from excelcert.intake.read import ReturnedWorkbook, read_returned
-from excelcert.ledger import (
+from excelcert.assessment.read import ReturnedWorkbook
+from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, verify
+from excelcert.base.ledger import (
     Ledger,
     NewSubmission,
     StoredAnswer,
     StoredProblem,
     Submission,
 )
-from excelcert.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.problems import Place, Problem, UnreadableFile, problem
+from excelcert.campaign.config import Campaign
+from excelcert.intake.read import read_returned
 from excelcert.scheme import Scheme
 
 ACCEPTED = "accepted"

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from excelcert.campaign import Campaign
-from excelcert.i18n import corrections_text, format_date, hint
+from excelcert.base.i18n import corrections_text, format_date, hint
+from excelcert.base.ledger import Ledger, StoredProblem
+from excelcert.base.problems import ERROR
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.roster import Cluster
 from excelcert.intake.status import INCOMPLETE, REJECTED, campaign_status
-from excelcert.ledger import Ledger, StoredProblem
-from excelcert.problems import ERROR
-from excelcert.roster import Cluster
 from excelcert.scheme import Scheme
-from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 
 
 @dataclass(frozen=True)

@@ -1,256 +1,29 @@
-"""Read a returned workbook: its signed metadata, its answers by indicator id, its problems.
+"""Read a returned workbook of any role: open it, check it is ours, and hand it to its stage's reader.
 
-Answers are found by the indicator id in each row (the contract), on whichever sheet
-holds them, however the rows were sorted, inserted, deleted or hidden, and whatever the
-sheet is called now. The answer, evidence and comment columns are found by their
-headings (in any of the scheme's languages), else where excelcert put them.
-Verification against the campaign (key, campaign, scheme version, roster) is the batch's
-job; this module only reads.
+A self-assessment is read by `assessment.read`, a review by `review.read`, an arbitration
+workbook by `review.arbitration`. Verification against the campaign (key, campaign,
+scheme version, roster) is the batch's job; this module only reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from excelcert.contract import (
-    META_SHEET,
-    ROLE_ARBITRATION,
-    ROLE_REVIEW,
-    ContractError,
-    WorkbookMeta,
-    read_workbook_meta,
-)
-from excelcert.i18n import TEXTS
-from excelcert.intake.values import RawCell, parse_answer, parse_several
-from excelcert.problems import Place, Problem, UnreadableFile, problem
-from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
-from excelcert.spreadsheet import Sheet, Workbook, read_workbook_xml
-from excelcert.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID
-
-# The headings of the answer, evidence and comment columns, in every language excelcert writes.
-_HEADINGS = {key: {TEXTS[lang][f"h_{key}"].casefold() for lang in TEXTS} for key in ("answer", "evidence", "comment")}
-
-
-@dataclass
-class Answer:
-    indicator: str
-    raw: Any  # what the cell held (for several choices: {choice: raw})
-    value: Any  # parsed; None when blank or unreadable
-    place: Place | None
-    evidence: str = ""
-    comment: str = ""
-    agreement: str | None = None  # a review: agree / partly / disagree
-    points: float | None = None  # a review: the reviewer's points
-
-
-@dataclass
-class ReturnedWorkbook:
-    path: Path
-    meta: WorkbookMeta
-    signature: str
-    saved_at: Any  # datetime from the document properties, or None
-    answers: dict[str, Answer] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    profile: dict[str, str] = field(default_factory=dict)
-    notes: list[Any] = field(default_factory=list)  # a review: ledger.StoredNote
-    decisions: list[Any] = field(default_factory=list)  # an arbitration: ledger.Decision
-
-    @property
-    def missing_required(self) -> list[str]:
-        return [p.indicator for p in self.problems if p.code == "answer-missing"]
-
-
-def id_sheet(book: Workbook, keys: dict[str, Any] | set[str]) -> tuple[Sheet | None, int]:
-    """The sheet with the most cells holding one of `keys` (indicator ids), and their column."""
-    best: tuple[int, Sheet | None, int] = (0, None, C_ID)
-    for sheet in book.sheets.values():
-        if sheet.name.strip().casefold() == META_SHEET.casefold():
-            continue
-        hits: dict[int, int] = {}
-        for _, values in sheet.values:
-            for n, v in enumerate(values):
-                if type(v) is str and v.strip() in keys:
-                    hits[n] = hits.get(n, 0) + 1
-        if hits:
-            column = max(hits, key=hits.__getitem__)  # the most ids; on a tie, the first met
-            if hits[column] > best[0]:
-                best = (hits[column], sheet, column)
-    return best[1], best[2]
-
-
-def heading_columns(sheet: Sheet, headings: dict[str, set[str]], defaults: dict[str, int]) -> dict[str, int]:
-    """Columns (from 0) found by their heading (casefolded, any language), else where excelcert put them."""
-    found: dict[str, int] = {}
-    for _, values in sheet.values:
-        for column, value in enumerate(values):
-            text = _text(value).casefold()
-            for key, names in headings.items():
-                if text in names and key not in found:
-                    found[key] = column
-        if len(found) == len(headings):
-            break
-    return {key: found.get(key, column) for key, column in defaults.items()}
-
-
-def rows_by_id(sheet: Sheet, id_column: int, keys: dict[str, Any] | set[str]) -> dict[str, list[int]]:
-    """The numbers of the rows holding each key in `id_column` (from 0), in sheet order."""
-    rows: dict[str, list[int]] = {}
-    for number, values in sheet.values:
-        if len(values) > id_column and _text(values[id_column]) in keys:
-            rows.setdefault(_text(values[id_column]), []).append(number)
-    return rows
-
-
-def raw_cell(sheet: Sheet, row: int, column: int) -> RawCell:
-    """The cell in `row` and `column` (from 0), as the file has it, with its place."""
-    cell = sheet.cell(row, column + 1)
-    return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
-
-
-def cell_text(sheet: Sheet, row: int, column: int) -> str:
-    """What the cell in `row` and `column` (from 0) says, as text (a comment, a name)."""
-    return _text(sheet.text(row, column + 1))
-
-
-def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
-    try:
-        return read_workbook_meta(book)
-    except ContractError as exc:
-        raise UnreadableFile(problem("not-excelcert", path=name, detail=str(exc))) from None
+from excelcert.assessment.read import ReturnedWorkbook, open_returned, read_self_assessment
+from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW
+from excelcert.review.arbitration import read_decisions
+from excelcert.review.read import read_review
+from excelcert.scheme.model import Scheme
 
 
 def read_returned(path: Path, scheme: Scheme, name: str | None = None, data: bytes | None = None) -> ReturnedWorkbook:
     """The answers of a returned workbook (the file at `path`, or its bytes `data`);
     UnreadableFile if it cannot be read or is not ours."""
-    name = name or path.name
-    book = read_workbook_xml(path, name=name, skip=_not_read, data=data)
-    meta, signature = read_meta(book, name)
-    result = ReturnedWorkbook(path, meta, signature, book.modified)
-    if book.macros:
-        result.problems.append(problem("macro-workbook", None))
-    if meta.role == ROLE_REVIEW:
-        from excelcert.review.read import read_review
-
+    book, result = open_returned(path, name, data)
+    if result.meta.role == ROLE_REVIEW:
         read_review(book, scheme, result)
-    elif meta.role == ROLE_ARBITRATION:
-        from excelcert.review.arbitration import read_decisions
-
+    elif result.meta.role == ROLE_ARBITRATION:
         read_decisions(book, scheme, result)
     else:
-        _Answers(book, scheme, meta.language, result).read()
-        result.profile = _profile(book)
+        read_self_assessment(book, scheme, result)
     return result
-
-
-# Sheets intake never reads, under any language's name: not parsed at all.
-_NEVER_READ = {"lists"} | {TEXTS[lang][f"sheet_{k}"].casefold() for lang in TEXTS for k in ("start", "summary")}
-
-
-def _not_read(sheet_name: str) -> bool:
-    return sheet_name.strip().casefold() in _NEVER_READ
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-class _Answers:
-    def __init__(self, book: Workbook, scheme: Scheme, lang: str, result: ReturnedWorkbook):
-        self.book, self.scheme, self.lang, self.result = book, scheme, lang, result
-        self.keys = {i.id: i for i in scheme.indicators}
-        for ind in scheme.indicators:
-            if ind.type == SELECT_MULTIPLE:
-                for choice in scheme.choices_for(ind).choices:
-                    self.keys[f"{ind.id}/{choice.value}"] = ind
-        self.conflicts: set[str] = set()  # indicators given twice with different answers
-
-    def add(self, item: Problem) -> None:
-        self.result.problems.append(item)
-
-    def read(self) -> None:
-        sheet, id_column = self._answer_sheet()
-        if sheet is None:
-            self.add(problem("answer-sheet-missing", None))
-            return
-        columns = self._columns(sheet, id_column)
-        rows = rows_by_id(sheet, id_column, self.keys)
-        for ind in self.scheme.indicators:
-            if ind.type == SELECT_MULTIPLE:
-                self._several(ind, sheet, rows, columns)
-            else:
-                self._single(ind, sheet, rows, columns)
-
-    def _answer_sheet(self) -> tuple[Sheet | None, int]:
-        return id_sheet(self.book, self.keys)
-
-    def _columns(self, sheet: Sheet, id_column: int) -> dict[str, int]:
-        """Answer, evidence and comment columns, by their headings, else excelcert's layout."""
-        layout = {"answer": C_ANSWER, "evidence": C_EVIDENCE, "comment": C_COMMENT}
-        return heading_columns(sheet, _HEADINGS, {k: id_column + v - C_ID for k, v in layout.items()})
-
-    def _row(self, key: str, sheet: Sheet, rows: dict[str, list[int]], column: int) -> RawCell | None:
-        """The answer cell of `key`'s row; None if the row is gone; a problem (and no value)
-        if the row is given twice with different answers."""
-        found = rows.get(key)
-        if not found:
-            return None
-        cells = [raw_cell(sheet, row, column) for row in found]
-        if len(cells) > 1 and len({_text(c.value) for c in cells}) > 1:
-            self.add(problem("answer-row-duplicate", cells[1].place, indicator=key, other=cells[0].place))
-            self.conflicts.add(key.split("/")[0])
-            return RawCell(None, cells[0].place)
-        return cells[0]
-
-    def _single(self, ind: Any, sheet: Sheet, rows: dict, columns: dict[str, int]) -> None:
-        cell = self._row(ind.id, sheet, rows, columns["answer"])
-        if cell is None:
-            self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
-            return
-        value, problems = parse_answer(ind, cell, self.scheme, self.lang, self.book.epoch)
-        for item in problems:
-            self.add(item)
-        self._store(ind, cell.value, value, cell.place, sheet, rows, columns)
-        if value is None and not problems and ind.required and ind.id not in self.conflicts:
-            self.add(problem("answer-missing", cell.place, indicator=ind.id,
-                             name=self.scheme.text(ind.name, self.lang)))
-
-    def _several(self, ind: Any, sheet: Sheet, rows: dict, columns: dict[str, int]) -> None:
-        cells: dict[str, RawCell] = {}
-        for choice in self.scheme.choices_for(ind).choices:
-            cell = self._row(f"{ind.id}/{choice.value}", sheet, rows, columns["answer"])
-            if cell is None:
-                self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=f"{ind.id}/{choice.value}"))
-            else:
-                cells[choice.value] = cell
-        value, problems = parse_several(ind, cells, self.scheme)
-        for item in problems:
-            self.add(item)
-        first = next(iter(cells.values()), None)
-        raw = {choice: cell.value for choice, cell in cells.items() if cell.value not in (None, "")}
-        self._store(ind, raw or None, value, first.place if first else None, sheet, rows, columns)
-        if value is None and not problems and ind.required and first is not None \
-                and ind.id not in self.conflicts:
-            self.add(problem("answer-missing", first.place, indicator=ind.id,
-                             name=self.scheme.text(ind.name, self.lang)))
-
-    def _store(self, ind: Any, raw: Any, value: Any, place: Place | None, sheet: Sheet, rows: dict,
-               columns: dict[str, int]) -> None:
-        notes = {}
-        for key in ("evidence", "comment"):  # from the indicator's (first) row: duplicates are reported once
-            found = rows.get(ind.id)
-            notes[key] = cell_text(sheet, found[0], columns[key]) if found else ""
-        self.result.answers[ind.id] = Answer(ind.id, raw, value, place, notes["evidence"], notes["comment"])
-
-
-def _profile(book: Workbook) -> dict[str, str]:
-    """The profile sheet's field key -> value (the cluster's corrections of the roster)."""
-    from excelcert.workbook import PROFILE_FIELDS
-
-    for sheet in book.sheets.values():
-        fields = {_text(values[0]): cell_text(sheet, number, 2) for number, values in sheet.values
-                  if _text(values[0]) in PROFILE_FIELDS}  # a field left empty: ""
-        if len(fields) >= len(PROFILE_FIELDS) // 2:
-            return fields
-    return {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.intake.batch import FileResult
-from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 
 
 def write_import_report(path: Path, results: list[FileResult], title: str) -> Path:

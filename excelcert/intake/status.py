@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from excelcert.contract import ROLE_SELF_ASSESSMENT
-from excelcert.ledger import Ledger
-from excelcert.problems import ERROR
-from excelcert.roster import Cluster
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT
+from excelcert.base.ledger import Ledger
+from excelcert.base.problems import ERROR
+from excelcert.campaign.roster import Cluster
 
 NOT_RETURNED = "not returned"
 REJECTED = "rejected"

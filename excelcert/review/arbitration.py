@@ -13,18 +13,18 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from excelcert.answers import answer_text
-from excelcert.campaign import Campaign
-from excelcert.contract import ROLE_ARBITRATION, WorkbookMeta, sign, write_meta
-from excelcert.intake.read import ReturnedWorkbook, _text, heading_columns, id_sheet, raw_cell
-from excelcert.intake.values import RawCell, parse_answer, parse_choice_list
-from excelcert.ledger import Decision
-from excelcert.problems import problem
+from excelcert.assessment.read import ReturnedWorkbook, as_text, heading_columns, id_sheet, raw_cell
+from excelcert.assessment.values import RawCell, parse_answer, parse_choice_list
+from excelcert.assessment.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED
+from excelcert.base.contract import ROLE_ARBITRATION, WorkbookMeta, sign, write_meta
+from excelcert.base.ledger import Decision
+from excelcert.base.problems import problem
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.roster import Cluster
 from excelcert.review.reconcile import Item, points_of
-from excelcert.roster import Cluster
+from excelcert.scheme.answers import answer_text
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
-from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
-from excelcert.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED
 
 SHEET = "Arbitration"
 COLUMNS = ("cluster", "indicator", "indicator_name", "cluster_answer", "views", "why_flagged", "decision",
@@ -101,20 +101,20 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
     decided_at = result.saved_at.isoformat() if result.saved_at else ""
     lang = result.meta.language
     for row, values in sheet.values:
-        if len(values) <= id_column or _text(values[id_column]) not in keys:
+        if len(values) <= id_column or as_text(values[id_column]) not in keys:
             continue
         def cell(name: str, row: int = row) -> RawCell:
             return raw_cell(sheet, row, columns[name])
 
         decision = cell("decision")
-        if decision.value is None or not _text(decision.value):
+        if decision.value is None or not as_text(decision.value):
             continue  # not decided yet
-        cluster_id, ind = _text(cell("cluster").value), scheme.indicator(_text(values[id_column]))
+        cluster_id, ind = as_text(cell("cluster").value), scheme.indicator(as_text(values[id_column]))
         if not cluster_id:
             result.problems.append(problem("arbitration-unknown-item", cell("cluster").place, cluster="",
                                            value=ind.id))
             continue
-        reason, by = _text(cell("reason").value), _text(cell("decided_by").value)
+        reason, by = as_text(cell("reason").value), as_text(cell("decided_by").value)
         if not reason:
             result.problems.append(problem("arbitration-no-reason", cell("reason").place, indicator=ind.id,
                                            cluster=cluster_id))

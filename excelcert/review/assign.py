@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.ledger import Assignment
-from excelcert.problems import Place, Report, problem
-from excelcert.reviewers import Reviewer
-from excelcert.roster import Cluster, _cell, read_table
-from excelcert.sheetwriter import new_book, print_setup
+from excelcert.base.ledger import Assignment
+from excelcert.base.problems import Place, Report, problem
+from excelcert.base.sheetwriter import new_book, print_setup
+from excelcert.campaign.reviewers import Reviewer
+from excelcert.campaign.roster import Cluster, read_table, table_cell
 
 DEFAULT_PER_CLUSTER = 2
 
@@ -267,8 +267,8 @@ def read_assignment(path: Path) -> tuple[list[tuple[Assignment, Place]], Report]
         return [], report
     pairs = []
     for row in table.body:
-        cluster, place = _cell(row, table.columns.get("cluster"))
-        reviewer, reviewer_place = _cell(row, table.columns.get("reviewer"))
+        cluster, place = table_cell(row, table.columns.get("cluster"))
+        reviewer, reviewer_place = table_cell(row, table.columns.get("reviewer"))
         if cluster and reviewer:
             pairs.append((Assignment(cluster, reviewer), reviewer_place))
         elif cluster or reviewer:

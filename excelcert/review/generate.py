@@ -9,18 +9,19 @@ return, so it is rewritten and the result says so).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from excelcert.campaign import Campaign
-from excelcert.contract import ROLE_SELF_ASSESSMENT, ContractError, read_workbook_meta
-from excelcert.generate import safe_filename, workbook_names
-from excelcert.ledger import Assignment, Ledger
+from excelcert.assessment.generate import workbook_names
+from excelcert.base.contract import META_SHEET, ROLE_SELF_ASSESSMENT, ContractError, read_workbook_meta
+from excelcert.base.files import atomic_path, safe_filename
+from excelcert.base.ledger import Assignment, Ledger
+from excelcert.base.problems import UnreadableFile
+from excelcert.base.spreadsheet import read_workbook_xml
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.reviewers import Reviewer
+from excelcert.campaign.roster import Cluster
 from excelcert.review.workbook import ClusterAnswer, build_review
-from excelcert.reviewers import Reviewer
-from excelcert.roster import Cluster
 from excelcert.scheme.model import Scheme
 
 
@@ -55,16 +56,9 @@ def generate_reviews(campaign: Campaign, scheme: Scheme, clusters: list[Cluster]
             result.kept.append((pair, path))
             continue
         answers = {a.indicator_id: ClusterAnswer(a.value, a.evidence, a.comment) for a in ledger.answers(current.id)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-        os.close(handle)
-        try:
-            build_review(Path(temp), scheme, campaign, cluster, reviewer, key, answers, current.sha256,
+        with atomic_path(path) as temp:
+            build_review(temp, scheme, campaign, cluster, reviewer, key, answers, current.sha256,
                          issued_at=issued_at)
-            os.replace(temp, path)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
         (result.renewed if existing not in (None, current.sha256) else result.written).append((pair, path))
     return result
 
@@ -73,10 +67,6 @@ def _based_on(path: Path) -> str | None:
     """The self-assessment an existing review workbook was made from (None if none or unreadable)."""
     if not path.exists():
         return None
-    from excelcert.contract import META_SHEET
-    from excelcert.problems import UnreadableFile
-    from excelcert.spreadsheet import read_workbook_xml
-
     try:
         book = read_workbook_xml(path, skip=lambda name: name != META_SHEET)
         return read_workbook_meta(book)[0].based_on

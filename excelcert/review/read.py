@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from excelcert.i18n import AGREEMENTS, REVIEW
-from excelcert.intake.read import (
+from excelcert.assessment.read import (
     Answer,
     ReturnedWorkbook,
-    _text,
+    as_text,
     cell_text,
     heading_columns,
     id_sheet,
     raw_cell,
     rows_by_id,
 )
-from excelcert.intake.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
-from excelcert.ledger import StoredNote
-from excelcert.problems import Place, problem
+from excelcert.assessment.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
+from excelcert.base.i18n import AGREEMENTS, REVIEW
+from excelcert.base.ledger import StoredNote
+from excelcert.base.problems import Place, problem
+from excelcert.base.spreadsheet import Workbook
 from excelcert.review.workbook import R_AGREEMENT, R_ID, R_RCOMMENT, R_RPOINTS, R_VERIFIED
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
-from excelcert.spreadsheet import Workbook
 
 _HEADINGS = {key: {normalise(REVIEW[lang][f"h_{key}"]) for lang in REVIEW}
              for key in ("verified", "agreement", "review_points", "review_comment")}
@@ -59,7 +59,7 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
         points = _points(ind, raw_cell(sheet, row, columns["review_points"]), lang, result)
         comment = cell_text(sheet, row, columns["review_comment"])
         result.answers[ind.id] = Answer(ind.id, verified.value, value, verified.place, "", comment, agreement, points)
-    row_ids = {number: _text(values[id_column]) for number, values in sheet.values if len(values) > id_column}
+    row_ids = {number: as_text(values[id_column]) for number, values in sheet.values if len(values) > id_column}
     for each in book.sheets.values():
         for note in each.notes:
             indicator = row_ids.get(_row_of(note.coordinate)) if each is sheet else None
@@ -69,7 +69,7 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
 
 
 def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkbook) -> str | None:
-    if cell.value is None or not _text(cell.value):
+    if cell.value is None or not as_text(cell.value):
         return None
     found = _AGREEMENT_WORDS.get(normalise(str(cell.value)))
     if found is None:

@@ -9,7 +9,7 @@ The rule (`consensus`):
   tolerance) is flagged for arbitration, and so is a difference while an assigned
   reviewer has not returned their review.
 A cluster nobody has reviewed yet keeps its own values ("self", not reviewed).
-Final values are decided in one place, `excelcert.final`, which applies this rule and
+Final values are decided in one place, `excelcert.review.final`, which applies this rule and
 the arbitration decisions.
 """
 

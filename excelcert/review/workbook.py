@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from excelcert.answers import answer_text, choice_label
-from excelcert.campaign import Campaign
-from excelcert.contract import ROLE_REVIEW, WorkbookMeta, sign, write_meta
-from excelcert.i18n import AGREEMENTS, format_date, review_text
-from excelcert.reviewers import Reviewer
-from excelcert.roster import Cluster
+from excelcert.assessment.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED, category_colours
+from excelcert.base.contract import ROLE_REVIEW, WorkbookMeta, sign, write_meta
+from excelcert.base.i18n import AGREEMENTS, format_date, review_text
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.reviewers import Reviewer
+from excelcert.campaign.roster import Cluster
+from excelcert.scheme.answers import answer_text, choice_label
 from excelcert.scheme.model import DATE, DECIMAL, INTEGER, PERCENT, SELECT_MULTIPLE, Scheme
-from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
-from excelcert.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED, category_colours
 
 # Review columns (0-based).
 R_ID, R_NAME, R_ANSWER, R_EVIDENCE, R_COMMENT, R_POINTS, R_MAX, R_VERIFIED, R_AGREEMENT, R_RPOINTS, R_RCOMMENT = \

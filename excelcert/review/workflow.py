@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.campaign import Campaign
-from excelcert.final import ClusterFinal, final_values
-from excelcert.ledger import Ledger
-from excelcert.problems import Report
+from excelcert.base.ledger import Ledger
+from excelcert.base.problems import Report
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.reviewers import Reviewer
+from excelcert.campaign.roster import Cluster
 from excelcert.review.arbitration import write_arbitration
 from excelcert.review.assign import DEFAULT_PER_CLUSTER, check, propose, read_assignment, write_assignment
+from excelcert.review.final import ClusterFinal, final_values
 from excelcert.review.reconcile import PENDING, Statistics, campaign_statistics
-from excelcert.reviewers import Reviewer
-from excelcert.roster import Cluster
 from excelcert.scheme.model import Scheme
 
 

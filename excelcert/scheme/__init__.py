@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from excelcert.problems import Report
+from excelcert.base.problems import Report
 from excelcert.scheme.build import build_scheme
 from excelcert.scheme.model import Scheme
 from excelcert.scheme.xlsx_form import SHEET_ORDER, read_xlsx_tables, write_scheme_xlsx

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from excelcert.problems import Place, Report, problem
+from excelcert.base.problems import Place, Report, problem
 from excelcert.scheme.model import (
     ANSWER_TYPES,
     REQUIRED_TEXT_FIELDS,

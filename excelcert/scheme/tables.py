@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from excelcert.problems import Place
+from excelcert.base.problems import Place
 
 LANG_SEP = "::"
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from excelcert.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.base.spreadsheet import read_workbook
 from excelcert.scheme.model import ANSWER_TYPES, Scheme
 from excelcert.scheme.tables import TABLE_COLUMNS, Field, Row, Table, Tables, columns_for
 from excelcert.scheme.yaml_form import scheme_to_data
-from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
-from excelcert.spreadsheet import read_workbook
 
 SHEET_ORDER = ("settings", "categories", "topics", "indicators", "scoring", "choices", "labels")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from excelcert.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.scheme.model import Scheme
 from excelcert.scheme.tables import LANG_SEP, TABLE_COLUMNS, Field, Row, Table, Tables
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from excelcert.i18n import AGREEMENTS, review_text
+from excelcert.base.i18n import AGREEMENTS, review_text
 from excelcert.review.workbook import R_AGREEMENT, R_RCOMMENT, R_RPOINTS, R_VERIFIED
 from excelcert.scheme.model import PERCENT, Scheme
 

@@ -30,7 +30,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from excelcert.problems import UnreadableFile, problem
+from excelcert.base.problems import UnreadableFile, problem
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a scheme or assessment workbook is well under 5 MB
 MAX_UNPACKED_BYTES = 250 * 1024 * 1024

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.campaign import Campaign
-from excelcert.contract import ROLE_SELF_ASSESSMENT, WorkbookMeta, sign, write_meta
-from excelcert.i18n import format_date, format_number, text
-from excelcert.roster import Cluster, country_name
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT, WorkbookMeta, sign, write_meta
+from excelcert.base.i18n import format_date, format_number, text
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.roster import Cluster, country_name
 from excelcert.scheme.build import format_number as plain_number
 from excelcert.scheme.model import (
     DATE,
@@ -38,8 +39,7 @@ from excelcert.scheme.model import (
     Indicator,
     Scheme,
 )
-from excelcert.scoring import label_for, rule_indicators, tally, threshold_points
-from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.scoring.rules import label_for, rule_indicators, tally, threshold_points
 
 ACCENT = "#1F3864"  # the one accent colour
 INPUT_FILL = "#FFF2CC"  # the answer style: pale yellow, bordered; no other cell has it

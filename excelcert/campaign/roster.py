@@ -15,9 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from excelcert.problems import Place, Report, UnreadableFile, problem
+from excelcert.base.problems import Place, Report, UnreadableFile, problem
+from excelcert.base.sheetwriter import new_book, print_setup
+from excelcert.base.spreadsheet import read_workbook
 from excelcert.scheme.build import ID_RE, format_number
-from excelcert.sheetwriter import new_book, print_setup
 
 COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
 REQUIRED = {
@@ -93,8 +94,6 @@ def _rows_from_csv(path: Path, report: Report) -> list[list[tuple[Any, Place]]]:
 
 
 def _rows_from_xlsx(path: Path, sheet_name: str) -> list[list[tuple[Any, Place]]]:
-    from excelcert.spreadsheet import read_workbook
-
     book = read_workbook(path)
     sheet = book.sheet(sheet_name) or next((s for s in book.sheets.values() if not s.hidden), None)
     if sheet is None:
@@ -164,11 +163,11 @@ def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
               languages: tuple[str, ...], report: Report) -> list[Cluster]:
     from email_validator import EmailNotValidError, validate_email
 
-    territories = _territories()
+    territories = country_codes()
     seen: dict[str, Place] = {}
     out: list[Cluster] = []
     for row in body:
-        values = {name: _cell(row, columns.get(name)) for name in COLUMNS}
+        values = {name: table_cell(row, columns.get(name)) for name in COLUMNS}
         cid, id_place = values["id"]
         label = cid or f"in row {re.sub(r'[A-Z]+', '', id_place.cell or '')}"
         ok = True
@@ -212,7 +211,7 @@ def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
     return out
 
 
-def _cell(row: list[tuple[Any, Place]], index: int | None) -> tuple[str, Place]:
+def table_cell(row: list[tuple[Any, Place]], index: int | None) -> tuple[str, Place]:
     """The text of column `index` in `row`, and its place (also for a cell past the row's end)."""
     if index is None:
         return "", row[0][1]
@@ -222,7 +221,7 @@ def _cell(row: list[tuple[Any, Place]], index: int | None) -> tuple[str, Place]:
     return "", Place(place.sheet, f"{_column_letter(index + 1)}{re.sub(r'[A-Z]+', '', place.cell or '')}")
 
 
-def _territories() -> set[str]:
+def country_codes() -> set[str]:
     from babel import Locale
 
     return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}

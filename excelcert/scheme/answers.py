@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from excelcert.i18n import format_date, format_number
+from excelcert.base.i18n import format_date, format_number
 from excelcert.scheme.model import DATE, PERCENT, SELECT_MULTIPLE, Indicator, Scheme
 
 

@@ -460,7 +460,7 @@ _DOC_INTRO = """\
 # Problem codes
 
 Every stage reports problems from one catalogue (`excelcert/problems.py`; this page is
-written from it by `python -m excelcert.problems`). Each problem has a stable **code**
+written from it by `python -m excelcert.base.problems`). Each problem has a stable **code**
 (for scripts: `--json` prints it), a **severity**, a **message** written for the person
 who must act, ending with what to do, and a **place**: a workbook cell (`indicators!D14`),
 a whole row (`labels!4:4`), a heading row (`choices!1:1`), or a YAML path with its line

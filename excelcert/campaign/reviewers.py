@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from excelcert.problems import Place, Report, problem
-from excelcert.roster import Cluster, _cell, _territories, read_table
+from excelcert.base.problems import Place, Report, problem
+from excelcert.base.sheetwriter import new_book, print_setup
+from excelcert.campaign.roster import Cluster, country_codes, read_table, table_cell
 from excelcert.scheme.build import ID_RE
-from excelcert.sheetwriter import new_book, print_setup
 
 COLUMNS = ("id", "name", "organisation", "country", "languages", "email", "max_load", "conflicts")
 REQUIRED = {
@@ -85,11 +85,11 @@ def read_reviewers(path: str | Path) -> ReviewersResult:
         return ReviewersResult(str(path), [], report)
     from email_validator import EmailNotValidError, validate_email
 
-    territories = _territories()
+    territories = country_codes()
     seen: dict[str, Place] = {}
     out: list[Reviewer] = []
     for row in table.body:
-        values = {name: _cell(row, table.columns.get(name)) for name in COLUMNS}
+        values = {name: table_cell(row, table.columns.get(name)) for name in COLUMNS}
         rid, id_place = values["id"]
         label = rid or f"in row {re.sub(r'[A-Z]+', '', id_place.cell or '')}"
         ok = True

@@ -13,13 +13,13 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from excelcert.campaign import Campaign
-from excelcert.final import ClusterFinal, final_values
-from excelcert.ledger import Ledger
-from excelcert.roster import Cluster
+from excelcert.base.ledger import Ledger
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.roster import Cluster
+from excelcert.review.final import ClusterFinal, final_values
 from excelcert.scheme.model import Scheme
-from excelcert.scoring import Score, complete, score
-from excelcert.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.scoring.rules import Score, missing_required, score
 
 
 @dataclass
@@ -38,11 +38,11 @@ def compute_results(scheme: Scheme, clusters: list[Cluster], ledger: Ledger, *, 
     results = Results()
     for final in final_values(scheme, ledger, [c.id for c in clusters]):
         results.finals[final.cluster_id] = final
-        lacking = complete(scheme, final)
+        lacking = missing_required(scheme, final.values)
         if lacking:
             results.incomplete[final.cluster_id] = lacking
         else:
-            results.scores.append(score(scheme, final))
+            results.scores.append(score_final(scheme, final))
     for cat in scheme.categories:
         maximum = scheme.category_points(cat.id)
         shares = [100 * s.category_points[cat.id] / maximum for s in results.scores if maximum]
@@ -53,6 +53,12 @@ def compute_results(scheme: Scheme, clusters: list[Cluster], ledger: Ledger, *, 
              s.reason, asdict(s)) for s in results.scores])
         results.score_ids = {s.cluster_id: i for s, i in zip(results.scores, ids, strict=True)}
     return results
+
+
+def score_final(scheme: Scheme, final: ClusterFinal) -> Score:
+    """The score of a cluster's final values, with their provenance."""
+    return score(scheme, final.cluster_id, final.values, reviewed=final.reviewed,
+                 provenance={i.indicator_id: i.provenance for i in final.items})
 
 
 def _label_name(scheme: Scheme, label: str | None, lang: str) -> str:

@@ -13,13 +13,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from excelcert.campaign import CONFIG_NAME, CampaignError, init_campaign, read_config, read_key
-from excelcert.demo_returns import make_returns
-from excelcert.generate import generate_workbooks
+from excelcert.assessment.generate import generate_workbooks
+from excelcert.base.ledger import Ledger
+from excelcert.campaign.config import CONFIG_NAME, CampaignError, init_campaign, read_config, read_key
+from excelcert.campaign.reviewers import read_reviewers
+from excelcert.campaign.roster import read_roster
+from excelcert.demo.returns import make_returns
+from excelcert.demo.reviews import decide, fill_review
+from excelcert.documents.issue import plan, render_all
 from excelcert.intake.batch import import_files
 from excelcert.intake.status import campaign_status
-from excelcert.ledger import Ledger
-from excelcert.roster import read_roster
+from excelcert.results.scores import compute_results, write_results
+from excelcert.review import workflow
+from excelcert.review.generate import generate_reviews
 
 DEMO_ID = "demo"
 
@@ -75,9 +81,6 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
 def _documents_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger, jobs: int,
                      today: dt.date | None) -> list[str]:
     """Scores and labels, the results workbook, certificates, feedback and correction letters."""
-    from excelcert.documents.issue import plan, render_all
-    from excelcert.results import compute_results, write_results
-
     results = compute_results(scheme, clusters, ledger)
     xlsx, _ = write_results(campaign.output_dir, campaign, scheme, clusters, results)
     issued = plan(campaign, scheme, clusters, ledger, key, kinds=("certificate", "letter", "correction"),
@@ -95,11 +98,6 @@ def _documents_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, led
 
 def _review_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger) -> list[str]:
     """Assign reviewers, write their workbooks, let them review, import, reconcile, arbitrate."""
-    from excelcert.demo_reviews import decide, fill_review
-    from excelcert.review import workflow
-    from excelcert.review.generate import generate_reviews
-    from excelcert.reviewers import read_reviewers
-
     reviewers = read_reviewers(campaign.reviewers_path).reviewers
     assigned = workflow.assign(campaign, clusters, reviewers, ledger)
     if not assigned.stored:  # the example rosters are ours: this is a bug, not a user mistake

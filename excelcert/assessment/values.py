@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from excelcert.problems import Place, Problem, problem
+from excelcert.base.problems import Place, Problem, problem
 from excelcert.scheme.build import format_number
 from excelcert.scheme.model import (
     DATE,

@@ -19,11 +19,14 @@ import os
 import re
 import secrets
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
+from excelcert.campaign.reviewers import write_example_reviewers
+from excelcert.campaign.roster import write_example_roster
 from excelcert.scheme import DEFAULT_SCHEME_PATH, Scheme, load_scheme, scheme_format
 from excelcert.scheme.yaml_form import scheme_to_yaml
 
@@ -32,6 +35,8 @@ KEY_NAME = "campaign.key"
 ROSTER_NAME = "roster.xlsx"
 REVIEWERS_NAME = "reviewers.xlsx"
 DEFAULT_WEEKS_TO_DEADLINE = 6
+# The Word templates shipped with excelcert; a campaign gets its own copies in templates/.
+BUILTIN_TEMPLATES = Path(str(resources.files("excelcert") / "data" / "templates"))
 
 
 class CampaignError(Exception):
@@ -135,15 +140,9 @@ def init_campaign(root: Path, *, scheme_file: Path | None = None, title: str | N
         (root / scheme_name).write_text(scheme_to_yaml(scheme), encoding="utf-8")
     else:
         shutil.copyfile(source, root / scheme_name)
-    from excelcert.roster import write_example_roster
-
     write_example_roster(root / "workbooks" / ROSTER_NAME)
-    from excelcert.reviewers import write_example_reviewers
-
     write_example_reviewers(root / "workbooks" / REVIEWERS_NAME)
-    from excelcert.documents.render import BUILTIN
-
-    for template in sorted(BUILTIN.glob("*.docx")):  # the campaign's own copies, for the secretariat to edit
+    for template in sorted(BUILTIN_TEMPLATES.glob("*.docx")):  # the campaign's own copies, for the secretariat to edit
         if not (root / "templates" / template.name).exists():
             shutil.copyfile(template, root / "templates" / template.name)
     campaign = Campaign(
@@ -274,8 +273,6 @@ def renew_key(campaign: Campaign) -> None:
 
 def update_campaign_scheme(campaign: Campaign) -> Campaign:
     """Record the scheme file's current id, version and hash in the campaign's config."""
-    from dataclasses import replace
-
     scheme = load_scheme(campaign.scheme_path)
     digest = scheme_hash(scheme)
     if digest == campaign.scheme_hash:

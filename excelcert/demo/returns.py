@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from excelcert.contract import META_SHEET
+from excelcert.base.contract import META_SHEET
 from excelcert.scheme.model import PERCENT, SELECT_MULTIPLE, YES_NO, Scheme
 
 STRONG = {

@@ -1,4 +1,4 @@
-"""Points and labels, from the final values (`excelcert.final`), by the scheme's rules.
+"""Points and labels, from the final values (`excelcert.review.final`), by the scheme's rules.
 
 For each cluster whose final values answer every required indicator: points per
 indicator and category, the total and its share of the maximum, the eligibility
@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from excelcert.final import ClusterFinal
 from excelcert.scheme.model import LabelRule, Scheme
 
 
@@ -155,24 +154,26 @@ def tally(scheme: Scheme, values: dict[str, Any]) -> tuple[dict[str, float], dic
     return points, met, categories
 
 
-def score(scheme: Scheme, final: ClusterFinal) -> Score:
-    points, met, categories = tally(scheme, final.values)
+def score(scheme: Scheme, cluster_id: str, values: dict[str, Any], *, reviewed: bool,
+          provenance: dict[str, str] | None = None) -> Score:
+    """The score of one cluster's `values` (indicator id -> parsed answer); `provenance` says
+    where each value came from, and is kept with the score."""
+    points, met, categories = tally(scheme, values)
     total = sum(categories.values())
-    rule, reason, failed = label_for(scheme, total, met, final.reviewed)
-    result = Score(final.cluster_id, points, met, categories, total, scheme.total_points, final.reviewed,
+    rule, reason, failed = label_for(scheme, total, met, reviewed)
+    result = Score(cluster_id, points, met, categories, total, scheme.total_points, reviewed,
                    rule.id if rule else None, reason, failed,
                    {i.id: met[i.id] for i in scheme.indicators if i.eligibility},
-                   provenance={i.indicator_id: i.provenance for i in final.items})
-    ranked = sorted(scheme.labels, key=lambda r: r.order)
+                   provenance=dict(provenance or {}))
+    ranked = scheme.labels_by_rank()[::-1]
     above = [r for r in ranked if rule is None or r.order > rule.order]
     if above:
-        result.gap = gap_to(scheme, above[0], points, met, total, final.reviewed)
+        result.gap = gap_to(scheme, above[0], points, met, total, reviewed)
     return result
 
 
-def complete(scheme: Scheme, final: ClusterFinal) -> list[str]:
-    """The required indicators without a final value (empty when the assessment is complete)."""
-    values = final.values
+def missing_required(scheme: Scheme, values: dict[str, Any]) -> list[str]:
+    """The required indicators without a value (empty when the assessment is complete)."""
     return [i.id for i in scheme.indicators if i.required and not _given(values.get(i.id))]
 
 

@@ -9,35 +9,15 @@ unless `force` is given, and the result says which were kept.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import tempfile
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from excelcert.campaign import Campaign
-from excelcert.roster import Cluster
+from excelcert.assessment.workbook import build_self_assessment
+from excelcert.base.files import atomic_path, safe_filename
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.roster import Cluster
 from excelcert.scheme import Scheme
-
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
-MAX_NAME_BYTES = 120  # leaves room for the folder in Windows' 260-character paths
-
-
-def safe_filename(text: str, max_bytes: int = MAX_NAME_BYTES) -> str:
-    """`text` made into a file name stem every common file system accepts."""
-    name = unicodedata.normalize("NFC", text)
-    name = re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*]', "_", name)
-    name = re.sub(r"\s+", " ", name)
-    name = re.sub(r"_+", "_", name).strip(" ._")
-    encoded = name.encode("utf-8")[:max_bytes]
-    name = encoded.decode("utf-8", errors="ignore").rstrip(" ._")
-    if not name:
-        name = "_"
-    if name.split(".")[0].strip().upper() in _RESERVED:
-        name = "_" + name
-    return name
 
 
 def workbook_names(clusters: list[Cluster]) -> dict[str, str]:
@@ -90,14 +70,6 @@ def generate_workbooks(campaign: Campaign, scheme: Scheme, clusters: list[Cluste
 
 def _build(path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes,
            issued_at: dt.datetime) -> None:
-    """Write to a temporary file, then move it into place: never a half-written workbook."""
-    from excelcert.workbook import build_self_assessment
-
-    handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        build_self_assessment(Path(temp), scheme, campaign, cluster, key, issued_at=issued_at)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    """Write the workbook whole or not at all."""
+    with atomic_path(path) as temp:
+        build_self_assessment(temp, scheme, campaign, cluster, key, issued_at=issued_at)

@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 import click
 
 from excelcert import __version__
-from excelcert.campaign import CampaignError
-from excelcert.problems import ERROR, Report, UnreadableFile
+from excelcert.base.problems import ERROR, Report, UnreadableFile
+from excelcert.campaign.config import CampaignError
 from excelcert.scheme import SchemeError
 
 _MAX_LISTED = 25
@@ -97,14 +97,14 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
 
 
 def _campaign(ctx: click.Context):
-    from excelcert.campaign import open_campaign
+    from excelcert.campaign.config import open_campaign
 
     return open_campaign(ctx.find_root().obj.get("campaign"))
 
 
 def _scheme_path(ctx: click.Context, given: Path | None) -> Path | None:
     """The scheme a command uses: the one given, else the campaign's, else the built-in one (None)."""
-    from excelcert.campaign import find_campaign_root
+    from excelcert.campaign.config import find_campaign_root
 
     if given is not None:
         return given
@@ -183,7 +183,7 @@ def scheme_show(ctx: click.Context, scheme_file: Path | None, lang: str | None, 
     if as_json:
         _echo_json({"summary": _summary(scheme_), "scheme": scheme_to_data(scheme_)})
         return
-    from excelcert.terminal import print_scheme
+    from excelcert.cli.terminal import print_scheme
 
     print_scheme(scheme_, lang or scheme_.default_language)
 
@@ -270,7 +270,7 @@ def init(ctx: click.Context, directory: Path | None, scheme_file: Path | None, t
          campaign_id: str | None, deadline: Any, contact_name: str, contact_email: str,
          new_key: bool, update_scheme: bool) -> None:
     """Create a campaign folder: config, secret key, roster, scheme copy."""
-    from excelcert.campaign import init_campaign, open_campaign, renew_key, update_campaign_scheme
+    from excelcert.campaign.config import init_campaign, open_campaign, renew_key, update_campaign_scheme
 
     if new_key or update_scheme:
         campaign = open_campaign(directory or ctx.find_root().obj.get("campaign"))
@@ -310,7 +310,7 @@ def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
 
     FILE is a roster (.xlsx or .csv); the campaign's roster if omitted.
     """
-    from excelcert.roster import read_roster
+    from excelcert.campaign.roster import read_roster
 
     languages = _roster_languages(ctx)
     if file is None:
@@ -334,7 +334,7 @@ def _roster_languages(ctx: click.Context) -> tuple[str, ...]:
 @click.pass_context
 def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
     """Write an empty roster workbook with headings, validation and an example row."""
-    from excelcert.roster import write_roster_template
+    from excelcert.campaign.roster import write_roster_template
 
     if output.exists() and not force:
         _fail(f"{output} already exists; nothing was written. Use --force to replace it.")
@@ -355,8 +355,8 @@ def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
 def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs: int, reviews: bool,
              as_json: bool) -> None:
     """Write one self-assessment workbook per cluster, in the cluster's language (--reviews: reviewer workbooks)."""
-    from excelcert.campaign import read_key
-    from excelcert.generate import generate_workbooks
+    from excelcert.assessment.generate import generate_workbooks
+    from excelcert.campaign.config import read_key
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx, cluster_ids)
     if reviews:
@@ -377,7 +377,7 @@ def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs
 
 def _generate_reviews(campaign: Any, scheme: Any, clusters: list, reviewers: list, key: bytes, force: bool,
                       as_json: bool) -> None:
-    from excelcert.ledger import Ledger
+    from excelcert.base.ledger import Ledger
     from excelcert.review.generate import generate_reviews
 
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -405,7 +405,7 @@ def _generate_reviews(campaign: Any, scheme: Any, clusters: list, reviewers: lis
 
 
 def _reviewers(campaign: Any) -> list:
-    from excelcert.reviewers import read_reviewers
+    from excelcert.campaign.reviewers import read_reviewers
 
     found = read_reviewers(campaign.reviewers_path)
     if not found.report.ok:
@@ -423,7 +423,7 @@ def _campaign_scheme_roster(ctx: click.Context, cluster_ids: tuple[str, ...] = (
 
 
 def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -> list:
-    from excelcert.roster import read_roster
+    from excelcert.campaign.roster import read_roster
 
     roster_ = read_roster(campaign.roster_path, scheme.languages)
     if not roster_.report.ok:
@@ -454,10 +454,10 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
 
     from rich.progress import Progress
 
-    from excelcert.campaign import read_key
+    from excelcert.base.ledger import Ledger
+    from excelcert.campaign.config import read_key
     from excelcert.intake.batch import auto_jobs, import_files
     from excelcert.intake.report import write_import_report
-    from excelcert.ledger import Ledger
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     key = read_key(campaign)
@@ -475,7 +475,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
             {"file": r.name, "verdict": r.verdict, "cluster": r.cluster, "counts": r.counts, "reason": r.reason,
              "sha256": r.sha256, "problems": [p.to_dict() for p in r.problems]} for r in results]})
         return
-    from excelcert.terminal import print_import
+    from excelcert.cli.terminal import print_import
 
     print_import(results)
     click.echo(f"{len(results)} file(s); report: {report}")
@@ -483,7 +483,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
 
 def _reviewer_ids(campaign: Any) -> set[str]:
     """The reviewers a review may come from (none when the campaign has no reviewers roster)."""
-    from excelcert.reviewers import read_reviewers
+    from excelcert.campaign.reviewers import read_reviewers
 
     if not campaign.reviewers_file:
         return set()
@@ -498,8 +498,8 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
     """Every file received from a cluster, which one counts, and why."""
     from dataclasses import asdict
 
-    from excelcert.contract import ROLE_SELF_ASSESSMENT
-    from excelcert.ledger import Ledger
+    from excelcert.base.contract import ROLE_SELF_ASSESSMENT
+    from excelcert.base.ledger import Ledger
 
     campaign = _campaign(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -525,9 +525,9 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Every cluster of the roster: not returned, rejected, incomplete or complete; its review and label."""
-    from excelcert.final import final_values
+    from excelcert.base.ledger import Ledger
     from excelcert.intake.status import campaign_status
-    from excelcert.ledger import Ledger
+    from excelcert.review.final import final_values
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -544,7 +544,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
                      "open_problems": r.open_problems, "review": review.get(r.cluster.id),
                      "label": labels.get(r.cluster.id)} for r in rows])
         return
-    from excelcert.terminal import print_status
+    from excelcert.cli.terminal import print_status
 
     print_status(rows, review, labels)
 
@@ -554,9 +554,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def corrections(ctx: click.Context, as_json: bool) -> None:
     """For every rejected or incomplete return: what to fix, as a workbook to mail, in the cluster's language."""
-    from excelcert.generate import safe_filename
+    from excelcert.base.files import safe_filename
+    from excelcert.base.ledger import Ledger
     from excelcert.intake.corrections import collect_corrections, write_corrections
-    from excelcert.ledger import Ledger
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -590,7 +590,7 @@ def reviewers_group() -> None:
 @click.pass_context
 def reviewers_check(ctx: click.Context, path: Path | None, as_json: bool) -> None:
     """Check a reviewers roster (default: the campaign's) and list every problem with its cell."""
-    from excelcert.reviewers import read_reviewers
+    from excelcert.campaign.reviewers import read_reviewers
 
     path = path or _campaign(ctx).reviewers_path
     found = read_reviewers(path)
@@ -608,7 +608,7 @@ def reviewers_check(ctx: click.Context, path: Path | None, as_json: bool) -> Non
 @click.pass_context
 def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace: bool, as_json: bool) -> None:
     """Propose reviewers for every cluster (conflicts, languages, a foreign reviewer, even loads)."""
-    from excelcert.ledger import Ledger
+    from excelcert.base.ledger import Ledger
     from excelcert.review import workflow
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
@@ -650,8 +650,8 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace
 @click.pass_context
 def reconcile(ctx: click.Context, as_json: bool) -> None:
     """Reconcile self-assessments and reviews; write the arbitration workbook for what differs."""
-    from excelcert.campaign import read_key
-    from excelcert.ledger import Ledger
+    from excelcert.base.ledger import Ledger
+    from excelcert.campaign.config import read_key
     from excelcert.review import workflow
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
@@ -660,7 +660,7 @@ def reconcile(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         _echo_json(workflow.reconcile_json(outcome))
         return
-    from excelcert.terminal import print_reconcile
+    from excelcert.cli.terminal import print_reconcile
 
     print_reconcile(outcome)
     if outcome.arbitration:
@@ -677,8 +677,8 @@ def score_(ctx: click.Context, as_json: bool) -> None:
     """Points, label and gap analysis for every complete assessment; the results workbook."""
     from dataclasses import asdict
 
-    from excelcert.ledger import Ledger
-    from excelcert.results import compute_results, write_results
+    from excelcert.base.ledger import Ledger
+    from excelcert.results.scores import compute_results, write_results
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -690,7 +690,7 @@ def score_(ctx: click.Context, as_json: bool) -> None:
                                for s in results.scores],
                     "incomplete": results.incomplete})
         return
-    from excelcert.terminal import print_scores
+    from excelcert.cli.terminal import print_scores
 
     print_scores(scheme, results)
     click.echo(f"Results: {xlsx} (and {csv_path.name})")
@@ -698,11 +698,11 @@ def score_(ctx: click.Context, as_json: bool) -> None:
 
 def _documents(ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int, as_json: bool,
                issued_on: Any = None) -> None:
-    from excelcert.campaign import read_key
+    from excelcert.base.ledger import Ledger
+    from excelcert.campaign.config import read_key
     from excelcert.documents.issue import plan, render_all
     from excelcert.documents.pdf import PdfError, to_pdf
     from excelcert.documents.render import TemplateError
-    from excelcert.ledger import Ledger
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -769,9 +769,9 @@ def verify_certificate(ctx: click.Context, number: str, code: str) -> None:
     """Check a certificate someone quotes: its number and verification code (exit code 1 if not valid)."""
     import datetime as dt
 
-    from excelcert.campaign import read_key
+    from excelcert.base.ledger import Ledger
+    from excelcert.campaign.config import read_key
     from excelcert.documents.context import verification_code
-    from excelcert.ledger import Ledger
 
     campaign = _campaign(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -798,13 +798,14 @@ def templates_group() -> None:
 @click.pass_context
 def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     """Check templates (default: the campaign's) for unknown variables and tags Word broke."""
+    from excelcert.base.problems import Place, problem
     from excelcert.documents.context import sample_context
-    from excelcert.documents.render import BUILTIN, KINDS, check_template
-    from excelcert.problems import Place, problem
+    from excelcert.campaign.config import BUILTIN_TEMPLATES
+    from excelcert.documents.render import KINDS, check_template
 
     campaign = _campaign(ctx)
     scheme = campaign.load_scheme()
-    files = list(paths) or sorted((campaign.root / "templates").glob("*.docx")) or sorted(BUILTIN.glob("*.docx"))
+    files = list(paths) or sorted((campaign.root / "templates").glob("*.docx")) or sorted(BUILTIN_TEMPLATES.glob("*.docx"))
     report = Report()
     for path in files:
         kind = path.stem.split("-")[0]
@@ -822,7 +823,7 @@ def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) 
 @click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Workbooks written in parallel.")
 def demo(directory: Path, jobs: int) -> None:
     """Build a fresh demo campaign from the built-in scheme and example roster, and run every stage."""
-    from excelcert.demo import run_demo
+    from excelcert.demo.run import run_demo
 
     summary = run_demo(directory, jobs=jobs)
     for line in summary:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from excelcert.contract import ROLE_SELF_ASSESSMENT
-from excelcert.ledger import Ledger, Submission
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT
+from excelcert.base.ledger import Ledger, Submission
 from excelcert.review.reconcile import ARBITRATION, PENDING, Item, View, consensus
 from excelcert.scheme.model import Scheme
 
