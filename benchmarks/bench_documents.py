@@ -88,14 +88,18 @@ def main() -> None:
         drawn = {id(job): {name: draw(kind, spec) for name, (kind, spec) in job.pictures.items()} for job in base}
         images = [drawn[id(base[i % len(base)])] for i in range(args.n)]
         kinds = {k: sum(j.kind == k for j in work) for k in ("certificate", "letter")}
-        print(f"{args.n} documents ({kinds['certificate']} certificates, {kinds['letter']} letters), "
-              f"Python {sys.version.split()[0]}")
+        print(
+            f"{args.n} documents ({kinds['certificate']} certificates, {kinds['letter']} letters), "
+            f"Python {sys.version.split()[0]}"
+        )
         for workers in sorted({1, args.jobs}):
             runs = [(timed(render_all, work, workers), timed(floor, floor_work, images, workers)) for _ in range(3)]
             ours_s = sorted(r[0] for r in runs)[1]
             floor_s = sorted(r[1] for r in runs)[1]
-            print(f"--jobs {workers}: excelcert {args.n / ours_s:7.1f} documents/s   floor (docxtpl, pictures ready) "
-                  f"{args.n / floor_s:7.1f} documents/s   ratio {ours_s / floor_s:.2f}  (target <= 1.5)")
+            print(
+                f"--jobs {workers}: excelcert {args.n / ours_s:7.1f} documents/s   floor (docxtpl, pictures ready) "
+                f"{args.n / floor_s:7.1f} documents/s   ratio {ours_s / floor_s:.2f}  (target <= 1.5)"
+            )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,7 @@ def cells_of(path: Path) -> list[tuple[str, list[tuple[int, int, object, object]
         for row in ws.iter_rows():
             for cell in row:
                 if cell.value is not None:
-                    cells.append((cell.row - 1, cell.column - 1, cell.value,
-                                  values[ws.title][cell.coordinate].value))
+                    cells.append((cell.row - 1, cell.column - 1, cell.value, values[ws.title][cell.coordinate].value))
         sheets.append((ws.title, cells))
     return sheets
 
@@ -91,11 +90,11 @@ class Recorder:
                 result = Recorder(result, self._log, token)
             self._log.append((self._token, name, _walk(list(args), ref), _walk(kwargs, ref), token))
             return result
+
         return call
 
 
-OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
-           "in_memory": True}
+OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False, "in_memory": True}
 
 
 def record(campaign, scheme, cluster, key, folder: Path) -> list:
@@ -106,8 +105,10 @@ def record(campaign, scheme, cluster, key, folder: Path) -> list:
 
     def open_book(path):
         return Recorder(xlsxwriter.Workbook(str(path), OPTIONS), log, "book")
-    build_self_assessment(folder / f"recorded-{cluster.language}.xlsx", scheme, campaign, cluster, key,
-                          open_book=open_book)
+
+    build_self_assessment(
+        folder / f"recorded-{cluster.language}.xlsx", scheme, campaign, cluster, key, open_book=open_book
+    )
     return log
 
 
@@ -140,8 +141,9 @@ def check_replay(folder: Path, language: str, log: list) -> None:
 def write_floor(path: str, sheets) -> None:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_numbers": False,
-                                      "strings_to_urls": False, "in_memory": True})
+    book = xlsxwriter.Workbook(
+        path, {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False, "in_memory": True}
+    )
     for title, cells in sheets:
         ws = book.add_worksheet(title)
         for row, col, value, cached in cells:
@@ -206,14 +208,20 @@ def main() -> None:
                 times[kind].append(run_floor(kind, folder / kind, clusters, material, args.jobs))
         median = {k: statistics.median(v) for k, v in times.items()}
         count = sum(len(c) for _, c in next(iter(cells.values())))
-    print(f"{args.n} workbooks per round, {args.rounds} rounds (medians), jobs {args.jobs}, "
-          f"{count} cells each, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(
+        f"{args.n} workbooks per round, {args.rounds} rounds (medians), jobs {args.jobs}, "
+        f"{count} cells each, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
     print("the replayed workbooks are byte for byte excelcert's (checked for each language)")
     print(f"excelcert generate           {args.n / median['ours']:7.1f} workbooks/s  ({median['ours']:.2f} s)")
-    print(f"floor, same workbook replayed {args.n / median['workbook']:7.1f} workbooks/s  "
-          f"({median['workbook']:.2f} s)  ratio {median['ours'] / median['workbook']:.2f} (target <= 1.5)")
-    print(f"floor, same cells only        {args.n / median['cells']:7.1f} workbooks/s  "
-          f"({median['cells']:.2f} s)  ratio {median['ours'] / median['cells']:.2f}")
+    print(
+        f"floor, same workbook replayed {args.n / median['workbook']:7.1f} workbooks/s  "
+        f"({median['workbook']:.2f} s)  ratio {median['ours'] / median['workbook']:.2f} (target <= 1.5)"
+    )
+    print(
+        f"floor, same cells only        {args.n / median['cells']:7.1f} workbooks/s  "
+        f"({median['cells']:.2f} s)  ratio {median['ours'] / median['cells']:.2f}"
+    )
 
 
 if __name__ == "__main__":

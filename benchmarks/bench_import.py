@@ -63,8 +63,9 @@ def naive(files: list[Path]) -> None:
                 pass
 
 
-def ours(campaign, scheme, key, ids: set[str], files: list[Path], root: Path, trace: bool = False,
-         jobs: int = 1) -> float:
+def ours(
+    campaign, scheme, key, ids: set[str], files: list[Path], root: Path, trace: bool = False, jobs: int = 1
+) -> float:
     """Seconds of importing `files` into a fresh ledger; with `trace`, its peak traced memory instead
     (tracemalloc slows Python down, so speed and memory are measured in separate runs)."""
     fresh = replace(campaign, root=root)
@@ -88,8 +89,9 @@ def ours(campaign, scheme, key, ids: set[str], files: list[Path], root: Path, tr
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1000, help="returned workbooks (default 1,000)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="workers for the parallel run (default: all cores)")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="workers for the parallel run (default: all cores)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the speed runs (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,19 +112,30 @@ def main() -> None:
             naive_s = time.perf_counter() - started
             jobs_s = ours(campaign, scheme, key, ids, files, Path(tmp) / f"speed-jobs-{n}", jobs=args.jobs)
             rounds.append((ours_s, naive_s, jobs_s))
-            print(f"round {n + 1}: excelcert {len(files) / ours_s:.1f} files/s, naive {len(files) / naive_s:.1f}, "
-                  f"ratio {naive_s / ours_s:.1f}x; --jobs {args.jobs} ratio {naive_s / jobs_s:.1f}x", flush=True)
+            print(
+                f"round {n + 1}: excelcert {len(files) / ours_s:.1f} files/s, naive {len(files) / naive_s:.1f}, "
+                f"ratio {naive_s / ours_s:.1f}x; --jobs {args.jobs} ratio {naive_s / jobs_s:.1f}x",
+                flush=True,
+            )
     ours_s, naive_s, jobs_s = (statistics.median(r[i] for r in rounds) for i in range(3))
     ratios = sorted(r[1] / r[0] for r in rounds)
-    print(f"{len(files)} returned workbooks (made and filled in {made:.0f} s), Python {sys.version.split()[0]}, "
-          f"median of {len(rounds)} rounds")
+    print(
+        f"{len(files)} returned workbooks (made and filled in {made:.0f} s), Python {sys.version.split()[0]}, "
+        f"median of {len(rounds)} rounds"
+    )
     print(f"excelcert import  {len(files) / ours_s:8.1f} files/s  ({ours_s:.1f} s: read, check, archive, ledger)")
     print(f"naive openpyxl    {len(files) / naive_s:8.1f} files/s  ({naive_s:.1f} s: load and loop, nothing stored)")
-    print(f"ratio             {statistics.median(ratios):8.1f}x  (rounds {ratios[0]:.1f}x to {ratios[-1]:.1f}x; "
-          f"target >= 10x)")
-    print(f"excelcert --jobs {args.jobs} {len(files) / jobs_s:7.1f} files/s  ({jobs_s:.1f} s)  "
-          f"ratio {statistics.median(r[1] / r[2] for r in rounds):.1f}x against the naive way on one core")
-    print(f"peak memory       {small_peak / 1e6:6.1f} MB for {len(tenth)} files, {peak / 1e6:6.1f} MB for {len(files)} files")
+    print(
+        f"ratio             {statistics.median(ratios):8.1f}x  (rounds {ratios[0]:.1f}x to {ratios[-1]:.1f}x; "
+        f"target >= 10x)"
+    )
+    print(
+        f"excelcert --jobs {args.jobs} {len(files) / jobs_s:7.1f} files/s  ({jobs_s:.1f} s)  "
+        f"ratio {statistics.median(r[1] / r[2] for r in rounds):.1f}x against the naive way on one core"
+    )
+    print(
+        f"peak memory       {small_peak / 1e6:6.1f} MB for {len(tenth)} files, {peak / 1e6:6.1f} MB for {len(files)} files"
+    )
 
 
 if __name__ == "__main__":

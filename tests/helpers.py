@@ -165,7 +165,7 @@ def write_workbook(path: Path, tables: dict[str, str | list[list[Any]]]) -> Path
     book.remove(book.active)
     for name, table in tables.items():
         sheet = book.create_sheet(name)
-        for row in (parse_table(table) if isinstance(table, str) else table):
+        for row in parse_table(table) if isinstance(table, str) else table:
             sheet.append(row)
     book.save(path)
     return path
@@ -204,7 +204,8 @@ def assert_problem(report: Report, code: str, place: str, **fields: Any) -> None
     """Exactly one `code` problem at `place`; with fields, its message is the catalogue's."""
     found = [p for p in report if p.code == code and str(p.place).split(" (line")[0] == place]
     assert len(found) == 1, f"expected one {code} at {place}, got:\n" + "\n".join(
-        f"  {p.code} @ {p.place}: {p.message}" for p in report)
+        f"  {p.code} @ {p.place}: {p.message}" for p in report
+    )
     if fields:
         assert found[0].message == problem(code, **fields).message
 
@@ -237,8 +238,9 @@ _RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def libreoffice_resave(path: Path, out_dir: Path, *, recalculate: bool = False,
-                       target: str = "xlsx:Calc MS Excel 2007 XML") -> Path:
+def libreoffice_resave(
+    path: Path, out_dir: Path, *, recalculate: bool = False, target: str = "xlsx:Calc MS Excel 2007 XML"
+) -> Path:
     """Open `path` in LibreOffice Calc and save it again, as a cluster's office suite does.
 
     With `recalculate`, LibreOffice recalculates every formula on loading (as Excel does
@@ -251,8 +253,21 @@ def libreoffice_resave(path: Path, out_dir: Path, *, recalculate: bool = False,
     if recalculate:
         (profile / "user").mkdir(parents=True, exist_ok=True)
         (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_PROFILE, encoding="utf-8")
-    subprocess.run([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
-                    target, "--outdir", str(out_dir), str(path)], check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            soffice(),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out_dir),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     result = out_dir / (path.stem + "." + target.split(":")[0])
     assert result.exists(), f"LibreOffice wrote nothing for {path}"
     return result
@@ -269,7 +284,10 @@ def set_saved_at(path: Path, when) -> Path:
         for info, data in parts.items():
             if info.filename == "docProps/core.xml":
                 stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-                data = _re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                               rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+                data = _re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    data,
+                )
             archive.writestr(info, data)
     return path

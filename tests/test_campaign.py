@@ -108,6 +108,7 @@ def test_an_edited_scheme_is_noticed_and_needs_a_new_version(campaign):
 
 # --- the roster ------------------------------------------------------------------------
 
+
 def test_example_roster_is_clean_and_international(campaign):
     result = read_roster(campaign.roster_path, LANGS)
     assert [str(p) for p in result.report] == []
@@ -124,51 +125,71 @@ ROSTER = """
 
 
 def test_roster_mistakes_each_with_their_cell(tmp_path):
-    table = ROSTER + """
+    table = (
+        ROSTER
+        + """
     | DE-AUTO-01 | Copy                 | DE      | de       |       |              | x@copy.example     |                      |
     | ES-AGRI-01 | Agro Ebro            | ES      | es       |       |              | agro@ebro.example  |                      |
     | IT-FASH-01 |                      | IT      | en       |       |              | moda.example       |                      |
     | UK-ICT-01  | London ICT           | UK      | en       |       |              | ict@london.example | not a site           |
     """
+    )
     result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
     report = result.report
     assert_problem(report, "roster-duplicate-id", "roster!A4", value="DE-AUTO-01", first=Place("roster", "A2"))
-    assert_problem(report, "roster-unknown-language", "roster!D5", cluster="ES-AGRI-01", value="es",
-                   languages="en, fr, de")
-    assert_problem(report, "roster-missing-value", "roster!B6", cluster="IT-FASH-01", column="name",
-                   why="the name is printed on the workbook and the certificate")
+    assert_problem(
+        report, "roster-unknown-language", "roster!D5", cluster="ES-AGRI-01", value="es", languages="en, fr, de"
+    )
+    assert_problem(
+        report,
+        "roster-missing-value",
+        "roster!B6",
+        cluster="IT-FASH-01",
+        column="name",
+        why="the name is printed on the workbook and the certificate",
+    )
     bad_email = [p for p in report if p.code == "roster-bad-email"]
     assert [str(p.place) for p in bad_email] == ["roster!G6"] and "'moda.example'" in bad_email[0].message
     assert_problem(report, "roster-unknown-country", "roster!C7", cluster="UK-ICT-01", value="UK")
-    assert [(p.code, p.severity) for p in report if p.code == "roster-bad-website"] == \
-        [("roster-bad-website", WARNING)]
+    assert [(p.code, p.severity) for p in report if p.code == "roster-bad-website"] == [("roster-bad-website", WARNING)]
     assert [c.id for c in result.clusters] == ["DE-AUTO-01", "FR-AERO-01"]
 
 
 def test_roster_missing_column(tmp_path):
     table = "| id | name | country | email |\n| A-1 | A | DE | a@a.example |"
     result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
-    assert_problem(result.report, "roster-missing-column", "roster!A1", column="language",
-                   expected="id, name, country, language, group, contact_name, email, website")
+    assert_problem(
+        result.report,
+        "roster-missing-column",
+        "roster!A1",
+        column="language",
+        expected="id, name, country, language, group, contact_name, email, website",
+    )
 
 
 def test_roster_as_csv_with_semicolons_and_other_headings(tmp_path):
     path = tmp_path / "roster.csv"
-    path.write_text("ID;Cluster name;Country;Lang;Sector;Contact;E-mail;URL\n"
-                    "DE-AUTO-01;Auto Cluster;de;DE;Auto;Jana;jana@auto.example;auto.example\n"
-                    "FR-AERO-01;Pôle Aéro;FR;fr;;;c@aero.example;\n", encoding="utf-8")
+    path.write_text(
+        "ID;Cluster name;Country;Lang;Sector;Contact;E-mail;URL\n"
+        "DE-AUTO-01;Auto Cluster;de;DE;Auto;Jana;jana@auto.example;auto.example\n"
+        "FR-AERO-01;Pôle Aéro;FR;fr;;;c@aero.example;\n",
+        encoding="utf-8",
+    )
     result = read_roster(path, LANGS)
     assert [str(p) for p in result.report] == []
-    assert [(c.id, c.country, c.language) for c in result.clusters] == [("DE-AUTO-01", "DE", "de"),
-                                                                       ("FR-AERO-01", "FR", "fr")]
+    assert [(c.id, c.country, c.language) for c in result.clusters] == [
+        ("DE-AUTO-01", "DE", "de"),
+        ("FR-AERO-01", "FR", "fr"),
+    ]
 
 
 def test_roster_csv_mistake_names_the_cell(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text("id,name,country,language,email\nA-1,A,DE,xx,a@a.example\n", encoding="utf-8")
     result = read_roster(path, LANGS)
-    assert_problem(result.report, "roster-unknown-language", "roster.csv!D2", cluster="A-1", value="xx",
-                   languages="en, fr, de")
+    assert_problem(
+        result.report, "roster-unknown-language", "roster.csv!D2", cluster="A-1", value="xx", languages="en, fr, de"
+    )
 
 
 def test_roster_saved_by_excel_as_ansi_csv_is_read_with_a_warning(tmp_path):

@@ -21,6 +21,7 @@ def run():
 
     def invoke(*args: str):
         return runner.invoke(cli, list(args), catch_exceptions=False)
+
     return invoke
 
 
@@ -111,14 +112,16 @@ def test_export_default_file_name(run, tmp_path, monkeypatch):
 def test_check_a_workbook_with_several_mistakes(run, tmp_path):
     from tests.helpers import MINI_TABLES
 
-    indicators = MINI_TABLES["indicators"].replace("| integer    |", "| nmber      |") \
+    indicators = (
+        MINI_TABLES["indicators"]
+        .replace("| integer    |", "| nmber      |")
         .replace("| FIN      | Strategy ", "| FINN     | Strategy ")
+    )
     path = mini_workbook(tmp_path, indicators=indicators)
     result = run("scheme", "check", str(path))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert any(line.startswith("error: indicators!G2: indicator STR-01: unknown answer type 'nmber'")
-               for line in lines)
+    assert any(line.startswith("error: indicators!G2: indicator STR-01: unknown answer type 'nmber'") for line in lines)
     assert any(line.startswith("error: indicators!B3: indicator FIN-01: category 'FINN'") for line in lines)
     assert "Traceback" not in result.output
 
@@ -143,8 +146,9 @@ def test_show_a_broken_scheme_fails_with_its_errors(run, tmp_path):
 def test_unreadable_file_is_one_line_on_stderr(tmp_path):
     path = tmp_path / "scheme.xlsx"
     path.write_bytes(b"PK\x03\x04 truncated")
-    proc = subprocess.run([sys.executable, "-m", "excelcert", "scheme", "check", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "excelcert", "scheme", "check", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
@@ -156,6 +160,7 @@ def test_unexpected_failure_is_a_message_and_debug_shows_the_traceback(run, monk
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
+
     monkeypatch.setattr(scheme_module, "check_scheme", boom)
     runner = CliRunner()
     result = runner.invoke(cli, ["scheme", "check"])
@@ -178,10 +183,19 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
 
 # --- campaign commands ----------------------------------------------------------------------
 
+
 def test_init_roster_check_generate(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    created = run("init", "camp", "--title", "Label 2027", "--deadline", "2027-02-15",
-                  "--contact-email", "label@secretariat.example")
+    created = run(
+        "init",
+        "camp",
+        "--title",
+        "Label 2027",
+        "--deadline",
+        "2027-02-15",
+        "--contact-email",
+        "label@secretariat.example",
+    )
     assert created.exit_code == 0, created.output
     assert "Created campaign 'camp'" in created.output
     monkeypatch.chdir(tmp_path / "camp" / "workbooks")  # found from a subfolder, like git
@@ -208,11 +222,16 @@ def test_generate_refuses_a_roster_with_errors(run, tmp_path):
     from tests.helpers import write_workbook
 
     run("init", str(tmp_path / "camp"))
-    write_workbook(tmp_path / "camp" / "workbooks" / "roster.xlsx", {"roster": """
+    write_workbook(
+        tmp_path / "camp" / "workbooks" / "roster.xlsx",
+        {
+            "roster": """
         | id  | name | country | language | email         |
         | A-1 | A    | DE      | de       | a@a.example   |
         | A-1 | B    | XX      | es       | not-an-email  |
-    """})
+    """
+        },
+    )
     result = run("--campaign", str(tmp_path / "camp"), "generate")
     assert result.exit_code == 1
     assert "roster!A3: cluster id 'A-1' is used more than once" in result.output

@@ -43,6 +43,7 @@ def _label(total, met=ALL_MET, reviewed=True):
 
 # --- labels at the edges (hand-worked from the built-in scheme: 150 points, Gold 80 %, Silver 60 %) ---------
 
+
 def test_exactly_80_percent_is_gold():
     assert threshold_points(SCHEME, next(r for r in SCHEME.labels if r.id == "gold")) == 120
     assert _label(120)[0] == "gold"
@@ -85,12 +86,11 @@ def test_the_gap_to_gold_is_the_fewest_improvements(total):
     gains = sorted((i.max_points - points[i.id] for i in SCHEME.indicators), reverse=True)
     assert sum(i.gain for i in gap.improvements) >= gap.points_short
     k = len(gap.improvements)
-    assert k == 0 or sum(gains[:k - 1]) < gap.points_short  # no smaller set could do it
+    assert k == 0 or sum(gains[: k - 1]) < gap.points_short  # no smaller set could do it
 
 
 def _final(values, reviewed=True):
-    submission = Submission(1, "x", "x.xlsx", 1, "", 1, "C1", "self-assessment", None, None, None, "accepted", "",
-                            None)
+    submission = Submission(1, "x", "x.xlsx", 1, "", 1, "C1", "self-assessment", None, None, None, "accepted", "", None)
     final = ClusterFinal("C1", submission, [Item("C1", i, v, value=v) for i, v in values.items()])
     final.reviewers = ["R1"] if reviewed else []
     return final
@@ -152,8 +152,13 @@ def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(campaign
     root = campaign_with_results
     letter = next((root / "output" / "demo" / "documents").glob("ES-AGRI-01*/* letter.docx"))
     text = _document_text(letter)
-    assert text.index("is awarded the Silver label") < text.index("Where to improve first") \
-        < text.index("Your strengths") < text.index("Points by category") < text.index("Appendix")
+    assert (
+        text.index("is awarded the Silver label")
+        < text.index("Where to improve first")
+        < text.index("Your strengths")
+        < text.index("Points by category")
+        < text.index("Appendix")
+    )
     assert "Gold requires 120 points (80\u00a0%)" in text  # the why: what Gold would take
     with zipfile.ZipFile(letter) as archive:
         assert any(n.startswith("word/media/") and n.endswith(".png") for n in archive.namelist())
@@ -163,8 +168,9 @@ def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(campaign
 
 def test_one_value_drives_the_threshold_in_text_and_chart():
     cluster = Cluster("C1", "C", "DE", "de", contact_name="X")
-    campaign = Campaign(Path("."), "c", "Campaign", "s", "s", "1", "h", dt.date(2027, 1, 1), ("en",), "r", "Sec",
-                        "s@x.example")
+    campaign = Campaign(
+        Path("."), "c", "Campaign", "s", "s", "1", "h", dt.date(2027, 1, 1), ("en",), "r", "Sec", "s@x.example"
+    )
     from tests.test_workbook import ANSWERS
 
     result = score(SCHEME, _final(ANSWERS))
@@ -198,18 +204,36 @@ def test_certificates_and_letters_open_in_libreoffice_writer(campaign_with_resul
     documents = [next(folder.glob("FR-AERO-01*/* certificate *.docx")), next(folder.glob("DE-AUTO-01*/* letter.docx"))]
     for path in documents:
         shutil.copyfile(path, tmp_path / path.name)
-    subprocess.run([soffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), *[str(tmp_path / p.name) for p in documents]],
-                   check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            soffice(),
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *[str(tmp_path / p.name) for p in documents],
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) == 2 and all(p.stat().st_size > 5000 for p in pdfs)
-    text = subprocess.run(["pdftotext", str(tmp_path / documents[0].with_suffix(".pdf").name), "-"], capture_output=True,
-                          text=True).stdout if shutil.which("pdftotext") else ""
+    text = (
+        subprocess.run(
+            ["pdftotext", str(tmp_path / documents[0].with_suffix(".pdf").name), "-"], capture_output=True, text=True
+        ).stdout
+        if shutil.which("pdftotext")
+        else ""
+    )
     if text:
         assert "Pôle Aéro & Espace Occitanie" in text and "CERTIFICAT" in text
 
 
 # --- templates check ------------------------------------------------------------------------
+
 
 def _edited_template(tmp_path: Path, name: str, old: str, new: str) -> Path:
     source = BUILTIN / name
@@ -254,12 +278,17 @@ def test_templates_check_catches_a_typo_after_a_dot(campaign):
 
 def test_templates_check_finds_tags_word_broke(campaign):
     scheme = campaign.load_scheme()
-    split = _edited_template(campaign.root / "templates", "certificate-en.docx", "{{ cluster_name }}",
-                             "{{ cluster_</w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>name }}")
+    split = _edited_template(
+        campaign.root / "templates",
+        "certificate-en.docx",
+        "{{ cluster_name }}",
+        "{{ cluster_</w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>name }}",
+    )
     problems = check_template(split, sample_context("certificate", scheme, campaign))
     assert [(p.code, p.severity) for p in problems] == [("template-split-tag", "warning")]
-    curly = _edited_template(campaign.root / "templates", "certificate-fr.docx", "{{ cluster_name }}",
-                             "{{ cluster_name if “x” }}")
+    curly = _edited_template(
+        campaign.root / "templates", "certificate-fr.docx", "{{ cluster_name }}", "{{ cluster_name if “x” }}"
+    )
     codes = [p.code for p in check_template(curly, sample_context("certificate", scheme, campaign))]
     assert "template-broken-tag" in codes
 
@@ -269,8 +298,9 @@ def test_a_template_edited_by_the_secretariat_is_used(campaign_with_results, tmp
     original = root / "templates" / "certificate-en.docx"
     saved = original.read_bytes()
     try:
-        _edited_template(root / "templates", "certificate-en.docx", "{{ secretariat_name }}",
-                         "Issued by {{ secretariat_name }}")
+        _edited_template(
+            root / "templates", "certificate-en.docx", "{{ secretariat_name }}", "Issued by {{ secretariat_name }}"
+        )
         CliRunner().invoke(cli, ["--campaign", str(root), "certify"], catch_exceptions=False)
         certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* certificate *.docx"))
         # DE-AUTO-01 writes German; an English cluster uses the edited template
@@ -282,6 +312,7 @@ def test_a_template_edited_by_the_secretariat_is_used(campaign_with_results, tmp
 
 
 # --- what a cluster typed never becomes a formula ------------------------------------------------
+
 
 def test_results_are_written_as_text_never_as_formulas(tmp_path):
     from excelcert.results.scores import Results, write_results
@@ -353,8 +384,9 @@ def test_a_quoted_certificate_is_verified(campaign_with_results):
 
 
 def test_status_shows_review_state_and_label(campaign_with_results):
-    result = CliRunner().invoke(cli, ["--campaign", str(campaign_with_results), "status", "--json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--campaign", str(campaign_with_results), "status", "--json"], catch_exceptions=False
+    )
     rows = {r["cluster"]: r for r in json.loads(result.output)}
     with Ledger.for_campaign(campaign_with_results) as ledger:
         labels = {s.cluster_id: s.label for s in ledger.latest_scores()}
@@ -374,8 +406,9 @@ def test_templates_check_on_files_that_are_no_templates(campaign, tmp_path):
     if (CORPUS / "poi-xlsx-corrupted.xlsx").exists():
         paths.append(tmp_path / "certificate-fr.docx")
         paths[-1].write_bytes((CORPUS / "poi-xlsx-corrupted.xlsx").read_bytes())
-    result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check", "--json",
-                                      *map(str, paths)])
+    result = CliRunner().invoke(
+        cli, ["--campaign", str(campaign.root), "templates", "check", "--json", *map(str, paths)]
+    )
     assert result.exit_code == 1
     codes = [(p["code"], p["place"]) for p in json.loads(result.output)["problems"]]
     assert ("template-not-docx", "letter-en.docx") in codes and ("template-unknown-kind", "invitation-en.docx") in codes

@@ -30,8 +30,9 @@ def campaign(tmp_path):
 def returned(campaign, tmp_path, cluster_id="FR-AERO-01", answers=ANSWERS, name=None, saved=None):
     """A workbook as the cluster sends it back: generated, filled in, saved."""
     path = tmp_path / (name or f"{cluster_id}.xlsx")
-    build_self_assessment(path, campaign.load_scheme(), campaign, CLUSTERS[cluster_id], read_key(campaign),
-                          answers=answers)
+    build_self_assessment(
+        path, campaign.load_scheme(), campaign, CLUSTERS[cluster_id], read_key(campaign), answers=answers
+    )
     return set_saved_at(path, saved or dt.datetime(2027, 1, 10, 9, 0))
 
 
@@ -71,8 +72,13 @@ def test_answers_typed_by_hand_are_read_or_reported(campaign, tmp_path):
     path = returned(campaign, tmp_path, answers={})
     book = openpyxl.load_workbook(path)
     ws = book["Auto-évaluation"]
-    typed = {"STR-01": "1 234", "STR-03": "45 %", "GOV-06": "oui", "GOV-01": "forty",
-             "SRV-01": "Oui, adoptée par le conseil au cours des trois dernières années"}
+    typed = {
+        "STR-01": "1 234",
+        "STR-03": "45 %",
+        "GOV-06": "oui",
+        "GOV-01": "forty",
+        "SRV-01": "Oui, adoptée par le conseil au cours des trois dernières années",
+    }
     rows = {}
     for row in ws.iter_rows(min_row=4):
         if row[0].value in typed:
@@ -146,27 +152,35 @@ def test_workbooks_of_another_campaign_or_scheme_version(campaign, tmp_path):
     assert result.verdict == REJECTED and "belongs to campaign 'other', not to 'camp'" in result.reason
     path = returned(campaign, tmp_path, name="old.xlsx")
     text = campaign.scheme_path.read_text(encoding="utf-8")
-    campaign.scheme_path.write_text(text.replace("version: '2026.1'", "version: '2026.2'")
-                                    .replace("min_percent: 80", "min_percent: 85"), encoding="utf-8")
+    campaign.scheme_path.write_text(
+        text.replace("version: '2026.1'", "version: '2026.2'").replace("min_percent: 80", "min_percent: 85"),
+        encoding="utf-8",
+    )
     from excelcert.campaign.config import update_campaign_scheme
 
     updated = update_campaign_scheme(campaign)
     [old] = run_import(updated, path)
-    assert old.verdict == REJECTED and "answers scheme cluster-excellence version 2026.1; the campaign uses version 2026.2" in old.reason
+    assert (
+        old.verdict == REJECTED
+        and "answers scheme cluster-excellence version 2026.1; the campaign uses version 2026.2" in old.reason
+    )
     assert old.cluster == "FR-AERO-01"  # the signature holds: the cluster is known, its workbook is old
 
 
 def test_a_newer_version_supersedes_and_a_late_older_one_never_wins(campaign, tmp_path):
-    first = returned(campaign, tmp_path, name="v1.xlsx", answers={**ANSWERS, "STR-01": 20},
-                     saved=dt.datetime(2027, 1, 5, 9, 0))
-    second = returned(campaign, tmp_path, name="v2.xlsx", answers={**ANSWERS, "STR-01": 40},
-                      saved=dt.datetime(2027, 1, 9, 9, 0))
+    first = returned(
+        campaign, tmp_path, name="v1.xlsx", answers={**ANSWERS, "STR-01": 20}, saved=dt.datetime(2027, 1, 5, 9, 0)
+    )
+    second = returned(
+        campaign, tmp_path, name="v2.xlsx", answers={**ANSWERS, "STR-01": 40}, saved=dt.datetime(2027, 1, 9, 9, 0)
+    )
     [r2] = run_import(campaign, second)  # the newer arrives first
     [r1] = run_import(campaign, first)
     assert r2.counts and not r1.counts
     assert "does not count: older than v2.xlsx" in r1.reason
-    third = returned(campaign, tmp_path, name="v3.xlsx", answers={**ANSWERS, "STR-01": 60},
-                     saved=dt.datetime(2027, 1, 12, 9, 0))
+    third = returned(
+        campaign, tmp_path, name="v3.xlsx", answers={**ANSWERS, "STR-01": 60}, saved=dt.datetime(2027, 1, 12, 9, 0)
+    )
     [r3] = run_import(campaign, third)
     assert r3.counts and "newer than v2.xlsx" in r3.reason
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -194,15 +208,24 @@ def test_a_mixed_batch_every_file_gets_a_verdict(campaign, tmp_path):
         assert by_name[name].verdict == REJECTED, name
     zipped = [r for r in results if "mail.zip" in r.name]
     assert all(r.verdict == ALREADY for r in zipped)  # the same files, recognised by their hash
-    assert by_name["poi-protected_sha512.xlsx"].reason.startswith("poi-protected_sha512.xlsx: the workbook is protected")
+    assert by_name["poi-protected_sha512.xlsx"].reason.startswith(
+        "poi-protected_sha512.xlsx: the workbook is protected"
+    )
 
 
 def ledger_content(campaign):
     """What the ledger holds, without ids and times: (file, verdict, cluster, answers)."""
     with Ledger.for_campaign(campaign.root) as ledger:
-        return sorted((s.sha256, s.verdict, s.cluster_id, s.reason,
-                       tuple((a.indicator_id, repr(a.value), a.cell) for a in ledger.answers(s.id)))
-                      for s in ledger.all_submissions())
+        return sorted(
+            (
+                s.sha256,
+                s.verdict,
+                s.cluster_id,
+                s.reason,
+                tuple((a.indicator_id, repr(a.value), a.cell) for a in ledger.answers(s.id)),
+            )
+            for s in ledger.all_submissions()
+        )
 
 
 def test_an_interrupted_import_resumes_to_the_same_ledger(campaign, tmp_path, monkeypatch):
@@ -222,20 +245,30 @@ def test_an_interrupted_import_resumes_to_the_same_ledger(campaign, tmp_path, mo
         if calls["n"] == 2:
             raise KeyboardInterrupt  # Ctrl-C in the middle of the second file's transaction
         return original(self, new)
+
     monkeypatch.setattr(Ledger, "record_submission", dies_on_the_second)
     with pytest.raises(KeyboardInterrupt):
         run_import(campaign, inbox)
     monkeypatch.setattr(Ledger, "record_submission", original)
     with Ledger.for_campaign(campaign.root) as ledger:
-        assert ledger.counts() == {"submissions": 1, "answers": 31, "problems": 0, "notes": 0, "decisions": 0}  # nothing half-stored
+        assert ledger.counts() == {
+            "submissions": 1,
+            "answers": 31,
+            "problems": 0,
+            "notes": 0,
+            "decisions": 0,
+        }  # nothing half-stored
     results = run_import(campaign, inbox)
     assert [r.verdict for r in results] == [ALREADY, ACCEPTED, ACCEPTED]
     assert ledger_content(campaign) == ledger_content(twin)
 
 
 def test_status_tells_the_truth(campaign, tmp_path):
-    run_import(campaign, returned(campaign, tmp_path, "FR-AERO-01"),
-               returned(campaign, tmp_path, "DE-AUTO-01", answers={"STR-01": 20}))
+    run_import(
+        campaign,
+        returned(campaign, tmp_path, "FR-AERO-01"),
+        returned(campaign, tmp_path, "DE-AUTO-01", answers={"STR-01": 20}),
+    )
     with Ledger.for_campaign(campaign.root) as ledger:
         states = {s.cluster.id: s.state for s in campaign_status(list(CLUSTERS.values()), ledger)}
     assert states["FR-AERO-01"] == "complete" and states["DE-AUTO-01"] == "incomplete"
@@ -248,16 +281,18 @@ def test_a_workbook_resaved_by_libreoffice_imports(campaign, tmp_path):
     path = returned(campaign, tmp_path, "DE-AUTO-01")
     resaved = libreoffice_resave(path, tmp_path / "lo")
     result = read_returned(resaved, campaign.load_scheme())
-    assert {k: a.value for k, a in result.answers.items() if k not in ("SRV-04", "GOV-07")} == \
-        {k: v for k, v in ANSWERS.items() if k not in ("SRV-04", "GOV-07")}
+    assert {k: a.value for k, a in result.answers.items() if k not in ("SRV-04", "GOV-07")} == {
+        k: v for k, v in ANSWERS.items() if k not in ("SRV-04", "GOV-07")
+    }
     assert result.problems == []
 
 
 def test_corrections_in_the_clusters_language(campaign, tmp_path):
     from excelcert.intake.corrections import collect_corrections, write_corrections
 
-    path = returned(campaign, tmp_path, "FR-AERO-01", answers={k: v for k, v in ANSWERS.items()
-                                                                if not k.startswith("ACH")})
+    path = returned(
+        campaign, tmp_path, "FR-AERO-01", answers={k: v for k, v in ANSWERS.items() if not k.startswith("ACH")}
+    )
     book = openpyxl.load_workbook(path)
     for row in book["Auto-évaluation"].iter_rows(min_row=4):
         if row[0].value == "GOV-01":
@@ -305,8 +340,12 @@ def test_killing_a_real_import_and_running_it_again(campaign, tmp_path):
     write_roster(roster, clusters, ("en", "fr", "de"))
     twin = open_campaign(shutil.copytree(campaign.root, tmp_path / "twin"))
     command = [sys.executable, "-m", "excelcert", "--campaign", str(campaign.root), "import", str(inbox)]
-    subprocess.run([sys.executable, "-m", "excelcert", "--campaign", str(twin.root), "import", str(inbox)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "excelcert", "--campaign", str(twin.root), "import", str(inbox)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ledger_path = campaign.root / "ledger.sqlite"
     killed_at = None
@@ -390,8 +429,9 @@ def test_parallel_import_gives_the_same_ledger(campaign, tmp_path):
     serial = run_import(twin, inbox, tmp_path / "mail.zip")
     scheme = campaign.load_scheme()
     with Ledger.for_campaign(campaign.root) as ledger:
-        parallel = import_files(campaign, scheme, set(CLUSTERS), read_key(campaign), ledger,
-                                [inbox, tmp_path / "mail.zip"], jobs=2)
+        parallel = import_files(
+            campaign, scheme, set(CLUSTERS), read_key(campaign), ledger, [inbox, tmp_path / "mail.zip"], jobs=2
+        )
     assert [(r.verdict, r.cluster) for r in parallel] == [(r.verdict, r.cluster) for r in serial]
     assert [r.verdict for r in parallel].count(ALREADY) == 5  # the zip's copies, recognised in the same batch
     assert ledger_content(campaign) == ledger_content(twin)
@@ -416,10 +456,10 @@ def test_a_file_that_kills_its_reader_is_rejected_and_the_batch_goes_on(campaign
 
     monkeypatch.setattr(batch, "_read", read_or_die)  # the workers are forked: they have it too
     with Ledger.for_campaign(campaign.root) as ledger:
-        results = import_files(campaign, campaign.load_scheme(), set(CLUSTERS), read_key(campaign), ledger,
-                               [inbox], jobs=2)
-    verdicts = {Path(r.name).name: (r.verdict, r.problems[0].code if r.verdict == REJECTED else None)
-                for r in results}
+        results = import_files(
+            campaign, campaign.load_scheme(), set(CLUSTERS), read_key(campaign), ledger, [inbox], jobs=2
+        )
+    verdicts = {Path(r.name).name: (r.verdict, r.problems[0].code if r.verdict == REJECTED else None) for r in results}
     assert verdicts.pop("crash.xlsx") == (REJECTED, "corrupt-file")
     assert set(verdicts.values()) == {(ACCEPTED, None)} and len(verdicts) == 3  # the others, read again
 
@@ -484,9 +524,11 @@ def test_a_ledger_of_the_first_schema_is_migrated_with_its_data(campaign, tmp_pa
     db = sqlite3.connect(path)
     for statement in [s for s in MIGRATIONS[0].split(";") if s.strip()]:
         db.execute(statement)
-    db.execute("INSERT INTO submissions (sha256, original_name, size, received_at, import_seq, cluster_id, role,"
-               " verdict, reason) VALUES ('abc', 'old.xlsx', 1, '2026-01-01T00:00:00', 1, 'FR-AERO-01',"
-               " 'self-assessment', 'accepted', 'counts')")
+    db.execute(
+        "INSERT INTO submissions (sha256, original_name, size, received_at, import_seq, cluster_id, role,"
+        " verdict, reason) VALUES ('abc', 'old.xlsx', 1, '2026-01-01T00:00:00', 1, 'FR-AERO-01',"
+        " 'self-assessment', 'accepted', 'counts')"
+    )
     db.execute("INSERT INTO answers (submission_id, indicator_id, raw, value) VALUES (1, 'STR-01', '75', '75')")
     db.execute("PRAGMA user_version = 1")
     db.commit()

@@ -19,15 +19,30 @@ def answer(indicator: str, value, lang="en", fmt="General", formula=None):
     return parsed, [p.code for p in problems]
 
 
-@pytest.mark.parametrize("text, lang, expected", [
-    ("45 %", "en", (45, True)), ("45%", "fr", (45, True)), ("0,45", "fr", (0.45, False)),
-    ("1 234,5", "fr", (1234.5, False)), ("1\u00a0234,5", "fr", (1234.5, False)),
-    ("1\u202f234,5", "fr", (1234.5, False)), ("1,234.5", "en", (1234.5, False)),
-    ("€ 12 000", "fr", (12000, False)), ("12.000 €", "de", (12000, False)), ("EUR 260,000", "en", (260000, False)),
-    ("1,234", "en", (1234, False)), ("1,234", "de", (1.234, False)), ("1.234", "de", (1234, False)),
-    ("1.234", "en", (1.234, False)), ("1'234.5", "de", (1234.5, False)), ("-3", "en", (-3, False)),
-    ("forty", "en", (None, False)), ("12 cats", "en", (None, False)), ("", "en", (None, False)),
-])
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        ("45 %", "en", (45, True)),
+        ("45%", "fr", (45, True)),
+        ("0,45", "fr", (0.45, False)),
+        ("1 234,5", "fr", (1234.5, False)),
+        ("1\u00a0234,5", "fr", (1234.5, False)),
+        ("1\u202f234,5", "fr", (1234.5, False)),
+        ("1,234.5", "en", (1234.5, False)),
+        ("€ 12 000", "fr", (12000, False)),
+        ("12.000 €", "de", (12000, False)),
+        ("EUR 260,000", "en", (260000, False)),
+        ("1,234", "en", (1234, False)),
+        ("1,234", "de", (1.234, False)),
+        ("1.234", "de", (1234, False)),
+        ("1.234", "en", (1.234, False)),
+        ("1'234.5", "de", (1234.5, False)),
+        ("-3", "en", (-3, False)),
+        ("forty", "en", (None, False)),
+        ("12 cats", "en", (None, False)),
+        ("", "en", (None, False)),
+    ],
+)
 def test_numbers_typed_as_text(text, lang, expected):
     assert number_from_text(text, lang) == expected
 
@@ -64,10 +79,23 @@ def test_decimal_answers():
     assert answer("FIN-01", "€ 260 000", "fr") == (260000, [])
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("Oui", "yes"), ("ja", "yes"), ("x", "yes"), ("✓", "yes"), ("Yes", "yes"), (True, "yes"), (1, "yes"),
-    ("Non", "no"), ("nein", "no"), ("No ", "no"), (False, "no"), ("Ja.", "yes"),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("Oui", "yes"),
+        ("ja", "yes"),
+        ("x", "yes"),
+        ("✓", "yes"),
+        ("Yes", "yes"),
+        (True, "yes"),
+        (1, "yes"),
+        ("Non", "no"),
+        ("nein", "no"),
+        ("No ", "no"),
+        (False, "no"),
+        ("Ja.", "yes"),
+    ],
+)
 def test_yes_no_in_many_languages(typed, expected):
     assert answer("GOV-06", typed, "fr") == (expected, [])
 
@@ -79,8 +107,10 @@ def test_yes_no_that_is_neither():
 def test_choices_typed_instead_of_picked():
     adopted_fr = "Oui, adoptée par le conseil au cours des trois dernières années"
     assert answer("SRV-01", adopted_fr, "fr") == ("adopted", [])
-    assert answer("SRV-01", "  oui, adoptée par le conseil au cours des trois dernières années. ", "fr") == \
-        ("adopted", [])
+    assert answer("SRV-01", "  oui, adoptée par le conseil au cours des trois dernières années. ", "fr") == (
+        "adopted",
+        [],
+    )
     assert answer("SRV-01", "Yes, adopted by the board within the last three years", "fr") == ("adopted", [])
     assert answer("SRV-01", "adopted", "de") == ("adopted", [])
     assert answer("SRV-01", "We have one", "en") == (None, ["answer-unknown-choice"])
@@ -88,12 +118,21 @@ def test_choices_typed_instead_of_picked():
 
 def test_dates():
     ind = SCHEME.indicator("STR-01")
-    date_ind = type(ind)(**{**{f: getattr(ind, f) for f in ind.__dataclass_fields__}, "type": "date",
-                            "min": None, "max": None, "scoring": type(ind.scoring)(), "met": None})
+    date_ind = type(ind)(
+        **{
+            **{f: getattr(ind, f) for f in ind.__dataclass_fields__},
+            "type": "date",
+            "min": None,
+            "max": None,
+            "scoring": type(ind.scoring)(),
+            "met": None,
+        }
+    )
 
     def parse(value, epoch=None):
         parsed, problems = parse_answer(date_ind, RawCell(value, PLACE), SCHEME, "fr", epoch)
         return parsed, [p.code for p in problems]
+
     assert parse(dt.datetime(2026, 12, 31)) == (dt.date(2026, 12, 31), [])
     assert parse(46387) == (dt.date(2026, 12, 31), [])  # a serial, 1900 system
     assert parse(44925, dt.datetime(1904, 1, 1)) == (dt.date(2026, 12, 31), [])  # 1904 system

@@ -40,6 +40,7 @@ REVIEWERS = {r.id: r for r in example_reviewers()}
 
 # --- the reviewers roster -----------------------------------------------------------------
 
+
 def test_the_example_reviewers_roster_is_clean():
     result = read_reviewers(Path(__file__).parents[1] / "excelcert" / "data" / "example-reviewers.csv")
     assert list(result.report) == [] and len(result.reviewers) == 8
@@ -48,23 +49,48 @@ def test_the_example_reviewers_roster_is_clean():
 
 def test_every_mistake_in_a_reviewers_roster_names_its_cell(tmp_path):
     path = tmp_path / "reviewers.csv"
-    path.write_text("id,name,organisation,country,languages,email,max_load,conflicts\n"
-                    "R1,Ann,Org A,XX,de,ann@org.example,3,\n"
-                    "R1,Bob,Org B,DE,de,bob@org.example,two,\n"
-                    "R3,,Org C,FR,fr;en,nope,2,\n", encoding="utf-8")
+    path.write_text(
+        "id,name,organisation,country,languages,email,max_load,conflicts\n"
+        "R1,Ann,Org A,XX,de,ann@org.example,3,\n"
+        "R1,Bob,Org B,DE,de,bob@org.example,two,\n"
+        "R3,,Org C,FR,fr;en,nope,2,\n",
+        encoding="utf-8",
+    )
     report = read_reviewers(path).report
-    assert_problem(report, "reviewer-bad-value", "reviewers.csv!D2", reviewer="R1", column="country", value="XX",
-                   expected="a two-letter ISO country code such as DE")
+    assert_problem(
+        report,
+        "reviewer-bad-value",
+        "reviewers.csv!D2",
+        reviewer="R1",
+        column="country",
+        value="XX",
+        expected="a two-letter ISO country code such as DE",
+    )
     assert_problem(report, "reviewer-duplicate-id", "reviewers.csv!A3", value="R1", first="reviewers.csv!A2")
-    assert_problem(report, "reviewer-bad-value", "reviewers.csv!G3", reviewer="R1", column="max_load", value="two",
-                   expected="a whole number of 1 or more")
-    assert_problem(report, "reviewer-missing-value", "reviewers.csv!B4", reviewer="R3", column="name",
-                   why="the name is printed on the review workbook")
-    assert [str(p.place) for p in report if p.code == "reviewer-bad-value" and "email" in p.message] \
-        == ["reviewers.csv!F4"]
+    assert_problem(
+        report,
+        "reviewer-bad-value",
+        "reviewers.csv!G3",
+        reviewer="R1",
+        column="max_load",
+        value="two",
+        expected="a whole number of 1 or more",
+    )
+    assert_problem(
+        report,
+        "reviewer-missing-value",
+        "reviewers.csv!B4",
+        reviewer="R3",
+        column="name",
+        why="the name is printed on the review workbook",
+    )
+    assert [str(p.place) for p in report if p.code == "reviewer-bad-value" and "email" in p.message] == [
+        "reviewers.csv!F4"
+    ]
 
 
 # --- assignment ---------------------------------------------------------------------------
+
 
 def _valid(pairs, clusters, reviewers, per_cluster):
     by_c, by_r = {c.id: c for c in clusters}, {r.id: r for r in reviewers}
@@ -97,10 +123,15 @@ def test_the_example_assignment_keeps_every_rule_and_the_mix():
 
 
 def test_an_impossible_assignment_says_which_cluster_and_why():
-    clusters = [Cluster("PT-SEA-01", "Cluster do Mar", "PT", "pt"), Cluster("DE-A", "A", "DE", "de"),
-                Cluster("DE-B", "B", "DE", "de")]
-    reviewers = [Reviewer("R1", "One", "X", "DE", ("de",), max_load=1),
-                 Reviewer("R2", "Two", "Y", "AT", ("de",), max_load=1)]
+    clusters = [
+        Cluster("PT-SEA-01", "Cluster do Mar", "PT", "pt"),
+        Cluster("DE-A", "A", "DE", "de"),
+        Cluster("DE-B", "B", "DE", "de"),
+    ]
+    reviewers = [
+        Reviewer("R1", "One", "X", "DE", ("de",), max_load=1),
+        Reviewer("R2", "Two", "Y", "AT", ("de",), max_load=1),
+    ]
     result = propose(clusters, reviewers)
     codes = {(p.code, p.message.split(" ")[1]) for p in result.report.errors}
     assert ("assign-too-few-eligible", "PT-SEA-01") in codes
@@ -110,8 +141,10 @@ def test_an_impossible_assignment_says_which_cluster_and_why():
 
 def _exists(clusters, reviewers, per_cluster) -> bool:
     """Brute force: is there any assignment keeping the hard rules?"""
-    options = [[combo for combo in itertools.combinations(reviewers, per_cluster)
-                if all(why_not(r, c) is None for r in combo)] for c in clusters]
+    options = [
+        [combo for combo in itertools.combinations(reviewers, per_cluster) if all(why_not(r, c) is None for r in combo)]
+        for c in clusters
+    ]
     for choice in itertools.product(*options):
         loads: dict[str, int] = {}
         for combo in choice:
@@ -132,12 +165,21 @@ def _rosters(draw):
     clusters = [Cluster(f"C{i}", f"Cluster {i}", draw(_COUNTRIES), draw(_LANGS)) for i in range(n_clusters)]
     reviewers = []
     for i in range(n_reviewers):
-        conflicts = tuple(draw(st.lists(st.sampled_from([c.id for c in clusters] + [c.name for c in clusters]),
-                                        max_size=2)))
+        conflicts = tuple(
+            draw(st.lists(st.sampled_from([c.id for c in clusters] + [c.name for c in clusters]), max_size=2))
+        )
         organisation = draw(st.sampled_from(["Org X", "Org Y", *[c.name for c in clusters]]))
-        reviewers.append(Reviewer(f"R{i}", f"Reviewer {i}", organisation, draw(_COUNTRIES),
-                                  tuple(draw(st.lists(_LANGS, min_size=1, max_size=2, unique=True))),
-                                  max_load=draw(st.integers(1, 3)), conflicts=conflicts))
+        reviewers.append(
+            Reviewer(
+                f"R{i}",
+                f"Reviewer {i}",
+                organisation,
+                draw(_COUNTRIES),
+                tuple(draw(st.lists(_LANGS, min_size=1, max_size=2, unique=True))),
+                max_load=draw(st.integers(1, 3)),
+                conflicts=conflicts,
+            )
+        )
     return clusters, reviewers, draw(st.integers(1, 2))
 
 
@@ -154,6 +196,7 @@ def test_assignment_never_breaks_a_rule_and_fails_only_when_nothing_is_possible(
 
 
 # --- the whole review stage on one campaign -----------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
@@ -173,8 +216,12 @@ def test_reconcile_shows_final_values_with_their_provenance(demo):
     items = {c: {i["indicator"]: i for i in data[c]["items"]} for c in data}
     # a correction within the tolerance: the reviewers' median
     str01 = items["DE-AUTO-01"]["STR-01"]
-    assert (str01["self"], sorted(r["value"] for r in str01["reviews"]), str01["final"], str01["provenance"]) \
-        == (160, [158, 160], 159, MEDIAN)
+    assert (str01["self"], sorted(r["value"] for r in str01["reviews"]), str01["final"], str01["provenance"]) == (
+        160,
+        [158, 160],
+        159,
+        MEDIAN,
+    )
     # a disagreement settled by arbitration, with who and why
     srv01 = items["FR-AERO-01"]["SRV-01"]
     assert (srv01["self"], srv01["final"], srv01["provenance"]) == ("adopted", "draft", "arbitration")
@@ -224,8 +271,15 @@ def _import(root, *paths):
 
     campaign = read_config(root)
     with Ledger.for_campaign(root) as ledger:
-        return import_files(campaign, campaign.load_scheme(), set(CLUSTERS), read_key(campaign), ledger,
-                            list(paths), reviewer_ids=set(REVIEWERS))
+        return import_files(
+            campaign,
+            campaign.load_scheme(),
+            set(CLUSTERS),
+            read_key(campaign),
+            ledger,
+            list(paths),
+            reviewer_ids=set(REVIEWERS),
+        )
 
 
 def test_a_forged_review_is_rejected(demo, tmp_path):
@@ -249,8 +303,9 @@ def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo, tmp_path):
     from excelcert.review.workbook import build_review
 
     path = tmp_path / "intruder.xlsx"
-    build_review(path, scheme, campaign, CLUSTERS["DE-AUTO-01"], REVIEWERS["R-FR-01"], read_key(campaign), {},
-                 current.sha256)
+    build_review(
+        path, scheme, campaign, CLUSTERS["DE-AUTO-01"], REVIEWERS["R-FR-01"], read_key(campaign), {}, current.sha256
+    )
     [result] = _import(demo, path)
     assert result.verdict == REJECTED and "not assigned to cluster DE-AUTO-01" in result.reason
 
@@ -266,18 +321,24 @@ def test_a_review_of_a_replaced_self_assessment_is_rejected(tmp_path):
         return set_saved_at(path, saved)
 
     with Ledger.for_campaign(campaign.root) as ledger:
-        import_files(campaign, scheme, set(CLUSTERS), key, ledger, [self_assessment("v1.xlsx", dt.datetime(2027, 1, 1))])
+        import_files(
+            campaign, scheme, set(CLUSTERS), key, ledger, [self_assessment("v1.xlsx", dt.datetime(2027, 1, 1))]
+        )
         ledger.set_assignments([Assignment("FR-AERO-01", "R-FR-01"), Assignment("FR-AERO-01", "R-ES-01")], "test")
         generated = generate_reviews(campaign, scheme, [cluster], list(REVIEWERS.values()), ledger, key)
         assert len(generated.written) == 2
-        import_files(campaign, scheme, set(CLUSTERS), key, ledger, [self_assessment("v2.xlsx", dt.datetime(2027, 1, 5))])
-        [result] = import_files(campaign, scheme, set(CLUSTERS), key, ledger, [generated.written[0][1]],
-                                reviewer_ids=set(REVIEWERS))
+        import_files(
+            campaign, scheme, set(CLUSTERS), key, ledger, [self_assessment("v2.xlsx", dt.datetime(2027, 1, 5))]
+        )
+        [result] = import_files(
+            campaign, scheme, set(CLUSTERS), key, ledger, [generated.written[0][1]], reviewer_ids=set(REVIEWERS)
+        )
         assert result.verdict == REJECTED and "replaced by a newer one" in result.reason
         again = generate_reviews(campaign, scheme, [cluster], list(REVIEWERS.values()), ledger, key)
         assert len(again.renewed) == 2  # made again from the version that counts now
-        [result] = import_files(campaign, scheme, set(CLUSTERS), key, ledger, [again.renewed[0][1]],
-                                reviewer_ids=set(REVIEWERS))
+        [result] = import_files(
+            campaign, scheme, set(CLUSTERS), key, ledger, [again.renewed[0][1]], reviewer_ids=set(REVIEWERS)
+        )
         assert result.verdict == ACCEPTED
         [final] = final_values(scheme, ledger, ["FR-AERO-01"])
         assert final.state == "review incomplete" and final.missing == [again.renewed[1][0].reviewer_id]
@@ -342,23 +403,33 @@ def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo, tmp_pat
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", (
-                    b'<Relationship Id="rIdP" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" '
-                    b'Target="persons/person.xml"/></Relationships>'))
+                data = data.replace(
+                    b"</Relationships>",
+                    (
+                        b'<Relationship Id="rIdP" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" '
+                        b'Target="persons/person.xml"/></Relationships>'
+                    ),
+                )
             zout.writestr(item, data)
         zout.writestr("xl/persons/person.xml", _PERSONS)
         zout.writestr("xl/threadedComments/threadedComment1.xml", _THREADED)
         zout.writestr("xl/comments1.xml", _LEGACY)
-        zout.writestr("xl/worksheets/_rels/sheet1.xml.rels", (
-            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{rel_ns}/comments" Target="../comments1.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"'
-            ' Target="../threadedComments/threadedComment1.xml"/></Relationships>'))
+        zout.writestr(
+            "xl/worksheets/_rels/sheet1.xml.rels",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                'package/2006/relationships">'
+                f'<Relationship Id="rId1" Type="{rel_ns}/comments" Target="../comments1.xml"/>'
+                '<Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"'
+                ' Target="../threadedComments/threadedComment1.xml"/></Relationships>'
+            ),
+        )
     book = read_workbook_xml(target)
     notes = book.sheets[next(iter(book.sheets))].notes
     assert [(n.coordinate, n.author, n.text, n.kind) for n in notes] == [
-        ("H5", "Dr. Lea Keller", "Evidence seen on site.", "threaded"), ("K6", "Henrik", "Check the budget.", "note")]
+        ("H5", "Dr. Lea Keller", "Evidence seen on site.", "threaded"),
+        ("K6", "Henrik", "Check the budget.", "note"),
+    ]
     [result] = _import(demo, target)
     assert result.verdict in (ACCEPTED, WITH_PROBLEMS), result.reason
     with Ledger.for_campaign(demo) as ledger:
@@ -369,6 +440,7 @@ def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo, tmp_pat
 
 # --- the consensus rule ---------------------------------------------------------------------
 
+
 def _ind(**changes):
     from excelcert.scheme import load_scheme
 
@@ -378,14 +450,17 @@ def _ind(**changes):
     return replace(scheme.indicator("STR-01"), **changes)
 
 
-@pytest.mark.parametrize("self_value, values, missing, expected", [
-    (160, [160, 160], [], (160, SELF)),
-    (160, [158, 160], [], (159, MEDIAN)),  # within the tolerance of 2: the reviewers' median
-    (160, [150, 150], [], (160, PENDING)),  # both reviewers, beyond the tolerance of the cluster
-    (160, [160, 150], [], (160, PENDING)),  # reviewers disagree
-    (160, [150], ["R2"], (160, PENDING)),  # a difference while a review is missing
-    (160, [], ["R1", "R2"], (160, SELF)),  # nobody reviewed yet
-])
+@pytest.mark.parametrize(
+    "self_value, values, missing, expected",
+    [
+        (160, [160, 160], [], (160, SELF)),
+        (160, [158, 160], [], (159, MEDIAN)),  # within the tolerance of 2: the reviewers' median
+        (160, [150, 150], [], (160, PENDING)),  # both reviewers, beyond the tolerance of the cluster
+        (160, [160, 150], [], (160, PENDING)),  # reviewers disagree
+        (160, [150], ["R2"], (160, PENDING)),  # a difference while a review is missing
+        (160, [], ["R1", "R2"], (160, SELF)),  # nobody reviewed yet
+    ],
+)
 def test_the_consensus_rule(self_value, values, missing, expected):
     views = [View(f"R{n}", v, None, None) for n, v in enumerate(values)]
     value, provenance, flag = consensus(_ind(tolerance=2), self_value, views, missing)
@@ -457,8 +532,16 @@ def test_reviews_do_not_change_a_clusters_intake_status(demo, tmp_path):
 
     with Ledger.for_campaign(demo) as ledger:
         current = ledger.current("ES-AGRI-01", "self-assessment")
-    build_review(intruder, campaign.load_scheme(), campaign, CLUSTERS["ES-AGRI-01"], REVIEWERS["R-IT-01"],
-                 read_key(campaign), {}, current.sha256)
+    build_review(
+        intruder,
+        campaign.load_scheme(),
+        campaign,
+        CLUSTERS["ES-AGRI-01"],
+        REVIEWERS["R-IT-01"],
+        read_key(campaign),
+        {},
+        current.sha256,
+    )
     [result] = _import(demo, intruder)
     assert result.verdict == REJECTED and result.cluster == "ES-AGRI-01"  # its cluster is known: it was signed
     with Ledger.for_campaign(demo) as ledger:

@@ -81,8 +81,17 @@ def test_shipped_yaml_is_in_canonical_form():
 def test_points_for_answers_follow_the_bands():
     scheme = load_scheme()
     participants = scheme.indicator("STR-01")
-    assert [participants.points_for(v) for v in (None, 0, 14, 15, 29, 30, 149, 150, 10_000)] == \
-        [0, 0, 0, 1, 1, 2, 4, 5, 5]
+    assert [participants.points_for(v) for v in (None, 0, 14, 15, 29, 30, 149, 150, 10_000)] == [
+        0,
+        0,
+        0,
+        1,
+        1,
+        2,
+        4,
+        5,
+        5,
+    ]
     turnover = scheme.indicator("GOV-04")  # lower is better
     assert [turnover.points_for(v) for v in (0, 14.9, 15, 30, 50, 100)] == [5, 5, 3, 1, 0, 0]
     services = scheme.indicator("SRV-04")  # several choices add up

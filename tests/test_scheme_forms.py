@@ -54,7 +54,7 @@ def test_workbook_form_layout(tmp_path):
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
-    text = MINI_YAML.replace("title: {en: Mini scheme,", "title: {en: '=HYPERLINK(\"x\",\"y\")',")
+    text = MINI_YAML.replace("title: {en: Mini scheme,", 'title: {en: \'=HYPERLINK("x","y")\',')
     scheme = check_scheme_text(text).scheme
     path = write_scheme(scheme, tmp_path / "scheme.xlsx")
     cell = openpyxl.load_workbook(path)["settings"]["C2"]
@@ -85,12 +85,15 @@ def test_sheet_names_are_matched_without_case_and_extra_sheets_are_ignored(tmp_p
 
 
 def test_reordered_columns_and_blank_rows_are_fine(tmp_path):
-    path = mini_workbook(tmp_path, categories="""
+    path = mini_workbook(
+        tmp_path,
+        categories="""
         | name::fr    | name::en  | order | id  |
         | Structure   | Structure | 1     | STR |
         |             |           |       |     |
         | Financement | Financing | 2     | FIN |
-    """)
+    """,
+    )
     result = check_scheme(path)
     assert len(result.report) == 0
     assert [c.id for c in result.scheme.categories] == ["STR", "FIN"]

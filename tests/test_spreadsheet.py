@@ -32,9 +32,16 @@ REFUSED = {
     "poi-SampleSS.ods": ("legacy-format", "OpenDocument spreadsheet"),
 }
 
-READABLE = ["poi-64750.xlsx", "poi-60384.xlsx", "poi-SimpleWithComments.xlsx", "poi-64759.xlsx",
-            "calamine-date_1904.xlsx", "poi-SimpleMacro.xlsm", "poi-xlsx-corrupted.xlsx",
-            "poi-xxe_in_schema.xlsx"]
+READABLE = [
+    "poi-64750.xlsx",
+    "poi-60384.xlsx",
+    "poi-SimpleWithComments.xlsx",
+    "poi-64759.xlsx",
+    "calamine-date_1904.xlsx",
+    "poi-SimpleMacro.xlsm",
+    "poi-xlsx-corrupted.xlsx",
+    "poi-xxe_in_schema.xlsx",
+]
 
 
 @corpus
@@ -83,9 +90,11 @@ def test_text_file_with_an_xlsx_name(tmp_path):
 def test_word_document_with_an_xlsx_name(tmp_path):
     path = tmp_path / "letter.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("[Content_Types].xml",
-                         '<Types><Override ContentType="application/vnd.openxmlformats-officedocument'
-                         '.wordprocessingml.document.main+xml"/></Types>')
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types><Override ContentType="application/vnd.openxmlformats-officedocument'
+            '.wordprocessingml.document.main+xml"/></Types>',
+        )
         archive.writestr("word/document.xml", "<w:document/>")
     with pytest.raises(UnreadableFile) as caught:
         read_workbook(path)
@@ -110,15 +119,21 @@ def _openpyxl_formulas(path):
 
     book = openpyxl.load_workbook(path, data_only=False, read_only=True)
     try:
-        return {ws.title: {c.coordinate for row in ws.iter_rows() for c in row
-                           if getattr(c, "data_type", "") == "f"} for ws in book.worksheets}
+        return {
+            ws.title: {c.coordinate for row in ws.iter_rows() for c in row if getattr(c, "data_type", "") == "f"}
+            for ws in book.worksheets
+        }
     finally:
         book.close()
 
 
 def _filled_cells(book, name, formulas):
-    return {c.coordinate: (c.value, c.number_format, c.coordinate in formulas)
-            for row in book.sheets[name].rows for c in row if c.value not in (None, "") or c.coordinate in formulas}
+    return {
+        c.coordinate: (c.value, c.number_format, c.coordinate in formulas)
+        for row in book.sheets[name].rows
+        for c in row
+        if c.value not in (None, "") or c.coordinate in formulas
+    }
 
 
 def _same_as_openpyxl(path):
@@ -174,10 +189,15 @@ def test_the_fast_reader_refuses_entity_declarations(tmp_path):
     from excelcert.base.spreadsheet import read_workbook_xml
     from tests.helpers import write_workbook
 
-    path = _replace_part(write_workbook(tmp_path / "bomb.xlsx", {"Sheet": "| a |"}), "xl/sharedStrings.xml",
-                         lambda _: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-                                   b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                                   b'<si><t>&a;</t></si></sst>')
+    path = _replace_part(
+        write_workbook(tmp_path / "bomb.xlsx", {"Sheet": "| a |"}),
+        "xl/sharedStrings.xml",
+        lambda _: (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b"<si><t>&a;</t></si></sst>"
+        ),
+    )
     with pytest.raises(UnreadableFile) as caught:
         read_workbook_xml(path)
     assert caught.value.problem.code == "unsafe-content"
@@ -209,8 +229,12 @@ def _damage_part(path, name: str, damage) -> None:
 
 
 def _flip_packed_byte(data: bytearray, offset: int) -> bytes:
-    start = offset + 30 + int.from_bytes(data[offset + 26:offset + 28], "little") \
-        + int.from_bytes(data[offset + 28:offset + 30], "little")
+    start = (
+        offset
+        + 30
+        + int.from_bytes(data[offset + 26 : offset + 28], "little")
+        + int.from_bytes(data[offset + 28 : offset + 30], "little")
+    )
     data[start + 5] ^= 0xFF
     return bytes(data)
 
@@ -235,6 +259,7 @@ def test_a_damaged_part_makes_the_file_corrupt_not_a_traceback(tmp_path, part, d
 
 # --- the grid reader: values from python-calamine, exact cells found again in the XML -----
 
+
 def _grid_backed(sheet):
     from excelcert.base.spreadsheet import _CellFinder
 
@@ -253,8 +278,12 @@ def _same_both_ways(path):
         found = grid.sheets[name]
         assert found.rows == expected.rows, name
         assert found.hidden == expected.hidden and found.notes == expected.notes
-        places = {(number, column) for sheet in (found, expected) for number, values in sheet.values
-                  for column in range(1, len(values) + 2)}
+        places = {
+            (number, column)
+            for sheet in (found, expected)
+            for number, values in sheet.values
+            for column in range(1, len(values) + 2)
+        }
         for row, column in sorted(places):
             assert found.cell(row, column) == expected.cell(row, column), (name, row, column)
             assert found.text(row, column) == expected.text(row, column), (name, row, column)
@@ -285,8 +314,9 @@ def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_in_our_workboo
 
     campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
     generated = tmp_path / "generated.xlsx"
-    build_self_assessment(generated, campaign.load_scheme(), campaign, example_clusters()[0], read_key(campaign),
-                          answers=ANSWERS)
+    build_self_assessment(
+        generated, campaign.load_scheme(), campaign, example_clusters()[0], read_key(campaign), answers=ANSWERS
+    )
     for path in (generated, _filled_workbook(tmp_path)):
         book = _same_both_ways(path)
         assert all(_grid_backed(sheet) for sheet in book.sheets.values())  # the fast way was taken
@@ -318,6 +348,7 @@ def _replace_part(path, name: str, change):
 
 def _rewrite_sheet(path, old: bytes, new: bytes):
     """Replace bytes once in the answer sheet's XML of a workbook (its third sheet)."""
+
     def change(xml: bytes) -> bytes:
         assert old in xml
         return xml.replace(old, new, 1)
@@ -338,11 +369,14 @@ def test_rows_are_found_by_their_number_only_when_each_is_a_plain_distinct_numbe
     assert _row_spans(b"<sheetData/>") == {}
 
 
-@pytest.mark.parametrize("old, new", [
-    (b"<sheetData>", b"<sheetData><!-- a comment could hide a cell from a plain search -->"),
-    (b'<c r="K5"', b'<c  r="K5"'),  # a cell tag whose reference is not where a plain search looks
-    (b'<c r="K5"', b"<c\tr='K5'"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (b"<sheetData>", b"<sheetData><!-- a comment could hide a cell from a plain search -->"),
+        (b'<c r="K5"', b'<c  r="K5"'),  # a cell tag whose reference is not where a plain search looks
+        (b'<c r="K5"', b"<c\tr='K5'"),
+    ],
+)
 def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cell(tmp_path, old, new):
     from excelcert.base.spreadsheet import read_workbook_xml
 
@@ -368,7 +402,7 @@ FAR_CELLS = {
     "plain": '<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c></row>',
     "prefixed": '<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>2</x:v></x:c></row>',
     "glued": '<row r="1"><c r="A1"><v>1</v></c><c s="0"r="XFD1048576"><v>2</v></c></row>',
-    "single quotes": "<row r=\"1\"><c r=\"A1\"><v>1</v></c><c r='XFD1048576'><v>2</v></c></row>",
+    "single quotes": '<row r="1"><c r="A1"><v>1</v></c><c r=\'XFD1048576\'><v>2</v></c></row>',
     "tab": '<row r="1"><c r="A1"><v>1</v></c><c\tr="XFD1048576"><v>2</v></c></row>',
     "spaced": '<row r="1"><c r="A1"><v>1</v></c><c r = "XFD1048576"><v>2</v></c></row>',
     "lower case": '<row r="1"><c r="A1"><v>1</v></c><c r="xfd1048576"><v>2</v></c></row>',
@@ -399,14 +433,16 @@ def _read_in_a_child(path) -> str:
     import subprocess
     import sys
 
-    child = ("import resource, sys\n"
-             "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-             "from excelcert.base.spreadsheet import UnreadableFile, read_workbook_xml\n"
-             "try:\n"
-             "    sheet = read_workbook_xml(sys.argv[1]).sheets['S']\n"
-             "    print('cell by cell' if getattr(sheet.find, '__self__', None) is None else 'grid')\n"
-             "except UnreadableFile as exc:\n"
-             "    print(exc.problem.code)\n")
+    child = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from excelcert.base.spreadsheet import UnreadableFile, read_workbook_xml\n"
+        "try:\n"
+        "    sheet = read_workbook_xml(sys.argv[1]).sheets['S']\n"
+        "    print('cell by cell' if getattr(sheet.find, '__self__', None) is None else 'grid')\n"
+        "except UnreadableFile as exc:\n"
+        "    print(exc.problem.code)\n"
+    )
     done = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
     return done.stdout.strip()
@@ -414,10 +450,13 @@ def _read_in_a_child(path) -> str:
 
 @pytest.mark.parametrize("name", FAR_CELLS)
 def test_cells_placed_absurdly_far_never_reach_the_dense_grid(tmp_path, name):
-    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             f"<sheetData>{FAR_CELLS[name]}</sheetData></worksheet>").encode()
-    path = _replace_part(write_workbook(tmp_path / "far.xlsx", {"S": [[1]]}), "xl/worksheets/sheet1.xml",
-                         lambda _: sheet)
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{FAR_CELLS[name]}</sheetData></worksheet>"
+    ).encode()
+    path = _replace_part(
+        write_workbook(tmp_path / "far.xlsx", {"S": [[1]]}), "xl/worksheets/sheet1.xml", lambda _: sheet
+    )
     assert _read_in_a_child(path) in ("cell by cell", "oversized-file", "corrupt-file")
 
 
@@ -430,8 +469,9 @@ def test_a_forged_count_of_shared_strings_never_reaches_calamine(tmp_path):
         sheet.write_row(0, 0, ["a", "b"])
         sheet.write_row(1, 0, ["c", 1])
     assert _read_in_a_child(path) == "grid"
-    _replace_part(path, "xl/sharedStrings.xml",
-                  lambda xml: xml.replace(b'uniqueCount="3"', b'uniqueCount="4000000000"', 1))
+    _replace_part(
+        path, "xl/sharedStrings.xml", lambda xml: xml.replace(b'uniqueCount="3"', b'uniqueCount="4000000000"', 1)
+    )
     assert _read_in_a_child(path) == "cell by cell"  # calamine would reserve room for 4 billion strings
     assert read_workbook(path).sheets["S"].text(2, 1) == "c"
 
@@ -440,9 +480,14 @@ def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
     from excelcert.base.spreadsheet import read_workbook_xml
 
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}"><v>2</v></c></row>' for r in range(1, 3001))
-    path = _replace_part(write_workbook(tmp_path / "wide.xlsx", {"S": [[1]]}), "xl/worksheets/sheet1.xml",
-                         lambda _: ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                                    f"<sheetData>{rows}</sheetData></worksheet>").encode())
+    path = _replace_part(
+        write_workbook(tmp_path / "wide.xlsx", {"S": [[1]]}),
+        "xl/worksheets/sheet1.xml",
+        lambda _: (
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f"<sheetData>{rows}</sheetData></worksheet>"
+        ).encode(),
+    )
     for reader in (read_workbook_xml, read_workbook):  # 49 million blank cells would be padded in
         with pytest.raises(UnreadableFile) as caught:
             reader(path)
@@ -459,9 +504,14 @@ def test_intake_reads_the_same_answers_and_problems_either_way(tmp_path, monkeyp
     scheme = read_config(tmp_path / "filled-camp").load_scheme()
 
     def summary(returned):
-        return (returned.meta, returned.signature, returned.saved_at, returned.profile,
-                {key: vars(answer) for key, answer in returned.answers.items()},
-                [(p.code, p.place, p.message) for p in returned.problems])
+        return (
+            returned.meta,
+            returned.signature,
+            returned.saved_at,
+            returned.profile,
+            {key: vars(answer) for key, answer in returned.answers.items()},
+            [(p.code, p.place, p.message) for p in returned.problems],
+        )
 
     fast = summary(read_returned(path, scheme))
     grid_reader = assessment.read_workbook_xml

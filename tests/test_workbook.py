@@ -34,15 +34,28 @@ def scheme(campaign):
 
 def build(campaign, scheme, tmp_path, cluster=None, answers=None, name="wb.xlsx") -> Path:
     path = tmp_path / name
-    build_self_assessment(path, scheme, campaign, cluster or example_clusters()[1], read_key(campaign),
-                          answers=answers)
+    build_self_assessment(path, scheme, campaign, cluster or example_clusters()[1], read_key(campaign), answers=answers)
     return path
 
 
 # --- file names --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["../../x", 'Café / Ümlaut: "A"', "x" * 300, "CON", "con.txt", "NUL",
-                                  "a\\b|c?d*e<f>g", "  . trailing dots ...", "\x00\x1f", "COM1"])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../x",
+        'Café / Ümlaut: "A"',
+        "x" * 300,
+        "CON",
+        "con.txt",
+        "NUL",
+        "a\\b|c?d*e<f>g",
+        "  . trailing dots ...",
+        "\x00\x1f",
+        "COM1",
+    ],
+)
 def test_hostile_names_give_safe_file_names(name):
     safe = safe_filename(name)
     assert safe not in ("", ".", "..") and "/" not in safe and "\\" not in safe
@@ -58,14 +71,20 @@ def test_readable_names_stay_readable():
 
 
 def test_two_clusters_never_get_the_same_file_name():
-    clusters = [Cluster("A-1", "x" * 300, "DE", "de"), Cluster("A-1x", "x" * 300, "DE", "de"),
-                Cluster("b-2", "Same", "DE", "de"), Cluster("B-2", "Same", "DE", "de"),
-                Cluster("C", "../../x", "DE", "de"), Cluster("C.", "../../x", "DE", "de")]
+    clusters = [
+        Cluster("A-1", "x" * 300, "DE", "de"),
+        Cluster("A-1x", "x" * 300, "DE", "de"),
+        Cluster("b-2", "Same", "DE", "de"),
+        Cluster("B-2", "Same", "DE", "de"),
+        Cluster("C", "../../x", "DE", "de"),
+        Cluster("C.", "../../x", "DE", "de"),
+    ]
     names = list(workbook_names(clusters).values())
     assert len({n.casefold() for n in names}) == len(clusters)
 
 
 # --- generate ------------------------------------------------------------------------------
+
 
 def test_generate_writes_one_workbook_per_cluster_in_its_language(tmp_path):
     campaign = init_campaign(tmp_path / "camp")
@@ -88,6 +107,7 @@ def test_generate_writes_one_workbook_per_cluster_in_its_language(tmp_path):
 
 
 # --- the workbook's structure -----------------------------------------------------------------
+
 
 def test_sheets_and_their_visibility(campaign, scheme, tmp_path):
     book = openpyxl.load_workbook(build(campaign, scheme, tmp_path))
@@ -127,8 +147,11 @@ def test_answer_cells_alone_are_yellow_and_unlocked(campaign, scheme, tmp_path):
                 if cell.protection.locked is False:
                     unlocked.add((ws.title, cell.coordinate))
     assert yellow == unlocked  # the one style of the cells a cluster may type in
-    answers = {("Auto-évaluation", f"E{row}") for row, value in _answer_rows(book["Auto-évaluation"])
-               if "/" in value or value not in ("GOV-07", "SRV-04")}
+    answers = {
+        ("Auto-évaluation", f"E{row}")
+        for row, value in _answer_rows(book["Auto-évaluation"])
+        if "/" in value or value not in ("GOV-07", "SRV-04")
+    }
     assert answers <= unlocked
     assert ("Profil", "C5") in unlocked and ("Profil", "C4") not in unlocked  # name editable, id not
 
@@ -140,6 +163,7 @@ def test_validation_fits_each_answer_type(campaign, scheme, tmp_path):
     class Rules(dict):
         def __getitem__(self, ref):
             return next(dv for dv in ws.data_validations.dataValidation if ref in dv.sqref)
+
     rules = Rules()
     participants = rules[f"E{rows['STR-01']}"]
     assert (participants.type, participants.formula1, participants.formula2) == ("whole", "0", "100000")
@@ -163,6 +187,7 @@ def test_validation_rejects_a_wrong_value(campaign, scheme, tmp_path):
         if rule.type == "whole":
             return isinstance(value, int) and float(rule.formula1) <= value <= float(rule.formula2)
         raise AssertionError(rule.type)
+
     assert accepted(75) and not accepted("forty") and not accepted(150000) and not accepted(7.5)
 
 
@@ -173,9 +198,11 @@ def test_choice_sentences_are_written_for_the_question(campaign, scheme, tmp_pat
     sheet, cells = names["choices_SRV_01"].attr_text.split("!")
     assert sheet == "lists"
     values = [row[0].value for row in lists[cells.replace("$", "")]]
-    assert values == ["Non, il n'y a pas de stratégie écrite",
-                      "Une stratégie est rédigée mais pas encore adoptée, ou date de plus de trois ans",
-                      "Oui, adoptée par le conseil au cours des trois dernières années"]
+    assert values == [
+        "Non, il n'y a pas de stratégie écrite",
+        "Une stratégie est rédigée mais pas encore adoptée, ou date de plus de trois ans",
+        "Oui, adoptée par le conseil au cours des trois dernières années",
+    ]
 
 
 def test_print_setup_everywhere(campaign, scheme, tmp_path):
@@ -198,13 +225,14 @@ def test_summary_has_a_native_chart(campaign, scheme, tmp_path):
         xml = archive.read(charts[0]).decode("utf-8")
     assert len(charts) == 1
     assert "<c:barChart>" in xml and "<c:lineChart>" in xml  # points per category, thresholds as lines
-    assert "<c:max val=\"1\"/>" in xml and "<c:min val=\"0\"/>" in xml  # fixed axis 0..100 %
+    assert '<c:max val="1"/>' in xml and '<c:min val="0"/>' in xml  # fixed axis 0..100 %
     assert "1F77B4" in xml and "FF7F0E" in xml  # the categories' own colours
 
 
 def test_text_from_the_roster_is_written_as_text(campaign, scheme, tmp_path):
-    hostile = Cluster("X-1", '=HYPERLINK("http://evil.example","Click")', "DE", "en",
-                      contact_name="@SUM(A1)", email="a@b.example")
+    hostile = Cluster(
+        "X-1", '=HYPERLINK("http://evil.example","Click")', "DE", "en", contact_name="@SUM(A1)", email="a@b.example"
+    )
     book = openpyxl.load_workbook(build(campaign, scheme, tmp_path, cluster=hostile))
     profile = book["Profile"]
     assert profile["C5"].value == '=HYPERLINK("http://evil.example","Click")' and profile["C5"].data_type == "s"
@@ -212,6 +240,7 @@ def test_text_from_the_roster_is_written_as_text(campaign, scheme, tmp_path):
 
 
 # --- scores: cached values ------------------------------------------------------------------
+
 
 def test_a_fresh_workbook_shows_zero_and_incomplete(campaign, scheme, tmp_path):
     book = openpyxl.load_workbook(build(campaign, scheme, tmp_path), data_only=True)
@@ -278,12 +307,16 @@ def test_libreoffice_really_recalculates_in_that_test(campaign, scheme, tmp_path
 
 # --- the contract -----------------------------------------------------------------------------
 
+
 def test_metadata_verifies_with_the_campaign_key(campaign, scheme, tmp_path):
     meta, signature = read_workbook_meta(read_workbook(build(campaign, scheme, tmp_path)))
-    assert (meta.campaign_id, meta.cluster_id, meta.role, meta.language) == \
-        ("camp", "FR-AERO-01", "self-assessment", "fr")
-    assert (meta.scheme_id, meta.scheme_version, meta.scheme_hash) == \
-        (scheme.id, scheme.version, campaign.scheme_hash)
+    assert (meta.campaign_id, meta.cluster_id, meta.role, meta.language) == (
+        "camp",
+        "FR-AERO-01",
+        "self-assessment",
+        "fr",
+    )
+    assert (meta.scheme_id, meta.scheme_version, meta.scheme_hash) == (scheme.id, scheme.version, campaign.scheme_hash)
     assert verify(meta, signature, read_key(campaign))
     assert not verify(meta, signature, b"another campaign's key" + b"\0" * 10)
 

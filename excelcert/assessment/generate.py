@@ -41,8 +41,9 @@ class GenerateResult:
     kept: list[tuple[Cluster, Path]] = field(default_factory=list)
 
 
-def generate_workbooks(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], key: bytes, *,
-                       force: bool = False, jobs: int = 1) -> GenerateResult:
+def generate_workbooks(
+    campaign: Campaign, scheme: Scheme, clusters: list[Cluster], key: bytes, *, force: bool = False, jobs: int = 1
+) -> GenerateResult:
     folder = campaign.to_clusters_dir
     folder.mkdir(parents=True, exist_ok=True)
     names = workbook_names(clusters)
@@ -57,8 +58,7 @@ def generate_workbooks(campaign: Campaign, scheme: Scheme, clusters: list[Cluste
     issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if jobs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_build, path, scheme, campaign, cluster, key, issued_at)
-                       for cluster, path in todo]
+            futures = [pool.submit(_build, path, scheme, campaign, cluster, key, issued_at) for cluster, path in todo]
             for future in futures:
                 future.result()
     else:
@@ -68,8 +68,9 @@ def generate_workbooks(campaign: Campaign, scheme: Scheme, clusters: list[Cluste
     return result
 
 
-def _build(path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes,
-           issued_at: dt.datetime) -> None:
+def _build(
+    path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes, issued_at: dt.datetime
+) -> None:
     """Write the workbook whole or not at all."""
     with atomic_path(path) as temp:
         build_self_assessment(temp, scheme, campaign, cluster, key, issued_at=issued_at)

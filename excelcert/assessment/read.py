@@ -210,8 +210,9 @@ class _Answers:
             self.add(item)
         self._store(ind, cell.value, value, cell.place, sheet, rows, columns)
         if value is None and not problems and ind.required and ind.id not in self.conflicts:
-            self.add(problem("answer-missing", cell.place, indicator=ind.id,
-                             name=self.scheme.text(ind.name, self.lang)))
+            self.add(
+                problem("answer-missing", cell.place, indicator=ind.id, name=self.scheme.text(ind.name, self.lang))
+            )
 
     def _several(self, ind: Any, sheet: Sheet, rows: dict, columns: dict[str, int]) -> None:
         cells: dict[str, RawCell] = {}
@@ -227,13 +228,14 @@ class _Answers:
         first = next(iter(cells.values()), None)
         raw = {choice: cell.value for choice, cell in cells.items() if cell.value not in (None, "")}
         self._store(ind, raw or None, value, first.place if first else None, sheet, rows, columns)
-        if value is None and not problems and ind.required and first is not None \
-                and ind.id not in self.conflicts:
-            self.add(problem("answer-missing", first.place, indicator=ind.id,
-                             name=self.scheme.text(ind.name, self.lang)))
+        if value is None and not problems and ind.required and first is not None and ind.id not in self.conflicts:
+            self.add(
+                problem("answer-missing", first.place, indicator=ind.id, name=self.scheme.text(ind.name, self.lang))
+            )
 
-    def _store(self, ind: Any, raw: Any, value: Any, place: Place | None, sheet: Sheet, rows: dict,
-               columns: dict[str, int]) -> None:
+    def _store(
+        self, ind: Any, raw: Any, value: Any, place: Place | None, sheet: Sheet, rows: dict, columns: dict[str, int]
+    ) -> None:
         notes = {}
         for key in ("evidence", "comment"):  # from the indicator's (first) row: duplicates are reported once
             found = rows.get(ind.id)
@@ -244,8 +246,11 @@ class _Answers:
 def _profile(book: Workbook) -> dict[str, str]:
     """The profile sheet's field key -> value (the cluster's corrections of the roster)."""
     for sheet in book.sheets.values():
-        fields = {as_text(values[0]): cell_text(sheet, number, 2) for number, values in sheet.values
-                  if as_text(values[0]) in PROFILE_FIELDS}  # a field left empty: ""
+        fields = {
+            as_text(values[0]): cell_text(sheet, number, 2)
+            for number, values in sheet.values
+            if as_text(values[0]) in PROFILE_FIELDS
+        }  # a field left empty: ""
         if len(fields) >= len(PROFILE_FIELDS) // 2:
             return fields
     return {}

@@ -29,12 +29,55 @@ from excelcert.scheme.model import (
     Scheme,
 )
 
-_YES = {"yes", "y", "oui", "o", "ja", "j", "si", "sí", "sì", "sim", "tak", "x", "✓", "✔", "☑", "true", "vrai",
-        "wahr", "1", "ok"}
+_YES = {
+    "yes",
+    "y",
+    "oui",
+    "o",
+    "ja",
+    "j",
+    "si",
+    "sí",
+    "sì",
+    "sim",
+    "tak",
+    "x",
+    "✓",
+    "✔",
+    "☑",
+    "true",
+    "vrai",
+    "wahr",
+    "1",
+    "ok",
+}
 _NO = {"no", "n", "non", "nein", "nee", "não", "nie", "false", "faux", "falsch", "0", "-", "✗", "✘", "☐"}
 _CURRENCY = re.compile(r"^(?:€|\$|£|eur|euros?|chf|usd|gbp)\s*|\s*(?:€|\$|£|eur|euros?|chf|usd|gbp)$", re.I)
-_COMMA_DECIMAL = {"fr", "de", "es", "it", "nl", "pt", "pl", "cs", "da", "sv", "nb", "no", "fi", "et", "hu", "hr",
-                  "sl", "ro", "el", "bg", "lt", "lv", "sk"}
+_COMMA_DECIMAL = {
+    "fr",
+    "de",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "pl",
+    "cs",
+    "da",
+    "sv",
+    "nb",
+    "no",
+    "fi",
+    "et",
+    "hu",
+    "hr",
+    "sl",
+    "ro",
+    "el",
+    "bg",
+    "lt",
+    "lv",
+    "sk",
+}
 
 
 @dataclass(frozen=True)
@@ -89,8 +132,9 @@ def number_from_text(text: str, lang: str) -> tuple[float | None, bool]:
         return None, percent
 
 
-def parse_answer(ind: Indicator, cell: RawCell, scheme: Scheme, lang: str,
-                 epoch: dt.datetime | None = None) -> tuple[Any, list[Problem]]:
+def parse_answer(
+    ind: Indicator, cell: RawCell, scheme: Scheme, lang: str, epoch: dt.datetime | None = None
+) -> tuple[Any, list[Problem]]:
     """The answer of `ind` in `cell`: (parsed value or None, problems)."""
     value = cell.value
     if cell.formula is not None and value is None:
@@ -108,8 +152,9 @@ def parse_answer(ind: Indicator, cell: RawCell, scheme: Scheme, lang: str,
     if ind.type == DATE:
         return _date(ind, cell, value, lang, epoch)
     if ind.type == TEXT:
-        return (value if isinstance(value, str) else format_number(value) if isinstance(value, float)
-                else str(value)), []
+        return (
+            value if isinstance(value, str) else format_number(value) if isinstance(value, float) else str(value)
+        ), []
     raise ValueError(f"indicator {ind.id}: type {ind.type} is not answered in one cell")
 
 
@@ -139,8 +184,9 @@ def _yes_no_labels(scheme: Scheme) -> dict[str, bool]:
     cached = _LABELS.get(id(scheme))
     if cached is None or cached[0] is not scheme:
         yes_no = scheme.choice_list(YES_NO)
-        labels = {normalise(label): choice.value == "yes" for choice in yes_no.choices
-                  for label in choice.label.values()}
+        labels = {
+            normalise(label): choice.value == "yes" for choice in yes_no.choices for label in choice.label.values()
+        }
         if len(_LABELS) >= 8:
             _LABELS.clear()
         cached = _LABELS[id(scheme)] = (scheme, labels)
@@ -166,9 +212,16 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
     if ind.type == INTEGER and number != int(number):
         return None, [problem("answer-not-whole", cell.place, indicator=ind.id, value=value)]
     if (ind.min is not None and number < ind.min) or (ind.max is not None and number > ind.max):
-        return None, problems + [problem("answer-out-of-bounds", cell.place, indicator=ind.id,
-                                         value=format_number(number), min=format_number(ind.min) or "…",
-                                         max=format_number(ind.max) or "…")]
+        return None, problems + [
+            problem(
+                "answer-out-of-bounds",
+                cell.place,
+                indicator=ind.id,
+                value=format_number(number),
+                min=format_number(ind.min) or "…",
+                max=format_number(ind.max) or "…",
+            )
+        ]
     return (int(number) if ind.type == INTEGER or number == int(number) else number), problems
 
 
@@ -177,8 +230,15 @@ def _percent_points(ind: Indicator, cell: RawCell, number: float) -> tuple[float
     low = ind.min if ind.min is not None else 0
     if 0 < abs(number) <= 1 and low > -100:
         percent = round(number * 100, 9)
-        return percent, [problem("answer-ambiguous-percent", cell.place, indicator=ind.id,
-                                 value=format_number(number), percent=format_number(percent))]
+        return percent, [
+            problem(
+                "answer-ambiguous-percent",
+                cell.place,
+                indicator=ind.id,
+                value=format_number(number),
+                percent=format_number(percent),
+            )
+        ]
     return number, []
 
 
@@ -202,8 +262,7 @@ def _choice(ind: Indicator, cell: RawCell, value: Any, scheme: Scheme, lang: str
     return None, [problem("answer-unknown-choice", cell.place, indicator=ind.id, value=value)]
 
 
-def _date(ind: Indicator, cell: RawCell, value: Any, lang: str,
-          epoch: dt.datetime | None) -> tuple[Any, list[Problem]]:
+def _date(ind: Indicator, cell: RawCell, value: Any, lang: str, epoch: dt.datetime | None) -> tuple[Any, list[Problem]]:
     if isinstance(value, dt.datetime):
         return value.date(), []
     if isinstance(value, dt.date):
@@ -225,8 +284,9 @@ def _date(ind: Indicator, cell: RawCell, value: Any, lang: str,
         except ValueError:
             return None, [problem("answer-not-a-date", cell.place, indicator=ind.id, value=value)]
         if day <= 12 and month <= 12 and day != month:
-            return date, [problem("answer-ambiguous-date", cell.place, indicator=ind.id, value=value,
-                                  date=date.isoformat())]
+            return date, [
+                problem("answer-ambiguous-date", cell.place, indicator=ind.id, value=value, date=date.isoformat())
+            ]
         return date, []
     return None, [problem("answer-not-a-date", cell.place, indicator=ind.id, value=value)]
 
@@ -243,8 +303,9 @@ def parse_several(ind: Indicator, cells: dict[str, RawCell], scheme: Scheme) -> 
         answered = True
         answer = parse_yes_no(cell.value.strip() if isinstance(cell.value, str) else cell.value, scheme)
         if answer is None:
-            problems.append(problem("answer-not-yes-no", cell.place, indicator=f"{ind.id}/{choice.value}",
-                                    value=cell.value))
+            problems.append(
+                problem("answer-not-yes-no", cell.place, indicator=f"{ind.id}/{choice.value}", value=cell.value)
+            )
         elif answer:
             chosen.append(choice.value)
     return (chosen if answered else None), problems

@@ -51,16 +51,27 @@ FALLBACK_COLOURS = ("#1F77B4", "#FF7F0E", "#2CA02C", "#9467BD", "#8C564B", "#E37
 # Assessment columns (0-based).
 C_ID, C_NAME, C_QUESTION, C_GUIDANCE, C_ANSWER, C_UNIT, C_EVIDENCE, C_COMMENT, C_POINTS, C_MAX = range(10)
 C_MET, C_ANSWERED, C_REQUIRED = 10, 11, 12  # hidden helpers the formulas use
-WIDTHS = {C_ID: 11, C_NAME: 24, C_QUESTION: 46, C_GUIDANCE: 46, C_ANSWER: 30, C_UNIT: 15,
-          C_EVIDENCE: 28, C_COMMENT: 24, C_POINTS: 8, C_MAX: 6}
+WIDTHS = {
+    C_ID: 11,
+    C_NAME: 24,
+    C_QUESTION: 46,
+    C_GUIDANCE: 46,
+    C_ANSWER: 30,
+    C_UNIT: 15,
+    C_EVIDENCE: 28,
+    C_COMMENT: 24,
+    C_POINTS: 8,
+    C_MAX: 6,
+}
 FIRST_ROW = 3  # first row below the headings (0-based)
 PROFILE_FIELDS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
 
 
 def category_colours(scheme: Scheme) -> dict[str, str]:
     """Each category's colour, the same in every workbook and letter."""
-    return {cat.id: cat.colour or FALLBACK_COLOURS[n % len(FALLBACK_COLOURS)]
-            for n, cat in enumerate(scheme.categories)}
+    return {
+        cat.id: cat.colour or FALLBACK_COLOURS[n % len(FALLBACK_COLOURS)] for n, cat in enumerate(scheme.categories)
+    }
 
 
 def cell(row: int, col: int, absolute: bool = False) -> str:
@@ -115,9 +126,17 @@ def evaluate(scheme: Scheme, answers: dict[str, Any], lang: str) -> Evaluation:
     return result
 
 
-def build_self_assessment(path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes,
-                          *, issued_at: dt.datetime | None = None, answers: dict[str, Any] | None = None,
-                          open_book: Callable[[Path], Any] = new_book) -> WorkbookMeta:
+def build_self_assessment(
+    path: Path,
+    scheme: Scheme,
+    campaign: Campaign,
+    cluster: Cluster,
+    key: bytes,
+    *,
+    issued_at: dt.datetime | None = None,
+    answers: dict[str, Any] | None = None,
+    open_book: Callable[[Path], Any] = new_book,
+) -> WorkbookMeta:
     """Write the cluster's workbook to `path`; return the metadata it carries.
 
     `answers` prefill the answer cells (parsed values, as intake stores them); `open_book`
@@ -125,27 +144,39 @@ def build_self_assessment(path: Path, scheme: Scheme, campaign: Campaign, cluste
     """
     lang = cluster.language if cluster.language in scheme.languages else scheme.default_language
     issued_at = issued_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    meta = WorkbookMeta(campaign_id=campaign.id, scheme_id=scheme.id, scheme_version=scheme.version,
-                        scheme_hash=campaign.scheme_hash, cluster_id=cluster.id, role=ROLE_SELF_ASSESSMENT,
-                        language=lang, issued_at=issued_at.isoformat())
+    meta = WorkbookMeta(
+        campaign_id=campaign.id,
+        scheme_id=scheme.id,
+        scheme_version=scheme.version,
+        scheme_hash=campaign.scheme_hash,
+        cluster_id=cluster.id,
+        role=ROLE_SELF_ASSESSMENT,
+        language=lang,
+        issued_at=issued_at.isoformat(),
+    )
     book = open_book(path)
     try:
         _Writer(book, scheme, campaign, cluster, lang, answers or {}).write()
         write_meta(book, meta, sign(meta, key))
-        book.set_properties({
-            "title": f"{scheme.text(scheme.title, lang)} – {cluster.name}",
-            "subject": text(lang, "self_assessment"),
-            "author": campaign.contact_name, "company": campaign.title, "created": issued_at.replace(tzinfo=None),
-            "comments": f"excelcert {meta.role} {campaign.id}/{cluster.id}",
-        })
+        book.set_properties(
+            {
+                "title": f"{scheme.text(scheme.title, lang)} – {cluster.name}",
+                "subject": text(lang, "self_assessment"),
+                "author": campaign.contact_name,
+                "company": campaign.title,
+                "created": issued_at.replace(tzinfo=None),
+                "comments": f"excelcert {meta.role} {campaign.id}/{cluster.id}",
+            }
+        )
     finally:
         book.close()
     return meta
 
 
 class _Writer:
-    def __init__(self, book: Any, scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str,
-                 answers: dict[str, Any]):
+    def __init__(
+        self, book: Any, scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, answers: dict[str, Any]
+    ):
         self.book, self.scheme, self.campaign, self.cluster, self.lang = book, scheme, campaign, cluster, lang
         self.answers = answers
         self.colours = category_colours(scheme)
@@ -165,8 +196,14 @@ class _Writer:
     def _formats(self) -> dict[str, Any]:
         add = self.book.add_format
         base = {"font_name": "Calibri", "font_size": 11, "valign": "top"}
-        entry = {**base, "bg_color": INPUT_FILL, "border": 1, "border_color": INPUT_BORDER,
-                 "locked": False, "text_wrap": True}
+        entry = {
+            **base,
+            "bg_color": INPUT_FILL,
+            "border": 1,
+            "border_color": INPUT_BORDER,
+            "locked": False,
+            "text_wrap": True,
+        }
         f = {
             "title": add({**base, "bold": True, "font_size": 16, "font_color": ACCENT}),
             "subtitle": add({**base, "font_size": 12, "font_color": ACCENT}),
@@ -176,18 +213,28 @@ class _Writer:
             "muted": add({**base, "italic": True, "font_color": MUTED, "text_wrap": True}),
             "small": add({**base, "font_size": 9, "font_color": MUTED, "text_wrap": True}),
             "step": add({**base, "bold": True, "font_color": ACCENT, "align": "right"}),
-            "head": add({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": ACCENT, "text_wrap": True,
-                         "valign": "vcenter", "border": 1, "border_color": ACCENT}),
+            "head": add(
+                {
+                    **base,
+                    "bold": True,
+                    "font_color": "#FFFFFF",
+                    "bg_color": ACCENT,
+                    "text_wrap": True,
+                    "valign": "vcenter",
+                    "border": 1,
+                    "border_color": ACCENT,
+                }
+            ),
             "id": add({**base, "bold": True, "font_color": ACCENT}),
             "subid": add({**base, "font_size": 9, "font_color": MUTED}),
             "name": add({**base, "bold": True, "text_wrap": True}),
             "points": add({**base, "align": "right"}),
             "points_bold": add({**base, "bold": True, "align": "right", "top": 1}),
             "sub_label": add({**base, "bold": True, "align": "right", "top": 1}),
-            "total_label": add({**base, "bold": True, "align": "right", "font_size": 12, "top": 2,
-                                "font_color": ACCENT}),
-            "total": add({**base, "bold": True, "align": "right", "font_size": 12, "top": 2,
-                          "font_color": ACCENT}),
+            "total_label": add(
+                {**base, "bold": True, "align": "right", "font_size": 12, "top": 2, "font_color": ACCENT}
+            ),
+            "total": add({**base, "bold": True, "align": "right", "font_size": 12, "top": 2, "font_color": ACCENT}),
             "percent": add({**base, "num_format": "0%", "align": "right"}),
             "percent_bold": add({**base, "num_format": "0%", "align": "right", "bold": True, "top": 1}),
             "big": add({**base, "bold": True, "font_size": 14, "font_color": ACCENT, "align": "left"}),
@@ -201,8 +248,9 @@ class _Writer:
             "locked_value": add({**base, "bold": True}),
         }
         for cat_id, colour in self.colours.items():
-            f[f"band_{cat_id}"] = add({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": colour,
-                                      "valign": "vcenter"})
+            f[f"band_{cat_id}"] = add(
+                {**base, "bold": True, "font_color": "#FFFFFF", "bg_color": colour, "valign": "vcenter"}
+            )
             f[f"swatch_{cat_id}"] = add({**base, "bg_color": colour})
         return f
 
@@ -221,8 +269,15 @@ class _Writer:
         start.activate()
         for ws in (start, profile, assessment, summary):
             ws.hide_gridlines(2)
-            ws.protect("", {"format_columns": True, "format_rows": True,
-                            "select_locked_cells": True, "select_unlocked_cells": True})
+            ws.protect(
+                "",
+                {
+                    "format_columns": True,
+                    "format_rows": True,
+                    "select_locked_cells": True,
+                    "select_unlocked_cells": True,
+                },
+            )
         lists.hide()
         lists.protect()
 
@@ -245,10 +300,12 @@ class _Writer:
                 ws.write_string(n, column, self.scheme.text(choice.label, self.lang))
                 ws.write_number(n, column + 1, ind.scoring.choices.get(choice.value, 0))
             last = len(choices.choices) + 1
-            self.book.define_name(defined_name("choices", ind.id),
-                                  f"=lists!{cell(1, column, True)}:{cell(last - 1, column, True)}")
-            self.book.define_name(defined_name("points", ind.id),
-                                  f"=lists!{cell(1, column + 1, True)}:{cell(last - 1, column + 1, True)}")
+            self.book.define_name(
+                defined_name("choices", ind.id), f"=lists!{cell(1, column, True)}:{cell(last - 1, column, True)}"
+            )
+            self.book.define_name(
+                defined_name("points", ind.id), f"=lists!{cell(1, column + 1, True)}:{cell(last - 1, column + 1, True)}"
+            )
             column += 2
 
     def _assessment(self, ws: Any) -> None:
@@ -260,9 +317,18 @@ class _Writer:
         ws.merge_range(0, 0, 0, last_col, f"{s.text(s.title, self.lang)} – {self.cluster.name}", f["title"])
         ws.merge_range(1, 0, 1, last_col, self.t("assessment_note"), f["muted"])
         ws.set_row(0, 24)
-        heads = {C_ID: "h_id", C_NAME: "h_indicator", C_QUESTION: "h_question", C_GUIDANCE: "h_guidance",
-                 C_ANSWER: "h_answer", C_UNIT: "h_unit", C_EVIDENCE: "h_evidence", C_COMMENT: "h_comment",
-                 C_POINTS: "h_points", C_MAX: "h_max"}
+        heads = {
+            C_ID: "h_id",
+            C_NAME: "h_indicator",
+            C_QUESTION: "h_question",
+            C_GUIDANCE: "h_guidance",
+            C_ANSWER: "h_answer",
+            C_UNIT: "h_unit",
+            C_EVIDENCE: "h_evidence",
+            C_COMMENT: "h_comment",
+            C_POINTS: "h_points",
+            C_MAX: "h_max",
+        }
         for col, key in heads.items():
             ws.write_string(2, col, self.t(key), f["head"])
         for col, name in ((C_MET, "met"), (C_ANSWERED, "answered"), (C_REQUIRED, "required")):
@@ -286,8 +352,9 @@ class _Writer:
                 if ind.max_points:
                     point_cells.append(cell(row, C_POINTS))
                 row = self._indicator(ws, ind, row)
-            ws.merge_range(row, C_NAME, row, C_COMMENT,
-                           f"{self.t('subtotal')} – {s.text(cat.name, self.lang)}", f["sub_label"])
+            ws.merge_range(
+                row, C_NAME, row, C_COMMENT, f"{self.t('subtotal')} – {s.text(cat.name, self.lang)}", f["sub_label"]
+            )
             ws.write_blank(row, C_ID, None, f["sub_label"])
             formula = f"=SUM({','.join(point_cells)})" if point_cells else "=0"
             ws.write_formula(row, C_POINTS, formula, f["points_bold"], self.evaluation.category_points[cat.id])
@@ -296,15 +363,28 @@ class _Writer:
             row += 2
         self.total_row = row
         ws.merge_range(row, C_ID, row, C_COMMENT, self.t("total"), f["total_label"])
-        ws.write_formula(row, C_POINTS, "=SUM(" + ",".join(cell(r, C_POINTS) for r in self.subtotal_rows.values())
-                         + ")", f["total"], self.evaluation.total)
+        ws.write_formula(
+            row,
+            C_POINTS,
+            "=SUM(" + ",".join(cell(r, C_POINTS) for r in self.subtotal_rows.values()) + ")",
+            f["total"],
+            self.evaluation.total,
+        )
         ws.write_number(row, C_MAX, s.total_points, f["total"])
         self.helper_rows = (FIRST_ROW, row)
         # One rule marks every required answer still missing (several-choice rows have their own).
-        ws.conditional_format(FIRST_ROW, C_ANSWER, row, C_ANSWER, {
-            "type": "formula", "format": f["missing"],
-            "criteria": f"=AND(${cell(FIRST_ROW, C_REQUIRED)[0]}{FIRST_ROW + 1}=1,"
-                        f"LEN({cell(FIRST_ROW, C_ANSWER)})=0)"})
+        ws.conditional_format(
+            FIRST_ROW,
+            C_ANSWER,
+            row,
+            C_ANSWER,
+            {
+                "type": "formula",
+                "format": f["missing"],
+                "criteria": f"=AND(${cell(FIRST_ROW, C_REQUIRED)[0]}{FIRST_ROW + 1}=1,"
+                f"LEN({cell(FIRST_ROW, C_ANSWER)})=0)",
+            },
+        )
         print_setup(ws, self.cluster.name, repeat_row=None)
         ws.repeat_rows(0, 2)
 
@@ -318,21 +398,23 @@ class _Writer:
         ws.write_blank(row, C_EVIDENCE, None, f["in"])
         ws.write_blank(row, C_COMMENT, None, f["in"])
         ws.write_number(row, C_REQUIRED, 1 if ind.required else 0)
-        lines = max(wrapped_lines(s.text(ind.question, lang), WIDTHS[C_QUESTION]),
-                    wrapped_lines(s.text(ind.guidance, lang), WIDTHS[C_GUIDANCE] * 1.2),
-                    wrapped_lines(s.text(ind.name, lang), WIDTHS[C_NAME]), 2)
+        lines = max(
+            wrapped_lines(s.text(ind.question, lang), WIDTHS[C_QUESTION]),
+            wrapped_lines(s.text(ind.guidance, lang), WIDTHS[C_GUIDANCE] * 1.2),
+            wrapped_lines(s.text(ind.name, lang), WIDTHS[C_NAME]),
+            2,
+        )
         answer = cell(row, C_ANSWER)
         evaluation = self.evaluation
         if ind.type == SELECT_MULTIPLE:
             return self._several_choices(ws, ind, row, lines)
         self._answer_cell(ws, ind, row)
         if ind.max_points:
-            ws.write_formula(row, C_POINTS, self._points_formula(ind, answer), f["points"],
-                             evaluation.points[ind.id])
+            ws.write_formula(row, C_POINTS, self._points_formula(ind, answer), f["points"], evaluation.points[ind.id])
             ws.write_number(row, C_MAX, ind.max_points, f["points"])
         if ind.met is not None:
             ws.write_formula(row, C_MET, self._met_formula(ind, answer), None, evaluation.met[ind.id])
-        ws.write_formula(row, C_ANSWERED, f'=IF(LEN({answer})>0,1,0)', None, int(evaluation.answered[ind.id]))
+        ws.write_formula(row, C_ANSWERED, f"=IF(LEN({answer})>0,1,0)", None, int(evaluation.answered[ind.id]))
         answer_text = self._answer_lines(ind)
         ws.set_row(row, ROW_HEIGHT * max(lines, answer_text))
         return row + 1
@@ -351,52 +433,82 @@ class _Writer:
         choices = s.choices_for(ind).choices
         first, last = row + 1, row + len(choices)
         selected = set(self.answers.get(ind.id) or ())
-        self._validated(ws, first, C_ANSWER, f["in"], {"validate": "list", "source": "=yesno"}, "v_yes_no", ind,
-                        last_row=last)
+        self._validated(
+            ws, first, C_ANSWER, f["in"], {"validate": "list", "source": "=yesno"}, "v_yes_no", ind, last_row=last
+        )
         for n, choice in enumerate(choices, start=first):
             ws.write_string(n, C_ID, f"{ind.id}/{choice.value}", f["subid"])
             ws.write_string(n, C_QUESTION, s.text(choice.label, lang), f["body"])
             if self.answers.get(ind.id) is not None:
                 ws.write_string(n, C_ANSWER, self.yes_label if choice.value in selected else self.no_label, f["in"])
             value = ind.scoring.choices.get(choice.value, 0)
-            ws.write_formula(n, C_POINTS, f"=IF({cell(n, C_ANSWER)}=INDEX(yesno,1),{plain_number(value)},0)",
-                             f["points"], value if choice.value in selected else 0)
+            ws.write_formula(
+                n,
+                C_POINTS,
+                f"=IF({cell(n, C_ANSWER)}=INDEX(yesno,1),{plain_number(value)},0)",
+                f["points"],
+                value if choice.value in selected else 0,
+            )
             ws.write_number(n, C_MAX, value, f["small"])
             ws.set_row(n, ROW_HEIGHT * wrapped_lines(s.text(choice.label, lang), WIDTHS[C_QUESTION]))
         answers = f"{cell(first, C_ANSWER)}:{cell(last, C_ANSWER)}"
         if ind.max_points:
-            ws.write_formula(row, C_POINTS, f"=SUM({cell(first, C_POINTS)}:{cell(last, C_POINTS)})",
-                             f["points"], self.evaluation.points[ind.id])
+            ws.write_formula(
+                row,
+                C_POINTS,
+                f"=SUM({cell(first, C_POINTS)}:{cell(last, C_POINTS)})",
+                f["points"],
+                self.evaluation.points[ind.id],
+            )
             ws.write_number(row, C_MAX, ind.max_points, f["points"])
         if ind.met is not None:
             rows = [first + k for k, c in enumerate(choices) if c.value in ind.met.choices]
             terms = ",".join(f"{cell(r, C_ANSWER)}=INDEX(yesno,1)" for r in rows) or "FALSE"
             ws.write_formula(row, C_MET, f"=OR({terms})", None, self.evaluation.met[ind.id])
-        ws.write_formula(row, C_ANSWERED, f"=IF(COUNTIF({answers},INDEX(yesno,1))>0,1,0)", None,
-                         int(self.evaluation.answered[ind.id]))
+        ws.write_formula(
+            row,
+            C_ANSWERED,
+            f"=IF(COUNTIF({answers},INDEX(yesno,1))>0,1,0)",
+            None,
+            int(self.evaluation.answered[ind.id]),
+        )
         if ind.required:
-            ws.conditional_format(row, C_ANSWER, row, C_ANSWER, {
-                "type": "formula", "criteria": f"=COUNTIF({answers},INDEX(yesno,1))=0",
-                "format": f["missing"]})
+            ws.conditional_format(
+                row,
+                C_ANSWER,
+                row,
+                C_ANSWER,
+                {"type": "formula", "criteria": f"=COUNTIF({answers},INDEX(yesno,1))=0", "format": f["missing"]},
+            )
         return last + 1
 
     def _answer_cell(self, ws: Any, ind: Indicator, row: int) -> None:
         f = self.f
         if ind.type == INTEGER:
-            rule = {"validate": "integer", "criteria": "between",
-                    "minimum": ind.min if ind.min is not None else -(10 ** 15),
-                    "maximum": ind.max if ind.max is not None else 10 ** 15}
+            rule = {
+                "validate": "integer",
+                "criteria": "between",
+                "minimum": ind.min if ind.min is not None else -(10**15),
+                "maximum": ind.max if ind.max is not None else 10**15,
+            }
             self._validated(ws, row, C_ANSWER, f["in_integer"], rule, "v_integer", ind)
         elif ind.type in (DECIMAL, PERCENT):
             scale = 100 if ind.type == PERCENT else 1
-            rule = {"validate": "decimal", "criteria": "between",
-                    "minimum": (ind.min if ind.min is not None else -(10 ** 15)) / scale,
-                    "maximum": (ind.max if ind.max is not None else 10 ** 15) / scale}
+            rule = {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": (ind.min if ind.min is not None else -(10**15)) / scale,
+                "maximum": (ind.max if ind.max is not None else 10**15) / scale,
+            }
             fmt = f["in_percent"] if ind.type == PERCENT else f["in_decimal"]
             self._validated(ws, row, C_ANSWER, fmt, rule, "v_percent" if ind.type == PERCENT else "v_decimal", ind)
         elif ind.type == DATE:
-            rule = {"validate": "date", "criteria": "between", "minimum": dt.date(1900, 1, 1),
-                    "maximum": dt.date(2199, 12, 31)}
+            rule = {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": dt.date(1900, 1, 1),
+                "maximum": dt.date(2199, 12, 31),
+            }
             self._validated(ws, row, C_ANSWER, f["in_date"], rule, "v_date", ind)
         elif ind.type == TEXT:
             rule = {"validate": "length", "criteria": "<=", "value": 5000}
@@ -423,26 +535,44 @@ class _Writer:
         else:
             ws.write_string(row, C_ANSWER, str(value), f["in"])
 
-    def _validated(self, ws: Any, row: int, col: int, fmt: Any, rule: dict[str, Any], message: str,
-                   ind: Indicator, last_row: int | None = None) -> None:
+    def _validated(
+        self,
+        ws: Any,
+        row: int,
+        col: int,
+        fmt: Any,
+        rule: dict[str, Any],
+        message: str,
+        ind: Indicator,
+        last_row: int | None = None,
+    ) -> None:
         last_row = row if last_row is None else last_row
         for r in range(row, last_row + 1):
             ws.write_blank(r, col, None, fmt)
         lang = self.lang
-        values = {"min": format_number(ind.min, lang) if ind.min is not None else "…",
-                  "max": format_number(ind.max, lang) if ind.max is not None else "…",
-                  "example": dt.date(dt.date.today().year, 12, 31).isoformat()}
+        values = {
+            "min": format_number(ind.min, lang) if ind.min is not None else "…",
+            "max": format_number(ind.max, lang) if ind.max is not None else "…",
+            "example": dt.date(dt.date.today().year, 12, 31).isoformat(),
+        }
         expected = text(lang, message, **values)
         if ind.required:
             expected = f"{expected} {self.t('required')}"
-        ws.data_validation(row, col, last_row, col, {
-            **rule, "ignore_blank": True,
-            "input_title": self.scheme.text(ind.name, lang)[:32],
-            "input_message": expected[:255],
-            "error_title": self.t("v_error_title")[:32],
-            "error_message": self.t("v_error", expected=expected)[:255],
-            "error_type": "stop",
-        })
+        ws.data_validation(
+            row,
+            col,
+            last_row,
+            col,
+            {
+                **rule,
+                "ignore_blank": True,
+                "input_title": self.scheme.text(ind.name, lang)[:32],
+                "input_message": expected[:255],
+                "error_title": self.t("v_error_title")[:32],
+                "error_message": self.t("v_error", expected=expected)[:255],
+                "error_type": "stop",
+            },
+        )
 
     def _points_formula(self, ind: Indicator, answer: str) -> str:
         if ind.scoring.bands:
@@ -450,8 +580,9 @@ class _Writer:
             starts = ",".join(plain_number(b.start) for b in ind.scoring.bands)
             points = ",".join(plain_number(b.points) for b in ind.scoring.bands)
             return f"=IF(ISNUMBER({answer}),IFERROR(LOOKUP({value},{{{starts}}},{{{points}}}),0),0)"
-        return (f"=IFERROR(INDEX({defined_name('points', ind.id)},"
-                f"MATCH({answer},{defined_name('choices', ind.id)},0)),0)")
+        return (
+            f"=IFERROR(INDEX({defined_name('points', ind.id)},MATCH({answer},{defined_name('choices', ind.id)},0)),0)"
+        )
 
     def _met_formula(self, ind: Indicator, answer: str) -> str:
         met = ind.met
@@ -477,8 +608,9 @@ class _Writer:
         ws.set_column(4, 4 + len(thresholds), 11)
         ws.merge_range(0, 0, 0, 3 + len(thresholds), self.t("summary_title"), f["title"])
         ws.write_string(1, 0, self.cluster.name, f["cluster"])
-        heads = [self.t("h_category"), self.t("h_points"), self.t("h_max"), self.t("h_share")] + \
-                [s.text(r.name, lang) for r in thresholds]
+        heads = [self.t("h_category"), self.t("h_points"), self.t("h_max"), self.t("h_share")] + [
+            s.text(r.name, lang) for r in thresholds
+        ]
         for col, head in enumerate(heads):
             ws.write_string(3, col, head, f["head"])
         row = 4
@@ -487,8 +619,9 @@ class _Writer:
             if sub is None:
                 continue
             ws.write_string(row, 0, s.text(cat.name, lang), f[f"band_{cat.id}"])
-            ws.write_formula(row, 1, f"={assessment}{cell(sub, C_POINTS, True)}", f["points"],
-                             ev.category_points[cat.id])
+            ws.write_formula(
+                row, 1, f"={assessment}{cell(sub, C_POINTS, True)}", f["points"], ev.category_points[cat.id]
+            )
             ws.write_number(row, 2, s.category_points(cat.id), f["points"])
             share = ev.category_points[cat.id] / s.category_points(cat.id) if s.category_points(cat.id) else 0
             ws.write_formula(row, 3, f"=IFERROR({cell(row, 1)}/{cell(row, 2)},0)", f["percent"], share)
@@ -497,11 +630,17 @@ class _Writer:
             row += 1
         first_data, total_row = 4, row
         ws.write_string(total_row, 0, self.t("total"), f["sub_label"])
-        ws.write_formula(total_row, 1, f"={assessment}{cell(self.total_row, C_POINTS, True)}", f["points_bold"],
-                         ev.total)
+        ws.write_formula(
+            total_row, 1, f"={assessment}{cell(self.total_row, C_POINTS, True)}", f["points_bold"], ev.total
+        )
         ws.write_number(total_row, 2, s.total_points, f["points_bold"])
-        ws.write_formula(total_row, 3, f"=IFERROR({cell(total_row, 1)}/{cell(total_row, 2)},0)",
-                         f["percent_bold"], ev.total / s.total_points if s.total_points else 0)
+        ws.write_formula(
+            total_row,
+            3,
+            f"=IFERROR({cell(total_row, 1)}/{cell(total_row, 2)},0)",
+            f["percent_bold"],
+            ev.total / s.total_points if s.total_points else 0,
+        )
         for k, rule in enumerate(thresholds):
             ws.write_number(total_row, 4 + k, rule.min_percent / 100, f["percent_bold"])
         # Progress and the provisional label, which the start sheet shows.
@@ -516,10 +655,18 @@ class _Writer:
         ws.write_string(info + 1, 0, self.t("required_answered"), f["label_cell"])
         ws.write_string(info + 1, 2, f"/ {ev.required_count}", f["body"])
         ws.write_string(info + 2, 0, self.t("provisional_label"), f["label_cell"])
-        ws.write_formula(info + 2, 1, self._label_formula(cell(total_row, 1, True), cell(info + 1, 1, True),
-                                                           ev.required_count), f["big"], ev.label)
-        self.summary_cells = {"answered": cell(info, 1, True), "total": cell(total_row, 1, True),
-                              "label": cell(info + 2, 1, True)}
+        ws.write_formula(
+            info + 2,
+            1,
+            self._label_formula(cell(total_row, 1, True), cell(info + 1, 1, True), ev.required_count),
+            f["big"],
+            ev.label,
+        )
+        self.summary_cells = {
+            "answered": cell(info, 1, True),
+            "total": cell(total_row, 1, True),
+            "label": cell(info + 2, 1, True),
+        }
         self._chart(ws, first_data, total_row, thresholds, info + 4)
         print_setup(ws, self.cluster.name, repeat_row=None)
 
@@ -528,8 +675,11 @@ class _Writer:
         formula = quoted(self.t("no_label"))
         for rule in sorted(s.labels, key=lambda r: r.order):  # built inside out: best label tested first
             terms = [f"{total}>={plain_number(threshold_points(s, rule))}"]
-            terms += [f"{assessment}{cell(self.rows[i], C_MET, True)}=TRUE"
-                      for i in rule_indicators(s, rule) if i in self.rows]
+            terms += [
+                f"{assessment}{cell(self.rows[i], C_MET, True)}=TRUE"
+                for i in rule_indicators(s, rule)
+                if i in self.rows
+            ]
             formula = f"IF(AND({','.join(terms)}),{quoted(s.text(rule.name, self.lang))},{formula})"
         return f"=IF({required_answered}<{required_count},{quoted(self.t('incomplete'))},{formula})"
 
@@ -538,30 +688,41 @@ class _Writer:
         name = sheet_ref(self.names["summary"])
         column = self.book.add_chart({"type": "column"})
         colours = [self.colours[c.id] for c in s.categories if c.id in self.subtotal_rows] + [ACCENT]
-        column.add_series({
-            "name": self.t("h_share"),
-            "categories": f"={name}{cell(first, 0, True)}:{cell(total_row, 0, True)}",
-            "values": f"={name}{cell(first, 3, True)}:{cell(total_row, 3, True)}",
-            "points": [{"fill": {"color": c}, "border": {"none": True}} for c in colours],
-            "data_labels": {"value": True, "num_format": "0%"},
-            "gap": 60,
-        })
+        column.add_series(
+            {
+                "name": self.t("h_share"),
+                "categories": f"={name}{cell(first, 0, True)}:{cell(total_row, 0, True)}",
+                "values": f"={name}{cell(first, 3, True)}:{cell(total_row, 3, True)}",
+                "points": [{"fill": {"color": c}, "border": {"none": True}} for c in colours],
+                "data_labels": {"value": True, "num_format": "0%"},
+                "gap": 60,
+            }
+        )
         if thresholds:
             lines = self.book.add_chart({"type": "line"})
             dashes = ("dash", "square_dot", "long_dash", "round_dot")
             for k, rule in enumerate(reversed(thresholds)):
                 col = 4 + thresholds.index(rule)
-                lines.add_series({
-                    "name": f"{s.text(rule.name, self.lang)} {plain_number(rule.min_percent)} %",
-                    "categories": f"={name}{cell(first, 0, True)}:{cell(total_row, 0, True)}",
-                    "values": f"={name}{cell(first, col, True)}:{cell(total_row, col, True)}",
-                    "line": {"color": ACCENT if k == 0 else MUTED, "width": 1.75, "dash_type": dashes[k % 4]},
-                    "marker": {"type": "none"},
-                })
+                lines.add_series(
+                    {
+                        "name": f"{s.text(rule.name, self.lang)} {plain_number(rule.min_percent)} %",
+                        "categories": f"={name}{cell(first, 0, True)}:{cell(total_row, 0, True)}",
+                        "values": f"={name}{cell(first, col, True)}:{cell(total_row, col, True)}",
+                        "line": {"color": ACCENT if k == 0 else MUTED, "width": 1.75, "dash_type": dashes[k % 4]},
+                        "marker": {"type": "none"},
+                    }
+                )
             column.combine(lines)
         column.set_title({"name": self.t("chart_title"), "name_font": {"size": 12, "bold": True, "color": ACCENT}})
-        column.set_y_axis({"min": 0, "max": 1, "major_unit": 0.2, "num_format": "0%",
-                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        column.set_y_axis(
+            {
+                "min": 0,
+                "max": 1,
+                "major_unit": 0.2,
+                "num_format": "0%",
+                "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            }
+        )
         column.set_x_axis({"num_font": {"size": 9}})
         column.set_legend({"position": "bottom", "delete_series": [0]})
         column.set_size({"width": 760, "height": 380})
@@ -582,9 +743,14 @@ class _Writer:
         ws.set_row(4, ROW_HEIGHT * wrapped_lines(intro, 100))
         ws.write_string(6, 1, self.t("deadline", deadline=deadline), f["bold"])
         ws.write_string(8, 1, self.t("steps_title"), f["subtitle"])
-        steps = [self.t("step1", profile=self.names["profile"]),
-                 self.t("step2", assessment=self.names["assessment"]), self.t("step3"), self.t("step4"),
-                 self.t("step5"), self.t("step6", email=c.contact_email, deadline=deadline)]
+        steps = [
+            self.t("step1", profile=self.names["profile"]),
+            self.t("step2", assessment=self.names["assessment"]),
+            self.t("step3"),
+            self.t("step4"),
+            self.t("step5"),
+            self.t("step6", email=c.contact_email, deadline=deadline),
+        ]
         row = 9
         for n, step in enumerate(steps, start=1):
             ws.write_string(row, 0, f"{n}.", f["step"])
@@ -596,14 +762,18 @@ class _Writer:
         row += 2
         summary, ev = sheet_ref(self.names["summary"]), self.evaluation
         ws.write_string(row, 1, self.t("progress"), f["subtitle"])
-        counter = (f'={summary}{self.summary_cells["answered"]}&{quoted(self.t("of"))}&{len(s.indicators)}'
-                   f'&{quoted(self.t("answered_suffix"))}')
-        ws.write_formula(row + 1, 1, counter, f["big"],
-                         self.t("answered", n=ev.answered_count, total=len(s.indicators)))
+        counter = (
+            f"={summary}{self.summary_cells['answered']}&{quoted(self.t('of'))}&{len(s.indicators)}"
+            f"&{quoted(self.t('answered_suffix'))}"
+        )
+        ws.write_formula(
+            row + 1, 1, counter, f["big"], self.t("answered", n=ev.answered_count, total=len(s.indicators))
+        )
         ws.write_string(row + 2, 1, self.t("provisional_score"), f["subtitle"])
         score = f'={summary}{self.summary_cells["total"]}&" / {plain_number(s.total_points)} {self.t("points")}"'
-        ws.write_formula(row + 3, 1, score, f["big"],
-                         f"{plain_number(ev.total)} / {plain_number(s.total_points)} {self.t('points')}")
+        ws.write_formula(
+            row + 3, 1, score, f["big"], f"{plain_number(ev.total)} / {plain_number(s.total_points)} {self.t('points')}"
+        )
         ws.write_string(row + 4, 1, self.t("provisional_label"), f["subtitle"])
         ws.write_formula(row + 5, 1, f"={summary}{self.summary_cells['label']}", f["big"], ev.label)
         ws.write_string(row + 6, 1, self.t("provisional_note"), f["muted"])
@@ -618,9 +788,14 @@ class _Writer:
         ws.write_string(1, 1, self.t("profile_note"), f["muted"])
         ws.set_row(0, 24)
         values = {
-            "id": cluster.id, "name": cluster.name, "country": country_name(cluster.country, lang),
-            "language": _language_name(cluster.language, lang), "group": cluster.group,
-            "contact_name": cluster.contact_name, "email": cluster.email, "website": cluster.website,
+            "id": cluster.id,
+            "name": cluster.name,
+            "country": country_name(cluster.country, lang),
+            "language": _language_name(cluster.language, lang),
+            "group": cluster.group,
+            "contact_name": cluster.contact_name,
+            "email": cluster.email,
+            "website": cluster.website,
         }
         for n, key in enumerate(PROFILE_FIELDS, start=3):
             ws.write_string(n, 0, key, f["small"])

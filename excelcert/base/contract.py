@@ -56,8 +56,11 @@ class WorkbookMeta:
         return "".join(f"{key}={value}\n" for key, value in items).encode("utf-8")
 
     def items(self) -> list[tuple[str, str]]:
-        return [(f.name, str(getattr(self, f.name))) for f in fields(self)
-                if f.name not in _OPTIONAL or getattr(self, f.name)]
+        return [
+            (f.name, str(getattr(self, f.name)))
+            for f in fields(self)
+            if f.name not in _OPTIONAL or getattr(self, f.name)
+        ]
 
 
 _OPTIONAL = ("based_on",)
@@ -92,7 +95,9 @@ def read_meta(values: dict[str, Any]) -> tuple[WorkbookMeta, str]:
     names = [f.name for f in fields(WorkbookMeta)]
     missing = [n for n in names if n not in values and n not in _OPTIONAL]
     if missing or "signature" not in values:
-        raise ContractError(f"its metadata lacks {', '.join(missing + (['signature'] if 'signature' not in values else []))}")
+        raise ContractError(
+            f"its metadata lacks {', '.join(missing + (['signature'] if 'signature' not in values else []))}"
+        )
     clean = {n: "" if values.get(n) is None else str(values.get(n)).strip() for n in names}
     return WorkbookMeta(**clean), str(values["signature"]).strip()
 
@@ -116,4 +121,3 @@ def read_workbook_meta(book: Any) -> tuple[WorkbookMeta, str]:
     if values.get("format") != FORMAT:
         raise ContractError(f"its metadata is of format '{values.get('format')}', not {FORMAT}")
     return read_meta(values)
-

@@ -18,10 +18,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "sheet_assessment": "Assessment",
         "sheet_summary": "Summary",
         "self_assessment": "Self-assessment",
-        "intro": ("This workbook is your self-assessment for the {scheme}. It asks {count} questions "
-                  "about your cluster organisation in five areas. Your answers and the documents you "
-                  "name are then verified by two independent experts; the label (Bronze, Silver or Gold) "
-                  "is awarded after that review."),
+        "intro": (
+            "This workbook is your self-assessment for the {scheme}. It asks {count} questions "
+            "about your cluster organisation in five areas. Your answers and the documents you "
+            "name are then verified by two independent experts; the label (Bronze, Silver or Gold) "
+            "is awarded after that review."
+        ),
         "deadline": "Please return this workbook by {deadline}.",
         "steps_title": "How to fill it in",
         "step1": "Check your organisation's details on the '{profile}' sheet and correct anything that is wrong.",
@@ -88,10 +90,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "sheet_assessment": "Auto-évaluation",
         "sheet_summary": "Synthèse",
         "self_assessment": "Auto-évaluation",
-        "intro": ("Ce classeur est votre auto-évaluation pour le référentiel « {scheme} ». Il pose {count} "
-                  "questions sur votre organisation de cluster dans cinq domaines. Vos réponses et les "
-                  "documents cités sont ensuite vérifiés par deux experts indépendants ; le label (Bronze, "
-                  "Argent ou Or) est attribué à l'issue de cette revue."),
+        "intro": (
+            "Ce classeur est votre auto-évaluation pour le référentiel « {scheme} ». Il pose {count} "
+            "questions sur votre organisation de cluster dans cinq domaines. Vos réponses et les "
+            "documents cités sont ensuite vérifiés par deux experts indépendants ; le label (Bronze, "
+            "Argent ou Or) est attribué à l'issue de cette revue."
+        ),
         "deadline": "Merci de renvoyer ce classeur au plus tard le {deadline}.",
         "steps_title": "Comment le remplir",
         "step1": "Vérifiez les informations de votre organisation dans la feuille « {profile} » et corrigez ce qui est inexact.",
@@ -158,10 +162,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "sheet_assessment": "Selbstbewertung",
         "sheet_summary": "Übersicht",
         "self_assessment": "Selbstbewertung",
-        "intro": ("Diese Arbeitsmappe ist Ihre Selbstbewertung für „{scheme}“. Sie enthält {count} Fragen "
-                  "zu Ihrer Clusterorganisation in fünf Bereichen. Ihre Antworten und die genannten Nachweise "
-                  "werden anschließend von zwei unabhängigen Fachleuten geprüft; das Label (Bronze, Silber "
-                  "oder Gold) wird nach dieser Prüfung vergeben."),
+        "intro": (
+            "Diese Arbeitsmappe ist Ihre Selbstbewertung für „{scheme}“. Sie enthält {count} Fragen "
+            "zu Ihrer Clusterorganisation in fünf Bereichen. Ihre Antworten und die genannten Nachweise "
+            "werden anschließend von zwei unabhängigen Fachleuten geprüft; das Label (Bronze, Silber "
+            "oder Gold) wird nach dieser Prüfung vergeben."
+        ),
         "deadline": "Bitte senden Sie diese Arbeitsmappe bis zum {deadline} zurück.",
         "steps_title": "So füllen Sie sie aus",
         "step1": "Prüfen Sie die Angaben zu Ihrer Organisation im Blatt „{profile}“ und korrigieren Sie Unzutreffendes.",
@@ -284,70 +290,137 @@ HINTS: dict[str, dict[str, str]] = {
 }
 
 CORRECTIONS: dict[str, dict[str, str]] = {
-    "en": {"title": "What to correct in your self-assessment", "sheet": "Corrections",
-           "intro": "Thank you for your workbook {file}, received on {date}. Please correct the points below in "
-                    "the same workbook and send it again to {email}.",
-           "rejected_intro": "We could not accept your workbook {file}, received on {date}:",
-           "h_cell": "Cell", "h_indicator": "Indicator", "h_value": "Your answer", "h_todo": "What to do",
-           "h_kind": "", "fix": "to correct", "check": "to check"},
-    "fr": {"title": "À corriger dans votre auto-évaluation", "sheet": "Corrections",
-           "intro": "Merci pour votre classeur {file}, reçu le {date}. Merci de corriger les points ci-dessous "
-                    "dans ce même classeur et de le renvoyer à {email}.",
-           "rejected_intro": "Nous n'avons pas pu accepter votre classeur {file}, reçu le {date} :",
-           "h_cell": "Cellule", "h_indicator": "Indicateur", "h_value": "Votre réponse", "h_todo": "À faire",
-           "h_kind": "", "fix": "à corriger", "check": "à vérifier"},
-    "de": {"title": "Zu korrigieren in Ihrer Selbstbewertung", "sheet": "Korrekturen",
-           "intro": "Vielen Dank für Ihre Arbeitsmappe {file}, eingegangen am {date}. Bitte korrigieren Sie "
-                    "die folgenden Punkte in derselben Arbeitsmappe und senden Sie sie erneut an {email}.",
-           "rejected_intro": "Ihre Arbeitsmappe {file}, eingegangen am {date}, konnten wir nicht annehmen:",
-           "h_cell": "Zelle", "h_indicator": "Indikator", "h_value": "Ihre Antwort", "h_todo": "Zu tun",
-           "h_kind": "", "fix": "korrigieren", "check": "prüfen"},
+    "en": {
+        "title": "What to correct in your self-assessment",
+        "sheet": "Corrections",
+        "intro": "Thank you for your workbook {file}, received on {date}. Please correct the points below in "
+        "the same workbook and send it again to {email}.",
+        "rejected_intro": "We could not accept your workbook {file}, received on {date}:",
+        "h_cell": "Cell",
+        "h_indicator": "Indicator",
+        "h_value": "Your answer",
+        "h_todo": "What to do",
+        "h_kind": "",
+        "fix": "to correct",
+        "check": "to check",
+    },
+    "fr": {
+        "title": "À corriger dans votre auto-évaluation",
+        "sheet": "Corrections",
+        "intro": "Merci pour votre classeur {file}, reçu le {date}. Merci de corriger les points ci-dessous "
+        "dans ce même classeur et de le renvoyer à {email}.",
+        "rejected_intro": "Nous n'avons pas pu accepter votre classeur {file}, reçu le {date} :",
+        "h_cell": "Cellule",
+        "h_indicator": "Indicateur",
+        "h_value": "Votre réponse",
+        "h_todo": "À faire",
+        "h_kind": "",
+        "fix": "à corriger",
+        "check": "à vérifier",
+    },
+    "de": {
+        "title": "Zu korrigieren in Ihrer Selbstbewertung",
+        "sheet": "Korrekturen",
+        "intro": "Vielen Dank für Ihre Arbeitsmappe {file}, eingegangen am {date}. Bitte korrigieren Sie "
+        "die folgenden Punkte in derselben Arbeitsmappe und senden Sie sie erneut an {email}.",
+        "rejected_intro": "Ihre Arbeitsmappe {file}, eingegangen am {date}, konnten wir nicht annehmen:",
+        "h_cell": "Zelle",
+        "h_indicator": "Indikator",
+        "h_value": "Ihre Antwort",
+        "h_todo": "Zu tun",
+        "h_kind": "",
+        "fix": "korrigieren",
+        "check": "prüfen",
+    },
 }
 
 
 # The reviewer workbook's own words.
 REVIEW: dict[str, dict[str, str]] = {
-    "en": {"sheet_review": "Review", "sheet_appreciation": "Appreciation", "title": "Review of {cluster}",
-           "intro": "Reviewer: {reviewer}. Check each answer of the cluster against its evidence. In the yellow "
-                    "cells: the value you verified (it starts as the cluster's), whether you agree, the points you "
-                    "give and your comment. Notes on any cell are welcome: they are kept with your review. "
-                    "Return the workbook to {email} by {deadline}.",
-           "h_id": "ID", "h_indicator": "Indicator", "h_cluster_answer": "Cluster's answer",
-           "h_cluster_evidence": "Cluster's evidence", "h_cluster_comment": "Cluster's comment",
-           "h_cluster_points": "Cluster's points", "h_max": "Max", "h_verified": "Verified value",
-           "h_agreement": "Agreement", "h_review_points": "Your points", "h_review_comment": "Your comment",
-           "agree": "agree", "partly": "partly", "disagree": "disagree",
-           "several_note": "several answers: separate them with ;",
-           "appreciation_title": "Overall appreciation", "strengths": "Strengths",
-           "recommendations": "Recommendations",
-           "appreciation_note": "A few sentences each: they are quoted in the feedback letter to the cluster."},
-    "fr": {"sheet_review": "Revue", "sheet_appreciation": "Appréciation", "title": "Revue de {cluster}",
-           "intro": "Expert : {reviewer}. Vérifiez chaque réponse du cluster au regard de son justificatif. Dans "
-                    "les cellules jaunes : la valeur vérifiée (au départ celle du cluster), votre accord, les points "
-                    "que vous attribuez et votre commentaire. Vos notes sur n'importe quelle cellule sont conservées "
-                    "avec votre revue. Renvoyez le classeur à {email} au plus tard le {deadline}.",
-           "h_id": "ID", "h_indicator": "Indicateur", "h_cluster_answer": "Réponse du cluster",
-           "h_cluster_evidence": "Justificatif du cluster", "h_cluster_comment": "Commentaire du cluster",
-           "h_cluster_points": "Points du cluster", "h_max": "Max", "h_verified": "Valeur vérifiée",
-           "h_agreement": "Accord", "h_review_points": "Vos points", "h_review_comment": "Votre commentaire",
-           "agree": "d'accord", "partly": "en partie", "disagree": "pas d'accord",
-           "several_note": "plusieurs réponses : séparez-les par ;",
-           "appreciation_title": "Appréciation générale", "strengths": "Points forts",
-           "recommendations": "Recommandations",
-           "appreciation_note": "Quelques phrases pour chacun : elles sont citées dans la lettre au cluster."},
-    "de": {"sheet_review": "Prüfung", "sheet_appreciation": "Würdigung", "title": "Prüfung von {cluster}",
-           "intro": "Gutachter/in: {reviewer}. Prüfen Sie jede Antwort des Clusters anhand ihres Nachweises. In den "
-                    "gelben Zellen: der geprüfte Wert (zu Beginn der des Clusters), Ihre Zustimmung, Ihre Punkte und "
-                    "Ihr Kommentar. Notizen an beliebigen Zellen werden mit Ihrer Prüfung aufbewahrt. Senden Sie die "
-                    "Arbeitsmappe bis zum {deadline} an {email}.",
-           "h_id": "ID", "h_indicator": "Indikator", "h_cluster_answer": "Antwort des Clusters",
-           "h_cluster_evidence": "Nachweis des Clusters", "h_cluster_comment": "Kommentar des Clusters",
-           "h_cluster_points": "Punkte des Clusters", "h_max": "Max.", "h_verified": "Geprüfter Wert",
-           "h_agreement": "Zustimmung", "h_review_points": "Ihre Punkte", "h_review_comment": "Ihr Kommentar",
-           "agree": "einverstanden", "partly": "teilweise", "disagree": "nicht einverstanden",
-           "several_note": "mehrere Antworten: mit ; trennen",
-           "appreciation_title": "Gesamtwürdigung", "strengths": "Stärken", "recommendations": "Empfehlungen",
-           "appreciation_note": "Jeweils einige Sätze: Sie werden im Feedbackschreiben an den Cluster zitiert."},
+    "en": {
+        "sheet_review": "Review",
+        "sheet_appreciation": "Appreciation",
+        "title": "Review of {cluster}",
+        "intro": "Reviewer: {reviewer}. Check each answer of the cluster against its evidence. In the yellow "
+        "cells: the value you verified (it starts as the cluster's), whether you agree, the points you "
+        "give and your comment. Notes on any cell are welcome: they are kept with your review. "
+        "Return the workbook to {email} by {deadline}.",
+        "h_id": "ID",
+        "h_indicator": "Indicator",
+        "h_cluster_answer": "Cluster's answer",
+        "h_cluster_evidence": "Cluster's evidence",
+        "h_cluster_comment": "Cluster's comment",
+        "h_cluster_points": "Cluster's points",
+        "h_max": "Max",
+        "h_verified": "Verified value",
+        "h_agreement": "Agreement",
+        "h_review_points": "Your points",
+        "h_review_comment": "Your comment",
+        "agree": "agree",
+        "partly": "partly",
+        "disagree": "disagree",
+        "several_note": "several answers: separate them with ;",
+        "appreciation_title": "Overall appreciation",
+        "strengths": "Strengths",
+        "recommendations": "Recommendations",
+        "appreciation_note": "A few sentences each: they are quoted in the feedback letter to the cluster.",
+    },
+    "fr": {
+        "sheet_review": "Revue",
+        "sheet_appreciation": "Appréciation",
+        "title": "Revue de {cluster}",
+        "intro": "Expert : {reviewer}. Vérifiez chaque réponse du cluster au regard de son justificatif. Dans "
+        "les cellules jaunes : la valeur vérifiée (au départ celle du cluster), votre accord, les points "
+        "que vous attribuez et votre commentaire. Vos notes sur n'importe quelle cellule sont conservées "
+        "avec votre revue. Renvoyez le classeur à {email} au plus tard le {deadline}.",
+        "h_id": "ID",
+        "h_indicator": "Indicateur",
+        "h_cluster_answer": "Réponse du cluster",
+        "h_cluster_evidence": "Justificatif du cluster",
+        "h_cluster_comment": "Commentaire du cluster",
+        "h_cluster_points": "Points du cluster",
+        "h_max": "Max",
+        "h_verified": "Valeur vérifiée",
+        "h_agreement": "Accord",
+        "h_review_points": "Vos points",
+        "h_review_comment": "Votre commentaire",
+        "agree": "d'accord",
+        "partly": "en partie",
+        "disagree": "pas d'accord",
+        "several_note": "plusieurs réponses : séparez-les par ;",
+        "appreciation_title": "Appréciation générale",
+        "strengths": "Points forts",
+        "recommendations": "Recommandations",
+        "appreciation_note": "Quelques phrases pour chacun : elles sont citées dans la lettre au cluster.",
+    },
+    "de": {
+        "sheet_review": "Prüfung",
+        "sheet_appreciation": "Würdigung",
+        "title": "Prüfung von {cluster}",
+        "intro": "Gutachter/in: {reviewer}. Prüfen Sie jede Antwort des Clusters anhand ihres Nachweises. In den "
+        "gelben Zellen: der geprüfte Wert (zu Beginn der des Clusters), Ihre Zustimmung, Ihre Punkte und "
+        "Ihr Kommentar. Notizen an beliebigen Zellen werden mit Ihrer Prüfung aufbewahrt. Senden Sie die "
+        "Arbeitsmappe bis zum {deadline} an {email}.",
+        "h_id": "ID",
+        "h_indicator": "Indikator",
+        "h_cluster_answer": "Antwort des Clusters",
+        "h_cluster_evidence": "Nachweis des Clusters",
+        "h_cluster_comment": "Kommentar des Clusters",
+        "h_cluster_points": "Punkte des Clusters",
+        "h_max": "Max.",
+        "h_verified": "Geprüfter Wert",
+        "h_agreement": "Zustimmung",
+        "h_review_points": "Ihre Punkte",
+        "h_review_comment": "Ihr Kommentar",
+        "agree": "einverstanden",
+        "partly": "teilweise",
+        "disagree": "nicht einverstanden",
+        "several_note": "mehrere Antworten: mit ; trennen",
+        "appreciation_title": "Gesamtwürdigung",
+        "strengths": "Stärken",
+        "recommendations": "Empfehlungen",
+        "appreciation_note": "Jeweils einige Sätze: Sie werden im Feedbackschreiben an den Cluster zitiert.",
+    },
 }
 AGREEMENTS = ("agree", "partly", "disagree")
 

@@ -302,7 +302,7 @@ class Ledger:
     def __init__(self, url: str):
         if not url.startswith("sqlite:///"):
             raise LedgerError(f"unsupported ledger URL '{url}': only sqlite:///path is supported for now")
-        self.path = Path(url[len("sqlite:///"):])
+        self.path = Path(url[len("sqlite:///") :])
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         except sqlite3.Error as exc:
@@ -352,8 +352,10 @@ class Ledger:
     def _migrate(self) -> None:
         current = self.version
         if current > len(MIGRATIONS):
-            raise LedgerError(f"the ledger {self.path} was written by a newer excelcert (schema {current}); "
-                              "update excelcert before using it.")
+            raise LedgerError(
+                f"the ledger {self.path} was written by a newer excelcert (schema {current}); "
+                "update excelcert before using it."
+            )
         for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
             with self._transaction():
                 for statement in [s for s in script.split(";") if s.strip()]:
@@ -369,31 +371,80 @@ class Ledger:
                 "INSERT INTO submissions (sha256, original_name, size, received_at, import_seq, cluster_id, role,"
                 " scheme_version, language, saved_at, verdict, reason, supersedes, reviewer_id, based_on)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (new.sha256, new.original_name, new.size, _now(), seq, new.cluster_id, new.role,
-                 new.scheme_version, new.language, new.saved_at, new.verdict, new.reason, new.supersedes,
-                 new.reviewer_id, new.based_on))
+                (
+                    new.sha256,
+                    new.original_name,
+                    new.size,
+                    _now(),
+                    seq,
+                    new.cluster_id,
+                    new.role,
+                    new.scheme_version,
+                    new.language,
+                    new.saved_at,
+                    new.verdict,
+                    new.reason,
+                    new.supersedes,
+                    new.reviewer_id,
+                    new.based_on,
+                ),
+            )
             submission_id = int(cursor.lastrowid)
             self.db.executemany(
                 "INSERT INTO answers (submission_id, indicator_id, raw, value, sheet, cell, evidence, comment,"
                 " agreement, points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(submission_id, a.indicator_id, _json(a.raw), _json(a.value), a.sheet, a.cell, a.evidence,
-                  a.comment, a.agreement, a.points) for a in new.answers])
+                [
+                    (
+                        submission_id,
+                        a.indicator_id,
+                        _json(a.raw),
+                        _json(a.value),
+                        a.sheet,
+                        a.cell,
+                        a.evidence,
+                        a.comment,
+                        a.agreement,
+                        a.points,
+                    )
+                    for a in new.answers
+                ],
+            )
             self.db.executemany(
                 "INSERT INTO notes (submission_id, kind, sheet, cell, indicator_id, author, text)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(submission_id, n.kind, n.sheet, n.cell, n.indicator_id, n.author, n.text) for n in new.notes])
+                [(submission_id, n.kind, n.sheet, n.cell, n.indicator_id, n.author, n.text) for n in new.notes],
+            )
             self.db.executemany(
                 "INSERT INTO decisions (submission_id, cluster_id, indicator_id, raw, value, decided_by, reason,"
                 " decided_at, sheet, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(submission_id, d.cluster_id, d.indicator_id, _json(d.raw), _json(d.value), d.decided_by,
-                  d.reason, d.decided_at or _now(), d.sheet, d.cell) for d in new.decisions])
-            self.db.executemany("INSERT INTO profile (submission_id, field, value) VALUES (?, ?, ?)",
-                                [(submission_id, key, value) for key, value in new.profile.items()])
+                [
+                    (
+                        submission_id,
+                        d.cluster_id,
+                        d.indicator_id,
+                        _json(d.raw),
+                        _json(d.value),
+                        d.decided_by,
+                        d.reason,
+                        d.decided_at or _now(),
+                        d.sheet,
+                        d.cell,
+                    )
+                    for d in new.decisions
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO profile (submission_id, field, value) VALUES (?, ?, ?)",
+                [(submission_id, key, value) for key, value in new.profile.items()],
+            )
             self.db.executemany(
                 "INSERT INTO problems (submission_id, severity, code, sheet, cell, indicator_id, raw, message)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(submission_id, p.severity, p.code, p.sheet, p.cell, p.indicator_id, _json(p.raw), p.message)
-                 for p in new.problems])
+                [
+                    (submission_id, p.severity, p.code, p.sheet, p.cell, p.indicator_id, _json(p.raw), p.message)
+                    for p in new.problems
+                ],
+            )
             return submission_id
 
     # --- reading -----------------------------------------------------------------------
@@ -416,23 +467,43 @@ class Ledger:
         for a review, the one of that reviewer."""
         found = self._submissions(
             "WHERE cluster_id = ? AND role = ? AND COALESCE(reviewer_id, '') = ? AND verdict != 'rejected'"
-            " ORDER BY COALESCE(saved_at, '') DESC, import_seq DESC LIMIT 1", (cluster_id, role, reviewer_id or ""))
+            " ORDER BY COALESCE(saved_at, '') DESC, import_seq DESC LIMIT 1",
+            (cluster_id, role, reviewer_id or ""),
+        )
         return found[0] if found else None
 
     def answers(self, submission_id: int) -> list[StoredAnswer]:
-        rows = self.db.execute("SELECT indicator_id, raw, value, sheet, cell, evidence, comment, agreement, points"
-                               " FROM answers WHERE submission_id = ? ORDER BY rowid", (submission_id,)).fetchall()
-        return [StoredAnswer(r["indicator_id"], _unjson(r["raw"]), _unjson(r["value"]), r["sheet"], r["cell"],
-                             r["evidence"], r["comment"], r["agreement"], r["points"]) for r in rows]
+        rows = self.db.execute(
+            "SELECT indicator_id, raw, value, sheet, cell, evidence, comment, agreement, points"
+            " FROM answers WHERE submission_id = ? ORDER BY rowid",
+            (submission_id,),
+        ).fetchall()
+        return [
+            StoredAnswer(
+                r["indicator_id"],
+                _unjson(r["raw"]),
+                _unjson(r["value"]),
+                r["sheet"],
+                r["cell"],
+                r["evidence"],
+                r["comment"],
+                r["agreement"],
+                r["points"],
+            )
+            for r in rows
+        ]
 
     def notes(self, submission_id: int) -> list[StoredNote]:
-        rows = self.db.execute("SELECT kind, sheet, cell, indicator_id, author, text FROM notes"
-                               " WHERE submission_id = ? ORDER BY id", (submission_id,)).fetchall()
+        rows = self.db.execute(
+            "SELECT kind, sheet, cell, indicator_id, author, text FROM notes WHERE submission_id = ? ORDER BY id",
+            (submission_id,),
+        ).fetchall()
         return [StoredNote(**dict(r)) for r in rows]
 
     def profile(self, submission_id: int) -> dict[str, str]:
-        rows = self.db.execute("SELECT field, value FROM profile WHERE submission_id = ? ORDER BY rowid",
-                               (submission_id,)).fetchall()
+        rows = self.db.execute(
+            "SELECT field, value FROM profile WHERE submission_id = ? ORDER BY rowid", (submission_id,)
+        ).fetchall()
         return {r["field"]: r["value"] for r in rows}
 
     # --- scores and certificates ------------------------------------------------------
@@ -441,40 +512,62 @@ class Ledger:
         reviewed, reason, detail) per cluster. Earlier runs stay; the latest counts."""
         with self._transaction():
             now = _now()
-            ids = [int(self.db.execute(
-                "INSERT INTO scores (cluster_id, submission_id, computed_at, total, max_points, label, reviewed,"
-                " reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (c, sub, now, total, maximum, label, int(reviewed), reason, _json(detail))).lastrowid)
-                for c, sub, total, maximum, label, reviewed, reason, detail in rows]
+            ids = [
+                int(
+                    self.db.execute(
+                        "INSERT INTO scores (cluster_id, submission_id, computed_at, total, max_points, label, reviewed,"
+                        " reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (c, sub, now, total, maximum, label, int(reviewed), reason, _json(detail)),
+                    ).lastrowid
+                )
+                for c, sub, total, maximum, label, reviewed, reason, detail in rows
+            ]
             return ids
 
     def latest_scores(self) -> list[StoredScore]:
-        rows = self.db.execute("SELECT * FROM scores WHERE id IN (SELECT MAX(id) FROM scores GROUP BY cluster_id)"
-                               " ORDER BY cluster_id").fetchall()
-        return [StoredScore(r["id"], r["cluster_id"], r["submission_id"], r["computed_at"], r["total"],
-                            r["max_points"], r["label"], bool(r["reviewed"]), r["reason"], _unjson(r["detail"]))
-                for r in rows]
+        rows = self.db.execute(
+            "SELECT * FROM scores WHERE id IN (SELECT MAX(id) FROM scores GROUP BY cluster_id) ORDER BY cluster_id"
+        ).fetchall()
+        return [
+            StoredScore(
+                r["id"],
+                r["cluster_id"],
+                r["submission_id"],
+                r["computed_at"],
+                r["total"],
+                r["max_points"],
+                r["label"],
+                bool(r["reviewed"]),
+                r["reason"],
+                _unjson(r["detail"]),
+            )
+            for r in rows
+        ]
 
-    def certificate_for(self, cluster_id: str, label: str, issued_on: str, reference: Any, code: Any,
-                        valid_until: str, score_id: int) -> Certificate:
+    def certificate_for(
+        self, cluster_id: str, label: str, issued_on: str, reference: Any, code: Any, valid_until: str, score_id: int
+    ) -> Certificate:
         """The certificate of this cluster and label, created (numbered next, issued on
         `issued_on`) if there is none yet: issuing again gives the same certificate.
         `reference` and `code` are functions of the number."""
         with self._transaction():
-            row = self.db.execute("SELECT * FROM certificates WHERE cluster_id = ? AND label = ?",
-                                  (cluster_id, label)).fetchone()
+            row = self.db.execute(
+                "SELECT * FROM certificates WHERE cluster_id = ? AND label = ?", (cluster_id, label)
+            ).fetchone()
             if row is None:
                 number = self.db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM certificates").fetchone()[0]
                 self.db.execute(
                     "INSERT INTO certificates (number, reference, cluster_id, label, score_id, issued_on, valid_until,"
                     " code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (number, reference(number), cluster_id, label, score_id, issued_on, valid_until, code(number)))
+                    (number, reference(number), cluster_id, label, score_id, issued_on, valid_until, code(number)),
+                )
                 row = self.db.execute("SELECT * FROM certificates WHERE number = ?", (number,)).fetchone()
         return Certificate(**dict(row))
 
     def certificates(self) -> list[Certificate]:
-        return [Certificate(**dict(r)) for r in
-                self.db.execute("SELECT * FROM certificates ORDER BY number").fetchall()]
+        return [
+            Certificate(**dict(r)) for r in self.db.execute("SELECT * FROM certificates ORDER BY number").fetchall()
+        ]
 
     # --- review ------------------------------------------------------------------------
     def set_assignments(self, assignments: list[Assignment], source: str) -> None:
@@ -483,35 +576,65 @@ class Ledger:
             self.db.execute("DELETE FROM assignments")
             self.db.executemany(
                 "INSERT INTO assignments (cluster_id, reviewer_id, assigned_at, source) VALUES (?, ?, ?, ?)",
-                [(a.cluster_id, a.reviewer_id, _now(), source) for a in assignments])
+                [(a.cluster_id, a.reviewer_id, _now(), source) for a in assignments],
+            )
 
     def assignments(self) -> list[Assignment]:
-        rows = self.db.execute("SELECT cluster_id, reviewer_id, assigned_at, source FROM assignments"
-                               " ORDER BY cluster_id, reviewer_id").fetchall()
+        rows = self.db.execute(
+            "SELECT cluster_id, reviewer_id, assigned_at, source FROM assignments ORDER BY cluster_id, reviewer_id"
+        ).fetchall()
         return [Assignment(**dict(r)) for r in rows]
 
     def current_reviews(self, cluster_id: str) -> list[Submission]:
         """Each reviewer's review of the cluster that counts (saved last), by reviewer id."""
-        reviewers = [r[0] for r in self.db.execute(
-            "SELECT DISTINCT reviewer_id FROM submissions WHERE cluster_id = ? AND role = 'review'"
-            " AND verdict != 'rejected' ORDER BY reviewer_id", (cluster_id,)).fetchall()]
+        reviewers = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT reviewer_id FROM submissions WHERE cluster_id = ? AND role = 'review'"
+                " AND verdict != 'rejected' ORDER BY reviewer_id",
+                (cluster_id,),
+            ).fetchall()
+        ]
         found = [self.current(cluster_id, "review", reviewer) for reviewer in reviewers]
         return [s for s in found if s is not None]
 
     def decisions(self) -> list[Decision]:
         """Every arbitration decision, oldest first (a later one on the same item overrides)."""
-        rows = self.db.execute("SELECT d.*, s.saved_at FROM decisions d JOIN submissions s ON s.id = d.submission_id"
-                               " ORDER BY COALESCE(s.saved_at, ''), s.import_seq, d.id").fetchall()
-        return [Decision(r["cluster_id"], r["indicator_id"], _unjson(r["raw"]), _unjson(r["value"]),
-                         r["decided_by"], r["reason"], r["decided_at"], r["sheet"], r["cell"], r["submission_id"])
-                for r in rows]
+        rows = self.db.execute(
+            "SELECT d.*, s.saved_at FROM decisions d JOIN submissions s ON s.id = d.submission_id"
+            " ORDER BY COALESCE(s.saved_at, ''), s.import_seq, d.id"
+        ).fetchall()
+        return [
+            Decision(
+                r["cluster_id"],
+                r["indicator_id"],
+                _unjson(r["raw"]),
+                _unjson(r["value"]),
+                r["decided_by"],
+                r["reason"],
+                r["decided_at"],
+                r["sheet"],
+                r["cell"],
+                r["submission_id"],
+            )
+            for r in rows
+        ]
 
     def problems(self, submission_id: int) -> list[StoredProblem]:
-        rows = self.db.execute("SELECT severity, code, sheet, cell, indicator_id, raw, message FROM problems"
-                               " WHERE submission_id = ? ORDER BY id", (submission_id,)).fetchall()
-        return [StoredProblem(r["severity"], r["code"], r["sheet"], r["cell"], r["indicator_id"],
-                              _unjson(r["raw"]), r["message"]) for r in rows]
+        rows = self.db.execute(
+            "SELECT severity, code, sheet, cell, indicator_id, raw, message FROM problems"
+            " WHERE submission_id = ? ORDER BY id",
+            (submission_id,),
+        ).fetchall()
+        return [
+            StoredProblem(
+                r["severity"], r["code"], r["sheet"], r["cell"], r["indicator_id"], _unjson(r["raw"]), r["message"]
+            )
+            for r in rows
+        ]
 
     def counts(self) -> dict[str, int]:
-        return {table: self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                for table in ("submissions", "answers", "problems", "notes", "decisions")}
+        return {
+            table: self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("submissions", "answers", "problems", "notes", "decisions")
+        }

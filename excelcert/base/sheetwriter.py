@@ -20,8 +20,10 @@ ROW_HEIGHT = 15  # points, one line of 11 pt text
 def new_book(path: Path) -> Any:
     import xlsxwriter
 
-    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False, "in_memory": True})
+    return xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
+    )
 
 
 @lru_cache(maxsize=8192)

@@ -89,8 +89,13 @@ class Sheet:
     def of_cells(cls, name: str, rows: list[list[Cell]], hidden: bool = False) -> Sheet:
         """A sheet from rows of cells read one by one."""
         index = {(c.row, c.column): c for row in rows for c in row}
-        return cls(name, [(row[0].row, [c.value for c in row]) for row in rows if row], hidden,
-                   find=lambda row, column: index.get((row, column)), every_cell=lambda: rows)
+        return cls(
+            name,
+            [(row[0].row, [c.value for c in row]) for row in rows if row],
+            hidden,
+            find=lambda row, column: index.get((row, column)),
+            every_cell=lambda: rows,
+        )
 
     def text(self, row: int, column: int) -> Any:
         """What the cell at (row, column), both from 1, holds as text (None if not text)."""
@@ -227,18 +232,22 @@ def _read_part(archive: zipfile.ZipFile, data: bytes, name: str) -> bytes:
     by zipfile, which gives the verdict."""
     info = archive.getinfo(name)
     start = info.header_offset
-    header = data[start:start + 30]
-    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
-            or len(header) < 30 or header[:4] != b"PK\x03\x04":
+    header = data[start : start + 30]
+    if (
+        info.flag_bits & 0x1
+        or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+        or len(header) < 30
+        or header[:4] != b"PK\x03\x04"
+    ):
         return archive.read(name)
     name_length, extra_length = struct.unpack("<HH", header[26:30])
     body = start + 30 + name_length + extra_length
     encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
-    if data[start + 30:start + 30 + name_length] != info.orig_filename.encode(encoding, "replace"):
+    if data[start + 30 : start + 30 + name_length] != info.orig_filename.encode(encoding, "replace"):
         return archive.read(name)
-    packed = data[body:body + info.compress_size]
+    packed = data[body : body + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
-        part = packed[:info.file_size]
+        part = packed[: info.file_size]
     else:
         try:
             part = zlib.decompressobj(-15).decompress(packed, info.file_size)
@@ -271,12 +280,16 @@ def read_workbook(path: str | Path) -> Workbook:
             _check_area(label, ws.title, ws.max_row, ws.max_column)
             rows: list[list[Cell]] = []
             for row in ws.iter_rows():
-                rows.append([Cell(c.value, c.coordinate, c.row, c.column, c.number_format or "General")
-                             for c in row])
+                rows.append([Cell(c.value, c.coordinate, c.row, c.column, c.number_format or "General") for c in row])
             sheets[ws.title] = Sheet.of_cells(ws.title, rows, hidden=ws.sheet_state != "visible")
         modified = book.properties.modified if book.properties else None
-        return Workbook(path, sheets, epoch=book.epoch, modified=modified,
-                        macros=bool(getattr(book, "vba_archive", None)) or path.suffix.casefold() == ".xlsm")
+        return Workbook(
+            path,
+            sheets,
+            epoch=book.epoch,
+            modified=modified,
+            macros=bool(getattr(book, "vba_archive", None)) or path.suffix.casefold() == ".xlsm",
+        )
     finally:
         book.close()
 
@@ -285,8 +298,11 @@ def _check_area(label: str, title: str, rows: int, columns: int) -> None:
     """Refuse a sheet whose cells span an absurd area (a few cells far apart would make
     millions of blank ones, each padded in, a memory bomb)."""
     if rows * columns > MAX_SHEET_CELLS:
-        raise _fail("oversized-file", label, detail=f"its sheet '{title}' spans {rows:,} rows and {columns:,} "
-                                                    f"columns ({rows * columns:,} cells)")
+        raise _fail(
+            "oversized-file",
+            label,
+            detail=f"its sheet '{title}' spans {rows:,} rows and {columns:,} columns ({rows * columns:,} cells)",
+        )
 
 
 def _unreadable_from(label: str, exc: BaseException) -> UnreadableFile:
@@ -305,7 +321,11 @@ def _unreadable_from(label: str, exc: BaseException) -> UnreadableFile:
                 "DTDForbidden": "a document type declaration",
             }.get(name, "forbidden XML constructs")
             return _fail("unsafe-content", label, detail=detail)
-    return _fail("corrupt-file", label, detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'unreadable'}")
+    return _fail(
+        "corrupt-file",
+        label,
+        detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'unreadable'}",
+    )
 
 
 # --- the fast reader: the package's XML itself -------------------------------------------
@@ -317,8 +337,14 @@ _MODIFIED = "{http://purl.org/dc/terms/}modified"
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")  # no OOXML part has them; bombs and XXE need them
 
 
-def read_workbook_xml(path: str | Path, *, name: str | None = None, skip: Callable[[str], bool] | None = None,
-                      grid: bool = True, data: bytes | None = None) -> Workbook:
+def read_workbook_xml(
+    path: str | Path,
+    *,
+    name: str | None = None,
+    skip: Callable[[str], bool] | None = None,
+    grid: bool = True,
+    data: bytes | None = None,
+) -> Workbook:
     """Like `read_workbook(path)`, with each cell's formula, read straight from the XML: ~20x faster.
 
     Cached values, number formats and formulas of every cell, the date system, the last
@@ -391,8 +417,14 @@ class _XmlBook:
             if kind.endswith("/threadedComment"):
                 for item in self.part(target).iter(f"{_THREADED}threadedComment"):
                     body = item.find(f"{_THREADED}text")
-                    threaded.append(Note(item.get("ref", ""), persons.get(item.get("personId", ""), ""),
-                                         (body.text or "").strip() if body is not None else "", "threaded"))
+                    threaded.append(
+                        Note(
+                            item.get("ref", ""),
+                            persons.get(item.get("personId", ""), ""),
+                            (body.text or "").strip() if body is not None else "",
+                            "threaded",
+                        )
+                    )
             elif kind.endswith("/comments"):
                 root = self.part(target)
                 authors = [a.text or "" for a in root.iter(f"{_MAIN}author")]
@@ -421,8 +453,9 @@ class _XmlBook:
             raise
         except Exception:  # a broken package index (seen from LibreOffice 6.0): the usual place
             root_rels = {}
-        workbook_name = next((t for t in root_rels.values() if t.endswith(".xml") and "workbook" in t),
-                             "xl/workbook.xml")
+        workbook_name = next(
+            (t for t in root_rels.values() if t.endswith(".xml") and "workbook" in t), "xl/workbook.xml"
+        )
         date1904, workbook_sheets = _workbook_facts(self.raw(workbook_name))
         if date1904:
             self.epoch = dt.datetime(1904, 1, 1)
@@ -435,20 +468,27 @@ class _XmlBook:
             if target is None or target not in self.names or (skip is not None and skip(title)):
                 continue
             hidden = state != "visible"
-            sheets[title] = self._grid_sheet(title, target, hidden) \
-                or Sheet.of_cells(title, self._rows(target, title), hidden)
+            sheets[title] = self._grid_sheet(title, target, hidden) or Sheet.of_cells(
+                title, self._rows(target, title), hidden
+            )
             rels = self.typed_rels(target)
             if rels:
                 persons = self.persons(workbook_name) if persons is None else persons
                 sheets[title].notes = self.notes(rels, persons)
-        return Workbook(self.path, sheets, epoch=self.epoch, modified=self._modified(),
-                        macros="xl/vbaProject.bin" in self.names or self.path.suffix.casefold() == ".xlsm")
+        return Workbook(
+            self.path,
+            sheets,
+            epoch=self.epoch,
+            modified=self._modified(),
+            macros="xl/vbaProject.bin" in self.names or self.path.suffix.casefold() == ".xlsm",
+        )
 
     @cached_property
     def shared(self) -> list[str]:
         """The shared strings."""
-        name = next((t for t in self.targets.values() if t.endswith("sharedStrings.xml")),
-                    f"{self.folder}/sharedStrings.xml")
+        name = next(
+            (t for t in self.targets.values() if t.endswith("sharedStrings.xml")), f"{self.folder}/sharedStrings.xml"
+        )
         if name not in self.names:
             return []
         out = []
@@ -477,8 +517,8 @@ class _XmlBook:
                 if ref:  # the cell is where its reference says (as openpyxl and calamine place it)
                     letters = ref.rstrip("0123456789")
                     column = _column_index(letters)
-                    if ref[len(letters):]:
-                        cell_row = int(ref[len(letters):])
+                    if ref[len(letters) :]:
+                        cell_row = int(ref[len(letters) :])
                 else:
                     column += 1
                     ref = f"{_column_letters(column)}{row_number}"
@@ -526,7 +566,8 @@ class _XmlBook:
             # calamine reserves room for as many shared strings as the part says it holds: a
             # forged count of billions makes the allocation fail, which aborts the process
             if name.endswith("sharedStrings.xml") and any(
-                    not count.isdigit() or int(count) > len(part) for count in _UNIQUE_COUNT.findall(part)):
+                not count.isdigit() or int(count) > len(part) for count in _UNIQUE_COUNT.findall(part)
+            ):
                 return None
         try:
             return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
@@ -550,9 +591,18 @@ class _XmlBook:
             return None
         # as the cell-by-cell reader has them: no text is None, a whole number an int (dates
         # stay as calamine has them; `Sheet.cell` gives the reader's)
-        grid = {number: [(v or None) if type(v) is str else
-                         int(v) if type(v) is float and v.is_integer() and abs(v) < _EXACT_INTEGERS else v for v in row]
-                for number, row in enumerate(values, start=1) if row.count("") < len(row)}
+        grid = {
+            number: [
+                (v or None)
+                if type(v) is str
+                else int(v)
+                if type(v) is float and v.is_integer() and abs(v) < _EXACT_INTEGERS
+                else v
+                for v in row
+            ]
+            for number, row in enumerate(values, start=1)
+            if row.count("") < len(row)
+        }
         if b't="e"' in xml:  # calamine's grid has errors (#VALUE!...) blank: the XML has their text
             for match in _ERROR_CELL.finditer(xml):
                 number, column = int(match.group(2)), _column_index(match.group(1).decode())
@@ -572,8 +622,9 @@ class _CellFinder:
     or hold a cell tag that a search by reference could miss, the whole sheet is read cell
     by cell instead."""
 
-    def __init__(self, book: _XmlBook, target: str, xml: bytes, spans: dict[int, tuple[int, int]],
-                 grid: dict[int, list[Any]]):
+    def __init__(
+        self, book: _XmlBook, target: str, xml: bytes, spans: dict[int, tuple[int, int]], grid: dict[int, list[Any]]
+    ):
         self.book, self.target, self.xml, self.spans, self.grid = book, target, xml, spans, grid
         self.fallback: dict[tuple[int, int], Cell] | None = None  # the cells, once read one by one
         self.cell_by_cell: list[list[Cell]] = []
@@ -619,7 +670,7 @@ class _CellFinder:
         if tag is None:
             raise _Disagreement
         style_text, kind_text, closed = tag.groups()
-        body = b"" if closed else xml[tag.end():xml.find(b"</c>", tag.end())]
+        body = b"" if closed else xml[tag.end() : xml.find(b"</c>", tag.end())]
         formula = _FORMULA.search(body) if b"<f" in body else None
         kind = "n" if kind_text is None else kind_text.decode()
         style = int(style_text or 0)
@@ -633,13 +684,21 @@ class _CellFinder:
             value = grid_value
         else:
             value = _cell_value(kind, text, [], kind_of_date, self.book.epoch)
-            if kind != "e" and ((value is None) != (grid_value is None) or (
-                    type(grid_value) in (int, float) and type(value) in (int, float) and value != grid_value)):
+            if kind != "e" and (
+                (value is None) != (grid_value is None)
+                or (type(grid_value) in (int, float) and type(value) in (int, float) and value != grid_value)
+            ):
                 raise _Disagreement
         if value is None and formula is None and text is None:  # an empty cell, as the XML reader has it
             return None
-        return Cell(value, coordinate, row, column, number_format,
-                    None if formula is None else "=" + html.unescape((formula.group(1) or b"").decode()))
+        return Cell(
+            value,
+            coordinate,
+            row,
+            column,
+            number_format,
+            None if formula is None else "=" + html.unescape((formula.group(1) or b"").decode()),
+        )
 
 
 # The returns of one campaign mostly share their package's relationships, workbook and
@@ -667,8 +726,10 @@ def _workbook_facts(part: bytes) -> tuple[bool, tuple[tuple[str, str, str], ...]
     workbook = ET.fromstring(part)
     properties = workbook.find(f"{_MAIN}workbookPr")
     date1904 = properties is not None and properties.get("date1904", "0").lower() in ("1", "true")
-    return date1904, tuple((sheet.get("name", ""), sheet.get(_REL_ID, ""), sheet.get("state", "visible"))
-                           for sheet in workbook.iter(f"{_MAIN}sheet"))
+    return date1904, tuple(
+        (sheet.get("name", ""), sheet.get(_REL_ID, ""), sheet.get("state", "visible"))
+        for sheet in workbook.iter(f"{_MAIN}sheet")
+    )
 
 
 @lru_cache(maxsize=16)
@@ -683,8 +744,10 @@ def _styles(part: bytes) -> tuple[tuple[str, str | None], ...]:
     if root is None or cell_xfs is None:
         return (("General", None),)
     custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "General") for f in root.iter(f"{_MAIN}numFmt")}
-    formats = [custom.get(n) or BUILTIN_FORMATS.get(n, "General")
-               for n in (int(xf.get("numFmtId", "0")) for xf in cell_xfs.findall(f"{_MAIN}xf"))]
+    formats = [
+        custom.get(n) or BUILTIN_FORMATS.get(n, "General")
+        for n in (int(xf.get("numFmtId", "0")) for xf in cell_xfs.findall(f"{_MAIN}xf"))
+    ]
     return tuple((f, _kind_of_format(f)) for f in formats) or (("General", None),)
 
 
@@ -701,15 +764,21 @@ def _kind_of_format(number_format: str) -> str | None:
 def _padded(found: dict[int, dict[int, Cell]]) -> list[list[Cell]]:
     """Rows of cells from {row: {column: cell}}: each row that has cells, from column A to its
     last cell, gaps filled with blanks (a reader meets no gap unplaced)."""
-    return [[cells.get(col) or Cell(None, f"{_column_letters(col)}{number}", number, col)
-             for col in range(1, max(cells) + 1)] for number, cells in sorted(found.items()) if cells]
+    return [
+        [
+            cells.get(col) or Cell(None, f"{_column_letters(col)}{number}", number, col)
+            for col in range(1, max(cells) + 1)
+        ]
+        for number, cells in sorted(found.items())
+        if cells
+    ]
 
 
 class _Disagreement(Exception):
     """The XML and calamine's grid disagree about a cell."""
 
 
-_EXACT_INTEGERS = 2 ** 53  # a float below this that is whole is an int exactly
+_EXACT_INTEGERS = 2**53  # a float below this that is whole is an int exactly
 MAX_GRID_CELLS = 250_000  # more (rows x columns) than any returned workbook's sheet: read cell by cell
 _ROW_START = b'<row r="'
 _CELL_PLACE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
@@ -720,15 +789,16 @@ _PREFIXED = re.compile(rb":(?:c|row)[ \t\n\r/>]")  # a cell or row tag with a na
 # or with a reference beyond Z999, or with more than a few short attributes that are not r
 # (a second r would move the cell for python-calamine), or with < or > in their values (so
 # that the tag might not end where it seems to). Then, any reference.
-_UNUSUAL_CELL = re.compile(
-    rb'<c(?:[\t\n\r/>]| (?!r="[A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*+"){0,4}+/?>))')
+_UNUSUAL_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*+"){0,4}+/?>))')
 _ODD_CELL_TAG = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']([^"']*)""")
 # A plain cell tag (`_plain`): its style (s) and type (t), and whether it closes itself
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"(?: s="([^"]*)"| t="([^"]*)"| [a-z]{1,2}="[^"]*")*(/?)>')
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
 _NUMBER = re.compile(rb"<v>([^<]*)</v>")
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\st="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>'
+)
 _MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
@@ -798,8 +868,7 @@ def _column_index(letters: str) -> int:
     return index
 
 
-def _cell_value(kind: str, text: str | None, shared: list[str], kind_of_date: str | None,
-                epoch: dt.datetime) -> Any:
+def _cell_value(kind: str, text: str | None, shared: list[str], kind_of_date: str | None, epoch: dt.datetime) -> Any:
     """A cell's value from its type attribute and its <v> text (None when it has none)."""
     if text is None:
         return None
@@ -820,4 +889,3 @@ def _cell_value(kind: str, text: str | None, shared: list[str], kind_of_date: st
         except (ValueError, OverflowError):
             return number
     return number
-

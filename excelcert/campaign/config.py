@@ -78,9 +78,11 @@ class Campaign:
     @property
     def reviewers_path(self) -> Path:
         if not self.reviewers_file:
-            raise CampaignError(f"{self.config_path} names no reviewers roster. Add a line "
-                                f"'reviewers: workbooks/{REVIEWERS_NAME}' and write the roster there "
-                                "(columns: see docs/review.md).")
+            raise CampaignError(
+                f"{self.config_path} names no reviewers roster. Add a line "
+                f"'reviewers: workbooks/{REVIEWERS_NAME}' and write the roster there "
+                "(columns: see docs/review.md)."
+            )
         return self.root / self.reviewers_file
 
     @property
@@ -98,7 +100,8 @@ class Campaign:
                 f"{self.scheme_path} has changed since the campaign was created (scheme "
                 f"{self.scheme_id} {self.scheme_version}). Workbooks already sent were made from the "
                 f"old version. If the change is intended, give the scheme a new version and run "
-                f"`excelcert init --update-scheme` in {self.root}.")
+                f"`excelcert init --update-scheme` in {self.root}."
+            )
         return scheme
 
 
@@ -114,11 +117,17 @@ def slug(text: str) -> str:
     return value[:60] or "campaign"
 
 
-def init_campaign(root: Path, *, scheme_file: Path | None = None, title: str | None = None,
-                  campaign_id: str | None = None, deadline: dt.date | None = None,
-                  contact_name: str = "Label secretariat",
-                  contact_email: str = "secretariat@example.org",
-                  today: dt.date | None = None) -> Campaign:
+def init_campaign(
+    root: Path,
+    *,
+    scheme_file: Path | None = None,
+    title: str | None = None,
+    campaign_id: str | None = None,
+    deadline: dt.date | None = None,
+    contact_name: str = "Label secretariat",
+    contact_email: str = "secretariat@example.org",
+    today: dt.date | None = None,
+) -> Campaign:
     """Create a campaign folder (which may exist, but must not hold a campaign yet)."""
     root = Path(root)
     if (root / CONFIG_NAME).exists():
@@ -146,18 +155,30 @@ def init_campaign(root: Path, *, scheme_file: Path | None = None, title: str | N
         if not (root / "templates" / template.name).exists():
             shutil.copyfile(template, root / "templates" / template.name)
     campaign = Campaign(
-        root=root, id=campaign_id, title=title, scheme_file=scheme_name, scheme_id=scheme.id,
-        scheme_version=scheme.version, scheme_hash=scheme_hash(scheme),
+        root=root,
+        id=campaign_id,
+        title=title,
+        scheme_file=scheme_name,
+        scheme_id=scheme.id,
+        scheme_version=scheme.version,
+        scheme_hash=scheme_hash(scheme),
         deadline=deadline or today + dt.timedelta(weeks=DEFAULT_WEEKS_TO_DEADLINE),
-        languages=scheme.languages, roster_file=f"workbooks/{ROSTER_NAME}",
-        contact_name=contact_name, contact_email=contact_email, reviewers_file=f"workbooks/{REVIEWERS_NAME}")
+        languages=scheme.languages,
+        roster_file=f"workbooks/{ROSTER_NAME}",
+        contact_name=contact_name,
+        contact_email=contact_email,
+        reviewers_file=f"workbooks/{REVIEWERS_NAME}",
+    )
     write_config(campaign)
     create_key(campaign)
     gitignore = root / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text(f"# never commit the secret key\n{KEY_NAME}\n"
-                             "# what excelcert makes, and the clusters' data: back these up instead\n"
-                             "output/\nledger.sqlite*\narchive/\n", encoding="utf-8")
+        gitignore.write_text(
+            f"# never commit the secret key\n{KEY_NAME}\n"
+            "# what excelcert makes, and the clusters' data: back these up instead\n"
+            "output/\nledger.sqlite*\narchive/\n",
+            encoding="utf-8",
+        )
     return campaign
 
 
@@ -165,18 +186,25 @@ def write_config(campaign: Campaign) -> None:
     data = {
         "id": campaign.id,
         "title": campaign.title,
-        "scheme": {"file": campaign.scheme_file, "id": campaign.scheme_id,
-                   "version": campaign.scheme_version, "sha256": campaign.scheme_hash},
+        "scheme": {
+            "file": campaign.scheme_file,
+            "id": campaign.scheme_id,
+            "version": campaign.scheme_version,
+            "sha256": campaign.scheme_hash,
+        },
         "deadline": campaign.deadline.isoformat(),
         "languages": list(campaign.languages),
         "roster": campaign.roster_file,
         **({"reviewers": campaign.reviewers_file} if campaign.reviewers_file else {}),
         "contact": {"name": campaign.contact_name, "email": campaign.contact_email},
     }
-    header = ("# excelcert campaign. Edit the title, deadline, roster and contact freely;\n"
-              "# the scheme block is checked against the scheme file on every run.\n")
-    campaign.config_path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
-                                    encoding="utf-8")
+    header = (
+        "# excelcert campaign. Edit the title, deadline, roster and contact freely;\n"
+        "# the scheme block is checked against the scheme file on every run.\n"
+    )
+    campaign.config_path.write_text(
+        header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
 
 
 def create_key(campaign: Campaign) -> None:
@@ -196,7 +224,8 @@ def read_key(campaign: Campaign) -> bytes:
         raise CampaignError(
             f"the campaign's secret key {path} is missing. Workbooks already sent can only be "
             f"verified with it: restore it from your backup. If no workbook was sent yet, create a "
-            f"new one with `excelcert init --new-key` in {campaign.root}.")
+            f"new one with `excelcert init --new-key` in {campaign.root}."
+        )
     text = path.read_text(encoding="utf-8").strip()
     if not re.fullmatch(r"[0-9a-f]{64}", text):
         raise CampaignError(f"{path} is not an excelcert key (64 hexadecimal characters); restore it from your backup.")
@@ -216,13 +245,16 @@ def open_campaign(directory: Path | None = None) -> Campaign:
     if directory is not None:
         root = Path(directory)
         if not (root / CONFIG_NAME).is_file():
-            raise CampaignError(f"{root} is not a campaign folder (no {CONFIG_NAME}). "
-                                f"Create one with `excelcert init {root}`.")
+            raise CampaignError(
+                f"{root} is not a campaign folder (no {CONFIG_NAME}). Create one with `excelcert init {root}`."
+            )
     else:
         found = find_campaign_root(Path.cwd())
         if found is None:
-            raise CampaignError(f"no campaign here: neither this folder nor any folder above it holds "
-                                f"{CONFIG_NAME}. Run `excelcert init DIR`, or give --campaign DIR.")
+            raise CampaignError(
+                f"no campaign here: neither this folder nor any folder above it holds "
+                f"{CONFIG_NAME}. Run `excelcert init DIR`, or give --campaign DIR."
+            )
         root = found
     return read_config(root)
 
@@ -232,8 +264,9 @@ def read_config(root: Path) -> Campaign:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CampaignError(f"{path} cannot be read: {str(exc).splitlines()[0]}. Fix it by hand "
-                            "or restore it from your backup.") from None
+        raise CampaignError(
+            f"{path} cannot be read: {str(exc).splitlines()[0]}. Fix it by hand or restore it from your backup."
+        ) from None
 
     def need(mapping: object, key: str, where: str) -> object:
         if not isinstance(mapping, dict) or mapping.get(key) in (None, ""):
@@ -248,14 +281,20 @@ def read_config(root: Path) -> Campaign:
         raise CampaignError(f"{path}: deadline '{deadline}' is not a date; write it as 2027-01-31.") from None
     contact = data.get("contact") or {}
     return Campaign(
-        root=root, id=str(need(data, "id", "")), title=str(need(data, "title", "")),
-        scheme_file=str(need(scheme, "file", "scheme.")), scheme_id=str(need(scheme, "id", "scheme.")),
+        root=root,
+        id=str(need(data, "id", "")),
+        title=str(need(data, "title", "")),
+        scheme_file=str(need(scheme, "file", "scheme.")),
+        scheme_id=str(need(scheme, "id", "scheme.")),
         scheme_version=str(need(scheme, "version", "scheme.")),
-        scheme_hash=str(need(scheme, "sha256", "scheme.")), deadline=deadline,
+        scheme_hash=str(need(scheme, "sha256", "scheme.")),
+        deadline=deadline,
         languages=tuple(str(x) for x in data.get("languages") or ()),
         roster_file=str(need(data, "roster", "")),
         contact_name=str(contact.get("name") or "Label secretariat"),
-        contact_email=str(contact.get("email") or ""), reviewers_file=str(data.get("reviewers") or ""))
+        contact_email=str(contact.get("email") or ""),
+        reviewers_file=str(data.get("reviewers") or ""),
+    )
 
 
 def renew_key(campaign: Campaign) -> None:
@@ -264,10 +303,13 @@ def renew_key(campaign: Campaign) -> None:
     if issued.is_dir() and any(issued.iterdir()):
         raise CampaignError(
             f"workbooks were already issued from {campaign.root} ({issued}); a new key would make "
-            f"every returned workbook fail verification. Restore {campaign.key_path.name} from your backup.")
+            f"every returned workbook fail verification. Restore {campaign.key_path.name} from your backup."
+        )
     if campaign.key_path.exists():
-        raise CampaignError(f"{campaign.key_path} exists; it was kept. Delete it first if you really "
-                            "mean to replace it (returned workbooks signed with it would then fail).")
+        raise CampaignError(
+            f"{campaign.key_path} exists; it was kept. Delete it first if you really "
+            "mean to replace it (returned workbooks signed with it would then fail)."
+        )
     create_key(campaign)
 
 
@@ -280,8 +322,10 @@ def update_campaign_scheme(campaign: Campaign) -> Campaign:
     if scheme.version == campaign.scheme_version:
         raise CampaignError(
             f"{campaign.scheme_path} changed but still says version {scheme.version}. Give it a new "
-            "version (settings: version) so returned workbooks show which version they answer.")
-    updated = replace(campaign, scheme_id=scheme.id, scheme_version=scheme.version, scheme_hash=digest,
-                      languages=scheme.languages)
+            "version (settings: version) so returned workbooks show which version they answer."
+        )
+    updated = replace(
+        campaign, scheme_id=scheme.id, scheme_version=scheme.version, scheme_hash=digest, languages=scheme.languages
+    )
     write_config(updated)
     return updated

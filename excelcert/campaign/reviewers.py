@@ -29,10 +29,20 @@ REQUIRED = {
     "email": "the review workbook is sent to it",
 }
 _ALIASES = {
-    "reviewer_id": "id", "reviewer": "name", "expert": "name", "organization": "organisation",
-    "employer": "organisation", "language": "languages", "lang": "languages", "e-mail": "email",
-    "mail": "email", "max": "max_load", "maximum_load": "max_load", "load": "max_load",
-    "conflict": "conflicts", "conflicts_of_interest": "conflicts",
+    "reviewer_id": "id",
+    "reviewer": "name",
+    "expert": "name",
+    "organization": "organisation",
+    "employer": "organisation",
+    "language": "languages",
+    "lang": "languages",
+    "e-mail": "email",
+    "mail": "email",
+    "max": "max_load",
+    "maximum_load": "max_load",
+    "load": "max_load",
+    "conflict": "conflicts",
+    "conflicts_of_interest": "conflicts",
 }
 EXAMPLE_REVIEWERS = Path(str(resources.files("excelcert") / "data" / "example-reviewers.csv"))
 DEFAULT_MAX_LOAD = 4
@@ -78,9 +88,17 @@ def read_reviewers(path: str | Path) -> ReviewersResult:
     """The reviewers at `path`, with every problem found (each with its cell)."""
     path = Path(path)
     report = Report()
-    table = read_table(path, report, columns=COLUMNS, aliases=_ALIASES, required=REQUIRED,
-                       key_columns=("id", "name"), sheet_name="reviewers", what="a reviewers roster",
-                       code="not-a-reviewers-roster")
+    table = read_table(
+        path,
+        report,
+        columns=COLUMNS,
+        aliases=_ALIASES,
+        required=REQUIRED,
+        key_columns=("id", "name"),
+        sheet_name="reviewers",
+        what="a reviewers roster",
+        code="not-a-reviewers-roster",
+    )
     if table is None:
         return ReviewersResult(str(path), [], report)
     from email_validator import EmailNotValidError, validate_email
@@ -127,11 +145,29 @@ def read_reviewers(path: str | Path) -> ReviewersResult:
             except ValueError:
                 wrong.append(("max_load", "a whole number of 1 or more"))
         for column, expected in wrong:
-            report.add(problem("reviewer-bad-value", values[column][1], reviewer=label, column=column,
-                               value=values[column][0], expected=expected))
+            report.add(
+                problem(
+                    "reviewer-bad-value",
+                    values[column][1],
+                    reviewer=label,
+                    column=column,
+                    value=values[column][0],
+                    expected=expected,
+                )
+            )
         if ok and not wrong:
-            out.append(Reviewer(rid, values["name"][0], values["organisation"][0], country, languages, email, load,
-                                _split(values["conflicts"][0])))
+            out.append(
+                Reviewer(
+                    rid,
+                    values["name"][0],
+                    values["organisation"][0],
+                    country,
+                    languages,
+                    email,
+                    load,
+                    _split(values["conflicts"][0]),
+                )
+            )
     report.sort()
     return ReviewersResult(str(path), out, report)
 
@@ -152,8 +188,16 @@ def write_reviewers(path: Path, reviewers: list[Reviewer]) -> Path:
             ws.write_string(0, c, column, head)
             ws.set_column(c, c, width, body)
         for r, rev in enumerate(reviewers, start=1):
-            values: list[Any] = [rev.id, rev.name, rev.organisation, rev.country, "; ".join(rev.languages),
-                                 rev.email, str(rev.max_load), "; ".join(rev.conflicts)]
+            values: list[Any] = [
+                rev.id,
+                rev.name,
+                rev.organisation,
+                rev.country,
+                "; ".join(rev.languages),
+                rev.email,
+                str(rev.max_load),
+                "; ".join(rev.conflicts),
+            ]
             for c, value in enumerate(values):
                 ws.write_string(r, c, value, body)
         ws.freeze_panes(1, 1)

@@ -30,10 +30,23 @@ REQUIRED = {
 }
 # Headings a secretariat may already use for the same thing.
 _ALIASES = {
-    "cluster_id": "id", "code": "id", "cluster": "name", "cluster_name": "name", "organisation": "name",
-    "organization": "name", "lang": "language", "sector": "group", "comparison_group": "group",
-    "contact": "contact_name", "contact_person": "contact_name", "e-mail": "email", "e_mail": "email",
-    "mail": "email", "web": "website", "url": "website", "web_site": "website",
+    "cluster_id": "id",
+    "code": "id",
+    "cluster": "name",
+    "cluster_name": "name",
+    "organisation": "name",
+    "organization": "name",
+    "lang": "language",
+    "sector": "group",
+    "comparison_group": "group",
+    "contact": "contact_name",
+    "contact_person": "contact_name",
+    "e-mail": "email",
+    "e_mail": "email",
+    "mail": "email",
+    "web": "website",
+    "url": "website",
+    "web_site": "website",
 }
 EXAMPLE_ROSTER = Path(str(resources.files("excelcert") / "data" / "example-roster.csv"))
 
@@ -110,9 +123,18 @@ class Table:
     body: list[list[tuple[Any, Place]]]
 
 
-def read_table(path: Path, report: Report, *, columns: tuple[str, ...], aliases: dict[str, str],
-               required: dict[str, str], key_columns: tuple[str, ...], sheet_name: str, what: str,
-               code: str = "not-a-roster") -> Table | None:
+def read_table(
+    path: Path,
+    report: Report,
+    *,
+    columns: tuple[str, ...],
+    aliases: dict[str, str],
+    required: dict[str, str],
+    key_columns: tuple[str, ...],
+    sheet_name: str,
+    what: str,
+    code: str = "not-a-roster",
+) -> Table | None:
     """A roster-like table from .xlsx or .csv: the first non-empty row holds the headings.
 
     None (with the problem reported) when it is empty; UnreadableFile when it is not such a table.
@@ -134,13 +156,26 @@ def read_table(path: Path, report: Report, *, columns: tuple[str, ...], aliases:
         if name in columns and name not in found:
             found[name] = index
     if not any(k in found for k in key_columns):
-        raise UnreadableFile(problem(code, path=str(path), detail=(
-            f"its first row has no {' or '.join(repr(k) for k in key_columns)} heading; {what} has "
-            f"the headings {', '.join(columns)}")))
+        raise UnreadableFile(
+            problem(
+                code,
+                path=str(path),
+                detail=(
+                    f"its first row has no {' or '.join(repr(k) for k in key_columns)} heading; {what} has "
+                    f"the headings {', '.join(columns)}"
+                ),
+            )
+        )
     for column in required:
         if column not in found:
-            report.add(problem("roster-missing-column", header[0][1] if header else None,
-                               column=column, expected=", ".join(columns)))
+            report.add(
+                problem(
+                    "roster-missing-column",
+                    header[0][1] if header else None,
+                    column=column,
+                    expected=", ".join(columns),
+                )
+            )
     return Table(found, header, body)
 
 
@@ -148,8 +183,16 @@ def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
     """The clusters of the roster at `path`, with every problem found in it."""
     path = Path(path)
     report = Report()
-    table = read_table(path, report, columns=COLUMNS, aliases=_ALIASES, required=REQUIRED,
-                       key_columns=("id", "name"), sheet_name="roster", what="a roster of clusters")
+    table = read_table(
+        path,
+        report,
+        columns=COLUMNS,
+        aliases=_ALIASES,
+        required=REQUIRED,
+        key_columns=("id", "name"),
+        sheet_name="roster",
+        what="a roster of clusters",
+    )
     if table is None:
         return RosterResult(str(path), [], report)
     clusters = _clusters(table.body, table.columns, languages, report)
@@ -159,8 +202,9 @@ def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
     return RosterResult(str(path), clusters, report)
 
 
-def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
-              languages: tuple[str, ...], report: Report) -> list[Cluster]:
+def _clusters(
+    body: list[list[tuple[Any, Place]]], columns: dict[str, int], languages: tuple[str, ...], report: Report
+) -> list[Cluster]:
     from email_validator import EmailNotValidError, validate_email
 
     territories = country_codes()
@@ -186,8 +230,9 @@ def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
         language, place = values["language"]
         language = language.casefold()
         if language and languages and language not in languages:
-            report.add(problem("roster-unknown-language", place, cluster=label, value=language,
-                               languages=", ".join(languages)))
+            report.add(
+                problem("roster-unknown-language", place, cluster=label, value=language, languages=", ".join(languages))
+            )
             ok = False
         country, place = values["country"]
         country = country.upper()
@@ -199,15 +244,24 @@ def _clusters(body: list[list[tuple[Any, Place]]], columns: dict[str, int],
             try:
                 email = validate_email(email, check_deliverability=False).normalized
             except EmailNotValidError as exc:
-                report.add(problem("roster-bad-email", place, cluster=label, value=email,
-                                   detail=str(exc).rstrip(".")))
+                report.add(problem("roster-bad-email", place, cluster=label, value=email, detail=str(exc).rstrip(".")))
                 ok = False
         website, place = values["website"]
         if website and not re.match(r"^(https?://)?[^\s/@]+\.[^\s/@]{2,}(/\S*)?$", website):
             report.add(problem("roster-bad-website", place, cluster=label, value=website))
         if ok:
-            out.append(Cluster(cid, values["name"][0], country, language, values["group"][0],
-                               values["contact_name"][0], email, website))
+            out.append(
+                Cluster(
+                    cid,
+                    values["name"][0],
+                    country,
+                    language,
+                    values["group"][0],
+                    values["contact_name"][0],
+                    email,
+                    website,
+                )
+            )
     return out
 
 
@@ -259,27 +313,56 @@ def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]
     """A roster workbook: headings with help, validation, one row per cluster."""
     book = new_book(path)
     try:
-        head = book.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF",
-                                "border": 1, "valign": "vcenter"})
+        head = book.add_format(
+            {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1, "valign": "vcenter"}
+        )
         cell = book.add_format({"valign": "top"})
         ws = book.add_worksheet("roster")
-        widths = {"id": 14, "name": 36, "country": 9, "language": 10, "group": 22,
-                  "contact_name": 24, "email": 36, "website": 36}
+        widths = {
+            "id": 14,
+            "name": 36,
+            "country": 9,
+            "language": 10,
+            "group": 22,
+            "contact_name": 24,
+            "email": 36,
+            "website": 36,
+        }
         for c, column in enumerate(COLUMNS):
             ws.write_string(0, c, column, head)
             ws.set_column(c, c, widths[column], cell)
-            ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": column[:32],
-                                            "input_message": _HELP[column][:255]})
+            ws.data_validation(
+                0, c, 0, c, {"validate": "any", "input_title": column[:32], "input_message": _HELP[column][:255]}
+            )
         for r, cluster in enumerate(clusters, start=1):
             for c, column in enumerate(COLUMNS):
                 ws.write_string(r, c, getattr(cluster, column), cell)
         last = max(len(clusters), 1) + 500
-        ws.data_validation(1, COLUMNS.index("language"), last, COLUMNS.index("language"), {
-            "validate": "list", "source": list(languages), "error_title": "Language",
-            "error_message": "One of: " + ", ".join(languages)})
-        ws.data_validation(1, COLUMNS.index("country"), last, COLUMNS.index("country"), {
-            "validate": "length", "criteria": "==", "value": 2, "error_title": "Country",
-            "error_message": "The two-letter ISO country code, e.g. DE."})
+        ws.data_validation(
+            1,
+            COLUMNS.index("language"),
+            last,
+            COLUMNS.index("language"),
+            {
+                "validate": "list",
+                "source": list(languages),
+                "error_title": "Language",
+                "error_message": "One of: " + ", ".join(languages),
+            },
+        )
+        ws.data_validation(
+            1,
+            COLUMNS.index("country"),
+            last,
+            COLUMNS.index("country"),
+            {
+                "validate": "length",
+                "criteria": "==",
+                "value": 2,
+                "error_title": "Country",
+                "error_message": "The two-letter ISO country code, e.g. DE.",
+            },
+        )
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, max(len(clusters), 1), len(COLUMNS) - 1)
         print_setup(ws, "roster")
@@ -293,6 +376,14 @@ def write_example_roster(path: Path, languages: tuple[str, ...] = ("en", "fr", "
 
 
 def write_roster_template(path: Path, languages: tuple[str, ...]) -> Path:
-    example = Cluster("XX-SECTOR-01", "Example Cluster Association", "DE", languages[0] if languages else "en",
-                      "Sector", "First name Last name", "manager@cluster.example", "https://www.cluster.example")
+    example = Cluster(
+        "XX-SECTOR-01",
+        "Example Cluster Association",
+        "DE",
+        languages[0] if languages else "en",
+        "Sector",
+        "First name Last name",
+        "manager@cluster.example",
+        "https://www.cluster.example",
+    )
     return write_roster(path, [example], languages)

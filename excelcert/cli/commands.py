@@ -45,8 +45,10 @@ class _Group(click.Group):
             root = ctx.find_root()
             if root.params.get("debug"):
                 raise
-            _fail(f"unexpected error: {type(exc).__name__}: {exc}. "
-                  "Run the same command with --debug for details, and report it.")
+            _fail(
+                f"unexpected error: {type(exc).__name__}: {exc}. "
+                "Run the same command with --debug for details, and report it."
+            )
 
 
 def _fail(message: str) -> NoReturn:
@@ -68,8 +70,12 @@ def _echo_json(data: Any) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected failure.")
-@click.option("--campaign", "campaign_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The campaign folder (default: the one the current folder is in).")
+@click.option(
+    "--campaign",
+    "campaign_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The campaign folder (default: the one the current folder is in).",
+)
 @click.version_option(__version__, prog_name="excelcert")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
@@ -116,8 +122,11 @@ def _scheme_path(ctx: click.Context, given: Path | None) -> Path | None:
 # --- scheme --------------------------------------------------------------------------
 
 _scheme_option = click.option(
-    "--scheme", "scheme_file", type=click.Path(dir_okay=False, path_type=Path),
-    help="Scheme file (.yaml or .xlsx); default: the campaign's scheme, or the built-in one outside a campaign.")
+    "--scheme",
+    "scheme_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scheme file (.yaml or .xlsx); default: the campaign's scheme, or the built-in one outside a campaign.",
+)
 
 
 @cli.group(cls=_Group)
@@ -143,16 +152,30 @@ def scheme_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     source = result.source if file is not None else "built-in scheme"
     report = result.report
     scheme_ = result.scheme
-    _finish_check(source, report, as_json, {}, f"Scheme {scheme_.id} {scheme_.version}: "
-                  f"{len(scheme_.indicators)} indicators in {len(scheme_.categories)} categories, "
-                  f"{_num(scheme_.total_points)} points, languages {', '.join(scheme_.languages)}.")
+    _finish_check(
+        source,
+        report,
+        as_json,
+        {},
+        f"Scheme {scheme_.id} {scheme_.version}: "
+        f"{len(scheme_.indicators)} indicators in {len(scheme_.categories)} categories, "
+        f"{_num(scheme_.total_points)} points, languages {', '.join(scheme_.languages)}.",
+    )
 
 
 def _finish_check(source: str, report: Report, as_json: bool, extra: dict[str, Any], ok_text: str) -> None:
     """Print a check's problems (or JSON), a summary line, and exit 1 when there are errors."""
     if as_json:
-        _echo_json({"source": source, "ok": report.ok, "errors": len(report.errors),
-                    "warnings": len(report.warnings), **extra, "problems": [p.to_dict() for p in report]})
+        _echo_json(
+            {
+                "source": source,
+                "ok": report.ok,
+                "errors": len(report.errors),
+                "warnings": len(report.warnings),
+                **extra,
+                "problems": [p.to_dict() for p in report],
+            }
+        )
     else:
         for item in report:
             click.echo(f"{'error' if item.severity == ERROR else 'warning'}: {item}")
@@ -178,8 +201,8 @@ def scheme_show(ctx: click.Context, scheme_file: Path | None, lang: str | None, 
     scheme_ = load_scheme(_scheme_path(ctx, scheme_file))
     if lang is not None and lang not in scheme_.languages:
         raise click.BadParameter(
-            f"'{lang}' is not one of the scheme's languages ({', '.join(scheme_.languages)})",
-            param_hint="--lang")
+            f"'{lang}' is not one of the scheme's languages ({', '.join(scheme_.languages)})", param_hint="--lang"
+        )
     if as_json:
         _echo_json({"summary": _summary(scheme_), "scheme": scheme_to_data(scheme_)})
         return
@@ -190,15 +213,19 @@ def scheme_show(ctx: click.Context, scheme_file: Path | None, lang: str | None, 
 
 def _summary(scheme_: Any) -> dict[str, Any]:
     return {
-        "id": scheme_.id, "version": scheme_.version, "languages": list(scheme_.languages),
+        "id": scheme_.id,
+        "version": scheme_.version,
+        "languages": list(scheme_.languages),
         "default_language": scheme_.default_language,
-        "categories": len(scheme_.categories), "indicators": len(scheme_.indicators),
+        "categories": len(scheme_.categories),
+        "indicators": len(scheme_.indicators),
         "max_points": scheme_.total_points,
         "points_per_category": {c.id: scheme_.category_points(c.id) for c in scheme_.categories},
         "eligibility_criteria": [i.id for i in scheme_.indicators if i.eligibility],
-        "labels": {r.id: {"min_percent": r.min_percent,
-                          "min_points": scheme_.total_points * r.min_percent / 100}
-                   for r in scheme_.labels_by_rank()},
+        "labels": {
+            r.id: {"min_percent": r.min_percent, "min_points": scheme_.total_points * r.min_percent / 100}
+            for r in scheme_.labels_by_rank()
+        },
     }
 
 
@@ -214,15 +241,24 @@ def _num(value: float) -> str:
 
 @scheme.command("export")
 @_scheme_option
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "yaml"]),
-              help="Workbook (xlsx) or text (yaml); taken from --output's extension if omitted.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write ('-' for standard output, yaml only); "
-                   "default: <scheme id>-<version>.<format> in the current folder.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "yaml"]),
+    help="Workbook (xlsx) or text (yaml); taken from --output's extension if omitted.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write ('-' for standard output, yaml only); "
+    "default: <scheme id>-<version>.<format> in the current folder.",
+)
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.pass_context
-def scheme_export(ctx: click.Context, scheme_file: Path | None, fmt: str | None, output: Path | None,
-                  force: bool) -> None:
+def scheme_export(
+    ctx: click.Context, scheme_file: Path | None, fmt: str | None, output: Path | None, force: bool
+) -> None:
     """Write a scheme as a workbook to edit in Excel, or as YAML text."""
     from excelcert.scheme import load_scheme, write_scheme
     from excelcert.scheme.yaml_form import scheme_to_yaml
@@ -242,8 +278,7 @@ def scheme_export(ctx: click.Context, scheme_file: Path | None, fmt: str | None,
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{scheme_.id}-{scheme_.version}").strip("._") or "scheme"
         output = Path(f"{stem}.{fmt}")
     if output.exists() and not force:
-        _fail(f"{output} already exists; nothing was written. Use --force to replace it, "
-              "or -o to choose another file.")
+        _fail(f"{output} already exists; nothing was written. Use --force to replace it, or -o to choose another file.")
     if not output.parent.exists():
         _fail(f"the folder {output.parent} does not exist; nothing was written.")
     write_scheme(scheme_, output, fmt)
@@ -252,23 +287,38 @@ def scheme_export(ctx: click.Context, scheme_file: Path | None, fmt: str | None,
 
 # --- campaign -----------------------------------------------------------------------
 
+
 @cli.command("init")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_scheme_option
 @click.option("--title", help="The campaign's title (default: the scheme's title and the year).")
 @click.option("--id", "campaign_id", help="The campaign's id (default: from the folder's name).")
-@click.option("--deadline", type=click.DateTime(["%Y-%m-%d"]),
-              help="Return deadline, YYYY-MM-DD (default: in six weeks).")
-@click.option("--contact-name", default="Label secretariat", show_default=True,
-              help="Who clusters contact with questions.")
-@click.option("--contact-email", default="secretariat@example.org", show_default=True,
-              help="Where clusters send their workbooks.")
-@click.option("--new-key", is_flag=True, help="Give an existing campaign a new secret key (only before any workbook is issued).")
+@click.option(
+    "--deadline", type=click.DateTime(["%Y-%m-%d"]), help="Return deadline, YYYY-MM-DD (default: in six weeks)."
+)
+@click.option(
+    "--contact-name", default="Label secretariat", show_default=True, help="Who clusters contact with questions."
+)
+@click.option(
+    "--contact-email", default="secretariat@example.org", show_default=True, help="Where clusters send their workbooks."
+)
+@click.option(
+    "--new-key", is_flag=True, help="Give an existing campaign a new secret key (only before any workbook is issued)."
+)
 @click.option("--update-scheme", is_flag=True, help="Record a new version of an existing campaign's scheme file.")
 @click.pass_context
-def init(ctx: click.Context, directory: Path | None, scheme_file: Path | None, title: str | None,
-         campaign_id: str | None, deadline: Any, contact_name: str, contact_email: str,
-         new_key: bool, update_scheme: bool) -> None:
+def init(
+    ctx: click.Context,
+    directory: Path | None,
+    scheme_file: Path | None,
+    title: str | None,
+    campaign_id: str | None,
+    deadline: Any,
+    contact_name: str,
+    contact_email: str,
+    new_key: bool,
+    update_scheme: bool,
+) -> None:
     """Create a campaign folder: config, secret key, roster, scheme copy."""
     from excelcert.campaign.config import init_campaign, open_campaign, renew_key, update_campaign_scheme
 
@@ -283,11 +333,19 @@ def init(ctx: click.Context, directory: Path | None, scheme_file: Path | None, t
         return
     if directory is None:
         raise click.UsageError("say where to create the campaign: excelcert init DIR")
-    campaign = init_campaign(directory, scheme_file=scheme_file, title=title, campaign_id=campaign_id,
-                             deadline=deadline.date() if deadline else None,
-                             contact_name=contact_name, contact_email=contact_email)
+    campaign = init_campaign(
+        directory,
+        scheme_file=scheme_file,
+        title=title,
+        campaign_id=campaign_id,
+        deadline=deadline.date() if deadline else None,
+        contact_name=contact_name,
+        contact_email=contact_email,
+    )
     click.echo(f"Created campaign '{campaign.id}' in {campaign.root}:")
-    click.echo(f"  {campaign.config_path.name:<22} title, deadline ({campaign.deadline.isoformat()}), contact: edit freely")
+    click.echo(
+        f"  {campaign.config_path.name:<22} title, deadline ({campaign.deadline.isoformat()}), contact: edit freely"
+    )
     click.echo(f"  {campaign.scheme_file:<22} scheme {campaign.scheme_id} {campaign.scheme_version}")
     click.echo(f"  {campaign.key_path.name:<22} the secret key that signs workbooks: back it up, never share it")
     click.echo(f"  {campaign.roster_file:<22} the example roster: replace it with your clusters")
@@ -316,8 +374,9 @@ def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     if file is None:
         file = _campaign(ctx).roster_path
     result = read_roster(file, languages)
-    _finish_check(str(file), result.report, as_json, {"clusters": len(result.clusters)},
-                  f"{len(result.clusters)} clusters.")
+    _finish_check(
+        str(file), result.report, as_json, {"clusters": len(result.clusters)}, f"{len(result.clusters)} clusters."
+    )
 
 
 def _roster_languages(ctx: click.Context) -> tuple[str, ...]:
@@ -328,8 +387,14 @@ def _roster_languages(ctx: click.Context) -> tuple[str, ...]:
 
 
 @roster.command("template")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("roster.xlsx"),
-              show_default=True, help="File to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("roster.xlsx"),
+    show_default=True,
+    help="File to write.",
+)
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.pass_context
 def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
@@ -343,17 +408,31 @@ def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
 
 
 @cli.command("generate")
-@click.option("--cluster", "cluster_ids", multiple=True, metavar="ID",
-              help="Only this cluster (repeatable); all clusters if omitted.")
+@click.option(
+    "--cluster",
+    "cluster_ids",
+    multiple=True,
+    metavar="ID",
+    help="Only this cluster (repeatable); all clusters if omitted.",
+)
 @click.option("--force", is_flag=True, help="Replace workbooks already generated (perhaps already sent).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Workbooks written in parallel (use the number of cores).")
-@click.option("--reviews", is_flag=True,
-              help="Write the reviewer workbooks instead: one per assignment whose cluster's self-assessment counts.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Workbooks written in parallel (use the number of cores).",
+)
+@click.option(
+    "--reviews",
+    is_flag=True,
+    help="Write the reviewer workbooks instead: one per assignment whose cluster's self-assessment counts.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_context
-def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs: int, reviews: bool,
-             as_json: bool) -> None:
+def generate(
+    ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs: int, reviews: bool, as_json: bool
+) -> None:
     """Write one self-assessment workbook per cluster, in the cluster's language (--reviews: reviewer workbooks)."""
     from excelcert.assessment.generate import generate_workbooks
     from excelcert.campaign.config import read_key
@@ -364,9 +443,13 @@ def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs
         return
     result = generate_workbooks(campaign, scheme, clusters, read_key(campaign), force=force, jobs=jobs)
     if as_json:
-        _echo_json({"folder": str(result.folder),
-                    "written": [{"cluster": c.id, "language": c.language, "file": str(p)} for c, p in result.written],
-                    "kept": [{"cluster": c.id, "file": str(p)} for c, p in result.kept]})
+        _echo_json(
+            {
+                "folder": str(result.folder),
+                "written": [{"cluster": c.id, "language": c.language, "file": str(p)} for c, p in result.written],
+                "kept": [{"cluster": c.id, "file": str(p)} for c, p in result.kept],
+            }
+        )
         return
     for cluster, path in result.written:
         click.echo(f"  wrote  {cluster.language}  {path.name}")
@@ -375,8 +458,9 @@ def generate(ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs
     click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
 
 
-def _generate_reviews(campaign: Any, scheme: Any, clusters: list, reviewers: list, key: bytes, force: bool,
-                      as_json: bool) -> None:
+def _generate_reviews(
+    campaign: Any, scheme: Any, clusters: list, reviewers: list, key: bytes, force: bool, as_json: bool
+) -> None:
     from excelcert.base.ledger import Ledger
     from excelcert.review.generate import generate_reviews
 
@@ -386,22 +470,34 @@ def _generate_reviews(campaign: Any, scheme: Any, clusters: list, reviewers: lis
         result = generate_reviews(campaign, scheme, clusters, reviewers, ledger, key, force=force)
     groups = (("written", result.written), ("renewed", result.renewed), ("kept", result.kept))
     if as_json:
-        _echo_json({"folder": str(result.folder),
-                    **{name: [{"cluster": a.cluster_id, "reviewer": a.reviewer_id, "file": str(p)} for a, p in items]
-                       for name, items in groups},
-                    "waiting": [{"cluster": a.cluster_id, "reviewer": a.reviewer_id} for a in result.waiting]})
+        _echo_json(
+            {
+                "folder": str(result.folder),
+                **{
+                    name: [{"cluster": a.cluster_id, "reviewer": a.reviewer_id, "file": str(p)} for a, p in items]
+                    for name, items in groups
+                },
+                "waiting": [{"cluster": a.cluster_id, "reviewer": a.reviewer_id} for a in result.waiting],
+            }
+        )
         return
-    notes = {"renewed": "  (the cluster sent a newer self-assessment)",
-             "kept": "  (already generated; --force replaces it)"}
+    notes = {
+        "renewed": "  (the cluster sent a newer self-assessment)",
+        "kept": "  (already generated; --force replaces it)",
+    }
     for name, items in groups:
         for pair, path in items:
-            click.echo(f"  {name.replace('written', 'wrote'):<8} {pair.reviewer_id:<10} {pair.cluster_id:<14} "
-                       f"{path.name}{notes.get(name, '')}")
+            click.echo(
+                f"  {name.replace('written', 'wrote'):<8} {pair.reviewer_id:<10} {pair.cluster_id:<14} "
+                f"{path.name}{notes.get(name, '')}"
+            )
     waiting = sorted({a.cluster_id for a in result.waiting})
     if waiting:
         click.echo(f"  waiting  no self-assessment counts yet for: {', '.join(waiting)}")
-    click.echo(f"{len(result.written) + len(result.renewed)} reviewer workbook(s) written, {len(result.kept)} kept, "
-               f"in {result.folder}")
+    click.echo(
+        f"{len(result.written) + len(result.renewed)} reviewer workbook(s) written, {len(result.kept)} kept, "
+        f"in {result.folder}"
+    )
 
 
 def _reviewers(campaign: Any) -> list:
@@ -410,8 +506,10 @@ def _reviewers(campaign: Any) -> list:
     found = read_reviewers(campaign.reviewers_path)
     if not found.report.ok:
         _print_report_errors(found.report)
-        _fail(f"the reviewers roster {campaign.reviewers_path} has {_count(len(found.report.errors), 'error')}; "
-              "nothing was done. Fix them (excelcert reviewers check) and run again.")
+        _fail(
+            f"the reviewers roster {campaign.reviewers_path} has {_count(len(found.report.errors), 'error')}; "
+            "nothing was done. Fix them (excelcert reviewers check) and run again."
+        )
     return found.reviewers
 
 
@@ -429,8 +527,10 @@ def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -
     if not roster_.report.ok:
         for item in roster_.report.errors:
             click.echo(f"  {item}", err=True)
-        _fail(f"the roster {campaign.roster_path} has {_count(len(roster_.report.errors), 'error')}; "
-              "nothing was generated. Fix them (excelcert roster check) and run again.")
+        _fail(
+            f"the roster {campaign.roster_path} has {_count(len(roster_.report.errors), 'error')}; "
+            "nothing was generated. Fix them (excelcert roster check) and run again."
+        )
     clusters = roster_.clusters
     if cluster_ids:
         known = {c.id: c for c in clusters}
@@ -443,9 +543,13 @@ def _roster_clusters(campaign: Any, scheme: Any, cluster_ids: tuple[str, ...]) -
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Processes reading files in parallel; the ledger is written in order, the same "
-                   "whatever the number. [default: one per core, at most 4, for 100 files or more; else 1]")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes reading files in parallel; the ledger is written in order, the same "
+    "whatever the number. [default: one per core, at most 4, for 100 files or more; else 1]",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_json: bool) -> None:
@@ -461,19 +565,43 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
 
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     key = read_key(campaign)
-    with Ledger.for_campaign(campaign.root) as ledger, \
-            Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
+    with (
+        Ledger.for_campaign(campaign.root) as ledger,
+        Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress,
+    ):
         task = progress.add_task("Importing", total=None)
-        results = import_files(campaign, scheme, {c.id for c in clusters}, key, ledger, list(paths),
-                               progress=lambda name: progress.advance(task), jobs=jobs or auto_jobs(list(paths)),
-                               reviewer_ids=_reviewer_ids(campaign))
+        results = import_files(
+            campaign,
+            scheme,
+            {c.id for c in clusters},
+            key,
+            ledger,
+            list(paths),
+            progress=lambda name: progress.advance(task),
+            jobs=jobs or auto_jobs(list(paths)),
+            reviewer_ids=_reviewer_ids(campaign),
+        )
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report = write_import_report(campaign.output_dir / f"import-{stamp}.xlsx", results, campaign.title)
     if as_json:
-        _echo_json({"report": str(report), "files": [
-            {"file": r.name, "verdict": r.verdict, "cluster": r.cluster, "counts": r.counts, "reason": r.reason,
-             "sha256": r.sha256, "problems": [p.to_dict() for p in r.problems]} for r in results]})
+        _echo_json(
+            {
+                "report": str(report),
+                "files": [
+                    {
+                        "file": r.name,
+                        "verdict": r.verdict,
+                        "cluster": r.cluster,
+                        "counts": r.counts,
+                        "reason": r.reason,
+                        "sha256": r.sha256,
+                        "problems": [p.to_dict() for p in r.problems],
+                    }
+                    for r in results
+                ],
+            }
+        )
         return
     from excelcert.cli.terminal import print_import
 
@@ -515,8 +643,9 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
     for s in items:
         mark = "counts" if s.id in counting else ""
         role = f"review {s.reviewer_id}" if s.reviewer_id else (s.role or "")
-        click.echo(f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {role:<18} "
-                   f"{Path(s.original_name).name}")
+        click.echo(
+            f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {role:<18} {Path(s.original_name).name}"
+        )
         click.echo(f"{'':18}{s.reason}")
 
 
@@ -533,16 +662,31 @@ def status(ctx: click.Context, as_json: bool) -> None:
     with Ledger.for_campaign(campaign.root) as ledger:
         rows = campaign_status(clusters, ledger)
         assigned = {a.cluster_id for a in ledger.assignments()}
-        review = {f.cluster_id: f.state for f in final_values(scheme, ledger, [c.id for c in clusters])
-                  if f.cluster_id in assigned}
+        review = {
+            f.cluster_id: f.state
+            for f in final_values(scheme, ledger, [c.id for c in clusters])
+            if f.cluster_id in assigned
+        }
         scores = {s.cluster_id: s for s in ledger.latest_scores()}
     names = {r.id: scheme.text(r.name, scheme.default_language) for r in scheme.labels}
     labels = {c: (names.get(s.label, s.label) if s.label else "none") for c, s in scores.items()}
     if as_json:
-        _echo_json([{"cluster": r.cluster.id, "name": r.cluster.name, "state": r.state, "last_file": r.last_file,
-                     "last_received": r.last_received, "counting_file": r.counting_file,
-                     "open_problems": r.open_problems, "review": review.get(r.cluster.id),
-                     "label": labels.get(r.cluster.id)} for r in rows])
+        _echo_json(
+            [
+                {
+                    "cluster": r.cluster.id,
+                    "name": r.cluster.name,
+                    "state": r.state,
+                    "last_file": r.last_file,
+                    "last_received": r.last_received,
+                    "counting_file": r.counting_file,
+                    "open_problems": r.open_problems,
+                    "review": review.get(r.cluster.id),
+                    "label": labels.get(r.cluster.id),
+                }
+                for r in rows
+            ]
+        )
         return
     from excelcert.cli.terminal import print_status
 
@@ -565,18 +709,32 @@ def corrections(ctx: click.Context, as_json: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for item in found:
-        path = write_corrections(folder / f"{safe_filename(f'{item.cluster.id} {item.cluster.name}')}.xlsx",
-                                 item, campaign, scheme)
+        path = write_corrections(
+            folder / f"{safe_filename(f'{item.cluster.id} {item.cluster.name}')}.xlsx", item, campaign, scheme
+        )
         written.append((item, path))
     if as_json:
-        _echo_json([{"cluster": i.cluster.id, "email": i.cluster.email, "rejected": i.rejected,
-                     "items": len(i.items), "file": str(p)} for i, p in written])
+        _echo_json(
+            [
+                {
+                    "cluster": i.cluster.id,
+                    "email": i.cluster.email,
+                    "rejected": i.rejected,
+                    "items": len(i.items),
+                    "file": str(p),
+                }
+                for i, p in written
+            ]
+        )
         return
     for item, path in written:
         state = "rejected" if item.rejected else f"{len(item.items)} point(s)"
         click.echo(f"  {item.cluster.id:<14} {state:<12} {item.cluster.email:<40} {path.name}")
-    click.echo(f"{len(written)} correction workbook(s) in {folder}" if written
-               else "Nothing to correct: no rejected or incomplete return from a known cluster.")
+    click.echo(
+        f"{len(written)} correction workbook(s) in {folder}"
+        if written
+        else "Nothing to correct: no rejected or incomplete return from a known cluster."
+    )
 
 
 @cli.group("reviewers", cls=_Group)
@@ -594,15 +752,23 @@ def reviewers_check(ctx: click.Context, path: Path | None, as_json: bool) -> Non
 
     path = path or _campaign(ctx).reviewers_path
     found = read_reviewers(path)
-    _finish_check(str(path), found.report, as_json, {"reviewers": len(found.reviewers)},
-                  f"{_count(len(found.reviewers), 'reviewer')}")
+    _finish_check(
+        str(path),
+        found.report,
+        as_json,
+        {"reviewers": len(found.reviewers)},
+        f"{_count(len(found.reviewers), 'reviewer')}",
+    )
 
 
 @cli.command("assign")
-@click.option("--per-cluster", type=click.IntRange(1, 10), default=2, show_default=True,
-              help="Reviewers per cluster.")
-@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the assignment back from this workbook (after editing it) instead of proposing one.")
+@click.option("--per-cluster", type=click.IntRange(1, 10), default=2, show_default=True, help="Reviewers per cluster.")
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the assignment back from this workbook (after editing it) instead of proposing one.",
+)
 @click.option("--replace", is_flag=True, help="Store a new proposal even if a different assignment is stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the assignment and its problems as JSON.")
 @click.pass_context
@@ -614,35 +780,53 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace
     campaign, scheme, clusters = _campaign_scheme_roster(ctx)
     reviewers = _reviewers(campaign)
     with Ledger.for_campaign(campaign.root) as ledger:
-        outcome = workflow.assign(campaign, clusters, reviewers, ledger, per_cluster=per_cluster,
-                                  from_file=from_file, replace=replace)
+        outcome = workflow.assign(
+            campaign, clusters, reviewers, ledger, per_cluster=per_cluster, from_file=from_file, replace=replace
+        )
     if as_json:
-        _echo_json({"stored": outcome.stored, "kept_existing": bool(outcome.kept), "workbook": str(outcome.workbook) if outcome.workbook else None,
-                    "assignment": [{"cluster": p.cluster_id, "reviewer": p.reviewer_id} for p in outcome.pairs],
-                    "problems": [p.to_dict() for p in outcome.report]})
+        _echo_json(
+            {
+                "stored": outcome.stored,
+                "kept_existing": bool(outcome.kept),
+                "workbook": str(outcome.workbook) if outcome.workbook else None,
+                "assignment": [{"cluster": p.cluster_id, "reviewer": p.reviewer_id} for p in outcome.pairs],
+                "problems": [p.to_dict() for p in outcome.report],
+            }
+        )
     else:
         by_cluster: dict[str, list[str]] = {}
         for pair in outcome.pairs:
             by_cluster.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
         for cluster in clusters:
-            click.echo(f"  {cluster.id:<14} {cluster.country}  {cluster.language}  "
-                       f"{', '.join(by_cluster.get(cluster.id, [])) or '-'}")
+            click.echo(
+                f"  {cluster.id:<14} {cluster.country}  {cluster.language}  "
+                f"{', '.join(by_cluster.get(cluster.id, [])) or '-'}"
+            )
         for item in outcome.report:
             click.echo(f"  {item.severity}: {item}", err=item.severity == ERROR)
         if outcome.workbook:
-            click.echo(f"Proposal written to {outcome.workbook}: edit it and read it back with "
-                       "`excelcert assign --from FILE` if you want changes.")
+            click.echo(
+                f"Proposal written to {outcome.workbook}: edit it and read it back with "
+                "`excelcert assign --from FILE` if you want changes."
+            )
         if outcome.stored:
             click.echo("Assignment stored. Next: `excelcert generate --reviews`.")
     if outcome.kept:
-        click.echo(f"A different assignment ({_count(outcome.kept, 'pair')}) is already stored and was kept; the new "
-                   f"proposal is only in {outcome.workbook}. Store it with --replace, or edit it and read it back "
-                   "with --from. Reviews already imported stay in the ledger.")
+        click.echo(
+            f"A different assignment ({_count(outcome.kept, 'pair')}) is already stored and was kept; the new "
+            f"proposal is only in {outcome.workbook}. Store it with --replace, or edit it and read it back "
+            "with --from. Reviews already imported stay in the ledger."
+        )
         return
     if not outcome.stored:
-        _fail("no valid assignment: nothing was stored. " + (
-            "Fix the rows above and read the file back again." if from_file else
-            "The problems above say which clusters cannot be served and what would help."))
+        _fail(
+            "no valid assignment: nothing was stored. "
+            + (
+                "Fix the rows above and read the file back again."
+                if from_file
+                else "The problems above say which clusters cannot be served and what would help."
+            )
+        )
 
 
 @cli.command("reconcile")
@@ -664,8 +848,10 @@ def reconcile(ctx: click.Context, as_json: bool) -> None:
 
     print_reconcile(outcome)
     if outcome.arbitration:
-        click.echo(f"{_count(len(outcome.flagged), 'item')} to arbitrate: fill in {outcome.arbitration} "
-                   "and import it (`excelcert import FILE`).")
+        click.echo(
+            f"{_count(len(outcome.flagged), 'item')} to arbitrate: fill in {outcome.arbitration} "
+            "and import it (`excelcert import FILE`)."
+        )
     else:
         click.echo("Nothing waits for arbitration.")
 
@@ -685,10 +871,17 @@ def score_(ctx: click.Context, as_json: bool) -> None:
         results = compute_results(scheme, clusters, ledger)
     xlsx, csv_path = write_results(campaign.output_dir, campaign, scheme, clusters, results)
     if as_json:
-        _echo_json({"results_workbook": str(xlsx), "results_csv": str(csv_path),
-                    "scores": [{**asdict(s), "share": round(s.share, 2), "review": results.finals[s.cluster_id].state}
-                               for s in results.scores],
-                    "incomplete": results.incomplete})
+        _echo_json(
+            {
+                "results_workbook": str(xlsx),
+                "results_csv": str(csv_path),
+                "scores": [
+                    {**asdict(s), "share": round(s.share, 2), "review": results.finals[s.cluster_id].state}
+                    for s in results.scores
+                ],
+                "incomplete": results.incomplete,
+            }
+        )
         return
     from excelcert.cli.terminal import print_scores
 
@@ -696,8 +889,9 @@ def score_(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Results: {xlsx} (and {csv_path.name})")
 
 
-def _documents(ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int, as_json: bool,
-               issued_on: Any = None) -> None:
+def _documents(
+    ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int, as_json: bool, issued_on: Any = None
+) -> None:
     from excelcert.base.ledger import Ledger
     from excelcert.campaign.config import read_key
     from excelcert.documents.issue import plan, render_all
@@ -719,13 +913,29 @@ def _documents(ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int,
         except PdfError as exc:
             pdf_error = str(exc)
     if as_json:
-        _echo_json({"folder": str(issued.folder), "documents": [
-            {"cluster": j.cluster_id, "kind": j.kind, "file": str(j.out), "template": str(j.template)}
-            for j in issued.documents], "pdf": [str(p) for p in pdfs],
-            "certificates": [{"number": c.reference, "cluster": c.cluster_id, "label": c.label,
-                              "issued_on": c.issued_on, "valid_until": c.valid_until, "code": c.code}
-                             for c in issued.certificates],
-            "skipped": issued.skipped, "pdf_error": pdf_error})
+        _echo_json(
+            {
+                "folder": str(issued.folder),
+                "documents": [
+                    {"cluster": j.cluster_id, "kind": j.kind, "file": str(j.out), "template": str(j.template)}
+                    for j in issued.documents
+                ],
+                "pdf": [str(p) for p in pdfs],
+                "certificates": [
+                    {
+                        "number": c.reference,
+                        "cluster": c.cluster_id,
+                        "label": c.label,
+                        "issued_on": c.issued_on,
+                        "valid_until": c.valid_until,
+                        "code": c.code,
+                    }
+                    for c in issued.certificates
+                ],
+                "skipped": issued.skipped,
+                "pdf_error": pdf_error,
+            }
+        )
     else:
         for job in issued.documents:
             click.echo(f"  {job.cluster_id:<14} {job.kind:<12} {job.out.relative_to(issued.folder)}")
@@ -733,8 +943,10 @@ def _documents(ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int,
         for cluster_id, why in skipped.items():
             click.echo(f"  {cluster_id:<14} none         ({why}: no score, so no certificate or letter)")
         if "certificate" in kinds and not issued.certificates:
-            click.echo("No cluster has earned a label yet: `excelcert score` says what each one lacks "
-                       "(with the built-in scheme, every label needs a reviewed assessment).")
+            click.echo(
+                "No cluster has earned a label yet: `excelcert score` says what each one lacks "
+                "(with the built-in scheme, every label needs a reviewed assessment)."
+            )
         click.echo(f"{len(written)} document(s) in {issued.folder}" + (f", {len(pdfs)} PDF(s)" if pdfs else ""))
     if pdf_error:
         _fail(pdf_error)
@@ -742,7 +954,9 @@ def _documents(ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int,
 
 @cli.command("certify")
 @click.option("--pdf", is_flag=True, help="Also convert them to PDF (needs LibreOffice).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Documents rendered in parallel.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Documents rendered in parallel."
+)
 @click.option("--date", "issued_on", type=click.DateTime(["%Y-%m-%d"]), help="Date of issue (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_context
@@ -753,7 +967,9 @@ def certify(ctx: click.Context, pdf: bool, jobs: int, issued_on: Any, as_json: b
 
 @cli.command("letters")
 @click.option("--pdf", is_flag=True, help="Also convert them to PDF (needs LibreOffice).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Documents rendered in parallel.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Documents rendered in parallel."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_context
 def letters(ctx: click.Context, pdf: bool, jobs: int, as_json: bool) -> None:
@@ -776,15 +992,22 @@ def verify_certificate(ctx: click.Context, number: str, code: str) -> None:
     campaign = _campaign(ctx)
     with Ledger.for_campaign(campaign.root) as ledger:
         found = next((c for c in ledger.certificates() if c.reference.casefold() == number.strip().casefold()), None)
-    expected = verification_code(read_key(campaign), campaign, found.cluster_id, found.label,
-                                 found.issued_on)(found.number) if found else None
+    expected = (
+        verification_code(read_key(campaign), campaign, found.cluster_id, found.label, found.issued_on)(found.number)
+        if found
+        else None
+    )
     given = code.strip().upper().replace(" ", "")
     if found is None or expected is None or given != expected:
-        _fail(f"certificate {number} with code {code} was NOT issued by this campaign ({campaign.id}): "
-              + ("no certificate has this number." if found is None else "the code does not match its number."))
+        _fail(
+            f"certificate {number} with code {code} was NOT issued by this campaign ({campaign.id}): "
+            + ("no certificate has this number." if found is None else "the code does not match its number.")
+        )
     state = "valid" if dt.date.fromisoformat(found.valid_until) >= dt.date.today() else "EXPIRED"
-    click.echo(f"{found.reference}: {state}. {found.label} label for cluster {found.cluster_id}, issued on "
-               f"{found.issued_on}, valid until {found.valid_until}.")
+    click.echo(
+        f"{found.reference}: {state}. {found.label} label for cluster {found.cluster_id}, issued on "
+        f"{found.issued_on}, valid until {found.valid_until}."
+    )
 
 
 @cli.group("templates", cls=_Group)
@@ -799,13 +1022,15 @@ def templates_group() -> None:
 def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     """Check templates (default: the campaign's) for unknown variables and tags Word broke."""
     from excelcert.base.problems import Place, problem
-    from excelcert.documents.context import sample_context
     from excelcert.campaign.config import BUILTIN_TEMPLATES
+    from excelcert.documents.context import sample_context
     from excelcert.documents.render import KINDS, check_template
 
     campaign = _campaign(ctx)
     scheme = campaign.load_scheme()
-    files = list(paths) or sorted((campaign.root / "templates").glob("*.docx")) or sorted(BUILTIN_TEMPLATES.glob("*.docx"))
+    files = (
+        list(paths) or sorted((campaign.root / "templates").glob("*.docx")) or sorted(BUILTIN_TEMPLATES.glob("*.docx"))
+    )
     report = Report()
     for path in files:
         kind = path.stem.split("-")[0]
@@ -813,13 +1038,20 @@ def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) 
             report.add(problem("template-unknown-kind", Place(path=path.name)))
             continue
         report.extend(check_template(path, sample_context(kind, scheme, campaign)))
-    _finish_check(", ".join(p.name for p in files), report, as_json, {"templates": len(files)},
-                  _count(len(files), "template"))
+    _finish_check(
+        ", ".join(p.name for p in files), report, as_json, {"templates": len(files)}, _count(len(files), "template")
+    )
 
 
 @cli.command("demo")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output") / "demo", show_default=True, help="Where to build the demo campaign.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output") / "demo",
+    show_default=True,
+    help="Where to build the demo campaign.",
+)
 @click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Workbooks written in parallel.")
 def demo(directory: Path, jobs: int) -> None:
     """Build a fresh demo campaign from the built-in scheme and example roster, and run every stage."""

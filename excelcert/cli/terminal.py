@@ -22,8 +22,16 @@ from excelcert.scheme.model import (
     Scheme,
 )
 
-_TYPE_NAMES = {INTEGER: "whole number", DECIMAL: "number", PERCENT: "percentage", YES_NO: "yes/no",
-               SELECT_ONE: "one choice", SELECT_MULTIPLE: "several choices", DATE: "date", TEXT: "text"}
+_TYPE_NAMES = {
+    INTEGER: "whole number",
+    DECIMAL: "number",
+    PERCENT: "percentage",
+    YES_NO: "yes/no",
+    SELECT_ONE: "one choice",
+    SELECT_MULTIPLE: "several choices",
+    DATE: "date",
+    TEXT: "text",
+}
 
 
 def _console() -> Console:
@@ -62,15 +70,22 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
     total = scheme.total_points
     console.print(Text(scheme.text(scheme.title, lang), style="bold"))
     validity = f", labels valid {scheme.validity_months} months" if scheme.validity_months else ""
-    console.print(f"{scheme.id} {scheme.version} · languages {', '.join(scheme.languages)} · "
-                  f"{len(scheme.indicators)} indicators in {len(scheme.categories)} categories · "
-                  f"{format_number(total)} points{validity}")
+    console.print(
+        f"{scheme.id} {scheme.version} · languages {', '.join(scheme.languages)} · "
+        f"{len(scheme.indicators)} indicators in {len(scheme.categories)} categories · "
+        f"{format_number(total)} points{validity}"
+    )
     for cat in scheme.categories:
         colour = cat.colour or "default"
-        table = Table(title=Text(f"{cat.id} · {scheme.text(cat.name, lang)} · "
-                                 f"{format_number(scheme.category_points(cat.id))} points",
-                                 style=f"bold {colour}"),
-                      title_justify="left", show_lines=False, expand=False)
+        table = Table(
+            title=Text(
+                f"{cat.id} · {scheme.text(cat.name, lang)} · {format_number(scheme.category_points(cat.id))} points",
+                style=f"bold {colour}",
+            ),
+            title_justify="left",
+            show_lines=False,
+            expand=False,
+        )
         table.add_column("ID", no_wrap=True)
         table.add_column("Indicator", ratio=3)
         table.add_column("Answer", ratio=2)
@@ -83,9 +98,14 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
                 flags.append("eligibility")
             if not ind.required:
                 flags.append("optional")
-            table.add_row(ind.id, scheme.text(ind.name, lang), describe_answer(scheme, ind, lang),
-                          format_number(ind.max_points), describe_threshold(scheme, ind, lang),
-                          ", ".join(flags))
+            table.add_row(
+                ind.id,
+                scheme.text(ind.name, lang),
+                describe_answer(scheme, ind, lang),
+                format_number(ind.max_points),
+                describe_threshold(scheme, ind, lang),
+                ", ".join(flags),
+            )
         console.print(table)
     labels = Table(title=Text("Label rules", style="bold"), title_justify="left")
     for column in ("Label", "Share of points", "Eligibility criteria", "Reviewed", "Must meet"):
@@ -96,12 +116,12 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
             f"≥ {format_number(rule.min_percent)} % ({format_number(total * rule.min_percent / 100)} pts)",
             "all met" if rule.eligibility else "—",
             "required" if rule.reviewed else "—",
-            ", ".join(rule.must_meet) or "—")
+            ", ".join(rule.must_meet) or "—",
+        )
     console.print(labels)
 
 
-_VERDICT_STYLE = {"accepted": "green", "accepted with problems": "yellow", "rejected": "red",
-                  "already imported": "dim"}
+_VERDICT_STYLE = {"accepted": "green", "accepted with problems": "yellow", "rejected": "red", "already imported": "dim"}
 
 
 def print_import(results: list) -> None:
@@ -115,8 +135,9 @@ def print_import(results: list) -> None:
     for r in results:
         from pathlib import Path
 
-        table.add_row(Path(r.name).name, Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")),
-                      r.cluster or "—", r.reason)
+        table.add_row(
+            Path(r.name).name, Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")), r.cluster or "—", r.reason
+        )
     console.print(table)
 
 
@@ -132,8 +153,14 @@ def print_status(rows: list, review: dict[str, str] | None = None, labels: dict[
         table.add_column(column, justify="right" if column == "Open problems" else "left")
     styles = {"complete": "green", "incomplete": "yellow", "rejected": "red", "not returned": "dim"}
     for r in rows:
-        cells = [r.cluster.id, r.cluster.name, Text(r.state, style=styles.get(r.state, "")), r.last_file or "—",
-                 r.last_received[:16].replace("T", " ") or "—", str(r.open_problems) if r.last_file else "—"]
+        cells = [
+            r.cluster.id,
+            r.cluster.name,
+            Text(r.state, style=styles.get(r.state, "")),
+            r.last_file or "—",
+            r.last_received[:16].replace("T", " ") or "—",
+            str(r.open_problems) if r.last_file else "—",
+        ]
         cells += [review.get(r.cluster.id, "—")] if review else []
         cells += [labels.get(r.cluster.id, "—")] if labels else []
         table.add_row(*cells)
@@ -148,24 +175,36 @@ def print_reconcile(outcome: Any) -> None:
     table = Table(title=Text("Reconciliation", style="bold"), title_justify="left")
     for column in ("Cluster", "State", "Reviewers", "Final values", "To arbitrate"):
         table.add_column(column)
-    styles = {"reviewed": "green", "pending arbitration": "yellow", "review incomplete": "yellow",
-              "not reviewed": "dim"}
+    styles = {
+        "reviewed": "green",
+        "pending arbitration": "yellow",
+        "review incomplete": "yellow",
+        "not reviewed": "dim",
+    }
     for final in outcome.clusters:
         sources = Counter(i.provenance for i in final.items)
         reviewers = ", ".join(final.reviewers) + (f" (missing: {', '.join(final.missing)})" if final.missing else "")
-        table.add_row(final.cluster_id, Text(final.state, style=styles.get(final.state, "")), reviewers or "—",
-                      ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
-                      str(sources.get("pending arbitration", 0)))
+        table.add_row(
+            final.cluster_id,
+            Text(final.state, style=styles.get(final.state, "")),
+            reviewers or "—",
+            ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
+            str(sources.get("pending arbitration", 0)),
+        )
     console.print(table)
     stats = outcome.statistics
     known = {k: v for k, v in stats.alpha.items() if v is not None}
     if known:
         low = sorted(known.items(), key=lambda kv: kv[1])[:5]
-        console.print("Reviewers' agreement (Krippendorff's alpha on points, lowest first): "
-                      + ", ".join(f"{k} {v:.2f}" for k, v in low))
+        console.print(
+            "Reviewers' agreement (Krippendorff's alpha on points, lowest first): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in low)
+        )
     if stats.overstatement:
-        console.print("Clusters overstate most (mean points above the final value): "
-                      + ", ".join(f"{i} +{gap:.1f} ({n})" for i, gap, n in stats.overstatement[:5]))
+        console.print(
+            "Clusters overstate most (mean points above the final value): "
+            + ", ".join(f"{i} +{gap:.1f} ({n})" for i, gap, n in stats.overstatement[:5])
+        )
 
 
 def print_scores(scheme: Scheme, results: Any) -> None:
@@ -178,10 +217,22 @@ def print_scores(scheme: Scheme, results: Any) -> None:
     styles = {"gold": "bold yellow", "silver": "bold white", "bronze": "bold red"}
     for s in results.scores:
         label = Text(names.get(s.label, "—") if s.label else "—", style=styles.get(s.label or "", ""))
-        table.add_row(s.cluster_id, f"{format_number(s.total)} / {format_number(s.max_points)}", f"{s.share:.1f} %",
-                      label, results.finals[s.cluster_id].state, "; ".join(map(str, s.failed)) or "—")
+        table.add_row(
+            s.cluster_id,
+            f"{format_number(s.total)} / {format_number(s.max_points)}",
+            f"{s.share:.1f} %",
+            label,
+            results.finals[s.cluster_id].state,
+            "; ".join(map(str, s.failed)) or "—",
+        )
     for cluster_id, lacking in results.incomplete.items():
-        table.add_row(cluster_id, "—", "—", "—", results.finals[cluster_id].state,
-                      f"incomplete: {len(lacking)} required answer(s) missing ({', '.join(lacking[:4])}"
-                      f"{', ...' if len(lacking) > 4 else ''})")
+        table.add_row(
+            cluster_id,
+            "—",
+            "—",
+            "—",
+            results.finals[cluster_id].state,
+            f"incomplete: {len(lacking)} required answer(s) missing ({', '.join(lacking[:4])}"
+            f"{', ...' if len(lacking) > 4 else ''})",
+        )
     console.print(table)

@@ -17,22 +17,46 @@ from excelcert.scheme.model import PERCENT, Scheme
 
 # (cluster, reviewer slot 0 or 1) -> {indicator: (verified value, agreement, comment, note)}
 CHANGES: dict[tuple[str, int], dict[str, tuple[Any, str, str, str]]] = {
-    ("DE-AUTO-01", 0): {"STR-01": (158, "partly", "Two members left in December.",
-                                   "Member list checked: 158 paying members on 31 December.")},
-    ("FR-AERO-01", 0): {"SRV-01": ("draft", "disagree", "The strategy is still a draft: no assembly vote.",
-                                   "Minutes of the general assembly do not show a vote on the strategy.")},
+    ("DE-AUTO-01", 0): {
+        "STR-01": (
+            158,
+            "partly",
+            "Two members left in December.",
+            "Member list checked: 158 paying members on 31 December.",
+        )
+    },
+    ("FR-AERO-01", 0): {
+        "SRV-01": (
+            "draft",
+            "disagree",
+            "The strategy is still a draft: no assembly vote.",
+            "Minutes of the general assembly do not show a vote on the strategy.",
+        )
+    },
     ("HR-ICT-01", 1): {"STR-03": (70, "partly", "Survey sample counted again.", "")},
 }
 APPRECIATION = {
-    "en": ("A committed team with a clear member focus and well-run services.",
-           "Write down the strategy's targets and measure them every year."),
-    "fr": ("Une équipe engagée, proche de ses membres, et des services bien conduits.",
-           "Formaliser les objectifs de la stratégie et les mesurer chaque année."),
-    "de": ("Ein engagiertes Team mit klarem Mitgliederfokus und gut geführten Angeboten.",
-           "Die Ziele der Strategie schriftlich festlegen und jährlich messen."),
+    "en": (
+        "A committed team with a clear member focus and well-run services.",
+        "Write down the strategy's targets and measure them every year.",
+    ),
+    "fr": (
+        "Une équipe engagée, proche de ses membres, et des services bien conduits.",
+        "Formaliser les objectifs de la stratégie et les mesurer chaque année.",
+    ),
+    "de": (
+        "Ein engagiertes Team mit klarem Mitgliederfokus und gut geführten Angeboten.",
+        "Die Ziele der Strategie schriftlich festlegen und jährlich messen.",
+    ),
 }
-DECISION = ("FR-AERO-01", "SRV-01", "draft", "The general assembly has not voted on the strategy yet "
-            "(minutes of 12 March); the reviewer who saw the minutes is right.", "Label committee")
+DECISION = (
+    "FR-AERO-01",
+    "SRV-01",
+    "draft",
+    "The general assembly has not voted on the strategy yet "
+    "(minutes of 12 March); the reviewer who saw the minutes is right.",
+    "Label committee",
+)
 
 
 def fill_review(path: Path, target: Path, scheme: Scheme, cluster_id: str, slot: int, lang: str) -> None:

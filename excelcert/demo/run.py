@@ -34,9 +34,14 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     """Build the demo campaign in `directory`; return the summary lines to print."""
     started = time.perf_counter()
     _clear(directory)
-    campaign = init_campaign(directory, title="Cluster Management Excellence – demo campaign",
-                             campaign_id=DEMO_ID, contact_name="Demo label secretariat",
-                             contact_email="secretariat@label.example", today=today)
+    campaign = init_campaign(
+        directory,
+        title="Cluster Management Excellence – demo campaign",
+        campaign_id=DEMO_ID,
+        contact_name="Demo label secretariat",
+        contact_email="secretariat@label.example",
+        today=today,
+    )
     scheme = campaign.load_scheme()
     roster = read_roster(campaign.roster_path, scheme.languages)
     if not roster.report.ok:  # the example roster is ours: this is a bug, not a user mistake
@@ -46,8 +51,9 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     languages = Counter(c.language for c, _ in result.written)
     # The clusters answer, and the secretariat imports what came back.
     inbox = campaign.root / "workbooks" / "returned"
-    behaviours = make_returns({c.id: p for c, p in result.written}, scheme,
-                              {c.id: c.language for c in roster.clusters}, inbox)
+    behaviours = make_returns(
+        {c.id: p for c, p in result.written}, scheme, {c.id: c.language for c in roster.clusters}, inbox
+    )
     roster_ids = {c.id for c in roster.clusters}
     with Ledger.for_campaign(campaign.root) as ledger:
         imported = import_files(campaign, scheme, roster_ids, key, ledger, [inbox])
@@ -62,7 +68,8 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
         f"  roster     {len(roster.clusters)} clusters from {len({c.country for c in roster.clusters})} countries "
         f"({campaign.roster_path})",
         f"  workbooks  {len(result.written)} self-assessments ("
-        + ", ".join(f"{n} in {lang}" for lang, n in sorted(languages.items())) + f") in {result.folder}",
+        + ", ".join(f"{n} in {lang}" for lang, n in sorted(languages.items()))
+        + f") in {result.folder}",
     ]
     lines += [f"             {path.name}" for _, path in result.written[:3]]
     if len(result.written) > 3:
@@ -78,21 +85,35 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     return lines
 
 
-def _documents_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger, jobs: int,
-                     today: dt.date | None) -> list[str]:
+def _documents_stage(
+    campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger, jobs: int, today: dt.date | None
+) -> list[str]:
     """Scores and labels, the results workbook, certificates, feedback and correction letters."""
     results = compute_results(scheme, clusters, ledger)
     xlsx, _ = write_results(campaign.output_dir, campaign, scheme, clusters, results)
-    issued = plan(campaign, scheme, clusters, ledger, key, kinds=("certificate", "letter", "correction"),
-                  today=today, results=results)
+    issued = plan(
+        campaign,
+        scheme,
+        clusters,
+        ledger,
+        key,
+        kinds=("certificate", "letter", "correction"),
+        today=today,
+        results=results,
+    )
     render_all(issued.documents, jobs=jobs)
     names = {r.id: scheme.text(r.name, "en") for r in scheme.labels}
     kinds = Counter(job.kind for job in issued.documents)
     lines = [f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({xlsx})"]
-    lines += [f"             {s.cluster_id:<12} {s.total:g} / {s.max_points:g} points ({s.share:.1f} %): "
-              f"{names.get(s.label, 'no label') if s.label else 'no label'}" for s in results.scores]
-    lines.append(f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
-                 f"{kinds['correction']} correction letter(s) in {issued.folder}")
+    lines += [
+        f"             {s.cluster_id:<12} {s.total:g} / {s.max_points:g} points ({s.share:.1f} %): "
+        f"{names.get(s.label, 'no label') if s.label else 'no label'}"
+        for s in results.scores
+    ]
+    lines.append(
+        f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
+        f"{kinds['correction']} correction letter(s) in {issued.folder}"
+    )
     return lines
 
 
@@ -129,7 +150,9 @@ def _review_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger
         f"{sum(r.verdict != 'rejected' for r in reviews)} returned and imported, with notes on cells",
         f"  arbitrate  {len(first.flagged)} item(s) flagged ({first.arbitration}); "
         + ("1 decided and imported" if decided else "none decided"),
-        "  reconcile  " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) + "; final values: "
+        "  reconcile  "
+        + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+        + "; final values: "
         + ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
     ]
 
@@ -144,5 +167,6 @@ def _clear(directory: Path) -> None:
         return
     if directory.is_dir() and not any(directory.iterdir()):
         return
-    raise CampaignError(f"{directory} exists and is not a demo campaign; it was left alone. "
-                        "Give another folder with --dir.")
+    raise CampaignError(
+        f"{directory} exists and is not a demo campaign; it was left alone. Give another folder with --dir."
+    )

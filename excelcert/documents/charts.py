@@ -47,8 +47,9 @@ def _png(fig, **options) -> bytes:
     return out.getvalue()
 
 
-def category_chart(bars: list[Bar], thresholds: list[tuple[str, float, str]], median_label: str,
-                   total_label: str) -> bytes:
+def category_chart(
+    bars: list[Bar], thresholds: list[tuple[str, float, str]], median_label: str, total_label: str
+) -> bytes:
     """Horizontal bars (one per category, then the total), the campaign median as a black
     tick, and a dashed line per label threshold (name, percent, colour). PNG bytes.
 
@@ -82,13 +83,22 @@ class _Chart:
         self.bars, self.medians, self.values = [], [], []
         for row, (_, colour) in zip(self.rows, names, strict=True):
             self.bars.append(ax.barh(row, 0, color=colour, height=0.62, zorder=2, animated=True)[0])
-            self.medians.append(ax.plot([0, 0], [row - 0.36, row + 0.36], color="#222222", linewidth=2.2, zorder=3,
-                                        animated=True)[0])
+            self.medians.append(
+                ax.plot([0, 0], [row - 0.36, row + 0.36], color="#222222", linewidth=2.2, zorder=3, animated=True)[0]
+            )
             self.values.append(ax.text(0, row, "", va="center", fontsize=8, zorder=4, animated=True))
         for n, (name, percent, colour) in enumerate(sorted(thresholds, key=lambda t: t[1])):
             ax.axvline(percent, color=colour, linestyle="--", linewidth=1.3, zorder=1)
-            ax.text(percent + (0.8 if n % 2 else -0.8), count - 0.45, f"{name} {percent:g} %", color=colour,
-                    fontsize=8, ha="left" if n % 2 else "right", va="bottom", fontweight="bold")
+            ax.text(
+                percent + (0.8 if n % 2 else -0.8),
+                count - 0.45,
+                f"{name} {percent:g} %",
+                color=colour,
+                fontsize=8,
+                ha="left" if n % 2 else "right",
+                va="bottom",
+                fontweight="bold",
+            )
         ax.plot([], [], color="#222222", linewidth=2.2, label=median_label)
         ax.set_yticks(self.rows, [textwrap.fill(name, 30) for name, _ in names])
         for tick, (name, _) in zip(ax.get_yticklabels(), names, strict=True):

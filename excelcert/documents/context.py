@@ -58,41 +58,62 @@ def certificate_reference(campaign: Campaign, issued_on: dt.date):
 
 def verification_code(key: bytes, campaign: Campaign, cluster_id: str, label: str, issued_on: str):
     """A short code only the secretariat (holding the campaign's key) can make: 10 characters."""
+
     def code(number: int) -> str:
-        digest = hmac.new(key, f"{campaign.id}|{number}|{cluster_id}|{label}|{issued_on}".encode(),
-                          hashlib.sha256).digest()
+        digest = hmac.new(
+            key, f"{campaign.id}|{number}|{cluster_id}|{label}|{issued_on}".encode(), hashlib.sha256
+        ).digest()
         text = b32encode(digest).decode()[:10]
         return f"{text[:5]}-{text[5:]}"
+
     return code
 
 
 def _common(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, today: dt.date) -> dict[str, Any]:
     return {
-        "today": format_date(today, lang), "cluster_name": cluster.name, "cluster_id": cluster.id,
-        "cluster_country": country_name(cluster.country, lang), "contact_name": cluster.contact_name,
-        "campaign_title": campaign.title, "scheme_title": scheme.text(scheme.title, lang),
-        "secretariat_name": campaign.contact_name, "secretariat_email": campaign.contact_email,
+        "today": format_date(today, lang),
+        "cluster_name": cluster.name,
+        "cluster_id": cluster.id,
+        "cluster_country": country_name(cluster.country, lang),
+        "contact_name": cluster.contact_name,
+        "campaign_title": campaign.title,
+        "scheme_title": scheme.text(scheme.title, lang),
+        "secretariat_name": campaign.contact_name,
+        "secretariat_email": campaign.contact_email,
         "salutation": doc_text(lang, "dear", name=cluster.contact_name or cluster.name),
     }
 
 
-def certificate_context(scheme: Scheme, campaign: Campaign, cluster: Cluster, score: Score,
-                        certificate: Certificate) -> tuple[dict[str, Any], dict[str, Any]]:
+def certificate_context(
+    scheme: Scheme, campaign: Campaign, cluster: Cluster, score: Score, certificate: Certificate
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(context, pictures) of a certificate."""
     lang = language(scheme, cluster)
     rule = next(r for r in scheme.labels if r.id == certificate.label)
     context = _common(scheme, campaign, cluster, lang, dt.date.fromisoformat(certificate.issued_on))
-    context.update({
-        "label_name": scheme.text(rule.name, lang), "label_id": rule.id,
-        "certificate_number": certificate.reference, "issued_on": format_date(
-            dt.date.fromisoformat(certificate.issued_on), lang),
-        "valid_until": format_date(dt.date.fromisoformat(certificate.valid_until), lang),
-        "verification_code": certificate.code, "total": points(score.total, lang),
-        "max_points": points(score.max_points, lang), "share": percent(score.share, lang),
-    })
-    pictures = {"emblem": ("emblem", {"label_name": scheme.text(rule.name, lang),
-                                      "colour": label_colour(rule.id, rule.order),
-                                      "caption": certificate.issued_on[:4]})}
+    context.update(
+        {
+            "label_name": scheme.text(rule.name, lang),
+            "label_id": rule.id,
+            "certificate_number": certificate.reference,
+            "issued_on": format_date(dt.date.fromisoformat(certificate.issued_on), lang),
+            "valid_until": format_date(dt.date.fromisoformat(certificate.valid_until), lang),
+            "verification_code": certificate.code,
+            "total": points(score.total, lang),
+            "max_points": points(score.max_points, lang),
+            "share": percent(score.share, lang),
+        }
+    )
+    pictures = {
+        "emblem": (
+            "emblem",
+            {
+                "label_name": scheme.text(rule.name, lang),
+                "colour": label_colour(rule.id, rule.order),
+                "caption": certificate.issued_on[:4],
+            },
+        )
+    }
     return context, pictures
 
 
@@ -101,8 +122,16 @@ def _why(scheme: Scheme, lacks: list[Lack], lang: str) -> list[str]:
     for lack in lacks:
         name = scheme.text(next(r.name for r in scheme.labels if r.id == lack.label), lang)
         if lack.kind == "points":
-            out.append(doc_text(lang, "why_points", label=name, need=points(lack.need, lang),
-                                percent=percent(lack.percent, lang), total=points(lack.total, lang)))
+            out.append(
+                doc_text(
+                    lang,
+                    "why_points",
+                    label=name,
+                    need=points(lack.need, lang),
+                    percent=percent(lack.percent, lang),
+                    total=points(lack.total, lang),
+                )
+            )
         elif lack.kind == "not met":
             names = ", ".join(f"{scheme.text(scheme.indicator(i).name, lang)} ({i})" for i in lack.indicators)
             out.append(doc_text(lang, "why_not_met", label=name, names=names))
@@ -111,9 +140,16 @@ def _why(scheme: Scheme, lacks: list[Lack], lang: str) -> list[str]:
     return out
 
 
-def letter_context(scheme: Scheme, campaign: Campaign, cluster: Cluster, score: Score, final: Any,
-                   medians: dict[str, float], appreciation: dict[str, list[str]],
-                   today: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
+def letter_context(
+    scheme: Scheme,
+    campaign: Campaign,
+    cluster: Cluster,
+    score: Score,
+    final: Any,
+    medians: dict[str, float],
+    appreciation: dict[str, list[str]],
+    today: dt.date,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(context, pictures) of a feedback letter: result first, then what to improve."""
     lang = language(scheme, cluster)
     context = _common(scheme, campaign, cluster, lang, today)
@@ -124,61 +160,130 @@ def letter_context(scheme: Scheme, campaign: Campaign, cluster: Cluster, score: 
     above = [r for r in ranked if r.min_percent > 0 and (earned is None or r.order >= earned.order)]
     target = earned if earned is not None and earned.min_percent > 0 else (above[0] if above else earned)
     label_name = scheme.text(earned.name, lang) if earned else doc_text(lang, "no_label")
-    context.update({
-        "subject": doc_text(lang, "subject", campaign=campaign.title),
-        "has_label": earned is not None, "label_name": label_name,
-        "result_sentence": doc_text(lang, "result_label" if earned else "result_none", cluster=cluster.name,
-                                    label=label_name),
-        "points_sentence": doc_text(lang, "result_points", total=points(score.total, lang),
-                                    max=points(score.max_points, lang), share=percent(score.share, lang),
-                                    label=scheme.text(target.name, lang) if target else "",
-                                    threshold_points=points(threshold_points(scheme, target), lang) if target else "",
-                                    threshold=percent(target.min_percent, lang) if target else ""),
-        "why": _why(scheme, score.failed, lang),
-        "total": points(score.total, lang), "max_points": points(score.max_points, lang),
-        "share": percent(score.share, lang),
-    })
+    context.update(
+        {
+            "subject": doc_text(lang, "subject", campaign=campaign.title),
+            "has_label": earned is not None,
+            "label_name": label_name,
+            "result_sentence": doc_text(
+                lang, "result_label" if earned else "result_none", cluster=cluster.name, label=label_name
+            ),
+            "points_sentence": doc_text(
+                lang,
+                "result_points",
+                total=points(score.total, lang),
+                max=points(score.max_points, lang),
+                share=percent(score.share, lang),
+                label=scheme.text(target.name, lang) if target else "",
+                threshold_points=points(threshold_points(scheme, target), lang) if target else "",
+                threshold=percent(target.min_percent, lang) if target else "",
+            ),
+            "why": _why(scheme, score.failed, lang),
+            "total": points(score.total, lang),
+            "max_points": points(score.max_points, lang),
+            "share": percent(score.share, lang),
+        }
+    )
     topics = {t.id: t for t in scheme.topics}
-    weakest = sorted((i for i in scheme.indicators if i.max_points > score.points[i.id]),
-                     key=lambda i: (-(i.max_points - score.points[i.id]), i.id))[:IMPROVEMENTS_SHOWN]
-    context["improvements"] = [{
-        "id": i.id, "name": scheme.text(i.name, lang), "points": points(score.points[i.id], lang),
-        "max": points(i.max_points, lang), "gain": points(i.max_points - score.points[i.id], lang),
-        "topics": "; ".join(scheme.text(topics[t].title, lang) for t in i.topics if t in topics) or "–",
-    } for i in weakest]
-    strongest = sorted((i for i in scheme.indicators if i.max_points and score.points[i.id] >= i.max_points),
-                       key=lambda i: (-i.max_points, i.id))[:STRENGTHS_SHOWN]
-    context["strengths"] = [{"id": i.id, "name": scheme.text(i.name, lang), "points": points(score.points[i.id], lang),
-                             "max": points(i.max_points, lang)} for i in strongest]
+    weakest = sorted(
+        (i for i in scheme.indicators if i.max_points > score.points[i.id]),
+        key=lambda i: (-(i.max_points - score.points[i.id]), i.id),
+    )[:IMPROVEMENTS_SHOWN]
+    context["improvements"] = [
+        {
+            "id": i.id,
+            "name": scheme.text(i.name, lang),
+            "points": points(score.points[i.id], lang),
+            "max": points(i.max_points, lang),
+            "gain": points(i.max_points - score.points[i.id], lang),
+            "topics": "; ".join(scheme.text(topics[t].title, lang) for t in i.topics if t in topics) or "–",
+        }
+        for i in weakest
+    ]
+    strongest = sorted(
+        (i for i in scheme.indicators if i.max_points and score.points[i.id] >= i.max_points),
+        key=lambda i: (-i.max_points, i.id),
+    )[:STRENGTHS_SHOWN]
+    context["strengths"] = [
+        {
+            "id": i.id,
+            "name": scheme.text(i.name, lang),
+            "points": points(score.points[i.id], lang),
+            "max": points(i.max_points, lang),
+        }
+        for i in strongest
+    ]
     colours = category_colours(scheme)
     categories, bars = [], []
     for cat in scheme.categories:
         maximum = scheme.category_points(cat.id)
         share = 100 * score.category_points[cat.id] / maximum if maximum else 0
-        categories.append({"name": scheme.text(cat.name, lang), "points": points(score.category_points[cat.id], lang),
-                           "max": points(maximum, lang), "share": percent(share, lang),
-                           "median": percent(medians.get(cat.id, 0), lang)})
-        bars.append({"name": scheme.text(cat.name, lang), "share": share, "median": medians.get(cat.id, 0),
-                     "colour": colours[cat.id],
-                     "points": f"{points(score.category_points[cat.id], lang)} / {points(maximum, lang)}"})
+        categories.append(
+            {
+                "name": scheme.text(cat.name, lang),
+                "points": points(score.category_points[cat.id], lang),
+                "max": points(maximum, lang),
+                "share": percent(share, lang),
+                "median": percent(medians.get(cat.id, 0), lang),
+            }
+        )
+        bars.append(
+            {
+                "name": scheme.text(cat.name, lang),
+                "share": share,
+                "median": medians.get(cat.id, 0),
+                "colour": colours[cat.id],
+                "points": f"{points(score.category_points[cat.id], lang)} / {points(maximum, lang)}",
+            }
+        )
     context["categories"] = categories
     total_word = {"en": "Total", "fr": "Total", "de": "Gesamt"}.get(lang, "Total")
     median_total = statistics_median_total(medians, scheme)
-    bars.append({"name": total_word, "share": score.share, "median": median_total, "colour": "#1F3864",
-                 "points": f"{points(score.total, lang)} / {points(score.max_points, lang)}"})
-    thresholds = [(scheme.text(r.name, lang), 100 * threshold_points(scheme, r) / scheme.total_points,
-                   label_colour(r.id, r.order)) for r in ranked if r.min_percent > 0]
-    context["appreciation"] = [{"title": doc_text(lang, kind), "texts": list(texts)}
-                               for kind, texts in appreciation.items() if texts]
+    bars.append(
+        {
+            "name": total_word,
+            "share": score.share,
+            "median": median_total,
+            "colour": "#1F3864",
+            "points": f"{points(score.total, lang)} / {points(score.max_points, lang)}",
+        }
+    )
+    thresholds = [
+        (
+            scheme.text(r.name, lang),
+            100 * threshold_points(scheme, r) / scheme.total_points,
+            label_colour(r.id, r.order),
+        )
+        for r in ranked
+        if r.min_percent > 0
+    ]
+    context["appreciation"] = [
+        {"title": doc_text(lang, kind), "texts": list(texts)} for kind, texts in appreciation.items() if texts
+    ]
     sources = {REVIEWERS: "src_reviewers", ARBITRATION: "src_arbitration", PENDING: "src_pending"}
     values = final.values
-    context["answers"] = [{
-        "id": i.id, "name": scheme.text(i.name, lang), "answer": answer_text(scheme, i, values.get(i.id), lang) or "–",
-        "points": points(score.points[i.id], lang), "max": points(i.max_points, lang),
-        "source": doc_text(lang, sources.get(score.provenance.get(i.id, ""), "src_self")),
-    } for i in scheme.indicators]
-    pictures = {"chart": ("chart", {"bars": bars, "thresholds": thresholds,
-                                    "median_label": doc_text(lang, "h_median"), "total_label": total_word})}
+    context["answers"] = [
+        {
+            "id": i.id,
+            "name": scheme.text(i.name, lang),
+            "answer": answer_text(scheme, i, values.get(i.id), lang) or "–",
+            "points": points(score.points[i.id], lang),
+            "max": points(i.max_points, lang),
+            "source": doc_text(lang, sources.get(score.provenance.get(i.id, ""), "src_self")),
+        }
+        for i in scheme.indicators
+    ]
+    pictures = {
+        "chart": (
+            "chart",
+            {
+                "bars": bars,
+                "thresholds": thresholds,
+                "median_label": doc_text(lang, "h_median"),
+                "total_label": total_word,
+            },
+        )
+    }
     return context, pictures
 
 
@@ -188,39 +293,69 @@ def statistics_median_total(medians: dict[str, float], scheme: Scheme) -> float:
     return sum(medians.get(c.id, 0) * scheme.category_points(c.id) for c in scheme.categories) / total if total else 0
 
 
-def correction_context(scheme: Scheme, campaign: Campaign, cluster: Cluster, item: Any,
-                       today: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
+def correction_context(
+    scheme: Scheme, campaign: Campaign, cluster: Cluster, item: Any, today: dt.date
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """A correction letter from the intake's list of what to fix (`intake.corrections`)."""
     lang = language(scheme, cluster)
     context = _common(scheme, campaign, cluster, lang, today)
     received = format_date(dt.date.fromisoformat(item.received[:10]), lang) if item.received else ""
     key = "corr_rejected" if item.rejected else "corr_incomplete"
-    context["intro"] = doc_text(lang, key, file=item.file, date=received, email=campaign.contact_email,
-                                deadline=format_date(campaign.deadline, lang))
-    context["items"] = [{"cell": c.place, "indicator": f"{c.indicator} {c.indicator_name}".strip(),
-                         "value": c.given, "todo": c.todo} for c in item.items]
+    context["intro"] = doc_text(
+        lang,
+        key,
+        file=item.file,
+        date=received,
+        email=campaign.contact_email,
+        deadline=format_date(campaign.deadline, lang),
+    )
+    context["items"] = [
+        {"cell": c.place, "indicator": f"{c.indicator} {c.indicator_name}".strip(), "value": c.given, "todo": c.todo}
+        for c in item.items
+    ]
     return context, {}
 
 
 def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, Any]:
     """Every variable a `kind` document gets, with made-up values: what templates are checked against."""
-    cluster = Cluster("XX-SAMPLE-01", "Sample & <Cluster>", "DE", scheme.default_language, "", "A. Manager",
-                      "a@b.example")
+    cluster = Cluster(
+        "XX-SAMPLE-01", "Sample & <Cluster>", "DE", scheme.default_language, "", "A. Manager", "a@b.example"
+    )
     rule = scheme.labels_by_rank()[0] if scheme.labels else None
-    score = Score(cluster.id, {i.id: 0.0 for i in scheme.indicators}, {i.id: False for i in scheme.indicators},
-                  {c.id: 0.0 for c in scheme.categories}, 0.0, scheme.total_points, False,
-                  rule.id if rule else None, "", [])
+    score = Score(
+        cluster.id,
+        {i.id: 0.0 for i in scheme.indicators},
+        {i.id: False for i in scheme.indicators},
+        {c.id: 0.0 for c in scheme.categories},
+        0.0,
+        scheme.total_points,
+        False,
+        rule.id if rule else None,
+        "",
+        [],
+    )
     if kind == "certificate":
-        certificate = Certificate(1, "SAMPLE-2026-0001", cluster.id, rule.id if rule else "", 0, "2026-01-01",
-                                  "2028-01-01", "ABCDE-FGHIJ")
+        certificate = Certificate(
+            1, "SAMPLE-2026-0001", cluster.id, rule.id if rule else "", 0, "2026-01-01", "2028-01-01", "ABCDE-FGHIJ"
+        )
         context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
     elif kind == "letter":
-        submission = Submission(0, "", "", 0, "", 0, cluster.id, "self-assessment", None, None, None, "accepted",
-                                "", None)
-        context, pictures = letter_context(scheme, campaign, cluster, score, ClusterFinal(cluster.id, submission),
-                                           {}, {"strengths": ["…"]}, dt.date(2026, 1, 1))
+        submission = Submission(
+            0, "", "", 0, "", 0, cluster.id, "self-assessment", None, None, None, "accepted", "", None
+        )
+        context, pictures = letter_context(
+            scheme,
+            campaign,
+            cluster,
+            score,
+            ClusterFinal(cluster.id, submission),
+            {},
+            {"strengths": ["…"]},
+            dt.date(2026, 1, 1),
+        )
     else:
-        item = Corrections(cluster, "file.xlsx", "2026-01-01", False,
-                           [CorrectionItem("Assessment!E5", "STR-01", "", "", "", True)])
+        item = Corrections(
+            cluster, "file.xlsx", "2026-01-01", False, [CorrectionItem("Assessment!E5", "STR-01", "", "", "", True)]
+        )
         context, pictures = correction_context(scheme, campaign, cluster, item, dt.date(2026, 1, 1))
     return {**context, **dict.fromkeys(pictures, "")}

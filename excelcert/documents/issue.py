@@ -58,8 +58,17 @@ def cluster_folder(campaign: Campaign, cluster: Cluster) -> Path:
     return documents_folder(campaign) / safe_filename(f"{cluster.id} {cluster.name}")
 
 
-def plan(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes, *,
-         kinds: tuple[str, ...], today: dt.date | None = None, results: Results | None = None) -> Issued:
+def plan(
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    ledger: Ledger,
+    key: bytes,
+    *,
+    kinds: tuple[str, ...],
+    today: dt.date | None = None,
+    results: Results | None = None,
+) -> Issued:
     """Decide every document to write (and number the certificates); nothing is rendered yet."""
     today = today or dt.date.today()
     results = results or compute_results(scheme, clusters, ledger)
@@ -71,15 +80,20 @@ def plan(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Le
         lang = language(scheme, cluster)
         score = results.score_of(cluster.id)
         if score is None:
-            issued.skipped[cluster.id] = ("incomplete" if cluster.id in results.incomplete else "no self-assessment")
+            issued.skipped[cluster.id] = "incomplete" if cluster.id in results.incomplete else "no self-assessment"
             continue
         out = cluster_folder(campaign, cluster)
         if "certificate" in kinds and score.label:
             when = today.isoformat()
             certificate = ledger.certificate_for(
-                cluster.id, score.label, when, certificate_reference(campaign, today),
+                cluster.id,
+                score.label,
+                when,
+                certificate_reference(campaign, today),
                 verification_code(key, campaign, cluster.id, score.label, when),
-                add_months(today, months).isoformat(), results.score_ids.get(cluster.id, 0))
+                add_months(today, months).isoformat(),
+                results.score_ids.get(cluster.id, 0),
+            )
             issued.certificates.append(certificate)
             context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
             template = find_template(folder, "certificate", lang, scheme.default_language, score.label)
@@ -90,18 +104,28 @@ def plan(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Le
             _remove_other_certificates(out, cluster.id, None)
         if "letter" in kinds:
             appreciation = _appreciation(ledger, results.finals[cluster.id])
-            context, pictures = letter_context(scheme, campaign, cluster, score, results.finals[cluster.id],
-                                               results.medians, appreciation, today)
+            context, pictures = letter_context(
+                scheme, campaign, cluster, score, results.finals[cluster.id], results.medians, appreciation, today
+            )
             template = find_template(folder, "letter", lang, scheme.default_language)
-            issued.documents.append(Job(cluster.id, "letter", template, context, pictures,
-                                        out / f"{cluster.id} letter.docx"))
+            issued.documents.append(
+                Job(cluster.id, "letter", template, context, pictures, out / f"{cluster.id} letter.docx")
+            )
     if "correction" in kinds:
         for item in collect_corrections(clusters, ledger, scheme):
             cluster = by_id[item.cluster.id]
             context, pictures = correction_context(scheme, campaign, cluster, item, today)
             template = find_template(folder, "correction", language(scheme, cluster), scheme.default_language)
-            issued.documents.append(Job(cluster.id, "correction", template, context, pictures,
-                                        cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"))
+            issued.documents.append(
+                Job(
+                    cluster.id,
+                    "correction",
+                    template,
+                    context,
+                    pictures,
+                    cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx",
+                )
+            )
     return issued
 
 

@@ -51,8 +51,18 @@ def _rgb(hex_colour: str):
     return RGBColor.from_string(hex_colour)
 
 
-def _para(doc_or_cell, text: str = "", *, size: float | None = None, bold: bool = False, colour: str | None = None,
-          align: str | None = None, italic: bool = False, style: str | None = None, space_after: float | None = None):
+def _para(
+    doc_or_cell,
+    text: str = "",
+    *,
+    size: float | None = None,
+    bold: bool = False,
+    colour: str | None = None,
+    align: str | None = None,
+    italic: bool = False,
+    style: str | None = None,
+    space_after: float | None = None,
+):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -83,8 +93,10 @@ def _page_number_footer(doc, word: str) -> None:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     run = paragraph.add_run(f"{word} ")
     run.font.size = Pt(8.5)
-    field = parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:rPr><w:sz w:val="17"/></w:rPr>'
-                      f'<w:t>1</w:t></w:r></w:fldSimple>')
+    field = parse_xml(
+        f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:rPr><w:sz w:val="17"/></w:rPr>'
+        f"<w:t>1</w:t></w:r></w:fldSimple>"
+    )
     paragraph._p.append(field)
 
 
@@ -93,17 +105,20 @@ def _page_border(doc) -> None:
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
-    sides = "".join(f'<w:{side} w:val="double" w:sz="12" w:space="20" w:color="{ACCENT}"/>'
-                    for side in ("top", "left", "bottom", "right"))
-    doc.sections[0]._sectPr.append(parse_xml(f'<w:pgBorders {nsdecls("w")} w:offsetFrom="page">{sides}'
-                                             '</w:pgBorders>'))
+    sides = "".join(
+        f'<w:{side} w:val="double" w:sz="12" w:space="20" w:color="{ACCENT}"/>'
+        for side in ("top", "left", "bottom", "right")
+    )
+    doc.sections[0]._sectPr.append(parse_xml(f'<w:pgBorders {nsdecls("w")} w:offsetFrom="page">{sides}</w:pgBorders>'))
 
 
 def _shade(cell, fill: str) -> None:
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
-    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+    cell._tc.get_or_add_tcPr().append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
+    )
 
 
 def _table(doc, headings: list[str], cells: list[str], loop: str, widths: list[float] | None = None) -> None:
@@ -167,8 +182,16 @@ def certificate(lang: str):
     colon = "\u202f: " if lang == "fr" else ": "
     _para(doc, t["campaign"] + colon + "{{ campaign_title }}", size=11, align="center", space_after=22)
     table = doc.add_table(rows=4, cols=2)
-    for row, (key, tag) in zip(table.rows, (("number", "certificate_number"), ("issued", "issued_on"),
-                                             ("valid", "valid_until"), ("code", "verification_code")), strict=True):
+    for row, (key, tag) in zip(
+        table.rows,
+        (
+            ("number", "certificate_number"),
+            ("issued", "issued_on"),
+            ("valid", "valid_until"),
+            ("code", "verification_code"),
+        ),
+        strict=True,
+    ):
         row.cells[0].text = t[key]
         row.cells[1].text = "{{ " + tag + " }}"
         row.cells[0].width, row.cells[1].width = Cm(6), Cm(6)
@@ -179,8 +202,14 @@ def certificate(lang: str):
     _para(doc, "", space_after=26)
     _para(doc, t["for_secretariat"], size=10, colour="595959", align="center", space_after=0)
     _para(doc, "{{ secretariat_name }}", size=12, bold=True, align="center", space_after=30)
-    _para(doc, t["verify"].format(name="{{ secretariat_name }}", email="{{ secretariat_email }}"), size=8.5,
-          colour="595959", align="center", italic=True)
+    _para(
+        doc,
+        t["verify"].format(name="{{ secretariat_name }}", email="{{ secretariat_email }}"),
+        size=8.5,
+        colour="595959",
+        align="center",
+        italic=True,
+    )
     return doc
 
 
@@ -222,17 +251,25 @@ def letter(lang: str):
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _para(doc, t["improve_title"], style="Heading 1")
     _para(doc, t["improve_intro"])
-    _table(doc, [t["h_indicator"], t["h_points"], t["h_gain"], t["h_topics"]],
-           ["{{ item.name }}", "{{ item.points }} / {{ item.max }}", "+{{ item.gain }}", "{{ item.topics }}"],
-           "improvements", [6.5, 2.3, 2.3, 5.5])
+    _table(
+        doc,
+        [t["h_indicator"], t["h_points"], t["h_gain"], t["h_topics"]],
+        ["{{ item.name }}", "{{ item.points }} / {{ item.max }}", "+{{ item.gain }}", "{{ item.topics }}"],
+        "improvements",
+        [6.5, 2.3, 2.3, 5.5],
+    )
     _para(doc, t["strengths_title"], style="Heading 1")
     _para(doc, "{%p for item in strengths %}")
     _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
     _para(doc, "{%p endfor %}")
     _para(doc, t["table_title"], style="Heading 1")
-    _table(doc, [t["h_category"], t["h_points"], t["h_max"], t["h_share"], t["h_median"]],
-           ["{{ item.name }}", "{{ item.points }}", "{{ item.max }}", "{{ item.share }}", "{{ item.median }}"],
-           "categories", [7, 2.2, 2, 2.4, 3])
+    _table(
+        doc,
+        [t["h_category"], t["h_points"], t["h_max"], t["h_share"], t["h_median"]],
+        ["{{ item.name }}", "{{ item.points }}", "{{ item.max }}", "{{ item.share }}", "{{ item.median }}"],
+        "categories",
+        [7, 2.2, 2, 2.4, 3],
+    )
     _para(doc, "{%p if appreciation %}")
     _para(doc, t["appreciation_title"], style="Heading 1")
     _para(doc, "{%p for item in appreciation %}")
@@ -245,9 +282,18 @@ def letter(lang: str):
     _closing(doc, t)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _para(doc, t["appendix_title"], style="Heading 1")
-    _table(doc, [t["h_indicator"], t["h_answer"], t["h_points"], t["h_source"]],
-           ["{{ item.id }} {{ item.name }}", "{{ item.answer }}", "{{ item.points }} / {{ item.max }}",
-            "{{ item.source }}"], "answers", [6.5, 5, 2.3, 2.8])
+    _table(
+        doc,
+        [t["h_indicator"], t["h_answer"], t["h_points"], t["h_source"]],
+        [
+            "{{ item.id }} {{ item.name }}",
+            "{{ item.answer }}",
+            "{{ item.points }} / {{ item.max }}",
+            "{{ item.source }}",
+        ],
+        "answers",
+        [6.5, 5, 2.3, 2.8],
+    )
     _para(doc, t["disclaimer"], italic=True, size=8.5, colour="595959")
     _page_number_footer(doc, t["page"])
     return doc
@@ -258,9 +304,13 @@ def correction(lang: str):
     doc = _doc()
     _letterhead(doc, t["corr_subject"], country=False)
     _para(doc, "{{ intro }}")
-    _table(doc, [t["h_cell"], t["h_indicator"], t["h_value"], t["h_todo"]],
-           ["{{ item.cell }}", "{{ item.indicator }}", "{{ item.value }}", "{{ item.todo }}"],
-           "items", [2.5, 4.5, 3.5, 6.1])
+    _table(
+        doc,
+        [t["h_cell"], t["h_indicator"], t["h_value"], t["h_todo"]],
+        ["{{ item.cell }}", "{{ item.indicator }}", "{{ item.value }}", "{{ item.todo }}"],
+        "items",
+        [2.5, 4.5, 3.5, 6.1],
+    )
     _closing(doc, t)
     _page_number_footer(doc, t["page"])
     return doc

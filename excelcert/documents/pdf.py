@@ -25,16 +25,19 @@ def to_pdf(paths: list[Path], jobs: int = 1, timeout: int = 600) -> list[Path]:
     """A PDF next to each document; the PDFs written."""
     program = soffice()
     if program is None:
-        raise PdfError("PDFs were not made: LibreOffice is not installed (no `soffice` command). The .docx "
-                       "documents are written; install LibreOffice Writer (Debian: libreoffice-writer-nogui) "
-                       "and run the command again with --pdf, or convert them in Word.")
+        raise PdfError(
+            "PDFs were not made: LibreOffice is not installed (no `soffice` command). The .docx "
+            "documents are written; install LibreOffice Writer (Debian: libreoffice-writer-nogui) "
+            "and run the command again with --pdf, or convert them in Word."
+        )
     if not paths:
         return []
     jobs = max(1, min(jobs, len(paths)))
     shares = [paths[n::jobs] for n in range(jobs)]
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_convert, program, share, Path(tmp) / f"profile-{n}", timeout)
-                   for n, share in enumerate(shares)]
+        futures = [
+            pool.submit(_convert, program, share, Path(tmp) / f"profile-{n}", timeout) for n, share in enumerate(shares)
+        ]
         for future in futures:
             future.result()
     missing = [p for p in paths if not p.with_suffix(".pdf").exists()]
@@ -49,9 +52,21 @@ def _convert(program: str, paths: list[Path], profile: Path, timeout: int) -> No
         by_folder.setdefault(path.parent, []).append(path)
     for folder, files in by_folder.items():
         try:
-            subprocess.run([program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                            "--outdir", str(folder), *map(str, files)], check=True, capture_output=True,
-                           timeout=timeout)
+            subprocess.run(
+                [
+                    program,
+                    f"-env:UserInstallation={profile.as_uri()}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(folder),
+                    *map(str, files),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             raise PdfError(f"LibreOffice took more than {timeout} s to convert documents in {folder}.") from None
         except subprocess.CalledProcessError as exc:

@@ -39,8 +39,10 @@ def find_template(folder: Path | None, kind: str, lang: str, default_lang: str, 
         for base in (folder, BUILTIN_TEMPLATES):
             if base is not None and (base / name).is_file():
                 return base / name
-    raise TemplateError(f"no {kind} template for language '{lang}' (looked for {', '.join(names)} in "
-                        f"{folder or ''} and the built-in templates)")
+    raise TemplateError(
+        f"no {kind} template for language '{lang}' (looked for {', '.join(names)} in "
+        f"{folder or ''} and the built-in templates)"
+    )
 
 
 def package_problem(path: Path) -> str | None:
@@ -115,8 +117,11 @@ def check_template(path: Path, sample: dict[str, Any]) -> list[Problem]:
     except Exception as exc:  # not a .docx at all
         return [problem("template-not-docx", Place(path=path.name), detail=f"{type(exc).__name__}: {exc}")]
     word = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    parts = [doc.docx.element.body] + [s.footer._element for s in doc.docx.sections] + \
-        [s.header._element for s in doc.docx.sections]
+    parts = (
+        [doc.docx.element.body]
+        + [s.footer._element for s in doc.docx.sections]
+        + [s.header._element for s in doc.docx.sections]
+    )
     number = 0
     for part in parts:
         for paragraph in part.iter(f"{word}p"):
@@ -126,30 +131,61 @@ def check_template(path: Path, sample: dict[str, Any]) -> list[Problem]:
             place = Place(path=f"{path.name}, paragraph {number}")
             for tag in _TAG.findall(text):
                 if any(q in tag for q in "“”„‘’«»"):
-                    found.append(problem("template-broken-tag", place, value=tag,
-                                         detail="holds curly quotes, which Word typed for straight ones"))
+                    found.append(
+                        problem(
+                            "template-broken-tag",
+                            place,
+                            value=tag,
+                            detail="holds curly quotes, which Word typed for straight ones",
+                        )
+                    )
                 elif not any(tag in run for run in runs):
                     pieces = sum(1 for run in runs if run and (run in tag or tag in run or _overlaps(run, tag)))
                     found.append(problem("template-split-tag", place, value=tag, count=max(pieces, 2)))
             for broken in re.findall(r"\{\s+[{%]|[}%]\s+\}", text):
-                found.append(problem("template-broken-tag", place, value=broken.strip(),
-                                     detail="has a space between its braces, so it is not a tag"))
+                found.append(
+                    problem(
+                        "template-broken-tag",
+                        place,
+                        value=broken.strip(),
+                        detail="has a space between its braces, so it is not a tag",
+                    )
+                )
     env = Environment(undefined=StrictUndefined, autoescape=True)
     try:
         undeclared = doc.get_undeclared_template_variables(env, sample)
     except TemplateSyntaxError as exc:
-        return found + [problem("template-syntax", Place(path=path.name), detail=f"{exc.message} (line {exc.lineno} "
-                                                                                 "of the document's XML)")]
+        return found + [
+            problem(
+                "template-syntax",
+                Place(path=path.name),
+                detail=f"{exc.message} (line {exc.lineno} of the document's XML)",
+            )
+        ]
     for name in sorted(undeclared):
-        found.append(problem("template-unknown-variable", Place(path=path.name), value=name, kind=kind,
-                             known=", ".join(sorted(sample))))
+        found.append(
+            problem(
+                "template-unknown-variable",
+                Place(path=path.name),
+                value=name,
+                kind=kind,
+                known=", ".join(sorted(sample)),
+            )
+        )
     if not undeclared:
         try:  # a typo after a dot (item.nmae) shows only when rendered
             trial = DocxTemplate(str(path))
             trial.render({k: ("" if k in ("chart", "emblem") else v) for k, v in sample.items()}, env)
         except UndefinedError as exc:
-            found.append(problem("template-unknown-variable", Place(path=path.name), value=str(exc).split("'")[-2]
-                                 if "'" in str(exc) else str(exc), kind=kind, known=", ".join(sorted(sample))))
+            found.append(
+                problem(
+                    "template-unknown-variable",
+                    Place(path=path.name),
+                    value=str(exc).split("'")[-2] if "'" in str(exc) else str(exc),
+                    kind=kind,
+                    known=", ".join(sorted(sample)),
+                )
+            )
         except TemplateSyntaxError as exc:
             found.append(problem("template-syntax", Place(path=path.name), detail=exc.message or str(exc)))
     return found

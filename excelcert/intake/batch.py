@@ -146,9 +146,17 @@ def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) ->
     return target
 
 
-def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger,
-                 paths: list[Path], progress: Callable[[str], None] | None = None,
-                 jobs: int = 1, reviewer_ids: set[str] | None = None) -> list[FileResult]:
+def import_files(
+    campaign: Campaign,
+    scheme: Scheme,
+    roster_ids: set[str],
+    key: bytes,
+    ledger: Ledger,
+    paths: list[Path],
+    progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
+    reviewer_ids: set[str] | None = None,
+) -> list[FileResult]:
     """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
 
     Hashing, archiving, checking and the ledger stay in this process and in input order,
@@ -199,8 +207,9 @@ def import_files(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: 
     return results
 
 
-def _prepare(campaign: Campaign, ledger: Ledger, item: Input, in_flight: set[str],
-             archiver: ThreadPoolExecutor) -> FileResult | tuple[str, Future] | str:
+def _prepare(
+    campaign: Campaign, ledger: Ledger, item: Input, in_flight: set[str], archiver: ThreadPoolExecutor
+) -> FileResult | tuple[str, Future] | str:
     """A verdict already (unreadable, already imported), the sha256 of a file repeated within
     this batch, or (sha256, the archive copy being written) to read."""
     if item.data is None:
@@ -218,9 +227,14 @@ def _prepare(campaign: Campaign, ledger: Ledger, item: Input, in_flight: set[str
 def _already(item: Input, earlier: Submission | None) -> FileResult:
     if earlier is None:  # cannot happen: the first copy was recorded before this one
         return FileResult(item.name, REJECTED, "the same file appears twice in this batch")
-    return FileResult(item.name, ALREADY, f"the same file was imported on {earlier.received_at[:10]} as "
-                      f"{earlier.original_name} ({earlier.verdict})", earlier.cluster_id, earlier.sha256,
-                      submission_id=earlier.id)
+    return FileResult(
+        item.name,
+        ALREADY,
+        f"the same file was imported on {earlier.received_at[:10]} as {earlier.original_name} ({earlier.verdict})",
+        earlier.cluster_id,
+        earlier.sha256,
+        submission_id=earlier.id,
+    )
 
 
 def _read(data: bytes, scheme: Scheme, name: str) -> ReturnedWorkbook | Problem:
@@ -281,19 +295,35 @@ class _Readers:
                 try:
                     return alone.submit(_read_in_worker, item.data, item.name).result()
                 except BrokenProcessPool:
-                    return problem("corrupt-file", path=Path(item.name).name,
-                                   detail="reading it stopped the program that reads workbooks")
+                    return problem(
+                        "corrupt-file",
+                        path=Path(item.name).name,
+                        detail="reading it stopped the program that reads workbooks",
+                    )
 
 
-def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, ledger: Ledger, item: Input,
-            sha256: str, outcome: ReturnedWorkbook | Problem, reviewer_ids: set[str]) -> FileResult:
+def _finish(
+    campaign: Campaign,
+    scheme: Scheme,
+    roster_ids: set[str],
+    key: bytes,
+    ledger: Ledger,
+    item: Input,
+    sha256: str,
+    outcome: ReturnedWorkbook | Problem,
+    reviewer_ids: set[str],
+) -> FileResult:
     base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
     if isinstance(outcome, Problem):
         return _reject(ledger, base, outcome)
     returned = outcome
     meta = returned.meta
-    base.cluster_id, base.role, base.scheme_version, base.language = \
-        meta.cluster_id, meta.role, meta.scheme_version, meta.language
+    base.cluster_id, base.role, base.scheme_version, base.language = (
+        meta.cluster_id,
+        meta.role,
+        meta.scheme_version,
+        meta.language,
+    )
     base.saved_at = returned.saved_at.isoformat() if returned.saved_at else None
     base.reviewer_id, base.based_on = meta.reviewer_id or None, meta.based_on or None
     refusal = _check(campaign, scheme, roster_ids, key, returned, Path(item.name).name)
@@ -309,24 +339,35 @@ def _finish(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes
     return _accept(ledger, base, returned)
 
 
-def _check(campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, returned: ReturnedWorkbook,
-           name: str) -> Problem | None:
+def _check(
+    campaign: Campaign, scheme: Scheme, roster_ids: set[str], key: bytes, returned: ReturnedWorkbook, name: str
+) -> Problem | None:
     meta = returned.meta
     if meta.campaign_id != campaign.id:
         return problem("other-campaign", path=name, value=meta.campaign_id, campaign=campaign.id)
     if not verify(meta, returned.signature, key):
-        return problem("signature-mismatch", path=name,
-                       detail=f"it says cluster {meta.cluster_id}, scheme {meta.scheme_version}")
+        return problem(
+            "signature-mismatch", path=name, detail=f"it says cluster {meta.cluster_id}, scheme {meta.scheme_version}"
+        )
     if meta.scheme_version != scheme.version or meta.scheme_hash != campaign.scheme_hash:
-        return problem("old-scheme-version", path=name, scheme=scheme.id, value=meta.scheme_version,
-                       current=scheme.version, cluster=meta.cluster_id)
+        return problem(
+            "old-scheme-version",
+            path=name,
+            scheme=scheme.id,
+            value=meta.scheme_version,
+            current=scheme.version,
+            cluster=meta.cluster_id,
+        )
     if meta.role == ROLE_ARBITRATION:
         return None  # campaign-wide: each row names its cluster, checked row by row
     if meta.cluster_id not in roster_ids:
         return problem("unknown-cluster", path=name, value=meta.cluster_id)
     if meta.role not in (ROLE_SELF_ASSESSMENT, ROLE_REVIEW):
-        return problem("not-excelcert", path=name, detail=f"it is a '{meta.role}' workbook, which this "
-                                                          "version of excelcert does not import")
+        return problem(
+            "not-excelcert",
+            path=name,
+            detail=f"it is a '{meta.role}' workbook, which this version of excelcert does not import",
+        )
     return None
 
 
@@ -344,29 +385,45 @@ def _check_review(ledger: Ledger, reviewer_ids: set[str], returned: ReturnedWork
     return None
 
 
-def _accept_decisions(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook,
-                      roster_ids: set[str]) -> FileResult:
+def _accept_decisions(
+    ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook, roster_ids: set[str]
+) -> FileResult:
     for decision in [d for d in returned.decisions if d.cluster_id not in roster_ids]:
         returned.decisions.remove(decision)
-        returned.problems.append(problem("arbitration-unknown-item", Place(decision.sheet, decision.cell),
-                                         cluster=decision.cluster_id, value=decision.indicator_id))
+        returned.problems.append(
+            problem(
+                "arbitration-unknown-item",
+                Place(decision.sheet, decision.cell),
+                cluster=decision.cluster_id,
+                value=decision.indicator_id,
+            )
+        )
     problems = returned.problems
     base.verdict = WITH_PROBLEMS if problems else ACCEPTED
     base.reason = f"{len(returned.decisions)} arbitration decision(s) recorded" + (
-        f"; {len(problems)} row(s) not stored, see the problems" if problems else "")
+        f"; {len(problems)} row(s) not stored, see the problems" if problems else ""
+    )
     base.decisions = list(returned.decisions)
     base.problems = [_stored_problem(p) for p in problems]
     submission_id = ledger.record_submission(base)
-    return FileResult(base.original_name, base.verdict, base.reason, None, base.sha256, True, list(problems),
-                      submission_id)
+    return FileResult(
+        base.original_name, base.verdict, base.reason, None, base.sha256, True, list(problems), submission_id
+    )
 
 
 def _reject(ledger: Ledger, base: NewSubmission, reason: Problem) -> FileResult:
     base.verdict, base.reason = REJECTED, reason.message
     base.problems = [_stored_problem(reason)]
     submission_id = ledger.record_submission(base)
-    return FileResult(base.original_name, REJECTED, reason.message, base.cluster_id, base.sha256,
-                      problems=[reason], submission_id=submission_id)
+    return FileResult(
+        base.original_name,
+        REJECTED,
+        reason.message,
+        base.cluster_id,
+        base.sha256,
+        problems=[reason],
+        submission_id=submission_id,
+    )
 
 
 def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> FileResult:
@@ -375,30 +432,58 @@ def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> 
     parts = []
     if problems:
         missing = len(returned.missing_required)
-        parts.append(f"{len(problems)} problem(s) to correct or check"
-                     + (f", {missing} required answer(s) missing" if missing else ""))
+        parts.append(
+            f"{len(problems)} problem(s) to correct or check"
+            + (f", {missing} required answer(s) missing" if missing else "")
+        )
     current = ledger.current(base.cluster_id, base.role, base.reviewer_id)
     counts = current is None or _is_newer(base, current)
     if current is None:
-        parts.append(f"counts: the first review of this cluster by {base.reviewer_id}" if base.reviewer_id
-                     else "counts: the first workbook of this cluster")
+        parts.append(
+            f"counts: the first review of this cluster by {base.reviewer_id}"
+            if base.reviewer_id
+            else "counts: the first workbook of this cluster"
+        )
     elif counts:
         base.supersedes = current.id
-        parts.append(f"counts: newer than {Path(current.original_name).name} "
-                     f"(saved {_when(base.saved_at)} after {_when(current.saved_at)}), which it replaces")
+        parts.append(
+            f"counts: newer than {Path(current.original_name).name} "
+            f"(saved {_when(base.saved_at)} after {_when(current.saved_at)}), which it replaces"
+        )
     else:
-        parts.append(f"does not count: older than {Path(current.original_name).name} "
-                     f"(saved {_when(base.saved_at)}, before {_when(current.saved_at)}), which still counts")
+        parts.append(
+            f"does not count: older than {Path(current.original_name).name} "
+            f"(saved {_when(base.saved_at)}, before {_when(current.saved_at)}), which still counts"
+        )
     base.reason = "; ".join(parts)
-    base.answers = [StoredAnswer(a.indicator, a.raw, a.value, a.place.sheet if a.place else None,
-                                 a.place.cell if a.place else None, a.evidence, a.comment, a.agreement, a.points)
-                    for a in returned.answers.values()]
+    base.answers = [
+        StoredAnswer(
+            a.indicator,
+            a.raw,
+            a.value,
+            a.place.sheet if a.place else None,
+            a.place.cell if a.place else None,
+            a.evidence,
+            a.comment,
+            a.agreement,
+            a.points,
+        )
+        for a in returned.answers.values()
+    ]
     base.notes = list(returned.notes)
     base.problems = [_stored_problem(p) for p in problems]
     base.profile = dict(returned.profile)
     submission_id = ledger.record_submission(base)
-    return FileResult(base.original_name, base.verdict, base.reason, base.cluster_id, base.sha256, counts,
-                      list(problems), submission_id)
+    return FileResult(
+        base.original_name,
+        base.verdict,
+        base.reason,
+        base.cluster_id,
+        base.sha256,
+        counts,
+        list(problems),
+        submission_id,
+    )
 
 
 def _is_newer(new: NewSubmission, current: Submission) -> bool:
@@ -412,5 +497,12 @@ def _when(saved_at: str | None) -> str:
 
 def _stored_problem(item: Problem) -> StoredProblem:
     place = item.place
-    return StoredProblem(item.severity, item.code, place.sheet if place else None, place.cell if place else None,
-                         item.indicator, item.value, item.message)
+    return StoredProblem(
+        item.severity,
+        item.code,
+        place.sheet if place else None,
+        place.cell if place else None,
+        item.indicator,
+        item.value,
+        item.message,
+    )

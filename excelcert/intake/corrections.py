@@ -48,8 +48,15 @@ def collect_corrections(clusters: list[Cluster], ledger: Ledger, scheme: Scheme)
         lang = status.cluster.language
         problems = sorted(ledger.problems(status.submission_id), key=lambda p: (p.severity != ERROR,))
         items = [_item(p, scheme, lang, status.state == REJECTED) for p in problems]
-        out.append(Corrections(status.cluster, status.counting_file or status.last_file, status.last_received,
-                               status.state == REJECTED, items))
+        out.append(
+            Corrections(
+                status.cluster,
+                status.counting_file or status.last_file,
+                status.last_received,
+                status.state == REJECTED,
+                items,
+            )
+        )
     return out
 
 
@@ -75,8 +82,9 @@ def write_corrections(path: Path, item: Corrections, campaign: Campaign, scheme:
         title = book.add_format({"bold": True, "font_size": 15, "font_color": "#1F3864"})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        head = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "text_wrap": True,
-                                "valign": "vcenter"})
+        head = book.add_format(
+            {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "text_wrap": True, "valign": "vcenter"}
+        )
         ws = book.add_worksheet(t("sheet"))
         widths = (22, 40, 26, 70, 14)
         for c, width in enumerate(widths):
@@ -84,16 +92,18 @@ def write_corrections(path: Path, item: Corrections, campaign: Campaign, scheme:
         ws.write_string(0, 0, t("title"), title)
         ws.merge_range(1, 0, 1, 4, item.cluster.name, bold)
         date = format_date(_date(item.received), lang) if item.received else ""
-        intro = t("rejected_intro" if item.rejected else "intro", file=item.file, date=date,
-                  email=campaign.contact_email)
+        intro = t(
+            "rejected_intro" if item.rejected else "intro", file=item.file, date=date, email=campaign.contact_email
+        )
         ws.merge_range(3, 0, 3, 4, intro, wrap)
         ws.set_row(3, ROW_HEIGHT * wrapped_lines(intro, sum(widths)))
         for c, key in enumerate(("h_cell", "h_indicator", "h_value", "h_todo", "h_kind")):
             ws.write_string(5, c, t(key), head)
         for r, entry in enumerate(item.items, start=6):
             indicator = f"{entry.indicator} {entry.indicator_name}".strip()
-            for c, value in enumerate((entry.place, indicator, entry.given, entry.todo,
-                                       t("fix") if entry.must_fix else t("check"))):
+            for c, value in enumerate(
+                (entry.place, indicator, entry.given, entry.todo, t("fix") if entry.must_fix else t("check"))
+            ):
                 ws.write_string(r, c, value, wrap)
             ws.set_row(r, ROW_HEIGHT * max(wrapped_lines(entry.todo, widths[3]), wrapped_lines(indicator, widths[1])))
         ws.repeat_rows(5)

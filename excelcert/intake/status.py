@@ -38,11 +38,28 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
         last = history[-1]
         current = ledger.current(cluster.id, ROLE_SELF_ASSESSMENT)
         if current is None:
-            out.append(ClusterStatus(cluster, REJECTED, Path(last.original_name).name, last.received_at,
-                                     open_problems=len(ledger.problems(last.id)), submission_id=last.id))
+            out.append(
+                ClusterStatus(
+                    cluster,
+                    REJECTED,
+                    Path(last.original_name).name,
+                    last.received_at,
+                    open_problems=len(ledger.problems(last.id)),
+                    submission_id=last.id,
+                )
+            )
             continue
         problems = ledger.problems(current.id)
         state = INCOMPLETE if any(p.severity == ERROR for p in problems) else COMPLETE
-        out.append(ClusterStatus(cluster, state, Path(last.original_name).name, last.received_at,
-                                 Path(current.original_name).name, len(problems), current.id))
+        out.append(
+            ClusterStatus(
+                cluster,
+                state,
+                Path(last.original_name).name,
+                last.received_at,
+                Path(current.original_name).name,
+                len(problems),
+                current.id,
+            )
+        )
     return out

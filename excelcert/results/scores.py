@@ -48,17 +48,34 @@ def compute_results(scheme: Scheme, clusters: list[Cluster], ledger: Ledger, *, 
         shares = [100 * s.category_points[cat.id] / maximum for s in results.scores if maximum]
         results.medians[cat.id] = statistics.median(shares) if shares else 0.0
     if store and results.scores:
-        ids = ledger.record_scores([
-            (s.cluster_id, results.finals[s.cluster_id].submission.id, s.total, s.max_points, s.label, s.reviewed,
-             s.reason, asdict(s)) for s in results.scores])
+        ids = ledger.record_scores(
+            [
+                (
+                    s.cluster_id,
+                    results.finals[s.cluster_id].submission.id,
+                    s.total,
+                    s.max_points,
+                    s.label,
+                    s.reviewed,
+                    s.reason,
+                    asdict(s),
+                )
+                for s in results.scores
+            ]
+        )
         results.score_ids = {s.cluster_id: i for s, i in zip(results.scores, ids, strict=True)}
     return results
 
 
 def score_final(scheme: Scheme, final: ClusterFinal) -> Score:
     """The score of a cluster's final values, with their provenance."""
-    return score(scheme, final.cluster_id, final.values, reviewed=final.reviewed,
-                 provenance={i.indicator_id: i.provenance for i in final.items})
+    return score(
+        scheme,
+        final.cluster_id,
+        final.values,
+        reviewed=final.reviewed,
+        provenance={i.indicator_id: i.provenance for i in final.items},
+    )
 
 
 def _label_name(scheme: Scheme, label: str | None, lang: str) -> str:
@@ -67,31 +84,78 @@ def _label_name(scheme: Scheme, label: str | None, lang: str) -> str:
     return scheme.text(next(r.name for r in scheme.labels if r.id == label), lang)
 
 
-def write_results(folder: Path, campaign: Campaign, scheme: Scheme, clusters: list[Cluster],
-                  results: Results) -> tuple[Path, Path]:
+def write_results(
+    folder: Path, campaign: Campaign, scheme: Scheme, clusters: list[Cluster], results: Results
+) -> tuple[Path, Path]:
     """results.xlsx (a row per cluster, a sheet per category) and results.csv."""
     folder.mkdir(parents=True, exist_ok=True)
     lang = scheme.default_language
     by_id = {c.id: c for c in clusters}
-    head = ["cluster", "name", "country", "review", "points", "max", "share %", "label", "reason",
-            "next label", "points short", "improvements"]
+    head = [
+        "cluster",
+        "name",
+        "country",
+        "review",
+        "points",
+        "max",
+        "share %",
+        "label",
+        "reason",
+        "next label",
+        "points short",
+        "improvements",
+    ]
     rows: list[list] = []
     for s in results.scores:
         c = by_id[s.cluster_id]
         gap = s.gap
-        rows.append([c.id, c.name, c.country, results.finals[c.id].state, s.total, s.max_points, round(s.share, 1),
-                     _label_name(scheme, s.label, lang), s.reason, _label_name(scheme, gap.label, lang) if gap else "",
-                     round(gap.points_short, 1) if gap else "",
-                     ", ".join(i.indicator_id for i in gap.improvements) if gap else ""])
+        rows.append(
+            [
+                c.id,
+                c.name,
+                c.country,
+                results.finals[c.id].state,
+                s.total,
+                s.max_points,
+                round(s.share, 1),
+                _label_name(scheme, s.label, lang),
+                s.reason,
+                _label_name(scheme, gap.label, lang) if gap else "",
+                round(gap.points_short, 1) if gap else "",
+                ", ".join(i.indicator_id for i in gap.improvements) if gap else "",
+            ]
+        )
     for cluster_id, lacking in results.incomplete.items():
         c = by_id[cluster_id]
-        rows.append([c.id, c.name, c.country, results.finals[c.id].state, "", "", "", "",
-                     "incomplete: " + ", ".join(lacking), "", "", ""])
+        rows.append(
+            [
+                c.id,
+                c.name,
+                c.country,
+                results.finals[c.id].state,
+                "",
+                "",
+                "",
+                "",
+                "incomplete: " + ", ".join(lacking),
+                "",
+                "",
+                "",
+            ]
+        )
     xlsx = folder / "results.xlsx"
     book = new_book(xlsx)
     try:
-        bold = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "text_wrap": True,
-                                "valign": "top", "border": 1})
+        bold = book.add_format(
+            {
+                "bold": True,
+                "font_color": "#FFFFFF",
+                "bg_color": "#1F3864",
+                "text_wrap": True,
+                "valign": "top",
+                "border": 1,
+            }
+        )
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         number = book.add_format({"num_format": "0.##", "valign": "top"})
         ws = book.add_worksheet("Results")

@@ -27,36 +27,74 @@ from excelcert.scheme.answers import answer_text
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
 
 SHEET = "Arbitration"
-COLUMNS = ("cluster", "indicator", "indicator_name", "cluster_answer", "views", "why_flagged", "decision",
-           "reason", "decided_by")
+COLUMNS = (
+    "cluster",
+    "indicator",
+    "indicator_name",
+    "cluster_answer",
+    "views",
+    "why_flagged",
+    "decision",
+    "reason",
+    "decided_by",
+)
 _WIDTHS = (14, 10, 26, 22, 46, 34, 22, 34, 18)
-_HEADINGS = {"cluster": "Cluster", "indicator": "Indicator", "indicator_name": "Indicator name",
-             "cluster_answer": "Cluster's answer", "views": "Reviewers' views", "why_flagged": "Why it is here",
-             "decision": "Decision (the value that counts)", "reason": "Reason", "decided_by": "Decided by"}
+_HEADINGS = {
+    "cluster": "Cluster",
+    "indicator": "Indicator",
+    "indicator_name": "Indicator name",
+    "cluster_answer": "Cluster's answer",
+    "views": "Reviewers' views",
+    "why_flagged": "Why it is here",
+    "decision": "Decision (the value that counts)",
+    "reason": "Reason",
+    "decided_by": "Decided by",
+}
 
 
-def write_arbitration(path: Path, scheme: Scheme, campaign: Campaign, clusters: list[Cluster], items: list[Item],
-                      key: bytes) -> WorkbookMeta:
+def write_arbitration(
+    path: Path, scheme: Scheme, campaign: Campaign, clusters: list[Cluster], items: list[Item], key: bytes
+) -> WorkbookMeta:
     lang = scheme.default_language
     names = {c.id: c.name for c in clusters}
-    meta = WorkbookMeta(campaign_id=campaign.id, scheme_id=scheme.id, scheme_version=scheme.version,
-                        scheme_hash=campaign.scheme_hash, cluster_id="", role=ROLE_ARBITRATION, language=lang,
-                        issued_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
+    meta = WorkbookMeta(
+        campaign_id=campaign.id,
+        scheme_id=scheme.id,
+        scheme_version=scheme.version,
+        scheme_hash=campaign.scheme_hash,
+        cluster_id="",
+        role=ROLE_ARBITRATION,
+        language=lang,
+        issued_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+    )
     book = new_book(path)
     try:
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True}
         head = book.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": ACCENT, "border": 1})
         body = book.add_format({**base, "border": 1, "border_color": "#BFBFBF"})
         muted = book.add_format({**base, "italic": True, "font_color": MUTED})
-        entry = book.add_format({**base, "bg_color": INPUT_FILL, "border": 1, "border_color": INPUT_BORDER,
-                                 "locked": False})
+        entry = book.add_format(
+            {**base, "bg_color": INPUT_FILL, "border": 1, "border_color": INPUT_BORDER, "locked": False}
+        )
         ws = book.add_worksheet(SHEET)
-        ws.merge_range(0, 0, 0, len(COLUMNS) - 1, f"{campaign.title}: items to arbitrate ({len(items)})",
-                       book.add_format({**base, "bold": True, "font_size": 14, "font_color": ACCENT}))
-        ws.merge_range(1, 0, 1, len(COLUMNS) - 1,
-                       "For each row, type the value that counts (as the cluster would: a number, or one of the "
-                       "answers offered), why, and who decided. Rows left without a decision stay open. Then run "
-                       "`excelcert import` on this file.", muted)
+        ws.merge_range(
+            0,
+            0,
+            0,
+            len(COLUMNS) - 1,
+            f"{campaign.title}: items to arbitrate ({len(items)})",
+            book.add_format({**base, "bold": True, "font_size": 14, "font_color": ACCENT}),
+        )
+        ws.merge_range(
+            1,
+            0,
+            1,
+            len(COLUMNS) - 1,
+            "For each row, type the value that counts (as the cluster would: a number, or one of the "
+            "answers offered), why, and who decided. Rows left without a decision stay open. Then run "
+            "`excelcert import` on this file.",
+            muted,
+        )
         ws.set_row(1, 2 * ROW_HEIGHT)
         ws.set_row(2, 30)
         for c, (column, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True)):
@@ -67,20 +105,39 @@ def write_arbitration(path: Path, scheme: Scheme, campaign: Campaign, clusters: 
             views = "\n".join(
                 f"{v.reviewer_id}: {answer_text(scheme, ind, v.value, lang) or '–'} "
                 f"({points_of(ind, v):g} pts{', ' + v.agreement if v.agreement else ''})"
-                + (f" – {v.comment}" if v.comment else "") for v in item.views)
-            values = [item.cluster_id, ind.id, f"{names.get(item.cluster_id, '')}\n{scheme.text(ind.name, lang)}",
-                      f"{answer_text(scheme, ind, item.self_value, lang) or '–'} "
-                      f"({ind.points_for(item.self_value):g} pts)", views, item.flag]
+                + (f" – {v.comment}" if v.comment else "")
+                for v in item.views
+            )
+            values = [
+                item.cluster_id,
+                ind.id,
+                f"{names.get(item.cluster_id, '')}\n{scheme.text(ind.name, lang)}",
+                f"{answer_text(scheme, ind, item.self_value, lang) or '–'} ({ind.points_for(item.self_value):g} pts)",
+                views,
+                item.flag,
+            ]
             for c, value in enumerate(values):
                 ws.write_string(r, c, value, body)
             for c in range(len(values), len(COLUMNS)):
                 ws.write_blank(r, c, None, entry)
-            ws.set_row(r, ROW_HEIGHT * min(12, max(2, views.count("\n") + 1, wrapped_lines(views, 46),
-                                                    wrapped_lines(item.flag, 34))))
+            ws.set_row(
+                r,
+                ROW_HEIGHT
+                * min(12, max(2, views.count("\n") + 1, wrapped_lines(views, 46), wrapped_lines(item.flag, 34))),
+            )
         ws.freeze_panes(3, 2)
         ws.autofilter(2, 0, max(len(items), 1) + 2, len(COLUMNS) - 1)
-        ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": False,
-                        "select_locked_cells": True, "select_unlocked_cells": True})
+        ws.protect(
+            "",
+            {
+                "format_columns": True,
+                "format_rows": True,
+                "autofilter": True,
+                "sort": False,
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+            },
+        )
         print_setup(ws, "arbitration", repeat_row=2)
         ws.set_landscape()
         write_meta(book, meta, sign(meta, key))
@@ -103,6 +160,7 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
     for row, values in sheet.values:
         if len(values) <= id_column or as_text(values[id_column]) not in keys:
             continue
+
         def cell(name: str, row: int = row) -> RawCell:
             return raw_cell(sheet, row, columns[name])
 
@@ -111,17 +169,18 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
             continue  # not decided yet
         cluster_id, ind = as_text(cell("cluster").value), scheme.indicator(as_text(values[id_column]))
         if not cluster_id:
-            result.problems.append(problem("arbitration-unknown-item", cell("cluster").place, cluster="",
-                                           value=ind.id))
+            result.problems.append(problem("arbitration-unknown-item", cell("cluster").place, cluster="", value=ind.id))
             continue
         reason, by = as_text(cell("reason").value), as_text(cell("decided_by").value)
         if not reason:
-            result.problems.append(problem("arbitration-no-reason", cell("reason").place, indicator=ind.id,
-                                           cluster=cluster_id))
+            result.problems.append(
+                problem("arbitration-no-reason", cell("reason").place, indicator=ind.id, cluster=cluster_id)
+            )
             continue
         if not by:
-            result.problems.append(problem("arbitration-no-decider", cell("decided_by").place, indicator=ind.id,
-                                           cluster=cluster_id))
+            result.problems.append(
+                problem("arbitration-no-decider", cell("decided_by").place, indicator=ind.id, cluster=cluster_id)
+            )
             continue
         if ind.type == SELECT_MULTIPLE:
             value, problems = parse_choice_list(ind, decision, scheme, lang)
@@ -131,5 +190,16 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
         result.problems.extend(problems)
         if errors or value is None:
             continue
-        result.decisions.append(Decision(cluster_id, ind.id, decision.value, value, by, reason,
-                                         decided_at, decision.place.sheet, decision.place.cell))
+        result.decisions.append(
+            Decision(
+                cluster_id,
+                ind.id,
+                decision.value,
+                value,
+                by,
+                reason,
+                decided_at,
+                decision.place.sheet,
+                decision.place.cell,
+            )
+        )

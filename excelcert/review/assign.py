@@ -88,8 +88,7 @@ class _Solver:
             visited.add(reviewer.id)
             for other in list(self.holders[reviewer.id]):
                 taken = {r.id for r in self.assigned[other]}
-                pool2 = [r for r in self.eligible[other]
-                         if r.id not in taken and self._keeps_mix(other, reviewer, r)]
+                pool2 = [r for r in self.eligible[other] if r.id not in taken and self._keeps_mix(other, reviewer, r)]
                 if self.augment(other, pool2, visited):
                     self._remove(other, reviewer)
                     self._add(cluster_id, reviewer)
@@ -107,14 +106,16 @@ class _Solver:
         unfilled = []
         for _slot in range(self.per_cluster):
             for cluster in order:
-                if len(self.assigned[cluster.id]) < min(self.per_cluster, len(self.eligible[cluster.id])) \
-                        and not self.augment(cluster.id, self.eligible[cluster.id], set()):
+                if len(self.assigned[cluster.id]) < min(
+                    self.per_cluster, len(self.eligible[cluster.id])
+                ) and not self.augment(cluster.id, self.eligible[cluster.id], set()):
                     unfilled.append(cluster.id)
         return unfilled
 
 
-def propose(clusters: list[Cluster], reviewers: list[Reviewer],
-            per_cluster: int = DEFAULT_PER_CLUSTER) -> AssignmentResult:
+def propose(
+    clusters: list[Cluster], reviewers: list[Reviewer], per_cluster: int = DEFAULT_PER_CLUSTER
+) -> AssignmentResult:
     """An assignment of `per_cluster` reviewers to every cluster, or the reasons there is none."""
     solver = _Solver(clusters, reviewers, per_cluster, mix=True)
     unfilled = solver.solve()
@@ -125,19 +126,36 @@ def propose(clusters: list[Cluster], reviewers: list[Reviewer],
     for cluster in clusters:
         eligible = solver.eligible[cluster.id]
         if len(eligible) < per_cluster:
-            report.add(problem("assign-too-few-eligible", None, cluster=cluster.id, language=cluster.language,
-                               country=cluster.country, count=len(eligible), needed=per_cluster,
-                               names=", ".join(r.id for r in eligible) or "none"))
+            report.add(
+                problem(
+                    "assign-too-few-eligible",
+                    None,
+                    cluster=cluster.id,
+                    language=cluster.language,
+                    country=cluster.country,
+                    count=len(eligible),
+                    needed=per_cluster,
+                    names=", ".join(r.id for r in eligible) or "none",
+                )
+            )
         elif cluster.id in unfilled:
-            report.add(problem("assign-capacity", None, cluster=cluster.id, language=cluster.language,
-                               names=", ".join(r.id for r in eligible)))
+            report.add(
+                problem(
+                    "assign-capacity",
+                    None,
+                    cluster=cluster.id,
+                    language=cluster.language,
+                    names=", ".join(r.id for r in eligible),
+                )
+            )
     pairs = [Assignment(c.id, r.id) for c in clusters for r in sorted(solver.assigned[c.id], key=lambda r: r.id)]
     report.extend(mix_warnings(clusters, reviewers, pairs))
     return AssignmentResult(pairs, report)
 
 
-def mix_warnings(clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[Assignment],
-                 places: dict[str, Place] | None = None) -> list:
+def mix_warnings(
+    clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[Assignment], places: dict[str, Place] | None = None
+) -> list:
     """A warning for each cluster whose reviewers all come from its own country, when a
     reviewer from elsewhere could have been chosen."""
     by_id = {r.id: r for r in reviewers}
@@ -152,13 +170,25 @@ def mix_warnings(clusters: list[Cluster], reviewers: list[Reviewer], pairs: list
             continue
         could = [r.id for r in reviewers if r.country != cluster.country and why_not(r, cluster) is None]
         if could:
-            out.append(problem("assign-no-foreign", (places or {}).get(cluster.id), cluster=cluster.id,
-                               country=cluster.country, language=cluster.language, names=", ".join(could)))
+            out.append(
+                problem(
+                    "assign-no-foreign",
+                    (places or {}).get(cluster.id),
+                    cluster=cluster.id,
+                    country=cluster.country,
+                    language=cluster.language,
+                    names=", ".join(could),
+                )
+            )
     return out
 
 
-def check(clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[tuple[Assignment, Place]],
-          per_cluster: int = DEFAULT_PER_CLUSTER) -> Report:
+def check(
+    clusters: list[Cluster],
+    reviewers: list[Reviewer],
+    pairs: list[tuple[Assignment, Place]],
+    per_cluster: int = DEFAULT_PER_CLUSTER,
+) -> Report:
     """Every rule an assignment read back from a workbook breaks, with the cell."""
     report = Report()
     clusters_by_id = {c.id: c for c in clusters}
@@ -187,12 +217,22 @@ def check(clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[tuple[
         counts[cluster.id] += 1
     for reviewer_id, load in sorted(loads.items()):
         if load > reviewers_by_id[reviewer_id].max_load:
-            report.add(problem("assign-overload", None, reviewer=reviewer_id, count=load,
-                               max=reviewers_by_id[reviewer_id].max_load))
+            report.add(
+                problem(
+                    "assign-overload", None, reviewer=reviewer_id, count=load, max=reviewers_by_id[reviewer_id].max_load
+                )
+            )
     for cluster in clusters:
         if counts[cluster.id] < per_cluster:
-            report.add(problem("assign-too-few", places.get(cluster.id), cluster=cluster.id,
-                               count=counts[cluster.id], needed=per_cluster))
+            report.add(
+                problem(
+                    "assign-too-few",
+                    places.get(cluster.id),
+                    cluster=cluster.id,
+                    count=counts[cluster.id],
+                    needed=per_cluster,
+                )
+            )
     valid = [Assignment(c, r) for c, r in seen]
     report.extend(mix_warnings(clusters, reviewers, valid, places))
     report.sort()
@@ -202,20 +242,35 @@ def check(clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[tuple[
 # --- the assignment workbook ---------------------------------------------------------------
 
 SHEET = "assignment"
-COLUMNS = ("cluster", "cluster_name", "cluster_country", "language", "reviewer", "reviewer_name",
-           "reviewer_country", "reviewer_languages")
+COLUMNS = (
+    "cluster",
+    "cluster_name",
+    "cluster_country",
+    "language",
+    "reviewer",
+    "reviewer_name",
+    "reviewer_country",
+    "reviewer_languages",
+)
 
 
-def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Reviewer],
-                     pairs: list[Assignment]) -> Path:
+def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[Assignment]) -> Path:
     """One row per cluster and reviewer; the secretariat may change the reviewer column,
     add or delete rows, and read it back with `excelcert assign --from`."""
     clusters_by_id = {c.id: c for c in clusters}
     reviewers_by_id = {r.id: r for r in reviewers}
     book = new_book(path)
     try:
-        head = book.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1,
-                                "text_wrap": True, "valign": "vcenter"})
+        head = book.add_format(
+            {
+                "bold": True,
+                "bg_color": "#1F3864",
+                "font_color": "#FFFFFF",
+                "border": 1,
+                "text_wrap": True,
+                "valign": "vcenter",
+            }
+        )
         body = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF"})
         edit = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF", "bg_color": "#FFF2CC"})
         ws = book.add_worksheet(SHEET)
@@ -224,17 +279,33 @@ def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Review
             ws.set_column(c, c, width)
         for r, pair in enumerate(pairs, start=1):
             cluster, reviewer = clusters_by_id[pair.cluster_id], reviewers_by_id.get(pair.reviewer_id)
-            values = [cluster.id, cluster.name, cluster.country, cluster.language, pair.reviewer_id,
-                      reviewer.name if reviewer else "", reviewer.country if reviewer else "",
-                      "; ".join(reviewer.languages) if reviewer else ""]
+            values = [
+                cluster.id,
+                cluster.name,
+                cluster.country,
+                cluster.language,
+                pair.reviewer_id,
+                reviewer.name if reviewer else "",
+                reviewer.country if reviewer else "",
+                "; ".join(reviewer.languages) if reviewer else "",
+            ]
             for c, value in enumerate(values):
                 ws.write_string(r, c, value, edit if COLUMNS[c] == "reviewer" else body)
         ids = [r.id for r in reviewers]
         if ids and len(",".join(ids)) < 255:  # Excel's limit for a list typed into the validation
             column = COLUMNS.index("reviewer")
-            ws.data_validation(1, column, len(pairs) + 200, column, {
-                "validate": "list", "source": ids, "error_type": "warning",
-                "error_message": "Not a reviewer id of the reviewers roster (see the reviewers sheet)."})
+            ws.data_validation(
+                1,
+                column,
+                len(pairs) + 200,
+                column,
+                {
+                    "validate": "list",
+                    "source": ids,
+                    "error_type": "warning",
+                    "error_message": "Not a reviewer id of the reviewers roster (see the reviewers sheet).",
+                },
+            )
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, max(len(pairs), 1), len(COLUMNS) - 1)
         print_setup(ws, "reviewer assignment")
@@ -251,8 +322,9 @@ def _reviewers_sheet(book: Any, reviewers: list[Reviewer], head: Any, body: Any)
         ws.write_string(0, c, column, head)
         ws.set_column(c, c, width)
     for r, rev in enumerate(reviewers, start=1):
-        for c, value in enumerate((rev.id, rev.name, rev.organisation, rev.country, "; ".join(rev.languages),
-                                   str(rev.max_load))):
+        for c, value in enumerate(
+            (rev.id, rev.name, rev.organisation, rev.country, "; ".join(rev.languages), str(rev.max_load))
+        ):
             ws.write_string(r, c, value, body)
     print_setup(ws, "reviewers")
 
@@ -260,9 +332,17 @@ def _reviewers_sheet(book: Any, reviewers: list[Reviewer], head: Any, body: Any)
 def read_assignment(path: Path) -> tuple[list[tuple[Assignment, Place]], Report]:
     """The (cluster, reviewer) rows of an assignment workbook or CSV, each with its place."""
     report = Report()
-    table = read_table(path, report, columns=COLUMNS, aliases={"cluster_id": "cluster", "reviewer_id": "reviewer"},
-                       required={"cluster": "", "reviewer": ""}, key_columns=("cluster", "reviewer"),
-                       sheet_name=SHEET, what="an assignment", code="not-an-assignment")
+    table = read_table(
+        path,
+        report,
+        columns=COLUMNS,
+        aliases={"cluster_id": "cluster", "reviewer_id": "reviewer"},
+        required={"cluster": "", "reviewer": ""},
+        key_columns=("cluster", "reviewer"),
+        sheet_name=SHEET,
+        what="an assignment",
+        code="not-an-assignment",
+    )
     if table is None:
         return [], report
     pairs = []
@@ -272,6 +352,11 @@ def read_assignment(path: Path) -> tuple[list[tuple[Assignment, Place]], Report]
         if cluster and reviewer:
             pairs.append((Assignment(cluster, reviewer), reviewer_place))
         elif cluster or reviewer:
-            report.add(problem("assign-unknown-reviewer" if cluster else "assign-unknown-cluster",
-                               reviewer_place if cluster else place, value=""))
+            report.add(
+                problem(
+                    "assign-unknown-reviewer" if cluster else "assign-unknown-cluster",
+                    reviewer_place if cluster else place,
+                    value="",
+                )
+            )
     return pairs, report

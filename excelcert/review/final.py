@@ -19,7 +19,11 @@ from excelcert.review.reconcile import ARBITRATION, PENDING, Item, View, consens
 from excelcert.scheme.model import Scheme
 
 NOT_REVIEWED, REVIEW_INCOMPLETE, PENDING_ARBITRATION, REVIEWED = (
-    "not reviewed", "review incomplete", "pending arbitration", "reviewed")
+    "not reviewed",
+    "review incomplete",
+    "pending arbitration",
+    "reviewed",
+)
 
 
 @dataclass
@@ -72,7 +76,8 @@ def final_values(scheme: Scheme, ledger: Ledger, cluster_ids: list[str]) -> list
             result.reviewers.append(review.reviewer_id or "")
             for a in ledger.answers(review.id):
                 views.setdefault(a.indicator_id, []).append(
-                    View(review.reviewer_id or "", a.value, a.points, a.agreement, a.comment))
+                    View(review.reviewer_id or "", a.value, a.points, a.agreement, a.comment)
+                )
         result.missing = [r for r in assigned.get(cluster_id, []) if r not in result.reviewers]
         for ind in scheme.indicators:
             item = Item(cluster_id, ind.id, own.get(ind.id), views.get(ind.id, []), result.missing)

@@ -34,8 +34,16 @@ class ReviewsResult:
     waiting: list[Assignment] = field(default_factory=list)  # no self-assessment counts yet
 
 
-def generate_reviews(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], reviewers: list[Reviewer],
-                     ledger: Ledger, key: bytes, *, force: bool = False) -> ReviewsResult:
+def generate_reviews(
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    reviewers: list[Reviewer],
+    ledger: Ledger,
+    key: bytes,
+    *,
+    force: bool = False,
+) -> ReviewsResult:
     folder = campaign.output_dir / "to-reviewers"
     result = ReviewsResult(folder)
     clusters_by_id = {c.id: c for c in clusters}
@@ -57,8 +65,7 @@ def generate_reviews(campaign: Campaign, scheme: Scheme, clusters: list[Cluster]
             continue
         answers = {a.indicator_id: ClusterAnswer(a.value, a.evidence, a.comment) for a in ledger.answers(current.id)}
         with atomic_path(path) as temp:
-            build_review(temp, scheme, campaign, cluster, reviewer, key, answers, current.sha256,
-                         issued_at=issued_at)
+            build_review(temp, scheme, campaign, cluster, reviewer, key, answers, current.sha256, issued_at=issued_at)
         (result.renewed if existing not in (None, current.sha256) else result.written).append((pair, path))
     return result
 

@@ -26,10 +26,11 @@ from excelcert.base.spreadsheet import Workbook
 from excelcert.review.workbook import R_AGREEMENT, R_ID, R_RCOMMENT, R_RPOINTS, R_VERIFIED
 from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
 
-_HEADINGS = {key: {normalise(REVIEW[lang][f"h_{key}"]) for lang in REVIEW}
-             for key in ("verified", "agreement", "review_points", "review_comment")}
-_AGREEMENT_WORDS = {normalise(REVIEW[lang][a]): a for lang in REVIEW for a in AGREEMENTS} | \
-    {a: a for a in AGREEMENTS}
+_HEADINGS = {
+    key: {normalise(REVIEW[lang][f"h_{key}"]) for lang in REVIEW}
+    for key in ("verified", "agreement", "review_points", "review_comment")
+}
+_AGREEMENT_WORDS = {normalise(REVIEW[lang][a]): a for lang in REVIEW for a in AGREEMENTS} | {a: a for a in AGREEMENTS}
 _APPRECIATION = {normalise(REVIEW[lang][k]): k for lang in REVIEW for k in ("strengths", "recommendations")}
 
 
@@ -40,8 +41,12 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
     if sheet is None:
         result.problems.append(problem("answer-sheet-missing", None))
         return
-    layout = {"verified": R_VERIFIED, "agreement": R_AGREEMENT, "review_points": R_RPOINTS,
-              "review_comment": R_RCOMMENT}
+    layout = {
+        "verified": R_VERIFIED,
+        "agreement": R_AGREEMENT,
+        "review_points": R_RPOINTS,
+        "review_comment": R_RCOMMENT,
+    }
     columns = heading_columns(sheet, _HEADINGS, {k: id_column + v - R_ID for k, v in layout.items()})
     rows = rows_by_id(sheet, id_column, keys)
     for ind in scheme.indicators:
@@ -63,8 +68,9 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
     for each in book.sheets.values():
         for note in each.notes:
             indicator = row_ids.get(_row_of(note.coordinate)) if each is sheet else None
-            result.notes.append(StoredNote(note.kind, each.name, note.coordinate, indicator or None, note.author,
-                                           note.text))
+            result.notes.append(
+                StoredNote(note.kind, each.name, note.coordinate, indicator or None, note.author, note.text)
+            )
     result.notes.extend(_appreciation(book))
 
 
@@ -74,8 +80,9 @@ def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkboo
     found = _AGREEMENT_WORDS.get(normalise(str(cell.value)))
     if found is None:
         choices = ", ".join(REVIEW.get(lang, REVIEW["en"])[a] for a in AGREEMENTS)
-        result.problems.append(problem("review-bad-agreement", cell.place, indicator=indicator, value=cell.value,
-                                       choices=choices))
+        result.problems.append(
+            problem("review-bad-agreement", cell.place, indicator=indicator, value=cell.value, choices=choices)
+        )
     return found
 
 
@@ -83,11 +90,15 @@ def _points(ind: Any, cell: RawCell, lang: str, result: ReturnedWorkbook) -> flo
     value = cell.value
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else \
-        number_from_text(str(value), lang)[0]
+    number = (
+        value
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else number_from_text(str(value), lang)[0]
+    )
     if number is None or not 0 <= number <= ind.max_points:
-        result.problems.append(problem("review-bad-points", cell.place, indicator=ind.id, value=value,
-                                       max=f"{ind.max_points:g}"))
+        result.problems.append(
+            problem("review-bad-points", cell.place, indicator=ind.id, value=value, max=f"{ind.max_points:g}")
+        )
         return None
     return float(number)
 

@@ -73,8 +73,11 @@ def consensus(ind: Indicator, self_value: Any, views: list[View], missing: list[
             return statistics.median(values), REVIEWERS, ""
         if max(values) - min(values) > tolerance + 1e-9:
             return self_value, PENDING, f"the reviewers differ by more than the tolerance ({tolerance:g}){waiting}"
-        return self_value, PENDING, (f"the reviewers' value differs from the cluster's by more than the "
-                                     f"tolerance ({tolerance:g}){waiting}")
+        return (
+            self_value,
+            PENDING,
+            (f"the reviewers' value differs from the cluster's by more than the tolerance ({tolerance:g}){waiting}"),
+        )
     if any(not same(x, values[0]) for x in values):
         return self_value, PENDING, f"the reviewers disagree{waiting}"
     return self_value, PENDING, f"the reviewers do not confirm the cluster's answer{waiting}"

@@ -29,14 +29,35 @@ from excelcert.scheme.answers import answer_text, choice_label
 from excelcert.scheme.model import DATE, DECIMAL, INTEGER, PERCENT, SELECT_MULTIPLE, Scheme
 
 # Review columns (0-based).
-R_ID, R_NAME, R_ANSWER, R_EVIDENCE, R_COMMENT, R_POINTS, R_MAX, R_VERIFIED, R_AGREEMENT, R_RPOINTS, R_RCOMMENT = \
-    range(11)
-WIDTHS = {R_ID: 10, R_NAME: 26, R_ANSWER: 26, R_EVIDENCE: 24, R_COMMENT: 22, R_POINTS: 9, R_MAX: 6,
-          R_VERIFIED: 26, R_AGREEMENT: 14, R_RPOINTS: 9, R_RCOMMENT: 30}
-HEADINGS = {R_ID: "h_id", R_NAME: "h_indicator", R_ANSWER: "h_cluster_answer", R_EVIDENCE: "h_cluster_evidence",
-            R_COMMENT: "h_cluster_comment", R_POINTS: "h_cluster_points", R_MAX: "h_max",
-            R_VERIFIED: "h_verified", R_AGREEMENT: "h_agreement", R_RPOINTS: "h_review_points",
-            R_RCOMMENT: "h_review_comment"}
+R_ID, R_NAME, R_ANSWER, R_EVIDENCE, R_COMMENT, R_POINTS, R_MAX, R_VERIFIED, R_AGREEMENT, R_RPOINTS, R_RCOMMENT = range(
+    11
+)
+WIDTHS = {
+    R_ID: 10,
+    R_NAME: 26,
+    R_ANSWER: 26,
+    R_EVIDENCE: 24,
+    R_COMMENT: 22,
+    R_POINTS: 9,
+    R_MAX: 6,
+    R_VERIFIED: 26,
+    R_AGREEMENT: 14,
+    R_RPOINTS: 9,
+    R_RCOMMENT: 30,
+}
+HEADINGS = {
+    R_ID: "h_id",
+    R_NAME: "h_indicator",
+    R_ANSWER: "h_cluster_answer",
+    R_EVIDENCE: "h_cluster_evidence",
+    R_COMMENT: "h_cluster_comment",
+    R_POINTS: "h_cluster_points",
+    R_MAX: "h_max",
+    R_VERIFIED: "h_verified",
+    R_AGREEMENT: "h_agreement",
+    R_RPOINTS: "h_review_points",
+    R_RCOMMENT: "h_review_comment",
+}
 FIRST_ROW = 3
 
 
@@ -49,32 +70,64 @@ class ClusterAnswer:
     comment: str = ""
 
 
-def build_review(path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, reviewer: Reviewer, key: bytes,
-                 answers: dict[str, ClusterAnswer], based_on: str, *,
-                 issued_at: dt.datetime | None = None) -> WorkbookMeta:
+def build_review(
+    path: Path,
+    scheme: Scheme,
+    campaign: Campaign,
+    cluster: Cluster,
+    reviewer: Reviewer,
+    key: bytes,
+    answers: dict[str, ClusterAnswer],
+    based_on: str,
+    *,
+    issued_at: dt.datetime | None = None,
+) -> WorkbookMeta:
     """Write `reviewer`'s workbook for `cluster` to `path`; return the metadata it carries."""
-    lang = next((x for x in reviewer.languages if x in scheme.languages), None) or \
-        (cluster.language if cluster.language in scheme.languages else scheme.default_language)
+    lang = next((x for x in reviewer.languages if x in scheme.languages), None) or (
+        cluster.language if cluster.language in scheme.languages else scheme.default_language
+    )
     issued_at = issued_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    meta = WorkbookMeta(campaign_id=campaign.id, scheme_id=scheme.id, scheme_version=scheme.version,
-                        scheme_hash=campaign.scheme_hash, cluster_id=cluster.id, role=ROLE_REVIEW,
-                        language=lang, issued_at=issued_at.isoformat(), reviewer_id=reviewer.id, based_on=based_on)
+    meta = WorkbookMeta(
+        campaign_id=campaign.id,
+        scheme_id=scheme.id,
+        scheme_version=scheme.version,
+        scheme_hash=campaign.scheme_hash,
+        cluster_id=cluster.id,
+        role=ROLE_REVIEW,
+        language=lang,
+        issued_at=issued_at.isoformat(),
+        reviewer_id=reviewer.id,
+        based_on=based_on,
+    )
     book = new_book(path)
     try:
         _ReviewWriter(book, scheme, campaign, cluster, reviewer, lang, answers).write()
         write_meta(book, meta, sign(meta, key))
-        book.set_properties({"title": f"{review_text(lang, 'title', cluster=cluster.name)}",
-                             "author": campaign.contact_name, "company": campaign.title,
-                             "created": issued_at.replace(tzinfo=None),
-                             "comments": f"excelcert {ROLE_REVIEW} {campaign.id}/{cluster.id}/{reviewer.id}"})
+        book.set_properties(
+            {
+                "title": f"{review_text(lang, 'title', cluster=cluster.name)}",
+                "author": campaign.contact_name,
+                "company": campaign.title,
+                "created": issued_at.replace(tzinfo=None),
+                "comments": f"excelcert {ROLE_REVIEW} {campaign.id}/{cluster.id}/{reviewer.id}",
+            }
+        )
     finally:
         book.close()
     return meta
 
 
 class _ReviewWriter:
-    def __init__(self, book: Any, scheme: Scheme, campaign: Campaign, cluster: Cluster, reviewer: Reviewer,
-                 lang: str, answers: dict[str, ClusterAnswer]):
+    def __init__(
+        self,
+        book: Any,
+        scheme: Scheme,
+        campaign: Campaign,
+        cluster: Cluster,
+        reviewer: Reviewer,
+        lang: str,
+        answers: dict[str, ClusterAnswer],
+    ):
         self.book, self.scheme, self.campaign, self.cluster = book, scheme, campaign, cluster
         self.reviewer, self.lang, self.answers = reviewer, lang, answers
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True}
@@ -83,15 +136,27 @@ class _ReviewWriter:
         self.f = {
             "title": add({**base, "bold": True, "font_size": 15, "font_color": ACCENT, "text_wrap": False}),
             "muted": add({**base, "italic": True, "font_color": MUTED}),
-            "head": add({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": ACCENT, "valign": "vcenter",
-                         "border": 1, "border_color": ACCENT}),
+            "head": add(
+                {
+                    **base,
+                    "bold": True,
+                    "font_color": "#FFFFFF",
+                    "bg_color": ACCENT,
+                    "valign": "vcenter",
+                    "border": 1,
+                    "border_color": ACCENT,
+                }
+            ),
             "id": add({**base, "bold": True, "font_color": ACCENT}),
-            "body": add(base), "bold": add({**base, "bold": True}),
+            "body": add(base),
+            "bold": add({**base, "bold": True}),
             "small": add({**base, "font_size": 9, "font_color": MUTED}),
             "number": add({**base, "align": "right"}),
-            "in": add(entry), "in_integer": add({**entry, "num_format": "#,##0"}),
+            "in": add(entry),
+            "in_integer": add({**entry, "num_format": "#,##0"}),
             "in_decimal": add({**entry, "num_format": "#,##0.##########"}),
-            "in_percent": add({**entry, "num_format": "0.0%"}), "in_date": add({**entry, "num_format": "yyyy-mm-dd"}),
+            "in_percent": add({**entry, "num_format": "0.0%"}),
+            "in_date": add({**entry, "num_format": "yyyy-mm-dd"}),
             "in_points": add({**entry, "num_format": "0.##", "align": "right"}),
         }
         for cat_id, colour in category_colours(scheme).items():
@@ -108,16 +173,28 @@ class _ReviewWriter:
         review.activate()
         for ws in (review, appreciation):
             ws.hide_gridlines(2)
-            ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                            "select_unlocked_cells": True, "objects": True})
+            ws.protect(
+                "",
+                {
+                    "format_columns": True,
+                    "format_rows": True,
+                    "select_locked_cells": True,
+                    "select_unlocked_cells": True,
+                    "objects": True,
+                },
+            )
 
     def _review(self, ws: Any) -> None:
         f, s, lang = self.f, self.scheme, self.lang
         for col, width in WIDTHS.items():
             ws.set_column(col, col, width)
         ws.merge_range(0, 0, 0, R_RCOMMENT, self.t("title", cluster=self.cluster.name), f["title"])
-        intro = self.t("intro", reviewer=self.reviewer.name, email=self.campaign.contact_email,
-                       deadline=format_date(self.campaign.deadline, lang))
+        intro = self.t(
+            "intro",
+            reviewer=self.reviewer.name,
+            email=self.campaign.contact_email,
+            deadline=format_date(self.campaign.deadline, lang),
+        )
         ws.merge_range(1, 0, 1, R_RCOMMENT, intro, f["muted"])
         ws.set_row(0, 24)
         ws.set_row(1, ROW_HEIGHT * wrapped_lines(intro, 200))
@@ -148,12 +225,21 @@ class _ReviewWriter:
                 ws.write_blank(row, R_AGREEMENT, None, f["in"])
                 ws.data_validation(row, R_AGREEMENT, row, R_AGREEMENT, {"validate": "list", "source": agreements})
                 ws.write_number(row, R_RPOINTS, points, f["in_points"])
-                ws.data_validation(row, R_RPOINTS, row, R_RPOINTS, {
-                    "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": ind.max_points,
-                    "error_message": f"0 – {ind.max_points:g}"})
+                ws.data_validation(
+                    row,
+                    R_RPOINTS,
+                    row,
+                    R_RPOINTS,
+                    {
+                        "validate": "decimal",
+                        "criteria": "between",
+                        "minimum": 0,
+                        "maximum": ind.max_points,
+                        "error_message": f"0 – {ind.max_points:g}",
+                    },
+                )
                 ws.write_blank(row, R_RCOMMENT, None, f["in"])
-                texts = [answer_text(s, ind, given.value, lang), given.evidence, given.comment,
-                         s.text(ind.name, lang)]
+                texts = [answer_text(s, ind, given.value, lang), given.evidence, given.comment, s.text(ind.name, lang)]
                 lines = max(wrapped_lines(x, 24) for x in texts)
                 ws.set_row(row, ROW_HEIGHT * min(max(lines, 2), 12))
                 row += 1
@@ -179,10 +265,21 @@ class _ReviewWriter:
                 ws.write_datetime(row, R_VERIFIED, dt.datetime.combine(day, dt.time()), f["in_date"])
         elif ind.type == SELECT_MULTIPLE:
             ws.write_string(row, R_VERIFIED, answer_text(s, ind, value, lang), f["in"])
-            ws.data_validation(row, R_VERIFIED, row, R_VERIFIED, {
-                "validate": "any", "input_title": s.text(ind.name, lang)[:32],
-                "input_message": (self.t("several_note") + ": " + "; ".join(
-                    choice_label(s, ind, c.value, lang) for c in s.choices_for(ind).choices))[:255]})
+            ws.data_validation(
+                row,
+                R_VERIFIED,
+                row,
+                R_VERIFIED,
+                {
+                    "validate": "any",
+                    "input_title": s.text(ind.name, lang)[:32],
+                    "input_message": (
+                        self.t("several_note")
+                        + ": "
+                        + "; ".join(choice_label(s, ind, c.value, lang) for c in s.choices_for(ind).choices)
+                    )[:255],
+                },
+            )
         elif ind.is_choice:
             ws.write_string(row, R_VERIFIED, answer_text(s, ind, value, lang), f["in"])
             labels = [choice_label(s, ind, c.value, lang) for c in s.choices_for(ind).choices]

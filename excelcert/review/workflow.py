@@ -28,9 +28,16 @@ class AssignOutcome:
     kept: int = 0  # pairs of a different assignment already stored, kept (no --replace)
 
 
-def assign(campaign: Campaign, clusters: list[Cluster], reviewers: list[Reviewer], ledger: Ledger, *,
-           per_cluster: int = DEFAULT_PER_CLUSTER, from_file: Path | None = None,
-           replace: bool = False) -> AssignOutcome:
+def assign(
+    campaign: Campaign,
+    clusters: list[Cluster],
+    reviewers: list[Reviewer],
+    ledger: Ledger,
+    *,
+    per_cluster: int = DEFAULT_PER_CLUSTER,
+    from_file: Path | None = None,
+    replace: bool = False,
+) -> AssignOutcome:
     """Propose an assignment (or read one back from `from_file`), check it, and store it
     in the ledger when it breaks no rule; the proposal is also written as a workbook.
     A different proposal never replaces a stored assignment unless `replace` (an edited
@@ -69,8 +76,9 @@ class ReconcileOutcome:
     flagged: list[Any] = field(default_factory=list)
 
 
-def reconcile(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes,
-              *, write: bool = True) -> ReconcileOutcome:
+def reconcile(
+    campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes, *, write: bool = True
+) -> ReconcileOutcome:
     """Final values of every cluster; the arbitration workbook for what waits for a decision."""
     finals = final_values(scheme, ledger, [c.id for c in clusters])
     items = [item for final in finals for item in final.items]
@@ -91,21 +99,49 @@ def reconcile_json(outcome: ReconcileOutcome) -> dict[str, Any]:
 
     return {
         "arbitration_workbook": str(outcome.arbitration) if outcome.arbitration else None,
-        "clusters": [{
-            "cluster": f.cluster_id, "state": f.state, "self_assessment": f.submission.original_name,
-            "reviewers": f.reviewers, "missing_reviews": f.missing, "stale_reviews": f.stale,
-            "items": [{
-                "indicator": i.indicator_id, "self": value(i.self_value),
-                "reviews": [{"reviewer": v.reviewer_id, "value": value(v.value), "points": v.points,
-                             "agreement": v.agreement, "comment": v.comment} for v in i.views],
-                "final": value(i.value), "provenance": i.provenance, "flag": i.flag or None,
-                "decision": {"decided_by": i.decision.decided_by, "reason": i.decision.reason,
-                             "decided_at": i.decision.decided_at} if i.decision else None,
-            } for i in f.items],
-        } for f in outcome.clusters],
+        "clusters": [
+            {
+                "cluster": f.cluster_id,
+                "state": f.state,
+                "self_assessment": f.submission.original_name,
+                "reviewers": f.reviewers,
+                "missing_reviews": f.missing,
+                "stale_reviews": f.stale,
+                "items": [
+                    {
+                        "indicator": i.indicator_id,
+                        "self": value(i.self_value),
+                        "reviews": [
+                            {
+                                "reviewer": v.reviewer_id,
+                                "value": value(v.value),
+                                "points": v.points,
+                                "agreement": v.agreement,
+                                "comment": v.comment,
+                            }
+                            for v in i.views
+                        ],
+                        "final": value(i.value),
+                        "provenance": i.provenance,
+                        "flag": i.flag or None,
+                        "decision": {
+                            "decided_by": i.decision.decided_by,
+                            "reason": i.decision.reason,
+                            "decided_at": i.decision.decided_at,
+                        }
+                        if i.decision
+                        else None,
+                    }
+                    for i in f.items
+                ],
+            }
+            for f in outcome.clusters
+        ],
         "statistics": {
             "krippendorff_alpha": outcome.statistics.alpha,
-            "overstated": [{"indicator": i, "mean_points_overstated": round(gap, 3), "clusters": n}
-                           for i, gap, n in outcome.statistics.overstatement],
+            "overstated": [
+                {"indicator": i, "mean_points_overstated": round(gap, 3), "clusters": n}
+                for i, gap, n in outcome.statistics.overstatement
+            ],
         },
     }

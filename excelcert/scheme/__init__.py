@@ -21,8 +21,17 @@ from excelcert.scheme.model import Scheme
 from excelcert.scheme.xlsx_form import SHEET_ORDER, read_xlsx_tables, write_scheme_xlsx
 from excelcert.scheme.yaml_form import read_yaml_tables, scheme_to_yaml, yaml_text_to_tables
 
-__all__ = ["DEFAULT_SCHEME_PATH", "CheckResult", "Scheme", "SchemeError", "check_scheme",
-           "check_scheme_text", "load_scheme", "scheme_format", "write_scheme"]
+__all__ = [
+    "DEFAULT_SCHEME_PATH",
+    "CheckResult",
+    "Scheme",
+    "SchemeError",
+    "check_scheme",
+    "check_scheme_text",
+    "load_scheme",
+    "scheme_format",
+    "write_scheme",
+]
 
 DEFAULT_SCHEME_PATH = Path(str(resources.files("excelcert") / "data" / "scheme.yaml"))
 FORMATS = ("yaml", "xlsx")

@@ -175,8 +175,11 @@ class _Builder:
         value = item.value
         if _blank(value):
             return ()
-        words = [str(v).strip() for v in value] if isinstance(value, (list, tuple)) \
+        words = (
+            [str(v).strip() for v in value]
+            if isinstance(value, (list, tuple))
             else re.split(r"[\s,;]+", str(value).strip())
+        )
         out: list[str] = []
         for word in words:
             if not word:
@@ -199,12 +202,17 @@ class _Builder:
         if required or out:
             for lang in self.languages:
                 column = f"{base}{LANG_SEP}{lang}"
-                if table is not None and table.place.sheet is not None and column not in table.columns \
-                        and base in REQUIRED_TEXT_COLUMNS.get(row.table, ()):
+                if (
+                    table is not None
+                    and table.place.sheet is not None
+                    and column not in table.columns
+                    and base in REQUIRED_TEXT_COLUMNS.get(row.table, ())
+                ):
                     continue  # the whole column is missing: reported once as missing-column
                 if lang not in out:
-                    self.add("missing-text", row.get(f"{base}{LANG_SEP}{lang}").place,
-                             what=f"{what}: {base}", lang=lang)
+                    self.add(
+                        "missing-text", row.get(f"{base}{LANG_SEP}{lang}").place, what=f"{what}: {base}", lang=lang
+                    )
         return out
 
     # --- tables --------------------------------------------------------------------
@@ -247,14 +255,18 @@ class _Builder:
         indicators = self._indicators()
         labels = self._labels()
         return Scheme(
-            id=settings["id"] or "", version=settings["version"] or "",
-            title=settings["title"], languages=self.languages,
+            id=settings["id"] or "",
+            version=settings["version"] or "",
+            title=settings["title"],
+            languages=self.languages,
             default_language=settings["default_language"] or "",
             max_points=settings["max_points"] if settings["max_points"] is not None else 0,
             categories=tuple(sorted(categories, key=lambda c: c.order)),
-            indicators=tuple(indicators), choice_lists=lists,
+            indicators=tuple(indicators),
+            choice_lists=lists,
             labels=tuple(sorted(labels, key=lambda rule: rule.order)),
-            topics=tuple(topics), validity_months=settings["validity_months"],
+            topics=tuple(topics),
+            validity_months=settings["validity_months"],
         )
 
     def _is_yaml(self) -> bool:
@@ -262,8 +274,11 @@ class _Builder:
 
     def _settings(self) -> dict[str, Any]:
         rows = self.rows("settings")
-        row = rows[0] if rows else Row("settings", self.tables["settings"].place
-                                       if "settings" in self.tables else Place())
+        row = (
+            rows[0]
+            if rows
+            else Row("settings", self.tables["settings"].place if "settings" in self.tables else Place())
+        )
         self.remember(("settings",), row)
         languages: list[str] = []
         lang_field = row.get("languages")
@@ -279,11 +294,21 @@ class _Builder:
         if default is None and languages:
             default = languages[0]
         elif default is not None and languages and default not in languages:
-            self.add("default-language-undeclared", row.get("default_language").place,
-                     value=default, languages=", ".join(languages))
+            self.add(
+                "default-language-undeclared",
+                row.get("default_language").place,
+                value=default,
+                languages=", ".join(languages),
+            )
         if "settings" not in self.tables:
-            return {"id": None, "version": None, "title": {}, "default_language": default,
-                    "max_points": None, "validity_months": None}
+            return {
+                "id": None,
+                "version": None,
+                "title": {},
+                "default_language": default,
+                "max_points": None,
+                "validity_months": None,
+            }
         max_points = self.number(row, "max_points", "settings: max_points")
         if max_points is None and _blank(row.value("max_points")):
             self.add("missing-value", row.get("max_points").place, what="settings: max_points")
@@ -293,8 +318,7 @@ class _Builder:
             "title": self.texts(row, "title", "settings", required=True),
             "default_language": default,
             "max_points": max_points,
-            "validity_months": self.number(row, "validity_months", "settings: validity_months",
-                                           integer=True),
+            "validity_months": self.number(row, "validity_months", "settings: validity_months", integer=True),
         }
 
     def _check_columns(self, table: Table) -> None:
@@ -306,12 +330,16 @@ class _Builder:
                 expected = ", ".join(TABLE_COLUMNS[table.name])
                 self.add("unknown-column", place, column=column, expected=expected)
             elif lang is not None and self.languages and lang not in self.languages:
-                self.add("unknown-language-column", place, column=column, lang=lang,
-                         languages=", ".join(self.languages))
+                self.add(
+                    "unknown-language-column", place, column=column, lang=lang, languages=", ".join(self.languages)
+                )
         if table.place.sheet is not None:
             required = list(REQUIRED_COLUMNS.get(table.name, ()))
-            required += [f"{base}{LANG_SEP}{lang}" for base in REQUIRED_TEXT_COLUMNS.get(table.name, ())
-                         for lang in self.languages]
+            required += [
+                f"{base}{LANG_SEP}{lang}"
+                for base in REQUIRED_TEXT_COLUMNS.get(table.name, ())
+                for lang in self.languages
+            ]
             for column in required:
                 if column not in table.columns:
                     self.add("missing-column", Place(table.place.sheet, "1:1"), column=column)
@@ -325,9 +353,14 @@ class _Builder:
             if colour is not None and not COLOUR_RE.match(colour):
                 self.add("bad-colour", row.get("colour").place, what=f"{what}: colour", value=colour)
                 colour = None
-            out.append(Category(cid, order if order is not None else position,
-                                self.texts(row, "name", what, required=True),
-                                colour.upper() if colour else None))
+            out.append(
+                Category(
+                    cid,
+                    order if order is not None else position,
+                    self.texts(row, "name", what, required=True),
+                    colour.upper() if colour else None,
+                )
+            )
         return out
 
     def _topics(self) -> list[Topic]:
@@ -335,8 +368,12 @@ class _Builder:
         for _, tid, row in self.items("topics", "topic"):
             kind = self.text(row, "kind", f"topic {tid}: kind") or "training"
             if kind not in TOPIC_KINDS:
-                self.add("bad-value", row.get("kind").place, what=f"topic {tid}: kind",
-                         detail=f"'{kind}' is neither {' nor '.join(TOPIC_KINDS)}")
+                self.add(
+                    "bad-value",
+                    row.get("kind").place,
+                    what=f"topic {tid}: kind",
+                    detail=f"'{kind}' is neither {' nor '.join(TOPIC_KINDS)}",
+                )
                 kind = "training"
             out.append(Topic(tid, kind, self.texts(row, "title", f"topic {tid}", required=True)))
         return out
@@ -350,15 +387,21 @@ class _Builder:
             if name is None or value is None:
                 continue
             if (name, value) in seen:
-                self.add("duplicate-id", row.get("value").place, what=f"choice of list {name}",
-                         value=value, first=seen[(name, value)])
+                self.add(
+                    "duplicate-id",
+                    row.get("value").place,
+                    what=f"choice of list {name}",
+                    value=value,
+                    first=seen[(name, value)],
+                )
                 continue
             seen[(name, value)] = row.get("value").place
             if name not in grouped:
                 self.remember(("choices", name), row)
             self.remember(("choices", name, value), row)
             grouped.setdefault(name, []).append(
-                Choice(value, self.texts(row, "label", f"choice {name}/{value}", required=True)))
+                Choice(value, self.texts(row, "label", f"choice {name}/{value}", required=True))
+            )
         return {name: ChoiceList(name, tuple(choices)) for name, choices in grouped.items()}
 
     def _indicators(self) -> list[Indicator]:
@@ -370,31 +413,43 @@ class _Builder:
             if kind is not None:
                 kind = kind.casefold()
                 if kind not in ANSWER_TYPES:
-                    self.add("unknown-answer-type", row.get("type").place, indicator=iid,
-                             value=row.get("type").value, expected=", ".join(ANSWER_TYPES))
+                    self.add(
+                        "unknown-answer-type",
+                        row.get("type").place,
+                        indicator=iid,
+                        value=row.get("type").value,
+                        expected=", ".join(ANSWER_TYPES),
+                    )
                     kind = None
             met_min = self.number(row, "met_min", f"{what}: met_min")
             met_max = self.number(row, "met_max", f"{what}: met_max")
             met_choices = self.id_list(row, "met_choices", f"{what}: met_choices")
-            met = Threshold(met_min, met_max, met_choices) \
-                if (met_min is not None or met_max is not None or met_choices) else None
-            texts = {f: self.texts(row, f, what, required=f in REQUIRED_TEXT_FIELDS)
-                     for f in ("name", "question", "guidance", "evidence", "unit")}
-            out.append(Indicator(
-                id=iid,
-                category=self.text(row, "category", f"{what}: category", required=True) or "",
-                type=kind or "",
-                list=self.text(row, "list", f"{what}: list"),
-                min=self.number(row, "min", f"{what}: min"),
-                max=self.number(row, "max", f"{what}: max"),
-                required=self.boolean(row, "required", f"{what}: required", True),
-                eligibility=self.boolean(row, "eligibility", f"{what}: eligibility", False),
-                met=met,
-                scoring=scoring.get(iid, Scoring()),
-                tolerance=self.number(row, "tolerance", f"{what}: tolerance"),
-                topics=self.id_list(row, "topics", f"{what}: topics"),
-                **texts,
-            ))
+            met = (
+                Threshold(met_min, met_max, met_choices)
+                if (met_min is not None or met_max is not None or met_choices)
+                else None
+            )
+            texts = {
+                f: self.texts(row, f, what, required=f in REQUIRED_TEXT_FIELDS)
+                for f in ("name", "question", "guidance", "evidence", "unit")
+            }
+            out.append(
+                Indicator(
+                    id=iid,
+                    category=self.text(row, "category", f"{what}: category", required=True) or "",
+                    type=kind or "",
+                    list=self.text(row, "list", f"{what}: list"),
+                    min=self.number(row, "min", f"{what}: min"),
+                    max=self.number(row, "max", f"{what}: max"),
+                    required=self.boolean(row, "required", f"{what}: required", True),
+                    eligibility=self.boolean(row, "eligibility", f"{what}: eligibility", False),
+                    met=met,
+                    scoring=scoring.get(iid, Scoring()),
+                    tolerance=self.number(row, "tolerance", f"{what}: tolerance"),
+                    topics=self.id_list(row, "topics", f"{what}: topics"),
+                    **texts,
+                )
+            )
         known = {ind.id for ind in out}
         for iid, place in self._scoring_owners.items():
             if iid not in known:
@@ -423,8 +478,12 @@ class _Builder:
             choice = self.text(row, "choice", f"{what}: choice")
             if (start is None) == (choice is None):
                 if not (start is None and not _blank(row.value("from"))):
-                    self.add("bad-value", row.place, what=what,
-                             detail="give either 'from' (a threshold) or 'choice' (a choice value), not both")
+                    self.add(
+                        "bad-value",
+                        row.place,
+                        what=what,
+                        detail="give either 'from' (a threshold) or 'choice' (a choice value), not both",
+                    )
                 continue
             if start is not None:
                 n = len(bands.setdefault(iid, []))
@@ -434,13 +493,17 @@ class _Builder:
                 assert choice is not None
                 choice = choice.casefold() if choice.casefold() in ("yes", "no") else choice
                 if choice in choices.setdefault(iid, {}):
-                    self.add("duplicate-id", row.get("choice").place, what=f"{what}: choice",
-                             value=choice, first=self.at("scoring", iid, "choice", choice))
+                    self.add(
+                        "duplicate-id",
+                        row.get("choice").place,
+                        what=f"{what}: choice",
+                        value=choice,
+                        first=self.at("scoring", iid, "choice", choice),
+                    )
                     continue
                 self.remember(("scoring", iid, "choice", choice), row)
                 choices[iid][choice] = points
-        return {iid: Scoring(tuple(bands.get(iid, ())), choices.get(iid, {}))
-                for iid in set(bands) | set(choices)}
+        return {iid: Scoring(tuple(bands.get(iid, ())), choices.get(iid, {})) for iid in set(bands) | set(choices)}
 
     def _labels(self) -> list[LabelRule]:
         out: list[LabelRule] = []
@@ -454,16 +517,24 @@ class _Builder:
                 continue
             share = self.number(row, "min_percent", f"{what}: min_percent")
             if share is not None and not 0 <= share <= 100:
-                self.add("percent-out-of-range", row.get("min_percent").place,
-                         what=f"{what}: min_percent", value=format_number(share))
+                self.add(
+                    "percent-out-of-range",
+                    row.get("min_percent").place,
+                    what=f"{what}: min_percent",
+                    value=format_number(share),
+                )
                 share = None
-            out.append(LabelRule(
-                id=lid, order=order, name=self.texts(row, "name", what, required=True),
-                min_percent=share or 0,
-                eligibility=self.boolean(row, "eligibility", f"{what}: eligibility", True),
-                reviewed=self.boolean(row, "reviewed", f"{what}: reviewed", True),
-                must_meet=self.id_list(row, "must_meet", f"{what}: must_meet"),
-            ))
+            out.append(
+                LabelRule(
+                    id=lid,
+                    order=order,
+                    name=self.texts(row, "name", what, required=True),
+                    min_percent=share or 0,
+                    eligibility=self.boolean(row, "eligibility", f"{what}: eligibility", True),
+                    reviewed=self.boolean(row, "reviewed", f"{what}: reviewed", True),
+                    must_meet=self.id_list(row, "must_meet", f"{what}: must_meet"),
+                )
+            )
         return out
 
 
@@ -501,8 +572,7 @@ class _Checker:
         self._labels()
         self._points_total()
 
-    def _indicator(self, ind: Indicator, categories: set[str], topics: set[str],
-                   used_lists: set[str]) -> None:
+    def _indicator(self, ind: Indicator, categories: set[str], topics: set[str], used_lists: set[str]) -> None:
         key = ("indicators", ind.id)
         if ind.category and ind.category not in categories:
             self.add("unknown-category", *key, "category", indicator=ind.id, value=ind.category)
@@ -515,16 +585,21 @@ class _Checker:
         if not ind.is_numeric:
             for column, value in (("min", ind.min), ("max", ind.max)):
                 if value is not None:
-                    self.add("bounds-not-numeric", *key, column, indicator=ind.id, type=ind.type,
-                             field=column)
+                    self.add("bounds-not-numeric", *key, column, indicator=ind.id, type=ind.type, field=column)
             if ind.tolerance is not None:
                 self.add("tolerance-not-numeric", *key, "tolerance", indicator=ind.id, type=ind.type)
         elif ind.min is not None and ind.max is not None and ind.min > ind.max:
-            self.add("bounds-reversed", *key, "min", indicator=ind.id,
-                     min=format_number(ind.min), max=format_number(ind.max))
+            self.add(
+                "bounds-reversed", *key, "min", indicator=ind.id, min=format_number(ind.min), max=format_number(ind.max)
+            )
         if ind.tolerance is not None and ind.tolerance < 0:
-            self.add("bad-value", *key, "tolerance", what=f"indicator {ind.id}: tolerance",
-                     detail=f"{format_number(ind.tolerance)} is negative")
+            self.add(
+                "bad-value",
+                *key,
+                "tolerance",
+                what=f"indicator {ind.id}: tolerance",
+                detail=f"{format_number(ind.tolerance)} is negative",
+            )
         self._scoring(ind, choices)
         self._threshold(ind, choices)
 
@@ -561,29 +636,59 @@ class _Checker:
                 self.add("unscored-indicator", "indicators", ind.id, indicator=ind.id)
             return
         if scoring.bands and scoring.choices:
-            self.add("bad-value", "scoring", ind.id, "band", 0, what=f"scoring of {ind.id}",
-                     detail="an indicator is scored by bands or by choice points, not both")
+            self.add(
+                "bad-value",
+                "scoring",
+                ind.id,
+                "band",
+                0,
+                what=f"scoring of {ind.id}",
+                detail="an indicator is scored by bands or by choice points, not both",
+            )
             return
         if scoring.kind != expected:
-            first = ("scoring", ind.id, "band", 0) if scoring.bands \
+            first = (
+                ("scoring", ind.id, "band", 0)
+                if scoring.bands
                 else ("scoring", ind.id, "choice", next(iter(scoring.choices)))
-            self.add("scoring-kind-mismatch", *first, indicator=ind.id, type=ind.type,
-                     kind=scoring.kind, expected=expected or "nothing (it earns no points)")
+            )
+            self.add(
+                "scoring-kind-mismatch",
+                *first,
+                indicator=ind.id,
+                type=ind.type,
+                kind=scoring.kind,
+                expected=expected or "nothing (it earns no points)",
+            )
             return
         if scoring.choices and choices is not None:
             for value in scoring.choices:
                 if value not in choices:
-                    self.add("unknown-choice", "scoring", ind.id, "choice", value, "choice",
-                             indicator=ind.id, value=value, list=ind.list or YES_NO,
-                             expected=", ".join(choices))
+                    self.add(
+                        "unknown-choice",
+                        "scoring",
+                        ind.id,
+                        "choice",
+                        value,
+                        "choice",
+                        indicator=ind.id,
+                        value=value,
+                        list=ind.list or YES_NO,
+                        expected=", ".join(choices),
+                    )
         previous: Band | None = None
         for n, band in enumerate(scoring.bands):
             place = ("scoring", ind.id, "band", n, "from")
             if previous is not None and band.start == previous.start:
                 self.add("bands-overlap", *place, indicator=ind.id, value=format_number(band.start))
             elif previous is not None and band.start < previous.start:
-                self.add("bands-out-of-order", *place, indicator=ind.id,
-                         value=format_number(band.start), previous=format_number(previous.start))
+                self.add(
+                    "bands-out-of-order",
+                    *place,
+                    indicator=ind.id,
+                    value=format_number(band.start),
+                    previous=format_number(previous.start),
+                )
             previous = band
         self._bands_within_bounds(ind)
 
@@ -597,37 +702,79 @@ class _Checker:
         for n, band in enumerate(bands):
             end = bands[n + 1].start if n + 1 < len(bands) else math.inf
             if band.start > high or end <= low:
-                self.add("band-outside-bounds", "scoring", ind.id, "band", n, "from",
-                         indicator=ind.id, value=format_number(band.start),
-                         min=format_number(ind.min) or "-", max=format_number(ind.max) or "-")
+                self.add(
+                    "band-outside-bounds",
+                    "scoring",
+                    ind.id,
+                    "band",
+                    n,
+                    "from",
+                    indicator=ind.id,
+                    value=format_number(band.start),
+                    min=format_number(ind.min) or "-",
+                    max=format_number(ind.max) or "-",
+                )
 
     def _threshold(self, ind: Indicator, choices: tuple[str, ...] | None) -> None:
         met = ind.met
         key = ("indicators", ind.id)
         if met is None:
             if ind.eligibility:
-                self.add("missing-threshold", *key, "eligibility", indicator=ind.id,
-                         why="an eligibility criterion")
+                self.add("missing-threshold", *key, "eligibility", indicator=ind.id, why="an eligibility criterion")
             return
         if ind.is_numeric and met.choices:
-            self.add("threshold-kind-mismatch", *key, "met_choices", indicator=ind.id,
-                     type=ind.type, expected="met_min or met_max", kind="met_choices")
+            self.add(
+                "threshold-kind-mismatch",
+                *key,
+                "met_choices",
+                indicator=ind.id,
+                type=ind.type,
+                expected="met_min or met_max",
+                kind="met_choices",
+            )
         elif ind.is_choice and met.kind == "met_min/met_max":
             column = "met_min" if met.min is not None else "met_max"
-            self.add("threshold-kind-mismatch", *key, column, indicator=ind.id,
-                     type=ind.type, expected="met_choices", kind=column)
+            self.add(
+                "threshold-kind-mismatch",
+                *key,
+                column,
+                indicator=ind.id,
+                type=ind.type,
+                expected="met_choices",
+                kind=column,
+            )
         elif not ind.is_numeric and not ind.is_choice:
             column = "met_choices" if met.choices else ("met_min" if met.min is not None else "met_max")
-            self.add("threshold-kind-mismatch", *key, column, indicator=ind.id, type=ind.type,
-                     expected="not possible (text and date answers are not checked)", kind=column)
+            self.add(
+                "threshold-kind-mismatch",
+                *key,
+                column,
+                indicator=ind.id,
+                type=ind.type,
+                expected="not possible (text and date answers are not checked)",
+                kind=column,
+            )
         if met.choices and choices is not None:
             for value in met.choices:
                 if value not in choices:
-                    self.add("unknown-choice", *key, "met_choices", indicator=ind.id, value=value,
-                             list=ind.list or YES_NO, expected=", ".join(choices))
+                    self.add(
+                        "unknown-choice",
+                        *key,
+                        "met_choices",
+                        indicator=ind.id,
+                        value=value,
+                        list=ind.list or YES_NO,
+                        expected=", ".join(choices),
+                    )
         if met.min is not None and met.max is not None and met.min > met.max:
-            self.add("bounds-reversed", *key, "met_min", indicator=ind.id,
-                     min=format_number(met.min), max=format_number(met.max))
+            self.add(
+                "bounds-reversed",
+                *key,
+                "met_min",
+                indicator=ind.id,
+                min=format_number(met.min),
+                max=format_number(met.max),
+            )
 
     def _labels(self) -> None:
         if not self.scheme.labels:
@@ -638,16 +785,30 @@ class _Checker:
         for rule in self.scheme.labels:
             for iid in rule.must_meet:
                 if iid not in known:
-                    self.add("unknown-indicator", "labels", rule.id, "must_meet",
-                             what=f"label {rule.id}: must_meet", value=iid)
+                    self.add(
+                        "unknown-indicator",
+                        "labels",
+                        rule.id,
+                        "must_meet",
+                        what=f"label {rule.id}: must_meet",
+                        value=iid,
+                    )
                 elif known[iid].met is None and known[iid].type:
-                    self.add("missing-threshold", "indicators", iid, indicator=iid,
-                             why=f"required by label {rule.id}")
+                    self.add("missing-threshold", "indicators", iid, indicator=iid, why=f"required by label {rule.id}")
         ranked = sorted(self.scheme.labels, key=lambda r: r.order)
         for lower, higher in pairwise(ranked):
             for column, detail in _weaker(higher, lower):
-                self.add("label-weaker-than-lower", "labels", higher.id, column, label=higher.id,
-                         order=higher.order, lower=lower.id, lower_order=lower.order, detail=detail)
+                self.add(
+                    "label-weaker-than-lower",
+                    "labels",
+                    higher.id,
+                    column,
+                    label=higher.id,
+                    order=higher.order,
+                    lower=lower.id,
+                    lower_order=lower.order,
+                    detail=detail,
+                )
 
     def _points_total(self) -> None:
         if "settings" not in self.b.tables or not self.scheme.max_points:
@@ -656,23 +817,34 @@ class _Checker:
             return  # an indicator without a valid type has no known maximum: fix that first
         total = self.scheme.total_points
         if not math.isclose(total, self.scheme.max_points, abs_tol=1e-9):
-            per_category = [f"{c.id} {format_number(self.scheme.category_points(c.id))}"
-                            for c in self.scheme.categories]
+            per_category = [
+                f"{c.id} {format_number(self.scheme.category_points(c.id))}" for c in self.scheme.categories
+            ]
             known = {c.id for c in self.scheme.categories}
             stray = sum(i.max_points for i in self.scheme.indicators if i.category not in known)
             if stray:
                 per_category.append(f"without a known category {format_number(stray)}")
             per_category = ", ".join(per_category)
-            self.add("points-total-mismatch", "settings", "max_points",
-                     total=format_number(total), declared=format_number(self.scheme.max_points),
-                     detail=per_category or "no categories")
+            self.add(
+                "points-total-mismatch",
+                "settings",
+                "max_points",
+                total=format_number(total),
+                declared=format_number(self.scheme.max_points),
+                detail=per_category or "no categories",
+            )
 
 
 def _weaker(higher: LabelRule, lower: LabelRule) -> Iterable[tuple[str, str]]:
     """(column, what is weaker) for each way `higher` demands less than `lower`."""
     if higher.min_percent < lower.min_percent:
-        yield "min_percent", (f"it needs {format_number(higher.min_percent)} % of the points, "
-                              f"'{lower.id}' needs {format_number(lower.min_percent)} %")
+        yield (
+            "min_percent",
+            (
+                f"it needs {format_number(higher.min_percent)} % of the points, "
+                f"'{lower.id}' needs {format_number(lower.min_percent)} %"
+            ),
+        )
     if lower.eligibility and not higher.eligibility:
         yield "eligibility", f"it does not require the eligibility criteria, '{lower.id}' does"
     if lower.reviewed and not higher.reviewed:

@@ -18,12 +18,28 @@ LANG_SEP = "::"
 # Each table's columns, in the order the workbook form writes them. `x::*` stands for
 # one column per language (`name::en`, `name::fr`, ...).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "settings": ("id", "version", "title::*", "languages", "default_language",
-                 "max_points", "validity_months"),
+    "settings": ("id", "version", "title::*", "languages", "default_language", "max_points", "validity_months"),
     "categories": ("id", "order", "colour", "name::*"),
-    "indicators": ("id", "category", "name::*", "question::*", "guidance::*", "evidence::*",
-                   "type", "list", "unit::*", "min", "max", "required", "eligibility",
-                   "met_min", "met_max", "met_choices", "tolerance", "topics"),
+    "indicators": (
+        "id",
+        "category",
+        "name::*",
+        "question::*",
+        "guidance::*",
+        "evidence::*",
+        "type",
+        "list",
+        "unit::*",
+        "min",
+        "max",
+        "required",
+        "eligibility",
+        "met_min",
+        "met_max",
+        "met_choices",
+        "tolerance",
+        "topics",
+    ),
     "scoring": ("indicator", "from", "choice", "points"),
     "choices": ("list_name", "value", "label::*"),
     "labels": ("id", "order", "name::*", "min_percent", "eligibility", "reviewed", "must_meet"),
@@ -32,8 +48,12 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_TABLES = ("settings", "categories", "indicators", "labels")
 # Per-language columns that must be present for every declared language.
 REQUIRED_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "settings": ("title",), "categories": ("name",), "topics": ("title",),
-    "indicators": ("name", "question"), "choices": ("label",), "labels": ("name",),
+    "settings": ("title",),
+    "categories": ("name",),
+    "topics": ("title",),
+    "indicators": ("name", "question"),
+    "choices": ("label",),
+    "labels": ("name",),
 }
 # Columns that must be present in a table (their values may still be optional).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -91,8 +111,7 @@ class Row:
         if found is not None:
             return found
         if self.place.path is not None:  # YAML: the key that is missing under this item
-            return Field(None, Place(path=f"{self.place.path}.{column.replace(LANG_SEP, '.')}",
-                                     line=self.place.line))
+            return Field(None, Place(path=f"{self.place.path}.{column.replace(LANG_SEP, '.')}", line=self.place.line))
         return Field(None, self.place)
 
     def value(self, column: str) -> Any:

@@ -22,26 +22,48 @@ from excelcert.scheme.yaml_form import scheme_to_data
 SHEET_ORDER = ("settings", "categories", "topics", "indicators", "scoring", "choices", "labels")
 
 _ABOUT = [
-    ("settings", "One row: the scheme's id, version, title per language, languages (e.g. 'en fr de'), "
-                 "default language, the maximum points, and how many months a label is valid."),
+    (
+        "settings",
+        "One row: the scheme's id, version, title per language, languages (e.g. 'en fr de'), "
+        "default language, the maximum points, and how many months a label is valid.",
+    ),
     ("categories", "One row per category: id, order, colour (#RRGGBB, used in charts and letters), name per language."),
-    ("topics", "One row per training module or case study an indicator links to: id, kind (training or case-study), title."),
-    ("indicators", "One row per indicator: id (e.g. STR-01), category, texts per language (name, question, guidance, "
-                   "evidence requested), type (" + ", ".join(ANSWER_TYPES) + "), list (for select types), unit, "
-                   "min/max bounds, required, eligibility (an eligibility criterion), the quality threshold "
-                   "(met_min, met_max or met_choices), tolerance between reviewers, training topics."),
-    ("scoring", "One row per band or choice: indicator, then 'from' (answers from this value up to the next band earn "
-                "the points) or 'choice' (a choice value), and points. Several choices of a select_multiple add up."),
-    ("choices", "One row per choice: list_name, value (a short code), label per language (the sentence the cluster reads)."),
-    ("labels", "One row per label: id, order (higher is better), name, min_percent (share of the maximum points, "
-               "in percent), eligibility (all eligibility criteria met), reviewed (a reviewed assessment is needed), "
-               "must_meet (indicators whose quality threshold must be met)."),
-    ("", "Percentages are written in percent: 80 means 80 %. Yes/no columns take yes or no. "
-         "Lists of ids are separated by spaces. Check the file with: excelcert scheme check FILE"),
+    (
+        "topics",
+        "One row per training module or case study an indicator links to: id, kind (training or case-study), title.",
+    ),
+    (
+        "indicators",
+        "One row per indicator: id (e.g. STR-01), category, texts per language (name, question, guidance, "
+        "evidence requested), type (" + ", ".join(ANSWER_TYPES) + "), list (for select types), unit, "
+        "min/max bounds, required, eligibility (an eligibility criterion), the quality threshold "
+        "(met_min, met_max or met_choices), tolerance between reviewers, training topics.",
+    ),
+    (
+        "scoring",
+        "One row per band or choice: indicator, then 'from' (answers from this value up to the next band earn "
+        "the points) or 'choice' (a choice value), and points. Several choices of a select_multiple add up.",
+    ),
+    (
+        "choices",
+        "One row per choice: list_name, value (a short code), label per language (the sentence the cluster reads).",
+    ),
+    (
+        "labels",
+        "One row per label: id, order (higher is better), name, min_percent (share of the maximum points, "
+        "in percent), eligibility (all eligibility criteria met), reviewed (a reviewed assessment is needed), "
+        "must_meet (indicators whose quality threshold must be met).",
+    ),
+    (
+        "",
+        "Percentages are written in percent: 80 means 80 %. Yes/no columns take yes or no. "
+        "Lists of ids are separated by spaces. Check the file with: excelcert scheme check FILE",
+    ),
 ]
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def read_xlsx_tables(path: Path) -> tuple[Tables, list[Problem]]:
     book = read_workbook(path)
@@ -62,8 +84,9 @@ def read_xlsx_tables(path: Path) -> tuple[Tables, list[Problem]]:
                     column = str(cell.value).strip().casefold()
                     place = Place(sheet.name, cell.coordinate)
                     if column in table.columns:
-                        problems.append(problem("duplicate-id", place, what="column", value=column,
-                                                first=table.columns[column]))
+                        problems.append(
+                            problem("duplicate-id", place, what="column", value=column, first=table.columns[column])
+                        )
                         continue
                     table.columns[column] = place
                     headings[cell.column] = column
@@ -83,9 +106,9 @@ def read_xlsx_tables(path: Path) -> tuple[Tables, list[Problem]]:
             table.rows.append(row)
         tables[name] = table
     if not tables:
-        raise UnreadableFile(problem(
-            "not-a-scheme", path=str(path),
-            detail=f"it has none of the sheets {', '.join(SHEET_ORDER)}"))
+        raise UnreadableFile(
+            problem("not-a-scheme", path=str(path), detail=f"it has none of the sheets {', '.join(SHEET_ORDER)}")
+        )
     return tables, problems
 
 
@@ -96,6 +119,7 @@ def _letter(column: int) -> str:
 
 
 # --- writing ---------------------------------------------------------------------------
+
 
 def _rows(scheme: Scheme) -> dict[str, list[dict[str, Any]]]:
     """The scheme as flat rows per table, from the same data the YAML form writes."""
@@ -143,8 +167,7 @@ def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:
     book = new_book(path)
     title = f"{scheme.id} {scheme.version}"
     try:
-        head = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True,
-                                "valign": "top"})
+        head = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         plain = book.add_format({"valign": "top"})
         about = book.add_worksheet("about")
@@ -208,26 +231,69 @@ def _validate(ws: Any, table: str, columns: list[str], last: int) -> None:
     for name in _BOOLEAN_COLUMNS:
         c = column(name)
         if c is not None:
-            ws.data_validation(1, c, last, c, {"validate": "list", "source": ["yes", "no"],
-                                               "error_title": name, "error_message": "Write yes or no."})
+            ws.data_validation(
+                1,
+                c,
+                last,
+                c,
+                {"validate": "list", "source": ["yes", "no"], "error_title": name, "error_message": "Write yes or no."},
+            )
     if table == "indicators":
         c = column("type")
         if c is not None:
-            ws.data_validation(1, c, last, c, {
-                "validate": "list", "source": list(ANSWER_TYPES), "error_title": "Answer type",
-                "error_message": "One of: " + ", ".join(ANSWER_TYPES)})
+            ws.data_validation(
+                1,
+                c,
+                last,
+                c,
+                {
+                    "validate": "list",
+                    "source": list(ANSWER_TYPES),
+                    "error_title": "Answer type",
+                    "error_message": "One of: " + ", ".join(ANSWER_TYPES),
+                },
+            )
         c = column("category")
         if c is not None:
-            ws.data_validation(1, c, last, c, {
-                "validate": "list", "source": "=categories!$A$2:$A$200", "error_title": "Category",
-                "error_message": "A category id from the categories sheet."})
+            ws.data_validation(
+                1,
+                c,
+                last,
+                c,
+                {
+                    "validate": "list",
+                    "source": "=categories!$A$2:$A$200",
+                    "error_title": "Category",
+                    "error_message": "A category id from the categories sheet.",
+                },
+            )
     if table == "scoring":
-        ws.data_validation(1, 0, last, 0, {
-            "validate": "list", "source": "=indicators!$A$2:$A$1000", "error_title": "Indicator",
-            "error_message": "An indicator id from the indicators sheet."})
+        ws.data_validation(
+            1,
+            0,
+            last,
+            0,
+            {
+                "validate": "list",
+                "source": "=indicators!$A$2:$A$1000",
+                "error_title": "Indicator",
+                "error_message": "An indicator id from the indicators sheet.",
+            },
+        )
     if table == "labels":
         c = column("min_percent")
         if c is not None:
-            ws.data_validation(1, c, last, c, {
-                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                "error_title": "Percentage", "error_message": "A percentage from 0 to 100 (80 for 80 %)."})
+            ws.data_validation(
+                1,
+                c,
+                last,
+                c,
+                {
+                    "validate": "decimal",
+                    "criteria": "between",
+                    "minimum": 0,
+                    "maximum": 100,
+                    "error_title": "Percentage",
+                    "error_message": "A percentage from 0 to 100 (80 for 80 %).",
+                },
+            )

@@ -21,8 +21,9 @@ from excelcert.scheme.tables import LANG_SEP, TABLE_COLUMNS, Field, Row, Table, 
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
 SECTIONS = ("settings", "categories", "topics", "indicators", "choices", "labels")
-_LANG_FIELDS = {table: {c.split(LANG_SEP)[0] for c in cols if c.endswith(LANG_SEP + "*")}
-                for table, cols in TABLE_COLUMNS.items()}
+_LANG_FIELDS = {
+    table: {c.split(LANG_SEP)[0] for c in cols if c.endswith(LANG_SEP + "*")} for table, cols in TABLE_COLUMNS.items()
+}
 
 
 class _Loader(yaml.SafeLoader):
@@ -46,18 +47,21 @@ for _cls in (_Loader, _Dumper):
 
 # --- reading ---------------------------------------------------------------------------
 
+
 def read_yaml_tables(path: Path) -> tuple[Tables, list[Problem]]:
     if not path.exists():
         raise UnreadableFile(problem("file-not-found", path=str(path)))
     if path.stat().st_size > MAX_YAML_BYTES:
-        raise UnreadableFile(problem("oversized-file", path=str(path),
-                                     detail=f"it is {path.stat().st_size / 1e6:.0f} MB"))
+        raise UnreadableFile(
+            problem("oversized-file", path=str(path), detail=f"it is {path.stat().st_size / 1e6:.0f} MB")
+        )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(problem("not-a-text-file", path=str(path),
-                                     detail=f"byte {exc.start} is not UTF-8")) from None
+        raise UnreadableFile(
+            problem("not-a-text-file", path=str(path), detail=f"byte {exc.start} is not UTF-8")
+        ) from None
     if "\x00" in text:
         raise UnreadableFile(problem("not-a-text-file", path=str(path), detail="it holds binary data"))
     return yaml_text_to_tables(text, str(path))
@@ -76,12 +80,14 @@ def yaml_text_to_tables(text: str, source: str = "scheme.yaml") -> tuple[Tables,
     finally:
         loader.dispose()
     if node is None or not isinstance(node, yaml.MappingNode):
-        raise UnreadableFile(problem("not-a-scheme", path=source,
-                                     detail="the file is not a YAML mapping of scheme sections"))
+        raise UnreadableFile(
+            problem("not-a-scheme", path=source, detail="the file is not a YAML mapping of scheme sections")
+        )
     data = _Located(loader, source).convert(node, ())
     if not any(section in data.value for section in SECTIONS):
-        raise UnreadableFile(problem("not-a-scheme", path=source,
-                                     detail=f"it has none of the sections {', '.join(SECTIONS)}"))
+        raise UnreadableFile(
+            problem("not-a-scheme", path=source, detail=f"it has none of the sections {', '.join(SECTIONS)}")
+        )
     flattener = _Flattener(source)
     return flattener.flatten(data), flattener.problems
 
@@ -112,9 +118,13 @@ class _Located:
     def convert(self, node: yaml.Node, path: tuple) -> _Node:
         place = Place(path=_path_text(path) or self.source, line=node.start_mark.line + 1)
         if id(node) in self.seen:
-            raise UnreadableFile(problem(
-                "unsafe-content", path=self.source,
-                detail=f"a YAML alias at line {node.start_mark.line + 1} (anchors and aliases are not allowed)"))
+            raise UnreadableFile(
+                problem(
+                    "unsafe-content",
+                    path=self.source,
+                    detail=f"a YAML alias at line {node.start_mark.line + 1} (anchors and aliases are not allowed)",
+                )
+            )
         self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, _Node] = {}
@@ -150,8 +160,7 @@ class _Flattener:
         sections: dict[str, _Node] = doc.value
         for key, node in sections.items():
             if key not in SECTIONS:
-                self.problems.append(problem("unknown-column", node.place, column=key,
-                                             expected=", ".join(SECTIONS)))
+                self.problems.append(problem("unknown-column", node.place, column=key, expected=", ".join(SECTIONS)))
         if "settings" in sections:
             table = self.table("settings", sections["settings"].place)
             node = sections["settings"]
@@ -167,8 +176,9 @@ class _Flattener:
         return self.tables
 
     def bad_shape(self, table: Table, node: _Node, expected: str) -> None:
-        self.problems.append(problem("bad-value", node.place, what=node.place.path or table.name,
-                                     detail=f"expected {expected}"))
+        self.problems.append(
+            problem("bad-value", node.place, what=node.place.path or table.name, detail=f"expected {expected}")
+        )
 
     def items(self, name: str, node: _Node) -> None:
         table = self.table(name, node.place)
@@ -211,8 +221,9 @@ class _Flattener:
             if isinstance(met.value, dict):
                 for key, value in met.value.items():
                     column = f"met_{key}"
-                    row.fields[column] = Field(value.plain(), Place(path=f"{row.place.path}.met.{key}",
-                                                                    line=value.place.line))
+                    row.fields[column] = Field(
+                        value.plain(), Place(path=f"{row.place.path}.met.{key}", line=value.place.line)
+                    )
                     table.columns.setdefault(column, row.fields[column].place)
             else:
                 self.bad_shape(table, met, "met: {min: ..., max: ...} or met: {choices: [...]}")
@@ -231,19 +242,27 @@ class _Flattener:
                     fields = {"indicator": Field(iid, band.place)}
                     if isinstance(band.value, dict):
                         for bkey, bvalue in band.value.items():
-                            fields[bkey] = Field(bvalue.plain(), Place(path=f"{base}[{n}].{bkey}",
-                                                                      line=bvalue.place.line))
+                            fields[bkey] = Field(
+                                bvalue.plain(), Place(path=f"{base}[{n}].{bkey}", line=bvalue.place.line)
+                            )
                             scoring_table.columns.setdefault(bkey, fields[bkey].place)
                     else:
                         fields["from"] = Field(band.plain(), band.place)
-                    scoring_table.rows.append(Row("scoring", Place(path=f"{base}[{n}]", line=band.place.line),
-                                                  fields))
+                    scoring_table.rows.append(Row("scoring", Place(path=f"{base}[{n}]", line=band.place.line), fields))
             elif key == "choices" and isinstance(value.value, dict):
                 for choice, points in value.value.items():
                     place = Place(path=f"{base}.{choice}", line=points.place.line)
-                    scoring_table.rows.append(Row("scoring", place, {
-                        "indicator": Field(iid, place), "choice": Field(choice, place),
-                        "points": Field(points.plain(), place)}))
+                    scoring_table.rows.append(
+                        Row(
+                            "scoring",
+                            place,
+                            {
+                                "indicator": Field(iid, place),
+                                "choice": Field(choice, place),
+                                "points": Field(points.plain(), place),
+                            },
+                        )
+                    )
             else:
                 self.bad_shape(scoring_table, value, "scoring: bands (a list) or choices (a mapping)")
 
@@ -269,6 +288,7 @@ class _Flattener:
 
 # --- writing ---------------------------------------------------------------------------
 
+
 class _Flow(list):
     """A list written on one line: [en, fr, de]."""
 
@@ -288,10 +308,12 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 
 _Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(_Flow, lambda d, data: d.represent_sequence(
-    "tag:yaml.org,2002:seq", list(data), flow_style=True))
-_Dumper.add_representer(_FlowMap, lambda d, data: d.represent_mapping(
-    "tag:yaml.org,2002:map", dict(data), flow_style=True))
+_Dumper.add_representer(
+    _Flow, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", list(data), flow_style=True)
+)
+_Dumper.add_representer(
+    _FlowMap, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", dict(data), flow_style=True)
+)
 
 _HEADER = """\
 # excelcert scheme: indicator definitions and label rules.
@@ -315,10 +337,14 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
         if value is not None and value != {} and value != () and value != []:
             target[key] = value
 
-    settings: dict[str, Any] = {"id": scheme.id, "version": scheme.version,
-                                "title": _texts(dict(scheme.title), langs),
-                                "languages": _Flow(langs), "default_language": scheme.default_language,
-                                "max_points": scheme.max_points}
+    settings: dict[str, Any] = {
+        "id": scheme.id,
+        "version": scheme.version,
+        "title": _texts(dict(scheme.title), langs),
+        "languages": _Flow(langs),
+        "default_language": scheme.default_language,
+        "max_points": scheme.max_points,
+    }
     put(settings, "validity_months", scheme.validity_months)
     data: dict[str, Any] = {"settings": settings, "categories": []}
     for cat in scheme.categories:
@@ -327,8 +353,7 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
         item["name"] = _texts(dict(cat.name), langs)
         data["categories"].append(item)
     if scheme.topics:
-        data["topics"] = [{"id": t.id, "kind": t.kind, "title": _texts(dict(t.title), langs)}
-                          for t in scheme.topics]
+        data["topics"] = [{"id": t.id, "kind": t.kind, "title": _texts(dict(t.title), langs)} for t in scheme.topics]
     data["indicators"] = []
     for ind in scheme.indicators:
         item: dict[str, Any] = {"id": ind.id, "category": ind.category, "type": ind.type}
@@ -358,16 +383,26 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
     if scheme.choice_lists:
         data["choices"] = {
             name: [{"value": c.value, "label": _texts(dict(c.label), langs)} for c in cl.choices]
-            for name, cl in scheme.choice_lists.items()}
+            for name, cl in scheme.choice_lists.items()
+        }
     data["labels"] = []
     for rule in scheme.labels:
-        data["labels"].append({"id": rule.id, "order": rule.order, "name": _texts(dict(rule.name), langs),
-                               "min_percent": rule.min_percent, "eligibility": rule.eligibility,
-                               "reviewed": rule.reviewed, "must_meet": _Flow(rule.must_meet)})
+        data["labels"].append(
+            {
+                "id": rule.id,
+                "order": rule.order,
+                "name": _texts(dict(rule.name), langs),
+                "min_percent": rule.min_percent,
+                "eligibility": rule.eligibility,
+                "reviewed": rule.reviewed,
+                "must_meet": _Flow(rule.must_meet),
+            }
+        )
     return data
 
 
 def scheme_to_yaml(scheme: Scheme) -> str:
-    body = yaml.dump(scheme_to_data(scheme), Dumper=_Dumper, sort_keys=False,
-                     allow_unicode=True, width=1_000_000, indent=2)  # one text, one line
+    body = yaml.dump(
+        scheme_to_data(scheme), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000, indent=2
+    )  # one text, one line
     return _HEADER + body

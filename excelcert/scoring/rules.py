@@ -104,11 +104,16 @@ def unmet(scheme: Scheme, rule: LabelRule, total: float, met: dict[str, bool], r
     return lacks
 
 
-def label_for(scheme: Scheme, total: float, met: dict[str, bool], reviewed: bool) -> tuple[LabelRule | None, str, list[Lack]]:
+def label_for(
+    scheme: Scheme, total: float, met: dict[str, bool], reviewed: bool
+) -> tuple[LabelRule | None, str, list[Lack]]:
     """(the best label whose rule holds, the reason in words, what the next label lacks)."""
     ranked = scheme.labels_by_rank()
-    summary = f"{_num(total)} of {_num(scheme.total_points)} points ({_num(100 * total / scheme.total_points)} %)" \
-        if scheme.total_points else f"{_num(total)} points"
+    summary = (
+        f"{_num(total)} of {_num(scheme.total_points)} points ({_num(100 * total / scheme.total_points)} %)"
+        if scheme.total_points
+        else f"{_num(total)} points"
+    )
     for n, rule in enumerate(ranked):
         if not unmet(scheme, rule, total, met, reviewed):
             better = ranked[n - 1] if n else None
@@ -122,8 +127,9 @@ def label_for(scheme: Scheme, total: float, met: dict[str, bool], reviewed: bool
     return None, f"no label: {summary}; " + "; ".join(map(str, failed)), failed
 
 
-def gap_to(scheme: Scheme, rule: LabelRule, points: dict[str, float], met: dict[str, bool], total: float,
-           reviewed: bool) -> Gap:
+def gap_to(
+    scheme: Scheme, rule: LabelRule, points: dict[str, float], met: dict[str, bool], total: float, reviewed: bool
+) -> Gap:
     """The fewest indicator improvements that reach `rule`: first every indicator the rule
     needs met, then the largest possible gains until the threshold is reached."""
     short = max(0.0, threshold_points(scheme, rule) - total)
@@ -135,8 +141,10 @@ def gap_to(scheme: Scheme, rule: LabelRule, points: dict[str, float], met: dict[
             gap.improvements.append(Improvement(ind_id, points[ind_id], ind.max_points, "threshold"))
             chosen.add(ind_id)
     remaining = short - sum(i.gain for i in gap.improvements)
-    candidates = sorted((i for i in scheme.indicators if i.id not in chosen and i.max_points > points[i.id]),
-                        key=lambda i: (-(i.max_points - points[i.id]), i.id))
+    candidates = sorted(
+        (i for i in scheme.indicators if i.id not in chosen and i.max_points > points[i.id]),
+        key=lambda i: (-(i.max_points - points[i.id]), i.id),
+    )
     for ind in candidates:
         if remaining <= 1e-9:
             break
@@ -154,17 +162,28 @@ def tally(scheme: Scheme, values: dict[str, Any]) -> tuple[dict[str, float], dic
     return points, met, categories
 
 
-def score(scheme: Scheme, cluster_id: str, values: dict[str, Any], *, reviewed: bool,
-          provenance: dict[str, str] | None = None) -> Score:
+def score(
+    scheme: Scheme, cluster_id: str, values: dict[str, Any], *, reviewed: bool, provenance: dict[str, str] | None = None
+) -> Score:
     """The score of one cluster's `values` (indicator id -> parsed answer); `provenance` says
     where each value came from, and is kept with the score."""
     points, met, categories = tally(scheme, values)
     total = sum(categories.values())
     rule, reason, failed = label_for(scheme, total, met, reviewed)
-    result = Score(cluster_id, points, met, categories, total, scheme.total_points, reviewed,
-                   rule.id if rule else None, reason, failed,
-                   {i.id: met[i.id] for i in scheme.indicators if i.eligibility},
-                   provenance=dict(provenance or {}))
+    result = Score(
+        cluster_id,
+        points,
+        met,
+        categories,
+        total,
+        scheme.total_points,
+        reviewed,
+        rule.id if rule else None,
+        reason,
+        failed,
+        {i.id: met[i.id] for i in scheme.indicators if i.eligibility},
+        provenance=dict(provenance or {}),
+    )
     ranked = scheme.labels_by_rank()[::-1]
     above = [r for r in ranked if rule is None or r.order > rule.order]
     if above:
