@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from excelcert.base.problems import Place, Problem, problem
-from excelcert.scheme.build import format_number
+from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
     DATE,
     INTEGER,
@@ -153,7 +153,7 @@ def parse_answer(
         return _date(ind, cell, value, lang, epoch)
     if ind.type == TEXT:
         return (
-            value if isinstance(value, str) else format_number(value) if isinstance(value, float) else str(value)
+            value if isinstance(value, str) else plain_number(value) if isinstance(value, float) else str(value)
         ), []
     raise ValueError(f"indicator {ind.id}: type {ind.type} is not answered in one cell")
 
@@ -217,9 +217,9 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
                 "answer-out-of-bounds",
                 cell.place,
                 indicator=ind.id,
-                value=format_number(number),
-                min=format_number(ind.min) or "…",
-                max=format_number(ind.max) or "…",
+                value=plain_number(number),
+                min=plain_number(ind.min) or "…",
+                max=plain_number(ind.max) or "…",
             )
         ]
     return (int(number) if ind.type == INTEGER or number == int(number) else number), problems
@@ -235,8 +235,8 @@ def _percent_points(ind: Indicator, cell: RawCell, number: float) -> tuple[float
                 "answer-ambiguous-percent",
                 cell.place,
                 indicator=ind.id,
-                value=format_number(number),
-                percent=format_number(percent),
+                value=plain_number(number),
+                percent=plain_number(percent),
             )
         ]
     return number, []
@@ -251,7 +251,7 @@ def _yes_no(ind: Indicator, cell: RawCell, value: Any, scheme: Scheme) -> tuple[
 
 def _choice(ind: Indicator, cell: RawCell, value: Any, scheme: Scheme, lang: str) -> tuple[Any, list[Problem]]:
     choices = scheme.choices_for(ind)
-    typed = normalise(value if not isinstance(value, float) else format_number(value))
+    typed = normalise(value if not isinstance(value, float) else plain_number(value))
     for language in [lang] + [x for x in scheme.languages if x != lang]:  # the workbook's language first
         for choice in choices.choices:
             if normalise(choice.label.get(language, "")) == typed:

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.contract import ROLE_SELF_ASSESSMENT, WorkbookMeta, sign, write_meta
-from excelcert.base.i18n import format_date, format_number, text
+from excelcert.base.i18n import format_date, local_number, text
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster, country_name
-from excelcert.scheme.build import format_number as plain_number
+from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
     DATE,
     DECIMAL,
@@ -551,8 +551,8 @@ class _Writer:
             ws.write_blank(r, col, None, fmt)
         lang = self.lang
         values = {
-            "min": format_number(ind.min, lang) if ind.min is not None else "…",
-            "max": format_number(ind.max, lang) if ind.max is not None else "…",
+            "min": local_number(ind.min, lang) if ind.min is not None else "…",
+            "max": local_number(ind.max, lang) if ind.max is not None else "…",
             "example": dt.date(dt.date.today().year, 12, 31).isoformat(),
         }
         expected = text(lang, message, **values)

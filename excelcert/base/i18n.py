@@ -457,7 +457,8 @@ def format_date(day: dt.date, lang: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def format_number(value: float, lang: str) -> str:
+def local_number(value: float, lang: str) -> str:
+    """A number as `lang` writes it (12,5 in French and German)."""
     from babel.numbers import format_decimal
 
     try:

@@ -74,6 +74,9 @@ class Problem:
     place: Place | None = None
     indicator: str | None = None
     value: Any = None
+    # The values the message was made from (maximum, first row, choices ...), for programs
+    # that act on a problem without parsing its message.
+    fields: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = str(self.place) if self.place else ""
@@ -90,13 +93,20 @@ class Problem:
             "line": self.place.line if self.place else None,
             "indicator": self.indicator,
             "value": _jsonable(self.value),
+            "fields": {key: _jsonable(value) for key, value in self.fields.items()},
             "message": self.message,
         }
 
 
 def _jsonable(value: Any) -> Any:
+    """`value` as JSON can carry it: numbers, text and lists as they are, anything else as its text."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [_jsonable(item) for item in items]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
     return str(value)
 
 
@@ -923,7 +933,7 @@ def problem(
     message = kind.template.format(**values)
     if hint and kind.hint:
         message = f"{message}. {kind.hint.format(**values)}"
-    return Problem(code, kind.severity, message, place, indicator, value)
+    return Problem(code, kind.severity, message, place, indicator, value, fields)
 
 
 class UnreadableFile(Exception):

@@ -18,7 +18,7 @@ from typing import Any
 from excelcert.base.problems import Place, Report, UnreadableFile, problem
 from excelcert.base.sheetwriter import new_book, print_setup
 from excelcert.base.spreadsheet import read_workbook
-from excelcert.scheme.build import ID_RE, format_number
+from excelcert.scheme.build import ID_RE, plain_number
 
 COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
 REQUIRED = {
@@ -85,7 +85,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return format_number(value)
+        return plain_number(value)
     return str(value).strip()
 
 

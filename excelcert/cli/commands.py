@@ -234,9 +234,9 @@ def _count(n: int, noun: str) -> str:
 
 
 def _num(value: float) -> str:
-    from excelcert.scheme.build import format_number
+    from excelcert.scheme.build import plain_number
 
-    return format_number(value)
+    return plain_number(value)
 
 
 @scheme.command("export")

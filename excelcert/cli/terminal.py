@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from excelcert.scheme.build import format_number
+from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
     DATE,
     DECIMAL,
@@ -59,10 +59,10 @@ def describe_threshold(scheme: Scheme, ind: Indicator, lang: str) -> str:
     unit = scheme.text(ind.unit, lang)
     unit = f" {unit}" if unit else ""
     if met.min is not None and met.max is not None:
-        return f"{format_number(met.min)}–{format_number(met.max)}{unit}"
+        return f"{plain_number(met.min)}–{plain_number(met.max)}{unit}"
     if met.min is not None:
-        return f"≥ {format_number(met.min)}{unit}"
-    return f"≤ {format_number(met.max)}{unit}"
+        return f"≥ {plain_number(met.min)}{unit}"
+    return f"≤ {plain_number(met.max)}{unit}"
 
 
 def print_scheme(scheme: Scheme, lang: str) -> None:
@@ -73,13 +73,13 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
     console.print(
         f"{scheme.id} {scheme.version} · languages {', '.join(scheme.languages)} · "
         f"{len(scheme.indicators)} indicators in {len(scheme.categories)} categories · "
-        f"{format_number(total)} points{validity}"
+        f"{plain_number(total)} points{validity}"
     )
     for cat in scheme.categories:
         colour = cat.colour or "default"
         table = Table(
             title=Text(
-                f"{cat.id} · {scheme.text(cat.name, lang)} · {format_number(scheme.category_points(cat.id))} points",
+                f"{cat.id} · {scheme.text(cat.name, lang)} · {plain_number(scheme.category_points(cat.id))} points",
                 style=f"bold {colour}",
             ),
             title_justify="left",
@@ -102,7 +102,7 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
                 ind.id,
                 scheme.text(ind.name, lang),
                 describe_answer(scheme, ind, lang),
-                format_number(ind.max_points),
+                plain_number(ind.max_points),
                 describe_threshold(scheme, ind, lang),
                 ", ".join(flags),
             )
@@ -113,7 +113,7 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
     for rule in scheme.labels_by_rank():
         labels.add_row(
             scheme.text(rule.name, lang),
-            f"≥ {format_number(rule.min_percent)} % ({format_number(total * rule.min_percent / 100)} pts)",
+            f"≥ {plain_number(rule.min_percent)} % ({plain_number(total * rule.min_percent / 100)} pts)",
             "all met" if rule.eligibility else "—",
             "required" if rule.reviewed else "—",
             ", ".join(rule.must_meet) or "—",
@@ -219,7 +219,7 @@ def print_scores(scheme: Scheme, results: Any) -> None:
         label = Text(names.get(s.label, "—") if s.label else "—", style=styles.get(s.label or "", ""))
         table.add_row(
             s.cluster_id,
-            f"{format_number(s.total)} / {format_number(s.max_points)}",
+            f"{plain_number(s.total)} / {plain_number(s.max_points)}",
             f"{s.share:.1f} %",
             label,
             results.finals[s.cluster_id].state,

@@ -11,7 +11,7 @@ from base64 import b32encode
 from typing import Any
 
 from excelcert.assessment.workbook import category_colours
-from excelcert.base.i18n import format_date, format_number
+from excelcert.base.i18n import format_date, local_number
 from excelcert.base.ledger import Certificate, Submission
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster, country_name
@@ -34,11 +34,11 @@ def language(scheme: Scheme, cluster: Cluster) -> str:
 
 
 def percent(value: float, lang: str) -> str:
-    return f"{format_number(round(value, 1), lang)}\u00a0%"
+    return f"{local_number(round(value, 1), lang)}\u00a0%"
 
 
 def points(value: float, lang: str) -> str:
-    return format_number(round(value, 1), lang)
+    return local_number(round(value, 1), lang)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from excelcert.base.i18n import format_date, format_number
+from excelcert.base.i18n import format_date, local_number
 from excelcert.scheme.model import DATE, PERCENT, SELECT_MULTIPLE, Indicator, Scheme
 
 
@@ -29,6 +29,6 @@ def answer_text(scheme: Scheme, ind: Indicator, value: Any, lang: str) -> str:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
         return format_date(day, lang)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = format_number(value, lang)
+        number = local_number(value, lang)
         return f"{number}\u00a0%" if ind.type == PERCENT else number
     return str(value)

@@ -77,7 +77,8 @@ def _clean_number(value: float) -> float | int:
     return int(value) if value == int(value) else value
 
 
-def format_number(value: float | None) -> str:
+def plain_number(value: float | None) -> str:
+    """A number as the scheme's text form writes it: 12, 12.5, 0.001 (no locale, no trailing zeros)."""
     if value is None:
         return ""
     value = _clean_number(value)
@@ -117,7 +118,7 @@ class _Builder:
             return None
         value = item.value
         if isinstance(value, float):
-            value = format_number(value)
+            value = plain_number(value)
         return str(value).replace("\r\n", "\n").strip()
 
     def identifier(self, row: Row, column: str, what: str, required: bool = True) -> str | None:
@@ -521,7 +522,7 @@ class _Builder:
                     "percent-out-of-range",
                     row.get("min_percent").place,
                     what=f"{what}: min_percent",
-                    value=format_number(share),
+                    value=plain_number(share),
                 )
                 share = None
             out.append(
@@ -590,7 +591,7 @@ class _Checker:
                 self.add("tolerance-not-numeric", *key, "tolerance", indicator=ind.id, type=ind.type)
         elif ind.min is not None and ind.max is not None and ind.min > ind.max:
             self.add(
-                "bounds-reversed", *key, "min", indicator=ind.id, min=format_number(ind.min), max=format_number(ind.max)
+                "bounds-reversed", *key, "min", indicator=ind.id, min=plain_number(ind.min), max=plain_number(ind.max)
             )
         if ind.tolerance is not None and ind.tolerance < 0:
             self.add(
@@ -598,7 +599,7 @@ class _Checker:
                 *key,
                 "tolerance",
                 what=f"indicator {ind.id}: tolerance",
-                detail=f"{format_number(ind.tolerance)} is negative",
+                detail=f"{plain_number(ind.tolerance)} is negative",
             )
         self._scoring(ind, choices)
         self._threshold(ind, choices)
@@ -680,14 +681,14 @@ class _Checker:
         for n, band in enumerate(scoring.bands):
             place = ("scoring", ind.id, "band", n, "from")
             if previous is not None and band.start == previous.start:
-                self.add("bands-overlap", *place, indicator=ind.id, value=format_number(band.start))
+                self.add("bands-overlap", *place, indicator=ind.id, value=plain_number(band.start))
             elif previous is not None and band.start < previous.start:
                 self.add(
                     "bands-out-of-order",
                     *place,
                     indicator=ind.id,
-                    value=format_number(band.start),
-                    previous=format_number(previous.start),
+                    value=plain_number(band.start),
+                    previous=plain_number(previous.start),
                 )
             previous = band
         self._bands_within_bounds(ind)
@@ -710,9 +711,9 @@ class _Checker:
                     n,
                     "from",
                     indicator=ind.id,
-                    value=format_number(band.start),
-                    min=format_number(ind.min) or "-",
-                    max=format_number(ind.max) or "-",
+                    value=plain_number(band.start),
+                    min=plain_number(ind.min) or "-",
+                    max=plain_number(ind.max) or "-",
                 )
 
     def _threshold(self, ind: Indicator, choices: tuple[str, ...] | None) -> None:
@@ -772,8 +773,8 @@ class _Checker:
                 *key,
                 "met_min",
                 indicator=ind.id,
-                min=format_number(met.min),
-                max=format_number(met.max),
+                min=plain_number(met.min),
+                max=plain_number(met.max),
             )
 
     def _labels(self) -> None:
@@ -817,20 +818,18 @@ class _Checker:
             return  # an indicator without a valid type has no known maximum: fix that first
         total = self.scheme.total_points
         if not math.isclose(total, self.scheme.max_points, abs_tol=1e-9):
-            per_category = [
-                f"{c.id} {format_number(self.scheme.category_points(c.id))}" for c in self.scheme.categories
-            ]
+            per_category = [f"{c.id} {plain_number(self.scheme.category_points(c.id))}" for c in self.scheme.categories]
             known = {c.id for c in self.scheme.categories}
             stray = sum(i.max_points for i in self.scheme.indicators if i.category not in known)
             if stray:
-                per_category.append(f"without a known category {format_number(stray)}")
+                per_category.append(f"without a known category {plain_number(stray)}")
             per_category = ", ".join(per_category)
             self.add(
                 "points-total-mismatch",
                 "settings",
                 "max_points",
-                total=format_number(total),
-                declared=format_number(self.scheme.max_points),
+                total=plain_number(total),
+                declared=plain_number(self.scheme.max_points),
                 detail=per_category or "no categories",
             )
 
@@ -841,8 +840,8 @@ def _weaker(higher: LabelRule, lower: LabelRule) -> Iterable[tuple[str, str]]:
         yield (
             "min_percent",
             (
-                f"it needs {format_number(higher.min_percent)} % of the points, "
-                f"'{lower.id}' needs {format_number(lower.min_percent)} %"
+                f"it needs {plain_number(higher.min_percent)} % of the points, "
+                f"'{lower.id}' needs {plain_number(lower.min_percent)} %"
             ),
         )
     if lower.eligibility and not higher.eligibility:
