@@ -78,7 +78,7 @@ def main() -> None:
         scheme = campaign.load_scheme()
         clusters = read_roster(campaign.roster_path, scheme.languages).clusters
         with Ledger.for_campaign(root) as ledger:
-            issued = plan(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate", "letter"))
+            issued = plan_and_number(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate", "letter"))
         base = issued.documents
         ours_out, floor_out = Path(tmp) / "ours", Path(tmp) / "floor"
         ours_out.mkdir()

@@ -235,7 +235,7 @@ def test_generate_refuses_a_roster_with_errors(run, tmp_path):
     result = run("--campaign", str(tmp_path / "camp"), "generate")
     assert result.exit_code == 1
     assert "roster!A3: cluster id 'A-1' is used more than once" in result.output
-    assert "nothing was generated" in result.output
+    assert "nothing was done" in result.output
     assert not (tmp_path / "camp" / "output" / "camp" / "to-clusters").exists()
 
 

@@ -21,7 +21,7 @@ from excelcert.campaign.config import Campaign, init_campaign, read_key
 from excelcert.campaign.roster import Cluster
 from excelcert.cli.commands import cli
 from excelcert.documents.context import letter_context, sample_context
-from excelcert.documents.issue import plan, render_all
+from excelcert.documents.issue import plan_and_number, render_all
 from excelcert.documents.render import check_template
 from excelcert.results.scores import csv_safe
 from excelcert.results.scores import score_final as score
@@ -347,7 +347,7 @@ def test_rendering_in_parallel_gives_the_same_documents(campaign_with_results):
     scheme = campaign.load_scheme()
     clusters = read_roster(campaign.roster_path, scheme.languages).clusters
     with Ledger.for_campaign(campaign.root) as ledger:
-        issued = plan(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("letter",))
+        issued = plan_and_number(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("letter",))
     one = [_document_text(p) for p in render_all(issued.documents, jobs=1)]
     two = [_document_text(p) for p in render_all(issued.documents, jobs=2)]
     assert one == two and len(one) == 5

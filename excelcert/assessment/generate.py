@@ -12,6 +12,7 @@ import datetime as dt
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from excelcert.assessment.workbook import build_self_assessment
 from excelcert.base.files import atomic_path, safe_filename
@@ -39,6 +40,13 @@ class GenerateResult:
     folder: Path
     written: list[tuple[Cluster, Path]] = field(default_factory=list)
     kept: list[tuple[Cluster, Path]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "written": [{"cluster": c.id, "language": c.language, "file": str(p)} for c, p in self.written],
+            "kept": [{"cluster": c.id, "file": str(p)} for c, p in self.kept],
+        }
 
 
 def generate_workbooks(

@@ -11,21 +11,21 @@ import shutil
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from excelcert.assessment.generate import generate_workbooks
 from excelcert.base.ledger import Ledger
-from excelcert.campaign.config import CONFIG_NAME, CampaignError, init_campaign, read_config, read_key
+from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
-from excelcert.campaign.roster import read_roster
+from excelcert.campaign.roster import Cluster, read_roster
 from excelcert.demo.returns import make_returns
 from excelcert.demo.reviews import decide, fill_review
-from excelcert.documents.issue import plan, render_all
+from excelcert.documents.issue import plan_and_number, render_all
 from excelcert.intake.batch import import_files
 from excelcert.intake.status import campaign_status
-from excelcert.results.scores import compute_results, write_results
+from excelcert.results.scores import score_and_record, write_results
 from excelcert.review import workflow
 from excelcert.review.generate import generate_reviews
+from excelcert.scheme.model import Scheme
 
 DEMO_ID = "demo"
 
@@ -86,12 +86,18 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
 
 
 def _documents_stage(
-    campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger, jobs: int, today: dt.date | None
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    key: bytes,
+    ledger: Ledger,
+    jobs: int,
+    today: dt.date | None,
 ) -> list[str]:
     """Scores and labels, the results workbook, certificates, feedback and correction letters."""
-    results = compute_results(scheme, clusters, ledger)
+    results = score_and_record(scheme, clusters, ledger)
     xlsx, _ = write_results(campaign.output_dir, campaign, scheme, clusters, results)
-    issued = plan(
+    issued = plan_and_number(
         campaign,
         scheme,
         clusters,
@@ -117,7 +123,7 @@ def _documents_stage(
     return lines
 
 
-def _review_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger: Ledger) -> list[str]:
+def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], key: bytes, ledger: Ledger) -> list[str]:
     """Assign reviewers, write their workbooks, let them review, import, reconcile, arbitrate."""
     reviewers = read_reviewers(campaign.reviewers_path).reviewers
     assigned = workflow.assign(campaign, clusters, reviewers, ledger)
@@ -137,8 +143,9 @@ def _review_stage(campaign: Any, scheme: Any, clusters: list, key: bytes, ledger
     reviewer_ids = {r.id for r in reviewers}
     reviews = import_files(campaign, scheme, roster_ids, key, ledger, [inbox], reviewer_ids=reviewer_ids)
     first = workflow.reconcile(campaign, scheme, clusters, ledger, key)
-    decided = first.arbitration is not None and decide(first.arbitration)
-    if decided:
+    decided = False
+    if first.arbitration is not None and decide(first.arbitration):
+        decided = True
         import_files(campaign, scheme, roster_ids, key, ledger, [first.arbitration], reviewer_ids=reviewer_ids)
     final = workflow.reconcile(campaign, scheme, clusters, ledger, key, write=False)
     sources = Counter(i.provenance for f in final.clusters for i in f.items)

@@ -25,9 +25,10 @@ from excelcert.documents.context import (
     letter_context,
     verification_code,
 )
+from excelcert.documents.pdf import PdfError, to_pdf
 from excelcert.documents.render import find_template, render
 from excelcert.intake.corrections import collect_corrections
-from excelcert.results.scores import Results, compute_results
+from excelcert.results.scores import Results, score_and_record
 from excelcert.scheme.model import Scheme
 
 
@@ -58,7 +59,7 @@ def cluster_folder(campaign: Campaign, cluster: Cluster) -> Path:
     return documents_folder(campaign) / safe_filename(f"{cluster.id} {cluster.name}")
 
 
-def plan(
+def plan_and_number(
     campaign: Campaign,
     scheme: Scheme,
     clusters: list[Cluster],
@@ -69,9 +70,11 @@ def plan(
     today: dt.date | None = None,
     results: Results | None = None,
 ) -> Issued:
-    """Decide every document to write (and number the certificates); nothing is rendered yet."""
+    """Decide every document to write; nothing is rendered yet. Side effects in the ledger:
+    the scores are recorded (unless `results` are given) and every certificate gets its
+    number (the same one again when it was issued before)."""
     today = today or dt.date.today()
-    results = results or compute_results(scheme, clusters, ledger)
+    results = results or score_and_record(scheme, clusters, ledger)
     issued = Issued(documents_folder(campaign), results=results)
     folder = campaign.root / "templates"
     by_id = {c.id: c for c in clusters}
@@ -157,3 +160,62 @@ def render_all(jobs_list: list[Job], jobs: int = 1) -> list[Path]:
         return [_render(job) for job in jobs_list]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(_render, jobs_list, chunksize=max(1, len(jobs_list) // (4 * jobs))))
+
+
+@dataclass
+class Issuance:
+    """What an issuing run wrote: the documents, their PDFs, and why a PDF could not be made."""
+
+    issued: Issued
+    written: list[Path]
+    pdfs: list[Path] = field(default_factory=list)
+    pdf_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        issued = self.issued
+        return {
+            "folder": str(issued.folder),
+            "documents": [
+                {"cluster": j.cluster_id, "kind": j.kind, "file": str(j.out), "template": str(j.template)}
+                for j in issued.documents
+            ],
+            "pdf": [str(p) for p in self.pdfs],
+            "certificates": [
+                {
+                    "number": c.reference,
+                    "cluster": c.cluster_id,
+                    "label": c.label,
+                    "issued_on": c.issued_on,
+                    "valid_until": c.valid_until,
+                    "code": c.code,
+                }
+                for c in issued.certificates
+            ],
+            "skipped": issued.skipped,
+            "pdf_error": self.pdf_error,
+        }
+
+
+def issue_documents(
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    ledger: Ledger,
+    key: bytes,
+    *,
+    kinds: tuple[str, ...],
+    today: dt.date | None = None,
+    jobs: int = 1,
+    pdf: bool = False,
+) -> Issuance:
+    """Plan (recording scores, numbering certificates), render every document, and convert
+    them to PDF when asked; a PDF that cannot be made is reported, the .docx files stay.
+    TemplateError when a template cannot be rendered."""
+    issued = plan_and_number(campaign, scheme, clusters, ledger, key, kinds=kinds, today=today)
+    outcome = Issuance(issued, render_all(issued.documents, jobs=jobs))
+    if pdf:
+        try:
+            outcome.pdfs = to_pdf(outcome.written, jobs=jobs)
+        except PdfError as exc:
+            outcome.pdf_error = str(exc)
+    return outcome

@@ -8,9 +8,12 @@ why it was rejected. The letter form comes with the documents stage.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from excelcert.base.files import safe_filename
 from excelcert.base.i18n import corrections_text, format_date, hint
 from excelcert.base.ledger import Ledger, StoredProblem
 from excelcert.base.problems import ERROR
@@ -74,6 +77,44 @@ def _item(p: StoredProblem, scheme: Scheme, lang: str, rejected: bool) -> Correc
     return CorrectionItem(place, p.indicator_id or "", name, given, todo, p.severity == ERROR)
 
 
+@dataclass
+class CorrectionsWritten:
+    """The correction workbooks written, one per cluster, in `folder`."""
+
+    folder: Path
+    written: list[tuple[Corrections, Path]] = field(default_factory=list)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "cluster": c.cluster.id,
+                "email": c.cluster.email,
+                "rejected": c.rejected,
+                "items": len(c.items),
+                "file": str(p),
+            }
+            for c, p in self.written
+        ]
+
+
+def corrections_folder(campaign: Campaign) -> Path:
+    return campaign.output_dir / "corrections"
+
+
+def write_all_corrections(
+    campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger
+) -> CorrectionsWritten:
+    """A corrections workbook for every cluster of `clusters` whose return was rejected or is
+    incomplete, named after the cluster, in the campaign's corrections folder."""
+    folder = corrections_folder(campaign)
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome = CorrectionsWritten(folder)
+    for item in collect_corrections(clusters, ledger, scheme):
+        path = folder / f"{safe_filename(f'{item.cluster.id} {item.cluster.name}')}.xlsx"
+        outcome.written.append((item, write_corrections(path, item, campaign, scheme)))
+    return outcome
+
+
 def write_corrections(path: Path, item: Corrections, campaign: Campaign, scheme: Scheme) -> Path:
     lang = item.cluster.language
     t = lambda key, **v: corrections_text(lang, key, **v)  # noqa: E731
@@ -113,7 +154,5 @@ def write_corrections(path: Path, item: Corrections, campaign: Campaign, scheme:
     return path
 
 
-def _date(iso: str):
-    import datetime as dt
-
+def _date(iso: str) -> dt.date:
     return dt.date.fromisoformat(iso[:10])

@@ -1,11 +1,78 @@
-"""The import report: a workbook the secretariat keeps, one row per file, then every problem."""
+"""An import run and its report: a workbook the secretariat keeps, one row per file, then every problem."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
-from excelcert.intake.batch import FileResult
+from excelcert.campaign.config import Campaign
+from excelcert.intake.batch import FileResult, auto_jobs, import_files
+from excelcert.scheme.model import Scheme
+
+
+@dataclass
+class Imported:
+    """The verdict on every file of an import run, and the report workbook written for it."""
+
+    results: list[FileResult]
+    report: Path
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "report": str(self.report),
+            "files": [
+                {
+                    "file": r.name,
+                    "verdict": r.verdict,
+                    "cluster": r.cluster,
+                    "counts": r.counts,
+                    "reason": r.reason,
+                    "sha256": r.sha256,
+                    "problems": [p.to_dict() for p in r.problems],
+                }
+                for r in self.results
+            ],
+        }
+
+
+def report_path(campaign: Campaign, when: dt.datetime) -> Path:
+    """The import report of a run started at `when`: one per run, named by the time."""
+    return campaign.output_dir / f"import-{when.strftime('%Y%m%d-%H%M%S')}.xlsx"
+
+
+def import_and_report(
+    campaign: Campaign,
+    scheme: Scheme,
+    roster_ids: set[str],
+    reviewer_ids: set[str],
+    key: bytes,
+    ledger: Ledger,
+    paths: list[Path],
+    *,
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Imported:
+    """Import every file under `paths` into the ledger (`jobs` readers; by default as many as
+    the batch's size calls for), then write the run's report workbook."""
+    started = dt.datetime.now()
+    results = import_files(
+        campaign,
+        scheme,
+        roster_ids,
+        key,
+        ledger,
+        paths,
+        progress=progress,
+        jobs=jobs or auto_jobs(paths),
+        reviewer_ids=reviewer_ids,
+    )
+    campaign.output_dir.mkdir(parents=True, exist_ok=True)
+    return Imported(results, write_import_report(report_path(campaign, started), results, campaign.title))
 
 
 def write_import_report(path: Path, results: list[FileResult], title: str) -> Path:

@@ -1,14 +1,20 @@
-"""Where every cluster of the roster stands: not returned, rejected, incomplete, complete."""
+"""Where every cluster of the roster stands: not returned, rejected, incomplete, complete;
+once reviewers are assigned, its review; once scored, its label. And a cluster's history:
+every file received for it, and which ones count.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from excelcert.base.contract import ROLE_SELF_ASSESSMENT
-from excelcert.base.ledger import Ledger
+from excelcert.base.ledger import Ledger, Submission
 from excelcert.base.problems import ERROR
 from excelcert.campaign.roster import Cluster
+from excelcert.review.final import final_values
+from excelcert.scheme.model import Scheme
 
 NOT_RETURNED = "not returned"
 REJECTED = "rejected"
@@ -63,3 +69,61 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
             )
         )
     return out
+
+
+@dataclass
+class Overview:
+    """Every cluster's status, with its review state (once reviewers are assigned) and its
+    label's name (once scored; "none" for a cluster scored without a label)."""
+
+    rows: list[ClusterStatus]
+    review: dict[str, str] = field(default_factory=dict)  # cluster -> review state
+    labels: dict[str, str] = field(default_factory=dict)  # cluster -> label name, or "none"
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "cluster": r.cluster.id,
+                "name": r.cluster.name,
+                "state": r.state,
+                "last_file": r.last_file,
+                "last_received": r.last_received,
+                "counting_file": r.counting_file,
+                "open_problems": r.open_problems,
+                "review": self.review.get(r.cluster.id),
+                "label": self.labels.get(r.cluster.id),
+            }
+            for r in self.rows
+        ]
+
+
+def campaign_overview(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -> Overview:
+    """Where every cluster stands, its review and its label (in the scheme's default language)."""
+    assigned = {a.cluster_id for a in ledger.assignments()}
+    review = {
+        f.cluster_id: f.state
+        for f in final_values(scheme, ledger, [c.id for c in clusters])
+        if f.cluster_id in assigned
+    }
+    names = {r.id: scheme.text(r.name, scheme.default_language) for r in scheme.labels}
+    labels = {s.cluster_id: (names.get(s.label, s.label) if s.label else "none") for s in ledger.latest_scores()}
+    return Overview(campaign_status(clusters, ledger), review, labels)
+
+
+@dataclass
+class History:
+    """Every file received for a cluster (its self-assessments and the reviews of it), in the
+    order imported, and the ids of those that count."""
+
+    cluster_id: str
+    items: list[Submission]
+    counting: set[int]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [{**asdict(s), "counts": s.id in self.counting} for s in self.items]
+
+
+def cluster_history(ledger: Ledger, cluster_id: str) -> History:
+    current = ledger.current(cluster_id, ROLE_SELF_ASSESSMENT)
+    counting = {s.id for s in ledger.current_reviews(cluster_id)} | ({current.id} if current else set())
+    return History(cluster_id, ledger.history(cluster_id), counting)

@@ -12,6 +12,7 @@ import csv
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
@@ -34,7 +35,8 @@ class Results:
         return next((s for s in self.scores if s.cluster_id == cluster_id), None)
 
 
-def compute_results(scheme: Scheme, clusters: list[Cluster], ledger: Ledger, *, store: bool = True) -> Results:
+def score_and_record(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -> Results:
+    """Score every cluster whose final values are complete, and record the scores in the ledger."""
     results = Results()
     for final in final_values(scheme, ledger, [c.id for c in clusters]):
         results.finals[final.cluster_id] = final
@@ -47,7 +49,7 @@ def compute_results(scheme: Scheme, clusters: list[Cluster], ledger: Ledger, *, 
         maximum = scheme.category_points(cat.id)
         shares = [100 * s.category_points[cat.id] / maximum for s in results.scores if maximum]
         results.medians[cat.id] = statistics.median(shares) if shares else 0.0
-    if store and results.scores:
+    if results.scores:
         ids = ledger.record_scores(
             [
                 (
@@ -65,6 +67,33 @@ def compute_results(scheme: Scheme, clusters: list[Cluster], ledger: Ledger, *, 
         )
         results.score_ids = {s.cluster_id: i for s, i in zip(results.scores, ids, strict=True)}
     return results
+
+
+@dataclass
+class Scored:
+    """The campaign's results, and the workbook and CSV they were written to."""
+
+    results: Results
+    workbook: Path
+    csv: Path
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "results_workbook": str(self.workbook),
+            "results_csv": str(self.csv),
+            "scores": [
+                {**asdict(s), "share": round(s.share, 2), "review": self.results.finals[s.cluster_id].state}
+                for s in self.results.scores
+            ],
+            "incomplete": self.results.incomplete,
+        }
+
+
+def score_campaign(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -> Scored:
+    """Score, record the scores in the ledger, and write results.xlsx and results.csv."""
+    results = score_and_record(scheme, clusters, ledger)
+    workbook, csv_path = write_results(campaign.output_dir, campaign, scheme, clusters, results)
+    return Scored(results, workbook, csv_path)
 
 
 def score_final(scheme: Scheme, final: ClusterFinal) -> Score:

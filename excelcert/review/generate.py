@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from excelcert.assessment.generate import workbook_names
 from excelcert.base.contract import META_SHEET, ROLE_SELF_ASSESSMENT, ContractError, read_workbook_meta
@@ -18,7 +19,7 @@ from excelcert.base.files import atomic_path, safe_filename
 from excelcert.base.ledger import Assignment, Ledger
 from excelcert.base.problems import UnreadableFile
 from excelcert.base.spreadsheet import read_workbook_xml
-from excelcert.campaign.config import Campaign
+from excelcert.campaign.config import Campaign, CampaignError
 from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster
 from excelcert.review.workbook import ClusterAnswer, build_review
@@ -33,6 +34,17 @@ class ReviewsResult:
     kept: list[tuple[Assignment, Path]] = field(default_factory=list)
     waiting: list[Assignment] = field(default_factory=list)  # no self-assessment counts yet
 
+    def to_json(self) -> dict[str, Any]:
+        groups = {"written": self.written, "renewed": self.renewed, "kept": self.kept}
+        return {
+            "folder": str(self.folder),
+            **{
+                name: [{"cluster": a.cluster_id, "reviewer": a.reviewer_id, "file": str(p)} for a, p in items]
+                for name, items in groups.items()
+            },
+            "waiting": [{"cluster": a.cluster_id, "reviewer": a.reviewer_id} for a in self.waiting],
+        }
+
 
 def generate_reviews(
     campaign: Campaign,
@@ -44,6 +56,11 @@ def generate_reviews(
     *,
     force: bool = False,
 ) -> ReviewsResult:
+    """One reviewer workbook per assignment whose cluster's self-assessment counts; a workbook
+    already written is kept unless `force`, or renewed when the cluster sent a newer version.
+    CampaignError when no reviewer is assigned yet."""
+    if not ledger.assignments():
+        raise CampaignError("no reviewers are assigned yet: run `excelcert assign` first.")
     folder = campaign.output_dir / "to-reviewers"
     result = ReviewsResult(folder)
     clusters_by_id = {c.id: c for c in clusters}

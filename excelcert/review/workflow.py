@@ -27,6 +27,15 @@ class AssignOutcome:
     stored: bool = False
     kept: int = 0  # pairs of a different assignment already stored, kept (no --replace)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stored": self.stored,
+            "kept_existing": bool(self.kept),
+            "workbook": str(self.workbook) if self.workbook else None,
+            "assignment": [{"cluster": p.cluster_id, "reviewer": p.reviewer_id} for p in self.pairs],
+            "problems": [p.to_dict() for p in self.report],
+        }
+
 
 def assign(
     campaign: Campaign,
@@ -75,6 +84,59 @@ class ReconcileOutcome:
     arbitration: Path | None = None
     flagged: list[Any] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        def value(v: Any) -> Any:
+            return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+
+        return {
+            "arbitration_workbook": str(self.arbitration) if self.arbitration else None,
+            "clusters": [
+                {
+                    "cluster": f.cluster_id,
+                    "state": f.state,
+                    "self_assessment": f.submission.original_name,
+                    "reviewers": f.reviewers,
+                    "missing_reviews": f.missing,
+                    "stale_reviews": f.stale,
+                    "items": [
+                        {
+                            "indicator": i.indicator_id,
+                            "self": value(i.self_value),
+                            "reviews": [
+                                {
+                                    "reviewer": v.reviewer_id,
+                                    "value": value(v.value),
+                                    "points": v.points,
+                                    "agreement": v.agreement,
+                                    "comment": v.comment,
+                                }
+                                for v in i.views
+                            ],
+                            "final": value(i.value),
+                            "provenance": i.provenance,
+                            "flag": i.flag or None,
+                            "decision": {
+                                "decided_by": i.decision.decided_by,
+                                "reason": i.decision.reason,
+                                "decided_at": i.decision.decided_at,
+                            }
+                            if i.decision
+                            else None,
+                        }
+                        for i in f.items
+                    ],
+                }
+                for f in self.clusters
+            ],
+            "statistics": {
+                "krippendorff_alpha": self.statistics.alpha,
+                "overstated": [
+                    {"indicator": i, "mean_points_overstated": round(gap, 3), "clusters": n}
+                    for i, gap, n in self.statistics.overstatement
+                ],
+            },
+        }
+
 
 def reconcile(
     campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes, *, write: bool = True
@@ -91,57 +153,3 @@ def reconcile(
         outcome.arbitration = folder / f"arbitration-{stamp}.xlsx"
         write_arbitration(outcome.arbitration, scheme, campaign, clusters, outcome.flagged, key)
     return outcome
-
-
-def reconcile_json(outcome: ReconcileOutcome) -> dict[str, Any]:
-    def value(v: Any) -> Any:
-        return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
-
-    return {
-        "arbitration_workbook": str(outcome.arbitration) if outcome.arbitration else None,
-        "clusters": [
-            {
-                "cluster": f.cluster_id,
-                "state": f.state,
-                "self_assessment": f.submission.original_name,
-                "reviewers": f.reviewers,
-                "missing_reviews": f.missing,
-                "stale_reviews": f.stale,
-                "items": [
-                    {
-                        "indicator": i.indicator_id,
-                        "self": value(i.self_value),
-                        "reviews": [
-                            {
-                                "reviewer": v.reviewer_id,
-                                "value": value(v.value),
-                                "points": v.points,
-                                "agreement": v.agreement,
-                                "comment": v.comment,
-                            }
-                            for v in i.views
-                        ],
-                        "final": value(i.value),
-                        "provenance": i.provenance,
-                        "flag": i.flag or None,
-                        "decision": {
-                            "decided_by": i.decision.decided_by,
-                            "reason": i.decision.reason,
-                            "decided_at": i.decision.decided_at,
-                        }
-                        if i.decision
-                        else None,
-                    }
-                    for i in f.items
-                ],
-            }
-            for f in outcome.clusters
-        ],
-        "statistics": {
-            "krippendorff_alpha": outcome.statistics.alpha,
-            "overstated": [
-                {"indicator": i, "mean_points_overstated": round(gap, 3), "clusters": n}
-                for i, gap, n in outcome.statistics.overstatement
-            ],
-        },
-    }

@@ -3,6 +3,7 @@
     load_scheme(path)    -> Scheme, or SchemeError carrying every problem found
     check_scheme(path)   -> CheckResult(scheme, report), never raises on a bad scheme
     write_scheme(scheme, path, fmt)   the YAML or workbook form
+    summary(scheme)      the figures a person checks first: points, labels, criteria
     DEFAULT_SCHEME_PATH  the built-in scheme shipped with the package
 
 A scheme file is either form: `.yaml`/`.yml` is text, anything else is opened as a
@@ -11,9 +12,11 @@ workbook (and sniffed, so a stray .ods or .xls gets a clear message).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from excelcert.base.problems import Report
 from excelcert.scheme.build import build_scheme
@@ -28,8 +31,11 @@ __all__ = [
     "SchemeError",
     "check_scheme",
     "check_scheme_text",
+    "export_format",
+    "export_name",
     "load_scheme",
     "scheme_format",
+    "summary",
     "write_scheme",
 ]
 
@@ -89,7 +95,38 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     return result.scheme
 
 
+def export_format(path: Path) -> str | None:
+    """The form a file's extension asks for (xlsx or yaml), None when it says neither."""
+    return {".xlsx": "xlsx", ".yaml": "yaml", ".yml": "yaml"}.get(path.suffix.casefold())
+
+
+def export_name(scheme: Scheme, fmt: str) -> Path:
+    """Where a scheme is exported by default: <id>-<version>.<format>, in the current folder."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{scheme.id}-{scheme.version}").strip("._") or "scheme"
+    return Path(f"{stem}.{fmt}")
+
+
+def summary(scheme: Scheme) -> dict[str, Any]:
+    """The scheme's figures: languages, sizes, points (per category), criteria and label thresholds."""
+    return {
+        "id": scheme.id,
+        "version": scheme.version,
+        "languages": list(scheme.languages),
+        "default_language": scheme.default_language,
+        "categories": len(scheme.categories),
+        "indicators": len(scheme.indicators),
+        "max_points": scheme.total_points,
+        "points_per_category": {c.id: scheme.category_points(c.id) for c in scheme.categories},
+        "eligibility_criteria": [i.id for i in scheme.indicators if i.eligibility],
+        "labels": {
+            r.id: {"min_percent": r.min_percent, "min_points": scheme.total_points * r.min_percent / 100}
+            for r in scheme.labels_by_rank()
+        },
+    }
+
+
 def write_scheme(scheme: Scheme, path: str | Path, fmt: str | None = None) -> Path:
+    """The scheme written at `path` in `fmt` (by default the form the extension names)."""
     path = Path(path)
     fmt = fmt or scheme_format(path)
     if fmt == "yaml":
