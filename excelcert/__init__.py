@@ -1,12 +1,26 @@
 """excelcert: run a cluster-management excellence label campaign from spreadsheets.
 
-The package is laid out as the pipeline it implements; each stage takes and returns
-plain data (dataclasses):
+The package is laid out as the pipeline it implements, one package per stage, in order.
+A stage imports only the stages above it in this list (import-linter checks it: see
+pyproject.toml), and stages hand each other plain data (dataclasses):
 
-    scheme      indicator definitions and label rules (YAML or XLSForm-style workbook)
-    problems    the one catalogue of problem codes every stage reports with
-    spreadsheet the adapter that opens workbooks safely and yields cells with coordinates
-    cli         the click command line, a thin layer over the stages
+    base        problems (the one catalogue of problem codes), i18n, files, spreadsheet
+                (opens workbooks safely), sheetwriter, contract (the signed metadata),
+                ledger (the campaign's SQLite ledger: all of its SQL)
+    scheme      indicator definitions and label rules (YAML or workbook form), answers as text
+    scoring     the scheme's rules on values alone: tally, labels, thresholds, gaps
+    campaign    the campaign folder and config, its key, the roster, the reviewers, the session
+    assessment  the self-assessment workbook, generating it, reading a returned one
+    review      assignment, reviewer workbooks, reading reviews, reconciliation, arbitration,
+                final values
+    intake      the mailroom: import returned workbooks (hash, archive, dispatch by role,
+                record), status, history, corrections, the import report
+    results     the campaign's scores and labels, stored, as a workbook and CSV
+    documents   certificates, feedback and correction letters (Word), verification, PDF
+    demo        the whole campaign on the built-in example
+    cli         the click command line and its terminal tables: options, one stage, print
+
+scoring and campaign are independent of each other, as are intake and results.
 """
 
 __version__ = "0.1.0"
