@@ -31,7 +31,7 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import read_key
 from excelcert.campaign.roster import read_roster
 from excelcert.demo.run import run_demo
-from excelcert.documents.issue import Job, plan, render_all
+from excelcert.documents.issue import Job, plan_and_number, render_all
 from excelcert.documents.render import IMAGE_WIDTHS_MM, draw
 
 
@@ -78,7 +78,9 @@ def main() -> None:
         scheme = campaign.load_scheme()
         clusters = read_roster(campaign.roster_path, scheme.languages).clusters
         with Ledger.for_campaign(root) as ledger:
-            issued = plan_and_number(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate", "letter"))
+            issued = plan_and_number(
+                campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate", "letter")
+            )
         base = issued.documents
         ours_out, floor_out = Path(tmp) / "ours", Path(tmp) / "floor"
         ours_out.mkdir()

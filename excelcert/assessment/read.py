@@ -13,6 +13,8 @@ job; this module only reads.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,10 @@ from excelcert.base.contract import (
     read_workbook_meta,
 )
 from excelcert.base.i18n import TEXTS
+from excelcert.base.ledger import Decision, StoredNote
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.base.spreadsheet import Sheet, Workbook, read_workbook_xml
-from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
+from excelcert.scheme.model import SELECT_MULTIPLE, Indicator, Scheme
 
 # The headings of the answer, evidence and comment columns, in every language excelcert writes.
 _HEADINGS = {key: {TEXTS[lang][f"h_{key}"].casefold() for lang in TEXTS} for key in ("answer", "evidence", "comment")}
@@ -51,19 +54,19 @@ class ReturnedWorkbook:
     path: Path
     meta: WorkbookMeta
     signature: str
-    saved_at: Any  # datetime from the document properties, or None
+    saved_at: dt.datetime | None  # from the document properties
     answers: dict[str, Answer] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     profile: dict[str, str] = field(default_factory=dict)
-    notes: list[Any] = field(default_factory=list)  # a review: ledger.StoredNote
-    decisions: list[Any] = field(default_factory=list)  # an arbitration: ledger.Decision
+    notes: list[StoredNote] = field(default_factory=list)  # a review
+    decisions: list[Decision] = field(default_factory=list)  # an arbitration
 
     @property
     def missing_required(self) -> list[str]:
-        return [p.indicator for p in self.problems if p.code == "answer-missing"]
+        return [p.indicator for p in self.problems if p.code == "answer-missing" and p.indicator is not None]
 
 
-def id_sheet(book: Workbook, keys: dict[str, Any] | set[str]) -> tuple[Sheet | None, int]:
+def id_sheet(book: Workbook, keys: Container[str]) -> tuple[Sheet | None, int]:
     """The sheet with the most cells holding one of `keys` (indicator ids), and their column."""
     best: tuple[int, Sheet | None, int] = (0, None, C_ID)
     for sheet in book.sheets.values():
@@ -95,7 +98,7 @@ def heading_columns(sheet: Sheet, headings: dict[str, set[str]], defaults: dict[
     return {key: found.get(key, column) for key, column in defaults.items()}
 
 
-def rows_by_id(sheet: Sheet, id_column: int, keys: dict[str, Any] | set[str]) -> dict[str, list[int]]:
+def rows_by_id(sheet: Sheet, id_column: int, keys: Container[str]) -> dict[str, list[int]]:
     """The numbers of the rows holding each key in `id_column` (from 0), in sheet order."""
     rows: dict[str, list[int]] = {}
     for number, values in sheet.values:
@@ -159,7 +162,7 @@ class _Answers:
         self.keys = {i.id: i for i in scheme.indicators}
         for ind in scheme.indicators:
             if ind.type == SELECT_MULTIPLE:
-                for choice in scheme.choices_for(ind).choices:
+                for choice in scheme.choice_list_of(ind).choices:
                     self.keys[f"{ind.id}/{choice.value}"] = ind
         self.conflicts: set[str] = set()  # indicators given twice with different answers
 
@@ -200,7 +203,7 @@ class _Answers:
             return RawCell(None, cells[0].place)
         return cells[0]
 
-    def _single(self, ind: Any, sheet: Sheet, rows: dict, columns: dict[str, int]) -> None:
+    def _single(self, ind: Indicator, sheet: Sheet, rows: dict[str, list[int]], columns: dict[str, int]) -> None:
         cell = self._row(ind.id, sheet, rows, columns["answer"])
         if cell is None:
             self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
@@ -214,9 +217,9 @@ class _Answers:
                 problem("answer-missing", cell.place, indicator=ind.id, name=self.scheme.text(ind.name, self.lang))
             )
 
-    def _several(self, ind: Any, sheet: Sheet, rows: dict, columns: dict[str, int]) -> None:
+    def _several(self, ind: Indicator, sheet: Sheet, rows: dict[str, list[int]], columns: dict[str, int]) -> None:
         cells: dict[str, RawCell] = {}
-        for choice in self.scheme.choices_for(ind).choices:
+        for choice in self.scheme.choice_list_of(ind).choices:
             cell = self._row(f"{ind.id}/{choice.value}", sheet, rows, columns["answer"])
             if cell is None:
                 self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=f"{ind.id}/{choice.value}"))
@@ -234,9 +237,16 @@ class _Answers:
             )
 
     def _store(
-        self, ind: Any, raw: Any, value: Any, place: Place | None, sheet: Sheet, rows: dict, columns: dict[str, int]
+        self,
+        ind: Indicator,
+        raw: Any,
+        value: Any,
+        place: Place | None,
+        sheet: Sheet,
+        rows: dict[str, list[int]],
+        columns: dict[str, int],
     ) -> None:
-        notes = {}
+        notes: dict[str, str] = {}
         for key in ("evidence", "comment"):  # from the indicator's (first) row: duplicates are reported once
             found = rows.get(ind.id)
             notes[key] = cell_text(sheet, found[0], columns[key]) if found else ""

@@ -203,9 +203,10 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
             number = number * 100
             typed_percent = True
     else:
-        number, typed_percent = number_from_text(str(value), lang)
-        if number is None:
+        parsed, typed_percent = number_from_text(str(value), lang)
+        if parsed is None:
             return None, [problem("answer-not-a-number", cell.place, indicator=ind.id, value=value)]
+        number = parsed
     if ind.type == PERCENT and not typed_percent:
         number, problems = _percent_points(ind, cell, number)
     number = round(number, 9)
@@ -250,7 +251,7 @@ def _yes_no(ind: Indicator, cell: RawCell, value: Any, scheme: Scheme) -> tuple[
 
 
 def _choice(ind: Indicator, cell: RawCell, value: Any, scheme: Scheme, lang: str) -> tuple[Any, list[Problem]]:
-    choices = scheme.choices_for(ind)
+    choices = scheme.choice_list_of(ind)
     typed = normalise(value if not isinstance(value, float) else plain_number(value))
     for language in [lang] + [x for x in scheme.languages if x != lang]:  # the workbook's language first
         for choice in choices.choices:
@@ -296,7 +297,7 @@ def parse_several(ind: Indicator, cells: dict[str, RawCell], scheme: Scheme) -> 
     chosen: list[str] = []
     problems: list[Problem] = []
     answered = False
-    for choice in scheme.choices_for(ind).choices:
+    for choice in scheme.choice_list_of(ind).choices:
         cell = cells.get(choice.value)
         if cell is None or _blank(cell.value):
             continue
@@ -323,4 +324,4 @@ def parse_choice_list(ind: Indicator, cell: RawCell, scheme: Scheme, lang: str) 
             problems += found
             if value is not None:
                 chosen.add(value)
-    return [c.value for c in scheme.choices_for(ind).choices if c.value in chosen], problems
+    return [c.value for c in scheme.choice_list_of(ind).choices if c.value in chosen], problems

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,9 @@ from excelcert.scheme.model import (
     TEXT,
     YES_NO,
     Indicator,
+    LabelRule,
     Scheme,
+    Threshold,
 )
 from excelcert.scoring.rules import label_for, rule_indicators, tally, threshold_points
 
@@ -77,7 +79,8 @@ def category_colours(scheme: Scheme) -> dict[str, str]:
 def cell(row: int, col: int, absolute: bool = False) -> str:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
+    reference: str = xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)  # xlsxwriter has no types
+    return reference
 
 
 def sheet_ref(name: str) -> str:
@@ -293,7 +296,7 @@ class _Writer:
         for ind in self.scheme.indicators:
             if not ind.is_choice or ind.type == SELECT_MULTIPLE:
                 continue
-            choices = self.scheme.choices_for(ind)
+            choices = self.scheme.choice_list_of(ind)
             ws.write_string(0, column, ind.id)
             ws.write_string(0, column + 1, "points")
             for n, choice in enumerate(choices.choices, start=1):
@@ -413,7 +416,7 @@ class _Writer:
             ws.write_formula(row, C_POINTS, self._points_formula(ind, answer), f["points"], evaluation.points[ind.id])
             ws.write_number(row, C_MAX, ind.max_points, f["points"])
         if ind.met is not None:
-            ws.write_formula(row, C_MET, self._met_formula(ind, answer), None, evaluation.met[ind.id])
+            ws.write_formula(row, C_MET, self._met_formula(ind, ind.met, answer), None, evaluation.met[ind.id])
         ws.write_formula(row, C_ANSWERED, f"=IF(LEN({answer})>0,1,0)", None, int(evaluation.answered[ind.id]))
         answer_text = self._answer_lines(ind)
         ws.set_row(row, ROW_HEIGHT * max(lines, answer_text))
@@ -430,7 +433,7 @@ class _Writer:
         f, s, lang = self.f, self.scheme, self.lang
         ws.write_string(row, C_ANSWER, self.t("mark_each"), f["muted"])
         ws.set_row(row, ROW_HEIGHT * lines)
-        choices = s.choices_for(ind).choices
+        choices = s.choice_list_of(ind).choices
         first, last = row + 1, row + len(choices)
         selected = set(self.answers.get(ind.id) or ())
         self._validated(
@@ -484,6 +487,7 @@ class _Writer:
 
     def _answer_cell(self, ws: Any, ind: Indicator, row: int) -> None:
         f = self.f
+        rule: dict[str, str | float | dt.date]  # xlsxwriter's data validation options
         if ind.type == INTEGER:
             rule = {
                 "validate": "integer",
@@ -530,7 +534,7 @@ class _Writer:
         elif ind.type == DATE:
             ws.write_datetime(row, C_ANSWER, dt.datetime.combine(value, dt.time()), f["in_date"])
         elif ind.is_choice:
-            choice = next(c for c in self.scheme.choices_for(ind).choices if c.value == value)
+            choice = next(c for c in self.scheme.choice_list_of(ind).choices if c.value == value)
             ws.write_string(row, C_ANSWER, self.scheme.text(choice.label, self.lang), f["in"])
         else:
             ws.write_string(row, C_ANSWER, str(value), f["in"])
@@ -541,7 +545,7 @@ class _Writer:
         row: int,
         col: int,
         fmt: Any,
-        rule: dict[str, Any],
+        rule: Mapping[str, str | float | dt.date],
         message: str,
         ind: Indicator,
         last_row: int | None = None,
@@ -584,8 +588,7 @@ class _Writer:
             f"=IFERROR(INDEX({defined_name('points', ind.id)},MATCH({answer},{defined_name('choices', ind.id)},0)),0)"
         )
 
-    def _met_formula(self, ind: Indicator, answer: str) -> str:
-        met = ind.met
+    def _met_formula(self, ind: Indicator, met: Threshold, answer: str) -> str:
         if ind.is_numeric:
             value = f"{answer}*100" if ind.type == PERCENT else answer
             terms = [f"ISNUMBER({answer})"]
@@ -594,7 +597,7 @@ class _Writer:
             if met.max is not None:
                 terms.append(f"{value}<={plain_number(met.max)}")
             return f"=AND({','.join(terms)})"
-        choices = self.scheme.choices_for(ind).choices
+        choices = self.scheme.choice_list_of(ind).choices
         positions = [n for n, c in enumerate(choices, start=1) if c.value in met.choices]
         name = defined_name("choices", ind.id)
         return "=OR(" + ",".join(f"{answer}=INDEX({name},{n})" for n in positions) + ")"
@@ -683,7 +686,7 @@ class _Writer:
             formula = f"IF(AND({','.join(terms)}),{quoted(s.text(rule.name, self.lang))},{formula})"
         return f"=IF({required_answered}<{required_count},{quoted(self.t('incomplete'))},{formula})"
 
-    def _chart(self, ws: Any, first: int, total_row: int, thresholds: list[Any], at_row: int) -> None:
+    def _chart(self, ws: Any, first: int, total_row: int, thresholds: list[LabelRule], at_row: int) -> None:
         s = self.scheme
         name = sheet_ref(self.names["summary"])
         column = self.book.add_chart({"type": "column"})

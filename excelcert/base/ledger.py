@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,6 +294,13 @@ def _unjson(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT through `cursor` just stored."""
+    if cursor.lastrowid is None:  # sqlite3 sets it after every successful INSERT
+        raise RuntimeError("the INSERT stored no row")
+    return cursor.lastrowid
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
@@ -389,7 +396,7 @@ class Ledger:
                     new.based_on,
                 ),
             )
-            submission_id = int(cursor.lastrowid)
+            submission_id = _inserted_id(cursor)
             self.db.executemany(
                 "INSERT INTO answers (submission_id, indicator_id, raw, value, sheet, cell, evidence, comment,"
                 " agreement, points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -448,7 +455,7 @@ class Ledger:
             return submission_id
 
     # --- reading -----------------------------------------------------------------------
-    def _submissions(self, where: str, args: tuple) -> list[Submission]:
+    def _submissions(self, where: str, args: tuple[str, ...]) -> list[Submission]:
         rows = self.db.execute(f"SELECT * FROM submissions {where}", args).fetchall()
         return [Submission(**dict(row)) for row in rows]
 
@@ -513,12 +520,12 @@ class Ledger:
         with self._transaction():
             now = _now()
             ids = [
-                int(
+                _inserted_id(
                     self.db.execute(
                         "INSERT INTO scores (cluster_id, submission_id, computed_at, total, max_points, label, reviewed,"
                         " reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (c, sub, now, total, maximum, label, int(reviewed), reason, _json(detail)),
-                    ).lastrowid
+                    )
                 )
                 for c, sub, total, maximum, label, reviewed, reason, detail in rows
             ]
@@ -545,7 +552,14 @@ class Ledger:
         ]
 
     def certificate_for(
-        self, cluster_id: str, label: str, issued_on: str, reference: Any, code: Any, valid_until: str, score_id: int
+        self,
+        cluster_id: str,
+        label: str,
+        issued_on: str,
+        reference: Callable[[int], str],
+        code: Callable[[int], str],
+        valid_until: str,
+        score_id: int,
     ) -> Certificate:
         """The certificate of this cluster and label, created (numbered next, issued on
         `issued_on`) if there is none yet: issuing again gives the same certificate.

@@ -41,7 +41,7 @@ class Place:
 _CELL_RE = re.compile(r"^([A-Z]*)(\d*)(?::\D*(\d+))?$")
 
 
-def place_sort_key(place: Place | None, sheet_order: tuple[str, ...] = ()) -> tuple:
+def place_sort_key(place: Place | None, sheet_order: tuple[str, ...] = ()) -> tuple[int | str, ...]:
     """Sort places as a reader meets them: sheet (in `sheet_order`), row, column; or line."""
     if place is None:
         return (0,)
@@ -978,7 +978,7 @@ class Report:
         """Order problems by place; problems without a place (whole file) come first."""
         self.problems.sort(key=lambda p: place_sort_key(p.place, sheet_order))
 
-    def flatten(self, *keys: str) -> list[tuple]:
+    def flatten(self, *keys: str) -> list[tuple[Any, ...]]:
         """Compact tuples for assertions, e.g. flatten("code", "place")."""
         keys = keys or ("code", "place")
         return [tuple(str(p.place) if k == "place" else getattr(p, k) for k in keys) for p in self.problems]

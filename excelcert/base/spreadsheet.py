@@ -28,9 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from excelcert.base.problems import UnreadableFile, problem
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a scheme or assessment workbook is well under 5 MB
 MAX_UNPACKED_BYTES = 250 * 1024 * 1024
@@ -97,7 +100,7 @@ class Sheet:
             every_cell=lambda: rows,
         )
 
-    def text(self, row: int, column: int) -> Any:
+    def text(self, row: int, column: int) -> str | None:
         """What the cell at (row, column), both from 1, holds as text (None if not text)."""
         values = self._by_row.get(row, ())
         value = values[column - 1] if column <= len(values) else None
@@ -127,8 +130,8 @@ class Sheet:
 class Workbook:
     path: Path
     sheets: dict[str, Sheet]
-    epoch: Any = None  # datetime of day 0: 1899-12-30 (1900 system) or 1904-01-01
-    modified: Any = None  # when it was last saved, from its document properties
+    epoch: dt.datetime | None = None  # day 0: 1899-12-30 (1900 system) or 1904-01-01
+    modified: dt.datetime | None = None  # when it was last saved, from its document properties
     macros: bool = False  # saved as .xlsm
 
     def sheet(self, name: str) -> Sheet | None:
@@ -390,7 +393,7 @@ class _XmlBook:
             self.parts[name] = data
         return data
 
-    def part(self, name: str) -> Any:
+    def part(self, name: str) -> ET.Element:
         import xml.etree.ElementTree as ET
 
         return ET.fromstring(self.raw(name))
@@ -431,10 +434,10 @@ class _XmlBook:
                 for item in root.iter(f"{_MAIN}comment"):
                     author_id = int(item.get("authorId", "0") or 0)
                     author = authors[author_id] if 0 <= author_id < len(authors) else ""
-                    body = "".join(t.text or "" for t in item.iter(f"{_MAIN}t")).strip()
-                    if author.startswith("tc=") or body.startswith("[Threaded comment]"):
+                    text = "".join(t.text or "" for t in item.iter(f"{_MAIN}t")).strip()
+                    if author.startswith("tc=") or text.startswith("[Threaded comment]"):
                         continue  # Excel's stand-in for a threaded comment, read from its own part
-                    legacy.append(Note(item.get("ref", ""), author, body))
+                    legacy.append(Note(item.get("ref", ""), author, text))
         return threaded + legacy
 
     def persons(self, workbook_part: str) -> dict[str, str]:
@@ -647,11 +650,16 @@ class _CellFinder:
         for match in _CELL_PLACE.finditer(self.xml):
             row, column = int(match.group(2)), _column_index(match.group(1).decode())
             cell = self.find(row, column)
-            if self.fallback is not None:  # the grid and the XML disagreed about this cell
+            if self._fell_back():  # the grid and the XML disagreed about this cell
                 return self.cell_by_cell
             if cell is not None:
                 found.setdefault(row, {})[column] = cell
         return _padded(found)
+
+    def _fell_back(self) -> bool:
+        """Whether the sheet is now read cell by cell (`find` may switch to it: a method, so that
+        a check made before a call to `find` is not taken for the state after it)."""
+        return self.fallback is not None
 
     def _read_cell_by_cell(self) -> None:
         self.cell_by_cell = self.book._rows(self.target)

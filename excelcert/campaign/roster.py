@@ -73,7 +73,8 @@ class RosterResult:
 def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(index)
+    letters: str = get_column_letter(index)  # openpyxl has no type information
+    return letters
 
 
 def _heading(value: Any, aliases: dict[str, str]) -> str:
@@ -278,14 +279,16 @@ def table_cell(row: list[tuple[Any, Place]], index: int | None) -> tuple[str, Pl
 def country_codes() -> set[str]:
     from babel import Locale
 
-    return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
+    # babel types the keys of its locale data loosely (str | int | None): territories are text
+    return {code for code in Locale("en").territories if isinstance(code, str) and len(code) == 2 and code.isalpha()}
 
 
 def country_name(code: str, language: str) -> str:
     from babel import Locale, UnknownLocaleError
 
     try:
-        return Locale.parse(language).territories.get(code, code)
+        name: str = Locale.parse(language).territories.get(code, code)
+        return name
     except (UnknownLocaleError, ValueError):
         return code
 

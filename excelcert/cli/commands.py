@@ -24,6 +24,7 @@ from excelcert.campaign.config import CampaignError
 from excelcert.scheme import SchemeError
 
 if TYPE_CHECKING:
+    from excelcert.campaign.roster import Cluster
     from excelcert.campaign.session import Session
 
 _MAX_LISTED = 25
@@ -437,7 +438,7 @@ def generate(
     click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
 
 
-def _generate_reviews(session: Session, clusters: list[Any], force: bool, as_json: bool) -> None:
+def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as_json: bool) -> None:
     from excelcert.review.generate import generate_reviews
 
     result = generate_reviews(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from excelcert.intake.batch import FileResult
+from excelcert.intake.status import ClusterStatus
+from excelcert.results.scores import Results
+from excelcert.review.workflow import ReconcileOutcome
 from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
     DATE,
@@ -124,7 +129,7 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
 _VERDICT_STYLE = {"accepted": "green", "accepted with problems": "yellow", "rejected": "red", "already imported": "dim"}
 
 
-def print_import(results: list) -> None:
+def print_import(results: list[FileResult]) -> None:
     """One line per file: its verdict, its cluster, and the reason."""
     console = _console()
     table = Table(title=Text("Import", style="bold"), title_justify="left", show_lines=False)
@@ -133,15 +138,15 @@ def print_import(results: list) -> None:
     table.add_column("Cluster", no_wrap=True)
     table.add_column("Reason", ratio=5)
     for r in results:
-        from pathlib import Path
-
         table.add_row(
             Path(r.name).name, Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")), r.cluster or "—", r.reason
         )
     console.print(table)
 
 
-def print_status(rows: list, review: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> None:
+def print_status(
+    rows: list[ClusterStatus], review: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> None:
     """Intake state per cluster; its review state and label once those stages have run."""
     review, labels = review or {}, labels or {}
     console = _console()
@@ -153,7 +158,7 @@ def print_status(rows: list, review: dict[str, str] | None = None, labels: dict[
         table.add_column(column, justify="right" if column == "Open problems" else "left")
     styles = {"complete": "green", "incomplete": "yellow", "rejected": "red", "not returned": "dim"}
     for r in rows:
-        cells = [
+        cells: list[str | Text] = [
             r.cluster.id,
             r.cluster.name,
             Text(r.state, style=styles.get(r.state, "")),
@@ -167,10 +172,8 @@ def print_status(rows: list, review: dict[str, str] | None = None, labels: dict[
     console.print(table)
 
 
-def print_reconcile(outcome: Any) -> None:
+def print_reconcile(outcome: ReconcileOutcome) -> None:
     """Per cluster: its review state and where its final values come from; then the statistics."""
-    from collections import Counter
-
     console = _console()
     table = Table(title=Text("Reconciliation", style="bold"), title_justify="left")
     for column in ("Cluster", "State", "Reviewers", "Final values", "To arbitrate"):
@@ -207,7 +210,7 @@ def print_reconcile(outcome: Any) -> None:
         )
 
 
-def print_scores(scheme: Scheme, results: Any) -> None:
+def print_scores(scheme: Scheme, results: Results) -> None:
     """One line per scored cluster: points, share, label and why; then the incomplete ones."""
     console = _console()
     table = Table(title=Text("Scores and labels", style="bold"), title_justify="left")

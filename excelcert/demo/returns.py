@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.contract import META_SHEET
-from excelcert.scheme.model import PERCENT, SELECT_MULTIPLE, YES_NO, Scheme
+from excelcert.scheme.model import PERCENT, SELECT_MULTIPLE, YES_NO, Indicator, Scheme
 
 STRONG = {
     "STR-01": 160,
@@ -156,14 +156,14 @@ def fill_in(path: Path, scheme: Scheme, answers: dict[str, Any], lang: str) -> N
     book.save(path)
 
 
-def _typed(scheme: Scheme, ind: Any, value: Any, lang: str, choice: str) -> Any:
+def _typed(scheme: Scheme, ind: Indicator, value: Any, lang: str, choice: str) -> Any:
     if isinstance(value, str) and ind.is_numeric:
         return value  # typed as text on purpose
     if ind.type == SELECT_MULTIPLE:
         yes, no = scheme.choice_list(YES_NO).choices[:2]
         return scheme.text((yes if choice in value else no).label, lang) if choice else None
     if ind.is_choice:
-        chosen = [c for c in scheme.choices_for(ind).choices if c.value == value]
+        chosen = [c for c in scheme.choice_list_of(ind).choices if c.value == value]
         return scheme.text(chosen[0].label, lang) if chosen else value  # else: typed in its own words
     if ind.type == PERCENT:
         return value / 100  # the cell is formatted as a percentage

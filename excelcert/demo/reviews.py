@@ -77,7 +77,7 @@ def fill_review(path: Path, target: Path, scheme: Scheme, cluster_id: str, slot:
             value, agreement, comment, note = changes[key]
             ind = scheme.indicator(key)
             if ind.is_choice:
-                chosen = next(c for c in scheme.choices_for(ind).choices if c.value == value)
+                chosen = next(c for c in scheme.choice_list_of(ind).choices if c.value == value)
                 value = scheme.text(chosen.label, lang)
             row[R_VERIFIED].value = value / 100 if ind.type == PERCENT else value
             row[R_RPOINTS].value = ind.points_for(changes[key][0])

@@ -8,6 +8,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # matplotlib is imported where it draws: a run that draws nothing never loads it
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+    from matplotlib.text import Text
+    from matplotlib.transforms import BboxBase
 
 LABEL_COLOURS = {"gold": "#C9A227", "silver": "#9EA3A8", "bronze": "#B0703C"}
 FALLBACK = ("#1F3864", "#2E75B6", "#70AD47")
@@ -28,43 +36,54 @@ def label_colour(label_id: str, order: int = 0) -> str:
 
 DPI = 160
 
+_LabelLine = tuple[str, float, str]  # a label's name, its percent, its colour
+_ChartKey = tuple[tuple[tuple[str, str], ...], tuple[_LabelLine, ...], str, str]
 
-def _figure(width: float, height: float):
-    """A figure on the Agg canvas, without pyplot's figure manager (no display, less overhead)."""
+
+class _AggCanvas(Protocol):
+    """What is used of matplotlib's Agg canvas (whose methods matplotlib leaves unannotated)."""
+
+    def draw(self) -> None: ...
+    def copy_from_bbox(self, bbox: BboxBase) -> object: ...  # a region, to restore later
+    def restore_region(self, region: object) -> None: ...
+    def get_width_height(self) -> tuple[int, int]: ...
+    def buffer_rgba(self) -> memoryview: ...
+
+
+def _figure(width: float, height: float) -> tuple[Figure, _AggCanvas]:
+    """A figure on the Agg canvas, without pyplot's figure manager (no display, less overhead),
+    and that canvas."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9})
     fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
+    return fig, FigureCanvasAgg(fig)
 
 
-def _png(fig, **options) -> bytes:
+def _png(fig: Figure, *, transparent: bool | None = None) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", pil_kwargs={"compress_level": 3}, **options)
+    fig.savefig(out, format="png", pil_kwargs={"compress_level": 3}, transparent=transparent)
     return out.getvalue()
 
 
-def category_chart(
-    bars: list[Bar], thresholds: list[tuple[str, float, str]], median_label: str, total_label: str
-) -> bytes:
+def category_chart(bars: list[Bar], thresholds: list[_LabelLine], median_label: str, total_label: str) -> bytes:
     """Horizontal bars (one per category, then the total), the campaign median as a black
     tick, and a dashed line per label threshold (name, percent, colour). PNG bytes.
 
     What is the same in every letter of a language (axes, names, thresholds, legend) is
     drawn once per process; each letter draws its bars, ticks and values onto a copy of it
     (matplotlib's blitting), which is what makes a batch of letters fast."""
-    key = (tuple((b.name, b.colour) for b in bars), tuple(thresholds), median_label, total_label)
+    key: _ChartKey = (tuple((b.name, b.colour) for b in bars), tuple(thresholds), median_label, total_label)
     return _Chart.for_key(key).render(bars)
 
 
 class _Chart:
-    _cache: dict[tuple, _Chart] = {}
+    _cache: dict[_ChartKey, _Chart] = {}
 
     @classmethod
-    def for_key(cls, key: tuple) -> _Chart:
+    def for_key(cls, key: _ChartKey) -> _Chart:
         chart = cls._cache.get(key)
         if chart is None:
             if len(cls._cache) > 32:
@@ -72,15 +91,23 @@ class _Chart:
             chart = cls._cache[key] = cls(*key)
         return chart
 
-    def __init__(self, names: tuple[tuple[str, str], ...], thresholds: tuple, median_label: str, total_label: str):
+    def __init__(
+        self,
+        names: tuple[tuple[str, str], ...],
+        thresholds: tuple[_LabelLine, ...],
+        median_label: str,
+        total_label: str,
+    ):
         import textwrap
 
         count = len(names)
         self.height = 0.55 * count + 1.2
-        fig = self.fig = _figure(6.6, self.height)
+        fig, self.canvas = _figure(6.6, self.height)
         ax = self.ax = fig.add_axes((0.36, 0.8 / self.height, 0.62, 1 - 1.15 / self.height))
         self.rows = list(range(count))[::-1]
-        self.bars, self.medians, self.values = [], [], []
+        self.bars: list[Rectangle] = []
+        self.medians: list[Line2D] = []
+        self.values: list[Text] = []
         for row, (_, colour) in zip(self.rows, names, strict=True):
             self.bars.append(ax.barh(row, 0, color=colour, height=0.62, zorder=2, animated=True)[0])
             self.medians.append(
@@ -111,13 +138,13 @@ class _Chart:
             ax.spines[side].set_visible(False)
         ax.grid(axis="x", color="#E0E0E0", zorder=0)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45 / self.height), fontsize=8, frameon=False)
-        fig.canvas.draw()
-        self.background = fig.canvas.copy_from_bbox(fig.bbox)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
 
     def render(self, bars: list[Bar]) -> bytes:
         from PIL import Image
 
-        canvas = self.fig.canvas
+        canvas = self.canvas
         canvas.restore_region(self.background)
         for row, bar, rect, median, value in zip(self.rows, bars, self.bars, self.medians, self.values, strict=True):
             rect.set_width(bar.share)
@@ -127,7 +154,9 @@ class _Chart:
             for artist in (rect, median, value):
                 self.ax.draw_artist(artist)
         width, height = canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        pixels = canvas.buffer_rgba()
+        # Pillow's hint leaves out memoryview, though frombuffer reads any buffer
+        image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)  # type: ignore[arg-type]
         out = io.BytesIO()
         image.convert("RGB").save(out, format="PNG", compress_level=3)
         return out.getvalue()
@@ -138,7 +167,7 @@ def emblem(label_name: str, colour: str, caption: str) -> bytes:
     """A round seal in the label's colour with its name. PNG bytes (the same seal is drawn once)."""
     from matplotlib.patches import Circle
 
-    fig = _figure(2.2, 2.2)
+    fig, _ = _figure(2.2, 2.2)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(-1.05, 1.05)

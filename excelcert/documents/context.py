@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 from base64 import b32encode
+from collections.abc import Callable
 from typing import Any
 
 from excelcert.assessment.workbook import category_colours
@@ -23,6 +24,8 @@ from excelcert.review.reconcile import ARBITRATION, PENDING, REVIEWERS
 from excelcert.scheme.answers import answer_text
 from excelcert.scheme.model import Scheme
 from excelcert.scoring.rules import Lack, Score, threshold_points
+
+Pictures = dict[str, tuple[str, dict[str, Any]]]  # tag -> (kind, what `render.draw` draws it from)
 
 IMPROVEMENTS_SHOWN = 5
 STRENGTHS_SHOWN = 5
@@ -52,11 +55,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)
 
 
-def certificate_reference(campaign: Campaign, issued_on: dt.date):
+def certificate_reference(campaign: Campaign, issued_on: dt.date) -> Callable[[int], str]:
     return lambda number: f"{campaign.id.upper()}-{issued_on.year}-{number:04d}"
 
 
-def verification_code(key: bytes, campaign: Campaign, cluster_id: str, label: str, issued_on: str):
+def verification_code(
+    key: bytes, campaign: Campaign, cluster_id: str, label: str, issued_on: str
+) -> Callable[[int], str]:
     """A short code only the secretariat (holding the campaign's key) can make: 10 characters."""
 
     def code(number: int) -> str:
@@ -86,7 +91,7 @@ def _common(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, tod
 
 def certificate_context(
     scheme: Scheme, campaign: Campaign, cluster: Cluster, score: Score, certificate: Certificate
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], Pictures]:
     """(context, pictures) of a certificate."""
     lang = language(scheme, cluster)
     rule = next(r for r in scheme.labels if r.id == certificate.label)
@@ -145,11 +150,11 @@ def letter_context(
     campaign: Campaign,
     cluster: Cluster,
     score: Score,
-    final: Any,
+    final: ClusterFinal,
     medians: dict[str, float],
     appreciation: dict[str, list[str]],
     today: dt.date,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], Pictures]:
     """(context, pictures) of a feedback letter: result first, then what to improve."""
     lang = language(scheme, cluster)
     context = _common(scheme, campaign, cluster, lang, today)
@@ -294,8 +299,8 @@ def statistics_median_total(medians: dict[str, float], scheme: Scheme) -> float:
 
 
 def correction_context(
-    scheme: Scheme, campaign: Campaign, cluster: Cluster, item: Any, today: dt.date
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    scheme: Scheme, campaign: Campaign, cluster: Cluster, item: Corrections, today: dt.date
+) -> tuple[dict[str, Any], Pictures]:
     """A correction letter from the intake's list of what to fix (`intake.corrections`)."""
     lang = language(scheme, cluster)
     context = _common(scheme, campaign, cluster, lang, today)

@@ -29,6 +29,7 @@ from excelcert.documents.pdf import PdfError, to_pdf
 from excelcert.documents.render import find_template, render
 from excelcert.intake.corrections import collect_corrections
 from excelcert.results.scores import Results, score_and_record
+from excelcert.review.final import ClusterFinal
 from excelcert.scheme.model import Scheme
 
 
@@ -140,7 +141,7 @@ def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) 
             old.unlink()
 
 
-def _appreciation(ledger: Ledger, final: Any) -> dict[str, list[str]]:
+def _appreciation(ledger: Ledger, final: ClusterFinal) -> dict[str, list[str]]:
     """The reviewers' strengths and recommendations for the cluster, from the reviews that count."""
     out: dict[str, list[str]] = {"strengths": [], "recommendations": []}
     for review in ledger.current_reviews(final.cluster_id):

@@ -12,9 +12,18 @@ a context does not provide and tags that Word broke. Nothing here runs at campai
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from excelcert.documents.texts import DOCS
+
+if TYPE_CHECKING:  # python-docx is imported where it is used: only this script needs it
+    from docx.blkcntnr import BlockItemContainer
+    from docx.document import Document as DocxDocument
+    from docx.shared import RGBColor
+    from docx.table import _Cell, _Row
+    from docx.text.paragraph import Paragraph
 
 ACCENT = "1F3864"
 FONT = "Arial"
@@ -22,7 +31,7 @@ LANGUAGES = ("en", "fr", "de")
 KINDS = ("certificate", "letter", "correction")
 
 
-def _doc():  # -> docx.Document
+def _doc() -> DocxDocument:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Pt
@@ -45,14 +54,14 @@ def _doc():  # -> docx.Document
     return doc
 
 
-def _rgb(hex_colour: str):
+def _rgb(hex_colour: str) -> RGBColor:
     from docx.shared import RGBColor
 
     return RGBColor.from_string(hex_colour)
 
 
 def _para(
-    doc_or_cell,
+    doc_or_cell: DocxDocument | BlockItemContainer,
     text: str = "",
     *,
     size: float | None = None,
@@ -62,7 +71,7 @@ def _para(
     italic: bool = False,
     style: str | None = None,
     space_after: float | None = None,
-):
+) -> Paragraph:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -81,7 +90,7 @@ def _para(
     return paragraph
 
 
-def _page_number_footer(doc, word: str) -> None:
+def _page_number_footer(doc: DocxDocument, word: str) -> None:
     """'Page N' in the footer: a PAGE field, which Word and Writer fill in themselves."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import parse_xml
@@ -100,7 +109,7 @@ def _page_number_footer(doc, word: str) -> None:
     paragraph._p.append(field)
 
 
-def _page_border(doc) -> None:
+def _page_border(doc: DocxDocument) -> None:
     """A double rule around the page, in the accent colour: the frame of a certificate."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
@@ -112,7 +121,7 @@ def _page_border(doc) -> None:
     doc.sections[0]._sectPr.append(parse_xml(f'<w:pgBorders {nsdecls("w")} w:offsetFrom="page">{sides}</w:pgBorders>'))
 
 
-def _shade(cell, fill: str) -> None:
+def _shade(cell: _Cell, fill: str) -> None:
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
@@ -121,7 +130,9 @@ def _shade(cell, fill: str) -> None:
     )
 
 
-def _table(doc, headings: list[str], cells: list[str], loop: str, widths: list[float] | None = None) -> None:
+def _table(
+    doc: DocxDocument, headings: list[str], cells: list[str], loop: str, widths: list[float] | None = None
+) -> None:
     """A table with a heading row and one row repeated by docxtpl for each item of `loop`."""
     from docx.shared import Cm, Pt
 
@@ -149,7 +160,7 @@ def _table(doc, headings: list[str], cells: list[str], loop: str, widths: list[f
     doc.add_paragraph()
 
 
-def _repeat_heading(row) -> None:
+def _repeat_heading(row: _Row) -> None:
     """The heading row is repeated at the top of every page the table runs over."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
@@ -157,7 +168,7 @@ def _repeat_heading(row) -> None:
     row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
 
 
-def certificate(lang: str):
+def certificate(lang: str) -> DocxDocument:
     from docx.shared import Cm, Pt
 
     t = DOCS[lang]
@@ -213,7 +224,7 @@ def certificate(lang: str):
     return doc
 
 
-def _letterhead(doc, subject: str, *, country: bool) -> None:
+def _letterhead(doc: DocxDocument, subject: str, *, country: bool) -> None:
     """The sender, the date, the addressee, the subject and the salutation of a letter."""
     _para(doc, "{{ secretariat_name }} · {{ secretariat_email }}", size=9, colour=ACCENT, space_after=14)
     _para(doc, "{{ today }}", align="right", space_after=10)
@@ -225,13 +236,13 @@ def _letterhead(doc, subject: str, *, country: bool) -> None:
     _para(doc, "{{ salutation }}")
 
 
-def _closing(doc, t: dict[str, str]) -> None:
+def _closing(doc: DocxDocument, t: dict[str, str]) -> None:
     """The closing formula, kept on the page of the signature under it."""
     _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
     _para(doc, "{{ secretariat_name }}", bold=True)
 
 
-def letter(lang: str):
+def letter(lang: str) -> DocxDocument:
     from docx.enum.text import WD_BREAK
 
     t = DOCS[lang]
@@ -299,7 +310,7 @@ def letter(lang: str):
     return doc
 
 
-def correction(lang: str):
+def correction(lang: str) -> DocxDocument:
     t = DOCS[lang]
     doc = _doc()
     _letterhead(doc, t["corr_subject"], country=False)
@@ -318,12 +329,16 @@ def correction(lang: str):
 
 def write_templates(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    makers = {"certificate": certificate, "letter": letter, "correction": correction}
+    written: list[Path] = []
+    makers: dict[str, Callable[[str], DocxDocument]] = {
+        "certificate": certificate,
+        "letter": letter,
+        "correction": correction,
+    }
     for kind in KINDS:
         for lang in LANGUAGES:
             path = folder / f"{kind}-{lang}.docx"
-            makers[kind](lang).save(path)
+            makers[kind](lang).save(str(path))  # python-docx's hints take a str or a stream
             written.append(path)
     return written
 

@@ -73,7 +73,7 @@ def draw(kind: str, spec: dict[str, Any]) -> bytes:
     raise ValueError(kind)
 
 
-def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[str, dict]], out: Path) -> Path:
+def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[str, dict[str, Any]]], out: Path) -> Path:
     """Render `template` with `context` (pictures drawn and placed) into `out`, atomically."""
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage

@@ -23,7 +23,6 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from excelcert.assessment.read import ReturnedWorkbook
 from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, verify
@@ -67,6 +66,13 @@ class Input:
     name: str  # as the secretariat knows it: path, or archive.zip/member.xlsx
     data: bytes | None
     error: str = ""  # why it could not be read from disk or from its archive
+
+
+# What reading a file gives: the workbook, or the problem that makes it unreadable.
+Read = ReturnedWorkbook | Problem
+# What a file is before it is read: a verdict already, the hash of a copy earlier in the
+# batch, or (its hash, the archive copy being written).
+Prepared = FileResult | tuple[str, Future[Path]] | str
 
 
 def collect_inputs(paths: list[Path]) -> Iterator[Input]:
@@ -168,13 +174,14 @@ def import_files(
     results: list[FileResult] = []
     in_flight: set[str] = set()
 
-    def finish(item: Input, prepared: FileResult | tuple[str, Future] | str, outcome: Any) -> None:
+    def finish(item: Input, prepared: Prepared, outcome: Read | None) -> None:
         if isinstance(prepared, FileResult):
             result = prepared
         elif isinstance(prepared, str):  # the same file earlier in this batch: recorded by now
             result = _already(item, ledger.by_hash(prepared))
         else:
             sha256, archived = prepared
+            assert outcome is not None, "a file to read was read"
             archived.result()  # the original is on disk before the ledger names it
             result = _finish(campaign, scheme, roster_ids, key, ledger, item, sha256, outcome, reviewer_ids or set())
             in_flight.discard(sha256)
@@ -191,7 +198,7 @@ def import_files(
                 outcome = _read(item.data or b"", scheme, item.name) if isinstance(prepared, tuple) else None
                 finish(item, prepared, outcome)
         else:
-            window: deque = deque()
+            window: deque[tuple[Input, Prepared, Future[Read] | None]] = deque()
             with _Readers(jobs, scheme) as readers:
                 for item in collect_inputs(paths):
                     prepared = _prepare(campaign, ledger, item, in_flight, archiver)
@@ -209,7 +216,7 @@ def import_files(
 
 def _prepare(
     campaign: Campaign, ledger: Ledger, item: Input, in_flight: set[str], archiver: ThreadPoolExecutor
-) -> FileResult | tuple[str, Future] | str:
+) -> Prepared:
     """A verdict already (unreadable, already imported), the sha256 of a file repeated within
     this batch, or (sha256, the archive copy being written) to read."""
     if item.data is None:
@@ -279,21 +286,21 @@ class _Readers:
     def __exit__(self, *exc: object) -> None:
         self.pool.shutdown()
 
-    def submit(self, item: Input) -> Future:
+    def submit(self, item: Input) -> Future[Read]:
         try:
-            return self.pool.submit(_read_in_worker, item.data, item.name)
+            return self.pool.submit(_read_in_worker, item.data or b"", item.name)
         except BrokenProcessPool:  # a worker died since the last file: new workers
             self.pool.shutdown(wait=False)
             self.pool = self._pool(self.jobs)
-            return self.pool.submit(_read_in_worker, item.data, item.name)
+            return self.pool.submit(_read_in_worker, item.data or b"", item.name)
 
-    def outcome(self, item: Input, future: Future) -> ReturnedWorkbook | Problem:
+    def outcome(self, item: Input, future: Future[Read]) -> Read:
         try:
             return future.result()
         except BrokenProcessPool:
             with self._pool(1) as alone:
                 try:
-                    return alone.submit(_read_in_worker, item.data, item.name).result()
+                    return alone.submit(_read_in_worker, item.data or b"", item.name).result()
                 except BrokenProcessPool:
                     return problem(
                         "corrupt-file",
@@ -436,6 +443,7 @@ def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> 
             f"{len(problems)} problem(s) to correct or check"
             + (f", {missing} required answer(s) missing" if missing else "")
         )
+    assert base.cluster_id is not None and base.role is not None, "an accepted workbook names its cluster and role"
     current = ledger.current(base.cluster_id, base.role, base.reviewer_id)
     counts = current is None or _is_newer(base, current)
     if current is None:

@@ -117,7 +117,10 @@ def write_all_corrections(
 
 def write_corrections(path: Path, item: Corrections, campaign: Campaign, scheme: Scheme) -> Path:
     lang = item.cluster.language
-    t = lambda key, **v: corrections_text(lang, key, **v)  # noqa: E731
+
+    def t(key: str, **values: str) -> str:
+        return corrections_text(lang, key, **values)
+
     book = new_book(path)
     try:
         title = book.add_format({"bold": True, "font_size": 15, "font_color": "#1F3864"})

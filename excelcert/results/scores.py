@@ -134,7 +134,7 @@ def write_results(
         "points short",
         "improvements",
     ]
-    rows: list[list] = []
+    rows: list[list[object]] = []
     for s in results.scores:
         c = by_id[s.cluster_id]
         gap = s.gap

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.ledger import Assignment
-from excelcert.base.problems import Place, Report, problem
+from excelcert.base.problems import Place, Problem, Report, problem
 from excelcert.base.sheetwriter import new_book, print_setup
 from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster, read_table, table_cell
@@ -155,7 +155,7 @@ def propose(
 
 def mix_warnings(
     clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[Assignment], places: dict[str, Place] | None = None
-) -> list:
+) -> list[Problem]:
     """A warning for each cluster whose reviewers all come from its own country, when a
     reviewer from elsewhere could have been chosen."""
     by_id = {r.id: r for r in reviewers}
@@ -274,8 +274,8 @@ def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Review
         body = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF"})
         edit = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF", "bg_color": "#FFF2CC"})
         ws = book.add_worksheet(SHEET)
-        for c, (column, width) in enumerate(zip(COLUMNS, (14, 34, 9, 9, 12, 26, 9, 14), strict=True)):
-            ws.write_string(0, c, column, head)
+        for c, (heading, width) in enumerate(zip(COLUMNS, (14, 34, 9, 9, 12, 26, 9, 14), strict=True)):
+            ws.write_string(0, c, heading, head)
             ws.set_column(c, c, width)
         for r, pair in enumerate(pairs, start=1):
             cluster, reviewer = clusters_by_id[pair.cluster_id], reviewers_by_id.get(pair.reviewer_id)

@@ -12,6 +12,7 @@ Scoring, letters and certificates read final values from here and nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from excelcert.base.contract import ROLE_SELF_ASSESSMENT
 from excelcert.base.ledger import Ledger, Submission
@@ -36,7 +37,7 @@ class ClusterFinal:
     stale: list[str] = field(default_factory=list)  # reviewed an older self-assessment
 
     @property
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         return {i.indicator_id: i.value for i in self.items}
 
     @property

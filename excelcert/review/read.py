@@ -6,8 +6,6 @@ as for the self-assessment, so sorted rows or widened columns do not matter.
 
 from __future__ import annotations
 
-from typing import Any
-
 from excelcert.assessment.read import (
     Answer,
     ReturnedWorkbook,
@@ -24,7 +22,7 @@ from excelcert.base.ledger import StoredNote
 from excelcert.base.problems import Place, problem
 from excelcert.base.spreadsheet import Workbook
 from excelcert.review.workbook import R_AGREEMENT, R_ID, R_RCOMMENT, R_RPOINTS, R_VERIFIED
-from excelcert.scheme.model import SELECT_MULTIPLE, Scheme
+from excelcert.scheme.model import SELECT_MULTIPLE, Indicator, Scheme
 
 _HEADINGS = {
     key: {normalise(REVIEW[lang][f"h_{key}"]) for lang in REVIEW}
@@ -86,7 +84,7 @@ def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkboo
     return found
 
 
-def _points(ind: Any, cell: RawCell, lang: str, result: ReturnedWorkbook) -> float | None:
+def _points(ind: Indicator, cell: RawCell, lang: str, result: ReturnedWorkbook) -> float | None:
     value = cell.value
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

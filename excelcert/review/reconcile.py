@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from excelcert.base.ledger import Decision
 from excelcert.scheme.model import Indicator, Scheme
+
+if TYPE_CHECKING:  # numpy is imported where the statistics are computed
+    import numpy as np
+    import numpy.typing as npt
 
 SELF, REVIEWERS, ARBITRATION, PENDING = "self", "reviewers", "arbitration", "pending arbitration"
 
@@ -47,7 +52,7 @@ class Item:
     value: Any = None  # the final value
     provenance: str = SELF
     flag: str = ""  # why it needs arbitration ('' if it does not)
-    decision: Any = None  # ledger.Decision that settled it
+    decision: Decision | None = None  # the arbitration that settled it
 
 
 def same(a: Any, b: Any) -> bool:
@@ -55,7 +60,8 @@ def same(a: Any, b: Any) -> bool:
         return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
     if isinstance(a, list) and isinstance(b, list):
         return sorted(a) == sorted(b)
-    return a == b
+    equal: bool = a == b  # parsed answers: numbers, text, choice values, dates
+    return equal
 
 
 def consensus(ind: Indicator, self_value: Any, views: list[View], missing: list[str]) -> tuple[Any, str, str]:
@@ -119,7 +125,7 @@ def campaign_statistics(scheme: Scheme, items: list[Item]) -> Statistics:
     return Statistics(alpha, [o for o in overstated if o[1] > 0])
 
 
-def _alpha(data: Any) -> float | None:
+def _alpha(data: npt.NDArray[np.float64]) -> float | None:
     import krippendorff
     import numpy as np
 

@@ -276,13 +276,13 @@ class _ReviewWriter:
                     "input_message": (
                         self.t("several_note")
                         + ": "
-                        + "; ".join(choice_label(s, ind, c.value, lang) for c in s.choices_for(ind).choices)
+                        + "; ".join(choice_label(s, ind, c.value, lang) for c in s.choice_list_of(ind).choices)
                     )[:255],
                 },
             )
         elif ind.is_choice:
             ws.write_string(row, R_VERIFIED, answer_text(s, ind, value, lang), f["in"])
-            labels = [choice_label(s, ind, c.value, lang) for c in s.choices_for(ind).choices]
+            labels = [choice_label(s, ind, c.value, lang) for c in s.choice_list_of(ind).choices]
             if len(",".join(labels)) < 255 and not any("," in x for x in labels):
                 ws.data_validation(row, R_VERIFIED, row, R_VERIFIED, {"validate": "list", "source": labels})
         else:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.base.ledger import Ledger
+from excelcert.base.ledger import Assignment, Ledger
 from excelcert.base.problems import Report
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.reviewers import Reviewer
@@ -15,13 +15,13 @@ from excelcert.campaign.roster import Cluster
 from excelcert.review.arbitration import write_arbitration
 from excelcert.review.assign import DEFAULT_PER_CLUSTER, check, propose, read_assignment, write_assignment
 from excelcert.review.final import ClusterFinal, final_values
-from excelcert.review.reconcile import PENDING, Statistics, campaign_statistics
+from excelcert.review.reconcile import PENDING, Item, Statistics, campaign_statistics
 from excelcert.scheme.model import Scheme
 
 
 @dataclass
 class AssignOutcome:
-    pairs: list[Any]
+    pairs: list[Assignment]
     report: Report
     workbook: Path | None = None
     stored: bool = False
@@ -82,7 +82,7 @@ class ReconcileOutcome:
     clusters: list[ClusterFinal]
     statistics: Statistics
     arbitration: Path | None = None
-    flagged: list[Any] = field(default_factory=list)
+    flagged: list[Item] = field(default_factory=list)  # waiting for arbitration
 
     def to_json(self) -> dict[str, Any]:
         def value(v: Any) -> Any:

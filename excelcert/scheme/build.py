@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal, TypedDict, overload
 
 from excelcert.base.problems import Place, Report, problem
 from excelcert.scheme.model import (
@@ -53,6 +53,8 @@ _TRUE = {"yes", "true", "1", "y"}
 _FALSE = {"no", "false", "0", "n"}
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
+_Key = tuple[str | int, ...]  # where an item came from: ("indicators", "STR-01"), ("scoring", "STR-01", "band", 0)
+
 
 @dataclass
 class BuildResult:
@@ -85,19 +87,28 @@ def plain_number(value: float | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+class _Settings(TypedDict):
+    id: str | None
+    version: str | None
+    title: dict[str, str]
+    default_language: str | None
+    max_points: float | None
+    validity_months: int | None
+
+
 class _Builder:
     def __init__(self, tables: Tables, report: Report):
         self.tables = tables
         self.report = report
-        self.rows_by_key: dict[tuple, Row] = {}
+        self.rows_by_key: dict[_Key, Row] = {}
         self.languages: tuple[str, ...] = ()
 
     # --- places ------------------------------------------------------------------
-    def remember(self, key: tuple, row: Row) -> None:
+    def remember(self, key: _Key, row: Row) -> None:
         """Keep the row an item came from, so checks can name any of its fields' places."""
         self.rows_by_key[key] = row
 
-    def at(self, *key: Any) -> Place | None:
+    def at(self, *key: str | int) -> Place | None:
         """The place of an item's field (`at("indicators", "STR-01", "list")`), else of the item."""
         for end in range(len(key), 0, -1):
             row = self.rows_by_key.get(key[:end])
@@ -130,7 +141,13 @@ class _Builder:
             return None
         return value
 
-    def number(self, row: Row, column: str, what: str, integer: bool = False) -> float | int | None:
+    @overload
+    def number(self, row: Row, column: str, what: str, integer: Literal[True]) -> int | None: ...
+
+    @overload
+    def number(self, row: Row, column: str, what: str, integer: Literal[False] = False) -> float | None: ...
+
+    def number(self, row: Row, column: str, what: str, integer: bool = False) -> float | None:
         item = row.get(column)
         value = item.value
         if _blank(value):
@@ -141,18 +158,19 @@ class _Builder:
         if isinstance(value, (int, float)):
             number = float(value) * 100 if item.percent else float(value)
         else:
-            number = _number_from_text(str(value))
-            if number is None:
+            parsed = _number_from_text(str(value))
+            if parsed is None:
                 self.add("not-a-number", item.place, what=what, value=value)
                 return None
+            number = parsed
         if not math.isfinite(number):
             self.add("not-a-number", item.place, what=what, value=value)
             return None
-        number = _clean_number(number)
-        if integer and not isinstance(number, int):
+        cleaned = _clean_number(number)
+        if integer and not isinstance(cleaned, int):
             self.add("not-an-integer", item.place, what=what, value=value)
             return None
-        return number
+        return cleaned
 
     def boolean(self, row: Row, column: str, what: str, default: bool) -> bool:
         item = row.get(column)
@@ -273,7 +291,7 @@ class _Builder:
     def _is_yaml(self) -> bool:
         return any(t.place.path is not None for t in self.tables.values())
 
-    def _settings(self) -> dict[str, Any]:
+    def _settings(self) -> _Settings:
         rows = self.rows("settings")
         row = (
             rows[0]
@@ -556,7 +574,7 @@ class _Checker:
         self.scheme = scheme
         self.b = builder
 
-    def add(self, code: str, *key: Any, **fields: Any) -> None:
+    def add(self, code: str, *key: str | int, **fields: Any) -> None:
         self.b.add(code, self.b.at(*key), **fields)
 
     def run(self) -> None:
@@ -620,8 +638,7 @@ class _Checker:
             self.add("unexpected-choice-list", *key, indicator=ind.id, type=ind.type, value=ind.list)
         if ind.type == YES_NO:
             used_lists.add(YES_NO)
-            found = self.scheme.choice_list(YES_NO)
-            return found.values if found else ("yes", "no")
+            return self.scheme.choice_list(YES_NO).values
         return None
 
     def _scoring(self, ind: Indicator, choices: tuple[str, ...] | None) -> None:
@@ -823,14 +840,13 @@ class _Checker:
             stray = sum(i.max_points for i in self.scheme.indicators if i.category not in known)
             if stray:
                 per_category.append(f"without a known category {plain_number(stray)}")
-            per_category = ", ".join(per_category)
             self.add(
                 "points-total-mismatch",
                 "settings",
                 "max_points",
                 total=plain_number(total),
                 declared=plain_number(self.scheme.max_points),
-                detail=per_category or "no categories",
+                detail=", ".join(per_category) or "no categories",
             )
 
 

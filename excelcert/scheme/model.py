@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Final, Literal, overload
 
 Texts = Mapping[str, str]  # language code -> text
 
 INTEGER = "integer"
 DECIMAL = "decimal"
 PERCENT = "percent"
-YES_NO = "yes_no"
+YES_NO: Final = "yes_no"
 SELECT_ONE = "select_one"
 SELECT_MULTIPLE = "select_multiple"
 DATE = "date"
@@ -244,6 +244,12 @@ class Scheme:
     def indicators_in(self, category_id: str) -> list[Indicator]:
         return [i for i in self.indicators if i.category == category_id]
 
+    @overload
+    def choice_list(self, name: Literal["yes_no"]) -> ChoiceList: ...  # every scheme has the yes/no list
+
+    @overload
+    def choice_list(self, name: str) -> ChoiceList | None: ...
+
     def choice_list(self, name: str) -> ChoiceList | None:
         if name in self.choice_lists:
             return self.choice_lists[name]
@@ -255,6 +261,14 @@ class Scheme:
         if indicator.type == YES_NO:
             return self.choice_list(YES_NO)
         return self.choice_list(indicator.list) if indicator.list else None
+
+    def choice_list_of(self, indicator: Indicator) -> ChoiceList:
+        """The choice list of a choice indicator (yes/no, select one or several); KeyError if the
+        scheme has none for it, which a checked scheme never lets happen (see `choices_for`)."""
+        choices = self.choices_for(indicator)
+        if choices is None:
+            raise KeyError(f"indicator {indicator.id} has no choice list")
+        return choices
 
     @cached_property
     def total_points(self) -> float:

@@ -97,9 +97,9 @@ def read_xlsx_tables(path: Path) -> tuple[Tables, list[Problem]]:
             number = cells[0].row
             row = Row(name, Place(sheet.name, f"{number}:{number}"))
             for cell in cells:
-                column = headings.get(cell.column)
-                if column is not None:
-                    row.fields[column] = Field(cell.value, Place(sheet.name, cell.coordinate), cell.is_percent)
+                heading = headings.get(cell.column)
+                if heading is not None:
+                    row.fields[heading] = Field(cell.value, Place(sheet.name, cell.coordinate), cell.is_percent)
             for column_number, column in headings.items():  # short rows: cells that were never written
                 if column not in row.fields:
                     row.fields[column] = Field(None, Place(sheet.name, f"{_letter(column_number)}{number}"))
@@ -115,7 +115,8 @@ def read_xlsx_tables(path: Path) -> tuple[Tables, list[Problem]]:
 def _letter(column: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(column)
+    letters: str = get_column_letter(column)  # openpyxl has no type information
+    return letters
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -115,7 +115,7 @@ class _Located:
         self.source = source
         self.seen: set[int] = set()
 
-    def convert(self, node: yaml.Node, path: tuple) -> _Node:
+    def convert(self, node: yaml.Node, path: tuple[str | int, ...]) -> _Node:
         place = Place(path=_path_text(path) or self.source, line=node.start_mark.line + 1)
         if id(node) in self.seen:
             raise UnreadableFile(
@@ -138,7 +138,7 @@ class _Located:
         return _Node(self.loader.construct_object(node), place)
 
 
-def _path_text(path: tuple) -> str:
+def _path_text(path: tuple[str | int, ...]) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -289,11 +289,11 @@ class _Flattener:
 # --- writing ---------------------------------------------------------------------------
 
 
-class _Flow(list):
+class _Flow(list[str]):
     """A list written on one line: [en, fr, de]."""
 
 
-class _FlowMap(dict):
+class _FlowMap(dict[str, Any]):
     """A mapping written on one line: {from: 15, points: 2}."""
 
 
@@ -333,7 +333,7 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
     """The scheme as plain nested data, in the layout of the YAML form."""
     langs = scheme.languages
 
-    def put(target: dict, key: str, value: Any) -> None:
+    def put(target: dict[str, Any], key: str, value: Any) -> None:
         if value is not None and value != {} and value != () and value != []:
             target[key] = value
 
@@ -348,7 +348,7 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
     put(settings, "validity_months", scheme.validity_months)
     data: dict[str, Any] = {"settings": settings, "categories": []}
     for cat in scheme.categories:
-        item = {"id": cat.id, "order": cat.order}
+        item: dict[str, Any] = {"id": cat.id, "order": cat.order}
         put(item, "colour", cat.colour)
         item["name"] = _texts(dict(cat.name), langs)
         data["categories"].append(item)
@@ -356,7 +356,7 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
         data["topics"] = [{"id": t.id, "kind": t.kind, "title": _texts(dict(t.title), langs)} for t in scheme.topics]
     data["indicators"] = []
     for ind in scheme.indicators:
-        item: dict[str, Any] = {"id": ind.id, "category": ind.category, "type": ind.type}
+        item = {"id": ind.id, "category": ind.category, "type": ind.type}
         put(item, "list", ind.list)
         put(item, "unit", _FlowMap(_texts(dict(ind.unit), langs)))
         put(item, "min", ind.min)
