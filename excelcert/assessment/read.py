@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.assessment.values import RawCell, parse_answer, parse_several
-from excelcert.assessment.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID, PROFILE_FIELDS
+from excelcert.assessment.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID, P_KEY, P_VALUE, PROFILE_FIELDS
 from excelcert.base.contract import (
     META_SHEET,
     ContractError,
@@ -257,9 +257,9 @@ def _profile(book: Workbook) -> dict[str, str]:
     """The profile sheet's field key -> value (the cluster's corrections of the roster)."""
     for sheet in book.sheets.values():
         fields = {
-            as_text(values[0]): cell_text(sheet, number, 2)
+            as_text(values[P_KEY]): cell_text(sheet, number, P_VALUE)
             for number, values in sheet.values
-            if as_text(values[0]) in PROFILE_FIELDS
+            if as_text(values[P_KEY]) in PROFILE_FIELDS
         }  # a field left empty: ""
         if len(fields) >= len(PROFILE_FIELDS) // 2:
             return fields

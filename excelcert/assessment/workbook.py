@@ -67,6 +67,11 @@ WIDTHS = {
 }
 FIRST_ROW = 3  # first row below the headings (0-based)
 PROFILE_FIELDS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
+# The profile sheet: a hidden column of field keys (which intake reads), the field's name,
+# and its value (which the cluster may correct), one field a row from P_FIRST_ROW (0-based).
+P_KEY, P_LABEL, P_VALUE = range(3)
+P_FIRST_ROW = 3
+P_LOCKED = ("id", "language")  # the fields a cluster cannot change
 
 
 def category_colours(scheme: Scheme) -> dict[str, str]:
@@ -676,7 +681,7 @@ class _Writer:
     def _label_formula(self, total: str, required_answered: str, required_count: int) -> str:
         s, assessment = self.scheme, sheet_ref(self.names["assessment"])
         formula = quoted(self.t("no_label"))
-        for rule in sorted(s.labels, key=lambda r: r.order):  # built inside out: best label tested first
+        for rule in s.labels_by_rank(lowest_first=True):  # built inside out: best label tested first
             terms = [f"{total}>={plain_number(threshold_points(s, rule))}"]
             terms += [
                 f"{assessment}{cell(self.rows[i], C_MET, True)}=TRUE"
@@ -784,11 +789,11 @@ class _Writer:
 
     def _profile(self, ws: Any) -> None:
         f, lang, cluster = self.f, self.lang, self.cluster
-        ws.set_column(0, 0, 14, None, {"hidden": True})  # field keys, which intake reads
-        ws.set_column(1, 1, 26)
-        ws.set_column(2, 2, 60)
-        ws.write_string(0, 1, self.t("profile_title"), f["title"])
-        ws.write_string(1, 1, self.t("profile_note"), f["muted"])
+        ws.set_column(P_KEY, P_KEY, 14, None, {"hidden": True})  # field keys, which intake reads
+        ws.set_column(P_LABEL, P_LABEL, 26)
+        ws.set_column(P_VALUE, P_VALUE, 60)
+        ws.write_string(0, P_LABEL, self.t("profile_title"), f["title"])
+        ws.write_string(1, P_LABEL, self.t("profile_note"), f["muted"])
         ws.set_row(0, 24)
         values = {
             "id": cluster.id,
@@ -800,11 +805,10 @@ class _Writer:
             "email": cluster.email,
             "website": cluster.website,
         }
-        for n, key in enumerate(PROFILE_FIELDS, start=3):
-            ws.write_string(n, 0, key, f["small"])
-            ws.write_string(n, 1, self.t(f"f_{key}"), f["label_cell"])
-            locked = key in ("id", "language")
-            ws.write_string(n, 2, values[key], f["locked_value"] if locked else f["in"])
+        for n, key in enumerate(PROFILE_FIELDS, start=P_FIRST_ROW):
+            ws.write_string(n, P_KEY, key, f["small"])
+            ws.write_string(n, P_LABEL, self.t(f"f_{key}"), f["label_cell"])
+            ws.write_string(n, P_VALUE, values[key], f["locked_value"] if key in P_LOCKED else f["in"])
         print_setup(ws, self.cluster.name, repeat_row=None)
 
 

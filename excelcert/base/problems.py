@@ -878,7 +878,7 @@ _SECTIONS = [
 _DOC_INTRO = """\
 # Problem codes
 
-Every stage reports problems from one catalogue (`excelcert/problems.py`; this page is
+Every stage reports problems from one catalogue (`excelcert/base/problems.py`; this page is
 written from it by `python -m excelcert.base.problems`). Each problem has a stable **code**
 (for scripts: `--json` prints it), a **severity**, a **message** written for the person
 who must act, ending with what to do, and a **place**: a workbook cell (`indicators!D14`),
@@ -892,7 +892,10 @@ A file that cannot be read at all (the first group) is the only problem that sto
 command: it is reported in one line, never as a traceback. Everything else is collected,
 so one run lists every mistake.
 
-In the messages below, `{...}` are filled in from the file.
+In the messages below, `{...}` are filled in from the file. With `--json`, each problem
+carries these values as they are in `fields` (for example `{"maximum": 100}`), so that a
+script can act on a problem without parsing its message, beside `code`, `severity`,
+`place` (and its `sheet`, `cell`, `path`, `line`), `indicator`, `value` and `message`.
 """
 
 

@@ -115,7 +115,7 @@ class Sheet:
     def cell(self, row: int, column: int) -> Cell:
         """The cell at (row, column), both from 1, with its value, number format and formula."""
         found = self.find(row, column) if self.find is not None else None
-        return found or Cell(None, f"{_column_letters(column)}{row}", row, column)
+        return found or Cell(None, f"{column_letters(column)}{row}", row, column)
 
     @property
     def rows(self) -> list[list[Cell]]:
@@ -524,7 +524,7 @@ class _XmlBook:
                         cell_row = int(ref[len(letters) :])
                 else:
                     column += 1
-                    ref = f"{_column_letters(column)}{row_number}"
+                    ref = f"{column_letters(column)}{row_number}"
                 v = f = inline = None
                 for child in c:
                     if child.tag == _V:
@@ -666,7 +666,7 @@ class _CellFinder:
         self.fallback = {(c.row, c.column): c for cells in self.cell_by_cell for c in cells}
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
-        coordinate = f"{_column_letters(column)}{row}"
+        coordinate = f"{column_letters(column)}{row}"
         xml = self.xml
         start, end = self.spans.get(row, (0, 0))
         at = xml.find(b'<c r="%s"' % coordinate.encode(), start, end)
@@ -774,7 +774,7 @@ def _padded(found: dict[int, dict[int, Cell]]) -> list[list[Cell]]:
     last cell, gaps filled with blanks (a reader meets no gap unplaced)."""
     return [
         [
-            cells.get(col) or Cell(None, f"{_column_letters(col)}{number}", number, col)
+            cells.get(col) or Cell(None, f"{column_letters(col)}{number}", number, col)
             for col in range(1, max(cells) + 1)
         ]
         for number, cells in sorted(found.items())
@@ -857,7 +857,8 @@ _COLUMNS: dict[str, int] = {}
 _LETTERS: dict[int, str] = {}
 
 
-def _column_letters(column: int) -> str:
+def column_letters(column: int) -> str:
+    """A column's letters from its number (1 -> A, 27 -> AA): the one column-letter helper."""
     letters = _LETTERS.get(column)
     if letters is None:
         from openpyxl.utils.cell import get_column_letter

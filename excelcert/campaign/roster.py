@@ -17,7 +17,7 @@ from typing import Any
 
 from excelcert.base.problems import Place, Report, UnreadableFile, problem
 from excelcert.base.sheetwriter import new_book, print_setup
-from excelcert.base.spreadsheet import read_workbook
+from excelcert.base.spreadsheet import column_letters, read_workbook
 from excelcert.scheme.build import ID_RE, plain_number
 
 COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
@@ -70,13 +70,6 @@ class RosterResult:
     report: Report
 
 
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    letters: str = get_column_letter(index)  # openpyxl has no type information
-    return letters
-
-
 def _heading(value: Any, aliases: dict[str, str]) -> str:
     text = re.sub(r"[\s]+", "_", str(value).strip().casefold())
     return aliases.get(text, text)
@@ -103,7 +96,7 @@ def _rows_from_csv(path: Path, report: Report) -> list[list[tuple[Any, Place]]]:
         dialect = csv.excel
     rows = []
     for r, record in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        rows.append([(value, Place(path.name, f"{_column_letter(c)}{r}")) for c, value in enumerate(record, start=1)])
+        rows.append([(value, Place(path.name, f"{column_letters(c)}{r}")) for c, value in enumerate(record, start=1)])
     return rows
 
 
@@ -273,7 +266,7 @@ def table_cell(row: list[tuple[Any, Place]], index: int | None) -> tuple[str, Pl
     if index < len(row):
         return _text(row[index][0]), row[index][1]
     place = row[0][1]
-    return "", Place(place.sheet, f"{_column_letter(index + 1)}{re.sub(r'[A-Z]+', '', place.cell or '')}")
+    return "", Place(place.sheet, f"{column_letters(index + 1)}{re.sub(r'[A-Z]+', '', place.cell or '')}")
 
 
 def country_codes() -> set[str]:

@@ -216,10 +216,9 @@ def print_scores(scheme: Scheme, results: Results) -> None:
     table = Table(title=Text("Scores and labels", style="bold"), title_justify="left")
     for column in ("Cluster", "Points", "Share", "Label", "Review", "Why / next label"):
         table.add_column(column, justify="right" if column in ("Points", "Share") else "left")
-    names = {r.id: scheme.text(r.name, scheme.default_language) for r in scheme.labels}
     styles = {"gold": "bold yellow", "silver": "bold white", "bronze": "bold red"}
     for s in results.scores:
-        label = Text(names.get(s.label, "—") if s.label else "—", style=styles.get(s.label or "", ""))
+        label = Text(scheme.label_name(s.label) if s.label else "—", style=styles.get(s.label or "", ""))
         table.add_row(
             s.cluster_id,
             f"{plain_number(s.total)} / {plain_number(s.max_points)}",

@@ -108,12 +108,11 @@ def _documents_stage(
         results=results,
     )
     render_all(issued.documents, jobs=jobs)
-    names = {r.id: scheme.text(r.name, "en") for r in scheme.labels}
     kinds = Counter(job.kind for job in issued.documents)
     lines = [f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({xlsx})"]
     lines += [
         f"             {s.cluster_id:<12} {s.total:g} / {s.max_points:g} points ({s.share:.1f} %): "
-        f"{names.get(s.label, 'no label') if s.label else 'no label'}"
+        f"{scheme.label_name(s.label, 'en') if s.label else 'no label'}"
         for s in results.scores
     ]
     lines.append(

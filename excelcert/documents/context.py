@@ -94,7 +94,7 @@ def certificate_context(
 ) -> tuple[dict[str, Any], Pictures]:
     """(context, pictures) of a certificate."""
     lang = language(scheme, cluster)
-    rule = next(r for r in scheme.labels if r.id == certificate.label)
+    rule = scheme.label(certificate.label)
     context = _common(scheme, campaign, cluster, lang, dt.date.fromisoformat(certificate.issued_on))
     context.update(
         {
@@ -125,7 +125,7 @@ def certificate_context(
 def _why(scheme: Scheme, lacks: list[Lack], lang: str) -> list[str]:
     out = []
     for lack in lacks:
-        name = scheme.text(next(r.name for r in scheme.labels if r.id == lack.label), lang)
+        name = scheme.label_name(lack.label, lang)
         if lack.kind == "points":
             out.append(
                 doc_text(

@@ -105,8 +105,7 @@ def campaign_overview(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -
         for f in final_values(scheme, ledger, [c.id for c in clusters])
         if f.cluster_id in assigned
     }
-    names = {r.id: scheme.text(r.name, scheme.default_language) for r in scheme.labels}
-    labels = {s.cluster_id: (names.get(s.label, s.label) if s.label else "none") for s in ledger.latest_scores()}
+    labels = {s.cluster_id: (scheme.label_name(s.label) if s.label else "none") for s in ledger.latest_scores()}
     return Overview(campaign_status(clusters, ledger), review, labels)
 
 

@@ -110,7 +110,7 @@ def score_final(scheme: Scheme, final: ClusterFinal) -> Score:
 def _label_name(scheme: Scheme, label: str | None, lang: str) -> str:
     if label is None:
         return "—"
-    return scheme.text(next(r.name for r in scheme.labels if r.id == label), lang)
+    return scheme.label_name(label, lang)
 
 
 def write_results(

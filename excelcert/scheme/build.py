@@ -813,7 +813,7 @@ class _Checker:
                     )
                 elif known[iid].met is None and known[iid].type:
                     self.add("missing-threshold", "indicators", iid, indicator=iid, why=f"required by label {rule.id}")
-        ranked = sorted(self.scheme.labels, key=lambda r: r.order)
+        ranked = self.scheme.labels_by_rank(lowest_first=True)
         for lower, higher in pairwise(ranked):
             for column, detail in _weaker(higher, lower):
                 self.add(

@@ -277,9 +277,23 @@ class Scheme:
     def category_points(self, category_id: str) -> float:
         return sum(i.max_points for i in self.indicators_in(category_id))
 
-    def labels_by_rank(self) -> list[LabelRule]:
-        """Highest label first."""
-        return sorted(self.labels, key=lambda rule: rule.order, reverse=True)
+    def labels_by_rank(self, *, lowest_first: bool = False) -> list[LabelRule]:
+        """The labels in rank order: the highest first (the lowest first when asked)."""
+        return sorted(self.labels, key=lambda rule: rule.order, reverse=not lowest_first)
+
+    def label(self, label_id: str) -> LabelRule:
+        """The label rule with this id; KeyError if the scheme has none."""
+        for rule in self.labels:
+            if rule.id == label_id:
+                return rule
+        raise KeyError(f"the scheme has no label {label_id}")
+
+    def label_name(self, label_id: str, lang: str | None = None) -> str:
+        """The label's name in `lang` (the id itself if the scheme has no such label)."""
+        try:
+            return self.text(self.label(label_id).name, lang)
+        except KeyError:
+            return label_id
 
     def text(self, texts: Texts, lang: str | None = None) -> str:
         """The text in `lang`, falling back to the default language."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
-from excelcert.base.spreadsheet import read_workbook
+from excelcert.base.spreadsheet import column_letters, read_workbook
 from excelcert.scheme.model import ANSWER_TYPES, Scheme
 from excelcert.scheme.tables import TABLE_COLUMNS, Field, Row, Table, Tables, columns_for
 from excelcert.scheme.yaml_form import scheme_to_data
@@ -102,7 +102,7 @@ def read_xlsx_tables(path: Path) -> tuple[Tables, list[Problem]]:
                     row.fields[heading] = Field(cell.value, Place(sheet.name, cell.coordinate), cell.is_percent)
             for column_number, column in headings.items():  # short rows: cells that were never written
                 if column not in row.fields:
-                    row.fields[column] = Field(None, Place(sheet.name, f"{_letter(column_number)}{number}"))
+                    row.fields[column] = Field(None, Place(sheet.name, f"{column_letters(column_number)}{number}"))
             table.rows.append(row)
         tables[name] = table
     if not tables:
@@ -110,13 +110,6 @@ def read_xlsx_tables(path: Path) -> tuple[Tables, list[Problem]]:
             problem("not-a-scheme", path=str(path), detail=f"it has none of the sheets {', '.join(SHEET_ORDER)}")
         )
     return tables, problems
-
-
-def _letter(column: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    letters: str = get_column_letter(column)  # openpyxl has no type information
-    return letters
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def score(
         {i.id: met[i.id] for i in scheme.indicators if i.eligibility},
         provenance=dict(provenance or {}),
     )
-    ranked = scheme.labels_by_rank()[::-1]
+    ranked = scheme.labels_by_rank(lowest_first=True)
     above = [r for r in ranked if rule is None or r.order > rule.order]
     if above:
         result.gap = gap_to(scheme, above[0], points, met, total, reviewed)
