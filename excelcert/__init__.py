@@ -9,7 +9,8 @@ pyproject.toml), and stages hand each other plain data (dataclasses):
                 ledger (the campaign's SQLite ledger: all of its SQL)
     scheme      indicator definitions and label rules (YAML or workbook form), answers as text
     scoring     the scheme's rules on values alone: tally, labels, thresholds, gaps
-    campaign    the campaign folder and config, its key, the roster, the reviewers, the session
+    campaign    the campaign folder and config, its key, the roster, the reviewers
+    register    the labels across campaigns: numbers, validity, renewals, withdrawals, lists
     assessment  the self-assessment workbook, generating it, reading a returned one
     review      assignment, reviewer workbooks, reading reviews, reconciliation, arbitration,
                 final values
@@ -18,7 +19,7 @@ pyproject.toml), and stages hand each other plain data (dataclasses):
     results     the campaign's scores and labels, stored, as a workbook and CSV
     documents   certificates, feedback and correction letters (Word), verification, PDF
     demo        the whole campaign on the built-in example
-    cli         the click command line and its terminal tables: options, one stage, print
+    cli         the click command line, the session its commands share, its terminal tables
 
 scoring and campaign are independent of each other, as are intake and results.
 """

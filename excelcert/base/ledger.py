@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 MIGRATIONS: list[str] = [
     # 1: submissions, their answers and problems
@@ -305,15 +305,24 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-class Ledger:
+class SqliteStore:
+    """A SQLite database with a versioned schema: the ledger's, and the register's.
+
+    Opened from a URL (`sqlite:///path`); `MIGRATIONS` are applied in order from the
+    first version on, each in its own transaction; foreign keys on; write-ahead log. A
+    database written by a newer excelcert is refused, never downgraded."""
+
+    MIGRATIONS: list[str] = []
+    KIND = "database"  # how messages name it
+
     def __init__(self, url: str):
         if not url.startswith("sqlite:///"):
-            raise LedgerError(f"unsupported ledger URL '{url}': only sqlite:///path is supported for now")
+            raise LedgerError(f"unsupported {self.KIND} URL '{url}': only sqlite:///path is supported for now")
         self.path = Path(url[len("sqlite:///") :])
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         except sqlite3.Error as exc:
-            raise LedgerError(f"the ledger {self.path} cannot be opened: {exc}") from None
+            raise LedgerError(f"the {self.KIND} {self.path} cannot be opened: {exc}") from None
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
@@ -323,10 +332,6 @@ class Ledger:
         self.db.execute("PRAGMA synchronous = NORMAL")
         self._migrate()
 
-    @classmethod
-    def for_campaign(cls, root: Path) -> Ledger:
-        return cls(f"sqlite:///{root / 'ledger.sqlite'}")
-
     def close(self) -> None:
         self.db.close()
 
@@ -334,7 +339,7 @@ class Ledger:
         """Everything committed so far, on disk (the write-ahead log synced and copied back)."""
         self.db.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
 
-    def __enter__(self) -> Ledger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -358,16 +363,25 @@ class Ledger:
 
     def _migrate(self) -> None:
         current = self.version
-        if current > len(MIGRATIONS):
+        if current > len(self.MIGRATIONS):
             raise LedgerError(
-                f"the ledger {self.path} was written by a newer excelcert (schema {current}); "
+                f"the {self.KIND} {self.path} was written by a newer excelcert (schema {current}); "
                 "update excelcert before using it."
             )
-        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        for number, script in enumerate(self.MIGRATIONS[current:], start=current + 1):
             with self._transaction():
                 for statement in [s for s in script.split(";") if s.strip()]:
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
+
+
+class Ledger(SqliteStore):
+    MIGRATIONS = MIGRATIONS
+    KIND = "ledger"
+
+    @classmethod
+    def for_campaign(cls, root: Path) -> Ledger:
+        return cls(f"sqlite:///{root / 'ledger.sqlite'}")
 
     # --- writing -----------------------------------------------------------------------
     def record_submission(self, new: NewSubmission) -> int:
@@ -577,6 +591,13 @@ class Ledger:
                 )
                 row = self.db.execute("SELECT * FROM certificates WHERE number = ?", (number,)).fetchone()
         return Certificate(**dict(row))
+
+    def certificate_of(self, cluster_id: str, label: str) -> Certificate | None:
+        """The certificate issued to this cluster for this label, if any."""
+        row = self.db.execute(
+            "SELECT * FROM certificates WHERE cluster_id = ? AND label = ?", (cluster_id, label)
+        ).fetchone()
+        return Certificate(**dict(row)) if row is not None else None
 
     def certificates(self) -> list[Certificate]:
         return [

@@ -222,6 +222,13 @@ _TYPES: list[ProblemType] = [
         "Write a plain number such as 15 or 0.5.",
     ),
     ProblemType(
+        "months-out-of-range",
+        ERROR,
+        "Months out of range",
+        "{what}: {value} months is out of range ({minimum} to {maximum})",
+        "Give a whole number of months in that range, or leave it empty for the default.",
+    ),
+    ProblemType(
         "not-an-integer",
         ERROR,
         "Not a whole number",
@@ -500,6 +507,13 @@ _TYPES: list[ProblemType] = [
         "Bad e-mail address",
         "cluster {cluster}: '{value}' is not an e-mail address ({detail})",
         "Correct the address; the workbook and the documents are sent to it.",
+    ),
+    ProblemType(
+        "roster-unclear-consent",
+        WARNING,
+        "Unclear consent",
+        "cluster {cluster}: '{value}' in the club column is neither yes nor no, so it is read as no consent",
+        "Write yes if the manager agreed to be listed in the club directory; leave it empty otherwise.",
     ),
     ProblemType(
         "roster-bad-website",

@@ -58,6 +58,7 @@ class Campaign:
     contact_name: str
     contact_email: str
     reviewers_file: str = ""  # relative to root; empty in campaigns made before peer review
+    register_dir: str = ""  # the register's folder, relative to root; empty: the nearest one above
 
     @property
     def config_path(self) -> Path:
@@ -196,6 +197,7 @@ def write_config(campaign: Campaign) -> None:
         "languages": list(campaign.languages),
         "roster": campaign.roster_file,
         **({"reviewers": campaign.reviewers_file} if campaign.reviewers_file else {}),
+        **({"register": campaign.register_dir} if campaign.register_dir else {}),
         "contact": {"name": campaign.contact_name, "email": campaign.contact_email},
     }
     header = (
@@ -294,6 +296,7 @@ def read_config(root: Path) -> Campaign:
         contact_name=str(contact.get("name") or "Label secretariat"),
         contact_email=str(contact.get("email") or ""),
         reviewers_file=str(data.get("reviewers") or ""),
+        register_dir=str(data.get("register") or ""),
     )
 
 

@@ -20,7 +20,7 @@ from excelcert.base.sheetwriter import new_book, print_setup
 from excelcert.base.spreadsheet import column_letters, read_workbook
 from excelcert.scheme.build import ID_RE, plain_number
 
-COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
+COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website", "club")
 REQUIRED = {
     "id": "each cluster needs its own id, which stays the same all campaign",
     "name": "the name is printed on the workbook and the certificate",
@@ -47,7 +47,13 @@ _ALIASES = {
     "web": "website",
     "url": "website",
     "web_site": "website",
+    "club_consent": "club",
+    "consent": "club",
+    "directory": "club",
 }
+# What a person types to say yes or no in the consent column, in the languages excelcert speaks.
+CONSENT_YES = {"yes", "y", "x", "1", "true", "oui", "o", "ja", "j", "si", "sí", "✓", "✔"}
+CONSENT_NO = {"", "no", "n", "0", "false", "non", "nein", "-"}
 EXAMPLE_ROSTER = Path(str(resources.files("excelcert") / "data" / "example-roster.csv"))
 
 
@@ -61,6 +67,7 @@ class Cluster:
     contact_name: str = ""
     email: str = ""
     website: str = ""
+    club: bool = False  # the manager agrees to be listed in the club directory (once labelled)
 
 
 @dataclass
@@ -243,6 +250,10 @@ def _clusters(
         website, place = values["website"]
         if website and not re.match(r"^(https?://)?[^\s/@]+\.[^\s/@]{2,}(/\S*)?$", website):
             report.add(problem("roster-bad-website", place, cluster=label, value=website))
+        consent, place = values["club"]
+        club = consent.strip().casefold() in CONSENT_YES
+        if not club and consent.strip().casefold() not in CONSENT_NO:
+            report.add(problem("roster-unclear-consent", place, cluster=label, value=consent))
         if ok:
             out.append(
                 Cluster(
@@ -254,6 +265,7 @@ def _clusters(
                     values["contact_name"][0],
                     email,
                     website,
+                    club,
                 )
             )
     return out
@@ -297,12 +309,26 @@ _HELP = {
     "contact_name": "The cluster manager the documents are addressed to.",
     "email": "Where the workbook is sent.",
     "website": "The cluster's website.",
+    "club": "yes: the manager agrees to be listed in the club directory of labelled clusters; empty or no: not listed.",
 }
 
 
 def example_clusters() -> list[Cluster]:
     with EXAMPLE_ROSTER.open(encoding="utf-8", newline="") as handle:
-        return [Cluster(**row) for row in csv.DictReader(handle)]
+        return [
+            Cluster(
+                row["id"],
+                row["name"],
+                row["country"],
+                row["language"],
+                row.get("group") or "",
+                row.get("contact_name") or "",
+                row.get("email") or "",
+                row.get("website") or "",
+                (row.get("club") or "").strip().casefold() in CONSENT_YES,
+            )
+            for row in csv.DictReader(handle)
+        ]
 
 
 def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]) -> Path:
@@ -323,6 +349,7 @@ def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]
             "contact_name": 24,
             "email": 36,
             "website": 36,
+            "club": 8,
         }
         for c, column in enumerate(COLUMNS):
             ws.write_string(0, c, column, head)
@@ -332,7 +359,8 @@ def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]
             )
         for r, cluster in enumerate(clusters, start=1):
             for c, column in enumerate(COLUMNS):
-                ws.write_string(r, c, getattr(cluster, column), cell)
+                value = getattr(cluster, column)
+                ws.write_string(r, c, ("yes" if value else "") if isinstance(value, bool) else value, cell)
         last = max(len(clusters), 1) + 500
         ws.data_validation(
             1,

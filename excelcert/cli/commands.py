@@ -25,7 +25,7 @@ from excelcert.scheme import SchemeError
 
 if TYPE_CHECKING:
     from excelcert.campaign.roster import Cluster
-    from excelcert.campaign.session import Session
+    from excelcert.cli.session import Session
 
 _MAX_LISTED = 25
 
@@ -37,8 +37,9 @@ class _Group(click.Group):
         return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from excelcert.campaign.session import InputError
+        from excelcert.cli.session import InputError
         from excelcert.documents.render import TemplateError
+        from excelcert.register.store import RegisterError
 
         try:
             return super().invoke(ctx)
@@ -49,7 +50,7 @@ class _Group(click.Group):
         except InputError as exc:
             _print_report_errors(exc.report)
             _fail(str(exc))
-        except (CampaignError, TemplateError) as exc:
+        except (CampaignError, TemplateError, RegisterError) as exc:
             _fail(str(exc))
         except SchemeError as exc:
             _print_report_errors(exc.report)
@@ -87,11 +88,11 @@ def _count(n: int, noun: str) -> str:
 
 def _session(ctx: click.Context) -> Session:
     """The session of this run: made once, closed (with its ledger) when the command ends."""
-    from excelcert.campaign.session import Session
+    from excelcert.cli.session import Session
 
     root = ctx.find_root()
     if root.obj.get("session") is None:
-        session = Session(root.obj.get("campaign"))
+        session = Session(root.obj.get("campaign"), register=root.obj.get("register"))
         root.obj["session"] = session
         root.call_on_close(session.close)
     session_: Session = root.obj["session"]
@@ -106,9 +107,15 @@ def _session(ctx: click.Context) -> Session:
     type=click.Path(file_okay=False, path_type=Path),
     help="The campaign folder (default: the one the current folder is in).",
 )
+@click.option(
+    "--register",
+    "register_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The register folder (default: the campaign's, or the one the current folder is in).",
+)
 @click.version_option(__version__, prog_name="excelcert")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
+def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir: Path | None) -> None:
     """Run a cluster-management excellence label campaign from spreadsheets.
 
     \b
@@ -127,9 +134,10 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None) -> None:
       score      points, labels and gap analysis; the results workbook
       certify    certificates; letters: feedback and correction letters; verify: a quoted certificate
       templates  check the Word templates
+      register   the labels across campaigns: list, renewals, withdraw
       demo       all of the above on the built-in example, in output/demo
     """
-    ctx.obj = {"campaign": campaign_dir, "session": None}
+    ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
 
 
 def _finish_check(source: str, report: Report, as_json: bool, extra: dict[str, Any], ok_text: str) -> None:
@@ -415,7 +423,7 @@ def generate(
     ctx: click.Context, cluster_ids: tuple[str, ...], force: bool, jobs: int, reviews: bool, as_json: bool
 ) -> None:
     """Write one self-assessment workbook per cluster, in the cluster's language (--reviews: reviewer workbooks)."""
-    from excelcert.campaign.session import UnknownClusters
+    from excelcert.cli.session import UnknownClusters
 
     session = _session(ctx)
     try:
@@ -719,6 +727,7 @@ def _documents(
         today=issued_on,
         jobs=jobs,
         pdf=pdf,
+        register=session.register if "certificate" in kinds else None,
     )
     issued = outcome.issued
     if as_json:
@@ -729,6 +738,8 @@ def _documents(
         for cluster_id, why in issued.skipped.items():
             if why != "no self-assessment":
                 click.echo(f"  {cluster_id:<14} none         ({why}: no score, so no certificate or letter)")
+        for cluster_id, why in issued.withdrawn.items():
+            click.echo(f"  {cluster_id:<14} certificate  not issued again: {why}")
         if "certificate" in kinds and not issued.certificates:
             click.echo(
                 "No cluster has earned a label yet: `excelcert score` says what each one lacks "
@@ -770,14 +781,23 @@ def letters(ctx: click.Context, pdf: bool, jobs: int, as_json: bool) -> None:
 @cli.command("verify")
 @click.argument("number")
 @click.argument("code")
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day to check it for (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict and the certificate's details as JSON.")
 @click.pass_context
-def verify_certificate(ctx: click.Context, number: str, code: str) -> None:
-    """Check a certificate someone quotes: its number and verification code (exit code 1 if not valid)."""
-    from excelcert.documents.verify import UNKNOWN_NUMBER, VALID, verify_certificate
+def verify_certificate(ctx: click.Context, number: str, code: str, day: dt.datetime | None, as_json: bool) -> None:
+    """Check a certificate someone quotes: its number and verification code (exit code 1 if not valid).
 
+    With a register, any certificate it holds is checked, whichever campaign issued it;
+    without one, the campaign's own."""
     session = _session(ctx)
+    on = day.date() if day else None
+    if session.register is not None:
+        _verify_in_register(session, number, code, on, as_json)
+        return
+    from excelcert.documents.verify import UNKNOWN_NUMBER, verify_certificate
+
     campaign = session.campaign
-    found = verify_certificate(campaign, session.ledger, session.key, number, code)
+    found = verify_certificate(campaign, session.ledger, session.key, number, code, on)
     if not found.issued_here or found.certificate is None:
         why = (
             "no certificate has this number."
@@ -786,11 +806,49 @@ def verify_certificate(ctx: click.Context, number: str, code: str) -> None:
         )
         _fail(f"certificate {number} with code {code} was NOT issued by this campaign ({campaign.id}): {why}")
     c = found.certificate
-    state = "valid" if found.state == VALID else "EXPIRED"
+    state = "valid" if found.state == "valid" else "EXPIRED"
     click.echo(
         f"{c.reference}: {state}. {c.label} label for cluster {c.cluster_id}, issued on "
         f"{c.issued_on}, valid until {c.valid_until}."
     )
+    if found.state != "valid":
+        sys.exit(1)
+
+
+def _verify_in_register(session: Session, number: str, code: str, on: dt.date | None, as_json: bool) -> None:
+    from excelcert.documents.verify import UNKNOWN_NUMBER, verify_in_register
+    from excelcert.register.rules import EXPIRED, SUPERSEDED, VALID, WITHDRAWN
+
+    found = verify_in_register(session.register_store, number, code, on)
+    if as_json:
+        _echo_json(found.to_json())
+        if found.state != VALID:
+            sys.exit(1)
+        return
+    name = session.register.name if session.register else "this register"
+    if not found.issued_here or found.entry is None:
+        why = (
+            "no certificate has this number."
+            if found.state == UNKNOWN_NUMBER
+            else "the code does not match its number."
+        )
+        _fail(f"certificate {number} with code {code} was NOT issued by {name}: {why}")
+    e = found.entry
+    verdict = {
+        VALID: "VALID",
+        EXPIRED: f"EXPIRED on {e.valid_until}",
+        SUPERSEDED: f"SUPERSEDED by {found.superseded_by}",
+        WITHDRAWN: f"WITHDRAWN on {e.withdrawn_on} by {e.withdrawn_by}: {e.withdrawn_reason}",
+    }[found.state]
+    click.echo(f"{e.reference}: {verdict}.")
+    click.echo(f"  {e.label_name} label of {e.name} ({e.country}, cluster {e.cluster_id})")
+    click.echo(
+        f"  assessed {e.assessed}, issued on {e.issued_on}, valid until {e.valid_until} "
+        f"(campaign {e.campaign_id}, scheme {e.scheme_id} {e.scheme_version})"
+    )
+    click.echo("  Compare these details with the certificate you were shown: they must be the same.")
+    if found.state != VALID:
+        sys.exit(1)
 
 
 @cli.group("templates", cls=_Group)
@@ -811,6 +869,142 @@ def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) 
     report = check_templates(session.campaign, session.scheme, files)
     _finish_check(
         ", ".join(p.name for p in files), report, as_json, {"templates": len(files)}, _count(len(files), "template")
+    )
+
+
+# --- the register -----------------------------------------------------------------------
+
+
+@cli.group("register", cls=_Group)
+def register_group() -> None:
+    """The labels across campaigns: create the register, list, renewals, withdraw."""
+
+
+@register_group.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="Label secretariat", show_default=True, help="The label body, as lists show it.")
+@click.option("--prefix", default="ECL", show_default=True, help="Certificate numbers start with it: ECL-2026-00001.")
+@click.option("--public-url", default="", help="Where the public list will be published (for the QR codes).")
+def register_init(directory: Path, name: str, prefix: str, public_url: str) -> None:
+    """Create a register: campaigns in folders below it number their certificates in it."""
+    from excelcert.register.config import init_register
+
+    register = init_register(directory, name=name, prefix=prefix, public_url=public_url)
+    click.echo(f"Created the register of {register.name} in {register.root}:")
+    click.echo(f"  {register.config_path.name:<18} name, prefix ({register.prefix}), public address: edit freely")
+    click.echo(f"  {register.database_path.name:<18} every certificate issued: back it up")
+    click.echo(
+        f"Campaigns in folders below {register.root} use it (excelcert init {register.root / 'CAMPAIGN'}); "
+        "a campaign elsewhere names it in its campaign.yaml (register: PATH)."
+    )
+
+
+def _day(day: dt.datetime | None) -> dt.date:
+    return day.date() if day else dt.date.today()
+
+
+@register_group.command("list")
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day (default: today).")
+@click.option("--country", help="Only this country (ISO code).")
+@click.option("--label", help="Only this label (id or name).")
+@click.option("--sector", help="Only this sector.")
+@click.option("--all", "show_all", is_flag=True, help="Also the expired, superseded and withdrawn ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def register_list(
+    ctx: click.Context,
+    day: dt.datetime | None,
+    country: str | None,
+    label: str | None,
+    sector: str | None,
+    show_all: bool,
+    as_json: bool,
+) -> None:
+    """The labelled clusters on a day: valid labels (with --all, every label and its state)."""
+    from excelcert.register.lists import label_list
+    from excelcert.register.rules import STATES, VALID
+
+    on = _day(day)
+    found = label_list(
+        _session(ctx).register_store.entries(),
+        on,
+        country=country,
+        label=label,
+        sector=sector,
+        states=STATES if show_all else (VALID,),
+    )
+    if as_json:
+        _echo_json({"on": on.isoformat(), "certificates": [item.to_json() for item in found]})
+        return
+    from excelcert.cli.terminal import print_register
+
+    print_register(found, on)
+
+
+@register_group.command("renewals")
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day (default: today).")
+@click.option(
+    "--within", default="6m", show_default=True, help="Labels ending within this many months (6m) of the day."
+)
+@click.option(
+    "--roster",
+    "roster_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write them as a roster for the next campaign (.xlsx).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@click.pass_context
+def register_renewals(
+    ctx: click.Context, day: dt.datetime | None, within: str, roster_file: Path | None, as_json: bool
+) -> None:
+    """Labels ending soon, or ended but still renewable with continuity, with their contact."""
+    from excelcert.register.lists import renewal_roster, renewals
+    from excelcert.register.rules import DEFAULT_GRACE_MONTHS
+
+    text = within.strip().casefold().removesuffix("m").strip()
+    if not text.isdigit() or not 0 <= int(text) <= 120:
+        raise click.BadParameter(f"'{within}' is not a number of months such as 6m", param_hint="--within")
+    session = _session(ctx)
+    grace = DEFAULT_GRACE_MONTHS
+    if session.in_campaign and session.scheme.renewal_grace_months is not None:
+        grace = session.scheme.renewal_grace_months
+    on = _day(day)
+    due = renewals(session.register_store.entries(), on, within_months=int(text), grace_months=grace)
+    if roster_file is not None:
+        from excelcert.campaign.roster import write_roster
+
+        languages = tuple(sorted({r.listed.entry.language for r in due if r.listed.entry.language})) or ("en",)
+        write_roster(roster_file, renewal_roster(due), languages)
+    if as_json:
+        _echo_json({"on": on.isoformat(), "renewals": [r.to_json() for r in due]})
+        return
+    for r in due:
+        e = r.listed.entry
+        click.echo(
+            f"  {e.reference:<16} {e.label_name:<8} {e.valid_until}  {r.listed.state:<8} renew by {r.renew_by}  "
+            f"{e.cluster_id:<14} {e.name}  <{e.email}>"
+        )
+    click.echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {roster_file}" if roster_file else ""))
+
+
+@register_group.command("withdraw")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why (recorded, and shown by verification).")
+@click.option("--by", "by", required=True, help="Who decided it.")
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="From this day (default: today).")
+@click.pass_context
+def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day: dt.datetime | None) -> None:
+    """Withdraw a certificate: recorded with the reason, never deleted; verification says so."""
+    store = _session(ctx).register_store
+    entry = store.by_reference(number)
+    if entry is None:
+        _fail(f"the register holds no certificate {number}; nothing was changed.")
+    if not reason.strip() or not by.strip():
+        raise click.UsageError("say why (--reason) and who decided it (--by)")
+    done = store.withdraw(entry.number, on=_day(day).isoformat(), reason=reason.strip(), by=by.strip())
+    click.echo(
+        f"{done.reference} ({done.label_name} label of {done.name}) is withdrawn from {done.withdrawn_on}: "
+        f"{done.withdrawn_reason} ({done.withdrawn_by})."
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from rich.text import Text
 
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
+from excelcert.register.lists import Listed
 from excelcert.results.scores import Results
 from excelcert.review.workflow import ReconcileOutcome
 from excelcert.scheme.build import plain_number
@@ -238,3 +240,27 @@ def print_scores(scheme: Scheme, results: Results) -> None:
             f"{', ...' if len(lacking) > 4 else ''})",
         )
     console.print(table)
+
+
+def print_register(found: list[Listed], on: dt.date) -> None:
+    """The register's list on a day: one line per certificate, with its state."""
+    console = _console()
+    table = Table(title=Text(f"Labels on {on.isoformat()}", style="bold"), title_justify="left")
+    for column in ("Number", "Cluster", "Country", "Sector", "Label", "Valid until", "State", "Website"):
+        table.add_column(column, overflow="fold")
+    styles = {"valid": "green", "expired": "dim", "superseded": "dim", "withdrawn": "red"}
+    for item in found:
+        e = item.entry
+        state = item.state + (f" by {item.superseded_by}" if item.superseded_by else "")
+        table.add_row(
+            e.reference,
+            Text(e.name),
+            e.country,
+            Text(e.sector),
+            e.label_name,
+            e.valid_until,
+            Text(state, style=styles.get(item.state, "")),
+            Text(e.website),
+        )
+    console.print(table)
+    console.print(f"{len(found)} label(s)")

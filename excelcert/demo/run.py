@@ -22,6 +22,7 @@ from excelcert.demo.reviews import decide, fill_review
 from excelcert.documents.issue import plan_and_number, render_all
 from excelcert.intake.batch import import_files
 from excelcert.intake.status import campaign_status
+from excelcert.register.config import register_of
 from excelcert.results.scores import score_and_record, write_results
 from excelcert.review import workflow
 from excelcert.review.generate import generate_reviews
@@ -106,6 +107,7 @@ def _documents_stage(
         kinds=("certificate", "letter", "correction"),
         today=today,
         results=results,
+        register=register_of(campaign),
     )
     render_all(issued.documents, jobs=jobs)
     kinds = Counter(job.kind for job in issued.documents)

@@ -29,7 +29,6 @@ Pictures = dict[str, tuple[str, dict[str, Any]]]  # tag -> (kind, what `render.d
 
 IMPROVEMENTS_SHOWN = 5
 STRENGTHS_SHOWN = 5
-DEFAULT_VALIDITY_MONTHS = 24
 
 
 def language(scheme: Scheme, cluster: Cluster) -> str:
@@ -42,17 +41,6 @@ def percent(value: float, lang: str) -> str:
 
 def points(value: float, lang: str) -> str:
     return local_number(round(value, 1), lang)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def certificate_reference(campaign: Campaign, issued_on: dt.date) -> Callable[[int], str]:

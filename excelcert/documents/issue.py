@@ -16,8 +16,6 @@ from excelcert.base.ledger import Certificate, Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
 from excelcert.documents.context import (
-    DEFAULT_VALIDITY_MONTHS,
-    add_months,
     certificate_context,
     certificate_reference,
     correction_context,
@@ -28,9 +26,13 @@ from excelcert.documents.context import (
 from excelcert.documents.pdf import PdfError, to_pdf
 from excelcert.documents.render import find_template, render
 from excelcert.intake.corrections import collect_corrections
+from excelcert.register.config import Register
+from excelcert.register.rules import DEFAULT_GRACE_MONTHS, DEFAULT_VALIDITY_MONTHS, month_of, validity
+from excelcert.register.store import Draft, RegisterStore
 from excelcert.results.scores import Results, score_and_record
 from excelcert.review.final import ClusterFinal
 from excelcert.scheme.model import Scheme
+from excelcert.scoring.rules import Score
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Issued:
     certificates: list[Certificate] = field(default_factory=list)
     results: Results | None = None
     skipped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got no letter
+    withdrawn: dict[str, str] = field(default_factory=dict)  # cluster -> certificate withdrawn: not issued again
 
 
 def documents_folder(campaign: Campaign) -> Path:
@@ -70,67 +73,175 @@ def plan_and_number(
     kinds: tuple[str, ...],
     today: dt.date | None = None,
     results: Results | None = None,
+    register: Register | None = None,
 ) -> Issued:
-    """Decide every document to write; nothing is rendered yet. Side effects in the ledger:
-    the scores are recorded (unless `results` are given) and every certificate gets its
-    number (the same one again when it was issued before)."""
+    """Decide every document to write; nothing is rendered yet. Side effects: the scores
+    are recorded in the ledger (unless `results` are given), and every certificate gets its
+    number (the same one again when it was issued before), in the ledger and, when the
+    campaign has a `register`, in the register, which then numbers it across campaigns and
+    continues a renewed label's validity."""
     today = today or dt.date.today()
     results = results or score_and_record(scheme, clusters, ledger)
     issued = Issued(documents_folder(campaign), results=results)
-    folder = campaign.root / "templates"
-    by_id = {c.id: c for c in clusters}
-    months = scheme.validity_months or DEFAULT_VALIDITY_MONTHS
-    for cluster in clusters:
-        lang = language(scheme, cluster)
-        score = results.score_of(cluster.id)
-        if score is None:
-            issued.skipped[cluster.id] = "incomplete" if cluster.id in results.incomplete else "no self-assessment"
-            continue
-        out = cluster_folder(campaign, cluster)
-        if "certificate" in kinds and score.label:
-            when = today.isoformat()
-            certificate = ledger.certificate_for(
-                cluster.id,
-                score.label,
-                when,
-                certificate_reference(campaign, today),
-                verification_code(key, campaign, cluster.id, score.label, when),
-                add_months(today, months).isoformat(),
-                results.score_ids.get(cluster.id, 0),
-            )
-            issued.certificates.append(certificate)
-            context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
-            template = find_template(folder, "certificate", lang, scheme.default_language, score.label)
-            name = f"{cluster.id} certificate {score.label}.docx"
-            _remove_other_certificates(out, cluster.id, name)
-            issued.documents.append(Job(cluster.id, "certificate", template, context, pictures, out / name))
-        elif "certificate" in kinds:
-            _remove_other_certificates(out, cluster.id, None)
-        if "letter" in kinds:
-            appreciation = _appreciation(ledger, results.finals[cluster.id])
-            context, pictures = letter_context(
-                scheme, campaign, cluster, score, results.finals[cluster.id], results.medians, appreciation, today
-            )
-            template = find_template(folder, "letter", lang, scheme.default_language)
-            issued.documents.append(
-                Job(cluster.id, "letter", template, context, pictures, out / f"{cluster.id} letter.docx")
-            )
+    numbering = _Numbering(campaign, scheme, ledger, key, today, results, register)
+    try:
+        for cluster in clusters:
+            _plan_cluster(campaign, scheme, cluster, ledger, kinds, today, issued, numbering)
+    finally:
+        numbering.close()
     if "correction" in kinds:
+        by_id = {c.id: c for c in clusters}
         for item in collect_corrections(clusters, ledger, scheme):
             cluster = by_id[item.cluster.id]
             context, pictures = correction_context(scheme, campaign, cluster, item, today)
-            template = find_template(folder, "correction", language(scheme, cluster), scheme.default_language)
-            issued.documents.append(
-                Job(
-                    cluster.id,
-                    "correction",
-                    template,
-                    context,
-                    pictures,
-                    cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx",
-                )
+            template = find_template(
+                _templates(campaign), "correction", language(scheme, cluster), scheme.default_language
             )
+            out = cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"
+            issued.documents.append(Job(cluster.id, "correction", template, context, pictures, out))
     return issued
+
+
+def _templates(campaign: Campaign) -> Path:
+    return campaign.root / "templates"
+
+
+def _plan_cluster(
+    campaign: Campaign,
+    scheme: Scheme,
+    cluster: Cluster,
+    ledger: Ledger,
+    kinds: tuple[str, ...],
+    today: dt.date,
+    issued: Issued,
+    numbering: _Numbering,
+) -> None:
+    """The certificate and letter of one cluster."""
+    results = numbering.results
+    lang = language(scheme, cluster)
+    score = results.score_of(cluster.id)
+    if score is None:
+        issued.skipped[cluster.id] = "incomplete" if cluster.id in results.incomplete else "no self-assessment"
+        return
+    out = cluster_folder(campaign, cluster)
+    if "certificate" in kinds and score.label:
+        certificate = numbering.certificate(cluster, score)
+        if certificate.reference in numbering.withdrawn:
+            issued.withdrawn[cluster.id] = numbering.withdrawn[certificate.reference]
+            _remove_other_certificates(out, cluster.id, None)  # a withdrawn certificate is never sent again
+        else:
+            issued.certificates.append(certificate)
+            context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
+            template = find_template(_templates(campaign), "certificate", lang, scheme.default_language, score.label)
+            name = f"{cluster.id} certificate {score.label}.docx"
+            _remove_other_certificates(out, cluster.id, name)
+            issued.documents.append(Job(cluster.id, "certificate", template, context, pictures, out / name))
+    elif "certificate" in kinds:
+        _remove_other_certificates(out, cluster.id, None)
+    if "letter" in kinds:
+        final = results.finals[cluster.id]
+        appreciation = _appreciation(ledger, final)
+        context, pictures = letter_context(
+            scheme, campaign, cluster, score, final, results.medians, appreciation, today
+        )
+        template = find_template(_templates(campaign), "letter", lang, scheme.default_language)
+        issued.documents.append(
+            Job(cluster.id, "letter", template, context, pictures, out / f"{cluster.id} letter.docx")
+        )
+
+
+class _Numbering:
+    """Gives each certificate its number, dates and code: from the ledger alone, or through the
+    register when the campaign has one (opened on first use)."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        scheme: Scheme,
+        ledger: Ledger,
+        key: bytes,
+        today: dt.date,
+        results: Results,
+        register: Register | None,
+    ):
+        self.campaign, self.scheme, self.ledger, self.key = campaign, scheme, ledger, key
+        self.today, self.results, self.register = today, results, register
+        self.months = scheme.validity_months or DEFAULT_VALIDITY_MONTHS
+        self.grace = scheme.renewal_grace_months if scheme.renewal_grace_months is not None else DEFAULT_GRACE_MONTHS
+        self._store: RegisterStore | None = None
+        self.withdrawn: dict[str, str] = {}  # reference -> when and why, for certificates the register withdrew
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def certificate(self, cluster: Cluster, score: Score) -> Certificate:
+        label = score.label or ""
+        existing = self.ledger.certificate_of(cluster.id, label)
+        if existing is not None and self.register is None:
+            return existing
+        when = self.today.isoformat()
+        assessed = min(assessed_month(self.ledger, self.results.finals[cluster.id]), month_of(self.today))
+        code = verification_code(self.key, self.campaign, cluster.id, label, when)
+        score_id = self.results.score_ids.get(cluster.id, 0)
+        if self.register is None:
+            valid = validity(assessed, [], months=self.months, grace=self.grace)
+            reference = certificate_reference(self.campaign, self.today)
+            return self.ledger.certificate_for(
+                cluster.id, label, when, reference, code, valid.valid_until.isoformat(), score_id
+            )
+        if self._store is None:
+            self._store = self.register.open()
+        previous = [e for e in self._store.of_cluster(cluster.id) if e.campaign_id != self.campaign.id]
+        valid = validity(assessed, previous, months=self.months, grace=self.grace)
+        rule = self.scheme.label(label)
+        draft = Draft(
+            cluster_id=cluster.id,
+            name=cluster.name,
+            country=cluster.country,
+            sector=cluster.group,
+            website=cluster.website,
+            contact_name=cluster.contact_name,
+            email=cluster.email,
+            language=cluster.language,
+            club_consent=cluster.club,
+            label=label,
+            label_name=self.scheme.label_name(label),
+            label_rank=rule.order,
+            scheme_id=self.scheme.id,
+            scheme_version=self.scheme.version,
+            campaign_id=self.campaign.id,
+            assessed=assessed,
+            issued_on=existing.issued_on if existing else when,
+            valid_until=existing.valid_until if existing else valid.valid_until.isoformat(),
+            continues=None if existing else valid.continues,
+            points=score.total,
+            max_points=score.max_points,
+        )
+        if existing is not None:  # issued before the campaign had its register: entered as it is
+            entry = self._store.enter(draft, lambda _: existing.reference, lambda _: existing.code)
+        else:
+            entry = self._store.enter(draft, self.register.reference(self.today.year), code)
+        if entry.withdrawn_on:
+            self.withdrawn[entry.reference] = f"withdrawn on {entry.withdrawn_on}: {entry.withdrawn_reason}"
+        return self.ledger.certificate_for(
+            cluster.id,
+            label,
+            entry.issued_on,
+            lambda _: entry.reference,
+            lambda _: entry.code,
+            entry.valid_until,
+            score_id,
+        )
+
+
+def assessed_month(ledger: Ledger, final: ClusterFinal) -> str:
+    """The month of assessment: when the last of what the final values rest on came in (the
+    self-assessment that counts and the reviews that count), as YYYY-MM."""
+    received = [final.submission.received_at] + [
+        s.received_at for s in ledger.current_reviews(final.cluster_id) if s.reviewer_id in final.reviewers
+    ]
+    return max(received)[:7]
 
 
 def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) -> None:
@@ -193,6 +304,7 @@ class Issuance:
                 for c in issued.certificates
             ],
             "skipped": issued.skipped,
+            "withdrawn": issued.withdrawn,
             "pdf_error": self.pdf_error,
         }
 
@@ -208,11 +320,12 @@ def issue_documents(
     today: dt.date | None = None,
     jobs: int = 1,
     pdf: bool = False,
+    register: Register | None = None,
 ) -> Issuance:
     """Plan (recording scores, numbering certificates), render every document, and convert
     them to PDF when asked; a PDF that cannot be made is reported, the .docx files stay.
     TemplateError when a template cannot be rendered."""
-    issued = plan_and_number(campaign, scheme, clusters, ledger, key, kinds=kinds, today=today)
+    issued = plan_and_number(campaign, scheme, clusters, ledger, key, kinds=kinds, today=today, register=register)
     outcome = Issuance(issued, render_all(issued.documents, jobs=jobs))
     if pdf:
         try:

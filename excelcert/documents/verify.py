@@ -1,15 +1,19 @@
-"""Verify a certificate someone quotes: its number and verification code, against the ledger."""
+"""Verify a certificate someone quotes: its number and verification code, against the register
+(whichever campaign issued it) or, for a campaign without one, against its ledger."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass
 
 from excelcert.base.ledger import Certificate, Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.documents.context import verification_code
+from excelcert.register.rules import EXPIRED, SUPERSEDED, VALID, WITHDRAWN, state_on
+from excelcert.register.store import Entry, RegisterStore
 
-VALID, EXPIRED, UNKNOWN_NUMBER, WRONG_CODE = "valid", "expired", "unknown number", "wrong code"
+UNKNOWN_NUMBER, WRONG_CODE = "unknown number", "wrong code"
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,62 @@ def verify_certificate(
     if found is None:
         return Verification(number, code, UNKNOWN_NUMBER)
     expected = verification_code(key, campaign, found.cluster_id, found.label, found.issued_on)(found.number)
-    if code.strip().upper().replace(" ", "") != expected:
+    if not hmac.compare_digest(_normal(code).encode(), _normal(expected).encode()):
         return Verification(number, code, WRONG_CODE, found)
     valid = dt.date.fromisoformat(found.valid_until) >= (today or dt.date.today())
     return Verification(number, code, VALID if valid else EXPIRED, found)
+
+
+@dataclass(frozen=True)
+class RegisterVerification:
+    """What the register says of a quoted certificate: its state on the day, with the details
+    the holder's copy must show (so that an edited PDF is caught)."""
+
+    number: str  # as quoted
+    state: str  # valid, expired, superseded, withdrawn, unknown number, wrong code
+    entry: Entry | None = None
+    superseded_by: str | None = None
+
+    @property
+    def issued_here(self) -> bool:
+        return self.state in (VALID, EXPIRED, SUPERSEDED, WITHDRAWN)
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"number": self.number, "state": self.state, "superseded_by": self.superseded_by}
+        if self.entry is not None and self.issued_here:
+            e = self.entry
+            data["certificate"] = {
+                "reference": e.reference,
+                "cluster": e.cluster_id,
+                "name": e.name,
+                "country": e.country,
+                "label": e.label,
+                "label_name": e.label_name,
+                "campaign": e.campaign_id,
+                "assessed": e.assessed,
+                "issued_on": e.issued_on,
+                "valid_until": e.valid_until,
+                "withdrawn_on": e.withdrawn_on,
+                "withdrawn_reason": e.withdrawn_reason,
+                "withdrawn_by": e.withdrawn_by,
+            }
+        return data
+
+
+def verify_in_register(
+    store: RegisterStore, number: str, code: str, today: dt.date | None = None
+) -> RegisterVerification:
+    """Whether the register holds certificate `number` with verification `code`, whichever
+    campaign issued it, and what it is on `today`: valid, expired, superseded or withdrawn."""
+    entry = store.by_reference(number)
+    if entry is None:
+        return RegisterVerification(number, UNKNOWN_NUMBER)
+    if not hmac.compare_digest(_normal(code).encode(), _normal(entry.code).encode()):
+        return RegisterVerification(number, WRONG_CODE)
+    state, newer = state_on(entry, store.of_cluster(entry.cluster_id), today or dt.date.today())
+    return RegisterVerification(number, state, entry, newer.reference if isinstance(newer, Entry) else None)
+
+
+def _normal(code: str) -> str:
+    """A code as typed or read from a page: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())

@@ -94,6 +94,7 @@ class _Settings(TypedDict):
     default_language: str | None
     max_points: float | None
     validity_months: int | None
+    renewal_grace_months: int | None
 
 
 class _Builder:
@@ -286,6 +287,7 @@ class _Builder:
             labels=tuple(sorted(labels, key=lambda rule: rule.order)),
             topics=tuple(topics),
             validity_months=settings["validity_months"],
+            renewal_grace_months=settings["renewal_grace_months"],
         )
 
     def _is_yaml(self) -> bool:
@@ -327,6 +329,7 @@ class _Builder:
                 "default_language": default,
                 "max_points": None,
                 "validity_months": None,
+                "renewal_grace_months": None,
             }
         max_points = self.number(row, "max_points", "settings: max_points")
         if max_points is None and _blank(row.value("max_points")):
@@ -337,8 +340,20 @@ class _Builder:
             "title": self.texts(row, "title", "settings", required=True),
             "default_language": default,
             "max_points": max_points,
-            "validity_months": self.number(row, "validity_months", "settings: validity_months", integer=True),
+            "validity_months": self.months(row, "validity_months", 1, 120),
+            "renewal_grace_months": self.months(row, "renewal_grace_months", 0, 60),
         }
+
+    def months(self, row: Row, column: str, minimum: int, maximum: int) -> int | None:
+        """A number of months in settings, within [minimum, maximum]; None when empty or wrong."""
+        what = f"settings: {column}"
+        months = self.number(row, column, what, integer=True)
+        if months is not None and not minimum <= months <= maximum:
+            self.add(
+                "months-out-of-range", row.get(column).place, what=what, value=months, minimum=minimum, maximum=maximum
+            )
+            return None
+        return months
 
     def _check_columns(self, table: Table) -> None:
         if table.name not in TABLE_COLUMNS:

@@ -227,7 +227,8 @@ class Scheme:
     choice_lists: Mapping[str, ChoiceList]
     labels: tuple[LabelRule, ...]
     topics: tuple[Topic, ...] = ()
-    validity_months: int | None = None
+    validity_months: int | None = None  # how long a label is valid (None: 24 months)
+    renewal_grace_months: int | None = None  # how late a renewal may continue a label (None: 12)
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:

@@ -18,7 +18,16 @@ LANG_SEP = "::"
 # Each table's columns, in the order the workbook form writes them. `x::*` stands for
 # one column per language (`name::en`, `name::fr`, ...).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "settings": ("id", "version", "title::*", "languages", "default_language", "max_points", "validity_months"),
+    "settings": (
+        "id",
+        "version",
+        "title::*",
+        "languages",
+        "default_language",
+        "max_points",
+        "validity_months",
+        "renewal_grace_months",
+    ),
     "categories": ("id", "order", "colour", "name::*"),
     "indicators": (
         "id",

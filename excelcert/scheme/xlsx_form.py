@@ -154,7 +154,7 @@ def _rows(scheme: Scheme) -> dict[str, list[dict[str, Any]]]:
 
 
 _WIDE = {"name", "question", "guidance", "evidence", "label", "title"}
-_BOOLEAN_COLUMNS = {"required", "eligibility", "reviewed"}
+_BOOLEAN_COLUMNS = ("required", "eligibility", "reviewed")  # a tuple: the workbook is the same on every run
 
 
 def write_scheme_xlsx(scheme: Scheme, path: Path) -> None:

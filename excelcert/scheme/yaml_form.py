@@ -346,6 +346,7 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
         "max_points": scheme.max_points,
     }
     put(settings, "validity_months", scheme.validity_months)
+    put(settings, "renewal_grace_months", scheme.renewal_grace_months)
     data: dict[str, Any] = {"settings": settings, "categories": []}
     for cat in scheme.categories:
         item: dict[str, Any] = {"id": cat.id, "order": cat.order}

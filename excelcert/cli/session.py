@@ -1,5 +1,5 @@
-"""A campaign session: the campaign, its scheme, roster, reviewers, key and ledger, each opened
-once and only when first asked for.
+"""A campaign session: the campaign, its scheme, roster, reviewers, key, ledger and register,
+each opened once and only when first asked for.
 
 Every command of the command line works through one session, so that none rebuilds what
 another part already loaded, and a command that needs only the scheme never opens the
@@ -19,6 +19,8 @@ from excelcert.base.problems import Report
 from excelcert.campaign.config import Campaign, CampaignError, find_campaign_root, open_campaign, read_key
 from excelcert.campaign.reviewers import Reviewer, read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
+from excelcert.register.config import Register, find_register_root, read_register, register_of
+from excelcert.register.store import RegisterError, RegisterStore
 from excelcert.scheme import Scheme, load_scheme
 
 
@@ -43,10 +45,12 @@ class Session:
 
     Use it as a context manager: the ledger, if it was opened, is closed at the end."""
 
-    def __init__(self, root: Path | None = None, *, cwd: Path | None = None):
+    def __init__(self, root: Path | None = None, *, register: Path | None = None, cwd: Path | None = None):
         self.given_root = root
+        self.given_register = register
         self.cwd = cwd or Path.cwd()
         self._ledger: Ledger | None = None
+        self._register_store: RegisterStore | None = None
 
     def __enter__(self) -> Session:
         return self
@@ -58,6 +62,9 @@ class Session:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        if self._register_store is not None:
+            self._register_store.close()
+            self._register_store = None
 
     # --- the campaign and its inputs -----------------------------------------------------
 
@@ -142,6 +149,33 @@ class Session:
         if self._ledger is None:
             self._ledger = Ledger.for_campaign(self.campaign.root)
         return self._ledger
+
+    # --- the register -------------------------------------------------------------------
+
+    @cached_property
+    def register(self) -> Register | None:
+        """The register: the one given, else the campaign's, else the nearest one from the
+        current folder upward; None when there is none."""
+        if self.given_register is not None:
+            return read_register(self.given_register)
+        if self.in_campaign:
+            return register_of(self.campaign)
+        found = find_register_root(self.cwd)
+        return read_register(found) if found is not None else None
+
+    @property
+    def register_store(self) -> RegisterStore:
+        """The register's database (RegisterError when there is no register)."""
+        if self._register_store is None:
+            register = self.register
+            if register is None:
+                raise RegisterError(
+                    "no register here: neither this folder nor any folder above it holds register.yaml, "
+                    "and the campaign names none. Create one with `excelcert register init DIR`, or give "
+                    "--register DIR."
+                )
+            self._register_store = register.open()
+        return self._register_store
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,0 +1,213 @@
+"""The register's database: every label a secretariat has issued, across its campaigns.
+With the ledger, the only module that speaks SQL.
+
+One row per certificate, numbered across the register (never reused), with what the
+public list and the club need of the cluster at the time (name, country, sector,
+website, contact), the label, the scheme and the campaign, the month of assessment and
+the dates. Withdrawals are recorded beside it, never deleted. Entering a certificate is
+idempotent per campaign, cluster and label, so a campaign that certifies again gets the
+same entry back; two campaigns certifying at the same moment are serialised by SQLite
+(BEGIN IMMEDIATE) and never share a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from excelcert.base.ledger import SqliteStore
+
+MIGRATIONS: list[str] = [
+    # 1: certificates and their withdrawals
+    """
+    CREATE TABLE certificates (
+        number         INTEGER PRIMARY KEY,
+        reference      TEXT NOT NULL UNIQUE,
+        code           TEXT NOT NULL,
+        cluster_id     TEXT NOT NULL,
+        name           TEXT NOT NULL,
+        country        TEXT NOT NULL,
+        sector         TEXT NOT NULL DEFAULT '',
+        website        TEXT NOT NULL DEFAULT '',
+        contact_name   TEXT NOT NULL DEFAULT '',
+        email          TEXT NOT NULL DEFAULT '',
+        language       TEXT NOT NULL DEFAULT '',
+        club_consent   INTEGER NOT NULL DEFAULT 0,
+        label          TEXT NOT NULL,
+        label_name     TEXT NOT NULL,
+        label_rank     INTEGER NOT NULL DEFAULT 0,
+        scheme_id      TEXT NOT NULL,
+        scheme_version TEXT NOT NULL,
+        campaign_id    TEXT NOT NULL,
+        assessed       TEXT NOT NULL,
+        issued_on      TEXT NOT NULL,
+        valid_until    TEXT NOT NULL,
+        continues      TEXT,
+        points         REAL,
+        max_points     REAL,
+        entered_at     TEXT NOT NULL,
+        UNIQUE (campaign_id, cluster_id, label)
+    );
+    CREATE INDEX certificates_cluster ON certificates(cluster_id, issued_on);
+    CREATE TABLE withdrawals (
+        number         INTEGER PRIMARY KEY REFERENCES certificates(number),
+        withdrawn_on   TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        withdrawn_by   TEXT NOT NULL,
+        recorded_at    TEXT NOT NULL
+    )
+    """,
+]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A certificate to enter: everything but its number, reference and code."""
+
+    cluster_id: str
+    name: str
+    country: str
+    sector: str
+    website: str
+    contact_name: str
+    email: str
+    language: str
+    club_consent: bool
+    label: str
+    label_name: str
+    label_rank: int
+    scheme_id: str
+    scheme_version: str
+    campaign_id: str
+    assessed: str  # YYYY-MM
+    issued_on: str
+    valid_until: str
+    continues: str | None
+    points: float | None
+    max_points: float | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    number: int
+    reference: str
+    code: str
+    cluster_id: str
+    name: str
+    country: str
+    sector: str
+    website: str
+    contact_name: str
+    email: str
+    language: str
+    club_consent: bool
+    label: str
+    label_name: str
+    label_rank: int
+    scheme_id: str
+    scheme_version: str
+    campaign_id: str
+    assessed: str
+    issued_on: str
+    valid_until: str
+    continues: str | None
+    points: float | None
+    max_points: float | None
+    entered_at: str
+    withdrawn_on: str | None = None
+    withdrawn_reason: str | None = None
+    withdrawn_by: str | None = None
+
+
+class RegisterError(Exception):
+    """Something the register cannot do; the message says what to do instead."""
+
+
+_ENTRY_FIELDS = [f.name for f in fields(Entry)]
+_SELECT = (
+    "SELECT c.*, w.withdrawn_on, w.reason AS withdrawn_reason, w.withdrawn_by FROM certificates c"
+    " LEFT JOIN withdrawals w ON w.number = c.number"
+)
+
+
+def _entry(row: Any) -> Entry:
+    values = {name: row[name] for name in _ENTRY_FIELDS}
+    values["club_consent"] = bool(values["club_consent"])
+    return Entry(**values)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class RegisterStore(SqliteStore):
+    MIGRATIONS = MIGRATIONS
+    KIND = "register"
+
+    @classmethod
+    def at(cls, path: Path) -> RegisterStore:
+        return cls(f"sqlite:///{path}")
+
+    def enter(
+        self,
+        draft: Draft,
+        reference: Callable[[int], str],
+        code: Callable[[int], str],
+        *,
+        number: int | None = None,
+    ) -> Entry:
+        """The entry of this campaign, cluster and label: created (numbered next across the
+        register, its reference and code made from the number) when there is none yet, else
+        the one entered before, unchanged. `number` keeps a number given elsewhere."""
+        with self._transaction():
+            row = self.db.execute(
+                f"{_SELECT} WHERE c.campaign_id = ? AND c.cluster_id = ? AND c.label = ?",
+                (draft.campaign_id, draft.cluster_id, draft.label),
+            ).fetchone()
+            if row is not None:
+                return _entry(row)
+            if number is None:
+                number = int(self.db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM certificates").fetchone()[0])
+            values = {f.name: getattr(draft, f.name) for f in fields(Draft)}
+            values.update(number=number, reference=reference(number), code=code(number), entered_at=_now())
+            values["club_consent"] = int(draft.club_consent)
+            if self.db.execute("SELECT 1 FROM certificates WHERE reference = ?", (values["reference"],)).fetchone():
+                raise RegisterError(f"the register already holds a certificate {values['reference']}")
+            names = ", ".join(values)
+            self.db.execute(
+                f"INSERT INTO certificates ({names}) VALUES ({', '.join('?' for _ in values)})", tuple(values.values())
+            )
+            return _entry(self.db.execute(f"{_SELECT} WHERE c.number = ?", (number,)).fetchone())
+
+    def entries(self) -> list[Entry]:
+        """Every certificate, in the order of their numbers."""
+        return [_entry(r) for r in self.db.execute(f"{_SELECT} ORDER BY c.number").fetchall()]
+
+    def of_cluster(self, cluster_id: str) -> list[Entry]:
+        """Every certificate of a cluster, oldest first."""
+        rows = self.db.execute(
+            f"{_SELECT} WHERE c.cluster_id = ? ORDER BY c.issued_on, c.number", (cluster_id,)
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def by_reference(self, reference: str) -> Entry | None:
+        """The certificate with this reference (case and surrounding spaces do not matter)."""
+        row = self.db.execute(f"{_SELECT} WHERE c.reference = ? COLLATE NOCASE", (reference.strip(),)).fetchone()
+        return _entry(row) if row is not None else None
+
+    def withdraw(self, number: int, *, on: str, reason: str, by: str) -> Entry:
+        """Record that a certificate is withdrawn, from `on`, why and by whom. A certificate
+        is withdrawn once: a second withdrawal is refused, the first stands."""
+        with self._transaction():
+            if self.db.execute("SELECT 1 FROM certificates WHERE number = ?", (number,)).fetchone() is None:
+                raise RegisterError(f"the register holds no certificate number {number}")
+            if self.db.execute("SELECT 1 FROM withdrawals WHERE number = ?", (number,)).fetchone() is not None:
+                raise RegisterError("this certificate is already withdrawn; a withdrawal stands as recorded")
+            self.db.execute(
+                "INSERT INTO withdrawals (number, withdrawn_on, reason, withdrawn_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                (number, on, reason, by, _now()),
+            )
+            return _entry(self.db.execute(f"{_SELECT} WHERE c.number = ?", (number,)).fetchone())

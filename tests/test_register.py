@@ -1,0 +1,383 @@
+"""The register: labels across campaigns, their lifecycle, verification, lists and renewals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from excelcert.cli import cli
+from excelcert.register.config import find_register_root, init_register, read_register, register_of
+from excelcert.register.lists import label_list, renewal_roster, renewals
+from excelcert.register.rules import (
+    EXPIRED,
+    NOT_YET,
+    SUPERSEDED,
+    VALID,
+    WITHDRAWN,
+    add_months,
+    end_of_month,
+    state_on,
+    validity,
+)
+from excelcert.register.store import Draft, Entry, RegisterError, RegisterStore
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def _draft(cluster: str = "DE-A", campaign: str = "c2026", label: str = "gold", **changes: object) -> Draft:
+    base = Draft(
+        cluster_id=cluster,
+        name=f"Cluster {cluster}",
+        country=cluster[:2],
+        sector="Energy",
+        website="https://www.example.org",
+        contact_name="A. Manager",
+        email="a@example.org",
+        language="en",
+        club_consent=False,
+        label=label,
+        label_name=label.title(),
+        label_rank=3,
+        scheme_id="s",
+        scheme_version="1",
+        campaign_id=campaign,
+        assessed="2026-11",
+        issued_on="2026-11-27",
+        valid_until="2028-11-30",
+        continues=None,
+        points=130.0,
+        max_points=150.0,
+    )
+    return replace(base, **changes)
+
+
+def _enter(store: RegisterStore, draft: Draft) -> Entry:
+    return store.enter(draft, lambda n: f"ECL-2026-{n:05d}", lambda n: f"CODE{n:06d}")
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    register = init_register(tmp_path / "reg", name="Test body", prefix="ecl")
+    with register.open() as opened:
+        yield opened
+
+
+# --- the rules, at the month boundaries ---------------------------------------------------
+
+
+def test_month_arithmetic_crosses_years_and_ends_months():
+    assert add_months("2026-11", 2) == "2027-01"
+    assert add_months("2026-01", -1) == "2025-12"
+    assert end_of_month("2028-02") == dt.date(2028, 2, 29)  # a leap year
+    assert end_of_month("2027-02") == dt.date(2027, 2, 28)
+    assert end_of_month("2026-12") == dt.date(2026, 12, 31)
+
+
+def test_a_first_label_runs_to_the_end_of_the_month_two_years_on():
+    assert validity("2026-03", []).valid_until == dt.date(2028, 3, 31)
+    assert validity("2026-03", [], months=12).valid_until == dt.date(2027, 3, 31)
+
+
+class _Held:
+    def __init__(self, reference: str, valid_until: str, withdrawn_on: str | None = None):
+        self.reference, self.valid_until, self.withdrawn_on = reference, valid_until, withdrawn_on
+
+
+def test_a_renewal_within_the_grace_period_continues_from_the_previous_end():
+    previous = [_Held("OLD-1", "2026-03-31")]
+    # renewed before the end, at the end, and on the last month of grace: continued from March 2026
+    for assessed in ("2026-01", "2026-03", "2027-03"):
+        found = validity(assessed, previous, grace=12)
+        assert (found.valid_until, found.continues) == (dt.date(2028, 3, 31), "OLD-1"), assessed
+    # one month later: afresh from the assessment's month
+    late = validity("2027-04", previous, grace=12)
+    assert (late.valid_until, late.continues) == (dt.date(2029, 4, 30), None)
+    # no grace at all: only a renewal by the end's month continues
+    assert validity("2026-04", previous, grace=0).continues is None
+    assert validity("2026-03", previous, grace=0).continues == "OLD-1"
+
+
+def test_a_withdrawn_label_is_not_continued():
+    previous = [_Held("OLD-1", "2026-03-31", withdrawn_on="2026-01-10")]
+    assert validity("2026-02", previous).continues is None
+
+
+def test_the_latest_of_several_earlier_labels_is_the_one_continued():
+    previous = [_Held("OLD-1", "2024-05-31"), _Held("OLD-2", "2026-05-31")]
+    assert validity("2026-06", previous).continues == "OLD-2"
+
+
+def test_states_on_the_days_around_each_boundary(store):
+    first = _enter(store, _draft(issued_on="2026-11-27", valid_until="2028-11-30"))
+    entries = store.entries()
+    assert state_on(first, entries, dt.date(2026, 11, 26))[0] == NOT_YET
+    assert state_on(first, entries, dt.date(2026, 11, 27))[0] == VALID
+    assert state_on(first, entries, dt.date(2028, 11, 30))[0] == VALID  # the last day
+    assert state_on(first, entries, dt.date(2028, 12, 1))[0] == EXPIRED  # the day after
+    newer = _enter(store, _draft(campaign="c2028", issued_on="2028-10-15", valid_until="2030-11-30"))
+    entries = store.entries()
+    assert state_on(first, entries, dt.date(2028, 10, 14))[0] == VALID
+    state, by = state_on(first, entries, dt.date(2028, 10, 15))
+    assert state == SUPERSEDED and by is not None and by.reference == newer.reference
+    withdrawn = store.withdraw(newer.number, on="2029-01-10", reason="misleading claims", by="Board")
+    entries = store.entries()
+    assert state_on(withdrawn, entries, dt.date(2029, 1, 9))[0] == VALID
+    assert state_on(withdrawn, entries, dt.date(2029, 1, 10))[0] == WITHDRAWN
+    # the older label was superseded, and stays so in the past; once the newer is withdrawn,
+    # it is again what it would be on its own (expired by then)
+    assert state_on(first, entries, dt.date(2028, 11, 1))[0] == SUPERSEDED
+    assert state_on(first, entries, dt.date(2029, 2, 1))[0] == EXPIRED
+
+
+# --- the store ----------------------------------------------------------------------------
+
+
+def test_entering_again_gives_the_same_entry_and_numbers_are_never_reused(store):
+    a = _enter(store, _draft("DE-A"))
+    b = _enter(store, _draft("FR-B"))
+    again = _enter(store, _draft("DE-A", issued_on="2027-01-01"))
+    assert (a.number, b.number) == (1, 2) and again == a
+    assert store.by_reference(" ecl-2026-00002 ") == b  # as typed: case and spaces do not matter
+    assert store.by_reference("ECL-2026-00099") is None
+
+
+def test_a_withdrawal_is_recorded_once_and_never_deleted(store):
+    a = _enter(store, _draft())
+    done = store.withdraw(a.number, on="2027-02-01", reason="fraud", by="Label board")
+    assert (done.withdrawn_on, done.withdrawn_reason, done.withdrawn_by) == ("2027-02-01", "fraud", "Label board")
+    with pytest.raises(RegisterError, match="already withdrawn"):
+        store.withdraw(a.number, on="2027-03-01", reason="again", by="someone")
+    assert store.by_reference(a.reference) == done  # the first stands
+    with pytest.raises(RegisterError, match="no certificate number 42"):
+        store.withdraw(42, on="2027-03-01", reason="x", by="y")
+
+
+def test_a_register_written_by_a_newer_excelcert_is_refused(tmp_path):
+    import sqlite3
+
+    from excelcert.base.ledger import LedgerError
+
+    path = tmp_path / "r.sqlite"
+    RegisterStore.at(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(LedgerError, match="newer excelcert"):
+        RegisterStore.at(path)
+
+
+def _certify_many(path: str, campaign: str, count: int, start: multiprocessing.synchronize.Event) -> None:
+    start.wait()
+    with RegisterStore.at(Path(path)) as store:
+        for n in range(count):
+            _enter(store, _draft(f"XX-{campaign}-{n}", campaign=campaign))
+
+
+def test_two_campaigns_certifying_at_once_lose_nothing_and_share_no_number(tmp_path):
+    register = init_register(tmp_path / "reg", name="Body", prefix="ECL")
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    workers = [
+        context.Process(target=_certify_many, args=(str(register.database_path), name, 40, start))
+        for name in ("north", "south")
+    ]
+    for worker in workers:
+        worker.start()
+    start.set()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    with register.open() as store:
+        entries = store.entries()
+    assert len(entries) == 80
+    assert sorted(e.number for e in entries) == list(range(1, 81))
+    assert len({e.reference for e in entries}) == 80
+    assert {e.campaign_id for e in entries} == {"north", "south"}
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def test_init_refuses_a_bad_prefix_and_an_existing_register(tmp_path):
+    with pytest.raises(RegisterError, match="capital letters"):
+        init_register(tmp_path / "a", name="Body", prefix="2-bad")
+    init_register(tmp_path / "b", name="Body", prefix="ECL")
+    with pytest.raises(RegisterError, match="already exists"):
+        init_register(tmp_path / "b", name="Other", prefix="XYZ")
+    assert read_register(tmp_path / "b").name == "Body"  # kept
+
+
+def test_a_campaign_finds_the_register_above_it_or_the_one_it_names(tmp_path):
+    from excelcert.campaign.config import init_campaign, read_config, write_config
+
+    register = init_register(tmp_path / "body", name="Body", prefix="ECL")
+    inside = init_campaign(tmp_path / "body" / "2026" / "spring", today=TODAY)
+    assert find_register_root(inside.root) == register.root.resolve()
+    found = register_of(inside)
+    assert found is not None and found.root == register.root.resolve()
+    outside = init_campaign(tmp_path / "elsewhere", today=TODAY)
+    assert register_of(outside) is None
+    write_config(replace(outside, register_dir="../body"))
+    named = register_of(read_config(outside.root))
+    assert named is not None and named.prefix == "ECL"
+
+
+# --- through the command line, on a real campaign --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A register with the demo campaign inside it, certified on TODAY."""
+    from excelcert.demo.run import run_demo
+
+    root = tmp_path_factory.mktemp("registered")
+    init_register(root, name="Demo label body", prefix="ECL", public_url="https://labels.example.org/")
+    run_demo(root / "demo", jobs=1, today=TODAY)
+    return root
+
+
+def _run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_certify_enters_every_certificate_in_the_register(registered):
+    with read_register(registered).open() as store:
+        entries = store.entries()
+    assert entries and all(e.reference.startswith("ECL-2026-") for e in entries)
+    assert [e.number for e in entries] == list(range(1, len(entries) + 1))
+    assert {e.campaign_id for e in entries} == {"demo"}
+    first = entries[0]
+    assert first.name and first.country and first.sector and first.label_name in ("Gold", "Silver", "Bronze")
+    assert first.assessed == "2026-11" and first.valid_until == "2028-11-30"
+    # the ledger and the certificate carry the register's number
+    certified = json.loads(
+        _run("--campaign", str(registered / "demo"), "certify", "--json", "--date", "2026-11-27").output
+    )
+    assert {c["number"] for c in certified["certificates"]} == {e.reference for e in entries}
+
+
+def test_verify_checks_the_register_and_shows_the_details(registered, tmp_path):
+    with read_register(registered).open() as store:
+        entry = store.entries()[0]
+    ok = _run("--register", str(registered), "verify", entry.reference, entry.code.lower().replace("-", " "))
+    assert ok.exit_code == 0
+    assert f"{entry.reference}: VALID" in ok.output and entry.name in ok.output and entry.valid_until in ok.output
+    wrong = _run("--register", str(registered), "verify", entry.reference, "AAAAA-BBBBB")
+    assert wrong.exit_code == 1 and "NOT issued" in wrong.output and "code does not match" in wrong.output
+    unknown = _run("--register", str(registered), "verify", "ECL-2026-99999", entry.code)
+    assert unknown.exit_code == 1 and "no certificate has this number" in unknown.output
+    later = _run("--register", str(registered), "verify", entry.reference, entry.code, "--on", "2028-12-01")
+    assert later.exit_code == 1 and f"EXPIRED on {entry.valid_until}" in later.output
+    data = json.loads(_run("--register", str(registered), "verify", entry.reference, entry.code, "--json").output)
+    assert data["state"] == VALID and data["certificate"]["name"] == entry.name
+    assert "code" not in json.dumps(data["certificate"])  # the holder's secret is not echoed
+
+
+def test_withdraw_then_verify_says_withdrawn_when_and_why(registered, tmp_path):
+    import shutil
+
+    copy = Path(shutil.copytree(registered, tmp_path / "reg"))
+    with read_register(copy).open() as store:
+        entry = store.entries()[-1]
+    done = _run(
+        "--register",
+        str(copy),
+        "register",
+        "withdraw",
+        entry.reference.lower(),
+        "--reason",
+        "conditions no longer met",
+        "--by",
+        "Label board",
+        "--on",
+        "2027-05-02",
+    )
+    assert done.exit_code == 0 and "withdrawn from 2027-05-02" in done.output
+    before = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-01")
+    assert before.exit_code == 0
+    after = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-02")
+    assert after.exit_code == 1
+    assert "WITHDRAWN on 2027-05-02 by Label board: conditions no longer met" in after.output
+    again = _run("--register", str(copy), "register", "withdraw", entry.reference, "--reason", "x", "--by", "y")
+    assert again.exit_code == 1 and "already withdrawn" in again.output
+    unknown = _run("--register", str(copy), "register", "withdraw", "ECL-1999-00001", "--reason", "x", "--by", "y")
+    assert unknown.exit_code == 1 and "nothing was changed" in unknown.output
+    listed = json.loads(
+        _run("--register", str(copy), "register", "list", "--all", "--json", "--on", "2027-06-01").output
+    )
+    states = {c["reference"]: c["state"] for c in listed["certificates"]}
+    assert states[entry.reference] == WITHDRAWN  # shown as such, never dropped
+    public = json.loads(_run("--register", str(copy), "register", "list", "--json", "--on", "2027-06-01").output)
+    assert entry.reference not in {c["reference"] for c in public["certificates"]}
+    # certifying again never issues the withdrawn certificate, and removes its file
+    again = json.loads(_run("--campaign", str(copy / "demo"), "certify", "--json", "--date", "2026-11-27").output)
+    assert entry.cluster_id in again["withdrawn"] and "conditions no longer met" in again["withdrawn"][entry.cluster_id]
+    assert entry.reference not in {c["number"] for c in again["certificates"]}
+    assert not list((copy / "demo" / "output").rglob(f"{entry.cluster_id} certificate *"))
+
+
+def test_the_list_filters_and_never_shows_codes(registered):
+    everything = json.loads(
+        _run("--register", str(registered), "register", "list", "--json", "--on", "2026-12-01").output
+    )
+    rows = everything["certificates"]
+    assert rows and all(r["state"] == VALID for r in rows)
+    assert all("code" not in r for r in rows)
+    country = rows[0]["country"]
+    only = json.loads(
+        _run("--register", str(registered), "register", "list", "--json", "--country", country.lower()).output
+    )["certificates"]
+    assert only and {r["country"] for r in only} == {country}
+    gold = json.loads(_run("--register", str(registered), "register", "list", "--json", "--label", "gold").output)
+    assert {r["label"] for r in gold["certificates"]} <= {"gold"}
+    before = json.loads(_run("--register", str(registered), "register", "list", "--json", "--on", "2026-11-26").output)
+    assert before["certificates"] == []  # nothing was issued yet
+    text = _run("--register", str(registered), "register", "list")
+    assert text.exit_code == 0 and rows[0]["reference"] in text.output
+
+
+def test_renewals_and_the_roster_for_the_next_campaign(registered, tmp_path):
+    none_yet = json.loads(
+        _run("--register", str(registered), "register", "renewals", "--json", "--on", "2027-01-01").output
+    )
+    assert none_yet["renewals"] == []
+    due = json.loads(
+        _run(
+            "--register", str(registered), "register", "renewals", "--json", "--on", "2028-06-01", "--within", "6m"
+        ).output
+    )["renewals"]
+    assert due and all(r["valid_until"] == "2028-11-30" and r["renew_by"] == "2029-11-30" for r in due)
+    assert all(r["email"] for r in due)  # with their contact
+    past_grace = json.loads(
+        _run("--register", str(registered), "register", "renewals", "--json", "--on", "2029-12-01").output
+    )
+    assert past_grace["renewals"] == []
+    roster = tmp_path / "next.xlsx"
+    written = _run("--register", str(registered), "register", "renewals", "--on", "2028-06-01", "--roster", str(roster))
+    assert written.exit_code == 0 and roster.exists()
+    from excelcert.campaign.roster import read_roster
+
+    back = read_roster(roster, ("en", "fr", "de"))
+    assert back.report.ok and {c.id for c in back.clusters} == {r["cluster_id"] for r in due}
+    bad = _run("--register", str(registered), "register", "renewals", "--within", "soon")
+    assert bad.exit_code == 2 and "number of months" in bad.output
+
+
+def test_renewal_helpers_on_plain_entries(store):
+    a = _enter(store, _draft("DE-A", valid_until="2027-03-31", issued_on="2025-03-15"))
+    _enter(store, _draft("FR-B", valid_until="2029-03-31", issued_on="2027-03-15"))
+    due = renewals(store.entries(), dt.date(2027, 1, 15), within_months=3)
+    assert [r.listed.entry.reference for r in due] == [a.reference]
+    assert [c.id for c in renewal_roster(due)] == ["DE-A"]
+    assert [i.entry.cluster_id for i in label_list(store.entries(), dt.date(2027, 1, 15))] == ["DE-A"]
+
+
+def test_without_a_register_the_register_commands_say_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _run("register", "list")
+    assert result.exit_code == 1 and "no register here" in result.output and "register init" in result.output
