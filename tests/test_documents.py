@@ -16,14 +16,14 @@ import pytest
 from click.testing import CliRunner
 
 from excelcert.base.ledger import Ledger, Submission
+from excelcert.base.sheetwriter import csv_safe
 from excelcert.campaign.config import BUILTIN_TEMPLATES as BUILTIN
-from excelcert.campaign.config import Campaign, init_campaign, read_key
+from excelcert.campaign.config import Campaign, read_key
 from excelcert.campaign.roster import Cluster
 from excelcert.cli.commands import cli
 from excelcert.documents.context import letter_context, sample_context
 from excelcert.documents.issue import plan_and_number, render_all
 from excelcert.documents.render import check_template
-from excelcert.results.scores import csv_safe
 from excelcert.results.scores import score_final as score
 from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import Item
@@ -110,16 +110,6 @@ def test_score_counts_final_values_by_the_scheme_rules():
 NASTY = 'Société & <Fils> "Ölçü" – Zoë\'s cluster'
 
 
-@pytest.fixture(scope="module")
-def campaign_with_results(tmp_path_factory):
-    """A campaign whose three clusters (en, fr, de, nasty names) each have a reviewed Silver."""
-    from excelcert.demo.run import run_demo
-
-    root = tmp_path_factory.mktemp("docs") / "demo"
-    run_demo(root, jobs=1, today=dt.date(2026, 11, 27))
-    return root
-
-
 def _document_text(path: Path) -> str:
     from docx import Document
 
@@ -129,8 +119,8 @@ def _document_text(path: Path) -> str:
     return "\n".join(texts)
 
 
-def test_the_demo_certifies_only_labelled_clusters_with_sequential_numbers(campaign_with_results):
-    root = campaign_with_results
+def test_the_demo_certifies_only_labelled_clusters_with_sequential_numbers(demo_copy):
+    root = demo_copy
     folder = root / "output" / "demo" / "documents"
     certificates = sorted(folder.glob("*/* certificate *.docx"))
     with Ledger.for_campaign(root) as ledger:
@@ -148,8 +138,8 @@ def test_the_demo_certifies_only_labelled_clusters_with_sequential_numbers(campa
     assert {c["number"] for c in again} == {f"DEMO-2026-{n:04d}" for n in numbers}
 
 
-def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(campaign_with_results):
-    root = campaign_with_results
+def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(demo):
+    root = demo
     letter = next((root / "output" / "demo" / "documents").glob("ES-AGRI-01*/* letter.docx"))
     text = _document_text(letter)
     assert (
@@ -183,8 +173,8 @@ def test_one_value_drives_the_threshold_in_text_and_chart():
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "de"])
-def test_names_with_ampersands_brackets_quotes_and_accents_render(tmp_path, lang):
-    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+def test_names_with_ampersands_brackets_quotes_and_accents_render(shared_campaign, tmp_path, lang):
+    campaign = shared_campaign
     scheme = campaign.load_scheme()
     context = sample_context("certificate", scheme, campaign)
     context["cluster_name"] = NASTY
@@ -199,8 +189,8 @@ def test_names_with_ampersands_brackets_quotes_and_accents_render(tmp_path, lang
 
 
 @needs_writer
-def test_certificates_and_letters_open_in_libreoffice_writer(campaign_with_results, tmp_path):
-    folder = campaign_with_results / "output" / "demo" / "documents"
+def test_certificates_and_letters_open_in_libreoffice_writer(demo, tmp_path):
+    folder = demo / "output" / "demo" / "documents"
     documents = [next(folder.glob("FR-AERO-01*/* certificate *.docx")), next(folder.glob("DE-AUTO-01*/* letter.docx"))]
     for path in documents:
         shutil.copyfile(path, tmp_path / path.name)
@@ -248,11 +238,6 @@ def _edited_template(tmp_path: Path, name: str, old: str, new: str) -> Path:
     return target
 
 
-@pytest.fixture
-def campaign(tmp_path):
-    return init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
-
-
 def test_the_built_in_templates_are_clean_and_the_campaign_gets_copies(campaign):
     result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check"], catch_exceptions=False)
     assert result.exit_code == 0 and "9 templates" in result.output
@@ -293,31 +278,26 @@ def test_templates_check_finds_tags_word_broke(campaign):
     assert "template-broken-tag" in codes
 
 
-def test_a_template_edited_by_the_secretariat_is_used(campaign_with_results, tmp_path):
-    root = campaign_with_results
-    original = root / "templates" / "certificate-en.docx"
-    saved = original.read_bytes()
-    try:
-        _edited_template(
-            root / "templates", "certificate-en.docx", "{{ secretariat_name }}", "Issued by {{ secretariat_name }}"
-        )
-        CliRunner().invoke(cli, ["--campaign", str(root), "certify"], catch_exceptions=False)
-        certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* certificate *.docx"))
-        # DE-AUTO-01 writes German; an English cluster uses the edited template
-        english = next((root / "output" / "demo" / "documents").glob("HR-ICT-01*/* certificate *.docx"))
-        assert "Issued by Demo label secretariat" in _document_text(english)
-        assert "Issued by" not in _document_text(certificate)
-    finally:
-        original.write_bytes(saved)
+def test_a_template_edited_by_the_secretariat_is_used(demo_copy, tmp_path):
+    root = demo_copy
+    _edited_template(
+        root / "templates", "certificate-en.docx", "{{ secretariat_name }}", "Issued by {{ secretariat_name }}"
+    )
+    CliRunner().invoke(cli, ["--campaign", str(root), "certify"], catch_exceptions=False)
+    certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* certificate *.docx"))
+    # DE-AUTO-01 writes German; an English cluster uses the edited template
+    english = next((root / "output" / "demo" / "documents").glob("HR-ICT-01*/* certificate *.docx"))
+    assert "Issued by Demo label secretariat" in _document_text(english)
+    assert "Issued by" not in _document_text(certificate)
 
 
 # --- what a cluster typed never becomes a formula ------------------------------------------------
 
 
-def test_results_are_written_as_text_never_as_formulas(tmp_path):
+def test_results_are_written_as_text_never_as_formulas(shared_campaign, tmp_path):
     from excelcert.results.scores import Results, write_results
 
-    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    campaign = shared_campaign
     cluster = Cluster("C1", '=HYPERLINK("http://x.example","click")', "DE", "de")
     from tests.test_workbook import ANSWERS
 
@@ -330,20 +310,20 @@ def test_results_are_written_as_text_never_as_formulas(tmp_path):
     assert [csv_safe(x) for x in ("+1", "-x", "@a", "ok", 5)] == ["'+1", "'-x", "'@a", "ok", 5]
 
 
-def test_pdf_without_libreoffice_says_so_and_keeps_the_documents(campaign_with_results, monkeypatch):
+def test_pdf_without_libreoffice_says_so_and_keeps_the_documents(demo_copy, monkeypatch):
     import excelcert.documents.pdf as pdf
 
     monkeypatch.setattr(pdf, "soffice", lambda: None)
-    result = CliRunner().invoke(cli, ["--campaign", str(campaign_with_results), "letters", "--pdf"])
+    result = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "letters", "--pdf"])
     assert result.exit_code == 1 and "LibreOffice is not installed" in result.output
-    assert list((campaign_with_results / "output" / "demo" / "documents").glob("*/* letter.docx"))
+    assert list((demo_copy / "output" / "demo" / "documents").glob("*/* letter.docx"))
 
 
-def test_rendering_in_parallel_gives_the_same_documents(campaign_with_results):
+def test_rendering_in_parallel_gives_the_same_documents(demo_copy):
     from excelcert.campaign.config import read_config
     from excelcert.campaign.roster import read_roster
 
-    campaign = read_config(campaign_with_results)
+    campaign = read_config(demo_copy)
     scheme = campaign.load_scheme()
     clusters = read_roster(campaign.roster_path, scheme.languages).clusters
     with Ledger.for_campaign(campaign.root) as ledger:
@@ -360,35 +340,33 @@ def test_edge_rules_hold_for_every_combination_of_the_three_conditions():
         assert _label(125, met, reviewed)[0] == ("gold" if eligible and reviewed else None)
 
 
-def test_a_certificate_for_a_label_no_longer_held_is_removed(campaign_with_results):
-    folder = next((campaign_with_results / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
+def test_a_certificate_for_a_label_no_longer_held_is_removed(demo_copy):
+    folder = next((demo_copy / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
     stale = folder / "DE-AUTO-01 certificate silver.docx"
     stale.write_bytes(b"an earlier certificate")
     stale.with_suffix(".pdf").write_bytes(b"%PDF")
-    result = CliRunner().invoke(cli, ["--campaign", str(campaign_with_results), "certify"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "certify"], catch_exceptions=False)
     assert result.exit_code == 0
     assert sorted(p.name for p in folder.glob("* certificate *")) == ["DE-AUTO-01 certificate gold.docx"]
 
 
-def test_a_quoted_certificate_is_verified(campaign_with_results):
-    with Ledger.for_campaign(campaign_with_results) as ledger:
+def test_a_quoted_certificate_is_verified(demo):
+    with Ledger.for_campaign(demo) as ledger:
         first = ledger.certificates()[0]
     run = CliRunner().invoke
-    good = run(cli, ["--campaign", str(campaign_with_results), "verify", first.reference, first.code.lower()])
+    good = run(cli, ["--campaign", str(demo), "verify", first.reference, first.code.lower()])
     assert good.exit_code == 0 and f"label for cluster {first.cluster_id}" in good.output
     forged = first.code[:-1] + ("A" if first.code[-1] != "A" else "B")
-    bad = run(cli, ["--campaign", str(campaign_with_results), "verify", first.reference, forged])
+    bad = run(cli, ["--campaign", str(demo), "verify", first.reference, forged])
     assert bad.exit_code == 1 and "NOT issued" in bad.output
-    unknown = run(cli, ["--campaign", str(campaign_with_results), "verify", "DEMO-2026-9999", first.code])
+    unknown = run(cli, ["--campaign", str(demo), "verify", "DEMO-2026-9999", first.code])
     assert unknown.exit_code == 1 and "no certificate has this number" in unknown.output
 
 
-def test_status_shows_review_state_and_label(campaign_with_results):
-    result = CliRunner().invoke(
-        cli, ["--campaign", str(campaign_with_results), "status", "--json"], catch_exceptions=False
-    )
+def test_status_shows_review_state_and_label(demo):
+    result = CliRunner().invoke(cli, ["--campaign", str(demo), "status", "--json"], catch_exceptions=False)
     rows = {r["cluster"]: r for r in json.loads(result.output)}
-    with Ledger.for_campaign(campaign_with_results) as ledger:
+    with Ledger.for_campaign(demo) as ledger:
         labels = {s.cluster_id: s.label for s in ledger.latest_scores()}
     assert rows["ES-AGRI-01"]["review"] == "reviewed" and rows["ES-AGRI-01"]["label"] == "Silver"
     assert labels["ES-AGRI-01"] == "silver"

@@ -381,3 +381,57 @@ def test_without_a_register_the_register_commands_say_what_to_do(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     result = _run("register", "list")
     assert result.exit_code == 1 and "no register here" in result.output and "register init" in result.output
+
+
+# --- the club -----------------------------------------------------------------------------------
+
+
+def test_the_club_lists_only_managers_who_consented_in_every_format(store, tmp_path):
+    import csv as csv_module
+
+    import openpyxl
+    import vobject
+
+    from excelcert.register.club import club_directory, write_directory
+
+    _enter(store, _draft("DE-YES", club_consent=True, contact_name="Jana Weber", email="jana@yes.example"))
+    _enter(store, _draft("FR-NO", club_consent=False, contact_name="Secret Person", email="secret@no.example"))
+    _enter(
+        store,
+        _draft("AT-OLD", club_consent=True, contact_name="Old Member", email="old@x.example", valid_until="2026-12-31"),
+    )
+    _enter(store, _draft("BE-EVIL", club_consent=True, contact_name="=HYPERLINK(1)", name="+Evil, Cluster; Ltd"))
+    directory = club_directory(store.entries(), dt.date(2027, 1, 15))
+    assert sorted(m.cluster_id for m in directory.members) == ["BE-EVIL", "DE-YES"]  # AT-OLD has expired
+    assert directory.left_out == 1
+    for suffix, fmt in ((".xlsx", "xlsx"), (".csv", "csv"), (".vcf", "vcard")):
+        path = write_directory(directory, tmp_path / f"club{suffix}", fmt)
+        raw = path.read_bytes()
+        assert b"Secret Person" not in raw and b"secret@no.example" not in raw  # no consent, no entry
+        assert b"Jana Weber" in raw or suffix == ".xlsx"
+    rows = list(csv_module.reader((tmp_path / "club.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][:2] == ["Cluster manager", "Cluster"]
+    assert "'=HYPERLINK(1)" in [r[0] for r in rows]  # a formula-like name is made harmless
+    sheet = openpyxl.load_workbook(tmp_path / "club.xlsx").active
+    evil = next(row[0] for row in sheet.iter_rows(min_row=2) if row[0].value == "=HYPERLINK(1)")
+    assert evil.data_type == "s"  # text, never a formula
+    cards = list(vobject.readComponents((tmp_path / "club.vcf").read_text(encoding="utf-8")))
+    by_mail = {c.email.value: c for c in cards}
+    assert by_mail["jana@yes.example"].n.value.family == "Weber"
+    assert by_mail["a@example.org"].org.value == ["+Evil, Cluster; Ltd"]  # escaped, and read back whole
+
+
+def test_the_club_command_writes_the_format_its_extension_names(registered, tmp_path):
+    out = tmp_path / "club.vcf"
+    result = _run("--register", str(registered), "register", "club", "-o", str(out))
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").count("BEGIN:VCARD") >= 1
+    again = _run("--register", str(registered), "register", "club", "-o", str(out))
+    assert again.exit_code == 1 and "already exists" in again.output
+    wrong = _run("--register", str(registered), "register", "club", "-o", str(tmp_path / "club.txt"))
+    assert wrong.exit_code == 2 and ".vcf" in wrong.output
+    data = json.loads(
+        _run("--register", str(registered), "register", "club", "-o", str(tmp_path / "c.csv"), "--json").output
+    )
+    with read_register(registered).open() as store:
+        consenting = {e.cluster_id for e in store.entries() if e.club_consent}
+    assert {m["cluster_id"] for m in data["members"]} == consenting and consenting

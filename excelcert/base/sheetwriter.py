@@ -5,7 +5,8 @@
 - `wrapped_lines`: how tall a row with wrapped text must be, since neither Excel nor
   LibreOffice sizes rows when they open a file;
 - `print_setup`: landscape A4, fit to the page width, headings on every page, a header
-  and a footer with page numbers.
+  and a footer with page numbers;
+- `csv_safe`: a CSV cell a spreadsheet would take for a formula, made harmless.
 """
 
 from __future__ import annotations
@@ -48,3 +49,11 @@ def print_setup(ws: Any, left_header: str, *, repeat_row: int | None = 0, fit_wi
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     ws.set_header(f"&L{header_text(left_header)}&R&A", {"margin": 0.25})
     ws.set_footer("&RPage &P / &N", {"margin": 0.25})
+
+
+def csv_safe(value: object) -> object:
+    """A text cell that a spreadsheet would take for a formula (=, +, -, @, tab, CR) gets a
+    leading apostrophe, as OWASP recommends against CSV injection; numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

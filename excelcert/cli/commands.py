@@ -987,6 +987,39 @@ def register_renewals(
     click.echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {roster_file}" if roster_file else ""))
 
 
+@register_group.command("club")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("club.xlsx"),
+    show_default=True,
+    help="The directory to write: .xlsx, .csv or .vcf (vCards) by its extension.",
+)
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day (default: today).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the directory as JSON too.")
+@click.pass_context
+def register_club(ctx: click.Context, output: Path, day: dt.datetime | None, force: bool, as_json: bool) -> None:
+    """The club directory: managers of labelled clusters who agreed to be listed (no consent, no entry)."""
+    from excelcert.register.club import club_directory, export_format, write_directory
+
+    fmt = export_format(output)
+    if fmt is None:
+        raise click.BadParameter(f"'{output.name}' ends neither in .xlsx, .csv nor .vcf", param_hint="--output")
+    if output.exists() and not force:
+        _fail(f"{output} already exists; nothing was written. Use --force to replace it.")
+    directory = club_directory(_session(ctx).register_store.entries(), _day(day))
+    write_directory(directory, output, fmt)
+    if as_json:
+        _echo_json(directory.to_json())
+        return
+    click.echo(
+        f"Wrote {output}: {_count(len(directory.members), 'cluster manager')} of labelled clusters who agreed to be "
+        f"listed ({directory.left_out} labelled without consent or address: not listed)."
+    )
+
+
 @register_group.command("withdraw")
 @click.argument("number")
 @click.option("--reason", required=True, help="Why (recorded, and shown by verification).")

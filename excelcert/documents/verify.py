@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from excelcert.base.ledger import Certificate, Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.documents.context import verification_code
+from excelcert.register.public import normal_code
 from excelcert.register.rules import EXPIRED, SUPERSEDED, VALID, WITHDRAWN, state_on
 from excelcert.register.store import Entry, RegisterStore
 
@@ -38,7 +39,7 @@ def verify_certificate(
     if found is None:
         return Verification(number, code, UNKNOWN_NUMBER)
     expected = verification_code(key, campaign, found.cluster_id, found.label, found.issued_on)(found.number)
-    if not hmac.compare_digest(_normal(code).encode(), _normal(expected).encode()):
+    if not hmac.compare_digest(normal_code(code).encode(), normal_code(expected).encode()):
         return Verification(number, code, WRONG_CODE, found)
     valid = dt.date.fromisoformat(found.valid_until) >= (today or dt.date.today())
     return Verification(number, code, VALID if valid else EXPIRED, found)
@@ -88,12 +89,7 @@ def verify_in_register(
     entry = store.by_reference(number)
     if entry is None:
         return RegisterVerification(number, UNKNOWN_NUMBER)
-    if not hmac.compare_digest(_normal(code).encode(), _normal(entry.code).encode()):
+    if not hmac.compare_digest(normal_code(code).encode(), normal_code(entry.code).encode()):
         return RegisterVerification(number, WRONG_CODE)
     state, newer = state_on(entry, store.of_cluster(entry.cluster_id), today or dt.date.today())
     return RegisterVerification(number, state, entry, newer.reference if isinstance(newer, Entry) else None)
-
-
-def _normal(code: str) -> str:
-    """A code as typed or read from a page: case, spaces and dashes do not matter."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.ledger import Ledger
-from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.base.sheetwriter import ROW_HEIGHT, csv_safe, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
 from excelcert.review.final import ClusterFinal, final_values
@@ -230,11 +230,3 @@ def write_results(
         writer.writerow(head)
         writer.writerows([[csv_safe(v) for v in row] for row in rows])
     return xlsx, path
-
-
-def csv_safe(value: object) -> object:
-    """A text cell that a spreadsheet would take for a formula (=, +, -, @, tab, CR) gets a
-    leading apostrophe, as OWASP recommends against CSV injection; numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
