@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import stat
 
@@ -23,11 +22,6 @@ from excelcert.scheme import load_scheme
 from tests.helpers import MINI_YAML, assert_problem, write_workbook
 
 LANGS = ("en", "fr", "de")
-
-
-@pytest.fixture
-def campaign(tmp_path):
-    return init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
 
 
 def test_init_creates_a_complete_campaign(campaign):
@@ -163,7 +157,7 @@ def test_roster_missing_column(tmp_path):
         "roster-missing-column",
         "roster!A1",
         column="language",
-        expected="id, name, country, language, group, contact_name, email, website",
+        expected="id, name, country, language, group, contact_name, email, website, club",
     )
 
 

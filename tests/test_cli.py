@@ -291,10 +291,9 @@ def test_scheme_commands_use_the_campaigns_scheme(run, tmp_path, monkeypatch):
     assert json.loads(run("scheme", "show", "--json").output)["summary"]["indicators"] == 31
 
 
-def test_corrections_command(run, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert run("demo").exit_code == 0
-    result = run("--campaign", "output/demo", "corrections", "--json")
+def test_corrections_command(run, demo_copy, monkeypatch):
+    monkeypatch.chdir(demo_copy.parent)  # the campaign given relative to the current folder
+    result = run("--campaign", demo_copy.name, "corrections", "--json")
     assert result.exit_code == 0
     rows = json.loads(result.output)
     assert [r["cluster"] for r in rows] == ["BE-BIO-01"]  # stopped half way

@@ -22,11 +22,6 @@ from tests.test_workbook import ANSWERS
 CLUSTERS = {c.id: c for c in example_clusters()}
 
 
-@pytest.fixture
-def campaign(tmp_path):
-    return init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
-
-
 def returned(campaign, tmp_path, cluster_id="FR-AERO-01", answers=ANSWERS, name=None, saved=None):
     """A workbook as the cluster sends it back: generated, filled in, saved."""
     path = tmp_path / (name or f"{cluster_id}.xlsx")

@@ -7,6 +7,7 @@ import json
 import multiprocessing
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -227,76 +228,92 @@ def test_a_campaign_finds_the_register_above_it_or_the_one_it_names(tmp_path):
     assert named is not None and named.prefix == "ECL"
 
 
-# --- through the command line, on a real campaign --------------------------------------------------
+# --- through the command line, on the demo: a register with last year's campaign and this year's ---------
 
 
 @pytest.fixture(scope="module")
-def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A register with the demo campaign inside it, certified on TODAY."""
-    from excelcert.demo.run import run_demo
-
-    root = tmp_path_factory.mktemp("registered")
-    init_register(root, name="Demo label body", prefix="ECL", public_url="https://labels.example.org/")
-    run_demo(root / "demo", jobs=1, today=TODAY)
-    return root
+def registered(demo: Path) -> Path:
+    """The demo (built once per session, read only): a register holding last year's campaign
+    (labels valid 12 months) and this year's, certified on TODAY. Tests that change it copy it."""
+    return demo
 
 
-def _run(*args: str) -> object:
+def _run(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_certify_enters_every_certificate_in_the_register(registered):
-    with read_register(registered).open() as store:
-        entries = store.entries()
-    assert entries and all(e.reference.startswith("ECL-2026-") for e in entries)
-    assert [e.number for e in entries] == list(range(1, len(entries) + 1))
-    assert {e.campaign_id for e in entries} == {"demo"}
-    first = entries[0]
-    assert first.name and first.country and first.sector and first.label_name in ("Gold", "Silver", "Bronze")
-    assert first.assessed == "2026-11" and first.valid_until == "2028-11-30"
-    # the ledger and the certificate carry the register's number
-    certified = json.loads(
-        _run("--campaign", str(registered / "demo"), "certify", "--json", "--date", "2026-11-27").output
+def _entries(root: Path) -> list[Entry]:
+    with read_register(root).open() as store:
+        return store.entries()
+
+
+def _copy(root: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(root, tmp_path / "reg"))
+
+
+def test_certify_enters_every_certificate_in_the_register(registered, tmp_path):
+    entries = _entries(registered)
+    assert [e.number for e in entries] == list(range(1, len(entries) + 1))  # across both campaigns
+    assert {e.campaign_id for e in entries} == {"demo-2025", "demo"}
+    this_year = [e for e in entries if e.campaign_id == "demo"]
+    assert this_year and all(e.reference.startswith("DEMO-2026-") for e in this_year)
+    for e in this_year:
+        assert e.name and e.country and e.sector and e.label_name in ("Gold", "Silver", "Bronze")
+        assert e.assessed == "2026-11" and e.issued_on == TODAY.isoformat()
+        if e.continues is None:  # a first label: two years from the month of assessment
+            assert e.valid_until == "2028-11-30"
+        else:  # a renewal within the grace period: two years from last year's end
+            assert e.valid_until == "2028-10-31"
+            assert [p.valid_until for p in entries if p.reference == e.continues] == ["2026-10-31"]
+    assert sorted(e.cluster_id for e in this_year if e.continues) == ["DE-AUTO-01", "FR-AERO-01"]
+    # the ledger and the certificate carry the register's numbers; certifying again changes nothing
+    copy = _copy(registered, tmp_path)
+    certified = json.loads(_run("--campaign", str(copy), "certify", "--json", "--date", "2026-11-27").output)
+    assert {c["number"] for c in certified["certificates"]} == {e.reference for e in this_year}
+    assert _entries(copy) == entries
+
+
+def test_the_demo_shows_every_state(registered):
+    listed = json.loads(
+        _run("--register", str(registered), "register", "list", "--all", "--json", "--on", "2026-11-27").output
     )
-    assert {c["number"] for c in certified["certificates"]} == {e.reference for e in entries}
+    states = {(c["cluster_id"], c["campaign_id"]): c["state"] for c in listed["certificates"]}
+    assert states[("DE-AUTO-01", "demo-2025")] == SUPERSEDED
+    assert states[("BE-BIO-01", "demo-2025")] == EXPIRED  # not renewed: it stopped half way this year
+    assert states[("EE-HEALTH-01", "demo-2025")] == WITHDRAWN
+    assert states[("DE-AUTO-01", "demo")] == VALID
 
 
-def test_verify_checks_the_register_and_shows_the_details(registered, tmp_path):
-    with read_register(registered).open() as store:
-        entry = store.entries()[0]
+def test_verify_checks_the_register_and_shows_the_details(registered):
+    entry = next(e for e in _entries(registered) if e.campaign_id == "demo")
     ok = _run("--register", str(registered), "verify", entry.reference, entry.code.lower().replace("-", " "))
     assert ok.exit_code == 0
     assert f"{entry.reference}: VALID" in ok.output and entry.name in ok.output and entry.valid_until in ok.output
     wrong = _run("--register", str(registered), "verify", entry.reference, "AAAAA-BBBBB")
     assert wrong.exit_code == 1 and "NOT issued" in wrong.output and "code does not match" in wrong.output
-    unknown = _run("--register", str(registered), "verify", "ECL-2026-99999", entry.code)
+    unknown = _run("--register", str(registered), "verify", "DEMO-2026-99999", entry.code)
     assert unknown.exit_code == 1 and "no certificate has this number" in unknown.output
-    later = _run("--register", str(registered), "verify", entry.reference, entry.code, "--on", "2028-12-01")
+    later = _run("--register", str(registered), "verify", entry.reference, entry.code, "--on", "2029-12-01")
     assert later.exit_code == 1 and f"EXPIRED on {entry.valid_until}" in later.output
     data = json.loads(_run("--register", str(registered), "verify", entry.reference, entry.code, "--json").output)
     assert data["state"] == VALID and data["certificate"]["name"] == entry.name
-    assert "code" not in json.dumps(data["certificate"])  # the holder's secret is not echoed
+    assert "code" not in data["certificate"]  # the holder's secret is not echoed
+    # last year's certificate, verified from inside this year's campaign: superseded by the renewal
+    old = next(e for e in _entries(registered) if e.cluster_id == "DE-AUTO-01" and e.campaign_id == "demo-2025")
+    renewed = next(e for e in _entries(registered) if e.continues == old.reference)
+    superseded = _run("--campaign", str(registered), "verify", old.reference, old.code, "--on", "2026-11-27")
+    assert superseded.exit_code == 1 and f"SUPERSEDED by {renewed.reference}" in superseded.output
 
 
 def test_withdraw_then_verify_says_withdrawn_when_and_why(registered, tmp_path):
-    import shutil
-
-    copy = Path(shutil.copytree(registered, tmp_path / "reg"))
-    with read_register(copy).open() as store:
-        entry = store.entries()[-1]
+    copy = _copy(registered, tmp_path)
+    entry = next(e for e in _entries(copy) if e.campaign_id == "demo" and e.cluster_id == "HR-ICT-01")
     done = _run(
-        "--register",
-        str(copy),
-        "register",
-        "withdraw",
-        entry.reference.lower(),
-        "--reason",
-        "conditions no longer met",
-        "--by",
-        "Label board",
-        "--on",
-        "2027-05-02",
-    )
+        "--register", str(copy), "register", "withdraw", entry.reference.lower(),
+        "--reason", "conditions no longer met", "--by", "Label board", "--on", "2027-05-02",
+    )  # fmt: skip
     assert done.exit_code == 0 and "withdrawn from 2027-05-02" in done.output
     before = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-01")
     assert before.exit_code == 0
@@ -305,7 +322,7 @@ def test_withdraw_then_verify_says_withdrawn_when_and_why(registered, tmp_path):
     assert "WITHDRAWN on 2027-05-02 by Label board: conditions no longer met" in after.output
     again = _run("--register", str(copy), "register", "withdraw", entry.reference, "--reason", "x", "--by", "y")
     assert again.exit_code == 1 and "already withdrawn" in again.output
-    unknown = _run("--register", str(copy), "register", "withdraw", "ECL-1999-00001", "--reason", "x", "--by", "y")
+    unknown = _run("--register", str(copy), "register", "withdraw", "DEMO-1999-00001", "--reason", "x", "--by", "y")
     assert unknown.exit_code == 1 and "nothing was changed" in unknown.output
     listed = json.loads(
         _run("--register", str(copy), "register", "list", "--all", "--json", "--on", "2027-06-01").output
@@ -315,55 +332,60 @@ def test_withdraw_then_verify_says_withdrawn_when_and_why(registered, tmp_path):
     public = json.loads(_run("--register", str(copy), "register", "list", "--json", "--on", "2027-06-01").output)
     assert entry.reference not in {c["reference"] for c in public["certificates"]}
     # certifying again never issues the withdrawn certificate, and removes its file
-    again = json.loads(_run("--campaign", str(copy / "demo"), "certify", "--json", "--date", "2026-11-27").output)
-    assert entry.cluster_id in again["withdrawn"] and "conditions no longer met" in again["withdrawn"][entry.cluster_id]
+    again = json.loads(_run("--campaign", str(copy), "certify", "--json", "--date", "2026-11-27").output)
+    assert "conditions no longer met" in again["withdrawn"][entry.cluster_id]
     assert entry.reference not in {c["number"] for c in again["certificates"]}
-    assert not list((copy / "demo" / "output").rglob(f"{entry.cluster_id} certificate *"))
+    assert not list((copy / "output").rglob(f"{entry.cluster_id} certificate *"))
 
 
 def test_the_list_filters_and_never_shows_codes(registered):
-    everything = json.loads(
-        _run("--register", str(registered), "register", "list", "--json", "--on", "2026-12-01").output
-    )
-    rows = everything["certificates"]
+    listed = json.loads(_run("--register", str(registered), "register", "list", "--json", "--on", "2026-12-01").output)
+    rows = listed["certificates"]
     assert rows and all(r["state"] == VALID for r in rows)
     assert all("code" not in r for r in rows)
     country = rows[0]["country"]
     only = json.loads(
-        _run("--register", str(registered), "register", "list", "--json", "--country", country.lower()).output
+        _run(
+            "--register",
+            str(registered),
+            "register",
+            "list",
+            "--json",
+            "--on",
+            "2026-12-01",
+            "--country",
+            country.lower(),
+        ).output
     )["certificates"]
     assert only and {r["country"] for r in only} == {country}
-    gold = json.loads(_run("--register", str(registered), "register", "list", "--json", "--label", "gold").output)
-    assert {r["label"] for r in gold["certificates"]} <= {"gold"}
-    before = json.loads(_run("--register", str(registered), "register", "list", "--json", "--on", "2026-11-26").output)
+    gold = json.loads(_run("--register", str(registered), "register", "list", "--json", "--label", "Gold").output)
+    assert gold["certificates"] and {r["label"] for r in gold["certificates"]} == {"gold"}
+    before = json.loads(_run("--register", str(registered), "register", "list", "--json", "--on", "2025-01-01").output)
     assert before["certificates"] == []  # nothing was issued yet
-    text = _run("--register", str(registered), "register", "list")
+    text = _run("--register", str(registered), "register", "list", "--on", "2026-12-01")
     assert text.exit_code == 0 and rows[0]["reference"] in text.output
 
 
 def test_renewals_and_the_roster_for_the_next_campaign(registered, tmp_path):
-    none_yet = json.loads(
-        _run("--register", str(registered), "register", "renewals", "--json", "--on", "2027-01-01").output
-    )
-    assert none_yet["renewals"] == []
-    due = json.loads(
-        _run(
-            "--register", str(registered), "register", "renewals", "--json", "--on", "2028-06-01", "--within", "6m"
-        ).output
-    )["renewals"]
-    assert due and all(r["valid_until"] == "2028-11-30" and r["renew_by"] == "2029-11-30" for r in due)
-    assert all(r["email"] for r in due)  # with their contact
-    past_grace = json.loads(
-        _run("--register", str(registered), "register", "renewals", "--json", "--on", "2029-12-01").output
-    )
-    assert past_grace["renewals"] == []
+    def due(on: str, within: str = "6m") -> list[dict[str, Any]]:
+        args = ("--register", str(registered), "register", "renewals", "--json", "--on", on, "--within", within)
+        return json.loads(_run(*args).output)["renewals"]
+
+    # today: BE-BIO-01's label ended last month, and it can still renew with continuity
+    now = due("2026-11-27")
+    assert [(r["cluster_id"], r["state"], r["renew_by"]) for r in now] == [("BE-BIO-01", EXPIRED, "2027-10-31")]
+    assert now[0]["email"]  # with the contact
+    later = due("2028-06-01")
+    assert {r["cluster_id"] for r in later} == {"DE-AUTO-01", "FR-AERO-01", "AT-WOOD-01", "ES-AGRI-01", "HR-ICT-01"}
+    assert all(r["renew_by"] == "2029-10-31" for r in later if r["cluster_id"] in ("DE-AUTO-01", "FR-AERO-01"))
+    assert due("2030-12-01") == []  # past every grace period
     roster = tmp_path / "next.xlsx"
     written = _run("--register", str(registered), "register", "renewals", "--on", "2028-06-01", "--roster", str(roster))
     assert written.exit_code == 0 and roster.exists()
     from excelcert.campaign.roster import read_roster
 
     back = read_roster(roster, ("en", "fr", "de"))
-    assert back.report.ok and {c.id for c in back.clusters} == {r["cluster_id"] for r in due}
+    assert back.report.ok and {c.id for c in back.clusters} == {r["cluster_id"] for r in later}
     bad = _run("--register", str(registered), "register", "renewals", "--within", "soon")
     assert bad.exit_code == 2 and "number of months" in bad.output
 
@@ -423,15 +445,26 @@ def test_the_club_lists_only_managers_who_consented_in_every_format(store, tmp_p
 
 def test_the_club_command_writes_the_format_its_extension_names(registered, tmp_path):
     out = tmp_path / "club.vcf"
-    result = _run("--register", str(registered), "register", "club", "-o", str(out))
+    result = _run("--register", str(registered), "register", "club", "-o", str(out), "--on", "2026-11-27")
     assert result.exit_code == 0 and out.read_text(encoding="utf-8").count("BEGIN:VCARD") >= 1
     again = _run("--register", str(registered), "register", "club", "-o", str(out))
     assert again.exit_code == 1 and "already exists" in again.output
     wrong = _run("--register", str(registered), "register", "club", "-o", str(tmp_path / "club.txt"))
     assert wrong.exit_code == 2 and ".vcf" in wrong.output
     data = json.loads(
-        _run("--register", str(registered), "register", "club", "-o", str(tmp_path / "c.csv"), "--json").output
+        _run(
+            "--register",
+            str(registered),
+            "register",
+            "club",
+            "-o",
+            str(tmp_path / "c.csv"),
+            "--json",
+            "--on",
+            TODAY.isoformat(),
+        ).output
     )
-    with read_register(registered).open() as store:
-        consenting = {e.cluster_id for e in store.entries() if e.club_consent}
+    listed = _run("--register", str(registered), "register", "list", "--json", "--on", TODAY.isoformat())
+    valid = {c["cluster_id"] for c in json.loads(listed.output)["certificates"]}
+    consenting = {e.cluster_id for e in _entries(registered) if e.club_consent and e.cluster_id in valid}
     assert {m["cluster_id"] for m in data["members"]} == consenting and consenting

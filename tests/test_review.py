@@ -20,11 +20,10 @@ from excelcert.assessment.workbook import build_self_assessment
 from excelcert.base.contract import META_SHEET
 from excelcert.base.ledger import Assignment, Ledger
 from excelcert.base.spreadsheet import read_workbook_xml
-from excelcert.campaign.config import init_campaign, read_key
+from excelcert.campaign.config import read_key
 from excelcert.campaign.reviewers import Reviewer, example_reviewers, read_reviewers
 from excelcert.campaign.roster import Cluster, example_clusters
 from excelcert.cli.commands import cli
-from excelcert.demo.run import run_demo
 from excelcert.intake.batch import ACCEPTED, REJECTED, WITH_PROBLEMS, import_files
 from excelcert.review.assign import propose, why_not
 from excelcert.review.final import final_values
@@ -198,13 +197,6 @@ def test_assignment_never_breaks_a_rule_and_fails_only_when_nothing_is_possible(
 # --- the whole review stage on one campaign -----------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("review") / "demo"
-    run_demo(root, jobs=1, today=dt.date(2026, 11, 27))
-    return root
-
-
 def _cli(root, *args):
     return CliRunner().invoke(cli, ["--campaign", str(root), *args], catch_exceptions=False)
 
@@ -242,20 +234,20 @@ def test_reviewers_notes_are_kept_with_their_cell_and_indicator(demo):
     assert note.indicator_id == "STR-01" and note.cell.startswith("H") and "158" in note.text
 
 
-def test_an_assignment_read_back_is_checked_cell_by_cell(demo, tmp_path):
+def test_an_assignment_read_back_is_checked_cell_by_cell(demo_copy, tmp_path):
     edited = tmp_path / "assignment.xlsx"
-    shutil.copyfile(demo / "output" / "demo" / "assignment.xlsx", edited)
+    shutil.copyfile(demo_copy / "output" / "demo" / "assignment.xlsx", edited)
     book = openpyxl.load_workbook(edited)
     ws = book["assignment"]
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "AT-WOOD-01")
     row[4].value = "R-AT-01"  # declared a conflict with Holzcluster Steiermark
     book.save(edited)
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         before = ledger.assignments()
-    result = _cli(demo, "assign", "--from", str(edited))
+    result = _cli(demo_copy, "assign", "--from", str(edited))
     assert result.exit_code == 1
     assert f"assignment!E{row[4].row}" in result.output and "declared a conflict" in result.output
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         assert ledger.assignments() == before  # nothing stored
 
 
@@ -282,23 +274,23 @@ def _import(root, *paths):
         )
 
 
-def test_a_forged_review_is_rejected(demo, tmp_path):
-    path = _review_copy(demo, tmp_path)
+def test_a_forged_review_is_rejected(demo_copy, tmp_path):
+    path = _review_copy(demo_copy, tmp_path)
     book = openpyxl.load_workbook(path)
     for row in book[META_SHEET].iter_rows():
         if row[0].value == "reviewer_id":
             row[1].value = "R-FR-01"
     book.save(path)
-    [result] = _import(demo, path)
+    [result] = _import(demo_copy, path)
     assert result.verdict == REJECTED and "altered" in result.reason and result.cluster is None
 
 
-def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo, tmp_path):
+def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo_copy, tmp_path):
     from excelcert.campaign.config import read_config
 
-    campaign = read_config(demo)
+    campaign = read_config(demo_copy)
     scheme = campaign.load_scheme()
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         current = ledger.current("DE-AUTO-01", "self-assessment")
     from excelcert.review.workbook import build_review
 
@@ -306,12 +298,11 @@ def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo, tmp_path):
     build_review(
         path, scheme, campaign, CLUSTERS["DE-AUTO-01"], REVIEWERS["R-FR-01"], read_key(campaign), {}, current.sha256
     )
-    [result] = _import(demo, path)
+    [result] = _import(demo_copy, path)
     assert result.verdict == REJECTED and "not assigned to cluster DE-AUTO-01" in result.reason
 
 
-def test_a_review_of_a_replaced_self_assessment_is_rejected(tmp_path):
-    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+def test_a_review_of_a_replaced_self_assessment_is_rejected(campaign, tmp_path):
     scheme, key = campaign.load_scheme(), read_key(campaign)
     cluster = CLUSTERS["FR-AERO-01"]
 
@@ -344,26 +335,26 @@ def test_a_review_of_a_replaced_self_assessment_is_rejected(tmp_path):
         assert final.state == "review incomplete" and final.missing == [again.renewed[1][0].reviewer_id]
 
 
-def test_review_cells_that_cannot_be_read_are_listed(demo, tmp_path):
-    path = _review_copy(demo, tmp_path, "R-NO-01")
+def test_review_cells_that_cannot_be_read_are_listed(demo_copy, tmp_path):
+    path = _review_copy(demo_copy, tmp_path, "R-NO-01")
     book = openpyxl.load_workbook(path)
     ws = book.worksheets[0]
     row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "STR-02")
     row[8].value, row[9].value = "maybe", 99
     book.save(path)
-    [result] = _import(demo, path)
+    [result] = _import(demo_copy, path)
     assert result.verdict == WITH_PROBLEMS
     codes = {(p.code, str(p.place)) for p in result.problems}
     assert ("review-bad-agreement", f"{ws.title}!I{row[0].row}") in codes
     assert ("review-bad-points", f"{ws.title}!J{row[0].row}") in codes
 
 
-def test_an_arbitration_without_reason_is_not_stored(demo, tmp_path):
+def test_an_arbitration_without_reason_is_not_stored(demo_copy, tmp_path):
     from excelcert.campaign.config import read_config
     from excelcert.review.arbitration import write_arbitration
     from excelcert.review.reconcile import Item
 
-    campaign = read_config(demo)
+    campaign = read_config(demo_copy)
     scheme = campaign.load_scheme()
     path = tmp_path / "arbitration.xlsx"
     item = Item("HR-ICT-01", "STR-02", 6, [View("R-BE-01", 5, 3.0, "partly")])
@@ -372,7 +363,7 @@ def test_an_arbitration_without_reason_is_not_stored(demo, tmp_path):
     ws = book.worksheets[0]
     ws["G4"].value, ws["I4"].value = 5, "Secretariat"
     book.save(path)
-    [result] = _import(demo, path)
+    [result] = _import(demo_copy, path)
     assert result.verdict == WITH_PROBLEMS and "0 arbitration decision(s)" in result.reason
     assert [(p.code, str(p.place)) for p in result.problems] == [("arbitration-no-reason", "Arbitration!H4")]
 
@@ -394,9 +385,9 @@ _LEGACY = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </commentList></comments>"""
 
 
-def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo, tmp_path):
+def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo_copy, tmp_path):
     """Excel 365 writes a threaded comment, a stand-in note for older versions, and plain notes."""
-    source = _review_copy(demo, tmp_path, "R-CH-01", "BE-BIO-01")
+    source = _review_copy(demo_copy, tmp_path, "R-CH-01", "BE-BIO-01")
     target = tmp_path / "threaded.xlsx"
     rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -430,9 +421,9 @@ def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo, tmp_pat
         ("H5", "Dr. Lea Keller", "Evidence seen on site.", "threaded"),
         ("K6", "Henrik", "Check the budget.", "note"),
     ]
-    [result] = _import(demo, target)
+    [result] = _import(demo_copy, target)
     assert result.verdict in (ACCEPTED, WITH_PROBLEMS), result.reason
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         stored = ledger.notes(result.submission_id)
     threaded = [n for n in stored if n.kind == "threaded"]
     assert threaded and threaded[0].indicator_id == "STR-01" and threaded[0].author == "Dr. Lea Keller"
@@ -471,23 +462,22 @@ def test_the_consensus_rule(self_value, values, missing, expected):
 
 
 @needs_soffice
-def test_a_review_resaved_by_libreoffice_imports_with_its_notes(demo, tmp_path):
-    source = next((demo / "workbooks" / "reviews-returned").glob("R-AT-01 DE-AUTO-01*.xlsx"))
+def test_a_review_resaved_by_libreoffice_imports_with_its_notes(demo_copy, tmp_path):
+    source = next((demo_copy / "workbooks" / "reviews-returned").glob("R-AT-01 DE-AUTO-01*.xlsx"))
     resaved = libreoffice_resave(source, tmp_path / "lo")
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         original = ledger.by_hash(hashlib.sha256(source.read_bytes()).hexdigest())
         before = {a.indicator_id: (a.value, a.agreement, a.points) for a in ledger.answers(original.id)}
-    [result] = _import(demo, set_saved_at(resaved, dt.datetime(2027, 3, 1, 9, 0)))
+    [result] = _import(demo_copy, set_saved_at(resaved, dt.datetime(2027, 3, 1, 9, 0)))
     assert result.verdict == ACCEPTED, result.reason
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         after = {a.indicator_id: (a.value, a.agreement, a.points) for a in ledger.answers(result.submission_id)}
         notes = [n for n in ledger.notes(result.submission_id) if n.kind == "note"]
     assert after == before
     assert [(n.indicator_id, "158" in n.text) for n in notes] == [("STR-01", True)]
 
 
-def test_assign_and_generate_reviews_from_the_command_line(tmp_path):
-    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+def test_assign_and_generate_reviews_from_the_command_line(campaign, tmp_path):
     scheme, key = campaign.load_scheme(), read_key(campaign)
     path = tmp_path / "back.xlsx"
     build_self_assessment(path, scheme, campaign, CLUSTERS["FR-AERO-01"], key, answers=ANSWERS)
@@ -520,17 +510,17 @@ def test_assign_and_generate_reviews_from_the_command_line(tmp_path):
         assert len(ledger.assignments()) == 12
 
 
-def test_reviews_do_not_change_a_clusters_intake_status(demo, tmp_path):
+def test_reviews_do_not_change_a_clusters_intake_status(demo_copy, tmp_path):
     from excelcert.campaign.config import read_config
     from excelcert.intake.status import campaign_status
 
-    campaign = read_config(demo)
-    with Ledger.for_campaign(demo) as ledger:
+    campaign = read_config(demo_copy)
+    with Ledger.for_campaign(demo_copy) as ledger:
         before = {s.cluster.id: (s.state, s.last_file) for s in campaign_status(list(CLUSTERS.values()), ledger)}
     intruder = tmp_path / "intruder.xlsx"
     from excelcert.review.workbook import build_review
 
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         current = ledger.current("ES-AGRI-01", "self-assessment")
     build_review(
         intruder,
@@ -542,9 +532,9 @@ def test_reviews_do_not_change_a_clusters_intake_status(demo, tmp_path):
         {},
         current.sha256,
     )
-    [result] = _import(demo, intruder)
+    [result] = _import(demo_copy, intruder)
     assert result.verdict == REJECTED and result.cluster == "ES-AGRI-01"  # its cluster is known: it was signed
-    with Ledger.for_campaign(demo) as ledger:
+    with Ledger.for_campaign(demo_copy) as ledger:
         after = {s.cluster.id: (s.state, s.last_file) for s in campaign_status(list(CLUSTERS.values()), ledger)}
     assert after == before and before["ES-AGRI-01"][0] == "complete"
 

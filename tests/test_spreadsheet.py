@@ -6,7 +6,9 @@ Google Sheets, fuzzers and attackers); the tests skip when that folder is absent
 
 from __future__ import annotations
 
+import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -150,23 +152,17 @@ def _same_as_openpyxl(path):
         assert slow.sheets[name].hidden == fast.sheets[name].hidden
 
 
-def test_the_fast_reader_reads_what_openpyxl_reads_in_our_workbooks(tmp_path):
-    import datetime as dt
-
+def test_the_fast_reader_reads_what_openpyxl_reads_in_our_workbooks(tmp_path, shared_campaign, filled_workbook):
     from excelcert.assessment.workbook import build_self_assessment
-    from excelcert.campaign.config import init_campaign, read_key
-    from excelcert.demo.returns import AS_TEXT, AVERAGE, fill_in
+    from excelcert.campaign.config import read_key
     from tests.test_workbook import ANSWERS
 
-    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    campaign = shared_campaign
     scheme, cluster = campaign.load_scheme(), example_clusters()[1]
     generated = tmp_path / "generated.xlsx"
     build_self_assessment(generated, scheme, campaign, cluster, read_key(campaign), answers=ANSWERS)
     _same_as_openpyxl(generated)
-    filled = tmp_path / "filled.xlsx"  # saved by openpyxl, as another tool would
-    build_self_assessment(filled, scheme, campaign, cluster, read_key(campaign))
-    fill_in(filled, scheme, {**AVERAGE, **AS_TEXT}, "fr")
-    _same_as_openpyxl(filled)
+    _same_as_openpyxl(filled_workbook)  # saved by openpyxl, as another tool would
 
 
 @corpus
@@ -290,41 +286,46 @@ def _same_both_ways(path):
     return grid
 
 
-def _filled_workbook(tmp_path):
-    import datetime as dt
-
+@pytest.fixture(scope="module")
+def _filled_once(shared_campaign, tmp_path_factory):
     from excelcert.assessment.workbook import build_self_assessment
-    from excelcert.campaign.config import init_campaign, read_key
+    from excelcert.campaign.config import read_key
     from excelcert.demo.returns import AS_TEXT, AVERAGE, fill_in
 
-    campaign = init_campaign(tmp_path / "filled-camp", today=dt.date(2026, 11, 27))
+    campaign = shared_campaign
     scheme, cluster = campaign.load_scheme(), example_clusters()[1]
-    filled = tmp_path / "filled.xlsx"
+    filled = tmp_path_factory.mktemp("filled") / "filled.xlsx"
     build_self_assessment(filled, scheme, campaign, cluster, read_key(campaign))
     fill_in(filled, scheme, {**AVERAGE, **AS_TEXT}, "fr")  # saved by openpyxl: formulas without values
     return filled
 
 
-def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_in_our_workbooks(tmp_path):
-    import datetime as dt
+@pytest.fixture
+def filled_workbook(_filled_once, tmp_path):
+    """A French self-assessment filled in (numbers typed as text) and saved by openpyxl: a copy of its own."""
+    return Path(shutil.copyfile(_filled_once, tmp_path / "filled.xlsx"))
 
+
+def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_in_our_workbooks(
+    tmp_path, shared_campaign, filled_workbook
+):
     from excelcert.assessment.workbook import build_self_assessment
-    from excelcert.campaign.config import init_campaign, read_key
+    from excelcert.campaign.config import read_key
     from tests.test_workbook import ANSWERS
 
-    campaign = init_campaign(tmp_path / "camp", today=dt.date(2026, 11, 27))
+    campaign = shared_campaign
     generated = tmp_path / "generated.xlsx"
     build_self_assessment(
         generated, campaign.load_scheme(), campaign, example_clusters()[0], read_key(campaign), answers=ANSWERS
     )
-    for path in (generated, _filled_workbook(tmp_path)):
+    for path in (generated, filled_workbook):
         book = _same_both_ways(path)
         assert all(_grid_backed(sheet) for sheet in book.sheets.values())  # the fast way was taken
 
 
 @needs_soffice
-def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_after_libreoffice(tmp_path):
-    resaved = libreoffice_resave(_filled_workbook(tmp_path), tmp_path / "lo")
+def test_the_grid_reader_reads_what_the_cell_by_cell_reader_reads_after_libreoffice(tmp_path, filled_workbook):
+    resaved = libreoffice_resave(filled_workbook, tmp_path / "lo")
     book = _same_both_ways(resaved)
     assert any(_grid_backed(sheet) for sheet in book.sheets.values())
 
@@ -377,10 +378,10 @@ def test_rows_are_found_by_their_number_only_when_each_is_a_plain_distinct_numbe
         (b'<c r="K5"', b"<c\tr='K5'"),
     ],
 )
-def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cell(tmp_path, old, new):
+def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cell(filled_workbook, old, new):
     from excelcert.base.spreadsheet import read_workbook_xml
 
-    path = _rewrite_sheet(_filled_workbook(tmp_path), old, new)
+    path = _rewrite_sheet(filled_workbook, old, new)
     book = _same_both_ways(path)
     sheet = list(book.sheets.values())[2]  # the answer sheet, whose XML was rewritten
     formula = read_workbook_xml(path, grid=False).sheets[sheet.name].cell(5, 11).formula
@@ -389,8 +390,8 @@ def test_when_the_xml_could_mislead_a_plain_search_the_sheet_is_read_cell_by_cel
     assert _grid_backed(list(book.sheets.values())[1])  # the other sheets the fast way
 
 
-def test_when_the_grid_and_the_xml_disagree_about_a_cell_the_sheet_is_read_cell_by_cell(tmp_path):
-    path = _rewrite_sheet(_filled_workbook(tmp_path), b'<c r="E6"', b'<c r="E999"')  # in row 6, says row 999
+def test_when_the_grid_and_the_xml_disagree_about_a_cell_the_sheet_is_read_cell_by_cell(filled_workbook):
+    path = _rewrite_sheet(filled_workbook, b'<c r="E6"', b'<c r="E999"')  # in row 6, says row 999
     book = _same_both_ways(path)
     sheet = list(book.sheets.values())[2]
     assert _grid_backed(sheet) and sheet.find.__self__.fallback is not None  # found out, then read cell by cell
@@ -495,13 +496,12 @@ def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
         assert "3,000 rows and 16,384 columns" in str(caught.value)
 
 
-def test_intake_reads_the_same_answers_and_problems_either_way(tmp_path, monkeypatch):
+def test_intake_reads_the_same_answers_and_problems_either_way(filled_workbook, shared_campaign, monkeypatch):
     from excelcert.assessment import read as assessment
-    from excelcert.campaign.config import read_config
     from excelcert.intake.read import read_returned
 
-    path = _filled_workbook(tmp_path)  # numbers typed as text, formulas never calculated
-    scheme = read_config(tmp_path / "filled-camp").load_scheme()
+    path = filled_workbook  # numbers typed as text, formulas never calculated
+    scheme = shared_campaign.load_scheme()
 
     def summary(returned):
         return (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -22,14 +21,15 @@ from tests.helpers import libreoffice_resave, needs_soffice
 ANSWERS = AVERAGE
 
 
-@pytest.fixture(scope="module")
-def campaign(tmp_path_factory):
-    return init_campaign(tmp_path_factory.mktemp("c") / "camp", today=dt.date(2026, 11, 27))
+@pytest.fixture
+def campaign(shared_campaign):
+    """The session's campaign: these tests build workbooks from it, never change it."""
+    return shared_campaign
 
 
 @pytest.fixture(scope="module")
-def scheme(campaign):
-    return campaign.load_scheme()
+def scheme(shared_campaign):
+    return shared_campaign.load_scheme()
 
 
 def build(campaign, scheme, tmp_path, cluster=None, answers=None, name="wb.xlsx") -> Path:

@@ -134,7 +134,7 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir
       score      points, labels and gap analysis; the results workbook
       certify    certificates; letters: feedback and correction letters; verify: a quoted certificate
       templates  check the Word templates
-      register   the labels across campaigns: list, renewals, withdraw
+      register   the labels across campaigns: list, publish (the public site), renewals, withdraw
       demo       all of the above on the built-in example, in output/demo
     """
     ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
@@ -797,7 +797,7 @@ def verify_certificate(ctx: click.Context, number: str, code: str, day: dt.datet
     from excelcert.documents.verify import UNKNOWN_NUMBER, verify_certificate
 
     campaign = session.campaign
-    found = verify_certificate(campaign, session.ledger, session.key, number, code, on)
+    found = verify_certificate(session.ledger, number, code, on)
     if not found.issued_here or found.certificate is None:
         why = (
             "no certificate has this number."
@@ -877,7 +877,7 @@ def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) 
 
 @cli.group("register", cls=_Group)
 def register_group() -> None:
-    """The labels across campaigns: create the register, list, renewals, withdraw."""
+    """The labels across campaigns: create the register, list, publish, renewals, withdraw."""
 
 
 @register_group.command("init")
@@ -939,6 +939,37 @@ def register_list(
     from excelcert.cli.terminal import print_register
 
     print_register(found, on)
+
+
+@register_group.command("publish")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day the site shows (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.pass_context
+def register_publish(ctx: click.Context, directory: Path, day: dt.datetime | None, as_json: bool) -> None:
+    """Write the public site into DIRECTORY: the list of labels and a verification page per
+    certificate, in English, French and German; static files that need no server."""
+    from excelcert.register.publish import publish_site
+
+    session = _session(ctx)
+    entries = session.register_store.entries()  # RegisterError when there is no register
+    assert session.register is not None
+    done = publish_site(session.register, entries, directory, _day(day))
+    if as_json:
+        _echo_json(done.to_json())
+        return
+    click.echo(
+        f"Published the register of {session.register.name} on {done.on} in {directory}: "
+        f"{_count(done.valid, 'valid label')}, {done.others} expired, superseded or withdrawn, "
+        f"{_count(done.pages, 'verification page')}; open {directory / 'index.html'} to look at it."
+    )
+    if done.public_url:
+        click.echo(f"Upload the folder's contents to {done.public_url}: the certificates' QR codes point there.")
+    else:
+        click.echo(
+            "The register has no public address yet: set public_url in register.yaml to where the site "
+            "will be hosted, since the certificates' QR codes point there."
+        )
 
 
 @register_group.command("renewals")

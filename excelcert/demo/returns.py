@@ -212,11 +212,18 @@ def resave_with_libreoffice(path: Path) -> bool:
     return True
 
 
-def make_returns(workbooks: dict[str, Path], scheme: Scheme, languages: dict[str, str], inbox: Path) -> list[str]:
-    """Fill in copies of the clusters' workbooks into `inbox`; return what each cluster did."""
+def make_returns(
+    workbooks: dict[str, Path],
+    scheme: Scheme,
+    languages: dict[str, str],
+    inbox: Path,
+    returns: dict[str, tuple[str, dict[str, Any]]] | None = None,
+) -> list[str]:
+    """Fill in copies of the clusters' workbooks into `inbox` (by default as RETURNS says);
+    return what each cluster did."""
     inbox.mkdir(parents=True, exist_ok=True)
     done = []
-    for cluster_id, (behaviour, answers) in RETURNS.items():
+    for cluster_id, (behaviour, answers) in (RETURNS if returns is None else returns).items():
         if cluster_id not in workbooks:
             continue
         path = inbox / workbooks[cluster_id].name

@@ -1,7 +1,10 @@
 """`excelcert demo`: a fresh example campaign, run through every stage that exists.
 
 Built from the built-in scheme and the example roster, in a folder of its own
-(`output/demo` by default), so that a newcomer sees in a minute what excelcert makes.
+(`output/demo` by default), so that a newcomer sees in a minute what excelcert makes. The
+folder is also a register holding last year's campaign (`last-year/`, 13 months earlier,
+under the scheme's previous version): two labels renewed this year, one expired, one
+withdrawn.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import datetime as dt
 import shutil
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from excelcert.assessment.generate import generate_workbooks
@@ -17,24 +21,45 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
-from excelcert.demo.returns import make_returns
+from excelcert.demo.returns import AVERAGE, STRONG, make_returns
 from excelcert.demo.reviews import decide, fill_review
-from excelcert.documents.issue import plan_and_number, render_all
+from excelcert.documents.issue import Job, plan_and_number, render_all
 from excelcert.intake.batch import import_files
 from excelcert.intake.status import campaign_status
-from excelcert.register.config import register_of
+from excelcert.register.config import CONFIG_NAME as REGISTER_CONFIG
+from excelcert.register.config import Register, init_register, read_register, register_of
+from excelcert.register.lists import states_on
+from excelcert.register.publish import publish_site
+from excelcert.register.rules import add_months, month_of
 from excelcert.results.scores import score_and_record, write_results
 from excelcert.review import workflow
 from excelcert.review.generate import generate_reviews
+from excelcert.scheme import load_scheme
 from excelcert.scheme.model import Scheme
+from excelcert.scheme.yaml_form import scheme_to_yaml
 
 DEMO_ID = "demo"
+LAST_YEAR_FOLDER = "last-year"
+PUBLIC_FOLDER = "public"  # the public site, as `excelcert register publish` writes it
+# Last year's returns: two clusters renew this year, one stops half way (its label expires),
+# one merges into another organisation (its label is withdrawn).
+LAST_YEAR = {
+    "DE-AUTO-01": ("strong", STRONG),
+    "FR-AERO-01": ("average", AVERAGE),
+    "BE-BIO-01": ("average", AVERAGE),
+    "EE-HEALTH-01": ("average", AVERAGE),
+}
+WITHDRAWN_CLUSTER = "EE-HEALTH-01"
 
 
 def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) -> list[str]:
-    """Build the demo campaign in `directory`; return the summary lines to print."""
+    """Build the demo in `directory`: a register holding last year's campaign (in
+    `last-year/`) and this year's (in `directory` itself); return the summary lines to print."""
     started = time.perf_counter()
+    today = today or dt.date.today()
     _clear(directory)
+    register = init_register(directory, name="Demo label body", prefix="DEMO")
+    last_year, to_render = _last_year(directory / LAST_YEAR_FOLDER, today, jobs)
     campaign = init_campaign(
         directory,
         title="Cluster Management Excellence – demo campaign",
@@ -60,7 +85,9 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
         imported = import_files(campaign, scheme, roster_ids, key, ledger, [inbox])
         states = Counter(s.state for s in campaign_status(roster.clusters, ledger))
         review_lines = _review_stage(campaign, scheme, roster.clusters, key, ledger)
-        document_lines = _documents_stage(campaign, scheme, roster.clusters, key, ledger, jobs, today)
+        document_lines, documents = _documents_stage(campaign, scheme, roster.clusters, key, ledger, today)
+    render_all(to_render + documents, jobs=jobs)  # both years' documents, in one pool of workers
+    register_lines = _register_stage(register, today)
     verdicts = Counter(r.verdict for r in imported)
     lines = [
         f"Demo campaign '{campaign.id}' in {campaign.root}:",
@@ -81,9 +108,74 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines.append("  status     " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
     lines += review_lines
     lines += document_lines
+    lines += last_year
+    lines += register_lines
     lines.append(f"  time       {time.perf_counter() - started:.1f} s in all")
     lines.append(f"See it all with: cd {campaign.root} && excelcert status; excelcert reconcile; excelcert score")
+    lines.append("             and excelcert register list --all; excelcert register renewals --within 24m")
+    lines.append(f"Open the public list in a browser: {(directory / PUBLIC_FOLDER / 'index.html').resolve().as_uri()}")
     return lines
+
+
+def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], list[Job]]:
+    """Last year's campaign, 13 months before `today`, under the scheme's previous version
+    (labels valid 12 months): four clusters took part, all labelled. Returns the summary line
+    and the documents to render."""
+    month = add_months(month_of(today), -13)
+    when = dt.date(int(month[:4]), int(month[5:]), min(today.day, 28))
+    current = load_scheme(None)
+    previous = replace(current, version=f"{when.year}.1", validity_months=12)
+    directory.mkdir(parents=True)
+    scheme_file = directory / "scheme-previous.yaml"
+    scheme_file.write_text(scheme_to_yaml(previous), encoding="utf-8")
+    campaign = init_campaign(
+        directory,
+        scheme_file=scheme_file,
+        title=f"Cluster Management Excellence – demo campaign {when.year}",
+        campaign_id=f"{DEMO_ID}-{when.year}",
+        contact_name="Demo label secretariat",
+        contact_email="secretariat@label.example",
+        today=when,
+    )
+    scheme_file.unlink()
+    scheme = campaign.load_scheme()
+    clusters = [c for c in read_roster(campaign.roster_path, scheme.languages).clusters if c.id in LAST_YEAR]
+    key = read_key(campaign)
+    result = generate_workbooks(campaign, scheme, clusters, key, jobs=jobs)
+    inbox = campaign.root / "workbooks" / "returned"
+    make_returns({c.id: p for c, p in result.written}, scheme, {c.id: c.language for c in clusters}, inbox, LAST_YEAR)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        import_files(campaign, scheme, {c.id for c in clusters}, key, ledger, [inbox])
+        _review_stage(campaign, scheme, clusters, key, ledger)
+        _, documents = _documents_stage(campaign, scheme, clusters, key, ledger, when)
+    line = (
+        f"  last year  campaign '{campaign.id}' of {when.isoformat()} (scheme {scheme.version}: labels valid 12 months), "
+        f"{len(LAST_YEAR)} clusters took part, in {campaign.root}"
+    )
+    return [line], documents
+
+
+def _register_stage(register: Register, today: dt.date) -> list[str]:
+    """One of last year's labels withdrawn; what the register holds now."""
+    with register.open() as store:
+        withdrawn = next(e for e in store.entries() if e.cluster_id == WITHDRAWN_CLUSTER)
+        store.withdraw(
+            withdrawn.number,
+            on=(today - dt.timedelta(days=30)).isoformat(),
+            reason="The cluster organisation merged into another one; the label does not pass to it.",
+            by="Demo label board",
+        )
+        entries = store.entries()
+    listed = states_on(entries, today)
+    site = publish_site(register, entries, register.root / PUBLIC_FOLDER, today)
+    states = Counter(item.state for item in listed)
+    renewed = sum(1 for item in listed if item.entry.continues)
+    return [
+        f"  register   {len(listed)} certificates in {register.database_path}: "
+        + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+        + f"; {renewed} renewed this year, continuing last year's validity",
+        f"  public     the public list and a verification page per certificate (en, fr, de) in {site.directory}",
+    ]
 
 
 def _documents_stage(
@@ -92,10 +184,10 @@ def _documents_stage(
     clusters: list[Cluster],
     key: bytes,
     ledger: Ledger,
-    jobs: int,
     today: dt.date | None,
-) -> list[str]:
-    """Scores and labels, the results workbook, certificates, feedback and correction letters."""
+) -> tuple[list[str], list[Job]]:
+    """Scores and labels, the results workbook, and the certificates, feedback and correction
+    letters to render (the summary lines, and the documents)."""
     results = score_and_record(scheme, clusters, ledger)
     xlsx, _ = write_results(campaign.output_dir, campaign, scheme, clusters, results)
     issued = plan_and_number(
@@ -109,7 +201,6 @@ def _documents_stage(
         results=results,
         register=register_of(campaign),
     )
-    render_all(issued.documents, jobs=jobs)
     kinds = Counter(job.kind for job in issued.documents)
     lines = [f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({xlsx})"]
     lines += [
@@ -121,7 +212,7 @@ def _documents_stage(
         f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
         f"{kinds['correction']} correction letter(s) in {issued.folder}"
     )
-    return lines
+    return lines, issued.documents
 
 
 def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], key: bytes, ledger: Ledger) -> list[str]:
@@ -166,11 +257,13 @@ def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], k
 
 
 def _clear(directory: Path) -> None:
-    """Remove an earlier demo, and nothing else."""
+    """Remove an earlier demo (even one that stopped half way), and nothing else."""
     if not directory.exists():
         return
     config = directory / CONFIG_NAME
-    if config.is_file() and read_config(directory).id == DEMO_ID:
+    earlier = config.is_file() and read_config(directory).id == DEMO_ID
+    half_made = (directory / REGISTER_CONFIG).is_file() and read_register(directory).prefix == "DEMO"
+    if earlier or half_made:
         shutil.rmtree(directory)
         return
     if directory.is_dir() and not any(directory.iterdir()):

@@ -8,7 +8,7 @@ reference and the code (case, spaces and dashes removed), each round over the pr
 digest with the reference again. Ten characters of base32 are 50 bits; with the rounds,
 trying every code against a published digest costs about 2^63 hashes, while a page
 checks one code in a few milliseconds. The same computation runs in the page's script
-(`register/site/verify.js`), and a test checks both agree.
+(`excelcert/data/site/site.js`), and a test checks both agree.
 """
 
 from __future__ import annotations
