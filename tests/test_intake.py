@@ -540,3 +540,25 @@ def test_a_ledger_of_the_first_schema_is_migrated_with_its_data(campaign, tmp_pa
     db.close()
     with pytest.raises(LedgerError, match="newer excelcert"):
         Ledger.for_campaign(campaign.root)
+
+
+def test_the_club_consent_typed_on_the_profile_sheet_is_kept_and_wins_over_the_roster(campaign, tmp_path):
+    from excelcert.register.club import club_consent
+
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    profile = book["Profil"]
+    row = next(r for r in profile.iter_rows() if r[0].value == "club")
+    assert row[2].value in ("Oui", "Non")  # in the cluster's language, from the roster
+    validation = next(v for v in profile.data_validations.dataValidation if row[2].coordinate in v.sqref)
+    assert validation.formula1 == '"Oui,Non"'
+    row[2].value = "oui"
+    book.save(path)
+    [result] = run_import(campaign, path)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        kept = ledger.profile(result.submission_id)
+    assert kept["club"] == "oui"
+    assert club_consent(kept, roster=False) is True
+    assert club_consent({"club": "Nein"}, roster=True) is False
+    assert club_consent({"club": "perhaps"}, roster=True) is True  # unclear: the roster's answer stands
+    assert club_consent({}, roster=False) is False

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from excelcert.base.i18n import NO_WORDS, YES_WORDS
 from excelcert.base.problems import Place, Problem, problem
 from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
@@ -29,29 +30,6 @@ from excelcert.scheme.model import (
     Scheme,
 )
 
-_YES = {
-    "yes",
-    "y",
-    "oui",
-    "o",
-    "ja",
-    "j",
-    "si",
-    "sí",
-    "sì",
-    "sim",
-    "tak",
-    "x",
-    "✓",
-    "✔",
-    "☑",
-    "true",
-    "vrai",
-    "wahr",
-    "1",
-    "ok",
-}
-_NO = {"no", "n", "non", "nein", "nee", "não", "nie", "false", "faux", "falsch", "0", "-", "✗", "✘", "☐"}
 _CURRENCY = re.compile(r"^(?:€|\$|£|eur|euros?|chf|usd|gbp)\s*|\s*(?:€|\$|£|eur|euros?|chf|usd|gbp)$", re.I)
 _COMMA_DECIMAL = {
     "fr",
@@ -168,9 +146,9 @@ def parse_yes_no(value: Any, scheme: Scheme) -> bool | None:
     labels = _yes_no_labels(scheme)
     if word in labels:
         return labels[word]
-    if word in _YES:
+    if word in YES_WORDS:
         return True
-    if word in _NO:
+    if word in NO_WORDS:
         return False
     return None
 

@@ -40,6 +40,7 @@ from excelcert.scheme.model import (
     LabelRule,
     Scheme,
     Threshold,
+    yes_no_list,
 )
 from excelcert.scoring.rules import label_for, rule_indicators, tally, threshold_points
 
@@ -66,7 +67,7 @@ WIDTHS = {
     C_MAX: 6,
 }
 FIRST_ROW = 3  # first row below the headings (0-based)
-PROFILE_FIELDS = ("id", "name", "country", "language", "group", "contact_name", "email", "website")
+PROFILE_FIELDS = ("id", "name", "country", "language", "group", "contact_name", "email", "website", "club")
 # The profile sheet: a hidden column of field keys (which intake reads), the field's name,
 # and its value (which the cluster may correct), one field a row from P_FIRST_ROW (0-based).
 P_KEY, P_LABEL, P_VALUE = range(3)
@@ -789,11 +790,14 @@ class _Writer:
 
     def _profile(self, ws: Any) -> None:
         f, lang, cluster = self.f, self.lang, self.cluster
+        yes, no = (choice.label.get(lang) or choice.value for choice in yes_no_list((lang,)).choices)
         ws.set_column(P_KEY, P_KEY, 14, None, {"hidden": True})  # field keys, which intake reads
         ws.set_column(P_LABEL, P_LABEL, 26)
         ws.set_column(P_VALUE, P_VALUE, 60)
         ws.write_string(0, P_LABEL, self.t("profile_title"), f["title"])
-        ws.write_string(1, P_LABEL, self.t("profile_note"), f["muted"])
+        intro = self.t("profile_note")
+        ws.merge_range(1, P_LABEL, 1, P_VALUE, intro, f["muted"])  # the whole width: never cut off
+        ws.set_row(1, ROW_HEIGHT * wrapped_lines(intro, 26 + 60))
         ws.set_row(0, 24)
         values = {
             "id": cluster.id,
@@ -804,11 +808,18 @@ class _Writer:
             "contact_name": cluster.contact_name,
             "email": cluster.email,
             "website": cluster.website,
+            "club": yes if cluster.club else no,
         }
         for n, key in enumerate(PROFILE_FIELDS, start=P_FIRST_ROW):
             ws.write_string(n, P_KEY, key, f["small"])
             ws.write_string(n, P_LABEL, self.t(f"f_{key}"), f["label_cell"])
             ws.write_string(n, P_VALUE, values[key], f["locked_value"] if key in P_LOCKED else f["in"])
+        club_row = P_FIRST_ROW + PROFILE_FIELDS.index("club")
+        ws.data_validation(club_row, P_VALUE, club_row, P_VALUE, {"validate": "list", "source": [yes, no]})
+        note_row = P_FIRST_ROW + len(PROFILE_FIELDS) + 1
+        note = self.t("club_note")
+        ws.merge_range(note_row, P_LABEL, note_row, P_VALUE, note, f["muted"])
+        ws.set_row(note_row, ROW_HEIGHT * wrapped_lines(note, 26 + 60))
         print_setup(ws, self.cluster.name, repeat_row=None)
 
 

@@ -53,6 +53,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "f_contact_name": "Contact person",
         "f_email": "E-mail",
         "f_website": "Website",
+        "f_club": "Club directory",
+        "club_note": "Club directory: answer Yes if the cluster manager's name and e-mail may be listed in the directory of the club of labelled cluster managers, once your cluster holds a label. Leave No and nothing is listed.",
         "h_id": "ID",
         "h_indicator": "Indicator",
         "h_question": "Question",
@@ -125,6 +127,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "f_contact_name": "Personne de contact",
         "f_email": "Courriel",
         "f_website": "Site web",
+        "f_club": "Annuaire du club",
+        "club_note": "Annuaire du club : répondez Oui si le nom et le courriel du manager du cluster peuvent figurer dans l'annuaire du club des managers de clusters labellisés, une fois votre cluster labellisé. Laissez Non et rien n'y figure.",
         "h_id": "ID",
         "h_indicator": "Indicateur",
         "h_question": "Question",
@@ -197,6 +201,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "f_contact_name": "Ansprechperson",
         "f_email": "E-Mail",
         "f_website": "Website",
+        "f_club": "Club-Verzeichnis",
+        "club_note": "Club-Verzeichnis: Antworten Sie mit Ja, wenn Name und E-Mail des Clustermanagers im Verzeichnis des Clubs der Manager ausgezeichneter Cluster stehen dürfen, sobald Ihr Cluster ein Label trägt. Bei Nein wird nichts aufgenommen.",
         "h_id": "ID",
         "h_indicator": "Indikator",
         "h_question": "Frage",
@@ -465,3 +471,36 @@ def local_number(value: float, lang: str) -> str:
         return format_decimal(value, locale=lang)
     except Exception:
         return str(value)
+
+
+# What people type for yes and for no, in the languages clusters write in (casefolded).
+YES_WORDS = {
+    "yes",
+    "y",
+    "oui",
+    "o",
+    "ja",
+    "j",
+    "si",
+    "sí",
+    "sì",
+    "sim",
+    "tak",
+    "x",
+    "✓",
+    "✔",
+    "☑",
+    "true",
+    "vrai",
+    "wahr",
+    "1",
+    "ok",
+}
+NO_WORDS = {"no", "n", "non", "nein", "nee", "não", "nie", "false", "faux", "falsch", "0", "-", "✗", "✘", "☐"}
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True or False for a typed yes or no in any of those languages (case and spaces do not
+    matter), None for anything else."""
+    word = " ".join(str(text).split()).rstrip(".").casefold()
+    return True if word in YES_WORDS else False if word in NO_WORDS else None

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from excelcert.base.i18n import yes_or_no
 from excelcert.base.problems import Place, Report, UnreadableFile, problem
 from excelcert.base.sheetwriter import new_book, print_setup
 from excelcert.base.spreadsheet import column_letters, read_workbook
@@ -51,9 +52,7 @@ _ALIASES = {
     "consent": "club",
     "directory": "club",
 }
-# What a person types to say yes or no in the consent column, in the languages excelcert speaks.
-CONSENT_YES = {"yes", "y", "x", "1", "true", "oui", "o", "ja", "j", "si", "sí", "✓", "✔"}
-CONSENT_NO = {"", "no", "n", "0", "false", "non", "nein", "-"}
+
 EXAMPLE_ROSTER = Path(str(resources.files("excelcert") / "data" / "example-roster.csv"))
 
 
@@ -251,8 +250,9 @@ def _clusters(
         if website and not re.match(r"^(https?://)?[^\s/@]+\.[^\s/@]{2,}(/\S*)?$", website):
             report.add(problem("roster-bad-website", place, cluster=label, value=website))
         consent, place = values["club"]
-        club = consent.strip().casefold() in CONSENT_YES
-        if not club and consent.strip().casefold() not in CONSENT_NO:
+        said = yes_or_no(consent) if consent.strip() else False
+        club = said is True
+        if said is None:
             report.add(problem("roster-unclear-consent", place, cluster=label, value=consent))
         if ok:
             out.append(
@@ -325,7 +325,7 @@ def example_clusters() -> list[Cluster]:
                 row.get("contact_name") or "",
                 row.get("email") or "",
                 row.get("website") or "",
-                (row.get("club") or "").strip().casefold() in CONSENT_YES,
+                yes_or_no(row.get("club") or "") is True,
             )
             for row in csv.DictReader(handle)
         ]

@@ -26,6 +26,7 @@ from excelcert.documents.context import (
 from excelcert.documents.pdf import PdfError, to_pdf
 from excelcert.documents.render import find_template, render
 from excelcert.intake.corrections import collect_corrections
+from excelcert.register.club import club_consent
 from excelcert.register.config import Register
 from excelcert.register.rules import DEFAULT_GRACE_MONTHS, DEFAULT_VALIDITY_MONTHS, month_of, validity
 from excelcert.register.store import Draft, RegisterStore
@@ -131,7 +132,7 @@ def _plan_cluster(
             _remove_other_certificates(out, cluster.id, None)  # a withdrawn certificate is never sent again
         else:
             issued.certificates.append(certificate)
-            context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
+            context, pictures = certificate_context(scheme, campaign, cluster, score, certificate, numbering.register)
             template = find_template(_templates(campaign), "certificate", lang, scheme.default_language, score.label)
             name = f"{cluster.id} certificate {score.label}.docx"
             _remove_other_certificates(out, cluster.id, name)
@@ -175,6 +176,11 @@ class _Numbering:
         if self._store is not None:
             self._store.close()
 
+    def club_consent(self, cluster: Cluster) -> bool:
+        """Whether the manager agreed to the club directory: as the cluster answered on its
+        workbook's profile sheet, else as the roster says."""
+        return club_consent(self.ledger.profile(self.results.finals[cluster.id].submission.id), cluster.club)
+
     def certificate(self, cluster: Cluster, score: Score) -> Certificate:
         label = score.label or ""
         existing = self.ledger.certificate_of(cluster.id, label)
@@ -204,7 +210,7 @@ class _Numbering:
             contact_name=cluster.contact_name,
             email=cluster.email,
             language=cluster.language,
-            club_consent=cluster.club,
+            club_consent=self.club_consent(cluster),
             label=label,
             label_name=self.scheme.label_name(label),
             label_rank=rule.order,

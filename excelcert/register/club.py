@@ -1,8 +1,8 @@
 """The club of labelled cluster managers: a directory of those who agreed to be listed.
 
 A cluster is in the directory on a day when it holds a valid label then and its manager's
-latest certificate records consent (the roster's `club` column at the time of
-certifying). No consent, no entry: not the name, not the address. The directory is written
+latest certificate records consent: the answer on the workbook's profile sheet, else the
+roster's `club` column, at the time of certifying. No consent, no entry: not the name, not the address. The directory is written
 as a workbook, as CSV (UTF-8 with BOM, formula-like text made harmless) or as vCards (one
 card per manager, for an address book).
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.files import atomic_path
+from excelcert.base.i18n import yes_or_no
 from excelcert.base.sheetwriter import csv_safe, new_book, print_setup
 from excelcert.campaign.roster import country_name
 from excelcert.register.lists import label_list
@@ -65,6 +66,13 @@ class Directory:
             "members": [{"cluster_id": m.cluster_id, **dict(zip(COLUMNS, m.row(), strict=True))} for m in self.members],
             "left_out": self.left_out,
         }
+
+
+def club_consent(profile: dict[str, str], roster: bool) -> bool:
+    """Whether a cluster's manager agreed to be listed: as the cluster answered on its
+    workbook's profile sheet (yes or no in any language), else as the roster says."""
+    said = yes_or_no(profile.get("club", ""))
+    return roster if said is None else said
 
 
 def club_directory(entries: list[Entry], day: dt.date) -> Directory:
