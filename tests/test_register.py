@@ -281,7 +281,7 @@ def test_the_demo_shows_every_state(registered):
     )
     states = {(c["cluster_id"], c["campaign_id"]): c["state"] for c in listed["certificates"]}
     assert states[("DE-AUTO-01", "demo-2025")] == SUPERSEDED
-    assert states[("BE-BIO-01", "demo-2025")] == EXPIRED  # not renewed: it stopped half way this year
+    assert states[("LU-FIN-01", "demo-2025")] == EXPIRED  # not renewed: no workbook came back this year
     assert states[("EE-HEALTH-01", "demo-2025")] == WITHDRAWN
     assert states[("DE-AUTO-01", "demo")] == VALID
 
@@ -371,9 +371,9 @@ def test_renewals_and_the_roster_for_the_next_campaign(registered, tmp_path):
         args = ("--register", str(registered), "register", "renewals", "--json", "--on", on, "--within", within)
         return json.loads(_run(*args).output)["renewals"]
 
-    # today: BE-BIO-01's label ended last month, and it can still renew with continuity
+    # today: LU-FIN-01's label ended last month, and it can still renew with continuity
     now = due("2026-11-27")
-    assert [(r["cluster_id"], r["state"], r["renew_by"]) for r in now] == [("BE-BIO-01", EXPIRED, "2027-10-31")]
+    assert [(r["cluster_id"], r["state"], r["renew_by"]) for r in now] == [("LU-FIN-01", EXPIRED, "2027-10-31")]
     assert now[0]["email"]  # with the contact
     later = due("2028-06-01")
     assert {r["cluster_id"] for r in later} == {"DE-AUTO-01", "FR-AERO-01", "AT-WOOD-01", "ES-AGRI-01", "HR-ICT-01"}
@@ -468,3 +468,60 @@ def test_the_club_command_writes_the_format_its_extension_names(registered, tmp_
     valid = {c["cluster_id"] for c in json.loads(listed.output)["certificates"]}
     consenting = {e.cluster_id for e in _entries(registered) if e.club_consent and e.cluster_id in valid}
     assert {m["cluster_id"] for m in data["members"]} == consenting and consenting
+
+
+# --- renewal campaigns ------------------------------------------------------------------------
+
+
+def test_a_renewal_workbook_shows_last_times_label_and_answers(registered):
+    import openpyxl
+
+    entries = _entries(registered)
+    last = next(e for e in entries if e.cluster_id == "FR-AERO-01" and e.campaign_id == "demo-2025")
+    assert last.answers and last.indicator_points  # the register keeps what the label was given for
+    sent = next((registered / "output" / "demo" / "to-clusters").glob("FR-AERO-01 *.xlsx"))
+    book = openpyxl.load_workbook(sent)
+    start = "\n".join(str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value)
+    assert "Bienvenue à nouveau" in start and last.reference in start and last.label_name in start
+    sheet = book["Auto-évaluation"]
+    rows = {r[0].value: r for r in sheet.iter_rows() if isinstance(r[0].value, str)}
+    assert rows["STR-01"][4].value == last.answers["STR-01"]  # prefilled from last time
+    assert rows["STR-01"][4].comment is not None and last.reference in rows["STR-01"][4].comment.text
+    fresh = next((registered / "output" / "demo" / "to-clusters").glob("AT-WOOD-01 *.xlsx"))
+    first_time = openpyxl.load_workbook(fresh)
+    fresh_rows = {r[0].value: r for r in first_time.worksheets[2].iter_rows() if isinstance(r[0].value, str)}
+    assert fresh_rows["STR-01"][4].value is None and fresh_rows["STR-01"][4].comment is None
+    withdrawn = next((registered / "output" / "demo" / "to-clusters").glob("EE-HEALTH-01 *.xlsx"))
+    start = "\n".join(
+        str(c.value) for row in openpyxl.load_workbook(withdrawn).worksheets[0].iter_rows() for c in row if c.value
+    )
+    assert "Welcome back" not in start  # a withdrawn label is not continued, nor shown
+
+
+def test_only_answers_the_scheme_still_accepts_are_filled_in():
+    from excelcert.assessment.workbook import usable_answers
+    from excelcert.scheme import load_scheme
+
+    scheme = load_scheme(None)
+    kinds = {i.type: i for i in scheme.indicators}
+    choice = next(i for i in scheme.indicators if i.type == "select_one")
+    several = next(i for i in scheme.indicators if i.type == "select_multiple")
+    integer = kinds["integer"]
+    answers = {
+        integer.id: 12.5,  # no longer a whole number: left out
+        choice.id: "a choice the scheme dropped",
+        several.id: [several.id and scheme.choice_list_of(several).choices[0].value],
+        "GONE-01": 3,
+        **({kinds["date"].id: "2025-03-01"} if "date" in kinds else {}),
+    }
+    kept = usable_answers(scheme, answers)
+    assert integer.id not in kept and choice.id not in kept and "GONE-01" not in kept
+    assert kept[several.id] == [scheme.choice_list_of(several).choices[0].value]
+    if "date" in kinds:
+        assert kept[kinds["date"].id] == dt.date(2025, 3, 1)
+    assert usable_answers(scheme, {integer.id: 12.0})[integer.id] == 12
+
+
+def test_the_register_never_lists_a_clusters_answers(registered):
+    listed = _run("--register", str(registered), "register", "list", "--all", "--json")
+    assert '"answers"' not in listed.output and '"indicator_points"' not in listed.output

@@ -9,6 +9,7 @@ unless `force` is given, and the result says which were kept.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from excelcert.assessment.workbook import build_self_assessment
 from excelcert.base.files import atomic_path, safe_filename
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
+from excelcert.register.store import Entry
 from excelcert.scheme import Scheme
 
 
@@ -40,18 +42,30 @@ class GenerateResult:
     folder: Path
     written: list[tuple[Cluster, Path]] = field(default_factory=list)
     kept: list[tuple[Cluster, Path]] = field(default_factory=list)
+    renewals: list[str] = field(default_factory=list)  # clusters whose workbook shows last time's label and answers
 
     def to_json(self) -> dict[str, Any]:
         return {
             "folder": str(self.folder),
             "written": [{"cluster": c.id, "language": c.language, "file": str(p)} for c, p in self.written],
             "kept": [{"cluster": c.id, "file": str(p)} for c, p in self.kept],
+            "renewals": self.renewals,
         }
 
 
 def generate_workbooks(
-    campaign: Campaign, scheme: Scheme, clusters: list[Cluster], key: bytes, *, force: bool = False, jobs: int = 1
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    key: bytes,
+    *,
+    force: bool = False,
+    jobs: int = 1,
+    previous: Mapping[str, Entry] | None = None,
 ) -> GenerateResult:
+    """One workbook per cluster; a cluster with a `previous` label in the register (a renewal)
+    finds it on its start sheet and last time's answers filled in."""
+    previous = previous or {}
     folder = campaign.to_clusters_dir
     folder.mkdir(parents=True, exist_ok=True)
     names = workbook_names(clusters)
@@ -66,19 +80,29 @@ def generate_workbooks(
     issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if jobs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_build, path, scheme, campaign, cluster, key, issued_at) for cluster, path in todo]
+            futures = [
+                pool.submit(_build, path, scheme, campaign, cluster, key, issued_at, previous.get(cluster.id))
+                for cluster, path in todo
+            ]
             for future in futures:
                 future.result()
     else:
         for cluster, path in todo:
-            _build(path, scheme, campaign, cluster, key, issued_at)
+            _build(path, scheme, campaign, cluster, key, issued_at, previous.get(cluster.id))
     result.written = todo
+    result.renewals = [c.id for c, _ in todo if c.id in previous]
     return result
 
 
 def _build(
-    path: Path, scheme: Scheme, campaign: Campaign, cluster: Cluster, key: bytes, issued_at: dt.datetime
+    path: Path,
+    scheme: Scheme,
+    campaign: Campaign,
+    cluster: Cluster,
+    key: bytes,
+    issued_at: dt.datetime,
+    previous: Entry | None = None,
 ) -> None:
     """Write the workbook whole or not at all."""
     with atomic_path(path) as temp:
-        build_self_assessment(temp, scheme, campaign, cluster, key, issued_at=issued_at)
+        build_self_assessment(temp, scheme, campaign, cluster, key, issued_at=issued_at, previous=previous)

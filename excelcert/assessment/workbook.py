@@ -16,6 +16,7 @@ shows the right figures. User text is always written as text, never as a formula
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from excelcert.base.i18n import format_date, local_number, text
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster, country_name
+from excelcert.register.store import Entry
 from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
     DATE,
@@ -144,13 +146,18 @@ def build_self_assessment(
     *,
     issued_at: dt.datetime | None = None,
     answers: dict[str, Any] | None = None,
+    previous: Entry | None = None,
     open_book: Callable[[Path], Any] = new_book,
 ) -> WorkbookMeta:
     """Write the cluster's workbook to `path`; return the metadata it carries.
 
-    `answers` prefill the answer cells (parsed values, as intake stores them); `open_book`
-    opens the xlsxwriter workbook (the benchmark passes one that records the calls).
+    `answers` prefill the answer cells (parsed values, as intake stores them); `previous`,
+    the cluster's last label in the register, is shown on the start sheet and its final
+    answers (those the scheme still accepts) prefill the cells, each marked as last time's;
+    `open_book` opens the xlsxwriter workbook (the benchmark passes one that records the calls).
     """
+    if previous is not None and answers is None:
+        answers = usable_answers(scheme, previous.answers)
     lang = cluster.language if cluster.language in scheme.languages else scheme.default_language
     issued_at = issued_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     meta = WorkbookMeta(
@@ -165,7 +172,7 @@ def build_self_assessment(
     )
     book = open_book(path)
     try:
-        _Writer(book, scheme, campaign, cluster, lang, answers or {}).write()
+        _Writer(book, scheme, campaign, cluster, lang, answers or {}, previous).write()
         write_meta(book, meta, sign(meta, key))
         book.set_properties(
             {
@@ -184,10 +191,18 @@ def build_self_assessment(
 
 class _Writer:
     def __init__(
-        self, book: Any, scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, answers: dict[str, Any]
+        self,
+        book: Any,
+        scheme: Scheme,
+        campaign: Campaign,
+        cluster: Cluster,
+        lang: str,
+        answers: dict[str, Any],
+        previous: Entry | None = None,
     ):
         self.book, self.scheme, self.campaign, self.cluster, self.lang = book, scheme, campaign, cluster, lang
         self.answers = answers
+        self.previous = previous
         self.colours = category_colours(scheme)
         self.evaluation = evaluate(scheme, answers, lang)
         self.names = {k: text(lang, f"sheet_{k}") for k in ("start", "profile", "assessment", "summary")}
@@ -442,6 +457,7 @@ class _Writer:
         choices = s.choice_list_of(ind).choices
         first, last = row + 1, row + len(choices)
         selected = set(self.answers.get(ind.id) or ())
+        self._last_time(ws, ind, first)
         self._validated(
             ws, first, C_ANSWER, f["in"], {"validate": "list", "source": "=yesno"}, "v_yes_no", ind, last_row=last
         )
@@ -528,10 +544,17 @@ class _Writer:
             self._validated(ws, row, C_ANSWER, f["in"], rule, "v_yes_no" if ind.type == YES_NO else "v_choice", ind)
         self._prefill(ws, ind, row)
 
+    def _last_time(self, ws: Any, ind: Indicator, row: int) -> None:
+        """Mark an answer filled in from last time's, so that the cluster checks it."""
+        if self.previous is not None and self.answers.get(ind.id) not in (None, "", [], ()):
+            note = self.t("last_time", reference=self.previous.reference)
+            ws.write_comment(row, C_ANSWER, note, {"author": self.campaign.contact_name, "x_scale": 1.6})
+
     def _prefill(self, ws: Any, ind: Indicator, row: int) -> None:
         value = self.answers.get(ind.id)
         if value in (None, ""):
             return
+        self._last_time(ws, ind, row)
         f = self.f
         if ind.type == PERCENT:
             ws.write_number(row, C_ANSWER, value / 100, f["in_percent"])
@@ -751,7 +774,21 @@ class _Writer:
         ws.write_string(4, 1, intro, f["body"])
         ws.set_row(4, ROW_HEIGHT * wrapped_lines(intro, 100))
         ws.write_string(6, 1, self.t("deadline", deadline=deadline), f["bold"])
-        ws.write_string(8, 1, self.t("steps_title"), f["subtitle"])
+        row = 8
+        if self.previous is not None:
+            p = self.previous
+            renewal = self.t(
+                "renewal",
+                label=p.label_name,
+                reference=p.reference,
+                points=local_number(round(p.points or 0, 1), lang),
+                max_points=local_number(p.max_points or 0, lang),
+                valid_until=format_date(dt.date.fromisoformat(p.valid_until), lang),
+            )
+            ws.write_string(row, 1, renewal, f["body"])
+            ws.set_row(row, ROW_HEIGHT * wrapped_lines(renewal, 100))
+            row += 2
+        ws.write_string(row, 1, self.t("steps_title"), f["subtitle"])
         steps = [
             self.t("step1", profile=self.names["profile"]),
             self.t("step2", assessment=self.names["assessment"]),
@@ -760,7 +797,7 @@ class _Writer:
             self.t("step5"),
             self.t("step6", email=c.contact_email, deadline=deadline),
         ]
-        row = 9
+        row += 1
         for n, step in enumerate(steps, start=1):
             ws.write_string(row, 0, f"{n}.", f["step"])
             ws.write_string(row, 1, step, f["body"])
@@ -830,3 +867,33 @@ def _language_name(code: str, lang: str) -> str:
         return Locale.parse(code).get_display_name(lang) or code
     except (UnknownLocaleError, ValueError):
         return code
+
+
+def usable_answers(scheme: Scheme, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers of last time that the scheme still accepts, as the workbook writes them:
+    an indicator gone, a choice no longer offered, a value of another type is left out (the
+    cluster answers it afresh). Values come as the ledger keeps them (dates as ISO text)."""
+    out: dict[str, Any] = {}
+    for ind in scheme.indicators:
+        value = answers.get(ind.id)
+        if value in (None, "", [], ()):
+            continue
+        if ind.type in (INTEGER, DECIMAL, PERCENT):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                if ind.type != INTEGER or float(value).is_integer():
+                    out[ind.id] = int(value) if ind.type == INTEGER else value
+        elif ind.type == DATE:
+            try:
+                out[ind.id] = dt.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                continue
+        elif ind.type == SELECT_MULTIPLE:
+            offered = {c.value for c in scheme.choice_list_of(ind).choices}
+            if isinstance(value, list) and value and all(v in offered for v in value):
+                out[ind.id] = list(value)
+        elif ind.is_choice:
+            if value in {c.value for c in scheme.choice_list_of(ind).choices}:
+                out[ind.id] = value
+        elif isinstance(value, str):
+            out[ind.id] = value
+    return out

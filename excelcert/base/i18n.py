@@ -25,6 +25,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "is awarded after that review."
         ),
         "deadline": "Please return this workbook by {deadline}.",
+        "renewal": "Welcome back. Your last label: {label} (certificate {reference}, {points} of {max_points} points), valid until {valid_until}. Your final answers of last time are filled in as a starting point, each with a note: check every one and change what is no longer true.",
+        "last_time": "Last time's answer (certificate {reference}). Check it, and change it if it is no longer true.",
         "steps_title": "How to fill it in",
         "step1": "Check your organisation's details on the '{profile}' sheet and correct anything that is wrong.",
         "step2": "Answer every question on the '{assessment}' sheet. Type only in the yellow cells; where a list is offered, pick the sentence that fits best.",
@@ -99,6 +101,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "Argent ou Or) est attribué à l'issue de cette revue."
         ),
         "deadline": "Merci de renvoyer ce classeur au plus tard le {deadline}.",
+        "renewal": "Bienvenue à nouveau. Votre dernier label : {label} (certificat {reference}, {points} points sur {max_points}), valable jusqu'au {valid_until}. Vos réponses finales de la dernière fois sont reprises comme point de départ, chacune avec une note : vérifiez-les toutes et modifiez ce qui n'est plus exact.",
+        "last_time": "Réponse de la dernière fois (certificat {reference}). Vérifiez-la et modifiez-la si elle n'est plus exacte.",
         "steps_title": "Comment le remplir",
         "step1": "Vérifiez les informations de votre organisation dans la feuille « {profile} » et corrigez ce qui est inexact.",
         "step2": "Répondez à chaque question de la feuille « {assessment} ». Saisissez uniquement dans les cellules jaunes ; lorsqu'une liste est proposée, choisissez la phrase qui convient le mieux.",
@@ -173,6 +177,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "oder Gold) wird nach dieser Prüfung vergeben."
         ),
         "deadline": "Bitte senden Sie diese Arbeitsmappe bis zum {deadline} zurück.",
+        "renewal": "Willkommen zurück. Ihr letztes Label: {label} (Zertifikat {reference}, {points} von {max_points} Punkten), gültig bis {valid_until}. Ihre endgültigen Antworten vom letzten Mal sind als Ausgangspunkt eingetragen, jede mit einer Notiz: Prüfen Sie alle und ändern Sie, was nicht mehr zutrifft.",
+        "last_time": "Antwort vom letzten Mal (Zertifikat {reference}). Bitte prüfen und ändern, falls sie nicht mehr zutrifft.",
         "steps_title": "So füllen Sie sie aus",
         "step1": "Prüfen Sie die Angaben zu Ihrer Organisation im Blatt „{profile}“ und korrigieren Sie Unzutreffendes.",
         "step2": "Beantworten Sie jede Frage im Blatt „{assessment}“. Schreiben Sie nur in die gelben Zellen; wo eine Liste angeboten wird, wählen Sie den passendsten Satz.",

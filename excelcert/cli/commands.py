@@ -435,12 +435,20 @@ def generate(
         return
     from excelcert.assessment.generate import generate_workbooks
 
-    result = generate_workbooks(session.campaign, session.scheme, clusters, session.key, force=force, jobs=jobs)
+    previous = {}
+    if session.register is not None:  # a renewal shows last time's label and answers
+        from excelcert.register.lists import previous_labels
+
+        previous = previous_labels(session.register_store.entries(), session.campaign.id)
+    result = generate_workbooks(
+        session.campaign, session.scheme, clusters, session.key, force=force, jobs=jobs, previous=previous
+    )
     if as_json:
         _echo_json(result.to_json())
         return
     for cluster, path in result.written:
-        click.echo(f"  wrote  {cluster.language}  {path.name}")
+        renewal = "  (renewal: last time's label and answers shown)" if cluster.id in result.renewals else ""
+        click.echo(f"  wrote  {cluster.language}  {path.name}{renewal}")
     for cluster, path in result.kept:
         click.echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
     click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")

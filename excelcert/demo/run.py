@@ -28,7 +28,7 @@ from excelcert.intake.batch import import_files
 from excelcert.intake.status import campaign_status
 from excelcert.register.config import CONFIG_NAME as REGISTER_CONFIG
 from excelcert.register.config import Register, init_register, read_register, register_of
-from excelcert.register.lists import states_on
+from excelcert.register.lists import previous_labels, states_on
 from excelcert.register.publish import publish_site
 from excelcert.register.rules import add_months, month_of
 from excelcert.results.scores import score_and_record, write_results
@@ -41,12 +41,12 @@ from excelcert.scheme.yaml_form import scheme_to_yaml
 DEMO_ID = "demo"
 LAST_YEAR_FOLDER = "last-year"
 PUBLIC_FOLDER = "public"  # the public site, as `excelcert register publish` writes it
-# Last year's returns: two clusters renew this year, one stops half way (its label expires),
+# Last year's returns: two clusters renew this year, one does not return (its label expires),
 # one merges into another organisation (its label is withdrawn).
 LAST_YEAR = {
     "DE-AUTO-01": ("strong", STRONG),
     "FR-AERO-01": ("average", AVERAGE),
-    "BE-BIO-01": ("average", AVERAGE),
+    "LU-FIN-01": ("average", AVERAGE),
     "EE-HEALTH-01": ("average", AVERAGE),
 }
 WITHDRAWN_CLUSTER = "EE-HEALTH-01"
@@ -60,6 +60,7 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     _clear(directory)
     register = init_register(directory, name="Demo label body", prefix="DEMO")
     last_year, to_render = _last_year(directory / LAST_YEAR_FOLDER, today, jobs)
+    _withdraw(register, today)
     campaign = init_campaign(
         directory,
         title="Cluster Management Excellence – demo campaign",
@@ -73,7 +74,9 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     if not roster.report.ok:  # the example roster is ours: this is a bug, not a user mistake
         raise CampaignError("the example roster has errors: " + "; ".join(map(str, roster.report.errors)))
     key = read_key(campaign)
-    result = generate_workbooks(campaign, scheme, roster.clusters, key, jobs=jobs)
+    with register.open() as store:  # the clusters labelled last year find it in their workbook
+        previous = previous_labels(store.entries(), campaign.id)
+    result = generate_workbooks(campaign, scheme, roster.clusters, key, jobs=jobs, previous=previous)
     languages = Counter(c.language for c, _ in result.written)
     # The clusters answer, and the secretariat imports what came back.
     inbox = campaign.root / "workbooks" / "returned"
@@ -97,7 +100,7 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
         f"({campaign.roster_path})",
         f"  workbooks  {len(result.written)} self-assessments ("
         + ", ".join(f"{n} in {lang}" for lang, n in sorted(languages.items()))
-        + f") in {result.folder}",
+        + f") in {result.folder}; {len(result.renewals)} renewals show last year's label and answers",
     ]
     lines += [f"             {path.name}" for _, path in result.written[:3]]
     if len(result.written) > 3:
@@ -155,8 +158,8 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
     return [line], documents
 
 
-def _register_stage(register: Register, today: dt.date) -> list[str]:
-    """One of last year's labels withdrawn; what the register holds now."""
+def _withdraw(register: Register, today: dt.date) -> None:
+    """A month ago, one of last year's labels was withdrawn: its cluster merged into another."""
     with register.open() as store:
         withdrawn = next(e for e in store.entries() if e.cluster_id == WITHDRAWN_CLUSTER)
         store.withdraw(
@@ -165,6 +168,11 @@ def _register_stage(register: Register, today: dt.date) -> list[str]:
             reason="The cluster organisation merged into another one; the label does not pass to it.",
             by="Demo label board",
         )
+
+
+def _register_stage(register: Register, today: dt.date) -> list[str]:
+    """What the register holds now; the public site."""
+    with register.open() as store:
         entries = store.entries()
     listed = states_on(entries, today)
     site = publish_site(register, entries, register.root / PUBLIC_FOLDER, today)

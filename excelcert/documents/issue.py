@@ -223,6 +223,8 @@ class _Numbering:
             continues=None if existing else valid.continues,
             points=score.total,
             max_points=score.max_points,
+            answers=self.results.finals[cluster.id].values,
+            indicator_points=dict(score.points),
         )
         if existing is not None:  # issued before the campaign had its register: entered as it is
             entry = self._store.enter(draft, lambda _: existing.reference, lambda _: existing.code)

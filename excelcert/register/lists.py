@@ -32,7 +32,8 @@ class Listed:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self.entry)
-        del data["code"]  # the verification code is the holder's: never listed
+        for private in ("code", "answers", "indicator_points"):  # the holder's code, the cluster's answers
+            del data[private]
         return {**data, "state": self.state, "superseded_by": self.superseded_by}
 
 
@@ -114,3 +115,16 @@ def renewal_roster(due: list[Renewal]) -> list[Cluster]:
                 Cluster(e.cluster_id, e.name, e.country, e.language, e.sector, e.contact_name, e.email, e.website)
             )
     return clusters
+
+
+def previous_labels(entries: list[Entry], campaign_id: str) -> dict[str, Entry]:
+    """Each cluster's latest label from another campaign than `campaign_id` (withdrawn ones
+    left out): what a renewal campaign shows the cluster of last time."""
+    latest: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.campaign_id == campaign_id or entry.withdrawn_on:
+            continue
+        held = latest.get(entry.cluster_id)
+        if held is None or (entry.issued_on, entry.number) > (held.issued_on, held.number):
+            latest[entry.cluster_id] = entry
+    return latest

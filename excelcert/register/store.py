@@ -13,8 +13,9 @@ same entry back; two campaigns certifying at the same moment are serialised by S
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,12 @@ MIGRATIONS: list[str] = [
         recorded_at    TEXT NOT NULL
     )
     """,
+    # 2: what the label was given for: the final answers and points per indicator, so that a
+    # renewal campaign can show the cluster its answers of last time and say what improved
+    """
+    ALTER TABLE certificates ADD COLUMN answers TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE certificates ADD COLUMN indicator_points TEXT NOT NULL DEFAULT '{}'
+    """,
 ]
 
 
@@ -88,6 +95,8 @@ class Draft:
     continues: str | None
     points: float | None
     max_points: float | None
+    answers: dict[str, Any] = field(default_factory=dict)  # indicator -> final value, as the ledger keeps it
+    indicator_points: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,8 @@ class Entry:
     points: float | None
     max_points: float | None
     entered_at: str
+    answers: dict[str, Any] = field(default_factory=dict)  # never public: the cluster's own answers
+    indicator_points: dict[str, float] = field(default_factory=dict)
     withdrawn_on: str | None = None
     withdrawn_reason: str | None = None
     withdrawn_by: str | None = None
@@ -136,6 +147,8 @@ _SELECT = (
 def _entry(row: Any) -> Entry:
     values = {name: row[name] for name in _ENTRY_FIELDS}
     values["club_consent"] = bool(values["club_consent"])
+    values["answers"] = json.loads(values["answers"] or "{}")
+    values["indicator_points"] = json.loads(values["indicator_points"] or "{}")
     return Entry(**values)
 
 
@@ -174,6 +187,8 @@ class RegisterStore(SqliteStore):
             values = {f.name: getattr(draft, f.name) for f in fields(Draft)}
             values.update(number=number, reference=reference(number), code=code(number), entered_at=_now())
             values["club_consent"] = int(draft.club_consent)
+            values["answers"] = json.dumps(draft.answers, ensure_ascii=False, default=str, sort_keys=True)
+            values["indicator_points"] = json.dumps(draft.indicator_points, sort_keys=True)
             if self.db.execute("SELECT 1 FROM certificates WHERE reference = ?", (values["reference"],)).fetchone():
                 raise RegisterError(f"the register already holds a certificate {values['reference']}")
             names = ", ".join(values)
