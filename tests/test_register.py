@@ -525,3 +525,26 @@ def test_only_answers_the_scheme_still_accepts_are_filled_in():
 def test_the_register_never_lists_a_clusters_answers(registered):
     listed = _run("--register", str(registered), "register", "list", "--all", "--json")
     assert '"answers"' not in listed.output and '"indicator_points"' not in listed.output
+
+
+def test_intake_tells_a_renewals_confirmed_answers_from_changed_ones(registered):
+    history = json.loads(_run("--campaign", str(registered), "history", "DE-AUTO-01", "--json").output)
+    [own] = [s for s in history if s["role"] == "self-assessment"]
+    # last year's final STR-01 was the reviewer's 158; this year the cluster typed 160 again
+    assert "a renewal: 30 answer(s) as last time, 1 changed" in own["reason"]
+    fresh = json.loads(_run("--campaign", str(registered), "history", "AT-WOOD-01", "--json").output)
+    assert not any("renewal" in s["reason"] for s in fresh)
+
+
+def test_confirmed_and_changed_are_counted_on_values_as_stored():
+    from excelcert.assessment.read import Answer, ReturnedWorkbook
+    from excelcert.intake.batch import compared_with_last_time
+
+    returned = ReturnedWorkbook(Path("x.xlsx"), None, "", None)  # type: ignore[arg-type]
+    returned.answers = {
+        "A": Answer("A", "2025-03-01", dt.date(2025, 3, 1), None),
+        "B": Answer("B", 5, 5, None),
+        "C": Answer("C", None, None, None),
+    }
+    last = {"A": "2025-03-01", "B": 4, "C": "yes", "D": None}
+    assert compared_with_last_time(returned, last) == (1, 2)  # A the same; B changed; C left empty

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -45,6 +46,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader went away (`excelcert ... | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit then writes nowhere
+            sys.exit(1)
         except UnreadableFile as exc:
             _fail(str(exc.problem))
         except InputError as exc:
@@ -435,13 +440,14 @@ def generate(
         return
     from excelcert.assessment.generate import generate_workbooks
 
-    previous = {}
-    if session.register is not None:  # a renewal shows last time's label and answers
-        from excelcert.register.lists import previous_labels
-
-        previous = previous_labels(session.register_store.entries(), session.campaign.id)
     result = generate_workbooks(
-        session.campaign, session.scheme, clusters, session.key, force=force, jobs=jobs, previous=previous
+        session.campaign,
+        session.scheme,
+        clusters,
+        session.key,
+        force=force,
+        jobs=jobs,
+        previous=_previous_labels(session),
     )
     if as_json:
         _echo_json(result.to_json())
@@ -452,6 +458,15 @@ def generate(
     for cluster, path in result.kept:
         click.echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
     click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
+
+
+def _previous_labels(session: Session) -> dict[str, Any]:
+    """Each cluster's last label in the register, from another campaign: a renewal's."""
+    if session.register is None:
+        return {}
+    from excelcert.register.lists import previous_labels
+
+    return dict(previous_labels(session.register_store.entries(), session.campaign.id))
 
 
 def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as_json: bool) -> None:
@@ -510,6 +525,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
             list(paths),
             jobs=jobs,
             progress=lambda name: progress.advance(task),
+            previous={c: e.answers for c, e in _previous_labels(session).items()},
         )
     if as_json:
         _echo_json(outcome.to_json())

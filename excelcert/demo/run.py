@@ -85,7 +85,8 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     )
     roster_ids = {c.id for c in roster.clusters}
     with Ledger.for_campaign(campaign.root) as ledger:
-        imported = import_files(campaign, scheme, roster_ids, key, ledger, [inbox])
+        last_time = {c: e.answers for c, e in previous.items()}
+        imported = import_files(campaign, scheme, roster_ids, key, ledger, [inbox], previous=last_time)
         states = Counter(s.state for s in campaign_status(roster.clusters, ledger))
         review_lines = _review_stage(campaign, scheme, roster.clusters, key, ledger)
         document_lines, documents = _documents_stage(campaign, scheme, roster.clusters, key, ledger, today)

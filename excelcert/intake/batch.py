@@ -15,14 +15,16 @@ For each file (from files, folders, .zip archives):
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from excelcert.assessment.read import ReturnedWorkbook
 from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, verify
@@ -162,8 +164,11 @@ def import_files(
     progress: Callable[[str], None] | None = None,
     jobs: int = 1,
     reviewer_ids: set[str] | None = None,
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[FileResult]:
     """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
+    `previous` holds, for the clusters renewing a label, last time's final answers: the
+    verdict of their self-assessment says how many they confirmed and how many they changed.
 
     Hashing, archiving, checking and the ledger stay in this process and in input order,
     whatever `jobs` is: the verdicts and the ledger are the same as with one job.
@@ -183,7 +188,9 @@ def import_files(
             sha256, archived = prepared
             assert outcome is not None, "a file to read was read"
             archived.result()  # the original is on disk before the ledger names it
-            result = _finish(campaign, scheme, roster_ids, key, ledger, item, sha256, outcome, reviewer_ids or set())
+            result = _finish(
+                campaign, scheme, roster_ids, key, ledger, item, sha256, outcome, reviewer_ids or set(), previous or {}
+            )
             in_flight.discard(sha256)
         results.append(result)
         if progress is not None:
@@ -319,6 +326,7 @@ def _finish(
     sha256: str,
     outcome: ReturnedWorkbook | Problem,
     reviewer_ids: set[str],
+    previous: Mapping[str, Mapping[str, Any]],
 ) -> FileResult:
     base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
     if isinstance(outcome, Problem):
@@ -343,7 +351,30 @@ def _finish(
         return _reject(ledger, base, refusal)
     if meta.role == ROLE_ARBITRATION:
         return _accept_decisions(ledger, base, returned, roster_ids)
-    return _accept(ledger, base, returned)
+    last_time = previous.get(meta.cluster_id) if meta.role == ROLE_SELF_ASSESSMENT else None
+    return _accept(ledger, base, returned, last_time)
+
+
+def compared_with_last_time(returned: ReturnedWorkbook, last_time: Mapping[str, Any]) -> tuple[int, int]:
+    """(answers confirmed, answers changed) of a renewal's self-assessment against last time's
+    final answers: an answer given last time and now the same is confirmed; one now
+    different or left empty is changed."""
+    confirmed = changed = 0
+    for indicator, before in last_time.items():
+        if before in (None, "", [], ()):
+            continue
+        answer = returned.answers.get(indicator)
+        now = answer.value if answer is not None else None
+        if _as_stored(now) == _as_stored(before):
+            confirmed += 1
+        else:
+            changed += 1
+    return confirmed, changed
+
+
+def _as_stored(value: Any) -> str:
+    """A value as the ledger and the register keep it (dates as ISO text), for comparing."""
+    return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
 
 
 def _check(
@@ -433,7 +464,9 @@ def _reject(ledger: Ledger, base: NewSubmission, reason: Problem) -> FileResult:
     )
 
 
-def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> FileResult:
+def _accept(
+    ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook, last_time: Mapping[str, Any] | None = None
+) -> FileResult:
     problems = returned.problems
     base.verdict = WITH_PROBLEMS if problems else ACCEPTED
     parts = []
@@ -443,6 +476,9 @@ def _accept(ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook) -> 
             f"{len(problems)} problem(s) to correct or check"
             + (f", {missing} required answer(s) missing" if missing else "")
         )
+    if last_time:
+        confirmed, changed = compared_with_last_time(returned, last_time)
+        parts.append(f"a renewal: {confirmed} answer(s) as last time, {changed} changed")
     assert base.cluster_id is not None and base.role is not None, "an accepted workbook names its cluster and role"
     current = ledger.current(base.cluster_id, base.role, base.reviewer_id)
     counts = current is None or _is_newer(base, current)

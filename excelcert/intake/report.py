@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ def import_and_report(
     *,
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Imported:
     """Import every file under `paths` into the ledger (`jobs` readers; by default as many as
     the batch's size calls for), then write the run's report workbook."""
@@ -70,6 +71,7 @@ def import_and_report(
         progress=progress,
         jobs=jobs or auto_jobs(paths),
         reviewer_ids=reviewer_ids,
+        previous=previous,
     )
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     return Imported(results, write_import_report(report_path(campaign, started), results, campaign.title))
