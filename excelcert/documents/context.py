@@ -9,6 +9,7 @@ import hashlib
 import hmac
 from base64 import b32encode
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from excelcert.assessment.workbook import category_colours
@@ -19,6 +20,8 @@ from excelcert.campaign.roster import Cluster, country_name
 from excelcert.documents.charts import label_colour
 from excelcert.documents.texts import doc_text
 from excelcert.intake.corrections import CorrectionItem, Corrections
+from excelcert.register.config import Register
+from excelcert.register.public import verification_url
 from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import ARBITRATION, PENDING, REVIEWERS
 from excelcert.scheme.answers import answer_text
@@ -78,9 +81,16 @@ def _common(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, tod
 
 
 def certificate_context(
-    scheme: Scheme, campaign: Campaign, cluster: Cluster, score: Score, certificate: Certificate
+    scheme: Scheme,
+    campaign: Campaign,
+    cluster: Cluster,
+    score: Score,
+    certificate: Certificate,
+    register: Register | None = None,
 ) -> tuple[dict[str, Any], Pictures]:
-    """(context, pictures) of a certificate."""
+    """(context, pictures) of a certificate. With the campaign's `register`, a QR code of the
+    certificate's verification page (its code after '#') and a caption saying where that page
+    is; without one (no public page) both are empty, and the template leaves them out."""
     lang = language(scheme, cluster)
     rule = scheme.label(certificate.label)
     context = _common(scheme, campaign, cluster, lang, dt.date.fromisoformat(certificate.issued_on))
@@ -95,9 +105,12 @@ def certificate_context(
             "total": points(score.total, lang),
             "max_points": points(score.max_points, lang),
             "share": percent(score.share, lang),
+            "verification_page": "",
+            "qr_caption": "",
+            "qr_code": "",
         }
     )
-    pictures = {
+    pictures: Pictures = {
         "emblem": (
             "emblem",
             {
@@ -107,6 +120,13 @@ def certificate_context(
             },
         )
     }
+    if register is not None:
+        url = verification_url(register, certificate.reference, certificate.code)
+        page = url.partition("#")[0]
+        # a register without a public address gives the page's path alone: no address to print
+        context["verification_page"] = page if "://" in page else ""
+        context["qr_caption"] = doc_text(lang, "qr_caption" if context["verification_page"] else "qr_caption_scan")
+        pictures["qr_code"] = ("qr", {"data": url})
     return context, pictures
 
 
@@ -331,7 +351,8 @@ def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, A
         certificate = Certificate(
             1, "SAMPLE-2026-0001", cluster.id, rule.id if rule else "", 0, "2026-01-01", "2028-01-01", "ABCDE-FGHIJ"
         )
-        context, pictures = certificate_context(scheme, campaign, cluster, score, certificate)
+        register = Register(Path("."), "Sample label body", "SAMPLE", "https://labels.example/")
+        context, pictures = certificate_context(scheme, campaign, cluster, score, certificate, register)
     elif kind == "letter":
         submission = Submission(
             0, "", "", 0, "", 0, cluster.id, "self-assessment", None, None, None, "accepted", "", None

@@ -213,15 +213,53 @@ def certificate(lang: str) -> DocxDocument:
     _para(doc, "", space_after=26)
     _para(doc, t["for_secretariat"], size=10, colour="595959", align="center", space_after=0)
     _para(doc, "{{ secretariat_name }}", size=12, bold=True, align="center", space_after=30)
-    _para(
-        doc,
-        t["verify"].format(name="{{ secretariat_name }}", email="{{ secretariat_email }}"),
-        size=8.5,
-        colour="595959",
-        align="center",
-        italic=True,
-    )
+    verify = t["verify"].format(name="{{ secretariat_name }}", email="{{ secretariat_email }}")
+    _verification(doc, verify)
     return doc
+
+
+def _verification(doc: DocxDocument, verify: str) -> None:
+    """How to verify the certificate, at the bottom of the page. With a public page (the
+    campaign has a register: `qr_caption` is not empty) a borderless table of one row, right
+    aligned: the caption, the page's address and `verify` beside the QR code in the corner;
+    else `verify` alone, centred. One block either way, so that the QR code adds no height."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Cm, Pt
+
+    _para(doc, "{%p if qr_caption %}", space_after=0)
+    table = doc.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    table.autofit = False
+    row = table.rows[0]
+    row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+    caption, code = row.cells
+    for column, (cell, width) in enumerate(((caption, 12.0), (code, 3.3))):
+        table.columns[column].width = cell.width = Cm(width)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    lines = (
+        ("{{ qr_caption }}", 1),
+        ("{%p if verification_page %}", 0),
+        ("{{ verification_page }}", 4),
+        ("{%p endif %}", 0),
+        (verify, 0),
+    )
+    for n, (text, after) in enumerate(lines):
+        paragraph = caption.paragraphs[0] if n == 0 else caption.add_paragraph()
+        run = paragraph.add_run(text)
+        run.font.size, run.font.color.rgb = Pt(8.5), _rgb("595959")
+        run.bold, run.italic = text == "{{ verification_page }}", text == verify
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.space_after = Pt(after)
+    picture = code.paragraphs[0]
+    picture.add_run("{{ qr_code }}")
+    picture.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    picture.paragraph_format.space_after = Pt(0)
+    _para(doc, "{%p else %}", space_after=0)
+    _para(doc, verify, size=8.5, colour="595959", align="center", italic=True)
+    _para(doc, "{%p endif %}", space_after=0)
 
 
 def _letterhead(doc: DocxDocument, subject: str, *, country: bool) -> None:

@@ -20,9 +20,10 @@ from excelcert.base.problems import Place, Problem, problem
 from excelcert.base.spreadsheet import MAX_PACKING_RATIO, MAX_UNPACKED_BYTES
 from excelcert.campaign.config import BUILTIN_TEMPLATES
 from excelcert.documents import charts
+from excelcert.documents.qr import qr_png
 
 KINDS = ("certificate", "letter", "correction")
-IMAGE_WIDTHS_MM = {"chart": 165, "emblem": 48}
+IMAGE_WIDTHS_MM = {"chart": 165, "emblem": 48, "qr": 28}
 
 
 class TemplateError(Exception):
@@ -70,6 +71,8 @@ def draw(kind: str, spec: dict[str, Any]) -> bytes:
         return charts.category_chart(bars, spec["thresholds"], spec["median_label"], spec["total_label"])
     if kind == "emblem":
         return charts.emblem(spec["label_name"], spec["colour"], spec["caption"])
+    if kind == "qr":
+        return qr_png(spec["data"])
     raise ValueError(kind)
 
 
@@ -175,7 +178,7 @@ def check_template(path: Path, sample: dict[str, Any]) -> list[Problem]:
     if not undeclared:
         try:  # a typo after a dot (item.nmae) shows only when rendered
             trial = DocxTemplate(str(path))
-            trial.render({k: ("" if k in ("chart", "emblem") else v) for k, v in sample.items()}, env)
+            trial.render({k: ("" if k in ("chart", "emblem", "qr_code") else v) for k, v in sample.items()}, env)
         except UndefinedError as exc:
             found.append(
                 problem(
