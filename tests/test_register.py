@@ -548,3 +548,21 @@ def test_confirmed_and_changed_are_counted_on_values_as_stored():
     }
     last = {"A": "2025-03-01", "B": 4, "C": "yes", "D": None}
     assert compared_with_last_time(returned, last) == (1, 2)  # A the same; B changed; C left empty
+
+
+def test_a_renewals_letter_says_what_changed_since_last_time(registered):
+    import docx
+
+    def text(cluster: str) -> str:
+        path = next((registered / "output" / "demo" / "documents").glob(f"{cluster}*/* letter.docx"))
+        return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+
+    last = next(e for e in _entries(registered) if e.cluster_id == "FR-AERO-01" and e.campaign_id == "demo-2025")
+    renewal = text("FR-AERO-01")  # last year weak, this year average: in French
+    assert "Depuis votre dernière évaluation" in renewal and last.reference in renewal
+    assert "indicateur(s) ont gagné des points" in renewal and " → " in renewal
+    same = text("DE-AUTO-01")  # the same answers and points both years
+    assert "Since your last assessment" in same or "Seit Ihrer letzten Bewertung" in same
+    assert "Punkten bei jedem Indikator" in same or "same points on every indicator" in same
+    first_time = text("AT-WOOD-01")
+    assert "letzten Bewertung" not in first_time and "last assessment" not in first_time

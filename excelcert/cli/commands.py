@@ -751,7 +751,7 @@ def _documents(
         today=issued_on,
         jobs=jobs,
         pdf=pdf,
-        register=session.register if "certificate" in kinds else None,
+        register=session.register,
     )
     issued = outcome.issued
     if as_json:

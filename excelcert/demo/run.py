@@ -21,7 +21,7 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
-from excelcert.demo.returns import AVERAGE, STRONG, make_returns
+from excelcert.demo.returns import AVERAGE, STRONG, WEAK, make_returns
 from excelcert.demo.reviews import decide, fill_review
 from excelcert.documents.issue import Job, plan_and_number, render_all
 from excelcert.intake.batch import import_files
@@ -45,7 +45,7 @@ PUBLIC_FOLDER = "public"  # the public site, as `excelcert register publish` wri
 # one merges into another organisation (its label is withdrawn).
 LAST_YEAR = {
     "DE-AUTO-01": ("strong", STRONG),
-    "FR-AERO-01": ("average", AVERAGE),
+    "FR-AERO-01": ("weak", WEAK),  # and has improved since: its letter says where
     "LU-FIN-01": ("average", AVERAGE),
     "EE-HEALTH-01": ("average", AVERAGE),
 }
@@ -58,7 +58,10 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     started = time.perf_counter()
     today = today or dt.date.today()
     _clear(directory)
-    register = init_register(directory, name="Demo label body", prefix="DEMO")
+    # The demo's site is not hosted: its address is the folder, so that a certificate's QR code
+    # opens its page on this computer.
+    public_url = (directory / PUBLIC_FOLDER).resolve().as_uri()
+    register = init_register(directory, name="Demo label body", prefix="DEMO", public_url=public_url)
     last_year, to_render = _last_year(directory / LAST_YEAR_FOLDER, today, jobs)
     _withdraw(register, today)
     campaign = init_campaign(

@@ -22,6 +22,7 @@ from excelcert.documents.texts import doc_text
 from excelcert.intake.corrections import CorrectionItem, Corrections
 from excelcert.register.config import Register
 from excelcert.register.public import verification_url
+from excelcert.register.store import Entry
 from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import ARBITRATION, PENDING, REVIEWERS
 from excelcert.scheme.answers import answer_text
@@ -162,10 +163,13 @@ def letter_context(
     medians: dict[str, float],
     appreciation: dict[str, list[str]],
     today: dt.date,
+    previous: Entry | None = None,
 ) -> tuple[dict[str, Any], Pictures]:
-    """(context, pictures) of a feedback letter: result first, then what to improve."""
+    """(context, pictures) of a feedback letter: result first, then what to improve. With the
+    cluster's `previous` label from the register, what changed since then."""
     lang = language(scheme, cluster)
     context = _common(scheme, campaign, cluster, lang, today)
+    context.update(_since_last_time(scheme, score, previous, lang))
     ranked = sorted(scheme.labels, key=lambda r: r.order)
     earned = next((r for r in ranked if r.id == score.label), None)
     # the threshold the text names: the label earned, or (when that one demands no points,
@@ -329,6 +333,39 @@ def correction_context(
     return context, {}
 
 
+CHANGES_SHOWN = 8
+
+
+def _since_last_time(scheme: Scheme, score: Score, previous: Entry | None, lang: str) -> dict[str, Any]:
+    """The letter's comparison with the cluster's last label: a sentence, and the indicators
+    whose points changed most (empty without a previous label, or without its points)."""
+    if previous is None or not previous.indicator_points:
+        return {"since_sentence": "", "changes": []}
+    moved = []
+    for ind in scheme.indicators:
+        before = previous.indicator_points.get(ind.id)
+        now = score.points.get(ind.id, 0.0)
+        if before is not None and abs(now - before) > 1e-9:
+            moved.append((ind, before, now))
+    moved.sort(key=lambda m: (-abs(m[2] - m[1]), m[0].id))
+    sentence = doc_text(
+        lang,
+        "since_sentence" if moved else "since_same",
+        label=previous.label_name,
+        reference=previous.reference,
+        before=points(previous.points or 0, lang),
+        max=points(previous.max_points or score.max_points, lang),
+        now=points(score.total, lang),
+        up=sum(1 for _, b, n in moved if n > b),
+        down=sum(1 for _, b, n in moved if n < b),
+    )
+    changes = [
+        {"name": scheme.text(ind.name, lang), "before": points(before, lang), "now": points(now, lang)}
+        for ind, before, now in moved[:CHANGES_SHOWN]
+    ]
+    return {"since_sentence": sentence, "changes": changes}
+
+
 def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, Any]:
     """Every variable a `kind` document gets, with made-up values: what templates are checked against."""
     cluster = Cluster(
@@ -366,6 +403,7 @@ def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, A
             {},
             {"strengths": ["…"]},
             dt.date(2026, 1, 1),
+            _sample_entry(scheme, cluster),
         )
     else:
         item = Corrections(
@@ -373,3 +411,15 @@ def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, A
         )
         context, pictures = correction_context(scheme, campaign, cluster, item, dt.date(2026, 1, 1))
     return {**context, **dict.fromkeys(pictures, "")}
+
+
+def _sample_entry(scheme: Scheme, cluster: Cluster) -> Entry:
+    """A made-up earlier label, so that a template's comparison with last time is checked too."""
+    first = scheme.indicators[0].id if scheme.indicators else ""
+    label = scheme.labels_by_rank()[-1] if scheme.labels else None
+    return Entry(
+        0, "XX-2025-00001", "", cluster.id, cluster.name, cluster.country, "", "", "", "", cluster.language, False,
+        label.id if label else "", scheme.text(label.name) if label else "", 0, scheme.id, scheme.version,
+        "sample", "2025-01", "2025-01-15", "2027-01-31", None, 0.0, scheme.total_points, "",
+        indicator_points={first: 1.0} if first else {},
+    )  # fmt: skip

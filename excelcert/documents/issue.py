@@ -28,8 +28,9 @@ from excelcert.documents.render import find_template, render
 from excelcert.intake.corrections import collect_corrections
 from excelcert.register.club import club_consent
 from excelcert.register.config import Register
+from excelcert.register.lists import previous_labels
 from excelcert.register.rules import DEFAULT_GRACE_MONTHS, DEFAULT_VALIDITY_MONTHS, month_of, validity
-from excelcert.register.store import Draft, RegisterStore
+from excelcert.register.store import Draft, Entry, RegisterStore
 from excelcert.results.scores import Results, score_and_record
 from excelcert.review.final import ClusterFinal
 from excelcert.scheme.model import Scheme
@@ -143,7 +144,15 @@ def _plan_cluster(
         final = results.finals[cluster.id]
         appreciation = _appreciation(ledger, final)
         context, pictures = letter_context(
-            scheme, campaign, cluster, score, final, results.medians, appreciation, today
+            scheme,
+            campaign,
+            cluster,
+            score,
+            final,
+            results.medians,
+            appreciation,
+            today,
+            numbering.previous(cluster.id),
         )
         template = find_template(_templates(campaign), "letter", lang, scheme.default_language)
         issued.documents.append(
@@ -170,11 +179,24 @@ class _Numbering:
         self.months = scheme.validity_months or DEFAULT_VALIDITY_MONTHS
         self.grace = scheme.renewal_grace_months if scheme.renewal_grace_months is not None else DEFAULT_GRACE_MONTHS
         self._store: RegisterStore | None = None
+        self._previous: dict[str, Entry] | None = None
         self.withdrawn: dict[str, str] = {}  # reference -> when and why, for certificates the register withdrew
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+    def _opened(self) -> RegisterStore | None:
+        if self._store is None and self.register is not None:
+            self._store = self.register.open()
+        return self._store
+
+    def previous(self, cluster_id: str) -> Entry | None:
+        """The cluster's last label from another campaign (None without a register)."""
+        if self._previous is None:
+            store = self._opened()
+            self._previous = previous_labels(store.entries(), self.campaign.id) if store is not None else {}
+        return self._previous.get(cluster_id)
 
     def club_consent(self, cluster: Cluster) -> bool:
         """Whether the manager agreed to the club directory: as the cluster answered on its
@@ -196,9 +218,9 @@ class _Numbering:
             return self.ledger.certificate_for(
                 cluster.id, label, when, reference, code, valid.valid_until.isoformat(), score_id
             )
-        if self._store is None:
-            self._store = self.register.open()
-        previous = [e for e in self._store.of_cluster(cluster.id) if e.campaign_id != self.campaign.id]
+        store = self._opened()
+        assert store is not None
+        previous = [e for e in store.of_cluster(cluster.id) if e.campaign_id != self.campaign.id]
         valid = validity(assessed, previous, months=self.months, grace=self.grace)
         rule = self.scheme.label(label)
         draft = Draft(
@@ -227,9 +249,9 @@ class _Numbering:
             indicator_points=dict(score.points),
         )
         if existing is not None:  # issued before the campaign had its register: entered as it is
-            entry = self._store.enter(draft, lambda _: existing.reference, lambda _: existing.code)
+            entry = store.enter(draft, lambda _: existing.reference, lambda _: existing.code)
         else:
-            entry = self._store.enter(draft, self.register.reference(self.today.year), code)
+            entry = store.enter(draft, self.register.reference(self.today.year), code)
         if entry.withdrawn_on:
             self.withdrawn[entry.reference] = f"withdrawn on {entry.withdrawn_on}: {entry.withdrawn_reason}"
         return self.ledger.certificate_for(

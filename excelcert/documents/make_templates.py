@@ -298,6 +298,13 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, t["chart_title"], italic=True, size=9, colour="595959", space_after=2)
     _para(doc, "{{ chart }}", align="center")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _para(doc, "{%p if since_sentence %}")
+    _para(doc, t["since_title"], style="Heading 1")
+    _para(doc, "{{ since_sentence }}", space_after=2)
+    _para(doc, "{%p for item in changes %}")
+    _para(doc, "{{ item.name }}: {{ item.before }} → {{ item.now }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
     _para(doc, t["improve_title"], style="Heading 1")
     _para(doc, t["improve_intro"])
     _table(
