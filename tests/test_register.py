@@ -373,7 +373,8 @@ def test_renewals_and_the_roster_for_the_next_campaign(registered, tmp_path):
 
     # today: LU-FIN-01's label ended last month, and it can still renew with continuity
     now = due("2026-11-27")
-    assert [(r["cluster_id"], r["state"], r["renew_by"]) for r in now] == [("LU-FIN-01", EXPIRED, "2027-10-31")]
+    # (last year's scheme gave six months of grace: the label says so, wherever the list is made)
+    assert [(r["cluster_id"], r["state"], r["renew_by"]) for r in now] == [("LU-FIN-01", EXPIRED, "2027-04-30")]
     assert now[0]["email"]  # with the contact
     later = due("2028-06-01")
     assert {r["cluster_id"] for r in later} == {"DE-AUTO-01", "FR-AERO-01", "AT-WOOD-01", "ES-AGRI-01", "HR-ICT-01"}
@@ -566,3 +567,90 @@ def test_a_renewals_letter_says_what_changed_since_last_time(registered):
     assert "Punkten bei jedem Indikator" in same or "same points on every indicator" in same
     first_time = text("AT-WOOD-01")
     assert "letzten Bewertung" not in first_time and "last assessment" not in first_time
+
+
+def test_a_result_changed_within_a_campaign_withdraws_the_certificate_it_replaces(registered, tmp_path):
+    from excelcert.base.ledger import Ledger
+    from excelcert.campaign.config import read_config, read_key
+    from excelcert.campaign.roster import read_roster
+    from excelcert.documents.issue import plan_and_number
+    from excelcert.results.scores import score_and_record
+
+    copy = _copy(registered, tmp_path)
+    campaign = read_config(copy)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    register = register_of(campaign)
+
+    def certify_with(label: str | None) -> Any:
+        with Ledger.for_campaign(copy) as ledger:
+            results = score_and_record(scheme, clusters, ledger)
+            next(s for s in results.scores if s.cluster_id == "HR-ICT-01").label = label
+            return plan_and_number(
+                campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate",),
+                today=TODAY, results=results, register=register,
+            )  # fmt: skip
+
+    gold = next(e for e in _entries(copy) if e.cluster_id == "HR-ICT-01" and e.campaign_id == "demo")
+    issued = certify_with("silver")  # the result changed after the certificate was issued
+    assert "HR-ICT-01" in issued.retired and gold.reference in issued.retired["HR-ICT-01"]
+    now = {e.label: e for e in _entries(copy) if e.cluster_id == "HR-ICT-01" and e.campaign_id == "demo"}
+    assert now["gold"].withdrawn_on == TODAY.isoformat() and "changed" in (now["gold"].withdrawn_reason or "")
+    assert not now["silver"].withdrawn_on
+    issued = certify_with(None)  # no label any more: the silver one goes too
+    assert "HR-ICT-01" in issued.retired
+    assert all(e.withdrawn_on for e in _entries(copy) if e.cluster_id == "HR-ICT-01" and e.campaign_id == "demo")
+    issued = certify_with("gold")  # back to gold: a withdrawn certificate is never issued again
+    assert "HR-ICT-01" in issued.withdrawn and not any(c.cluster_id == "HR-ICT-01" for c in issued.certificates)
+
+
+def test_two_campaigns_with_one_id_cannot_share_a_register(tmp_path):
+    store = RegisterStore.at(init_register(tmp_path / "reg", name="Body", prefix="ECL").database_path)
+    store.enter(_draft(campaign="spring", campaign_key="aaaa"), lambda n: f"ECL-2026-{n:05d}", lambda n: "C")
+    with pytest.raises(RegisterError, match="already has certificates"):
+        store.enter(
+            _draft("FR-B", campaign="spring", campaign_key="bbbb"), lambda n: f"ECL-2028-{n:05d}", lambda n: "C"
+        )
+    store.close()
+
+
+def test_a_missing_register_database_is_never_made_anew(registered, tmp_path):
+    copy = _copy(registered, tmp_path)
+    (copy / "register.sqlite").rename(tmp_path / "elsewhere.sqlite")
+    listed = _run("--register", str(copy), "register", "list")
+    assert listed.exit_code == 1 and "missing: restore it from your backup" in listed.output
+    assert not (copy / "register.sqlite").exists()
+    certified = _run("--campaign", str(copy), "certify")
+    assert certified.exit_code == 1 and "missing" in certified.output
+
+
+def test_hostile_and_mistaken_requests_get_one_clear_line(registered, tmp_path):
+    copy = _copy(registered, tmp_path)
+    entry = next(e for e in _entries(copy) if e.campaign_id == "demo")
+    early = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2026-01-01")
+    assert (
+        early.exit_code == 1 and f"is not issued yet on 2026-01-01: it is issued on {entry.issued_on}" in early.output
+    )
+    before = _run("--register", str(copy), "register", "withdraw", entry.reference, "--reason", "x", "--by", "y",
+                  "--on", "1999-01-01")  # fmt: skip
+    assert before.exit_code == 1 and "cannot be withdrawn from 1999-01-01" in before.output
+    assert not next(e for e in _entries(copy) if e.number == entry.number).withdrawn_on
+    config = copy / "campaign.yaml"
+    kept = config.read_bytes()
+    overwrite = _run("--register", str(copy), "register", "renewals", "--within", "24m", "--roster", str(config))
+    assert overwrite.exit_code == 2 and config.read_bytes() == kept
+    existing = tmp_path / "next.xlsx"
+    existing.write_bytes(b"mine")
+    refused = _run("--register", str(copy), "register", "renewals", "--within", "24m", "--roster", str(existing))
+    assert refused.exit_code == 1 and "already exists" in refused.output and existing.read_bytes() == b"mine"
+    far = _run("--register", str(copy), "register", "renewals", "--on", "9999-12-31")
+    assert far.exit_code == 2
+    long_code = _run("--register", str(copy), "verify", "\x1b[2J" + "X" * 10_000, "é" * 50)
+    assert long_code.exit_code == 1 and "\x1b" not in long_code.output and len(long_code.output) < 400
+
+
+def test_text_from_files_is_printed_plain():
+    from excelcert.cli.terminal import plain
+
+    assert plain("Cluster \x1b[31mRED\x1b[0m \x07 \u202eevil") == "Cluster \ufffd[31mRED\ufffd[0m \ufffd \ufffdevil"
+    assert plain("Pôle Aéro & [bio/santé]") == "Pôle Aéro & [bio/santé]"

@@ -324,13 +324,20 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise LedgerError(f"the {self.KIND} {self.path} cannot be opened: {exc}") from None
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        # Each commit is atomic and survives a crash or kill of excelcert; after a power cut
-        # the last commits before it may be missing (never half there). `checkpoint` puts
-        # everything on disk: a batch ends with it.
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self._migrate()
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            # Each commit is atomic and survives a crash or kill of excelcert; after a power cut
+            # the last commits before it may be missing (never half there). `checkpoint` puts
+            # everything on disk: a batch ends with it.
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise LedgerError(
+                f"the {self.KIND} {self.path} cannot be used ({exc}): if it is damaged, restore it from your "
+                "backup; if another excelcert is writing to it, wait until it has finished."
+            ) from None
 
     def close(self) -> None:
         self.db.close()
@@ -348,7 +355,13 @@ class SqliteStore:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """One write transaction, taken at once (BEGIN IMMEDIATE): committed, or rolled back on any failure."""
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # locked by another process past the timeout, or read-only
+            raise LedgerError(
+                f"the {self.KIND} {self.path} cannot be written ({exc}): wait until the other excelcert "
+                "has finished, or check that the file may be written; nothing was changed."
+            ) from None
         try:
             yield
         except BaseException:
@@ -365,8 +378,8 @@ class SqliteStore:
         current = self.version
         if current > len(self.MIGRATIONS):
             raise LedgerError(
-                f"the {self.KIND} {self.path} was written by a newer excelcert (schema {current}); "
-                "update excelcert before using it."
+                f"the {self.KIND} {self.path} was written by a newer excelcert (schema {current}): "
+                "update excelcert before using it"
             )
         for number, script in enumerate(self.MIGRATIONS[current:], start=current + 1):
             with self._transaction():

@@ -229,6 +229,13 @@ _TYPES: list[ProblemType] = [
         "Give a whole number of months in that range, or leave it empty for the default.",
     ),
     ProblemType(
+        "grace-not-below-validity",
+        ERROR,
+        "Renewal grace too long",
+        "settings: renewal_grace_months ({grace}) must be shorter than validity_months ({validity})",
+        "Otherwise a label renewed late in the grace period would end before it is issued. Shorten the grace period.",
+    ),
+    ProblemType(
         "not-an-integer",
         ERROR,
         "Not a whole number",

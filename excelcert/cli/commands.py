@@ -38,6 +38,7 @@ class _Group(click.Group):
         return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from excelcert.base.ledger import LedgerError
         from excelcert.cli.session import InputError
         from excelcert.documents.render import TemplateError
         from excelcert.register.store import RegisterError
@@ -55,7 +56,7 @@ class _Group(click.Group):
         except InputError as exc:
             _print_report_errors(exc.report)
             _fail(str(exc))
-        except (CampaignError, TemplateError, RegisterError) as exc:
+        except (CampaignError, TemplateError, RegisterError, LedgerError) as exc:
             _fail(str(exc))
         except SchemeError as exc:
             _print_report_errors(exc.report)
@@ -762,8 +763,12 @@ def _documents(
         for cluster_id, why in issued.skipped.items():
             if why != "no self-assessment":
                 click.echo(f"  {cluster_id:<14} none         ({why}: no score, so no certificate or letter)")
+        from excelcert.cli.terminal import plain
+
         for cluster_id, why in issued.withdrawn.items():
-            click.echo(f"  {cluster_id:<14} certificate  not issued again: {why}")
+            click.echo(f"  {cluster_id:<14} certificate  not issued again: {plain(why)}")
+        for cluster_id, what in issued.retired.items():
+            click.echo(f"  {cluster_id:<14} certificate  {plain(what)}")
         if "certificate" in kinds and not issued.certificates:
             click.echo(
                 "No cluster has earned a label yet: `excelcert score` says what each one lacks "
@@ -818,17 +823,82 @@ def verify_certificate(ctx: click.Context, number: str, code: str, day: dt.datet
     if session.register is not None:
         _verify_in_register(session, number, code, on, as_json)
         return
-    from excelcert.documents.verify import UNKNOWN_NUMBER, verify_certificate
+    from excelcert.documents.verify import verify_certificate
+
+    _verify_in_ledger_output(session, verify_certificate(session.ledger, number, code, on), number, code)
+
+
+def _quoted(text: str) -> str:
+    """What someone typed, as it may be printed back: plain, and not endless."""
+    from excelcert.cli.terminal import plain
+
+    text = plain(text.strip())
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _verify_in_register(session: Session, number: str, code: str, on: dt.date | None, as_json: bool) -> None:
+    from excelcert.cli.terminal import plain
+    from excelcert.documents.verify import UNKNOWN_NUMBER, verify_certificate, verify_in_register
+    from excelcert.register.rules import EXPIRED, NOT_YET, SUPERSEDED, VALID, WITHDRAWN
+
+    found = verify_in_register(session.register_store, number, code, on)
+    if found.state == UNKNOWN_NUMBER and session.in_campaign:
+        # issued by this campaign before it had its register: its ledger knows it
+        earlier = verify_certificate(session.ledger, number, code, on)
+        if earlier.state != UNKNOWN_NUMBER:
+            _verify_in_ledger_output(session, earlier, number, code)
+            return
+    if as_json:
+        _echo_json(found.to_json())
+        if found.state != VALID:
+            sys.exit(1)
+        return
+    name = plain(session.register.name) if session.register else "this register"
+    if found.state == NOT_YET and found.entry is not None:
+        _fail(
+            f"certificate {_quoted(number)} is not issued yet on {(on or dt.date.today()).isoformat()}: "
+            f"it is issued on {found.entry.issued_on}."
+        )
+    if not found.issued_here or found.entry is None:
+        why = (
+            "no certificate has this number."
+            if found.state == UNKNOWN_NUMBER
+            else "the code does not match its number."
+        )
+        _fail(f"certificate {_quoted(number)} with code {_quoted(code)} was NOT issued by {name}: {why}")
+    e = found.entry
+    verdict = {
+        VALID: "VALID",
+        EXPIRED: f"EXPIRED on {e.valid_until}",
+        SUPERSEDED: f"SUPERSEDED by {found.superseded_by}",
+        WITHDRAWN: f"WITHDRAWN on {e.withdrawn_on} by {plain(e.withdrawn_by)}: {plain(e.withdrawn_reason)}",
+    }[found.state]
+    click.echo(f"{e.reference}: {verdict}.")
+    click.echo(f"  {plain(e.label_name)} label of {plain(e.name)} ({e.country}, cluster {e.cluster_id})")
+    click.echo(
+        f"  assessed {e.assessed}, issued on {e.issued_on}, valid until {e.valid_until} "
+        f"(campaign {e.campaign_id}, scheme {plain(e.scheme_id)} {plain(e.scheme_version)})"
+    )
+    click.echo("  Compare these details with the certificate you were shown: they must be the same.")
+    if found.state != VALID:
+        sys.exit(1)
+
+
+def _verify_in_ledger_output(session: Session, found: Any, number: str, code: str) -> None:
+    """What `verify` says of a certificate the campaign's ledger holds (no register)."""
+    from excelcert.documents.verify import UNKNOWN_NUMBER
 
     campaign = session.campaign
-    found = verify_certificate(session.ledger, number, code, on)
     if not found.issued_here or found.certificate is None:
         why = (
             "no certificate has this number."
             if found.state == UNKNOWN_NUMBER
             else "the code does not match its number."
         )
-        _fail(f"certificate {number} with code {code} was NOT issued by this campaign ({campaign.id}): {why}")
+        _fail(
+            f"certificate {_quoted(number)} with code {_quoted(code)} was NOT issued by this campaign "
+            f"({campaign.id}): {why}"
+        )
     c = found.certificate
     state = "valid" if found.state == "valid" else "EXPIRED"
     click.echo(
@@ -836,42 +906,6 @@ def verify_certificate(ctx: click.Context, number: str, code: str, day: dt.datet
         f"{c.issued_on}, valid until {c.valid_until}."
     )
     if found.state != "valid":
-        sys.exit(1)
-
-
-def _verify_in_register(session: Session, number: str, code: str, on: dt.date | None, as_json: bool) -> None:
-    from excelcert.documents.verify import UNKNOWN_NUMBER, verify_in_register
-    from excelcert.register.rules import EXPIRED, SUPERSEDED, VALID, WITHDRAWN
-
-    found = verify_in_register(session.register_store, number, code, on)
-    if as_json:
-        _echo_json(found.to_json())
-        if found.state != VALID:
-            sys.exit(1)
-        return
-    name = session.register.name if session.register else "this register"
-    if not found.issued_here or found.entry is None:
-        why = (
-            "no certificate has this number."
-            if found.state == UNKNOWN_NUMBER
-            else "the code does not match its number."
-        )
-        _fail(f"certificate {number} with code {code} was NOT issued by {name}: {why}")
-    e = found.entry
-    verdict = {
-        VALID: "VALID",
-        EXPIRED: f"EXPIRED on {e.valid_until}",
-        SUPERSEDED: f"SUPERSEDED by {found.superseded_by}",
-        WITHDRAWN: f"WITHDRAWN on {e.withdrawn_on} by {e.withdrawn_by}: {e.withdrawn_reason}",
-    }[found.state]
-    click.echo(f"{e.reference}: {verdict}.")
-    click.echo(f"  {e.label_name} label of {e.name} ({e.country}, cluster {e.cluster_id})")
-    click.echo(
-        f"  assessed {e.assessed}, issued on {e.issued_on}, valid until {e.valid_until} "
-        f"(campaign {e.campaign_id}, scheme {e.scheme_id} {e.scheme_version})"
-    )
-    click.echo("  Compare these details with the certificate you were shown: they must be the same.")
-    if found.state != VALID:
         sys.exit(1)
 
 
@@ -924,6 +958,8 @@ def register_init(directory: Path, name: str, prefix: str, public_url: str) -> N
 
 
 def _day(day: dt.datetime | None) -> dt.date:
+    if day is not None and not 1900 <= day.year <= 9000:
+        raise click.BadParameter(f"{day.date().isoformat()} is not a day a label can be valid on", param_hint="--on")
     return day.date() if day else dt.date.today()
 
 
@@ -1007,24 +1043,29 @@ def register_publish(ctx: click.Context, directory: Path, day: dt.datetime | Non
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write them as a roster for the next campaign (.xlsx).",
 )
+@click.option("--force", is_flag=True, help="Replace the roster file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
 @click.pass_context
 def register_renewals(
-    ctx: click.Context, day: dt.datetime | None, within: str, roster_file: Path | None, as_json: bool
+    ctx: click.Context, day: dt.datetime | None, within: str, roster_file: Path | None, force: bool, as_json: bool
 ) -> None:
     """Labels ending soon, or ended but still renewable with continuity, with their contact."""
+    from excelcert.cli.terminal import plain
     from excelcert.register.lists import renewal_roster, renewals
-    from excelcert.register.rules import DEFAULT_GRACE_MONTHS
 
     text = within.strip().casefold().removesuffix("m").strip()
     if not text.isdigit() or not 0 <= int(text) <= 120:
         raise click.BadParameter(f"'{within}' is not a number of months such as 6m", param_hint="--within")
     session = _session(ctx)
-    grace = DEFAULT_GRACE_MONTHS
-    if session.in_campaign and session.scheme.renewal_grace_months is not None:
-        grace = session.scheme.renewal_grace_months
     on = _day(day)
-    due = renewals(session.register_store.entries(), on, within_months=int(text), grace_months=grace)
+    if roster_file is not None:
+        if roster_file.suffix.casefold() != ".xlsx":
+            raise click.BadParameter(f"'{roster_file.name}' is not a workbook name (.xlsx)", param_hint="--roster")
+        if roster_file.exists() and not force:
+            _fail(f"{roster_file} already exists; nothing was written. Use --force to replace it.")
+        if not roster_file.parent.is_dir():
+            _fail(f"the folder {roster_file.parent} does not exist; nothing was written.")
+    due = renewals(session.register_store.entries(), on, within_months=int(text))
     if roster_file is not None:
         from excelcert.campaign.roster import write_roster
 
@@ -1036,8 +1077,8 @@ def register_renewals(
     for r in due:
         e = r.listed.entry
         click.echo(
-            f"  {e.reference:<16} {e.label_name:<8} {e.valid_until}  {r.listed.state:<8} renew by {r.renew_by}  "
-            f"{e.cluster_id:<14} {e.name}  <{e.email}>"
+            f"  {e.reference:<16} {plain(e.label_name):<8} {e.valid_until}  {r.listed.state:<8} renew by {r.renew_by}  "
+            f"{e.cluster_id:<14} {plain(e.name)}  <{plain(e.email)}>"
         )
     click.echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {roster_file}" if roster_file else ""))
 
@@ -1090,9 +1131,11 @@ def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day
     if not reason.strip() or not by.strip():
         raise click.UsageError("say why (--reason) and who decided it (--by)")
     done = store.withdraw(entry.number, on=_day(day).isoformat(), reason=reason.strip(), by=by.strip())
+    from excelcert.cli.terminal import plain
+
     click.echo(
-        f"{done.reference} ({done.label_name} label of {done.name}) is withdrawn from {done.withdrawn_on}: "
-        f"{done.withdrawn_reason} ({done.withdrawn_by})."
+        f"{done.reference} ({plain(done.label_name)} label of {plain(done.name)}) is withdrawn from "
+        f"{done.withdrawn_on}: {plain(done.withdrawn_reason)} ({plain(done.withdrawn_by)})."
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -253,14 +254,21 @@ def print_register(found: list[Listed], on: dt.date) -> None:
         e = item.entry
         state = item.state + (f" by {item.superseded_by}" if item.superseded_by else "")
         table.add_row(
-            e.reference,
+            Text(e.reference),
             Text(e.name),
-            e.country,
+            Text(e.country),
             Text(e.sector),
-            e.label_name,
-            e.valid_until,
+            Text(e.label_name),
+            Text(e.valid_until),
             Text(state, style=styles.get(item.state, "")),
             Text(e.website),
         )
     console.print(table)
     console.print(f"{len(found)} label(s)")
+
+
+def plain(text: object) -> str:
+    """Text from a roster, a workbook or the register, safe to print: control characters
+    (escape sequences, bells) and invisible formatting marks (bidirectional overrides) are
+    shown as U+FFFD, so that no file can move the cursor, recolour or retitle the terminal."""
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in str(text))

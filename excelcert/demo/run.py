@@ -39,6 +39,7 @@ from excelcert.scheme.model import Scheme
 from excelcert.scheme.yaml_form import scheme_to_yaml
 
 DEMO_ID = "demo"
+DEMO_BODY = "Demo label body"
 LAST_YEAR_FOLDER = "last-year"
 PUBLIC_FOLDER = "public"  # the public site, as `excelcert register publish` writes it
 # Last year's returns: two clusters renew this year, one does not return (its label expires),
@@ -61,7 +62,7 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     # The demo's site is not hosted: its address is the folder, so that a certificate's QR code
     # opens its page on this computer.
     public_url = (directory / PUBLIC_FOLDER).resolve().as_uri()
-    register = init_register(directory, name="Demo label body", prefix="DEMO", public_url=public_url)
+    register = init_register(directory, name=DEMO_BODY, prefix="DEMO", public_url=public_url)
     last_year, to_render = _last_year(directory / LAST_YEAR_FOLDER, today, jobs)
     _withdraw(register, today)
     campaign = init_campaign(
@@ -131,7 +132,7 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
     month = add_months(month_of(today), -13)
     when = dt.date(int(month[:4]), int(month[5:]), min(today.day, 28))
     current = load_scheme(None)
-    previous = replace(current, version=f"{when.year}.1", validity_months=12)
+    previous = replace(current, version=f"{when.year}.1", validity_months=12, renewal_grace_months=6)
     directory.mkdir(parents=True)
     scheme_file = directory / "scheme-previous.yaml"
     scheme_file.write_text(scheme_to_yaml(previous), encoding="utf-8")
@@ -273,9 +274,15 @@ def _clear(directory: Path) -> None:
     if not directory.exists():
         return
     config = directory / CONFIG_NAME
+    # only what the demo makes: a campaign with the demo's id, or the demo's register, and
+    # nothing in the folder but what the demo puts there
+    made = {CONFIG_NAME, REGISTER_CONFIG, "register.sqlite", "register.sqlite-wal", "register.sqlite-shm"}
+    made |= {"campaign.key", ".gitignore", "scheme.yaml", "ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"}
+    made |= {"workbooks", "templates", "output", "archive", LAST_YEAR_FOLDER, PUBLIC_FOLDER}
+    only_ours = all(child.name in made for child in directory.iterdir()) if directory.is_dir() else False
     earlier = config.is_file() and read_config(directory).id == DEMO_ID
-    half_made = (directory / REGISTER_CONFIG).is_file() and read_register(directory).prefix == "DEMO"
-    if earlier or half_made:
+    half_made = (directory / REGISTER_CONFIG).is_file() and read_register(directory).name == DEMO_BODY
+    if only_ours and (earlier or half_made):
         shutil.rmtree(directory)
         return
     if directory.is_dir() and not any(directory.iterdir()):

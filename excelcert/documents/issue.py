@@ -6,6 +6,7 @@ numbering and the ledger stay in this process, so numbers follow the roster's or
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ class Issued:
     results: Results | None = None
     skipped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got no letter
     withdrawn: dict[str, str] = field(default_factory=dict)  # cluster -> certificate withdrawn: not issued again
+    retired: dict[str, str] = field(default_factory=dict)  # cluster -> its earlier certificate, withdrawn now
 
 
 def documents_folder(campaign: Campaign) -> Path:
@@ -124,8 +126,12 @@ def _plan_cluster(
     score = results.score_of(cluster.id)
     if score is None:
         issued.skipped[cluster.id] = "incomplete" if cluster.id in results.incomplete else "no self-assessment"
+        if "certificate" in kinds:
+            numbering.retire(cluster, None, issued)
         return
     out = cluster_folder(campaign, cluster)
+    if "certificate" in kinds:
+        numbering.retire(cluster, score.label, issued)
     if "certificate" in kinds and score.label:
         certificate = numbering.certificate(cluster, score)
         if certificate.reference in numbering.withdrawn:
@@ -191,6 +197,19 @@ class _Numbering:
             self._store = self.register.open()
         return self._store
 
+    def retire(self, cluster: Cluster, label: str | None, issued: Issued) -> None:
+        """Withdraw, in the register, this campaign's certificates of the cluster for another label
+        than the one it holds now (its result changed since they were issued: none may stay valid)."""
+        store = self._opened()
+        if store is None:
+            return
+        now = self.scheme.label_name(label) if label else "no label"
+        for entry in store.of_cluster(cluster.id):
+            if entry.campaign_id == self.campaign.id and entry.label != label and not entry.withdrawn_on:
+                reason = f"replaced: the cluster's result in campaign {self.campaign.id} changed (now: {now})"
+                store.withdraw(entry.number, on=self.today.isoformat(), reason=reason, by="excelcert certify")
+                issued.retired[cluster.id] = f"{entry.reference} ({entry.label_name}) withdrawn: {reason}"
+
     def previous(self, cluster_id: str) -> Entry | None:
         """The cluster's last label from another campaign (None without a register)."""
         if self._previous is None:
@@ -220,7 +239,11 @@ class _Numbering:
             )
         store = self._opened()
         assert store is not None
-        previous = [e for e in store.of_cluster(cluster.id) if e.campaign_id != self.campaign.id]
+        previous = [  # the labels this one may continue: from other campaigns, assessed and issued before it
+            e
+            for e in store.of_cluster(cluster.id)
+            if e.campaign_id != self.campaign.id and e.assessed <= assessed and e.issued_on <= when
+        ]
         valid = validity(assessed, previous, months=self.months, grace=self.grace)
         rule = self.scheme.label(label)
         draft = Draft(
@@ -247,6 +270,8 @@ class _Numbering:
             max_points=score.max_points,
             answers=self.results.finals[cluster.id].values,
             indicator_points=dict(score.points),
+            grace_months=self.grace,
+            campaign_key=hashlib.sha256(b"excelcert campaign|" + self.key).hexdigest()[:16],
         )
         if existing is not None:  # issued before the campaign had its register: entered as it is
             entry = store.enter(draft, lambda _: existing.reference, lambda _: existing.code)
@@ -335,6 +360,7 @@ class Issuance:
             ],
             "skipped": issued.skipped,
             "withdrawn": issued.withdrawn,
+            "retired": issued.retired,
             "pdf_error": self.pdf_error,
         }
 

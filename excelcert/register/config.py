@@ -42,6 +42,13 @@ class Register:
         return self.root / DATABASE_NAME
 
     def open(self) -> RegisterStore:
+        """The register's database; RegisterError when it is missing (never made anew: an empty
+        one would hand out numbers already printed on certificates)."""
+        if not self.database_path.is_file():
+            raise RegisterError(
+                f"the register's database {self.database_path} is missing: restore it from your backup "
+                f"(next to {self.config_path.name}); nothing was done."
+            )
         return RegisterStore.at(self.database_path)
 
     def reference(self, year: int) -> Callable[[int], str]:
@@ -59,10 +66,17 @@ def init_register(root: Path, *, name: str, prefix: str, public_url: str = "") -
         )
     if (root / CONFIG_NAME).exists():
         raise RegisterError(f"{root / CONFIG_NAME} already exists: the register there was kept.")
-    root.mkdir(parents=True, exist_ok=True)
+    if public_url.strip() and not re.match(r"^(https?|file)://", public_url.strip()):
+        raise RegisterError(f"the public address '{public_url}' is not a web address: write it as https://...")
+    if root.exists() and not root.is_dir():
+        raise RegisterError(f"{root} is a file: give a folder for the register.")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RegisterError(f"the folder {root} cannot be made ({exc.strerror}); nothing was written.") from None
     register = Register(root, name.strip() or "Label secretariat", prefix, public_url.strip())
     write_register_config(register)
-    register.open().close()  # the database, with its schema
+    RegisterStore.at(register.database_path).close()  # the database, with its schema
     return register
 
 
@@ -78,16 +92,26 @@ def write_register_config(register: Register) -> None:
 
 def read_register(root: Path) -> Register:
     path = root / CONFIG_NAME
+    if root.exists() and not root.is_dir():
+        raise RegisterError(f"{root} is a file, not a register folder: give the folder that holds {CONFIG_NAME}.")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise RegisterError(
             f"{root} is not a register folder (no {CONFIG_NAME}). Create one with `excelcert register init {root}`."
         ) from None
+    except OSError as exc:
+        raise RegisterError(f"{path} cannot be read ({exc.strerror}).") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RegisterError(f"{path} cannot be read: {str(exc).splitlines()[0]}. Fix it by hand.") from None
     if not isinstance(data, dict):
         raise RegisterError(f"{path} holds no settings. Write name:, prefix: and public_url: lines.")
+    for key in ("name", "public_url"):
+        if data.get(key) is not None and not isinstance(data.get(key), str):
+            raise RegisterError(f"{path}: {key} must be text. Fix it by hand.")
+    url = str(data.get("public_url") or "").strip()
+    if url and not re.match(r"^(https?|file)://", url):
+        raise RegisterError(f"{path}: public_url '{url}' is not a web address (https://...). Fix it by hand.")
     prefix = str(data.get("prefix") or "").strip().upper()
     if not _PREFIX.match(prefix):
         raise RegisterError(f"{path}: prefix '{prefix}' is not 1 to 10 capital letters and digits.")

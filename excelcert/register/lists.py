@@ -10,7 +10,6 @@ from typing import Any
 
 from excelcert.campaign.roster import Cluster
 from excelcert.register.rules import (
-    DEFAULT_GRACE_MONTHS,
     EXPIRED,
     NOT_YET,
     VALID,
@@ -32,7 +31,7 @@ class Listed:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self.entry)
-        for private in ("code", "answers", "indicator_points"):  # the holder's code, the cluster's answers
+        for private in ("code", "answers", "indicator_points", "campaign_key"):  # the holder's code, the answers
             del data[private]
         return {**data, "state": self.state, "superseded_by": self.superseded_by}
 
@@ -85,18 +84,17 @@ class Renewal:
         return {**self.listed.to_json(), "renew_by": self.renew_by.isoformat()}
 
 
-def renewals(
-    entries: list[Entry], day: dt.date, *, within_months: int = 6, grace_months: int = DEFAULT_GRACE_MONTHS
-) -> list[Renewal]:
+def renewals(entries: list[Entry], day: dt.date, *, within_months: int = 6) -> list[Renewal]:
     """Each cluster's latest label (neither superseded nor withdrawn) that ends within
-    `within_months` of `day`, or ended no more than `grace_months` before it: soonest first."""
+    `within_months` of `day`, or ended no more than its scheme's grace period before it
+    (as the label was given): soonest first."""
     horizon = end_of_month(add_months(month_of(day), within_months))
     out = []
     for item in states_on(entries, day):
         if item.state not in (VALID, EXPIRED):
             continue
         ends = dt.date.fromisoformat(item.entry.valid_until)
-        renew_by = end_of_month(add_months(item.entry.valid_until[:7], grace_months))
+        renew_by = end_of_month(add_months(item.entry.valid_until[:7], item.entry.grace_months))
         if ends <= horizon and renew_by >= day:
             out.append(Renewal(item, renew_by))
     return sorted(out, key=lambda r: (r.listed.entry.valid_until, r.listed.entry.name.casefold()))
@@ -112,7 +110,17 @@ def renewal_roster(due: list[Renewal]) -> list[Cluster]:
         if e.cluster_id not in seen:
             seen.add(e.cluster_id)
             clusters.append(
-                Cluster(e.cluster_id, e.name, e.country, e.language, e.sector, e.contact_name, e.email, e.website)
+                Cluster(
+                    e.cluster_id,
+                    e.name,
+                    e.country,
+                    e.language,
+                    e.sector,
+                    e.contact_name,
+                    e.email,
+                    e.website,
+                    e.club_consent,
+                )
             )
     return clusters
 

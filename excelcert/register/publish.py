@@ -811,12 +811,15 @@ def _check_directory(directory: Path, register: Register) -> None:
             "the site is uploaded as a whole, so publish it into a folder of its own, "
             f"for example {root / 'public'}."
         )
-    for name in (CONFIG_NAME, DATABASE_NAME, "campaign.yaml"):
-        if (target / name).exists():
-            raise RegisterError(
-                f"{directory} holds {name}: a register's or a campaign's folder is not a public site. "
-                "Publish into a folder of its own."
-            )
+    private = (CONFIG_NAME, DATABASE_NAME, "campaign.yaml", "campaign.key", "ledger.sqlite")
+    if target.is_dir():
+        for name in private:
+            found = next(iter(target.rglob(name)), None)  # in the folder or any folder below it
+            if found is not None:
+                raise RegisterError(
+                    f"{directory} holds {found.relative_to(target)}: a register's or a campaign's folder is not a "
+                    "public site. Publish into a folder of its own."
+                )
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -5,8 +5,9 @@ A label is valid from the month of its assessment until the end of the month `va
 months later (assessed in March 2026, 24 months: valid until 31 March 2028). A renewal
 assessed no later than `grace` months after the previous label's end continues it: the
 new label runs `validity` months from the previous end date, not from its own month, so a
-cluster that renews on time never has a gap and one that renews late gains nothing by
-waiting. Later than that, the new label starts afresh. The scheme gives both numbers
+cluster that renews on time never has a gap. Later than that, the new label starts afresh.
+The scheme keeps the grace shorter than the validity, so that a continued label is always
+still running when it is issued. The scheme gives both numbers
 (`validity_months`, `renewal_grace_months`); these are the defaults.
 """
 

@@ -67,6 +67,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE certificates ADD COLUMN answers TEXT NOT NULL DEFAULT '{}';
     ALTER TABLE certificates ADD COLUMN indicator_points TEXT NOT NULL DEFAULT '{}'
     """,
+    # 3: the grace period of the scheme the label was given under (how late it can be renewed
+    # with continuity), and which campaign (by a fingerprint of its key) entered it
+    """
+    ALTER TABLE certificates ADD COLUMN grace_months INTEGER NOT NULL DEFAULT 12;
+    ALTER TABLE certificates ADD COLUMN campaign_key TEXT NOT NULL DEFAULT ''
+    """,
 ]
 
 
@@ -97,6 +103,8 @@ class Draft:
     max_points: float | None
     answers: dict[str, Any] = field(default_factory=dict)  # indicator -> final value, as the ledger keeps it
     indicator_points: dict[str, float] = field(default_factory=dict)
+    grace_months: int = 12
+    campaign_key: str = ""  # a fingerprint of the campaign's key: two campaigns never share an id
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,8 @@ class Entry:
     entered_at: str
     answers: dict[str, Any] = field(default_factory=dict)  # never public: the cluster's own answers
     indicator_points: dict[str, float] = field(default_factory=dict)
+    grace_months: int = 12
+    campaign_key: str = ""
     withdrawn_on: str | None = None
     withdrawn_reason: str | None = None
     withdrawn_by: str | None = None
@@ -182,6 +192,18 @@ class RegisterStore(SqliteStore):
             ).fetchone()
             if row is not None:
                 return _entry(row)
+            if draft.campaign_key:
+                other = self.db.execute(
+                    "SELECT campaign_key FROM certificates WHERE campaign_id = ? AND campaign_key != ?"
+                    " AND campaign_key != '' LIMIT 1",
+                    (draft.campaign_id, draft.campaign_key),
+                ).fetchone()
+                if other is not None:
+                    raise RegisterError(
+                        f"another campaign with the id '{draft.campaign_id}' already has certificates in this "
+                        "register. Give this campaign an id of its own (the id: line of its campaign.yaml, "
+                        "before any workbook is sent) and certify again; nothing was entered."
+                    )
             if number is None:
                 number = int(self.db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM certificates").fetchone()[0])
             values = {f.name: getattr(draft, f.name) for f in fields(Draft)}
@@ -217,8 +239,16 @@ class RegisterStore(SqliteStore):
         """Record that a certificate is withdrawn, from `on`, why and by whom. A certificate
         is withdrawn once: a second withdrawal is refused, the first stands."""
         with self._transaction():
-            if self.db.execute("SELECT 1 FROM certificates WHERE number = ?", (number,)).fetchone() is None:
+            row = self.db.execute(
+                "SELECT reference, issued_on FROM certificates WHERE number = ?", (number,)
+            ).fetchone()
+            if row is None:
                 raise RegisterError(f"the register holds no certificate number {number}")
+            if on < row["issued_on"]:
+                raise RegisterError(
+                    f"{row['reference']} was issued on {row['issued_on']}: it cannot be withdrawn from {on}, "
+                    "before that. Give the day the withdrawal takes effect (--on); nothing was changed."
+                )
             if self.db.execute("SELECT 1 FROM withdrawals WHERE number = ?", (number,)).fetchone() is not None:
                 raise RegisterError("this certificate is already withdrawn; a withdrawal stands as recorded")
             self.db.execute(

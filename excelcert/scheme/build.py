@@ -334,14 +334,23 @@ class _Builder:
         max_points = self.number(row, "max_points", "settings: max_points")
         if max_points is None and _blank(row.value("max_points")):
             self.add("missing-value", row.get("max_points").place, what="settings: max_points")
+        validity = self.months(row, "validity_months", 1, 120)
+        grace = self.months(row, "renewal_grace_months", 0, 60)
+        if (grace if grace is not None else 12) >= (validity or 24):
+            self.add(
+                "grace-not-below-validity",
+                row.get("renewal_grace_months").place,
+                grace=grace if grace is not None else 12,
+                validity=validity or 24,
+            )
         return {
             "id": self.identifier(row, "id", "settings: id"),
             "version": self.text(row, "version", "settings: version", required=True),
             "title": self.texts(row, "title", "settings", required=True),
             "default_language": default,
             "max_points": max_points,
-            "validity_months": self.months(row, "validity_months", 1, 120),
-            "renewal_grace_months": self.months(row, "renewal_grace_months", 0, 60),
+            "validity_months": validity,
+            "renewal_grace_months": grace,
         }
 
     def months(self, row: Row, column: str, minimum: int, maximum: int) -> int | None:
