@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,10 @@ def _plan_cluster(
             _remove_other_certificates(out, cluster.id, None)  # a withdrawn certificate is never sent again
         else:
             issued.certificates.append(certificate)
-            context, pictures = certificate_context(scheme, campaign, cluster, score, certificate, numbering.register)
+            # the certificate says what the register says of the cluster, so that a copy verifies
+            entered = numbering.entered.get(cluster.id)
+            shown = replace(cluster, name=entered.name, country=entered.country) if entered else cluster
+            context, pictures = certificate_context(scheme, campaign, shown, score, certificate, numbering.register)
             template = find_template(_templates(campaign), "certificate", lang, scheme.default_language, score.label)
             name = f"{cluster.id} certificate {score.label}.docx"
             _remove_other_certificates(out, cluster.id, name)
@@ -186,6 +189,7 @@ class _Numbering:
         self.grace = scheme.renewal_grace_months if scheme.renewal_grace_months is not None else DEFAULT_GRACE_MONTHS
         self._store: RegisterStore | None = None
         self._previous: dict[str, Entry] | None = None
+        self.entered: dict[str, Entry] = {}  # cluster -> its entry in the register, this run
         self.withdrawn: dict[str, str] = {}  # reference -> when and why, for certificates the register withdrew
 
     def close(self) -> None:
@@ -277,6 +281,7 @@ class _Numbering:
             entry = store.enter(draft, lambda _: existing.reference, lambda _: existing.code)
         else:
             entry = store.enter(draft, self.register.reference(self.today.year), code)
+        self.entered[cluster.id] = entry
         if entry.withdrawn_on:
             self.withdrawn[entry.reference] = f"withdrawn on {entry.withdrawn_on}: {entry.withdrawn_reason}"
         return self.ledger.certificate_for(
