@@ -298,3 +298,23 @@ def test_corrections_command(run, demo_copy, monkeypatch):
     rows = json.loads(result.output)
     assert [r["cluster"] for r in rows] == ["BE-BIO-01"]  # stopped half way
     assert rows[0]["items"] == 17 and rows[0]["file"].endswith(".xlsx")
+
+
+def test_names_with_table_markup_and_escapes_print_as_typed(run, campaign):
+    import csv
+
+    from excelcert.campaign.roster import EXAMPLE_ROSTER
+
+    rows = list(csv.reader(EXAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()))
+    rows[1][1] = "BioTech [/] Lab [link=https://evil.example]x[/link] \x1b]0;pwned\x07"
+    rows[2][1] = "Pôle [bio/santé]"
+    roster = campaign.root / "workbooks" / "roster.csv"
+    with roster.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    config = campaign.config_path
+    config.write_text(config.read_text(encoding="utf-8").replace("workbooks/roster.xlsx", "workbooks/roster.csv"))
+    result = run("--campaign", str(campaign.root), "status")
+    assert result.exit_code == 0  # rich markup in a name used to stop the whole table
+    assert "BioTech [/] Lab [link=https://evil.example]x[/link]" in result.output
+    assert "Pôle [bio/santé]" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output

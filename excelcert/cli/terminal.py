@@ -42,6 +42,12 @@ _TYPE_NAMES = {
 }
 
 
+def _add_row(table: Table, *cells: str | Text) -> None:
+    """A table row whose text is shown as it is: never read as rich markup (a cluster named
+    `BioTech [/] Lab` or `[link=...]` prints as typed), control characters removed."""
+    table.add_row(*(Text(plain(cell)) if isinstance(cell, str) else cell for cell in cells))
+
+
 def _console() -> Console:
     console = Console()
     if not console.is_terminal:
@@ -106,7 +112,8 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
                 flags.append("eligibility")
             if not ind.required:
                 flags.append("optional")
-            table.add_row(
+            _add_row(
+                table,
                 ind.id,
                 scheme.text(ind.name, lang),
                 describe_answer(scheme, ind, lang),
@@ -119,7 +126,8 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
     for column in ("Label", "Share of points", "Eligibility criteria", "Reviewed", "Must meet"):
         labels.add_column(column, justify="right" if column == "Share of points" else "left")
     for rule in scheme.labels_by_rank():
-        labels.add_row(
+        _add_row(
+            labels,
             scheme.text(rule.name, lang),
             f"≥ {plain_number(rule.min_percent)} % ({plain_number(total * rule.min_percent / 100)} pts)",
             "all met" if rule.eligibility else "—",
@@ -141,8 +149,12 @@ def print_import(results: list[FileResult]) -> None:
     table.add_column("Cluster", no_wrap=True)
     table.add_column("Reason", ratio=5)
     for r in results:
-        table.add_row(
-            Path(r.name).name, Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")), r.cluster or "—", r.reason
+        _add_row(
+            table,
+            Path(r.name).name,
+            Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")),
+            r.cluster or "—",
+            r.reason,
         )
     console.print(table)
 
@@ -171,7 +183,7 @@ def print_status(
         ]
         cells += [review.get(r.cluster.id, "—")] if review else []
         cells += [labels.get(r.cluster.id, "—")] if labels else []
-        table.add_row(*cells)
+        _add_row(table, *cells)
     console.print(table)
 
 
@@ -190,7 +202,8 @@ def print_reconcile(outcome: ReconcileOutcome) -> None:
     for final in outcome.clusters:
         sources = Counter(i.provenance for i in final.items)
         reviewers = ", ".join(final.reviewers) + (f" (missing: {', '.join(final.missing)})" if final.missing else "")
-        table.add_row(
+        _add_row(
+            table,
             final.cluster_id,
             Text(final.state, style=styles.get(final.state, "")),
             reviewers or "—",
@@ -222,7 +235,8 @@ def print_scores(scheme: Scheme, results: Results) -> None:
     styles = {"gold": "bold yellow", "silver": "bold white", "bronze": "bold red"}
     for s in results.scores:
         label = Text(scheme.label_name(s.label) if s.label else "—", style=styles.get(s.label or "", ""))
-        table.add_row(
+        _add_row(
+            table,
             s.cluster_id,
             f"{plain_number(s.total)} / {plain_number(s.max_points)}",
             f"{s.share:.1f} %",
@@ -231,7 +245,8 @@ def print_scores(scheme: Scheme, results: Results) -> None:
             "; ".join(map(str, s.failed)) or "—",
         )
     for cluster_id, lacking in results.incomplete.items():
-        table.add_row(
+        _add_row(
+            table,
             cluster_id,
             "—",
             "—",
@@ -253,15 +268,16 @@ def print_register(found: list[Listed], on: dt.date) -> None:
     for item in found:
         e = item.entry
         state = item.state + (f" by {item.superseded_by}" if item.superseded_by else "")
-        table.add_row(
-            Text(e.reference),
-            Text(e.name),
-            Text(e.country),
-            Text(e.sector),
-            Text(e.label_name),
-            Text(e.valid_until),
-            Text(state, style=styles.get(item.state, "")),
-            Text(e.website),
+        _add_row(
+            table,
+            e.reference,
+            e.name,
+            e.country,
+            e.sector,
+            e.label_name,
+            e.valid_until,
+            Text(plain(state), style=styles.get(item.state, "")),
+            e.website,
         )
     console.print(table)
     console.print(f"{len(found)} label(s)")
