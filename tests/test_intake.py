@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from excelcert.assessment.workbook import build_self_assessment
+from excelcert.base.contract import META_SHEET
 from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import init_campaign, read_key
 from excelcert.campaign.roster import example_clusters
@@ -562,3 +563,20 @@ def test_the_club_consent_typed_on_the_profile_sheet_is_kept_and_wins_over_the_r
     assert club_consent({"club": "Nein"}, roster=True) is False
     assert club_consent({"club": "perhaps"}, roster=True) is True  # unclear: the roster's answer stands
     assert club_consent({}, roster=False) is False
+
+
+@pytest.mark.parametrize("signature", ["é" * 64, "\U0001f4a5", "", "0" * 10_000, "\udcff"])
+def test_a_signature_cell_holding_anything_rejects_that_file_only(campaign, tmp_path, signature):
+    path = returned(campaign, tmp_path, name="edited.xlsx")
+    book = openpyxl.load_workbook(path)
+    meta = book[META_SHEET]
+    row = next(r for r in meta.iter_rows() if r[0].value == "signature")
+    try:
+        row[1].value = signature
+        book.save(path)
+    except Exception:  # openpyxl refuses to write a lone surrogate: nothing to test then
+        pytest.skip("this value cannot be written into a workbook")
+    good = returned(campaign, tmp_path, cluster_id="DE-AUTO-01")
+    results = run_import(campaign, path, good)
+    assert [r.verdict for r in results] == [REJECTED, ACCEPTED]  # one file never stops the batch
+    assert "Traceback" not in results[0].reason and "TypeError" not in results[0].reason

@@ -71,7 +71,10 @@ def sign(meta: WorkbookMeta, key: bytes) -> str:
 
 
 def verify(meta: WorkbookMeta, signature: str, key: bytes) -> bool:
-    return hmac.compare_digest(sign(meta, key), str(signature or "").strip().lower())
+    """Whether `signature` is the key's signature of `meta`; any text at all may be given (a
+    signature cell edited by hand holds anything): compared as bytes, in constant time."""
+    given = str(signature or "").strip().lower().encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sign(meta, key).encode("ascii"), given)
 
 
 def write_meta(book: Any, meta: WorkbookMeta, signature: str) -> None:
