@@ -211,7 +211,8 @@ class _Numbering:
         for entry in store.of_cluster(cluster.id):
             if entry.campaign_id == self.campaign.id and entry.label != label and not entry.withdrawn_on:
                 reason = f"replaced: the cluster's result in campaign {self.campaign.id} changed (now: {now})"
-                store.withdraw(entry.number, on=self.today.isoformat(), reason=reason, by="excelcert certify")
+                on = max(self.today.isoformat(), entry.issued_on)  # never before it was issued
+                store.withdraw(entry.number, on=on, reason=reason, by="excelcert certify")
                 issued.retired[cluster.id] = f"{entry.reference} ({entry.label_name}) withdrawn: {reason}"
 
     def previous(self, cluster_id: str) -> Entry | None:

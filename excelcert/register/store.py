@@ -249,8 +249,14 @@ class RegisterStore(SqliteStore):
                     f"{row['reference']} was issued on {row['issued_on']}: it cannot be withdrawn from {on}, "
                     "before that. Give the day the withdrawal takes effect (--on); nothing was changed."
                 )
-            if self.db.execute("SELECT 1 FROM withdrawals WHERE number = ?", (number,)).fetchone() is not None:
-                raise RegisterError("this certificate is already withdrawn; a withdrawal stands as recorded")
+            earlier = self.db.execute(
+                "SELECT withdrawn_on, withdrawn_by FROM withdrawals WHERE number = ?", (number,)
+            ).fetchone()
+            if earlier is not None:
+                raise RegisterError(
+                    f"{row['reference']} is already withdrawn (on {earlier['withdrawn_on']}, by "
+                    f"{earlier['withdrawn_by']}); a withdrawal stands as recorded, nothing was changed"
+                )
             self.db.execute(
                 "INSERT INTO withdrawals (number, withdrawn_on, reason, withdrawn_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
                 (number, on, reason, by, _now()),
