@@ -580,3 +580,37 @@ def test_a_signature_cell_holding_anything_rejects_that_file_only(campaign, tmp_
     results = run_import(campaign, path, good)
     assert [r.verdict for r in results] == [REJECTED, ACCEPTED]  # one file never stops the batch
     assert "Traceback" not in results[0].reason and "TypeError" not in results[0].reason
+
+
+def test_one_command_writes_a_campaign_at_a_time_and_a_killed_one_blocks_nobody(campaign, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from excelcert.cli import cli
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sys, time; from pathlib import Path; from excelcert.base.files import exclusive\n"
+            f"with exclusive(Path({str(campaign.root)!r}), 'import'):\n"
+            "    print('held', flush=True); time.sleep(120)\n"
+        )],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        path = returned(campaign, tmp_path)
+        busy = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(path)], catch_exceptions=False)
+        assert busy.exit_code == 1 and "`excelcert import`" in busy.output and "has been running since" in busy.output
+        assert "nothing was done" in busy.output
+        with Ledger.for_campaign(campaign.root) as ledger:
+            assert ledger.all_submissions() == []  # nothing stored by the refused run
+    finally:
+        holder.send_signal(signal.SIGKILL)  # killed in the middle: its lock goes with it
+        holder.wait(30)
+    time.sleep(0.1)
+    done = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(path)], catch_exceptions=False)
+    assert done.exit_code == 0 and "accepted" in done.output

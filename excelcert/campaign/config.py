@@ -177,7 +177,7 @@ def init_campaign(
         gitignore.write_text(
             f"# never commit the secret key\n{KEY_NAME}\n"
             "# what excelcert makes, and the clusters' data: back these up instead\n"
-            "output/\nledger.sqlite*\narchive/\n",
+            "output/\nledger.sqlite*\narchive/\n.excelcert.lock*\n",
             encoding="utf-8",
         )
     return campaign

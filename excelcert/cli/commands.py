@@ -38,6 +38,7 @@ class _Group(click.Group):
         return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from excelcert.base.files import Busy
         from excelcert.base.ledger import LedgerError
         from excelcert.cli.session import InputError
         from excelcert.documents.render import TemplateError
@@ -56,7 +57,7 @@ class _Group(click.Group):
         except InputError as exc:
             _print_report_errors(exc.report)
             _fail(str(exc))
-        except (CampaignError, TemplateError, RegisterError, LedgerError) as exc:
+        except (CampaignError, TemplateError, RegisterError, LedgerError, Busy) as exc:
             _fail(str(exc))
         except SchemeError as exc:
             _print_report_errors(exc.report)
@@ -514,7 +515,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
 
     session = _session(ctx)
     clusters, reviewer_ids = session.clusters, session.reviewer_ids
-    with Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
+    with session.writing("import"), Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
         task = progress.add_task("Importing", total=None)
         outcome = import_and_report(
             session.campaign,
@@ -644,15 +645,17 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace
 
     session = _session(ctx)
     clusters = session.clusters
-    outcome = workflow.assign(
-        session.campaign,
-        clusters,
-        session.reviewers,
-        session.ledger,
-        per_cluster=per_cluster,
-        from_file=from_file,
-        replace=replace,
-    )
+    reviewers = session.reviewers
+    with session.writing("assign"):
+        outcome = workflow.assign(
+            session.campaign,
+            clusters,
+            reviewers,
+            session.ledger,
+            per_cluster=per_cluster,
+            from_file=from_file,
+            replace=replace,
+        )
     if as_json:
         _echo_json(outcome.to_json())
     else:
@@ -726,7 +729,9 @@ def score_(ctx: click.Context, as_json: bool) -> None:
     from excelcert.results.scores import score_campaign
 
     session = _session(ctx)
-    scored = score_campaign(session.campaign, session.scheme, session.clusters, session.ledger)
+    clusters = session.clusters
+    with session.writing("score"):
+        scored = score_campaign(session.campaign, session.scheme, clusters, session.ledger)
     if as_json:
         _echo_json(scored.to_json())
         return
@@ -742,18 +747,20 @@ def _documents(
     from excelcert.documents.issue import issue_documents
 
     session = _session(ctx)
-    outcome = issue_documents(
-        session.campaign,
-        session.scheme,
-        session.clusters,
-        session.ledger,
-        session.key,
-        kinds=kinds,
-        today=issued_on,
-        jobs=jobs,
-        pdf=pdf,
-        register=session.register,
-    )
+    clusters, register = session.clusters, session.register
+    with session.writing("certify" if "certificate" in kinds else "letters"):
+        outcome = issue_documents(
+            session.campaign,
+            session.scheme,
+            clusters,
+            session.ledger,
+            session.key,
+            kinds=kinds,
+            today=issued_on,
+            jobs=jobs,
+            pdf=pdf,
+            register=register,
+        )
     issued = outcome.issued
     if as_json:
         _echo_json(outcome.to_json())

@@ -10,10 +10,12 @@ that no stage works from a roster it cannot trust.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
+from excelcert.base.files import exclusive
 from excelcert.base.ledger import Ledger
 from excelcert.base.problems import Report
 from excelcert.campaign.config import Campaign, CampaignError, find_campaign_root, open_campaign, read_key
@@ -142,6 +144,10 @@ class Session:
     def key(self) -> bytes:
         """The campaign's secret key, which signs and verifies its workbooks and certificates."""
         return read_key(self.campaign)
+
+    def writing(self, what: str) -> AbstractContextManager[None]:
+        """The campaign's write lock, held while a command writes its ledger (Busy if another holds it)."""
+        return exclusive(self.campaign.root, what)
 
     @property
     def ledger(self) -> Ledger:

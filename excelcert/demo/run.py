@@ -279,6 +279,7 @@ def _clear(directory: Path) -> None:
     made = {CONFIG_NAME, REGISTER_CONFIG, "register.sqlite", "register.sqlite-wal", "register.sqlite-shm"}
     made |= {"campaign.key", ".gitignore", "scheme.yaml", "ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"}
     made |= {"workbooks", "templates", "output", "archive", LAST_YEAR_FOLDER, PUBLIC_FOLDER}
+    made |= {".excelcert.lock", ".excelcert.lock.info"}
     only_ours = all(child.name in made for child in directory.iterdir()) if directory.is_dir() else False
     earlier = config.is_file() and read_config(directory).id == DEMO_ID
     half_made = (directory / REGISTER_CONFIG).is_file() and read_register(directory).name == DEMO_BODY
