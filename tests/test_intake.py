@@ -614,3 +614,44 @@ def test_one_command_writes_a_campaign_at_a_time_and_a_killed_one_blocks_nobody(
     time.sleep(0.1)
     done = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(path)], catch_exceptions=False)
     assert done.exit_code == 0 and "accepted" in done.output
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting for its new parent to collect it does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see processes")
+def test_reading_workers_die_with_their_import():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import os, time\n"
+            "from concurrent.futures import ProcessPoolExecutor\n"
+            "from excelcert.intake.batch import _worker_scheme\n"
+            "from excelcert.scheme import load_scheme\n"
+            "pool = ProcessPoolExecutor(2, initializer=_worker_scheme, initargs=(load_scheme(None),))\n"
+            "pids = set(pool.submit(os.getpid).result() for _ in range(8))\n"
+            "busy = [pool.submit(time.sleep, 300) for _ in range(2)]\n"
+            "print(' '.join(map(str, sorted(pids))), flush=True)\n"
+            "time.sleep(300)\n"
+        )],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert parent.stdout is not None
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert workers and all(_alive(pid) for pid in workers)
+    parent.send_signal(signal.SIGKILL)  # the import is killed half way
+    parent.wait(30)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "a reading worker outlived its import"

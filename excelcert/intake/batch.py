@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -267,6 +269,22 @@ _WORKER_SCHEME: Scheme | None = None
 def _worker_scheme(scheme: Scheme) -> None:
     global _WORKER_SCHEME
     _WORKER_SCHEME = scheme
+    die_with_parent()
+
+
+def die_with_parent(interval: float = 0.5) -> None:
+    """Make this worker process end when the process that started it is gone (killed, say):
+    a reader never outlives its import, blocking forever and keeping files open. A daemon
+    thread watches the parent's process id, which changes when the parent dies."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="excelcert-parent-watch", daemon=True).start()
 
 
 def _read_in_worker(data: bytes, name: str) -> ReturnedWorkbook | Problem:
