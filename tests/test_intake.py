@@ -565,17 +565,14 @@ def test_the_club_consent_typed_on_the_profile_sheet_is_kept_and_wins_over_the_r
     assert club_consent({}, roster=False) is False
 
 
-@pytest.mark.parametrize("signature", ["é" * 64, "\U0001f4a5", "", "0" * 10_000, "\udcff"])
+@pytest.mark.parametrize("signature", ["é" * 64, "\U0001f4a5", "", "0" * 10_000])
 def test_a_signature_cell_holding_anything_rejects_that_file_only(campaign, tmp_path, signature):
     path = returned(campaign, tmp_path, name="edited.xlsx")
     book = openpyxl.load_workbook(path)
     meta = book[META_SHEET]
     row = next(r for r in meta.iter_rows() if r[0].value == "signature")
-    try:
-        row[1].value = signature
-        book.save(path)
-    except Exception:  # openpyxl refuses to write a lone surrogate: nothing to test then
-        pytest.skip("this value cannot be written into a workbook")
+    row[1].value = signature
+    book.save(path)
     good = returned(campaign, tmp_path, cluster_id="DE-AUTO-01")
     results = run_import(campaign, path, good)
     assert [r.verdict for r in results] == [REJECTED, ACCEPTED]  # one file never stops the batch
