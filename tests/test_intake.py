@@ -652,3 +652,16 @@ def test_reading_workers_die_with_their_import():
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers), "a reading worker outlived its import"
+
+
+def test_a_number_too_large_for_any_cell_is_a_problem_on_its_cell_not_a_rejection(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Auto-évaluation"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "STR-01")
+    row[4].value = "1" * 400  # typed as text: no number a workbook can hold
+    book.save(path)
+    [result] = run_import(campaign, path)
+    assert result.verdict == WITH_PROBLEMS  # the rest of the workbook is read
+    [bad] = [p for p in result.problems if p.indicator == "STR-01"]
+    assert bad.code == "answer-not-a-number" and str(bad.place) == f"Auto-évaluation!{row[4].coordinate}"

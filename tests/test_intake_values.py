@@ -163,3 +163,27 @@ def test_several_choices():
     assert parse_several(ind, {"portal": RawCell("Non", PLACE)}, SCHEME) == ([], [])
     chosen, problems = parse_several(ind, {"portal": RawCell("perhaps", PLACE)}, SCHEME)
     assert chosen == [] and [p.code for p in problems] == ["answer-not-yes-no"]
+
+
+@pytest.mark.parametrize(
+    "value", ["1" * 400, "-" + "9" * 400, "1e400", "nan", "inf", "-Infinity", float("nan"), float("inf"), -float("inf")]
+)
+@pytest.mark.parametrize("indicator", ["STR-01", "STR-05", "FIN-01"])  # whole number, percent, decimal
+def test_a_number_no_cell_can_mean_is_a_problem_on_that_cell(indicator, value):
+    parsed, problems = parse_answer(SCHEME.indicator(indicator), RawCell(value, PLACE, "General", None), SCHEME, "en")
+    assert parsed is None
+    assert [(p.code, p.place) for p in problems] == [("answer-not-a-number", PLACE)]
+
+
+def test_any_other_unreadable_value_is_a_problem_on_its_cell_never_an_exception(monkeypatch):
+    from excelcert.assessment import values
+
+    def broken(*args, **kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(values, "_parse_answer", broken)
+    parsed, problems = parse_answer(
+        SCHEME.indicator("STR-01"), RawCell("x" * 100, PLACE, "General", None), SCHEME, "en"
+    )
+    assert parsed is None and [(p.code, p.place) for p in problems] == [("answer-unreadable", PLACE)]
+    assert "OverflowError" not in problems[0].message and len(problems[0].message) < 300

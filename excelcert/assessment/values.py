@@ -10,6 +10,7 @@ with its cell and the raw value kept; the parsed value is then None.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -105,15 +106,32 @@ def number_from_text(text: str, lang: str) -> tuple[float | None, bool]:
     elif cleaned.count(".") > 1 or (re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", cleaned) and comma_decimal):
         cleaned = cleaned.replace(".", "")  # 1.234.567 or German 1.234
     try:
-        return float(cleaned), percent
+        number = float(cleaned)
     except ValueError:
         return None, percent
+    return (number if math.isfinite(number) else None), percent  # 'nan', 'inf', 400 digits: not a number
 
 
 def parse_answer(
     ind: Indicator, cell: RawCell, scheme: Scheme, lang: str, epoch: dt.datetime | None = None
 ) -> tuple[Any, list[Problem]]:
-    """The answer of `ind` in `cell`: (parsed value or None, problems)."""
+    """The answer of `ind` in `cell`: (parsed value or None, problems). Whatever the cell holds,
+    this never raises: a value that cannot be read at all is a problem on its cell."""
+    try:
+        return _parse_answer(ind, cell, scheme, lang, epoch)
+    except (ValueError, OverflowError, ArithmeticError):
+        return None, [problem("answer-unreadable", cell.place, indicator=ind.id, value=_shown(cell.value))]
+
+
+def _shown(value: Any) -> str:
+    """A cell's value as a problem may quote it: short."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _parse_answer(
+    ind: Indicator, cell: RawCell, scheme: Scheme, lang: str, epoch: dt.datetime | None = None
+) -> tuple[Any, list[Problem]]:
     value = cell.value
     if cell.formula is not None and value is None:
         return None, [problem("answer-formula-not-calculated", cell.place, indicator=ind.id, value=cell.formula)]
@@ -176,6 +194,8 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
     if isinstance(value, (bool, dt.date, dt.datetime)):
         return None, [problem("answer-not-a-number", cell.place, indicator=ind.id, value=value)]
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):  # NaN or infinity stored in the cell
+            return None, [problem("answer-not-a-number", cell.place, indicator=ind.id, value=value)]
         number, typed_percent = float(value), False
         if ind.type == PERCENT and cell.is_percent:
             number = number * 100

@@ -616,6 +616,13 @@ _TYPES: list[ProblemType] = [
         "Answer it in the yellow cell.",
     ),
     ProblemType(
+        "answer-unreadable",
+        ERROR,
+        "Unreadable answer",
+        "{indicator}: the cell holds '{value}', which cannot be read as an answer",
+        "Type the answer again in this cell, as the question asks.",
+    ),
+    ProblemType(
         "answer-not-a-number",
         ERROR,
         "Not a number",
