@@ -77,7 +77,7 @@ class Session:
 
     @cached_property
     def campaign(self) -> Campaign:
-        return open_campaign(self.given_root if self.given_root is not None else None)
+        return open_campaign(self.given_root)
 
     def scheme_path(self, given: Path | None = None) -> Path | None:
         """The scheme to use: the one given, else the campaign's, else the built-in one (None)."""
