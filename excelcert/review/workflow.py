@@ -94,7 +94,7 @@ class ReconcileOutcome:
                 {
                     "cluster": f.cluster_id,
                     "state": f.state,
-                    "self_assessment": f.submission.original_name,
+                    "self_assessment": Path(f.submission.original_name).name,  # the file, not where it was
                     "reviewers": f.reviewers,
                     "missing_reviews": f.missing,
                     "stale_reviews": f.stale,
