@@ -273,6 +273,30 @@ def libreoffice_resave(
     return result
 
 
+def libreoffice_pdf(paths: list[Path], out_dir: Path) -> list[Path]:
+    """The documents at `paths` printed to PDF by LibreOffice (a profile of its own in
+    `out_dir`), as `out_dir/<stem>.pdf`, in the order given."""
+    import subprocess
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            soffice(),
+            f"-env:UserInstallation={(out_dir / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            *map(str, paths),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    return [out_dir / f"{path.stem}.pdf" for path in paths]
+
+
 def set_saved_at(path: Path, when) -> Path:
     """Set the workbook's 'last saved' time (docProps/core.xml), as an office suite does on saving."""
     import re as _re

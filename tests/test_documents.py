@@ -29,7 +29,7 @@ from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import Item
 from excelcert.scheme import load_scheme
 from excelcert.scoring.rules import gap_to, label_for, threshold_points
-from tests.helpers import needs_writer, soffice
+from tests.helpers import libreoffice_pdf, needs_writer
 
 SCHEME = load_scheme()
 ELIGIBILITY = [i.id for i in SCHEME.indicators if i.eligibility]
@@ -196,21 +196,7 @@ def test_certificates_and_letters_open_in_libreoffice_writer(demo, tmp_path):
     documents = [next(folder.glob("FR-AERO-01*/* certificate *.docx")), next(folder.glob("DE-AUTO-01*/* letter.docx"))]
     for path in documents:
         shutil.copyfile(path, tmp_path / path.name)
-    subprocess.run(
-        [
-            soffice(),
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            *[str(tmp_path / p.name) for p in documents],
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    libreoffice_pdf([tmp_path / p.name for p in documents], tmp_path)
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) == 2 and all(p.stat().st_size > 5000 for p in pdfs)
     text = (

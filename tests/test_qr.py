@@ -28,7 +28,7 @@ from excelcert.documents.texts import DOCS
 from excelcert.register.config import Register, read_register, write_register_config
 from excelcert.register.public import verification_url
 from excelcert.scoring.rules import Score
-from tests.helpers import needs_writer, soffice
+from tests.helpers import libreoffice_pdf, needs_writer
 
 PUBLIC_URL = "https://labels.example.org/"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -122,21 +122,7 @@ def test_the_qr_code_reads_back_from_the_printed_page(certified, tmp_path):
     chosen = [next(c for c in certificates if c["cluster"] == cluster) for cluster in sorted(LANGUAGES)]
     for certificate in chosen:
         shutil.copyfile(certificate["file"], tmp_path / f"{certificate['cluster']}.docx")
-    subprocess.run(
-        [
-            soffice(),
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            *[str(tmp_path / f"{c['cluster']}.docx") for c in chosen],
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    libreoffice_pdf([tmp_path / f"{c['cluster']}.docx" for c in chosen], tmp_path)
     for certificate in chosen:
         name = certificate["cluster"]
         subprocess.run(

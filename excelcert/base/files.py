@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 MAX_NAME_BYTES = 120  # leaves room for the folder in Windows' 260-character paths
 
@@ -67,6 +65,8 @@ class Busy(Exception):
 def exclusive(folder: Path, what: str) -> Iterator[None]:
     """Hold the folder's write lock while the block runs; Busy at once if another run holds it.
     Beside the lock, who holds it (process, command, since when), for the refusal's message."""
+    from filelock import FileLock, Timeout  # here, not at the top: every command's start-up pays for an import
+
     lock = FileLock(str(folder / LOCK_NAME), timeout=0)
     info = folder / f"{LOCK_NAME}.info"
     try:

@@ -27,6 +27,7 @@ from excelcert.scheme import SchemeError
 if TYPE_CHECKING:
     from excelcert.campaign.roster import Cluster
     from excelcert.cli.session import Session
+    from excelcert.register.store import Entry
 
 _MAX_LISTED = 25
 
@@ -462,13 +463,13 @@ def generate(
     click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
 
 
-def _previous_labels(session: Session) -> dict[str, Any]:
+def _previous_labels(session: Session) -> dict[str, Entry]:
     """Each cluster's last label in the register, from another campaign: a renewal's."""
     if session.register is None:
         return {}
     from excelcert.register.lists import previous_labels
 
-    return dict(previous_labels(session.register_store.entries(), session.campaign.id))
+    return previous_labels(session.register_store.entries(), session.campaign.id)
 
 
 def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as_json: bool) -> None:

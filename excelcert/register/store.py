@@ -107,37 +107,15 @@ class Draft:
     campaign_key: str = ""  # a fingerprint of the campaign's key: two campaigns never share an id
 
 
-@dataclass(frozen=True)
-class Entry:
+@dataclass(frozen=True, kw_only=True)
+class Entry(Draft):
+    """A certificate in the register: its draft, with its number, reference and code, when it
+    was entered, and its withdrawal if any. Its answers are never public: the cluster's own."""
+
     number: int
     reference: str
     code: str
-    cluster_id: str
-    name: str
-    country: str
-    sector: str
-    website: str
-    contact_name: str
-    email: str
-    language: str
-    club_consent: bool
-    label: str
-    label_name: str
-    label_rank: int
-    scheme_id: str
-    scheme_version: str
-    campaign_id: str
-    assessed: str
-    issued_on: str
-    valid_until: str
-    continues: str | None
-    points: float | None
-    max_points: float | None
     entered_at: str
-    answers: dict[str, Any] = field(default_factory=dict)  # never public: the cluster's own answers
-    indicator_points: dict[str, float] = field(default_factory=dict)
-    grace_months: int = 12
-    campaign_key: str = ""
     withdrawn_on: str | None = None
     withdrawn_reason: str | None = None
     withdrawn_by: str | None = None
