@@ -30,7 +30,7 @@ from excelcert.base.contract import (
 from excelcert.base.i18n import TEXTS
 from excelcert.base.ledger import Decision, StoredNote
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
-from excelcert.base.spreadsheet import Sheet, Workbook, read_workbook_xml
+from excelcert.base.spreadsheet import Damaged, Sheet, Workbook, read_workbook_xml
 from excelcert.scheme.model import SELECT_MULTIPLE, Indicator, Scheme
 
 # The headings of the answer, evidence and comment columns, in every language excelcert writes.
@@ -152,8 +152,9 @@ def _not_read(sheet_name: str) -> bool:
 
 
 def as_text(value: Any) -> str:
-    """A cell's value as stripped text (\"\" for an empty cell)."""
-    return "" if value is None else str(value).strip()
+    """A cell's value as stripped text (\"\" for an empty cell, and for one whose data in the
+    file cannot be read: text is never guessed from damage)."""
+    return "" if value is None or isinstance(value, Damaged) else str(value).strip()
 
 
 class _Answers:

@@ -19,6 +19,7 @@ from typing import Any
 
 from excelcert.base.i18n import NO_WORDS, YES_WORDS
 from excelcert.base.problems import Place, Problem, problem
+from excelcert.base.spreadsheet import Damaged
 from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
     DATE,
@@ -117,10 +118,18 @@ def parse_answer(
 ) -> tuple[Any, list[Problem]]:
     """The answer of `ind` in `cell`: (parsed value or None, problems). Whatever the cell holds,
     this never raises: a value that cannot be read at all is a problem on its cell."""
+    if isinstance(cell.value, Damaged):
+        return None, [damaged_cell(ind.id, cell)]
     try:
         return _parse_answer(ind, cell, scheme, lang, epoch)
     except (ValueError, OverflowError, ArithmeticError):
         return None, [problem("answer-unreadable", cell.place, indicator=ind.id, value=_shown(cell.value))]
+
+
+def damaged_cell(indicator: str, cell: RawCell) -> Problem:
+    """The problem with a cell whose data in the file cannot be read (`Damaged`)."""
+    assert isinstance(cell.value, Damaged)
+    return problem("answer-cell-damaged", cell.place, indicator=indicator, why=cell.value.why)
 
 
 def _shown(value: Any) -> str:
@@ -300,6 +309,9 @@ def parse_several(ind: Indicator, cells: dict[str, RawCell], scheme: Scheme) -> 
         if cell is None or _blank(cell.value):
             continue
         answered = True
+        if isinstance(cell.value, Damaged):
+            problems.append(damaged_cell(f"{ind.id}/{choice.value}", cell))
+            continue
         answer = parse_yes_no(cell.value.strip() if isinstance(cell.value, str) else cell.value, scheme)
         if answer is None:
             problems.append(
@@ -314,6 +326,8 @@ def parse_choice_list(ind: Indicator, cell: RawCell, scheme: Scheme, lang: str) 
     """A several-choice answer typed in one cell ('newsletter; portal'): the chosen values, in list order."""
     if _blank(cell.value):
         return None, []
+    if isinstance(cell.value, Damaged):
+        return None, [damaged_cell(ind.id, cell)]
     chosen: set[str] = set()
     problems: list[Problem] = []
     for part in re.split(r"[;\n]", str(cell.value)):

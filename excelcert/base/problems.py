@@ -623,6 +623,13 @@ _TYPES: list[ProblemType] = [
         "Type the answer again in this cell, as the question asks.",
     ),
     ProblemType(
+        "answer-cell-damaged",
+        ERROR,
+        "Damaged cell",
+        "{indicator}: the file's data for this cell cannot be read: {why}",
+        "Type the answer again in this cell and save the workbook: Excel or LibreOffice writes the cell anew.",
+    ),
+    ProblemType(
         "answer-not-a-number",
         ERROR,
         "Not a number",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import logging
 import posixpath
 import re
 import struct
@@ -34,6 +35,8 @@ from excelcert.base.problems import UnreadableFile, problem
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
+
+_log = logging.getLogger("excelcert")
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a scheme or assessment workbook is well under 5 MB
 MAX_UNPACKED_BYTES = 250 * 1024 * 1024
@@ -72,6 +75,19 @@ class Note(NamedTuple):
     kind: str = "note"  # "note" or "threaded"
 
 
+@dataclass(frozen=True)
+class Damaged:
+    """The value of a cell whose data in the file cannot be read: a reference to text that
+    does not exist, a number or date that is not one, two different values at one place.
+    Readers make it a problem on its cell; the rest of the workbook is read."""
+
+    text: str  # what the file holds there, shortened: for a person to recognise
+    why: str  # what is wrong, written for a person
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class Sheet:
     """A sheet: the values of each row that holds something, and any cell on demand.
@@ -106,7 +122,8 @@ class Sheet:
         value = values[column - 1] if column <= len(values) else None
         if value is None or type(value) is str:  # text is the same in every reader
             return value
-        return str(self.cell(row, column).value)  # a number, a date...: as the file has it
+        found = self.cell(row, column).value  # a number, a date...: as the file has it
+        return None if found is None or isinstance(found, Damaged) else str(found)
 
     @cached_property
     def _by_row(self) -> dict[int, list[Any]]:
@@ -185,10 +202,8 @@ def _open_package(path: Path, label: str, data: bytes | None = None) -> tuple[zi
         if archive is not None:
             archive.close()
         raise
-    except zipfile.BadZipFile as exc:
-        raise _fail("corrupt-file", label, detail=f"broken zip archive: {exc}") from None
-    except (OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:  # zlib: a damaged part
-        raise _fail("corrupt-file", label, detail=str(exc) or type(exc).__name__) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
+        raise _fail("corrupt-file", label, detail=failure_detail(exc)) from None
 
 
 def _sniff_package(label: str, archive: zipfile.ZipFile, data: bytes) -> None:
@@ -324,11 +339,36 @@ def _unreadable_from(label: str, exc: BaseException) -> UnreadableFile:
                 "DTDForbidden": "a document type declaration",
             }.get(name, "forbidden XML constructs")
             return _fail("unsafe-content", label, detail=detail)
-    return _fail(
-        "corrupt-file",
-        label,
-        detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'unreadable'}",
-    )
+    return _fail("corrupt-file", label, detail=failure_detail(exc))
+
+
+def failure_detail(exc: BaseException) -> str:
+    """Why a file could not be read, for a person: what kind of damage, never Python's own
+    words (the exception itself goes to the log, which `excelcert --debug` shows)."""
+    import xml.etree.ElementTree as ET
+    from xml.parsers.expat import ExpatError
+
+    _log.debug("a file could not be read", exc_info=exc)
+    if isinstance(exc, (ET.ParseError, ExpatError)):
+        line, column = getattr(exc, "position", None) or (getattr(exc, "lineno", 0), getattr(exc, "offset", 0))
+        return f"a part of it is not well-formed XML (line {line}, column {column})"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "its zip container is broken"
+    if isinstance(exc, zlib.error):
+        return "a compressed part of it is damaged"
+    if isinstance(exc, EOFError):
+        return "it is cut short"
+    if isinstance(exc, NotImplementedError):
+        return "it is packed in a way spreadsheet programs do not use"
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return "a part of it is encrypted"
+    if isinstance(exc, KeyError):
+        return "a part it refers to is missing"
+    if isinstance(exc, MemoryError):
+        return "reading it would take more memory than a workbook needs"
+    if isinstance(exc, OSError):
+        return "it could not be read from the disk"
+    return "its content does not follow the format of a workbook"
 
 
 # --- the fast reader: the package's XML itself -------------------------------------------
@@ -460,6 +500,10 @@ class _XmlBook:
             (t for t in root_rels.values() if t.endswith(".xml") and "workbook" in t), "xl/workbook.xml"
         )
         date1904, workbook_sheets = _workbook_facts(self.raw(workbook_name))
+        titles = [title.strip().casefold() for title, _, _ in workbook_sheets]
+        twice = next((title for title, _, _ in workbook_sheets if titles.count(title.strip().casefold()) > 1), None)
+        if twice is not None:  # Excel and LibreOffice never save that; which one counts is anyone's guess
+            raise _fail("corrupt-file", self.label, detail=f"two of its sheets are called '{twice[:40]}'")
         if date1904:
             self.epoch = dt.datetime(1904, 1, 1)
         self.targets = self.rels(workbook_name)
@@ -478,6 +522,8 @@ class _XmlBook:
             if rels:
                 persons = self.persons(workbook_name) if persons is None else persons
                 sheets[title].notes = self.notes(rels, persons)
+        # parsed now, not when a cell is first looked up: damage there is the file's verdict
+        self.styles, self.shared_count  # noqa: B018
         return Workbook(
             self.path,
             sheets,
@@ -494,12 +540,19 @@ class _XmlBook:
         )
         if name not in self.names:
             return []
-        out = []
-        for item in self.part(name).iter(f"{_MAIN}si"):
-            texts = [t.text or "" for t in item.findall(f"{_MAIN}t")]
-            texts += [t.text or "" for run in item.findall(f"{_MAIN}r") for t in run.findall(f"{_MAIN}t")]
-            out.append("".join(texts))
-        return out
+        return [_rich_text(item) for item in self.part(name).iter(f"{_MAIN}si")]
+
+    @cached_property
+    def shared_count(self) -> int:
+        """How many shared strings the file holds, counted without parsing them (0 if they
+        are written in an unusual way: then any cell referring to one is read cell by cell)."""
+        name = next(
+            (t for t in self.targets.values() if t.endswith("sharedStrings.xml")), f"{self.folder}/sharedStrings.xml"
+        )
+        if name not in self.names:
+            return 0
+        part = self.raw(name)
+        return part.count(b"<si>") + part.count(b"<si/>") + part.count(b"<si ")
 
     @cached_property
     def styles(self) -> tuple[tuple[str, str | None], ...]:
@@ -513,16 +566,20 @@ class _XmlBook:
         found: dict[int, dict[int, Cell]] = {}
         row_number = 0
         for row in sheet.iter(f"{_MAIN}row"):
-            row_number = int(row.get("r", row_number + 1))
+            number = row.get("r", "")
+            row_number = int(number) if number.isdigit() else row_number + 1
             column = 0
             for c in row.iter(f"{_MAIN}c"):
-                ref, cell_row = c.get("r"), row_number
-                if ref:  # the cell is where its reference says (as openpyxl and calamine place it)
-                    letters = ref.rstrip("0123456789")
-                    column = _column_index(letters)
-                    if ref[len(letters) :]:
-                        cell_row = int(ref[len(letters) :])
+                ref, cell_row, damage = c.get("r"), row_number, None
+                place = _REFERENCE.fullmatch(ref) if ref else None
+                if place:  # the cell is where its reference says (as openpyxl and calamine place it)
+                    column = _column_index(place.group(1))
+                    if place.group(2):
+                        cell_row = int(place.group(2))
+                    ref = f"{place.group(1)}{cell_row}"
                 else:
+                    if ref:
+                        damage = f"its reference '{ref[:20]}' is not a cell's"
                     column += 1
                     ref = f"{column_letters(column)}{row_number}"
                 v = f = inline = None
@@ -532,13 +589,18 @@ class _XmlBook:
                     elif child.tag == _F:
                         f = "=" + (child.text or "")
                     elif child.tag == _IS:
-                        inline = "".join(t.text or "" for t in child.iter(f"{_MAIN}t"))
+                        inline = _rich_text(child)
                 if v is None and f is None and not inline:
                     continue  # an empty cell, styled or not: the padding below places it
-                style = int(c.get("s", "0"))
-                number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
+                number_format, kind_of_date = _style_of(styles, c.get("s"))
                 value = inline or _cell_value(c.get("t", "n"), v, shared, kind_of_date, epoch)
+                if damage is not None:
+                    value = Damaged(_shortened(value), damage)
                 cells = found.setdefault(cell_row, {})
+                earlier = cells.get(column)
+                if earlier is not None and (earlier.value, earlier.formula) != (value, f):
+                    first, second = _shortened(earlier.value), _shortened(value)
+                    value = Damaged(f"{first} / {second}", f"the file gives it two values, '{first}' and '{second}'")
                 cells[column] = Cell(value, ref, cell_row, column, number_format, f)
         widths = [max(cells) for cells in found.values() if cells]
         if sum(widths) > MAX_SHEET_CELLS:  # each row is padded from column A
@@ -568,8 +630,9 @@ class _XmlBook:
             part = self.raw(name)  # refused if it declares a document type or entities
             # calamine reserves room for as many shared strings as the part says it holds: a
             # forged count of billions makes the allocation fail, which aborts the process
-            if name.endswith("sharedStrings.xml") and any(
-                not count.isdigit() or int(count) > len(part) for count in _UNIQUE_COUNT.findall(part)
+            if name.endswith("sharedStrings.xml") and (
+                any(not count.isdigit() or int(count) > len(part) for count in _UNIQUE_COUNT.findall(part))
+                or not _well_formed(part)
             ):
                 return None
         try:
@@ -586,7 +649,9 @@ class _XmlBook:
         would make it ask for half a terabyte and abort the whole process."""
         xml = self.raw(target)
         spans = _row_spans(xml)
-        if spans is None or not _plain(xml) or self.calamine is None:
+        if spans is None or not _plain(xml) or not self._shared_ok(xml) or not _well_formed(xml):
+            return None  # calamine reads broken XML as far as it goes: the XML reader gives the verdict
+        if self.calamine is None:
             return None
         try:
             values = self.calamine.get_sheet_by_name(title).to_python(skip_empty_area=False)
@@ -612,9 +677,22 @@ class _XmlBook:
                 row = grid.setdefault(number, [])
                 row.extend([None] * (column - len(row)))
                 row[column - 1] = match.group(3).decode() or None
-        rows = sorted(grid.items())
+        texts = sum(1 for row in grid.values() for v in row if type(v) is str)
+        if texts > sum(xml.count(kind) for kind in _TEXT_KINDS):
+            return None  # calamine found text where the XML holds none: read it cell by cell
         finder = _CellFinder(self, target, xml, spans, grid)
-        return Sheet(title, rows, hidden, find=finder.find, every_cell=finder.every_cell)
+        sheet = Sheet(title, sorted(grid.items()), hidden, find=finder.find, every_cell=finder.every_cell)
+        finder.sheet = sheet
+        return sheet
+
+    def _shared_ok(self, xml: bytes) -> bool:
+        """Whether every cell of a sheet's XML that refers to a shared string refers to one the
+        file has (calamine reads a wrong reference as some other text, or as none)."""
+        if b't="s"' not in xml:
+            return True
+        indices = _SHARED_INDEX.findall(xml)
+        count = self.shared_count
+        return len(indices) == xml.count(b't="s"') and all(_shared_index_ok(i.decode(), count) for i in indices)
 
 
 class _CellFinder:
@@ -631,6 +709,7 @@ class _CellFinder:
         self.book, self.target, self.xml, self.spans, self.grid = book, target, xml, spans, grid
         self.fallback: dict[tuple[int, int], Cell] | None = None  # the cells, once read one by one
         self.cell_by_cell: list[list[Cell]] = []
+        self.sheet: Sheet | None = None  # the sheet whose cells these are
 
     def find(self, row: int, column: int) -> Cell | None:
         if self.fallback is None:
@@ -664,6 +743,9 @@ class _CellFinder:
     def _read_cell_by_cell(self) -> None:
         self.cell_by_cell = self.book._rows(self.target)
         self.fallback = {(c.row, c.column): c for cells in self.cell_by_cell for c in cells}
+        if self.sheet is not None:  # its values too, as the cell-by-cell reader has them
+            self.sheet.values = [(row[0].row, [c.value for c in row]) for row in self.cell_by_cell if row]
+            self.sheet.__dict__.pop("_by_row", None)
 
     def _find(self, row: int, column: int, grid_value: Any) -> Cell | None:
         coordinate = f"{column_letters(column)}{row}"
@@ -677,23 +759,28 @@ class _CellFinder:
         tag = _CELL_TAG.match(xml, at)
         if tag is None:
             raise _Disagreement
+        if xml.find(b'<c r="%s"' % coordinate.encode(), tag.end(), end) >= 0:
+            raise _Disagreement  # two cells at one place (`_plain` lets no such sheet through)
         style_text, kind_text, closed = tag.groups()
         body = b"" if closed else xml[tag.end() : xml.find(b"</c>", tag.end())]
         formula = _FORMULA.search(body) if b"<f" in body else None
         kind = "n" if kind_text is None else kind_text.decode()
-        style = int(style_text or 0)
-        styles = self.book.styles
-        number_format, kind_of_date = styles[style] if style < len(styles) else ("General", None)
+        number_format, kind_of_date = _style_of(self.book.styles, style_text)
         number = _NUMBER.search(body)
         text = number.group(1).decode() if number and number.group(1) else None
         if kind in ("s", "inlineStr", "str"):
-            if not isinstance(grid_value, (str, type(None))):
+            if not isinstance(grid_value, (str, type(None))) or (
+                kind == "s" and text is not None and not _shared_index_ok(text, self.book.shared_count)
+            ):
                 raise _Disagreement
             value = grid_value
         else:
             value = _cell_value(kind, text, [], kind_of_date, self.book.epoch)
             if kind != "e" and (
-                (value is None) != (grid_value is None)
+                isinstance(value, Damaged)
+                or (value is None) != (grid_value is None)
+                or isinstance(grid_value, str)
+                or (grid_value is not None and (kind == "b") != isinstance(grid_value, bool))
                 or (type(grid_value) in (int, float) and type(value) in (int, float) and value != grid_value)
             ):
                 raise _Disagreement
@@ -799,6 +886,8 @@ _PREFIXED = re.compile(rb":(?:c|row)[ \t\n\r/>]")  # a cell or row tag with a na
 # that the tag might not end where it seems to). Then, any reference.
 _UNUSUAL_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Z][1-9][0-9]{0,2}"(?: [stcmvph]{1,2}="[^"<>]*+"){0,4}+/?>))')
 _ODD_CELL_TAG = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}"(?: [stcmvph]{1,2}="[^"<>]*"){0,4}/?>)')
+_SHARED_INDEX = re.compile(rb't="s"[^>]*>\s*<v>([^<]*)</v>')  # a shared string cell's index
+_TEXT_KINDS = (b't="s"', b't="str"', b't="inlineStr"', b't="e"')  # the types of cells that hold text
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']([^"']*)""")
 # A plain cell tag (`_plain`): its style (s) and type (t), and whether it closes itself
 _CELL_TAG = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+"(?: s="([^"]*)"| t="([^"]*)"| [a-z]{1,2}="[^"]*")*(/?)>')
@@ -839,9 +928,23 @@ def _plain(xml: bytes) -> bool:
         return False  # <!: a comment or CDATA
     if _ODD_ROW.search(xml) is not None or _PREFIXED.search(xml) is not None:
         return False
+    references = _CELL_PLACE.findall(xml)
+    if len(set(references)) != len(references):
+        return False  # two cells at one place: the cell-by-cell reader makes it a problem on its cell
     if _UNUSUAL_CELL.search(xml) is None:
         return True  # every cell tag as expected, within 999 rows x 26 columns
     return _ODD_CELL.search(xml) is None and _ODD_CELL_TAG.search(xml) is None and _area(xml) <= MAX_GRID_CELLS
+
+
+def _well_formed(xml: bytes) -> bool:
+    """Whether a part is well-formed XML (expat, with no handlers: a fraction of a parse)."""
+    from xml.parsers import expat
+
+    try:
+        expat.ParserCreate().Parse(xml, True)
+    except expat.ExpatError:
+        return False
+    return True
 
 
 def _area(xml: bytes) -> int:
@@ -851,7 +954,8 @@ def _area(xml: bytes) -> int:
     return rows * max((_column_index(letters.decode()) for letters, _ in references), default=0)
 
 
-_V, _F, _IS = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is"
+_V, _F, _IS, _T, _RUN = f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is", f"{_MAIN}t", f"{_MAIN}r"
+_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{0,7})")  # a cell's reference: D14, or D for the row's
 _THREADED = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
 _COLUMNS: dict[str, int] = {}
 _LETTERS: dict[int, str] = {}
@@ -878,18 +982,30 @@ def _column_index(letters: str) -> int:
 
 
 def _cell_value(kind: str, text: str | None, shared: list[str], kind_of_date: str | None, epoch: dt.datetime) -> Any:
-    """A cell's value from its type attribute and its <v> text (None when it has none)."""
+    """A cell's value from its type attribute and its <v> text (None when it has none); a
+    `Damaged` value when the text is not what its type says (this never raises)."""
     if text is None:
         return None
     if kind == "s":
-        return shared[int(text)] or None  # an empty string is an empty cell, as openpyxl reads it
-    if kind in ("str", "e", "inlineStr"):
+        index = int(text) if text.strip().isdigit() and len(text) < 10 else -1
+        if not 0 <= index < len(shared):
+            return Damaged(text[:40], f"it refers to text number {text[:20]} of {len(shared)}, which the file lacks")
+        return shared[index] or None  # an empty string is an empty cell, as openpyxl reads it
+    if kind == "inlineStr":
+        return None  # an inline string's text is in its <is>, never its <v> (as calamine reads it)
+    if kind in ("str", "e"):
         return text or None
     if kind == "b":
         return text.strip() in ("1", "true")
     if kind == "d":
-        return dt.datetime.fromisoformat(text.replace("Z", ""))
-    number: float | int = int(text) if text.lstrip("-").isdigit() else float(text)
+        try:
+            return dt.datetime.fromisoformat(text.replace("Z", ""))
+        except ValueError:
+            return Damaged(text[:40], f"its date '{text[:40]}' is not a date")
+    try:
+        number: float | int = int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:  # not a number, or more digits than Python converts (4,300)
+        return Damaged(text[:40], f"its number '{text[:40]}' is not a number")
     if kind_of_date is not None:
         from openpyxl.utils.datetime import from_excel
 
@@ -898,3 +1014,30 @@ def _cell_value(kind: str, text: str | None, shared: list[str], kind_of_date: st
         except (ValueError, OverflowError):
             return number
     return number
+
+
+def _rich_text(item: ET.Element) -> str:
+    """The text of a shared string or an inline string: its text, then its runs', in the order
+    the file has them (phonetic guides left out, as Excel shows them)."""
+    texts = []
+    for child in item:
+        if child.tag == _T:
+            texts.append(child.text or "")
+        elif child.tag == _RUN:
+            texts.extend(t.text or "" for t in child.findall(_T))
+    return "".join(texts)
+
+
+def _shared_index_ok(text: str, count: int) -> bool:
+    return text.isdigit() and len(text) < 10 and int(text) < count
+
+
+def _style_of(styles: tuple[tuple[str, str | None], ...], index: str | bytes | None) -> tuple[str, str | None]:
+    """(number format, kind of date) of a cell's style index: General if it names none."""
+    number = int(index) if index is not None and index.isdigit() and len(index) < 10 else 0
+    return styles[number] if number < len(styles) else ("General", None)
+
+
+def _shortened(value: Any) -> str:
+    text = str(value) if value is not None else ""
+    return text if len(text) <= 40 else text[:40] + "…"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -108,7 +109,9 @@ def _session(ctx: click.Context) -> Session:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected failure.")
+@click.option(
+    "--debug", is_flag=True, help="Show the traceback of an unexpected failure, and why each unreadable file failed."
+)
 @click.option(
     "--campaign",
     "campaign_dir",
@@ -146,6 +149,12 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir
       demo       all of the above on the built-in example, in output/demo
     """
     ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
+    if debug:  # the log: e.g. the exception behind each file rejected as damaged
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(message)s"))
+        log = logging.getLogger("excelcert")
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
 
 
 def _finish_check(source: str, report: Report, as_json: bool, extra: dict[str, Any], ok_text: str) -> None:

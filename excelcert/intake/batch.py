@@ -38,6 +38,7 @@ from excelcert.base.ledger import (
     Submission,
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.spreadsheet import failure_detail
 from excelcert.campaign.config import Campaign
 from excelcert.intake.read import read_returned
 from excelcert.scheme import Scheme
@@ -131,10 +132,10 @@ def _zip_members(path: Path) -> Iterator[Input]:
                     continue
                 try:
                     yield Input(name, archive.read(info))
-                except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-                    yield Input(name, None, f"it cannot be unpacked ({exc})")
+                except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+                    yield Input(name, None, f"it cannot be unpacked ({failure_detail(exc)})")
     except (zipfile.BadZipFile, OSError) as exc:
-        yield Input(str(path), None, f"the archive is damaged ({exc})")
+        yield Input(str(path), None, f"the archive is damaged ({failure_detail(exc)})")
 
 
 def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) -> Path:
@@ -260,7 +261,7 @@ def _read(data: bytes, scheme: Scheme, name: str) -> ReturnedWorkbook | Problem:
     except UnreadableFile as exc:
         return exc.problem
     except Exception as exc:  # one file never stops the batch: it is rejected with the reason
-        return problem("corrupt-file", path=Path(name).name, detail=f"{type(exc).__name__}: {exc}")
+        return problem("corrupt-file", path=Path(name).name, detail=failure_detail(exc))
 
 
 _WORKER_SCHEME: Scheme | None = None

@@ -16,11 +16,18 @@ from excelcert.assessment.read import (
     raw_cell,
     rows_by_id,
 )
-from excelcert.assessment.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
+from excelcert.assessment.values import (
+    RawCell,
+    damaged_cell,
+    normalise,
+    number_from_text,
+    parse_answer,
+    parse_choice_list,
+)
 from excelcert.base.i18n import AGREEMENTS, REVIEW
 from excelcert.base.ledger import StoredNote
 from excelcert.base.problems import Place, problem
-from excelcert.base.spreadsheet import Workbook
+from excelcert.base.spreadsheet import Damaged, Workbook
 from excelcert.review.workbook import R_AGREEMENT, R_ID, R_RCOMMENT, R_RPOINTS, R_VERIFIED
 from excelcert.scheme.model import SELECT_MULTIPLE, Indicator, Scheme
 
@@ -75,6 +82,9 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
 def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkbook) -> str | None:
     if cell.value is None or not as_text(cell.value):
         return None
+    if isinstance(cell.value, Damaged):
+        result.problems.append(damaged_cell(indicator, cell))
+        return None
     found = _AGREEMENT_WORDS.get(normalise(str(cell.value)))
     if found is None:
         choices = ", ".join(REVIEW.get(lang, REVIEW["en"])[a] for a in AGREEMENTS)
@@ -87,6 +97,9 @@ def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkboo
 def _points(ind: Indicator, cell: RawCell, lang: str, result: ReturnedWorkbook) -> float | None:
     value = cell.value
     if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, Damaged):
+        result.problems.append(damaged_cell(ind.id, cell))
         return None
     number = (
         value
