@@ -27,10 +27,11 @@ from excelcert.base.contract import (
     WorkbookMeta,
     read_workbook_meta,
 )
+from excelcert.base.foreign import read_returned_book
 from excelcert.base.i18n import TEXTS
 from excelcert.base.ledger import Decision, StoredNote
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
-from excelcert.base.spreadsheet import Sheet, Workbook, read_workbook_xml
+from excelcert.base.spreadsheet import Sheet, Workbook
 from excelcert.scheme.model import SELECT_MULTIPLE, Indicator, Scheme
 
 # The headings of the answer, evidence and comment columns, in every language excelcert writes.
@@ -129,7 +130,7 @@ def open_returned(path: Path, name: str | None = None, data: bytes | None = None
     """The workbook at `path` (or its bytes `data`) and its signed metadata, with no answers yet;
     UnreadableFile if it cannot be read or is not ours."""
     name = name or path.name
-    book = read_workbook_xml(path, name=name, skip=_not_read, data=data)
+    book = read_returned_book(path, name=name, skip=_not_read, data=data)
     meta, signature = read_meta(book, name)
     result = ReturnedWorkbook(path, meta, signature, book.modified)
     if book.macros:

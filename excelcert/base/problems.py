@@ -142,6 +142,13 @@ _TYPES: list[ProblemType] = [
         "Open it and save it as 'Excel Workbook (.xlsx)'.",
     ),
     ProblemType(
+        "numbers-file",
+        ERROR,
+        "Apple Numbers file",
+        "{path}: saved as an Apple Numbers file (.numbers), which excelcert does not read",
+        "In Numbers, choose File > Export To > Excel…, keep the format 'Excel (.xlsx)', and send the exported file.",
+    ),
+    ProblemType(
         "strict-ooxml",
         ERROR,
         "Strict Open XML",
