@@ -44,10 +44,14 @@ def returns(tmp_path_factory):
         shutil.copyfile(path, target)
         fill_in(target, scheme, answers, cluster.language)
         paths.append(target)
-    book = openpyxl.load_workbook(paths[0])  # the French cluster types a word into a number
-    for row in book["Auto-évaluation"].iter_rows():
+    book = openpyxl.load_workbook(paths[0])  # the French cluster types a word into a number,
+    for row in book["Auto-évaluation"].iter_rows():  # 0,45 into a percent cell in Calc, "45 %" too
         if row[0].value == "GOV-01":
             row[4].value = "quarante"
+        elif row[0].value == "GOV-04":
+            row[4].value = 0.0045  # what Calc stores: 0.45 %
+        elif row[0].value == "FIN-02":
+            row[4].value = "45 %%"  # what Calc holds
     book.save(paths[0])
     return campaign, paths, root
 
@@ -81,9 +85,11 @@ def test_a_return_saved_by_libreoffice_reads_as_the_xlsx_does(returns, converted
         assert answers_of(got) == answers_of(expected)
         assert problems_of(got) == problems_of(expected)
         assert got.profile == expected.profile
-    assert ("answer-not-a-number", "GOV-01") in {
-        (p.code, p.indicator) for p in read_returned(converted[kind][0], scheme).problems
+    french = read_returned(converted[kind][0], scheme)
+    assert {("answer-not-a-number", "GOV-01"), ("answer-tiny-percent", "GOV-04")} <= {
+        (p.code, p.indicator) for p in french.problems
     }
+    assert french.answers["GOV-04"].value is None and french.answers["FIN-02"].value == 45
 
 
 @needs_soffice

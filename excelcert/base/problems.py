@@ -651,6 +651,15 @@ _TYPES: list[ProblemType] = [
         "Check the figure and the unit the question asks for.",
     ),
     ProblemType(
+        "answer-tiny-percent",
+        ERROR,
+        "Percentage 100 times too small?",
+        "indicator {indicator}: {value} % — did you mean {percent} %? (LibreOffice stores 0,45 typed into a "
+        "percentage cell as 0.45 %); it was not taken",
+        "Type {percent} in the cell (it then shows {percent} %). If {value} % is really meant, say so in the "
+        "comment column.",
+    ),
+    ProblemType(
         "answer-ambiguous-percent",
         WARNING,
         "Percentage read as a fraction",
