@@ -665,3 +665,27 @@ def test_a_number_too_large_for_any_cell_is_a_problem_on_its_cell_not_a_rejectio
     assert result.verdict == WITH_PROBLEMS  # the rest of the workbook is read
     [bad] = [p for p in result.problems if p.indicator == "STR-01"]
     assert bad.code == "answer-not-a-number" and str(bad.place) == f"Auto-évaluation!{row[4].coordinate}"
+
+
+def test_a_copy_of_the_answer_sheet_before_the_original_is_a_problem_naming_both(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book["Auto-évaluation"])
+    copy.title = "Ancienne version"
+    book.move_sheet(copy, offset=-(len(book.sheetnames) - 1))  # first of all
+    for row in copy.iter_rows():
+        if row[0].value == "STR-01":
+            row[4].value = 12  # an old answer
+    book.save(path)
+    result = read_returned(path, campaign.load_scheme())
+    [twice] = [p for p in result.problems if p.code == "answer-sheet-twice"]
+    assert "'Ancienne version' and 'Auto-évaluation'" in twice.message and twice.severity == "error"
+    assert result.answers == {}  # neither is taken
+    book.remove(book["Ancienne version"])
+    notes = book.create_sheet("Notes")  # a sheet naming two indicators is no copy
+    notes.append(["STR-01", "hard to count"])
+    notes.append(["FIN-02", "see the annual report"])
+    book.save(path)
+    again = read_returned(path, campaign.load_scheme())
+    assert [p.code for p in again.problems] == [] and again.answers["STR-01"].value == ANSWERS["STR-01"]
+

@@ -69,7 +69,14 @@ class ReturnedWorkbook:
 
 def id_sheet(book: Workbook, keys: Container[str]) -> tuple[Sheet | None, int]:
     """The sheet with the most cells holding one of `keys` (indicator ids), and their column."""
-    best: tuple[int, Sheet | None, int] = (0, None, C_ID)
+    found = _id_sheets(book, keys)
+    return (found[0][1], found[0][2]) if found else (None, C_ID)
+
+
+def _id_sheets(book: Workbook, keys: Container[str]) -> list[tuple[int, Sheet, int]]:
+    """(ids held, sheet, their column) of each sheet holding some of `keys`, the most first
+    (on a tie, the sheet met first)."""
+    out: list[tuple[int, Sheet, int]] = []
     for sheet in book.sheets.values():
         if sheet.name.strip().casefold() == META_SHEET.casefold():
             continue
@@ -80,9 +87,19 @@ def id_sheet(book: Workbook, keys: Container[str]) -> tuple[Sheet | None, int]:
                     hits[n] = hits.get(n, 0) + 1
         if hits:
             column = max(hits, key=hits.__getitem__)  # the most ids; on a tie, the first met
-            if hits[column] > best[0]:
-                best = (hits[column], sheet, column)
-    return best[1], best[2]
+            out.append((hits[column], sheet, column))
+    return sorted(out, key=lambda found: -found[0])
+
+
+def sheets_twice(book: Workbook, keys: Container[str]) -> Problem | None:
+    """A problem if two sheets hold the indicator ids (a copy of the answer sheet, say, kept
+    beside the original): which one holds the answers cannot be told, so none is read.
+    A sheet that names a few ids (2, or under half as many as the answer sheet) is not a copy."""
+    found = _id_sheets(book, keys)
+    if len(found) < 2 or found[1][0] < max(2, found[0][0] // 2):
+        return None
+    first, second = sorted((found[0][1].name, found[1][1].name), key=list(book.sheets).index)
+    return problem("answer-sheet-twice", Place(first, ""), sheet=first, other=second)
 
 
 def heading_columns(sheet: Sheet, headings: dict[str, set[str]], defaults: dict[str, int]) -> dict[str, int]:
@@ -174,6 +191,10 @@ class _Answers:
         sheet, id_column = self._answer_sheet()
         if sheet is None:
             self.add(problem("answer-sheet-missing", None))
+            return
+        twice = sheets_twice(self.book, self.keys)
+        if twice is not None:
+            self.add(twice)
             return
         columns = self._columns(sheet, id_column)
         rows = rows_by_id(sheet, id_column, self.keys)

@@ -609,6 +609,14 @@ _TYPES: list[ProblemType] = [
         "Ask the cluster to answer {indicator} in an unchanged copy of the workbook.",
     ),
     ProblemType(
+        "answer-sheet-twice",
+        ERROR,
+        "Answers on two sheets",
+        "the indicator ids appear on two sheets, '{sheet}' and '{other}' (a copy of the answer sheet?): "
+        "which one holds the answers cannot be told, so none was read",
+        "Delete the copy, keep the one sheet with the answers, and send the workbook again.",
+    ),
+    ProblemType(
         "answer-row-duplicate",
         ERROR,
         "Indicator answered twice",

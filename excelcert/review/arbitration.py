@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from excelcert.assessment.read import ReturnedWorkbook, as_text, heading_columns, id_sheet, raw_cell
+from excelcert.assessment.read import ReturnedWorkbook, as_text, heading_columns, id_sheet, raw_cell, sheets_twice
 from excelcert.assessment.values import RawCell, parse_answer, parse_choice_list
 from excelcert.assessment.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED
 from excelcert.base.contract import ROLE_ARBITRATION, WorkbookMeta, sign, write_meta
@@ -152,6 +152,10 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
     sheet, id_column = id_sheet(book, keys)
     if sheet is None:
         result.problems.append(problem("answer-sheet-missing", None))
+        return
+    twice = sheets_twice(book, keys)
+    if twice is not None:
+        result.problems.append(twice)
         return
     found = {c: {_HEADINGS[c].casefold(), c} for c in COLUMNS}
     columns = heading_columns(sheet, found, {c: id_column + n - 1 for n, c in enumerate(COLUMNS)})

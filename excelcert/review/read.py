@@ -15,6 +15,7 @@ from excelcert.assessment.read import (
     id_sheet,
     raw_cell,
     rows_by_id,
+    sheets_twice,
 )
 from excelcert.assessment.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
 from excelcert.base.i18n import AGREEMENTS, REVIEW
@@ -38,6 +39,10 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
     sheet, id_column = id_sheet(book, keys)
     if sheet is None:
         result.problems.append(problem("answer-sheet-missing", None))
+        return
+    twice = sheets_twice(book, keys)
+    if twice is not None:
+        result.problems.append(twice)
         return
     layout = {
         "verified": R_VERIFIED,
