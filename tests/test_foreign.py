@@ -13,9 +13,10 @@ import openpyxl
 import pytest
 
 from excelcert.assessment.generate import generate_workbooks
-from excelcert.base.foreign import parse_instant, read_returned_book
+from excelcert.base.foreign import read_returned_book
 from excelcert.base.ledger import Ledger
 from excelcert.base.problems import UnreadableFile
+from excelcert.base.spreadsheet import parse_instant
 from excelcert.campaign.config import init_campaign, read_key
 from excelcert.campaign.roster import example_clusters
 from excelcert.demo.returns import AVERAGE, STRONG, fill_in

@@ -689,3 +689,24 @@ def test_a_copy_of_the_answer_sheet_before_the_original_is_a_problem_naming_both
     again = read_returned(path, campaign.load_scheme())
     assert [p.code for p in again.problems] == [] and again.answers["STR-01"].value == ANSWERS["STR-01"]
 
+
+def test_save_times_are_compared_as_instants_with_their_offsets(campaign, tmp_path):
+    import re
+    import zipfile
+
+    def saved(path, stamp):
+        with zipfile.ZipFile(path) as archive:
+            parts = {info: archive.read(info.filename) for info in archive.infolist()}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info, data in parts.items():
+                if info.filename == "docProps/core.xml":
+                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", data)
+                archive.writestr(info, data)
+        return path
+
+    later = saved(returned(campaign, tmp_path, name="later.xlsx", answers={"STR-01": 20}), b"2026-03-01T10:00:00Z")
+    # 12:00 in a zone five hours ahead of UTC is 07:00 UTC: saved before the other one
+    earlier = saved(returned(campaign, tmp_path, name="earlier.xlsx"), b"2026-03-01T12:00:00+05:00")
+    first, second = run_import(campaign, later, earlier)
+    assert first.counts and not second.counts
+    assert "saved 2026-03-01 07:00, before 2026-03-01 10:00" in second.reason

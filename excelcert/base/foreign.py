@@ -46,6 +46,7 @@ from excelcert.base.spreadsheet import (
     Sheet,
     Workbook,
     column_letters,
+    parse_instant,
     read_workbook_xml,
 )
 
@@ -165,20 +166,6 @@ def _ods_saved_at(meta: bytes) -> dt.datetime | None:
     """When the document was last saved (meta.xml's dc:date), as UTC without its zone."""
     match = re.search(rb"<dc:date>([^<]{10,40})</dc:date>", meta)
     return parse_instant(match.group(1).decode("ascii", "replace")) if match else None
-
-
-def parse_instant(text: str) -> dt.datetime | None:
-    """An ISO 8601 time as UTC without its zone (`2026-03-01T12:00:00+05:00` is 07:00); a
-    time without a zone is taken as it is. None if it is not such a time."""
-    text = text.strip().replace("Z", "+00:00")
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)  # nanoseconds, as LibreOffice writes them
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    return when
 
 
 class _OdsSheets:

@@ -14,6 +14,7 @@ For each file (from files, folders, .zip archives):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ from excelcert.base.ledger import (
     Submission,
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.spreadsheet import parse_instant
 from excelcert.campaign.config import Campaign
 from excelcert.intake.read import read_returned
 from excelcert.scheme import Scheme
@@ -549,8 +551,13 @@ def _accept(
 
 
 def _is_newer(new: NewSubmission, current: Submission) -> bool:
-    """Saved later wins; the same (or unknown) save time: the later import wins."""
-    return (new.saved_at or "") >= (current.saved_at or "")
+    """Saved later wins, save times compared as instants (with their offsets); the same
+    save time: the later import wins; an unknown one is older than any known one."""
+    return _instant(new.saved_at) >= _instant(current.saved_at)
+
+
+def _instant(saved_at: str | None) -> dt.datetime:
+    return (parse_instant(saved_at) if saved_at else None) or dt.datetime.min
 
 
 def _when(saved_at: str | None) -> str:
