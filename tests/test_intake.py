@@ -710,3 +710,34 @@ def test_save_times_are_compared_as_instants_with_their_offsets(campaign, tmp_pa
     first, second = run_import(campaign, later, earlier)
     assert first.counts and not second.counts
     assert "saved 2026-03-01 07:00, before 2026-03-01 10:00" in second.reason
+
+
+def test_a_workbook_carrying_another_clusters_metadata_sheet_is_rejected(campaign, tmp_path):
+    """Cluster A's filled workbook with B's (genuine, signed) metadata sheet put in."""
+    mine = returned(campaign, tmp_path, "FR-AERO-01", name="mine.xlsx")
+    theirs = returned(campaign, tmp_path, "DE-AUTO-01", name="theirs.xlsx")
+    their_meta = [[c.value for c in row] for row in openpyxl.load_workbook(theirs)[META_SHEET].iter_rows()]
+    book = openpyxl.load_workbook(mine)
+    for row, values in zip(book[META_SHEET].iter_rows(), their_meta, strict=True):
+        for cell, value in zip(row, values, strict=True):
+            cell.value = value
+    book.save(mine)
+    [result] = run_import(campaign, mine)
+    assert result.verdict == REJECTED and result.problems[0].code == "metadata-not-its-own"
+    assert "that of cluster DE-AUTO-01, but its profile sheet is that of cluster FR-AERO-01" in result.reason
+    # the profile's id edited too: the title still names the other cluster
+    for row in book["Profil"].iter_rows():
+        if row[0].value == "id":
+            row[2].value = "DE-AUTO-01"
+    book.save(mine)
+    [again] = run_import(campaign, mine)
+    assert again.verdict == REJECTED and "its title names another cluster than" in again.reason
+
+
+def test_each_workbook_signs_a_value_of_its_own(campaign, tmp_path):
+    from excelcert.base.contract import read_workbook_meta
+    from excelcert.base.spreadsheet import read_workbook
+
+    metas = [read_workbook_meta(read_workbook(returned(campaign, tmp_path, c)))[0] for c in ("FR-AERO-01", "BE-BIO-01")]
+    assert metas[0].nonce and metas[0].nonce != metas[1].nonce
+    assert metas[0].cluster_name == CLUSTERS["FR-AERO-01"].name

@@ -285,6 +285,37 @@ def test_a_forged_review_is_rejected(demo_copy, tmp_path):
     assert result.verdict == REJECTED and "altered" in result.reason and result.cluster is None
 
 
+def test_a_review_carrying_another_reviewers_metadata_sheet_is_rejected(demo_copy, tmp_path):
+    from excelcert.campaign.config import read_config
+    from excelcert.review.workbook import build_review
+
+    path = _review_copy(demo_copy, tmp_path)  # R-AT-01's review of DE-AUTO-01
+    campaign = read_config(demo_copy)
+    other = tmp_path / "other.xlsx"
+    based_on = next(
+        r[1].value for r in openpyxl.load_workbook(path)[META_SHEET].iter_rows() if r[0].value == "based_on"
+    )
+    build_review(
+        other,
+        campaign.load_scheme(),
+        campaign,
+        CLUSTERS["DE-AUTO-01"],
+        REVIEWERS["R-FR-01"],
+        read_key(campaign),
+        {},
+        based_on,
+    )
+    their_meta = [[c.value for c in row] for row in openpyxl.load_workbook(other)[META_SHEET].iter_rows()]
+    book = openpyxl.load_workbook(path)
+    for row, values in zip(book[META_SHEET].iter_rows(), their_meta, strict=True):
+        for cell, value in zip(row, values, strict=True):
+            cell.value = value
+    book.save(path)
+    [result] = _import(demo_copy, path)
+    assert result.verdict == REJECTED and result.problems[0].code == "metadata-not-its-own"
+    assert f"its introduction names another reviewer than {REVIEWERS['R-FR-01'].name}" in result.reason
+
+
 def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo_copy, tmp_path):
     from excelcert.campaign.config import read_config
 

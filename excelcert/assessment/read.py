@@ -24,6 +24,7 @@ from excelcert.assessment.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID,
 from excelcert.base.contract import (
     META_SHEET,
     ContractError,
+    Identity,
     WorkbookMeta,
     read_workbook_meta,
 )
@@ -60,6 +61,7 @@ class ReturnedWorkbook:
     problems: list[Problem] = field(default_factory=list)
     profile: dict[str, str] = field(default_factory=dict)
     notes: list[StoredNote] = field(default_factory=list)  # a review
+    identity: Identity = field(default_factory=Identity)  # what its own content says it is
     decisions: list[Decision] = field(default_factory=list)  # an arbitration
 
     @property
@@ -159,6 +161,22 @@ def read_self_assessment(book: Workbook, scheme: Scheme, result: ReturnedWorkboo
     """The answers and profile of a returned self-assessment, into `result`."""
     _Answers(book, scheme, result.meta.language, result).read()
     result.profile = _profile(book)
+    result.identity = Identity(result.profile.get("id", ""), heading(book, scheme))
+
+
+def heading(book: Workbook, scheme: Scheme) -> str:
+    """The text of the answer sheet above its first indicator row: its title, which names
+    the cluster (and a review's introduction, which names the reviewer)."""
+    sheet, id_column = id_sheet(book, {i.id for i in scheme.indicators})
+    if sheet is None:
+        return ""
+    keys = {i.id for i in scheme.indicators}
+    texts = []
+    for _, values in sheet.values:
+        if len(values) > id_column and as_text(values[id_column]) in keys:
+            break
+        texts += [value for value in values if isinstance(value, str) and value.strip()]
+    return "\n".join(texts)
 
 
 # Sheets intake never reads, under any language's name: not parsed at all.

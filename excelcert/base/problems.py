@@ -573,6 +573,14 @@ _TYPES: list[ProblemType] = [
         "Send the cluster a new workbook (excelcert generate --cluster {cluster} --force) and ask it to copy its answers over.",
     ),
     ProblemType(
+        "metadata-not-its-own",
+        ERROR,
+        "Metadata of another workbook",
+        "{path}: the workbook's signed identification is that of cluster {cluster}, but {detail}: "
+        "the hidden identification sheet of one workbook was put into another",
+        "Do not import it. Ask the cluster to fill in the original workbook it received and send that.",
+    ),
+    ProblemType(
         "signature-mismatch",
         ERROR,
         "Workbook altered",

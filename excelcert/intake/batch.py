@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.assessment.read import ReturnedWorkbook
-from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, verify
+from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, content_mismatch, verify
 from excelcert.base.ledger import (
     Ledger,
     NewSubmission,
@@ -407,6 +407,9 @@ def _check(
         return problem(
             "signature-mismatch", path=name, detail=f"it says cluster {meta.cluster_id}, scheme {meta.scheme_version}"
         )
+    mismatch = content_mismatch(meta, returned.identity)
+    if mismatch is not None:
+        return problem("metadata-not-its-own", path=name, cluster=meta.cluster_id, detail=mismatch)
     if meta.scheme_version != scheme.version or meta.scheme_hash != campaign.scheme_hash:
         return problem(
             "old-scheme-version",

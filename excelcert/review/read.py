@@ -11,6 +11,7 @@ from excelcert.assessment.read import (
     ReturnedWorkbook,
     as_text,
     cell_text,
+    heading,
     heading_columns,
     id_sheet,
     raw_cell,
@@ -18,6 +19,7 @@ from excelcert.assessment.read import (
     sheets_twice,
 )
 from excelcert.assessment.values import RawCell, normalise, number_from_text, parse_answer, parse_choice_list
+from excelcert.base.contract import Identity
 from excelcert.base.i18n import AGREEMENTS, REVIEW
 from excelcert.base.ledger import StoredNote
 from excelcert.base.problems import Place, problem
@@ -75,6 +77,7 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
                 StoredNote(note.kind, each.name, note.coordinate, indicator or None, note.author, note.text)
             )
     result.notes.extend(_appreciation(book))
+    result.identity = Identity(heading=heading(book, scheme))
 
 
 def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkbook) -> str | None:
