@@ -160,7 +160,7 @@ def _arbitration(scheme, campaign, path: Path) -> dict[str, str]:
         ),
     ]
     meta = write_arbitration(path, scheme, campaign, CLUSTERS, items, KEY)
-    return {meta.issued_at: "[issued_at]", sign(meta, KEY): "[signature]"}
+    return {meta.issued_at: "[issued_at]", meta.nonce: "[nonce]", sign(meta, KEY): "[signature]"}
 
 
 def test_arbitration_workbook(scheme, campaign, tmp_path):

@@ -399,6 +399,37 @@ def test_an_arbitration_without_reason_is_not_stored(demo_copy, tmp_path):
     assert [(p.code, str(p.place)) for p in result.problems] == [("arbitration-no-reason", "Arbitration!H4")]
 
 
+def test_arbitration_rows_are_signed_references_to_flagged_items(demo_copy, tmp_path):
+    from excelcert.campaign.config import read_config
+    from excelcert.review.arbitration import write_arbitration
+    from excelcert.review.reconcile import Item
+
+    campaign = read_config(demo_copy)
+    scheme = campaign.load_scheme()
+    path = tmp_path / "arbitration.xlsx"
+    items = [
+        Item("HR-ICT-01", "STR-02", 6, [View("R-BE-01", 5, 3.0, "partly")], flag="the reviewers disagree"),
+        Item("HR-ICT-01", "STR-04", 12, [View("R-BE-01", 9, 3.0, "partly")], flag="the reviewers disagree"),
+    ]
+    write_arbitration(path, scheme, campaign, list(CLUSTERS.values()), items, read_key(campaign))
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    for row in (4, 5):
+        ws[f"G{row}"].value, ws[f"H{row}"].value, ws[f"I{row}"].value = 5, "Seen on site", "Secretariat"
+    ws["A5"].value = "DE-AUTO-01"  # the cluster cell of a flagged row edited
+    ws.append(["HR-ICT-01", "STR-01", "", "", "", "the reviewers disagree", 10, "Added", "Secretariat", ws["J4"].value])
+    book.save(path)
+    [result] = _import(demo_copy, path)
+    assert result.verdict == WITH_PROBLEMS and result.reason.startswith("1 arbitration decision(s) recorded")
+    assert [(p.code, str(p.place)) for p in result.problems] == [
+        ("arbitration-row-altered", "Arbitration!A5"),
+        ("arbitration-row-altered", "Arbitration!A6"),
+    ]
+    with Ledger.for_campaign(demo_copy) as ledger:
+        decided = [(d.cluster_id, d.indicator_id, d.value) for d in ledger.decisions() if d.reason == "Seen on site"]
+    assert decided == [("HR-ICT-01", "STR-02", 5)]
+
+
 # --- threaded comments ----------------------------------------------------------------------
 
 _THREADED = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -51,6 +51,18 @@ class Answer:
     points: float | None = None  # a review: the reviewer's points
 
 
+@dataclass(frozen=True)
+class RowReference:
+    """What an arbitration row says it decides (cluster, indicator, why it was flagged), its
+    signed reference, and the row's cluster cell; the batch verifies it with the key."""
+
+    cluster_id: str
+    indicator_id: str
+    flag: str
+    reference: str
+    place: Place
+
+
 @dataclass
 class ReturnedWorkbook:
     path: Path
@@ -62,6 +74,7 @@ class ReturnedWorkbook:
     profile: dict[str, str] = field(default_factory=dict)
     notes: list[StoredNote] = field(default_factory=list)  # a review
     identity: Identity = field(default_factory=Identity)  # what its own content says it is
+    references: dict[str, RowReference] = field(default_factory=dict)  # an arbitration: by decision cell
     decisions: list[Decision] = field(default_factory=list)  # an arbitration
 
     @property

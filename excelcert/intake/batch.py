@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.assessment.read import ReturnedWorkbook
-from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, content_mismatch, verify
+from excelcert.base.contract import (
+    ROLE_ARBITRATION,
+    ROLE_REVIEW,
+    ROLE_SELF_ASSESSMENT,
+    content_mismatch,
+    verify,
+    verify_row,
+)
 from excelcert.base.ledger import (
     Ledger,
     NewSubmission,
@@ -370,7 +377,7 @@ def _finish(
             base.reviewer_id = base.based_on = None
         return _reject(ledger, base, refusal)
     if meta.role == ROLE_ARBITRATION:
-        return _accept_decisions(ledger, base, returned, roster_ids)
+        return _accept_decisions(ledger, base, returned, roster_ids, key)
     last_time = previous.get(meta.cluster_id) if meta.role == ROLE_SELF_ASSESSMENT else None
     return _accept(ledger, base, returned, last_time)
 
@@ -447,8 +454,21 @@ def _check_review(ledger: Ledger, reviewer_ids: set[str], returned: ReturnedWork
 
 
 def _accept_decisions(
-    ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook, roster_ids: set[str]
+    ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook, roster_ids: set[str], key: bytes
 ) -> FileResult:
+    campaign_id = returned.meta.campaign_id
+    for decision in list(returned.decisions):  # a decision applies only to an item excelcert flagged
+        row = returned.references.get(f"{decision.sheet}!{decision.cell}")
+        if row is None or not verify_row(key, row.reference, campaign_id, row.cluster_id, row.indicator_id, row.flag):
+            returned.decisions.remove(decision)
+            returned.problems.append(
+                problem(
+                    "arbitration-row-altered",
+                    row.place if row is not None else Place(decision.sheet, decision.cell),
+                    cluster=decision.cluster_id,
+                    value=decision.indicator_id,
+                )
+            )
     for decision in [d for d in returned.decisions if d.cluster_id not in roster_ids]:
         returned.decisions.remove(decision)
         returned.problems.append(
