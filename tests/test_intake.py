@@ -741,3 +741,31 @@ def test_each_workbook_signs_a_value_of_its_own(campaign, tmp_path):
     metas = [read_workbook_meta(read_workbook(returned(campaign, tmp_path, c)))[0] for c in ("FR-AERO-01", "BE-BIO-01")]
     assert metas[0].nonce and metas[0].nonce != metas[1].nonce
     assert metas[0].cluster_name == CLUSTERS["FR-AERO-01"].name
+
+
+def test_rejections_lead_somewhere(campaign, tmp_path):
+    """A rejected file whose signature verifies is attributed to its cluster (status, history);
+    a CSV is told to send the original workbook; messages name the format as each suite does."""
+    mine = returned(campaign, tmp_path, "FR-AERO-01", name="mine.xlsx")
+    theirs = returned(campaign, tmp_path, "AT-WOOD-01", name="theirs.xlsx")
+    their_meta = [[c.value for c in row] for row in openpyxl.load_workbook(theirs)[META_SHEET].iter_rows()]
+    book = openpyxl.load_workbook(mine)
+    for row, values in zip(book[META_SHEET].iter_rows(), their_meta, strict=True):
+        for cell, value in zip(row, values, strict=True):
+            cell.value = value
+    book.save(mine)
+    csv = tmp_path / "FR-AERO-01.csv"
+    csv.write_text("ID;Indicateur;Votre réponse\nSTR-01;Membres engagés;75\n", encoding="utf-8")
+    xlsb = tmp_path / "FR-AERO-01.xlsb"
+    if CORPUS.is_dir():
+        shutil.copyfile(CORPUS / "poi-Simple.xlsb", xlsb)
+    results = {Path(r.name).name: r for r in run_import(campaign, mine, csv, *([xlsb] if xlsb.exists() else []))}
+    assert results["mine.xlsx"].verdict == REJECTED and results["mine.xlsx"].cluster == "AT-WOOD-01"
+    with Ledger.for_campaign(campaign.root) as ledger:
+        states = {s.cluster.id: s.state for s in campaign_status(list(CLUSTERS.values()), ledger)}
+        assert [Path(s.original_name).name for s in ledger.history("AT-WOOD-01")] == ["mine.xlsx"]
+    assert states["AT-WOOD-01"] == "rejected"
+    assert results["FR-AERO-01.csv"].problems[0].code == "csv-return"
+    assert "send the original workbook it received" in results["FR-AERO-01.csv"].reason
+    if xlsb.exists():
+        assert "'Excel Workbook (.xlsx)' in Excel, 'Excel 2007-365 (.xlsx)' in LibreOffice" in results[xlsb.name].reason

@@ -89,6 +89,18 @@ def foreign_format(data: bytes) -> str | None:
     return None
 
 
+def _looks_like_csv(data: bytes, label: str) -> bool:
+    """Whether a file is a CSV (or tab-separated) text: named so, or text (no zip, no OLE2,
+    no NUL byte) whose first lines hold separators."""
+    if data[:2] == b"PK" or data[:8] == _OLE2_MAGIC or b"\x00" in data[:4096]:
+        return False
+    if Path(label).suffix.casefold() in (".csv", ".tsv"):
+        return True
+    head = data[:4096].decode("utf-8", "replace")
+    lines = [line for line in head.splitlines()[:5] if line.strip()]
+    return bool(lines) and all(any(sep in line for sep in ",;\t") for line in lines)
+
+
 def read_returned_book(
     path: Path, *, name: str | None = None, skip: Callable[[str], bool] | None = None, data: bytes | None = None
 ) -> Workbook:
@@ -97,6 +109,8 @@ def read_returned_book(
     label = name or str(path)
     if data is None and path.is_file() and path.stat().st_size <= MAX_FILE_BYTES:
         data = path.read_bytes()
+    if data and _looks_like_csv(data, label):
+        raise _fail("csv-return", label)
     kind = foreign_format(data) if data else None
     if kind is None or data is None:
         return read_workbook_xml(path, name=name, skip=skip, data=data)

@@ -110,6 +110,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# How each office suite calls the format to save as, so that the person finds it in the list
+XLSX = "'Excel Workbook (.xlsx)' in Excel, 'Excel 2007-365 (.xlsx)' in LibreOffice"
+
 _TYPES: list[ProblemType] = [
     # --- files that cannot be read at all -------------------------------------------
     ProblemType("file-not-found", ERROR, "File not found", "{path}: no such file", "Check the path."),
@@ -118,14 +121,14 @@ _TYPES: list[ProblemType] = [
         ERROR,
         "Not a workbook",
         "{path}: this is not an Excel workbook ({detail})",
-        "Open it in Excel or LibreOffice and save it as 'Excel Workbook (.xlsx)'.",
+        f"Open it and save it as {XLSX}.",
     ),
     ProblemType(
         "corrupt-file",
         ERROR,
         "Corrupt file",
         "{path}: the file is damaged and cannot be read ({detail})",
-        "Ask the sender to save it again as .xlsx and resend it.",
+        f"Ask the sender to save it again ({XLSX}) and resend it.",
     ),
     ProblemType(
         "encrypted-file",
@@ -139,7 +142,15 @@ _TYPES: list[ProblemType] = [
         ERROR,
         "Unsupported spreadsheet format",
         "{path}: saved as {format}, which excelcert does not read",
-        "Open it and save it as 'Excel Workbook (.xlsx)'.",
+        f"Open it and save it as {XLSX}.",
+    ),
+    ProblemType(
+        "csv-return",
+        ERROR,
+        "A CSV file, not the workbook",
+        "{path}: this is a CSV (text) file: it keeps the values of one sheet only and has lost the workbook's "
+        "hidden identification, which re-saving it as .xlsx cannot bring back",
+        "Ask the cluster to send the original workbook it received (.xlsx), filled in, saved as it is.",
     ),
     ProblemType(
         "numbers-file",
@@ -599,7 +610,7 @@ _TYPES: list[ProblemType] = [
         WARNING,
         "Macro-enabled workbook",
         "the workbook was saved with macros (.xlsm); its values were read and nothing in it was run",
-        "Ask the cluster to save as 'Excel Workbook (.xlsx)' next time.",
+        f"Ask the cluster to save as {XLSX} next time.",
     ),
     # --- intake: answers ---------------------------------------------------------------------
     ProblemType(
@@ -852,6 +863,16 @@ _TYPES: list[ProblemType] = [
         "Points out of range",
         "indicator {indicator}: points '{value}' are not a number from 0 to {max}",
         "Give the points as a number from 0 to {max}.",
+    ),
+    ProblemType(
+        "arbitration-row-altered",
+        ERROR,
+        "Arbitration row not as excelcert wrote it",
+        "cluster '{cluster}', indicator '{value}': this row is not an item excelcert flagged for arbitration "
+        "(its cluster, indicator or reason for being flagged was edited, or the row was added); its decision "
+        "was not stored",
+        "Decide only the rows excelcert wrote, without editing their first columns; for another item, run "
+        "`excelcert reconcile` to get a new arbitration workbook.",
     ),
     ProblemType(
         "arbitration-unknown-item",
