@@ -145,7 +145,8 @@ def write_meta(book: Any, meta: WorkbookMeta, signature: str) -> None:
     ws.very_hidden()
     ws.protect()
     for key, value in [*meta.items(), ("signature", signature)]:
-        book.set_custom_property(f"excelcert.{key}", value)
+        if len(value.encode("utf-16-le")) <= 2 * 255:  # Excel's limit; the sheet is what intake reads
+            book.set_custom_property(f"excelcert.{key}", value)
 
 
 class ContractError(Exception):
