@@ -73,6 +73,9 @@ def foreign_format(data: bytes) -> str | None:
         return XLS
     if not data.startswith(b"PK"):
         return None
+    tail = data[-65536:]  # the zip's directory, with every part's name, is at its end
+    if b"[Content_Types].xml" in tail and b"xl/workbook.bin" not in tail:
+        return None  # an .xlsx (or a damaged package): no need to open it here
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -97,6 +100,8 @@ def _looks_like_csv(data: bytes, label: str) -> bool:
     if Path(label).suffix.casefold() in (".csv", ".tsv"):
         return True
     head = data[:4096].decode("utf-8", "replace")
+    if head.lstrip("\ufeff \r\n\t").startswith("<"):
+        return False  # XML or HTML (a web page, Excel 2003 XML): not a CSV
     lines = [line for line in head.splitlines()[:5] if line.strip()]
     return bool(lines) and all(any(sep in line for sep in ",;\t") for line in lines)
 
