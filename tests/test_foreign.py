@@ -257,6 +257,13 @@ def test_foreign_files_of_the_corpus(shared_campaign, name, code):
         assert refusal(data, name).code == code
 
 
+def test_a_password_protected_xls_is_refused_as_such():
+    """Saved by LibreOffice (Excel 97-2003) with the password 'x': a small file kept in tests/files."""
+    path = Path(__file__).parent / "files" / "password-protected-by-libreoffice.xls"
+    found = refusal(path.read_bytes(), path.name)
+    assert found.code == "encrypted-file" and "'Save with password' unticked" in found.message
+
+
 def test_save_times_are_instants():
     assert parse_instant("2026-03-01T12:00:00+05:00") == dt.datetime(2026, 3, 1, 7, 0)
     assert parse_instant("2026-03-01T12:00:00Z") == dt.datetime(2026, 3, 1, 12, 0)

@@ -135,7 +135,8 @@ _TYPES: list[ProblemType] = [
         ERROR,
         "Encrypted file",
         "{path}: the workbook is protected with a password, so it cannot be read",
-        "Ask the sender to remove the password (File > Info > Protect Workbook) and resend it.",
+        "Ask the sender to remove the password (in Excel: File > Info > Protect Workbook; in LibreOffice: "
+        "File > Save As with 'Save with password' unticked) and resend it.",
     ),
     ProblemType(
         "legacy-format",
