@@ -315,3 +315,29 @@ def set_saved_at(path: Path, when) -> Path:
                 )
             archive.writestr(info, data)
     return path
+
+
+def libreoffice_convert(paths: list[Path], out_dir: Path, target: str) -> list[Path]:
+    """The files at `paths` saved by LibreOffice Calc as `target` (`ods`, `xls`, or a
+    `format:filter`), in one run of soffice: `out_dir/<stem>.<format>`, in the order given."""
+    import subprocess
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            soffice(),
+            f"-env:UserInstallation={(out_dir / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out_dir),
+            *map(str, paths),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    out = [out_dir / f"{path.stem}.{target.split(':')[0]}" for path in paths]
+    assert all(p.exists() for p in out), f"LibreOffice wrote only {sorted(p.name for p in out_dir.iterdir())}"
+    return out

@@ -305,6 +305,65 @@ def test_corrections_command(run, demo_copy, monkeypatch):
     assert rows[0]["items"] == 17 and rows[0]["file"].endswith(".xlsx")
 
 
+def in_a_terminal(*args: str) -> str:
+    """What `excelcert ARGS` prints in a pseudo-terminal (rich colours and all), as text."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "250", "LINES": "50", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "excelcert", *args], stdin=follower, stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command has finished
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert process.wait(timeout=60) == 0, out.decode("utf-8", "replace")
+    return out.decode("utf-8", "replace")
+
+
+def test_what_came_from_files_is_harmless_in_a_real_terminal(campaign, tmp_path):
+    """Roster names and file names holding escape sequences (a window title, blinking, a
+    link), printed by `status` and `import` in a pseudo-terminal: removed, whatever rich does."""
+    import csv
+
+    from excelcert.campaign.roster import EXAMPLE_ROSTER
+
+    rows = list(csv.reader(EXAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()))
+    rows[1][1] = (
+        "BioTech [/] Lab \x1b]0;pwned\x07\x1b[5mBLINK\x1b[25m \x1b]8;;https://evil.example\x1b\\here\x1b]8;;\x1b\\"
+    )
+    rows[2][1] = "Pôle [bio/santé]\x9b2J"
+    roster = campaign.root / "workbooks" / "roster.csv"
+    with roster.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    config = campaign.config_path
+    config.write_text(config.read_text(encoding="utf-8").replace("workbooks/roster.xlsx", "workbooks/roster.csv"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "\x1b]0;owned\x07reply\x1b[6m.xlsx").write_bytes(b"not a workbook")
+    status = in_a_terminal("--campaign", str(campaign.root), "status")
+    imported = in_a_terminal("--campaign", str(campaign.root), "import", str(inbox))
+    for printed in (status, imported):
+        assert "\x1b]" not in printed and "\x07" not in printed and "\x9b" not in printed  # no title, link, bell
+        assert "\x1b[5m" not in printed and "\x1b[6m" not in printed  # no blinking
+        assert "pwned" not in printed and "owned" not in printed
+    assert "BioTech [/] Lab BLINK here" in status and "Pôle [bio/santé]" in status
+    assert "\x1b[" in status  # rich's own colours are there: this is a terminal
+    assert "reply.xlsx" in imported
+
+
 def test_names_with_table_markup_and_escapes_print_as_typed(run, campaign):
     import csv
 

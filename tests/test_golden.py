@@ -48,6 +48,7 @@ from tests import golden
 from tests.helpers import MINI_YAML, REPO
 
 KEY = bytes(range(32))  # a campaign key, fixed so that signatures are the same on every run
+NONCE = "5eed5eed5eed5eed"  # each workbook's own random value, fixed here for the same reason
 ISSUED_AT = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 27)
 SA_HASH = "5" * 64  # the SHA-256 of the self-assessment a review is based on
@@ -122,7 +123,7 @@ def _final(cluster_id: str, values: dict, reviewers=("R-BE-01",)) -> ClusterFina
 @pytest.mark.parametrize("cluster", [CLUSTERS[0], CLUSTERS[1]], ids=["fr", "en"])
 def test_self_assessment_workbook(scheme, campaign, tmp_path, cluster):
     path = tmp_path / "self-assessment.xlsx"
-    build_self_assessment(path, scheme, campaign, cluster, KEY, issued_at=ISSUED_AT, answers=AVERAGE)
+    build_self_assessment(path, scheme, campaign, cluster, KEY, issued_at=ISSUED_AT, answers=AVERAGE, nonce=NONCE)
     golden.assert_package_matches(path, f"self-assessment-{cluster.language}.xlsx.txt")
 
 
@@ -133,7 +134,9 @@ def test_reviewer_workbook(scheme, campaign, tmp_path):
         "FIN-02": ClusterAnswer("yes"),
     }
     path = tmp_path / "review.xlsx"
-    build_review(path, scheme, campaign, CLUSTERS[0], REVIEWERS[0], KEY, answers, SA_HASH, issued_at=ISSUED_AT)
+    build_review(
+        path, scheme, campaign, CLUSTERS[0], REVIEWERS[0], KEY, answers, SA_HASH, issued_at=ISSUED_AT, nonce=NONCE
+    )
     golden.assert_package_matches(path, "review.xlsx.txt")
 
 
@@ -157,7 +160,7 @@ def _arbitration(scheme, campaign, path: Path) -> dict[str, str]:
         ),
     ]
     meta = write_arbitration(path, scheme, campaign, CLUSTERS, items, KEY)
-    return {meta.issued_at: "[issued_at]", sign(meta, KEY): "[signature]"}
+    return {meta.issued_at: "[issued_at]", meta.nonce: "[nonce]", sign(meta, KEY): "[signature]"}
 
 
 def test_arbitration_workbook(scheme, campaign, tmp_path):
@@ -329,7 +332,9 @@ def no_update(monkeypatch):
 def test_a_changed_column_width_or_cell_fails_the_workbook_comparison(scheme, campaign, tmp_path, no_update):
     path = tmp_path / "review.xlsx"
     answers = {"STR-01": ClusterAnswer(60, "List of members 2026", "Two left in May")}
-    build_review(path, scheme, campaign, CLUSTERS[0], REVIEWERS[0], KEY, answers, SA_HASH, issued_at=ISSUED_AT)
+    build_review(
+        path, scheme, campaign, CLUSTERS[0], REVIEWERS[0], KEY, answers, SA_HASH, issued_at=ISSUED_AT, nonce=NONCE
+    )
     # the same inputs as the golden test but one answer fewer: the comparison must see it
     assert golden.check_package(path, "review.xlsx.txt")
     path = tmp_path / "review-full.xlsx"
@@ -338,7 +343,9 @@ def test_a_changed_column_width_or_cell_fails_the_workbook_comparison(scheme, ca
         "FIN-01": ClusterAnswer("adopted", "Strategy 2030 (PDF)"),
         "FIN-02": ClusterAnswer("yes"),
     }
-    build_review(path, scheme, campaign, CLUSTERS[0], REVIEWERS[0], KEY, answers, SA_HASH, issued_at=ISSUED_AT)
+    build_review(
+        path, scheme, campaign, CLUSTERS[0], REVIEWERS[0], KEY, answers, SA_HASH, issued_at=ISSUED_AT, nonce=NONCE
+    )
     assert golden.check_package(path, "review.xlsx.txt") == []
     with zipfile.ZipFile(path) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()

@@ -665,3 +665,107 @@ def test_a_number_too_large_for_any_cell_is_a_problem_on_its_cell_not_a_rejectio
     assert result.verdict == WITH_PROBLEMS  # the rest of the workbook is read
     [bad] = [p for p in result.problems if p.indicator == "STR-01"]
     assert bad.code == "answer-not-a-number" and str(bad.place) == f"Auto-évaluation!{row[4].coordinate}"
+
+
+def test_a_copy_of_the_answer_sheet_before_the_original_is_a_problem_naming_both(campaign, tmp_path):
+    path = returned(campaign, tmp_path)
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book["Auto-évaluation"])
+    copy.title = "Ancienne version"
+    book.move_sheet(copy, offset=-(len(book.sheetnames) - 1))  # first of all
+    for row in copy.iter_rows():
+        if row[0].value == "STR-01":
+            row[4].value = 12  # an old answer
+    book.save(path)
+    result = read_returned(path, campaign.load_scheme())
+    [twice] = [p for p in result.problems if p.code == "answer-sheet-twice"]
+    assert "'Ancienne version' and 'Auto-évaluation'" in twice.message and twice.severity == "error"
+    assert result.answers == {}  # neither is taken
+    book.remove(book["Ancienne version"])
+    notes = book.create_sheet("Notes")  # a sheet naming two indicators is no copy
+    notes.append(["STR-01", "hard to count"])
+    notes.append(["FIN-02", "see the annual report"])
+    book.save(path)
+    again = read_returned(path, campaign.load_scheme())
+    assert [p.code for p in again.problems] == [] and again.answers["STR-01"].value == ANSWERS["STR-01"]
+
+
+def test_save_times_are_compared_as_instants_with_their_offsets(campaign, tmp_path):
+    import re
+    import zipfile
+
+    def saved(path, stamp):
+        with zipfile.ZipFile(path) as archive:
+            parts = {info: archive.read(info.filename) for info in archive.infolist()}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info, data in parts.items():
+                if info.filename == "docProps/core.xml":
+                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", data)
+                archive.writestr(info, data)
+        return path
+
+    later = saved(returned(campaign, tmp_path, name="later.xlsx", answers={"STR-01": 20}), b"2026-03-01T10:00:00Z")
+    # 12:00 in a zone five hours ahead of UTC is 07:00 UTC: saved before the other one
+    earlier = saved(returned(campaign, tmp_path, name="earlier.xlsx"), b"2026-03-01T12:00:00+05:00")
+    first, second = run_import(campaign, later, earlier)
+    assert first.counts and not second.counts
+    assert "saved 2026-03-01 07:00, before 2026-03-01 10:00" in second.reason
+
+
+def test_a_workbook_carrying_another_clusters_metadata_sheet_is_rejected(campaign, tmp_path):
+    """Cluster A's filled workbook with B's (genuine, signed) metadata sheet put in."""
+    mine = returned(campaign, tmp_path, "FR-AERO-01", name="mine.xlsx")
+    theirs = returned(campaign, tmp_path, "DE-AUTO-01", name="theirs.xlsx")
+    their_meta = [[c.value for c in row] for row in openpyxl.load_workbook(theirs)[META_SHEET].iter_rows()]
+    book = openpyxl.load_workbook(mine)
+    for row, values in zip(book[META_SHEET].iter_rows(), their_meta, strict=True):
+        for cell, value in zip(row, values, strict=True):
+            cell.value = value
+    book.save(mine)
+    [result] = run_import(campaign, mine)
+    assert result.verdict == REJECTED and result.problems[0].code == "metadata-not-its-own"
+    assert "that of cluster DE-AUTO-01, but its profile sheet is that of cluster FR-AERO-01" in result.reason
+    # the profile's id edited too: the title still names the other cluster
+    for row in book["Profil"].iter_rows():
+        if row[0].value == "id":
+            row[2].value = "DE-AUTO-01"
+    book.save(mine)
+    [again] = run_import(campaign, mine)
+    assert again.verdict == REJECTED and "its title names another cluster than" in again.reason
+
+
+def test_each_workbook_signs_a_value_of_its_own(campaign, tmp_path):
+    from excelcert.base.contract import read_workbook_meta
+    from excelcert.base.spreadsheet import read_workbook
+
+    metas = [read_workbook_meta(read_workbook(returned(campaign, tmp_path, c)))[0] for c in ("FR-AERO-01", "BE-BIO-01")]
+    assert metas[0].nonce and metas[0].nonce != metas[1].nonce
+    assert metas[0].cluster_name == CLUSTERS["FR-AERO-01"].name
+
+
+def test_rejections_lead_somewhere(campaign, tmp_path):
+    """A rejected file whose signature verifies is attributed to its cluster (status, history);
+    a CSV is told to send the original workbook; messages name the format as each suite does."""
+    mine = returned(campaign, tmp_path, "FR-AERO-01", name="mine.xlsx")
+    theirs = returned(campaign, tmp_path, "AT-WOOD-01", name="theirs.xlsx")
+    their_meta = [[c.value for c in row] for row in openpyxl.load_workbook(theirs)[META_SHEET].iter_rows()]
+    book = openpyxl.load_workbook(mine)
+    for row, values in zip(book[META_SHEET].iter_rows(), their_meta, strict=True):
+        for cell, value in zip(row, values, strict=True):
+            cell.value = value
+    book.save(mine)
+    csv = tmp_path / "FR-AERO-01.csv"
+    csv.write_text("ID;Indicateur;Votre réponse\nSTR-01;Membres engagés;75\n", encoding="utf-8")
+    xlsb = tmp_path / "FR-AERO-01.xlsb"
+    if CORPUS.is_dir():
+        shutil.copyfile(CORPUS / "poi-Simple.xlsb", xlsb)
+    results = {Path(r.name).name: r for r in run_import(campaign, mine, csv, *([xlsb] if xlsb.exists() else []))}
+    assert results["mine.xlsx"].verdict == REJECTED and results["mine.xlsx"].cluster == "AT-WOOD-01"
+    with Ledger.for_campaign(campaign.root) as ledger:
+        states = {s.cluster.id: s.state for s in campaign_status(list(CLUSTERS.values()), ledger)}
+        assert [Path(s.original_name).name for s in ledger.history("AT-WOOD-01")] == ["mine.xlsx"]
+    assert states["AT-WOOD-01"] == "rejected"
+    assert results["FR-AERO-01.csv"].problems[0].code == "csv-return"
+    assert "send the original workbook it received" in results["FR-AERO-01.csv"].reason
+    if xlsb.exists():
+        assert "'Excel Workbook (.xlsx)' in Excel, 'Excel 2007-365 (.xlsx)' in LibreOffice" in results[xlsb.name].reason

@@ -73,6 +73,20 @@ def test_percentages_by_cell_format_and_bounds():
     assert answer("STR-06", -0.03, fmt="0%") == (-3, [])
 
 
+def test_the_percent_trap_is_asked_about_never_taken():
+    """LibreOffice stores 0,45 typed into a percent cell as 0.45 % (the value 0.0045)."""
+    parsed, problems = parse_answer(SCHEME.indicator("GOV-04"), RawCell(0.0045, PLACE, "0%"), SCHEME, "fr")
+    assert parsed is None and [p.code for p in problems] == ["answer-tiny-percent"]
+    assert problems[0].severity == "error" and "0.45 % — did you mean 45 %?" in problems[0].message
+    assert answer("STR-03", 0.005, fmt="0.0%") == (None, ["answer-tiny-percent"])
+    assert answer("STR-03", 0.01, fmt="0%") == (1, [])  # 1 %: plausible
+    assert answer("STR-03", 0, fmt="0%") == (0, [])
+    assert answer("STR-06", 0.0045, fmt="0%") == (0.45, [])  # growth may be small, or negative
+    assert answer("STR-03", "0.45 %") == (0.45, [])  # typed with its % sign: meant
+    assert answer("STR-03", "45 %%", "fr") == (45, [])  # what Calc holds when "45 %" is typed into a percent cell
+    assert number_from_text("45 % %", "fr") == (45, True)
+
+
 def test_decimal_answers():
     assert answer("GOV-01", "0,5", "de") == (0.5, [])
     assert answer("GOV-01", 2.5) == (2.5, [])

@@ -285,6 +285,37 @@ def test_a_forged_review_is_rejected(demo_copy, tmp_path):
     assert result.verdict == REJECTED and "altered" in result.reason and result.cluster is None
 
 
+def test_a_review_carrying_another_reviewers_metadata_sheet_is_rejected(demo_copy, tmp_path):
+    from excelcert.campaign.config import read_config
+    from excelcert.review.workbook import build_review
+
+    path = _review_copy(demo_copy, tmp_path)  # R-AT-01's review of DE-AUTO-01
+    campaign = read_config(demo_copy)
+    other = tmp_path / "other.xlsx"
+    based_on = next(
+        r[1].value for r in openpyxl.load_workbook(path)[META_SHEET].iter_rows() if r[0].value == "based_on"
+    )
+    build_review(
+        other,
+        campaign.load_scheme(),
+        campaign,
+        CLUSTERS["DE-AUTO-01"],
+        REVIEWERS["R-FR-01"],
+        read_key(campaign),
+        {},
+        based_on,
+    )
+    their_meta = [[c.value for c in row] for row in openpyxl.load_workbook(other)[META_SHEET].iter_rows()]
+    book = openpyxl.load_workbook(path)
+    for row, values in zip(book[META_SHEET].iter_rows(), their_meta, strict=True):
+        for cell, value in zip(row, values, strict=True):
+            cell.value = value
+    book.save(path)
+    [result] = _import(demo_copy, path)
+    assert result.verdict == REJECTED and result.problems[0].code == "metadata-not-its-own"
+    assert f"its introduction names another reviewer than {REVIEWERS['R-FR-01'].name}" in result.reason
+
+
 def test_a_review_by_a_reviewer_not_assigned_is_rejected(demo_copy, tmp_path):
     from excelcert.campaign.config import read_config
 
@@ -366,6 +397,37 @@ def test_an_arbitration_without_reason_is_not_stored(demo_copy, tmp_path):
     [result] = _import(demo_copy, path)
     assert result.verdict == WITH_PROBLEMS and "0 arbitration decision(s)" in result.reason
     assert [(p.code, str(p.place)) for p in result.problems] == [("arbitration-no-reason", "Arbitration!H4")]
+
+
+def test_arbitration_rows_are_signed_references_to_flagged_items(demo_copy, tmp_path):
+    from excelcert.campaign.config import read_config
+    from excelcert.review.arbitration import write_arbitration
+    from excelcert.review.reconcile import Item
+
+    campaign = read_config(demo_copy)
+    scheme = campaign.load_scheme()
+    path = tmp_path / "arbitration.xlsx"
+    items = [
+        Item("HR-ICT-01", "STR-02", 6, [View("R-BE-01", 5, 3.0, "partly")], flag="the reviewers disagree"),
+        Item("HR-ICT-01", "STR-04", 12, [View("R-BE-01", 9, 3.0, "partly")], flag="the reviewers disagree"),
+    ]
+    write_arbitration(path, scheme, campaign, list(CLUSTERS.values()), items, read_key(campaign))
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    for row in (4, 5):
+        ws[f"G{row}"].value, ws[f"H{row}"].value, ws[f"I{row}"].value = 5, "Seen on site", "Secretariat"
+    ws["A5"].value = "DE-AUTO-01"  # the cluster cell of a flagged row edited
+    ws.append(["HR-ICT-01", "STR-01", "", "", "", "the reviewers disagree", 10, "Added", "Secretariat", ws["J4"].value])
+    book.save(path)
+    [result] = _import(demo_copy, path)
+    assert result.verdict == WITH_PROBLEMS and result.reason.startswith("1 arbitration decision(s) recorded")
+    assert [(p.code, str(p.place)) for p in result.problems] == [
+        ("arbitration-row-altered", "Arbitration!A5"),
+        ("arbitration-row-altered", "Arbitration!A6"),
+    ]
+    with Ledger.for_campaign(demo_copy) as ledger:
+        decided = [(d.cluster_id, d.indicator_id, d.value) for d in ledger.decisions() if d.reason == "Seen on site"]
+    assert decided == [("HR-ICT-01", "STR-02", 5)]
 
 
 # --- threaded comments ----------------------------------------------------------------------

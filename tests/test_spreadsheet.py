@@ -497,7 +497,7 @@ def test_a_sheet_spanning_an_absurd_area_is_refused_not_padded(tmp_path):
 
 
 def test_intake_reads_the_same_answers_and_problems_either_way(filled_workbook, shared_campaign, monkeypatch):
-    from excelcert.assessment import read as assessment
+    from excelcert.base import foreign
     from excelcert.intake.read import read_returned
 
     path = filled_workbook  # numbers typed as text, formulas never calculated
@@ -514,7 +514,7 @@ def test_intake_reads_the_same_answers_and_problems_either_way(filled_workbook, 
         )
 
     fast = summary(read_returned(path, scheme))
-    grid_reader = assessment.read_workbook_xml
-    monkeypatch.setattr(assessment, "read_workbook_xml", lambda *args, **kw: grid_reader(*args, grid=False, **kw))
+    grid_reader = foreign.read_workbook_xml  # what reads an .xlsx return (base/foreign.py dispatches)
+    monkeypatch.setattr(foreign, "read_workbook_xml", lambda *args, **kw: grid_reader(*args, grid=False, **kw))
     assert summary(read_returned(path, scheme)) == fast
     assert fast[4] and fast[5]  # answers were read, and problems found

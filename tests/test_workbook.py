@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -366,3 +369,24 @@ def test_contract_survives_a_libreoffice_resave(campaign, scheme, tmp_path):
     assert ws.protection.sheet and ws.data_validations.dataValidation
     row = {v: r for r, v in _answer_rows(ws)}["STR-01"]
     assert ws.cell(row, C_ANSWER + 1).value == 75
+
+
+def test_an_over_long_name_is_shortened_in_the_printed_header_without_a_warning(campaign, scheme, tmp_path):
+    import warnings
+    from dataclasses import replace
+
+    from excelcert.base.sheetwriter import HEADER_LIMIT
+
+    name = "Pôle & Cluster " + "très long " * 40  # 415 characters; '&' is written '&&' in a header
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # xlsxwriter warns of a header over Excel's limit
+        path = build(campaign, scheme, tmp_path, cluster=replace(example_clusters()[1], name=name))
+    book = openpyxl.load_workbook(path)
+    headers = [ws.oddHeader.left.text for ws in book.worksheets if "Cluster" in (ws.oddHeader.left.text or "")]
+    assert headers and all(h.startswith("Pôle && Cluster très long") and h.endswith("…") for h in headers)
+    with zipfile.ZipFile(path) as archive:
+        raw = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    for xml in raw:
+        found = re.search(r"<oddHeader>([^<]*)</oddHeader>", xml)
+        if found:
+            assert len(html.unescape(found.group(1))) <= HEADER_LIMIT

@@ -24,13 +24,15 @@ from excelcert.assessment.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID,
 from excelcert.base.contract import (
     META_SHEET,
     ContractError,
+    Identity,
     WorkbookMeta,
     read_workbook_meta,
 )
+from excelcert.base.foreign import read_returned_book
 from excelcert.base.i18n import TEXTS
 from excelcert.base.ledger import Decision, StoredNote
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
-from excelcert.base.spreadsheet import Damaged, Sheet, Workbook, read_workbook_xml
+from excelcert.base.spreadsheet import Damaged, Sheet, Workbook
 from excelcert.scheme.model import SELECT_MULTIPLE, Indicator, Scheme
 
 # The headings of the answer, evidence and comment columns, in every language excelcert writes.
@@ -49,6 +51,18 @@ class Answer:
     points: float | None = None  # a review: the reviewer's points
 
 
+@dataclass(frozen=True)
+class RowReference:
+    """What an arbitration row says it decides (cluster, indicator, why it was flagged), its
+    signed reference, and the row's cluster cell; the batch verifies it with the key."""
+
+    cluster_id: str
+    indicator_id: str
+    flag: str
+    reference: str
+    place: Place
+
+
 @dataclass
 class ReturnedWorkbook:
     path: Path
@@ -59,6 +73,8 @@ class ReturnedWorkbook:
     problems: list[Problem] = field(default_factory=list)
     profile: dict[str, str] = field(default_factory=dict)
     notes: list[StoredNote] = field(default_factory=list)  # a review
+    identity: Identity = field(default_factory=Identity)  # what its own content says it is
+    references: dict[str, RowReference] = field(default_factory=dict)  # an arbitration: by decision cell
     decisions: list[Decision] = field(default_factory=list)  # an arbitration
 
     @property
@@ -68,7 +84,14 @@ class ReturnedWorkbook:
 
 def id_sheet(book: Workbook, keys: Container[str]) -> tuple[Sheet | None, int]:
     """The sheet with the most cells holding one of `keys` (indicator ids), and their column."""
-    best: tuple[int, Sheet | None, int] = (0, None, C_ID)
+    found = _id_sheets(book, keys)
+    return (found[0][1], found[0][2]) if found else (None, C_ID)
+
+
+def _id_sheets(book: Workbook, keys: Container[str]) -> list[tuple[int, Sheet, int]]:
+    """(ids held, sheet, their column) of each sheet holding some of `keys`, the most first
+    (on a tie, the sheet met first)."""
+    out: list[tuple[int, Sheet, int]] = []
     for sheet in book.sheets.values():
         if sheet.name.strip().casefold() == META_SHEET.casefold():
             continue
@@ -79,9 +102,19 @@ def id_sheet(book: Workbook, keys: Container[str]) -> tuple[Sheet | None, int]:
                     hits[n] = hits.get(n, 0) + 1
         if hits:
             column = max(hits, key=hits.__getitem__)  # the most ids; on a tie, the first met
-            if hits[column] > best[0]:
-                best = (hits[column], sheet, column)
-    return best[1], best[2]
+            out.append((hits[column], sheet, column))
+    return sorted(out, key=lambda found: -found[0])
+
+
+def sheets_twice(book: Workbook, keys: Container[str]) -> Problem | None:
+    """A problem if two sheets hold the indicator ids (a copy of the answer sheet, say, kept
+    beside the original): which one holds the answers cannot be told, so none is read.
+    A sheet that names a few ids (2, or under half as many as the answer sheet) is not a copy."""
+    found = _id_sheets(book, keys)
+    if len(found) < 2 or found[1][0] < max(2, found[0][0] // 2):
+        return None
+    first, second = sorted((found[0][1].name, found[1][1].name), key=list(book.sheets).index)
+    return problem("answer-sheet-twice", Place(first, ""), sheet=first, other=second)
 
 
 def heading_columns(sheet: Sheet, headings: dict[str, set[str]], defaults: dict[str, int]) -> dict[str, int]:
@@ -129,7 +162,7 @@ def open_returned(path: Path, name: str | None = None, data: bytes | None = None
     """The workbook at `path` (or its bytes `data`) and its signed metadata, with no answers yet;
     UnreadableFile if it cannot be read or is not ours."""
     name = name or path.name
-    book = read_workbook_xml(path, name=name, skip=_not_read, data=data)
+    book = read_returned_book(path, name=name, skip=_not_read, data=data)
     meta, signature = read_meta(book, name)
     result = ReturnedWorkbook(path, meta, signature, book.modified)
     if book.macros:
@@ -141,6 +174,22 @@ def read_self_assessment(book: Workbook, scheme: Scheme, result: ReturnedWorkboo
     """The answers and profile of a returned self-assessment, into `result`."""
     _Answers(book, scheme, result.meta.language, result).read()
     result.profile = _profile(book)
+    result.identity = Identity(result.profile.get("id", ""), heading(book, scheme))
+
+
+def heading(book: Workbook, scheme: Scheme) -> str:
+    """The text of the answer sheet above its first indicator row: its title, which names
+    the cluster (and a review's introduction, which names the reviewer)."""
+    sheet, id_column = id_sheet(book, {i.id for i in scheme.indicators})
+    if sheet is None:
+        return ""
+    keys = {i.id for i in scheme.indicators}
+    texts = []
+    for _, values in sheet.values:
+        if len(values) > id_column and as_text(values[id_column]) in keys:
+            break
+        texts += [value for value in values if isinstance(value, str) and value.strip()]
+    return "\n".join(texts)
 
 
 # Sheets intake never reads, under any language's name: not parsed at all.
@@ -174,6 +223,10 @@ class _Answers:
         sheet, id_column = self._answer_sheet()
         if sheet is None:
             self.add(problem("answer-sheet-missing", None))
+            return
+        twice = sheets_twice(self.book, self.keys)
+        if twice is not None:
+            self.add(twice)
             return
         columns = self._columns(sheet, id_column)
         rows = rows_by_id(sheet, id_column, self.keys)

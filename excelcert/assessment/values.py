@@ -90,8 +90,8 @@ def number_from_text(text: str, lang: str) -> tuple[float | None, bool]:
     cleaned = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
     cleaned = _CURRENCY.sub("", cleaned).strip()
     percent = cleaned.endswith("%")
-    if percent:
-        cleaned = cleaned[:-1].strip()
+    if percent:  # `45 %%`: what Calc holds when "45 %" is typed into a percent cell
+        cleaned = cleaned.rstrip("% ").strip()
     cleaned = cleaned.replace(" ", "").replace("'", "").replace("’", "")
     if not re.fullmatch(r"[+-]?[\d.,]*\d[\d.,]*", cleaned):
         return None, percent
@@ -207,8 +207,18 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
             return None, [problem("answer-not-a-number", cell.place, indicator=ind.id, value=value)]
         number, typed_percent = float(value), False
         if ind.type == PERCENT and cell.is_percent:
-            number = number * 100
+            number = round(number * 100, 9)
             typed_percent = True
+            if _implausibly_small(ind, number):
+                return None, [
+                    problem(
+                        "answer-tiny-percent",
+                        cell.place,
+                        indicator=ind.id,
+                        value=plain_number(number),
+                        percent=plain_number(round(number * 100, 9)),
+                    )
+                ]
     else:
         parsed, typed_percent = number_from_text(str(value), lang)
         if parsed is None:
@@ -231,6 +241,15 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
             )
         ]
     return (int(number) if ind.type == INTEGER or number == int(number) else number), problems
+
+
+def _implausibly_small(ind: Indicator, percent: float) -> bool:
+    """Whether a percent cell's `percent` (0.45 for 0.45 %) is below 1 % where the indicator's
+    range makes that implausible: a share (no negative value allowed) whose value 100 times
+    larger is also allowed. LibreOffice stores 0,45 typed into a percent cell as 0.45 %
+    (Excel as 45 %): such a value is asked about, never taken, nor guessed."""
+    low = ind.min if ind.min is not None else 0
+    return low >= 0 and 0 < abs(percent) < 1 and (ind.max is None or percent * 100 <= ind.max)
 
 
 def _percent_points(ind: Indicator, cell: RawCell, number: float) -> tuple[float, list[Problem]]:

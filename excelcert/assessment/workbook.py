@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.base.contract import ROLE_SELF_ASSESSMENT, WorkbookMeta, sign, write_meta
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT, WorkbookMeta, new_nonce, one_line, sign, write_meta
 from excelcert.base.i18n import format_date, local_number, text
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
@@ -148,13 +148,15 @@ def build_self_assessment(
     answers: dict[str, Any] | None = None,
     previous: Entry | None = None,
     open_book: Callable[[Path], Any] = new_book,
+    nonce: str | None = None,
 ) -> WorkbookMeta:
     """Write the cluster's workbook to `path`; return the metadata it carries.
 
     `answers` prefill the answer cells (parsed values, as intake stores them); `previous`,
     the cluster's last label in the register, is shown on the start sheet and its final
     answers (those the scheme still accepts) prefill the cells, each marked as last time's;
-    `open_book` opens the xlsxwriter workbook (the benchmark passes one that records the calls).
+    `open_book` opens the xlsxwriter workbook (the benchmark passes one that records the calls);
+    `nonce`, the workbook's own random value, is drawn unless given (the golden tests fix it).
     """
     if previous is not None and answers is None:
         answers = usable_answers(scheme, previous.answers)
@@ -169,6 +171,8 @@ def build_self_assessment(
         role=ROLE_SELF_ASSESSMENT,
         language=lang,
         issued_at=issued_at.isoformat(),
+        nonce=nonce or new_nonce(),
+        cluster_name=one_line(cluster.name),
     )
     book = open_book(path)
     try:

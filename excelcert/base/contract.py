@@ -14,7 +14,15 @@ same values as custom document properties:
     based_on        a review only: the SHA-256 of the self-assessment file it reviews
     language        the language it is written in
     issued_at       when it was made (UTC, ISO 8601)
+    nonce           a random value of this workbook's own: no two workbooks differ only by cluster id
+    cluster_name    the cluster's name, as the workbook's title shows it
+    reviewer_name   a review only: the reviewer's name, as the review's introduction shows it
     signature       HMAC-SHA256 with the campaign's secret key over all of the above
+
+The metadata is bound to the workbook's own content (`content_mismatch`): the profile
+sheet's cluster id, the title naming the cluster, a review's introduction naming its
+reviewer must agree with it, so that one workbook's metadata sheet pasted into another is
+refused.
 
 A workbook whose cluster id or scheme was edited, or one made by hand to look like
 ours, fails `verify`. The key itself is never written into a workbook.
@@ -25,6 +33,7 @@ values stay, and that is all the contract relies on.
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -48,10 +57,13 @@ class WorkbookMeta:
     reviewer_id: str = ""
     format: str = FORMAT
     based_on: str = ""  # a review: the SHA-256 of the self-assessment it reviews
+    nonce: str = ""  # a random value of this workbook's own (workbooks made before it have none)
+    cluster_name: str = ""  # the name the workbook's title shows (bound to its content)
+    reviewer_name: str = ""  # a review: the name its introduction shows
 
     def payload(self) -> bytes:
         """The signed bytes: every field as key=value, one per line, sorted by key
-        (`based_on` only when set, so workbooks made before it existed still verify)."""
+        (the optional fields only when set, so workbooks made before they existed still verify)."""
         items = sorted((k, v) for k, v in vars(self).items() if k not in _OPTIONAL or v)  # fields: all text
         return "".join(f"{key}={value}\n" for key, value in items).encode("utf-8")
 
@@ -63,7 +75,54 @@ class WorkbookMeta:
         ]
 
 
-_OPTIONAL = ("based_on",)
+_OPTIONAL = ("based_on", "nonce", "cluster_name", "reviewer_name")
+
+
+def new_nonce() -> str:
+    """A random value for a workbook's own metadata."""
+    return secrets.token_hex(8)
+
+
+def one_line(text: str) -> str:
+    """A name as one line of the signed text (a line break in it would read as another key)."""
+    return " ".join(str(text).split())
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a returned workbook's own content says it is, read from cells the cluster or
+    reviewer does not fill in (each "" when the workbook has no such cell)."""
+
+    profile_cluster_id: str = ""  # the profile sheet's `id` field (a self-assessment)
+    heading: str = ""  # the answer sheet's text above its first indicator: its title names the
+    # cluster, a review's introduction its reviewer
+
+
+def sign_row(key: bytes, campaign_id: str, *parts: str) -> str:
+    """A signed reference to one row a workbook lists for a decision (an arbitration item:
+    its cluster, indicator and why it was flagged): 32 hex digits of HMAC-SHA256 with the
+    campaign's key, so that an edited or added row is told from the rows excelcert wrote."""
+    text = "\n".join(["row", campaign_id, *(one_line(part) for part in parts)])
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()[:32]
+
+
+def verify_row(key: bytes, reference: str, campaign_id: str, *parts: str) -> bool:
+    """Whether `reference` is the signed reference of the row `parts` (any text may be given)."""
+    given = str(reference or "").strip().lower().encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sign_row(key, campaign_id, *parts).encode("ascii"), given)
+
+
+def content_mismatch(meta: WorkbookMeta, identity: Identity) -> str | None:
+    """How the workbook's content disagrees with its signed metadata, or None if it does not:
+    one workbook's metadata sheet pasted into another's is refused. Workbooks made before
+    names were signed are checked on their profile's cluster id only."""
+    if identity.profile_cluster_id and identity.profile_cluster_id != meta.cluster_id:
+        return f"its profile sheet is that of cluster {identity.profile_cluster_id}"
+    if meta.cluster_name and one_line(meta.cluster_name) not in one_line(identity.heading):
+        return f"its title names another cluster than {meta.cluster_name}"
+    if meta.reviewer_name and one_line(meta.reviewer_name) not in one_line(identity.heading):
+        return f"its introduction names another reviewer than {meta.reviewer_name}"
+    return None
 
 
 def sign(meta: WorkbookMeta, key: bytes) -> str:
@@ -86,7 +145,8 @@ def write_meta(book: Any, meta: WorkbookMeta, signature: str) -> None:
     ws.very_hidden()
     ws.protect()
     for key, value in [*meta.items(), ("signature", signature)]:
-        book.set_custom_property(f"excelcert.{key}", value)
+        if len(value.encode("utf-16-le")) <= 2 * 255:  # Excel's limit; the sheet is what intake reads
+            book.set_custom_property(f"excelcert.{key}", value)
 
 
 class ContractError(Exception):

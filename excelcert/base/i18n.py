@@ -260,7 +260,9 @@ HINTS: dict[str, dict[str, str]] = {
         "answer-row-duplicate": "This question appears twice with different answers: keep one row.",
         "answer-sheet-missing": "The answers sheet is missing: please fill in the workbook you received.",
         "old-scheme-version": "This workbook is of an older version: you will receive a new one to fill in.",
-        "macro-workbook": "Next time, save the workbook as 'Excel Workbook (.xlsx)'.",
+        "answer-tiny-percent": "This percentage is below 1 %: if you meant 45 %, type 45 in the cell (it then shows 45 %).",
+        "answer-sheet-twice": "The answers appear on two sheets: delete the copy and keep one.",
+        "macro-workbook": "Next time, save the workbook as 'Excel Workbook (.xlsx)' (in LibreOffice: 'Excel 2007-365 (.xlsx)').",
         "other": "Please correct this and send the workbook again.",
     },
     "fr": {
@@ -278,7 +280,9 @@ HINTS: dict[str, dict[str, str]] = {
         "answer-row-duplicate": "Cette question figure deux fois avec des réponses différentes : gardez une seule ligne.",
         "answer-sheet-missing": "La feuille des réponses manque : merci de remplir le classeur reçu.",
         "old-scheme-version": "Ce classeur est d'une version antérieure : vous en recevrez un nouveau à remplir.",
-        "macro-workbook": "La prochaine fois, enregistrez le classeur au format « Classeur Excel (.xlsx) ».",
+        "answer-tiny-percent": "Ce pourcentage est inférieur à 1 % : si vous vouliez dire 45 %, saisissez 45 dans la cellule (elle affiche alors 45 %).",
+        "answer-sheet-twice": "Les réponses figurent sur deux feuilles : supprimez la copie et n'en gardez qu'une.",
+        "macro-workbook": "La prochaine fois, enregistrez le classeur au format « Classeur Excel (.xlsx) » (dans LibreOffice : « Excel 2007-365 (.xlsx) »).",
         "other": "Merci de corriger ce point et de renvoyer le classeur.",
     },
     "de": {
@@ -296,7 +300,9 @@ HINTS: dict[str, dict[str, str]] = {
         "answer-row-duplicate": "Diese Frage steht zweimal mit verschiedenen Antworten: bitte nur eine Zeile behalten.",
         "answer-sheet-missing": "Das Antwortblatt fehlt: bitte die erhaltene Arbeitsmappe ausfüllen.",
         "old-scheme-version": "Diese Arbeitsmappe ist eine ältere Fassung: Sie erhalten eine neue zum Ausfüllen.",
-        "macro-workbook": "Bitte künftig als „Excel-Arbeitsmappe (.xlsx)“ speichern.",
+        "answer-tiny-percent": "Dieser Prozentsatz liegt unter 1 %: Falls 45 % gemeint war, bitte 45 in die Zelle eingeben (sie zeigt dann 45 %).",
+        "answer-sheet-twice": "Die Antworten stehen auf zwei Blättern: bitte die Kopie löschen und nur eines behalten.",
+        "macro-workbook": "Bitte künftig als „Excel-Arbeitsmappe (.xlsx)“ speichern (in LibreOffice: „Excel 2007-365 (.xlsx)“).",
         "other": "Bitte korrigieren Sie dies und senden Sie die Arbeitsmappe erneut.",
     },
 }

@@ -110,6 +110,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# How each office suite calls the format to save as, so that the person finds it in the list
+XLSX = "'Excel Workbook (.xlsx)' in Excel, 'Excel 2007-365 (.xlsx)' in LibreOffice"
+
 _TYPES: list[ProblemType] = [
     # --- files that cannot be read at all -------------------------------------------
     ProblemType("file-not-found", ERROR, "File not found", "{path}: no such file", "Check the path."),
@@ -118,28 +121,44 @@ _TYPES: list[ProblemType] = [
         ERROR,
         "Not a workbook",
         "{path}: this is not an Excel workbook ({detail})",
-        "Open it in Excel or LibreOffice and save it as 'Excel Workbook (.xlsx)'.",
+        f"Open it and save it as {XLSX}.",
     ),
     ProblemType(
         "corrupt-file",
         ERROR,
         "Corrupt file",
         "{path}: the file is damaged and cannot be read ({detail})",
-        "Ask the sender to save it again as .xlsx and resend it.",
+        f"Ask the sender to save it again ({XLSX}) and resend it.",
     ),
     ProblemType(
         "encrypted-file",
         ERROR,
         "Encrypted file",
         "{path}: the workbook is protected with a password, so it cannot be read",
-        "Ask the sender to remove the password (File > Info > Protect Workbook) and resend it.",
+        "Ask the sender to remove the password (in Excel: File > Info > Protect Workbook; in LibreOffice: "
+        "File > Save As with 'Save with password' unticked) and resend it.",
     ),
     ProblemType(
         "legacy-format",
         ERROR,
         "Unsupported spreadsheet format",
         "{path}: saved as {format}, which excelcert does not read",
-        "Open it and save it as 'Excel Workbook (.xlsx)'.",
+        f"Open it and save it as {XLSX}.",
+    ),
+    ProblemType(
+        "csv-return",
+        ERROR,
+        "A CSV file, not the workbook",
+        "{path}: this is a CSV (text) file: it keeps the values of one sheet only and has lost the workbook's "
+        "hidden identification, which re-saving it as .xlsx cannot bring back",
+        "Ask the cluster to send the original workbook it received (.xlsx), filled in, saved as it is.",
+    ),
+    ProblemType(
+        "numbers-file",
+        ERROR,
+        "Apple Numbers file",
+        "{path}: saved as an Apple Numbers file (.numbers), which excelcert does not read",
+        "In Numbers, choose File > Export To > Excel…, keep the format 'Excel (.xlsx)', and send the exported file.",
     ),
     ProblemType(
         "strict-ooxml",
@@ -566,6 +585,14 @@ _TYPES: list[ProblemType] = [
         "Send the cluster a new workbook (excelcert generate --cluster {cluster} --force) and ask it to copy its answers over.",
     ),
     ProblemType(
+        "metadata-not-its-own",
+        ERROR,
+        "Metadata of another workbook",
+        "{path}: the workbook's signed identification is that of cluster {cluster}, but {detail}: "
+        "the hidden identification sheet of one workbook was put into another",
+        "Do not import it. Ask the cluster to fill in the original workbook it received and send that.",
+    ),
+    ProblemType(
         "signature-mismatch",
         ERROR,
         "Workbook altered",
@@ -584,7 +611,7 @@ _TYPES: list[ProblemType] = [
         WARNING,
         "Macro-enabled workbook",
         "the workbook was saved with macros (.xlsm); its values were read and nothing in it was run",
-        "Ask the cluster to save as 'Excel Workbook (.xlsx)' next time.",
+        f"Ask the cluster to save as {XLSX} next time.",
     ),
     # --- intake: answers ---------------------------------------------------------------------
     ProblemType(
@@ -600,6 +627,14 @@ _TYPES: list[ProblemType] = [
         "Indicator row missing",
         "the row of indicator {indicator} is missing (deleted?)",
         "Ask the cluster to answer {indicator} in an unchanged copy of the workbook.",
+    ),
+    ProblemType(
+        "answer-sheet-twice",
+        ERROR,
+        "Answers on two sheets",
+        "the indicator ids appear on two sheets, '{sheet}' and '{other}' (a copy of the answer sheet?): "
+        "which one holds the answers cannot be told, so none was read",
+        "Delete the copy, keep the one sheet with the answers, and send the workbook again.",
     ),
     ProblemType(
         "answer-row-duplicate",
@@ -649,6 +684,15 @@ _TYPES: list[ProblemType] = [
         "Out of range",
         "indicator {indicator}: {value} is outside the range {min} to {max}",
         "Check the figure and the unit the question asks for.",
+    ),
+    ProblemType(
+        "answer-tiny-percent",
+        ERROR,
+        "Percentage 100 times too small?",
+        "indicator {indicator}: {value} % — did you mean {percent} %? (LibreOffice stores 0,45 typed into a "
+        "percentage cell as 0.45 %); it was not taken",
+        "Type {percent} in the cell (it then shows {percent} %). If {value} % is really meant, say so in the "
+        "comment column.",
     ),
     ProblemType(
         "answer-ambiguous-percent",
@@ -827,6 +871,16 @@ _TYPES: list[ProblemType] = [
         "Points out of range",
         "indicator {indicator}: points '{value}' are not a number from 0 to {max}",
         "Give the points as a number from 0 to {max}.",
+    ),
+    ProblemType(
+        "arbitration-row-altered",
+        ERROR,
+        "Arbitration row not as excelcert wrote it",
+        "cluster '{cluster}', indicator '{value}': this row is not an item excelcert flagged for arbitration "
+        "(its cluster, indicator or reason for being flagged was edited, or the row was added); its decision "
+        "was not stored",
+        "Decide only the rows excelcert wrote, without editing their first columns; for another item, run "
+        "`excelcert reconcile` to get a new arbitration workbook.",
     ),
     ProblemType(
         "arbitration-unknown-item",

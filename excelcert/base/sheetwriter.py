@@ -39,6 +39,21 @@ def header_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+HEADER_LIMIT = 255  # characters of a page header, Excel's limit (xlsxwriter warns beyond it)
+
+
+def header_fitted(text: str, room: int) -> str:
+    """`text` for a page header (`header_text`) in at most `room` characters: a longer one
+    (a cluster's name of 300 characters, say) is shortened on purpose, ending with '…'."""
+    fitted = header_text(text)
+    if len(fitted) <= room:
+        return fitted
+    keep = room - 1
+    while len(header_text(text[:keep])) > room - 1:
+        keep -= 1
+    return header_text(text[:keep].rstrip()) + "…"
+
+
 def print_setup(ws: Any, left_header: str, *, repeat_row: int | None = 0, fit_width: bool = True) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -47,7 +62,7 @@ def print_setup(ws: Any, left_header: str, *, repeat_row: int | None = 0, fit_wi
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
-    ws.set_header(f"&L{header_text(left_header)}&R&A", {"margin": 0.25})
+    ws.set_header(f"&L{header_fitted(left_header, HEADER_LIMIT - len('&L&R&A'))}&R&A", {"margin": 0.25})
     ws.set_footer("&RPage &P / &N", {"margin": 0.25})
 
 

@@ -312,6 +312,18 @@ def read_workbook(path: str | Path) -> Workbook:
         book.close()
 
 
+def parse_instant(text: str) -> dt.datetime | None:
+    """An ISO 8601 time as UTC without its zone, so that save times compare as instants
+    (`2026-03-01T12:00:00+05:00` is 07:00); a time without a zone is taken as it is (UTC).
+    None if it is not such a time."""
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip().replace("Z", "+00:00"))  # nanoseconds
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo is not None else when
+
+
 def _check_area(label: str, title: str, rows: int, columns: int) -> None:
     """Refuse a sheet whose cells span an absurd area (a few cells far apart would make
     millions of blank ones, each padded in, a memory bomb)."""
@@ -613,10 +625,7 @@ class _XmlBook:
         element = self.part("docProps/core.xml").find(_MODIFIED)
         if element is None or not element.text:
             return None
-        try:
-            return dt.datetime.fromisoformat(element.text.strip().replace("Z", "")).replace(tzinfo=None)
-        except ValueError:
-            return None
+        return parse_instant(element.text)
 
     @cached_property
     def calamine(self) -> Any:

@@ -23,6 +23,7 @@ import click
 from excelcert import __version__
 from excelcert.base.problems import ERROR, Report, UnreadableFile
 from excelcert.campaign.config import CampaignError
+from excelcert.cli.safe import echo, json_text, plain
 from excelcert.scheme import SchemeError
 
 if TYPE_CHECKING:
@@ -75,20 +76,20 @@ class _Group(click.Group):
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    echo(f"error: {message}", err=True)
     sys.exit(1)
 
 
 def _print_report_errors(report: Report) -> None:
     errors = report.errors
     for item in errors[:_MAX_LISTED]:
-        click.echo(f"  {item}", err=True)
+        echo(f"  {item}", err=True)
     if len(errors) > _MAX_LISTED:
-        click.echo(f"  ... and {len(errors) - _MAX_LISTED} more", err=True)
+        echo(f"  ... and {len(errors) - _MAX_LISTED} more", err=True)
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def _count(n: int, noun: str) -> str:
@@ -172,12 +173,12 @@ def _finish_check(source: str, report: Report, as_json: bool, extra: dict[str, A
         )
     else:
         for item in report:
-            click.echo(f"{'error' if item.severity == ERROR else 'warning'}: {item}")
+            echo(f"{'error' if item.severity == ERROR else 'warning'}: {item}")
         summary = f"{source}: {_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
         if report.ok:
-            click.echo(f"{summary}. {ok_text}")
+            echo(f"{summary}. {ok_text}")
         else:
-            click.echo(summary, err=True)
+            echo(summary, err=True)
     if not report.ok:
         sys.exit(1)
 
@@ -280,7 +281,7 @@ def scheme_export(
     if to_stdout:
         if fmt != "yaml":
             raise click.UsageError("only --format yaml can be written to standard output")
-        click.echo(scheme_to_yaml(found), nl=False)
+        echo(scheme_to_yaml(found), nl=False)
         return
     output = output or export_name(found, fmt)
     if output.exists() and not force:
@@ -288,7 +289,7 @@ def scheme_export(
     if not output.parent.exists():
         _fail(f"the folder {output.parent} does not exist; nothing was written.")
     write_scheme(found, output, fmt)
-    click.echo(f"Wrote {output} (scheme {found.id} {found.version}, {fmt}).")
+    echo(f"Wrote {output} (scheme {found.id} {found.version}, {fmt}).")
 
 
 # --- campaign -----------------------------------------------------------------------
@@ -335,10 +336,10 @@ def init(
         campaign = open_campaign(directory) if directory is not None else _session(ctx).campaign
         if new_key:
             renew_key(campaign)
-            click.echo(f"Created a new secret key {campaign.key_path}. Keep a backup of it.")
+            echo(f"Created a new secret key {campaign.key_path}. Keep a backup of it.")
         if update_scheme:
             updated = update_campaign_scheme(campaign)
-            click.echo(f"Recorded scheme {updated.scheme_id} {updated.scheme_version} for campaign {updated.id}.")
+            echo(f"Recorded scheme {updated.scheme_id} {updated.scheme_version} for campaign {updated.id}.")
         return
     if directory is None:
         raise click.UsageError("say where to create the campaign: excelcert init DIR")
@@ -351,7 +352,7 @@ def init(
         contact_name=contact_name,
         contact_email=contact_email,
     )
-    click.echo(f"Created campaign '{campaign.id}' in {campaign.root}:")
+    echo(f"Created campaign '{campaign.id}' in {campaign.root}:")
     for name, what in (
         (campaign.config_path.name, f"title, deadline ({campaign.deadline.isoformat()}), contact: edit freely"),
         (campaign.scheme_file, f"scheme {campaign.scheme_id} {campaign.scheme_version}"),
@@ -360,8 +361,8 @@ def init(
         (campaign.reviewers_file, "the example reviewers: replace them with your experts"),
         ("templates/", "the Word templates of certificates and letters: edit them if you like"),
     ):
-        click.echo(f"  {name:<22} {what}")
-    click.echo(f"Next: cd {campaign.root} && excelcert roster check && excelcert generate")
+        echo(f"  {name:<22} {what}")
+    echo(f"Next: cd {campaign.root} && excelcert roster check && excelcert generate")
 
 
 @cli.group(cls=_Group)
@@ -407,7 +408,7 @@ def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
     if output.exists() and not force:
         _fail(f"{output} already exists; nothing was written. Use --force to replace it.")
     write_roster_template(output, _session(ctx).roster_languages())
-    click.echo(f"Wrote {output}: one example row to replace with your clusters.")
+    echo(f"Wrote {output}: one example row to replace with your clusters.")
 
 
 # --- self-assessment and intake -------------------------------------------------------
@@ -466,10 +467,10 @@ def generate(
         return
     for cluster, path in result.written:
         renewal = "  (renewal: last time's label and answers shown)" if cluster.id in result.renewals else ""
-        click.echo(f"  wrote  {cluster.language}  {path.name}{renewal}")
+        echo(f"  wrote  {cluster.language}  {path.name}{renewal}")
     for cluster, path in result.kept:
-        click.echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
-    click.echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
+        echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
+    echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
 
 
 def _previous_labels(session: Session) -> dict[str, Entry]:
@@ -496,11 +497,11 @@ def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as
     }
     for name, items in (("wrote", result.written), ("renewed", result.renewed), ("kept", result.kept)):
         for pair, path in items:
-            click.echo(f"  {name:<8} {pair.reviewer_id:<10} {pair.cluster_id:<14} {path.name}{notes.get(name, '')}")
+            echo(f"  {name:<8} {pair.reviewer_id:<10} {pair.cluster_id:<14} {path.name}{notes.get(name, '')}")
     waiting = sorted({a.cluster_id for a in result.waiting})
     if waiting:
-        click.echo(f"  waiting  no self-assessment counts yet for: {', '.join(waiting)}")
-    click.echo(
+        echo(f"  waiting  no self-assessment counts yet for: {', '.join(waiting)}")
+    echo(
         f"{len(result.written) + len(result.renewed)} reviewer workbook(s) written, {len(result.kept)} kept, "
         f"in {result.folder}"
     )
@@ -545,7 +546,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
     from excelcert.cli.terminal import print_import
 
     print_import(outcome.results)
-    click.echo(f"{len(outcome.results)} file(s); report: {outcome.report}")
+    echo(f"{len(outcome.results)} file(s); report: {outcome.report}")
 
 
 @cli.command("history")
@@ -561,15 +562,15 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
         _echo_json(found.to_json())
         return
     if not found.items:
-        click.echo(f"Nothing received from {cluster_id} yet.")
+        echo(f"Nothing received from {cluster_id} yet.")
         return
     for s in found.items:
         mark = "counts" if s.id in found.counting else ""
         role = f"review {s.reviewer_id}" if s.reviewer_id else (s.role or "")
-        click.echo(
+        echo(
             f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {role:<18} {Path(s.original_name).name}"
         )
-        click.echo(f"{'':18}{s.reason}")
+        echo(f"{'':18}{s.reason}")
 
 
 @cli.command("status")
@@ -603,8 +604,8 @@ def corrections(ctx: click.Context, as_json: bool) -> None:
         return
     for item, path in outcome.written:
         state = "rejected" if item.rejected else f"{len(item.items)} point(s)"
-        click.echo(f"  {item.cluster.id:<14} {state:<12} {item.cluster.email:<40} {path.name}")
-    click.echo(
+        echo(f"  {item.cluster.id:<14} {state:<12} {item.cluster.email:<40} {path.name}")
+    echo(
         f"{len(outcome.written)} correction workbook(s) in {outcome.folder}"
         if outcome.written
         else "Nothing to correct: no rejected or incomplete return from a known cluster."
@@ -673,21 +674,21 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace
         for pair in outcome.pairs:
             by_cluster.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
         for cluster in clusters:
-            click.echo(
+            echo(
                 f"  {cluster.id:<14} {cluster.country}  {cluster.language}  "
                 f"{', '.join(by_cluster.get(cluster.id, [])) or '-'}"
             )
         for item in outcome.report:
-            click.echo(f"  {item.severity}: {item}", err=item.severity == ERROR)
+            echo(f"  {item.severity}: {item}", err=item.severity == ERROR)
         if outcome.workbook:
-            click.echo(
+            echo(
                 f"Proposal written to {outcome.workbook}: edit it and read it back with "
                 "`excelcert assign --from FILE` if you want changes."
             )
         if outcome.stored:
-            click.echo("Assignment stored. Next: `excelcert generate --reviews`.")
+            echo("Assignment stored. Next: `excelcert generate --reviews`.")
     if outcome.kept:
-        click.echo(
+        echo(
             f"A different assignment ({_count(outcome.kept, 'pair')}) is already stored and was kept; the new "
             f"proposal is only in {outcome.workbook}. Store it with --replace, or edit it and read it back "
             "with --from. Reviews already imported stay in the ledger."
@@ -720,12 +721,12 @@ def reconcile(ctx: click.Context, as_json: bool) -> None:
 
     print_reconcile(outcome)
     if outcome.arbitration:
-        click.echo(
+        echo(
             f"{_count(len(outcome.flagged), 'item')} to arbitrate: fill in {outcome.arbitration} "
             "and import it (`excelcert import FILE`)."
         )
     else:
-        click.echo("Nothing waits for arbitration.")
+        echo("Nothing waits for arbitration.")
 
 
 # --- results and documents ------------------------------------------------------------
@@ -748,7 +749,7 @@ def score_(ctx: click.Context, as_json: bool) -> None:
     from excelcert.cli.terminal import print_scores
 
     print_scores(session.scheme, scored.results)
-    click.echo(f"Results: {scored.workbook} (and {scored.csv.name})")
+    echo(f"Results: {scored.workbook} (and {scored.csv.name})")
 
 
 def _documents(
@@ -776,23 +777,22 @@ def _documents(
         _echo_json(outcome.to_json())
     else:
         for job in issued.documents:
-            click.echo(f"  {job.cluster_id:<14} {job.kind:<12} {job.out.relative_to(issued.folder)}")
+            echo(f"  {job.cluster_id:<14} {job.kind:<12} {job.out.relative_to(issued.folder)}")
         for cluster_id, why in issued.skipped.items():
             if why != "no self-assessment":
-                click.echo(f"  {cluster_id:<14} none         ({why}: no score, so no certificate or letter)")
-        from excelcert.cli.terminal import plain
+                echo(f"  {cluster_id:<14} none         ({why}: no score, so no certificate or letter)")
 
         for cluster_id, why in issued.withdrawn.items():
-            click.echo(f"  {cluster_id:<14} certificate  not issued again: {plain(why)}")
+            echo(f"  {cluster_id:<14} certificate  not issued again: {plain(why)}")
         for cluster_id, what in issued.retired.items():
-            click.echo(f"  {cluster_id:<14} certificate  {plain(what)}")
+            echo(f"  {cluster_id:<14} certificate  {plain(what)}")
         if "certificate" in kinds and not issued.certificates:
-            click.echo(
+            echo(
                 "No cluster has earned a label yet: `excelcert score` says what each one lacks "
                 "(with the built-in scheme, every label needs a reviewed assessment)."
             )
         pdfs = f", {len(outcome.pdfs)} PDF(s)" if outcome.pdfs else ""
-        click.echo(f"{len(outcome.written)} document(s) in {issued.folder}{pdfs}")
+        echo(f"{len(outcome.written)} document(s) in {issued.folder}{pdfs}")
     if outcome.pdf_error:
         _fail(outcome.pdf_error)
 
@@ -847,14 +847,12 @@ def verify_certificate(ctx: click.Context, number: str, code: str, day: dt.datet
 
 def _quoted(text: str) -> str:
     """What someone typed, as it may be printed back: plain, and not endless."""
-    from excelcert.cli.terminal import plain
 
     text = plain(text.strip())
     return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _verify_in_register(session: Session, number: str, code: str, on: dt.date | None, as_json: bool) -> None:
-    from excelcert.cli.terminal import plain
     from excelcert.documents.verify import UNKNOWN_NUMBER, verify_certificate, verify_in_register
     from excelcert.register.rules import EXPIRED, NOT_YET, SUPERSEDED, VALID, WITHDRAWN
 
@@ -890,13 +888,13 @@ def _verify_in_register(session: Session, number: str, code: str, on: dt.date | 
         SUPERSEDED: f"SUPERSEDED by {found.superseded_by}",
         WITHDRAWN: f"WITHDRAWN on {e.withdrawn_on} by {plain(e.withdrawn_by)}: {plain(e.withdrawn_reason)}",
     }[found.state]
-    click.echo(f"{e.reference}: {verdict}.")
-    click.echo(f"  {plain(e.label_name)} label of {plain(e.name)} ({e.country}, cluster {e.cluster_id})")
-    click.echo(
+    echo(f"{e.reference}: {verdict}.")
+    echo(f"  {plain(e.label_name)} label of {plain(e.name)} ({e.country}, cluster {e.cluster_id})")
+    echo(
         f"  assessed {e.assessed}, issued on {e.issued_on}, valid until {e.valid_until} "
         f"(campaign {e.campaign_id}, scheme {plain(e.scheme_id)} {plain(e.scheme_version)})"
     )
-    click.echo("  Compare these details with the certificate you were shown: they must be the same.")
+    echo("  Compare these details with the certificate you were shown: they must be the same.")
     if found.state != VALID:
         sys.exit(1)
 
@@ -918,7 +916,7 @@ def _verify_in_ledger_output(session: Session, found: Any, number: str, code: st
         )
     c = found.certificate
     state = "valid" if found.state == "valid" else "EXPIRED"
-    click.echo(
+    echo(
         f"{c.reference}: {state}. {c.label} label for cluster {c.cluster_id}, issued on "
         f"{c.issued_on}, valid until {c.valid_until}."
     )
@@ -965,10 +963,10 @@ def register_init(directory: Path, name: str, prefix: str, public_url: str) -> N
     from excelcert.register.config import init_register
 
     register = init_register(directory, name=name, prefix=prefix, public_url=public_url)
-    click.echo(f"Created the register of {register.name} in {register.root}:")
-    click.echo(f"  {register.config_path.name:<18} name, prefix ({register.prefix}), public address: edit freely")
-    click.echo(f"  {register.database_path.name:<18} every certificate issued: back it up")
-    click.echo(
+    echo(f"Created the register of {register.name} in {register.root}:")
+    echo(f"  {register.config_path.name:<18} name, prefix ({register.prefix}), public address: edit freely")
+    echo(f"  {register.database_path.name:<18} every certificate issued: back it up")
+    echo(
         f"Campaigns in folders below {register.root} use it (excelcert init {register.root / 'CAMPAIGN'}); "
         "a campaign elsewhere names it in its campaign.yaml (register: PATH)."
     )
@@ -1035,15 +1033,15 @@ def register_publish(ctx: click.Context, directory: Path, day: dt.datetime | Non
     if as_json:
         _echo_json(done.to_json())
         return
-    click.echo(
+    echo(
         f"Published the register of {session.register.name} on {done.on} in {directory}: "
         f"{_count(done.valid, 'valid label')}, {done.others} expired, superseded or withdrawn, "
         f"{_count(done.pages, 'verification page')}; open {directory / 'index.html'} to look at it."
     )
     if done.public_url:
-        click.echo(f"Upload the folder's contents to {done.public_url}: the certificates' QR codes point there.")
+        echo(f"Upload the folder's contents to {done.public_url}: the certificates' QR codes point there.")
     else:
-        click.echo(
+        echo(
             "The register has no public address yet: set public_url in register.yaml to where the site "
             "will be hosted, since the certificates' QR codes point there."
         )
@@ -1067,7 +1065,6 @@ def register_renewals(
     ctx: click.Context, day: dt.datetime | None, within: str, roster_file: Path | None, force: bool, as_json: bool
 ) -> None:
     """Labels ending soon, or ended but still renewable with continuity, with their contact."""
-    from excelcert.cli.terminal import plain
     from excelcert.register.lists import renewal_roster, renewals
 
     text = within.strip().casefold().removesuffix("m").strip()
@@ -1093,11 +1090,11 @@ def register_renewals(
         return
     for r in due:
         e = r.listed.entry
-        click.echo(
+        echo(
             f"  {e.reference:<16} {plain(e.label_name):<8} {e.valid_until}  {r.listed.state:<8} renew by {r.renew_by}  "
             f"{e.cluster_id:<14} {plain(e.name)}  <{plain(e.email)}>"
         )
-    click.echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {roster_file}" if roster_file else ""))
+    echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {roster_file}" if roster_file else ""))
 
 
 @register_group.command("club")
@@ -1127,7 +1124,7 @@ def register_club(ctx: click.Context, output: Path, day: dt.datetime | None, for
     if as_json:
         _echo_json(directory.to_json())
         return
-    click.echo(
+    echo(
         f"Wrote {output}: {_count(len(directory.members), 'cluster manager')} of labelled clusters who agreed to be "
         f"listed ({directory.left_out} labelled without consent or address: not listed)."
     )
@@ -1148,9 +1145,8 @@ def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day
     if not reason.strip() or not by.strip():
         raise click.UsageError("say why (--reason) and who decided it (--by)")
     done = store.withdraw(entry.number, on=_day(day).isoformat(), reason=reason.strip(), by=by.strip())
-    from excelcert.cli.terminal import plain
 
-    click.echo(
+    echo(
         f"{done.reference} ({plain(done.label_name)} label of {plain(done.name)}) is withdrawn from "
         f"{done.withdrawn_on}: {plain(done.withdrawn_reason)} ({plain(done.withdrawn_by)})."
     )
@@ -1171,7 +1167,7 @@ def demo(directory: Path, jobs: int) -> None:
     from excelcert.demo.run import run_demo
 
     for line in run_demo(directory, jobs=jobs):
-        click.echo(line)
+        echo(line)
 
 
 def main() -> None:

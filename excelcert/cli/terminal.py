@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from excelcert.cli.safe import plain
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
 from excelcert.register.lists import Listed
@@ -82,18 +82,24 @@ def describe_threshold(scheme: Scheme, ind: Indicator, lang: str) -> str:
 def print_scheme(scheme: Scheme, lang: str) -> None:
     console = _console()
     total = scheme.total_points
-    console.print(Text(scheme.text(scheme.title, lang), style="bold"))
+    console.print(Text(plain(scheme.text(scheme.title, lang)), style="bold"))
     validity = f", labels valid {scheme.validity_months} months" if scheme.validity_months else ""
     console.print(
-        f"{scheme.id} {scheme.version} · languages {', '.join(scheme.languages)} · "
-        f"{len(scheme.indicators)} indicators in {len(scheme.categories)} categories · "
-        f"{plain_number(total)} points{validity}"
+        Text(
+            plain(
+                f"{scheme.id} {scheme.version} · languages {', '.join(scheme.languages)} · "
+                f"{len(scheme.indicators)} indicators in {len(scheme.categories)} categories · "
+                f"{plain_number(total)} points{validity}"
+            )
+        )
     )
     for cat in scheme.categories:
         colour = cat.colour or "default"
         table = Table(
             title=Text(
-                f"{cat.id} · {scheme.text(cat.name, lang)} · {plain_number(scheme.category_points(cat.id))} points",
+                plain(
+                    f"{cat.id} · {scheme.text(cat.name, lang)} · {plain_number(scheme.category_points(cat.id))} points"
+                ),
                 style=f"bold {colour}",
             ),
             title_justify="left",
@@ -281,10 +287,3 @@ def print_register(found: list[Listed], on: dt.date) -> None:
         )
     console.print(table)
     console.print(f"{len(found)} label(s)")
-
-
-def plain(text: object) -> str:
-    """Text from a roster, a workbook or the register, safe to print: control characters
-    (escape sequences, bells) and invisible formatting marks (bidirectional overrides) are
-    shown as U+FFFD, so that no file can move the cursor, recolour or retitle the terminal."""
-    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in str(text))

@@ -14,6 +14,7 @@ For each file (from files, folders, .zip archives):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -29,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.assessment.read import ReturnedWorkbook
-from excelcert.base.contract import ROLE_ARBITRATION, ROLE_REVIEW, ROLE_SELF_ASSESSMENT, verify
+from excelcert.base.contract import (
+    ROLE_ARBITRATION,
+    ROLE_REVIEW,
+    ROLE_SELF_ASSESSMENT,
+    content_mismatch,
+    verify,
+    verify_row,
+)
 from excelcert.base.ledger import (
     Ledger,
     NewSubmission,
@@ -38,7 +46,7 @@ from excelcert.base.ledger import (
     Submission,
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
-from excelcert.base.spreadsheet import failure_detail
+from excelcert.base.spreadsheet import failure_detail, parse_instant
 from excelcert.campaign.config import Campaign
 from excelcert.intake.read import read_returned
 from excelcert.scheme import Scheme
@@ -369,7 +377,7 @@ def _finish(
             base.reviewer_id = base.based_on = None
         return _reject(ledger, base, refusal)
     if meta.role == ROLE_ARBITRATION:
-        return _accept_decisions(ledger, base, returned, roster_ids)
+        return _accept_decisions(ledger, base, returned, roster_ids, key)
     last_time = previous.get(meta.cluster_id) if meta.role == ROLE_SELF_ASSESSMENT else None
     return _accept(ledger, base, returned, last_time)
 
@@ -406,6 +414,9 @@ def _check(
         return problem(
             "signature-mismatch", path=name, detail=f"it says cluster {meta.cluster_id}, scheme {meta.scheme_version}"
         )
+    mismatch = content_mismatch(meta, returned.identity)
+    if mismatch is not None:
+        return problem("metadata-not-its-own", path=name, cluster=meta.cluster_id, detail=mismatch)
     if meta.scheme_version != scheme.version or meta.scheme_hash != campaign.scheme_hash:
         return problem(
             "old-scheme-version",
@@ -443,8 +454,21 @@ def _check_review(ledger: Ledger, reviewer_ids: set[str], returned: ReturnedWork
 
 
 def _accept_decisions(
-    ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook, roster_ids: set[str]
+    ledger: Ledger, base: NewSubmission, returned: ReturnedWorkbook, roster_ids: set[str], key: bytes
 ) -> FileResult:
+    campaign_id = returned.meta.campaign_id
+    for decision in list(returned.decisions):  # a decision applies only to an item excelcert flagged
+        row = returned.references.get(f"{decision.sheet}!{decision.cell}")
+        if row is None or not verify_row(key, row.reference, campaign_id, row.cluster_id, row.indicator_id, row.flag):
+            returned.decisions.remove(decision)
+            returned.problems.append(
+                problem(
+                    "arbitration-row-altered",
+                    row.place if row is not None else Place(decision.sheet, decision.cell),
+                    cluster=decision.cluster_id,
+                    value=decision.indicator_id,
+                )
+            )
     for decision in [d for d in returned.decisions if d.cluster_id not in roster_ids]:
         returned.decisions.remove(decision)
         returned.problems.append(
@@ -550,8 +574,13 @@ def _accept(
 
 
 def _is_newer(new: NewSubmission, current: Submission) -> bool:
-    """Saved later wins; the same (or unknown) save time: the later import wins."""
-    return (new.saved_at or "") >= (current.saved_at or "")
+    """Saved later wins, save times compared as instants (with their offsets); the same
+    save time: the later import wins; an unknown one is older than any known one."""
+    return _instant(new.saved_at) >= _instant(current.saved_at)
+
+
+def _instant(saved_at: str | None) -> dt.datetime:
+    return (parse_instant(saved_at) if saved_at else None) or dt.datetime.min
 
 
 def _when(saved_at: str | None) -> str:

@@ -13,10 +13,18 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from excelcert.assessment.read import ReturnedWorkbook, as_text, heading_columns, id_sheet, raw_cell
+from excelcert.assessment.read import (
+    ReturnedWorkbook,
+    RowReference,
+    as_text,
+    heading_columns,
+    id_sheet,
+    raw_cell,
+    sheets_twice,
+)
 from excelcert.assessment.values import RawCell, parse_answer, parse_choice_list
 from excelcert.assessment.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED
-from excelcert.base.contract import ROLE_ARBITRATION, WorkbookMeta, sign, write_meta
+from excelcert.base.contract import ROLE_ARBITRATION, WorkbookMeta, new_nonce, sign, sign_row, write_meta
 from excelcert.base.ledger import Decision
 from excelcert.base.problems import problem
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
@@ -37,8 +45,10 @@ COLUMNS = (
     "decision",
     "reason",
     "decided_by",
+    "reference",
 )
-_WIDTHS = (14, 10, 26, 22, 46, 34, 22, 34, 18)
+_WIDTHS = (14, 10, 26, 22, 46, 34, 22, 34, 18, 36)
+_HIDDEN = ("reference",)  # the signed reference of the flagged item each row decides
 _HEADINGS = {
     "cluster": "Cluster",
     "indicator": "Indicator",
@@ -49,6 +59,7 @@ _HEADINGS = {
     "decision": "Decision (the value that counts)",
     "reason": "Reason",
     "decided_by": "Decided by",
+    "reference": "Reference (do not edit)",
 }
 
 
@@ -66,6 +77,7 @@ def write_arbitration(
         role=ROLE_ARBITRATION,
         language=lang,
         issued_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        nonce=new_nonce(),
     )
     book = new_book(path)
     try:
@@ -99,7 +111,7 @@ def write_arbitration(
         ws.set_row(2, 30)
         for c, (column, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True)):
             ws.write_string(2, c, _HEADINGS[column], head)
-            ws.set_column(c, c, width)
+            ws.set_column(c, c, width, None, {"hidden": column in _HIDDEN})
         for r, item in enumerate(items, start=3):
             ind = scheme.indicator(item.indicator_id)
             views = "\n".join(
@@ -118,8 +130,10 @@ def write_arbitration(
             ]
             for c, value in enumerate(values):
                 ws.write_string(r, c, value, body)
-            for c in range(len(values), len(COLUMNS)):
+            for c in range(len(values), len(COLUMNS) - 1):
                 ws.write_blank(r, c, None, entry)
+            reference = sign_row(key, campaign.id, item.cluster_id, ind.id, item.flag)
+            ws.write_string(r, len(COLUMNS) - 1, reference, body)
             ws.set_row(
                 r,
                 ROW_HEIGHT
@@ -152,6 +166,10 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
     sheet, id_column = id_sheet(book, keys)
     if sheet is None:
         result.problems.append(problem("answer-sheet-missing", None))
+        return
+    twice = sheets_twice(book, keys)
+    if twice is not None:
+        result.problems.append(twice)
         return
     found = {c: {_HEADINGS[c].casefold(), c} for c in COLUMNS}
     columns = heading_columns(sheet, found, {c: id_column + n - 1 for n, c in enumerate(COLUMNS)})
@@ -190,6 +208,13 @@ def read_decisions(book: Any, scheme: Scheme, result: ReturnedWorkbook) -> None:
         result.problems.extend(problems)
         if errors or value is None:
             continue
+        result.references[f"{decision.place.sheet}!{decision.place.cell}"] = RowReference(
+            cluster_id,
+            ind.id,
+            as_text(cell("why_flagged").value),
+            as_text(cell("reference").value),
+            cell("cluster").place,
+        )
         result.decisions.append(
             Decision(
                 cluster_id,

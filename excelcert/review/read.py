@@ -11,10 +11,12 @@ from excelcert.assessment.read import (
     ReturnedWorkbook,
     as_text,
     cell_text,
+    heading,
     heading_columns,
     id_sheet,
     raw_cell,
     rows_by_id,
+    sheets_twice,
 )
 from excelcert.assessment.values import (
     RawCell,
@@ -24,6 +26,7 @@ from excelcert.assessment.values import (
     parse_answer,
     parse_choice_list,
 )
+from excelcert.base.contract import Identity
 from excelcert.base.i18n import AGREEMENTS, REVIEW
 from excelcert.base.ledger import StoredNote
 from excelcert.base.problems import Place, problem
@@ -45,6 +48,10 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
     sheet, id_column = id_sheet(book, keys)
     if sheet is None:
         result.problems.append(problem("answer-sheet-missing", None))
+        return
+    twice = sheets_twice(book, keys)
+    if twice is not None:
+        result.problems.append(twice)
         return
     layout = {
         "verified": R_VERIFIED,
@@ -77,6 +84,7 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
                 StoredNote(note.kind, each.name, note.coordinate, indicator or None, note.author, note.text)
             )
     result.notes.extend(_appreciation(book))
+    result.identity = Identity(heading=heading(book, scheme))
 
 
 def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkbook) -> str | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.assessment.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED, category_colours
-from excelcert.base.contract import ROLE_REVIEW, WorkbookMeta, sign, write_meta
+from excelcert.base.contract import ROLE_REVIEW, WorkbookMeta, new_nonce, one_line, sign, write_meta
 from excelcert.base.i18n import AGREEMENTS, format_date, review_text
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
@@ -81,8 +81,10 @@ def build_review(
     based_on: str,
     *,
     issued_at: dt.datetime | None = None,
+    nonce: str | None = None,
 ) -> WorkbookMeta:
-    """Write `reviewer`'s workbook for `cluster` to `path`; return the metadata it carries."""
+    """Write `reviewer`'s workbook for `cluster` to `path`; return the metadata it carries
+    (`nonce`, its own random value, drawn unless given)."""
     lang = next((x for x in reviewer.languages if x in scheme.languages), None) or (
         cluster.language if cluster.language in scheme.languages else scheme.default_language
     )
@@ -98,6 +100,9 @@ def build_review(
         issued_at=issued_at.isoformat(),
         reviewer_id=reviewer.id,
         based_on=based_on,
+        nonce=nonce or new_nonce(),
+        cluster_name=one_line(cluster.name),
+        reviewer_name=one_line(reviewer.name),
     )
     book = new_book(path)
     try:
