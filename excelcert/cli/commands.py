@@ -529,6 +529,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
             jobs=jobs,
             progress=lambda name: progress.advance(task),
             previous={c: e.answers for c, e in _previous_labels(session).items()},
+            senders=_senders(session),
         )
     if as_json:
         _echo_json(outcome.to_json())
@@ -537,6 +538,18 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
 
     print_import(outcome.results)
     click.echo(f"{len(outcome.results)} file(s); report: {outcome.report}")
+
+
+def _senders(session: Session) -> dict[str, str]:
+    """The roster's e-mail addresses (clusters', then reviewers'), each to its cluster or reviewer."""
+    from excelcert.campaign.reviewers import read_reviewers
+
+    found = {c.email.casefold(): c.id for c in session.clusters if c.email}
+    if session.campaign.reviewers_file and session.reviewer_ids:  # the well-formed rows, as for reviewer_ids
+        found.update(
+            {r.email.casefold(): r.id for r in read_reviewers(session.campaign.reviewers_path).reviewers if r.email}
+        )
+    return found
 
 
 @cli.command("history")
