@@ -615,6 +615,80 @@ def corrections(ctx: click.Context, as_json: bool) -> None:
     )
 
 
+_MAIL_KINDS = {
+    "workbooks": "workbook",
+    "reviews": "review",
+    "corrections": "correction",
+    "reminders": "reminder",
+    "documents": "documents",
+}
+
+
+@cli.command("mail")
+@click.argument("what", type=click.Choice(list(_MAIL_KINDS)))
+@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeat for more); default: all.")
+@click.option("--send", is_flag=True, help="Send through the SMTP server of campaign.yaml (default: write .eml files).")
+@click.option("--again", is_flag=True, help="Also the messages already sent (or already in the outbox).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Today, for reminders (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_context
+def mail(
+    ctx: click.Context,
+    what: str,
+    cluster_ids: tuple[str, ...],
+    send: bool,
+    again: bool,
+    day: dt.datetime | None,
+    as_json: bool,
+) -> None:
+    """Mail the clusters (or reviewers) their workbooks, corrections, reminders or documents."""
+    from excelcert.mail.compose import plan_messages
+    from excelcert.mail.send import deliver, mail_settings, outbox_folder, smtp_password
+
+    session = _session(ctx)
+    kind = _MAIL_KINDS[what]
+    settings = mail_settings(session.campaign)
+    password = smtp_password(settings) if send else ""
+    clusters = session.clusters_named(cluster_ids)
+    with session.writing("mail"):
+        plan = plan_messages(
+            kind,
+            session.campaign,
+            session.scheme,
+            clusters,
+            session.ledger,
+            reviewers=session.reviewers if kind == "review" else None,
+            today=day.date() if day else None,
+        )
+        run = deliver(plan, session.campaign, session.ledger, settings, send=send, again=again, password=password)
+    if as_json:
+        _echo_json(run.to_json())
+    else:
+        for outgoing, _, _eml in run.done:
+            files = ", ".join(p.name for p in outgoing.attachments) or "no attachment"
+            click.echo(f"  {outgoing.recipient_id:<14} {outgoing.address:<40} {files}")
+        for who, why in run.missing:
+            click.echo(f"  {who:<14} not mailed: {why}")
+        for outgoing, why in run.refused:
+            click.echo(f"  {outgoing.recipient_id:<14} REFUSED {outgoing.address}: {why}")
+        done = "sent" if send else f"written to {outbox_folder(session.campaign) / kind}"
+        click.echo(
+            f"{_count(len(run.done), 'message')} {done}"
+            + (
+                f"; {len(run.already)} already {'sent' if send else 'in the outbox'} (--again to repeat)"
+                if run.already
+                else ""
+            )
+        )
+    if run.stopped:
+        _fail(
+            f"{run.stopped}; {len(run.waiting)} message(s) not sent. Those sent are recorded: "
+            "run the same command again to send the rest."
+        )
+    if run.refused:
+        sys.exit(1)
+
+
 # --- review ---------------------------------------------------------------------------
 
 
@@ -932,7 +1006,7 @@ def _verify_in_ledger_output(session: Session, found: Any, number: str, code: st
 
 @cli.group("templates", cls=_Group)
 def templates_group() -> None:
-    """The Word templates of certificates and letters: check them."""
+    """The Word templates of certificates and letters, and the mail templates: check them."""
 
 
 @templates_group.command("check")
@@ -940,12 +1014,15 @@ def templates_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @click.pass_context
 def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Check templates (default: the campaign's) for unknown variables and tags Word broke."""
+    """Check templates (default: the campaign's Word and mail templates) for unknown variables and tags Word broke."""
     from excelcert.documents.templates import campaign_templates, check_templates
+    from excelcert.mail.templates import campaign_mail_templates, check_mail_template
 
     session = _session(ctx)
-    files = list(paths) or campaign_templates(session.campaign)
-    report = check_templates(session.campaign, session.scheme, files)
+    files = list(paths) or [*campaign_templates(session.campaign), *campaign_mail_templates(session.campaign)]
+    report = check_templates(session.campaign, session.scheme, [p for p in files if p.suffix.casefold() != ".txt"])
+    for path in [p for p in files if p.suffix.casefold() == ".txt"]:
+        report.extend(check_mail_template(path))
     _finish_check(
         ", ".join(p.name for p in files), report, as_json, {"templates": len(files)}, _count(len(files), "template")
     )
