@@ -192,3 +192,35 @@ def test_a_damaged_msg_file_is_rejected(campaign, tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     [result] = run_import(campaign, path)
     assert result.verdict == REJECTED and result.reason == "it cannot be read as an Outlook message"
+
+
+def test_an_outlook_msg_file_is_read_with_its_sender_and_date(campaign, tmp_path):
+    from tests.msgfile import make_msg
+
+    workbook = returned(campaign, tmp_path, "FR-AERO-01").read_bytes()
+    path = tmp_path / "Réponse.msg"
+    path.write_bytes(
+        make_msg(
+            sender=CLUSTERS["DE-AUTO-01"].email,
+            sender_name="Jana Weber",
+            subject="Unsere Selbstbewertung",
+            body="Anbei.",
+            when=SENT,
+            attachments={"logo.png": b"\x89PNG", "aero.xlsx": workbook},
+        )
+    )
+    [result] = run_import(campaign, path)
+    assert (result.verdict, result.cluster, result.sender) == (
+        WITH_PROBLEMS,
+        "FR-AERO-01",
+        CLUSTERS["DE-AUTO-01"].email,
+    )
+    assert result.name == f"{path}/aero.xlsx" and result.problems[0].code == "mail-wrong-sender"
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.by_hash(result.sha256).sent_at == "2027-01-12T08:30:00+00:00"
+    nothing = tmp_path / "empty.msg"
+    nothing.write_bytes(
+        make_msg(sender="a@b.example", sender_name="A", subject="Hi", body="-", when=SENT, attachments={})
+    )
+    [result] = run_import(campaign, nothing)
+    assert (result.verdict, result.reason) == (REJECTED, "this e-mail holds no workbook")
