@@ -376,3 +376,40 @@ def test_the_mail_command_writes_then_sends(mailing, smtp_server, monkeypatch):
     out = runner.invoke(cli, [*base, "--send"])
     assert out.exit_code == 0 and "no messages sent; 2 already sent" in out.output
     assert len(inbox.messages) == 2
+
+
+def test_status_shows_what_was_sent_and_what_came_back(mailing, smtp_server, tmp_path):
+    from email.message import EmailMessage
+
+    from tests.test_intake import returned
+
+    campaign, clusters = mailing
+    settings = MailSettings("s@label.example", host="127.0.0.1", port=smtp_server(Inbox()), security="none")
+    run(campaign, clusters, settings, send=True)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        deliver(plan(campaign, clusters, "reminder"), campaign, ledger, settings)  # reminders into the outbox
+    reply = EmailMessage()
+    reply["From"] = clusters[0].email
+    reply["Date"] = "Tue, 12 Jan 2027 08:30:00 +0000"
+    reply.set_content("here it is")
+    reply.add_attachment(
+        returned(campaign, tmp_path, clusters[0].id).read_bytes(),
+        maintype="application",
+        subtype="zip",
+        filename="r.xlsx",
+    )
+    (tmp_path / "reply.eml").write_bytes(bytes(reply))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--campaign", str(campaign.root), "import", str(tmp_path / "reply.eml")]).exit_code == 0
+    out = runner.invoke(cli, ["--campaign", str(campaign.root), "status", "--json"])
+    rows = {row["cluster"]: row for row in json.loads(out.output)}
+    first = rows[clusters[0].id]
+    assert (first["returned_by"], first["returned_sent_at"]) == (clusters[0].email, "2027-01-12T08:30:00+00:00")
+    assert [(m["what"], m["how"]) for m in first["mail"]] == [("workbook", "sent"), ("reminder", "outbox")]
+    assert first["mail"][0]["to"] == clusters[0].email and first["mail"][0]["message_id"].startswith("<")
+    assert [(m["what"], m["how"]) for m in rows[clusters[1].id]["mail"]] == [
+        ("workbook", "sent"),
+        ("reminder", "outbox"),
+    ]
+    table = runner.invoke(cli, ["--campaign", str(campaign.root), "status"], terminal_width=200).output
+    assert "Mail sent" in table and "reminder" in table and "(outbox)" in table and "(e-mail from" in table

@@ -573,6 +573,11 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
         click.echo(
             f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {role:<18} {Path(s.original_name).name}"
         )
+        if s.sender:
+            click.echo(
+                f"{'':18}by e-mail from {s.sender}"
+                + (f", sent {s.sent_at[:16].replace('T', ' ')}" if s.sent_at else "")
+            )
         click.echo(f"{'':18}{s.reason}")
 
 
@@ -580,7 +585,7 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Every cluster of the roster: not returned, rejected, incomplete or complete; its review and label."""
+    """Every cluster of the roster: not returned, rejected, incomplete or complete; mail sent; its review and label."""
     from excelcert.intake.status import campaign_overview
 
     session = _session(ctx)
@@ -590,7 +595,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return
     from excelcert.cli.terminal import print_status
 
-    print_status(overview.rows, overview.review, overview.labels)
+    print_status(overview.rows, overview.review, overview.labels, overview.mail)
 
 
 @cli.command("corrections")
