@@ -8,6 +8,7 @@ import datetime as dt
 import email
 import email.policy
 import json
+import mailbox
 import socket
 import ssl
 
@@ -413,3 +414,23 @@ def test_status_shows_what_was_sent_and_what_came_back(mailing, smtp_server, tmp
     ]
     table = runner.invoke(cli, ["--campaign", str(campaign.root), "status"], terminal_width=200).output
     assert "Mail sent" in table and "reminder" in table and "(outbox)" in table and "(e-mail from" in table
+
+
+def test_the_demo_mails_its_workbooks_and_imports_the_replies_from_a_mailbox(demo):
+    outbox = sorted((demo / "output" / "demo" / "outbox" / "workbook").glob("*.eml"))
+    assert len(outbox) == 12
+    sent = email.message_from_bytes(outbox[0].read_bytes(), policy=email.policy.default)
+    [attachment] = list(sent.iter_attachments())
+    assert (demo / "output" / "demo" / "to-clusters" / attachment.get_filename()).is_file()
+    box = demo / "workbooks" / "returned" / "replies.mbox"
+    assert [p.name for p in box.parent.iterdir()] == ["replies.mbox"]
+    with Ledger.for_campaign(demo) as ledger:
+        submissions = [s for s in ledger.all_submissions() if s.role == "self-assessment"]
+        records = ledger.mail()
+    assert submissions and all(s.original_name.startswith(f"{box}#") and s.sender for s in submissions)
+    replies = {s.original_name.partition("#")[2].partition("/")[0] for s in submissions}
+    assert len(replies) == len(submissions)  # each from its own message
+    assert {(r.kind, r.how) for r in records} == {("workbook", "outbox")} and len(records) == 12
+    messages = list(mailbox.mbox(box))
+    by_sender = {m["From"] for m in messages}
+    assert len(messages) == len(by_sender) and any(m["Subject"].startswith("Automatic reply") for m in messages)
