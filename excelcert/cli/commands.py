@@ -498,7 +498,13 @@ def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as
 
 
 @cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--imap",
+    "imap_folder",
+    metavar="FOLDER",
+    help="Also the e-mails of this folder on the IMAP server of campaign.yaml (mail.imap), those not fetched before.",
+)
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -508,14 +514,38 @@ def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_json: bool) -> None:
-    """Import returned workbooks (files, folders, .zip archives) into the ledger."""
+def import_(
+    ctx: click.Context, paths: tuple[Path, ...], imap_folder: str | None, jobs: int | None, as_json: bool
+) -> None:
+    """Import returned workbooks (files, folders, .zip archives, saved e-mails) into the ledger."""
     from rich.progress import Progress
 
     from excelcert.intake.report import import_and_report
 
+    if not paths and not imap_folder:
+        raise click.UsageError("give the files or folders to import, or --imap FOLDER")
     session = _session(ctx)
     clusters, reviewer_ids = session.clusters, session.reviewer_ids
+    fetched = None
+    if imap_folder:
+        from excelcert.intake.imap import fetch_folder, imap_password, imap_settings
+
+        settings = imap_settings(session.campaign)
+        with session.writing("import"):
+            fetched = fetch_folder(session.campaign, settings, imap_password(settings), imap_folder)
+        paths = (*paths, *fetched.saved)
+        if not as_json:
+            click.echo(
+                f"{imap_folder}: {_count(len(fetched.saved), 'new message')} saved"
+                + (f", {fetched.known} fetched before" if fetched.known else "")
+                + ("; marked $ExcelcertImported on the server" if fetched.marked else "")
+            )
+            for uid, size in fetched.too_large:
+                click.echo(f"  message {uid} not fetched: {size / 1e6:.0f} MB, far more than an e-mail with workbooks")
+        if not paths:
+            if as_json:
+                _echo_json({"imap": fetched.to_json(), "files": []})
+            return
     with session.writing("import"), Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
         task = progress.add_task("Importing", total=None)
         outcome = import_and_report(
@@ -532,7 +562,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
             senders=_senders(session),
         )
     if as_json:
-        _echo_json(outcome.to_json())
+        _echo_json({**outcome.to_json(), **({"imap": fetched.to_json()} if fetched else {})})
         return
     from excelcert.cli.terminal import print_import
 

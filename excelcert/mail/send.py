@@ -24,7 +24,6 @@ already sent is not sent again unless asked (`again`).
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -37,6 +36,7 @@ import yaml
 
 from excelcert.base.files import safe_filename
 from excelcert.base.ledger import Ledger, MailRecord
+from excelcert.base.secrets import find_password
 from excelcert.campaign.config import Campaign, CampaignError
 from excelcert.mail.compose import Outgoing, Plan
 
@@ -108,21 +108,9 @@ def smtp_password(settings: MailSettings, environ: dict[str, str] | None = None)
     """The SMTP password: from the environment, else the system keyring; "" without a user."""
     if not settings.user:
         return ""
-    environ = dict(os.environ) if environ is None else environ
-    if environ.get(PASSWORD_VARIABLE):
-        return environ[PASSWORD_VARIABLE]
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        keyring = None  # type: ignore[assignment]
-    if keyring is not None:
-        try:
-            found = keyring.get_password(f"excelcert smtp {settings.host}", settings.user)
-        except KeyringError:
-            found = None
-        if found:
-            return str(found)
+    found = find_password(PASSWORD_VARIABLE, f"excelcert smtp {settings.host}", settings.user, environ)
+    if found:
+        return found
     raise MailError(
         f"no password for {settings.user} at {settings.host}: set the environment variable {PASSWORD_VARIABLE}, "
         f"or store it in the system keyring: keyring set 'excelcert smtp {settings.host}' {settings.user} "
