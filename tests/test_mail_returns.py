@@ -224,3 +224,18 @@ def test_an_outlook_msg_file_is_read_with_its_sender_and_date(campaign, tmp_path
     )
     [result] = run_import(campaign, nothing)
     assert (result.verdict, result.reason) == (REJECTED, "this e-mail holds no workbook")
+
+
+def test_the_sender_of_a_review_is_checked_against_the_reviewers():
+    from excelcert.intake.mailbox import sender_problem
+
+    senders = {**SENDERS, "r.one@review.example": "R-ONE", "r.two@review.example": "R-TWO"}
+    assert sender_problem("r.one@review.example", "R-ONE", senders, "review.xlsx") is None
+    assert sender_problem("someone@else.example", "R-ONE", senders, "review.xlsx") is None
+    wrong = sender_problem("R.Two@Review.example", "R-ONE", senders, "review.xlsx")
+    assert wrong is not None and wrong.fields == {
+        "path": "review.xlsx",
+        "sender": "R.Two@Review.example",
+        "owner": "R-TWO",
+        "expected": "R-ONE",
+    }

@@ -11,6 +11,7 @@ import json
 import mailbox
 import socket
 import ssl
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -434,3 +435,42 @@ def test_the_demo_mails_its_workbooks_and_imports_the_replies_from_a_mailbox(dem
     messages = list(mailbox.mbox(box))
     by_sender = {m["From"] for m in messages}
     assert len(messages) == len(by_sender) and any(m["Subject"].startswith("Automatic reply") for m in messages)
+
+
+def test_every_kind_of_message_from_the_demo(demo_copy):
+    runner = CliRunner()
+
+    def mail_json(*args):
+        out = runner.invoke(cli, ["--campaign", str(demo_copy), "mail", *args, "--json"])
+        assert out.exit_code == 0, out.output
+        return json.loads(out.output)
+
+    assert runner.invoke(cli, ["--campaign", str(demo_copy), "corrections"]).exit_code == 0
+    documents = {d["to"]: d["attachments"] for d in mail_json("documents")["done"]}
+    assert documents["DE-AUTO-01"] == ["DE-AUTO-01 certificate gold.docx", "DE-AUTO-01 letter.docx"]
+    assert len(documents) == 5  # the clusters scored and labelled
+    corrections = {d["to"]: d["attachments"] for d in mail_json("corrections")["done"]}
+    assert corrections["BE-BIO-01"][1:] == ["BE-BIO-01 corrections.docx"]  # with its correction letter
+    assert corrections["BE-BIO-01"][0].endswith(".xlsx")
+    reviews = mail_json("reviews")["done"]
+    # one message per reviewer, with all of their reviewer workbooks
+    assert len({r["to"] for r in reviews}) == len(reviews) and sum(len(r["attachments"]) for r in reviews) == 12
+    assert any(len(r["attachments"]) > 1 for r in reviews)
+    reminders = mail_json("reminders", "--date", "2027-06-01")
+    late = {d["to"]: d for d in reminders["done"]}
+    assert "DE-AUTO-01" not in late and {"BE-BIO-01", "CH-MED-01"} <= set(late)
+    assert late["CH-MED-01"]["subject"].endswith("(Frist abgelaufen)")
+    eml = Path(late["CH-MED-01"]["eml"])
+    body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "noch nicht eingegangen" in body  # in its language (de): not returned, its workbook attached again
+    assert mail_json("reminders", "--date", "2027-06-01")["done"] == []  # once a day
+    assert len(mail_json("reminders", "--date", "2027-06-02")["done"]) == len(late)
+
+
+def test_a_broken_template_stops_the_mailing_with_one_clear_line(mailing):
+    campaign, _ = mailing
+    (campaign.root / "templates" / "mail-workbook-fr.txt").write_text("Subject: {{ oops }\n\nx\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "mail", "workbooks"])
+    assert out.exit_code == 1 and "mail-workbook-fr.txt cannot be used" in out.output
+    assert "templates check" in out.output and "Traceback" not in out.output
+    assert not outbox_folder(campaign).exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.problems import Place, Problem, problem
-from excelcert.campaign.config import BUILTIN_TEMPLATES, Campaign
+from excelcert.campaign.config import BUILTIN_TEMPLATES, Campaign, CampaignError
 
 KINDS = ("workbook", "review", "correction", "reminder", "documents")
 _COMMON = {
@@ -38,11 +38,15 @@ VARIABLES: dict[str, set[str]] = {
 SUBJECT = "Subject:"
 
 
-class TemplateProblem(Exception):
-    """A mail template that cannot be used: the problems found."""
+class TemplateProblem(CampaignError):
+    """A mail template that cannot be used: the problems found. Nothing is mailed."""
 
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message for p in problems))
+    def __init__(self, path: Path, problems: list[Problem]):
+        super().__init__(
+            f"the mail template {path} cannot be used: "
+            + "; ".join(f"{p.place}: {p.message}" if p.place and p.place.line else p.message for p in problems)
+            + ". Nothing was mailed: correct it (excelcert templates check)."
+        )
         self.problems = problems
 
 
@@ -88,7 +92,7 @@ def render(path: Path, context: dict[str, Any]) -> tuple[str, str]:
 
     found = check_mail_template(path)
     if found:
-        raise TemplateProblem(found)
+        raise TemplateProblem(path, found)
     parts = _split(path.read_text(encoding="utf-8-sig"))
     assert parts is not None, "checked above"
     env = _environment()
@@ -97,7 +101,7 @@ def render(path: Path, context: dict[str, Any]) -> tuple[str, str]:
         body = env.from_string(parts[1]).render(context)
     except TemplateError as exc:
         raise TemplateProblem(
-            [problem("mail-template-syntax", Place(path=path.name), detail=exc.message or "")]
+            path, [problem("mail-template-syntax", Place(path=path.name), detail=exc.message or "")]
         ) from None
     return subject, body.replace("\r\n", "\n").rstrip() + "\n"
 
