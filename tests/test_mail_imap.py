@@ -4,7 +4,6 @@ in-memory backend, started by the test on 127.0.0.1), each message fetched once.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -35,10 +34,10 @@ def _free_port() -> int:
 def imap_server():
     """A local IMAP server (no TLS: it is on this machine only) with one user; yields its port."""
     port = _free_port()
-    pymap = shutil.which("pymap") or f"{sys.executable} -m pymap"
+    pymap = [sys.executable, "-c", "from pymap.main import main; main()"]  # this interpreter's pymap
     process = subprocess.Popen(
         [
-            *pymap.split(),
+            *pymap,
             "--host",
             "127.0.0.1",
             "--port",

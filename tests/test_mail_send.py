@@ -288,15 +288,34 @@ def test_the_settings_come_from_campaign_yaml_and_never_a_password(campaign):
         mail_settings(campaign)
 
 
-def test_no_password_says_where_to_put_one(monkeypatch):
+def test_the_password_comes_from_the_keyring_else_says_where_to_put_one():
     import keyring
-    from keyring.backends.fail import Keyring as NoKeyring
+    from keyring.backend import KeyringBackend
 
-    monkeypatch.setattr(keyring, "get_keyring", lambda: NoKeyring())
-    monkeypatch.setattr(keyring.core, "_keyring_backend", NoKeyring(), raising=False)
-    settings = MailSettings("s@label.example", host="mail.example", user="me@label.example")
-    with pytest.raises(MailError, match="EXCELCERT_SMTP_PASSWORD.*keyring set 'excelcert smtp mail.example'"):
-        smtp_password(settings, {})
+    class Memory(KeyringBackend):
+        priority = 1
+        stored: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service, username):
+            return self.stored.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.stored[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.stored.pop((service, username), None)
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(Memory())
+    try:
+        settings = MailSettings("s@label.example", host="mail.example", user="me@label.example")
+        with pytest.raises(MailError, match="EXCELCERT_SMTP_PASSWORD.*keyring set 'excelcert smtp mail.example'"):
+            smtp_password(settings, {})
+        keyring.set_password("excelcert smtp mail.example", "me@label.example", "from-the-keyring")
+        assert smtp_password(settings, {}) == "from-the-keyring"
+        assert smtp_password(settings, {"EXCELCERT_SMTP_PASSWORD": "env"}) == "env"  # the environment first
+    finally:
+        keyring.set_keyring(before)
 
 
 # --- other messages ------------------------------------------------------------------------
