@@ -239,3 +239,12 @@ def test_the_sender_of_a_review_is_checked_against_the_reviewers():
         "owner": "R-TWO",
         "expected": "R-ONE",
     }
+
+
+def test_a_message_nested_thousands_deep_is_one_verdict(campaign, tmp_path):
+    depth = 5000
+    head = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (n, n) for n in range(depth))
+    path = tmp_path / "nested.eml"
+    path.write_bytes(b"From: a@b.example\r\n" + head + b"Content-Type: text/plain\r\n\r\nhi\r\n")
+    [result] = run_import(campaign, path)
+    assert result.verdict == REJECTED and "nested too deeply" in result.reason

@@ -25,9 +25,10 @@ import io
 import mailbox
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
+from functools import partial
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from excelcert.base.problems import Problem, problem
@@ -69,9 +70,28 @@ def mail_attachments(path: Path) -> Iterator[Attachment]:
     if suffix == ".mbox":
         yield from _mbox(path)
     elif suffix == ".msg":
-        yield from _msg(path)
+        yield from _guarded(str(path), partial(_read_msg, path))
     else:
-        yield from _message(str(path), _parse(path.read_bytes()))
+        yield from _guarded(str(path), partial(_read_message, str(path), path.read_bytes()))
+
+
+def _read_msg(path: Path) -> list[Attachment]:
+    return list(_msg(path))
+
+
+def _read_message(name: str, data: bytes) -> list[Attachment]:
+    return list(_message(name, _parse(data)))
+
+
+def _guarded(name: str, read: Callable[[], list[Attachment]]) -> list[Attachment]:
+    """What `read` gives, or one rejection if the e-mail breaks the parser (a part nested
+    thousands deep, say): one e-mail never stops the batch."""
+    try:
+        return read()
+    except (RecursionError, MemoryError):
+        return [Attachment(name, None, "the e-mail is nested too deeply to be read (a malicious message?)")]
+    except Exception:
+        return [Attachment(name, None, "it cannot be read as an e-mail")]
 
 
 def _parse(data: bytes) -> EmailMessage:
@@ -96,7 +116,7 @@ def _mbox(path: Path) -> Iterator[Attachment]:
                     name, None, f"this e-mail is {len(data) / 1e6:.0f} MB, far more than one with workbooks"
                 )
                 continue
-            yield from _message(name, _parse(data))
+            yield from _guarded(name, partial(_read_message, name, data))
     finally:
         box.close()
 
