@@ -493,3 +493,12 @@ def test_a_broken_template_stops_the_mailing_with_one_clear_line(mailing):
     assert out.exit_code == 1 and "mail-workbook-fr.txt cannot be used" in out.output
     assert "templates check" in out.output and "Traceback" not in out.output
     assert not outbox_folder(campaign).exists()
+
+
+def test_reviews_to_one_reviewer_and_an_unknown_one(demo_copy):
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--campaign", str(demo_copy), "mail", "reviews", "--reviewer", "R-FR-01", "--json"])
+    assert out.exit_code == 0, out.output
+    assert [d["to"] for d in json.loads(out.output)["done"]] == ["R-FR-01"]
+    out = runner.invoke(cli, ["--campaign", str(demo_copy), "mail", "reviews", "--reviewer", "R-NOBODY"])
+    assert out.exit_code == 1 and "not in the reviewers roster: R-NOBODY" in out.output

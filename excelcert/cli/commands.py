@@ -662,6 +662,9 @@ _MAIL_KINDS = {
 @cli.command("mail")
 @click.argument("what", type=click.Choice(list(_MAIL_KINDS)))
 @click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeat for more); default: all.")
+@click.option(
+    "--reviewer", "reviewer_ids", multiple=True, help="reviews: only this reviewer (repeatable); default: all."
+)
 @click.option("--send", is_flag=True, help="Send through the SMTP server of campaign.yaml (default: write .eml files).")
 @click.option("--again", is_flag=True, help="Also the messages already sent (or already in the outbox).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Today, for reminders (default: today).")
@@ -671,6 +674,7 @@ def mail(
     ctx: click.Context,
     what: str,
     cluster_ids: tuple[str, ...],
+    reviewer_ids: tuple[str, ...],
     send: bool,
     again: bool,
     day: dt.datetime | None,
@@ -685,6 +689,12 @@ def mail(
     settings = mail_settings(session.campaign)
     password = smtp_password(settings) if send else ""
     clusters = session.clusters_named(cluster_ids)
+    reviewers = None
+    if kind == "review":
+        reviewers = [r for r in session.reviewers if not reviewer_ids or r.id in reviewer_ids]
+        unknown = sorted(set(reviewer_ids) - {r.id for r in reviewers})
+        if unknown:
+            _fail(f"not in the reviewers roster: {', '.join(unknown)}")
     with session.writing("mail"):
         plan = plan_messages(
             kind,
@@ -692,7 +702,7 @@ def mail(
             session.scheme,
             clusters,
             session.ledger,
-            reviewers=session.reviewers if kind == "review" else None,
+            reviewers=reviewers,
             today=day.date() if day else None,
         )
         run = deliver(plan, session.campaign, session.ledger, settings, send=send, again=again, password=password)
