@@ -69,7 +69,7 @@ class FileResult:
 
 @dataclass(frozen=True)
 class Input:
-    name: str  # as the secretariat knows it: path, or archive.zip/member.xlsx, or mail.eml#1/file.xlsx
+    name: str  # as the secretariat knows it: path, archive.zip/member.xlsx, reply.eml/file.xlsx, box.mbox#3/file.xlsx
     data: bytes | None
     error: str = ""  # why it could not be read from disk or from its archive
     sender: str = ""  # came by e-mail: the sender's address
