@@ -18,6 +18,8 @@ pyproject.toml), and stages hand each other plain data (dataclasses):
                 record), status, history, corrections, the import report
     results     the campaign's scores and labels, stored, as a workbook and CSV
     documents   certificates, feedback and correction letters (Word), verification, PDF
+    mail        the messages out: workbooks, reviews, corrections, reminders, documents, in each
+                recipient's language; the outbox (.eml), SMTP, each message recorded in the ledger
     demo        the whole campaign on the built-in example
     cli         the click command line, the session its commands share, its terminal tables
 

@@ -259,8 +259,10 @@ def test_demo(run, tmp_path, monkeypatch):
     assert first.exit_code == 0, first.output
     assert "12 self-assessments (3 in de, 6 in en, 3 in fr)" in first.output
     assert len(list((tmp_path / "output" / "demo" / "output" / "demo" / "to-clusters").glob("*.xlsx"))) == 12
-    assert "7 clusters sent their workbook back" in first.output
-    assert "import     4 accepted, 2 accepted with problems, 1 rejected" in first.output
+    assert "12 messages with the workbooks, written as .eml files" in first.output
+    assert "7 clusters replied with their workbook, saved as a mailbox" in first.output
+    # the eighth reply is an out-of-office message: no workbook, a verdict of its own
+    assert "import     4 accepted, 2 accepted with problems, 2 rejected" in first.output
     status = json.loads(run("--campaign", str(tmp_path / "output" / "demo"), "status", "--json").output)
     states = {row["cluster"]: row["state"] for row in status}
     assert states["DE-AUTO-01"] == "complete" and states["BE-BIO-01"] == "incomplete"

@@ -228,11 +228,11 @@ def _edited_template(tmp_path: Path, name: str, old: str, new: str) -> Path:
 
 def test_the_built_in_templates_are_clean_and_the_campaign_gets_copies(campaign):
     result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check"], catch_exceptions=False)
-    assert result.exit_code == 0 and "9 templates" in result.output
+    assert result.exit_code == 0 and "24 templates" in result.output  # 9 Word, 15 mail
     copies = sorted(p.name for p in (campaign.root / "templates").glob("*.docx"))
     assert copies == sorted(p.name for p in BUILTIN.glob("*.docx")) and len(copies) == 9
     repo = Path(__file__).resolve().parents[1] / "templates"  # the example campaign's copies: the same files
-    for path in BUILTIN.glob("*.docx"):
+    for path in [*BUILTIN.glob("*.docx"), *BUILTIN.glob("mail-*.txt")]:
         assert (repo / path.name).read_bytes() == path.read_bytes(), path.name
 
 

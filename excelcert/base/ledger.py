@@ -144,6 +144,26 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX submissions_seq ON submissions(import_seq)
     """,
+    # 5: the mailroom: who sent a file that came by e-mail, and when; every message sent
+    # (or written to the outbox), so that nothing is sent twice
+    """
+    ALTER TABLE submissions ADD COLUMN sender TEXT;
+    ALTER TABLE submissions ADD COLUMN sent_at TEXT;
+    CREATE TABLE mail (
+        id             INTEGER PRIMARY KEY,
+        kind           TEXT NOT NULL,
+        recipient_id   TEXT NOT NULL,
+        address        TEXT NOT NULL,
+        subject        TEXT NOT NULL,
+        attachments    TEXT NOT NULL,
+        key            TEXT NOT NULL,
+        message_id     TEXT NOT NULL,
+        how            TEXT NOT NULL CHECK (how IN ('smtp', 'outbox')),
+        at             TEXT NOT NULL
+    );
+    CREATE INDEX mail_recipient ON mail(recipient_id, kind);
+    CREATE INDEX mail_key ON mail(key, how)
+    """,
 ]
 
 
@@ -169,6 +189,23 @@ class Submission:
     supersedes: int | None
     reviewer_id: str | None = None
     based_on: str | None = None  # a review: the sha256 of the self-assessment it reviews
+    sender: str | None = None  # came by e-mail: the sender's address
+    sent_at: str | None = None  # came by e-mail: when it was sent (the message's date)
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """A message the mailroom sent (how: "smtp") or wrote to the outbox (how: "outbox")."""
+
+    kind: str  # workbook, review, correction, reminder, documents
+    recipient_id: str  # a cluster's or a reviewer's id
+    address: str
+    subject: str
+    attachments: list[str]  # file names
+    key: str  # what was sent: the same key is the same message (nothing is sent twice)
+    message_id: str
+    how: str
+    at: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,6 +309,8 @@ class NewSubmission:
     supersedes: int | None = None
     reviewer_id: str | None = None
     based_on: str | None = None
+    sender: str | None = None
+    sent_at: str | None = None
     answers: list[StoredAnswer] = field(default_factory=list)
     problems: list[StoredProblem] = field(default_factory=list)
     notes: list[StoredNote] = field(default_factory=list)
@@ -403,8 +442,8 @@ class Ledger(SqliteStore):
             seq = self.db.execute("SELECT COALESCE(MAX(import_seq), 0) + 1 FROM submissions").fetchone()[0]
             cursor = self.db.execute(
                 "INSERT INTO submissions (sha256, original_name, size, received_at, import_seq, cluster_id, role,"
-                " scheme_version, language, saved_at, verdict, reason, supersedes, reviewer_id, based_on)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " scheme_version, language, saved_at, verdict, reason, supersedes, reviewer_id, based_on, sender, sent_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     new.sha256,
                     new.original_name,
@@ -421,6 +460,8 @@ class Ledger(SqliteStore):
                     new.supersedes,
                     new.reviewer_id,
                     new.based_on,
+                    new.sender,
+                    new.sent_at,
                 ),
             )
             submission_id = _inserted_id(cursor)
@@ -686,3 +727,38 @@ class Ledger(SqliteStore):
             table: self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             for table in ("submissions", "answers", "problems", "notes", "decisions")
         }
+
+    # --- the mailroom ------------------------------------------------------------------
+    def record_mail(self, record: MailRecord) -> None:
+        """One message sent (or written to the outbox), committed at once: a run stopped
+        after it never sends it again."""
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO mail (kind, recipient_id, address, subject, attachments, key, message_id, how, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.kind,
+                    record.recipient_id,
+                    record.address,
+                    record.subject,
+                    _json(record.attachments),
+                    record.key,
+                    record.message_id,
+                    record.how,
+                    record.at or _now(),
+                ),
+            )
+
+    def mail_keys(self, how: str) -> set[str]:
+        """The keys of every message sent (how "smtp") or written to the outbox ("outbox")."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT key FROM mail WHERE how = ?", (how,)).fetchall()}
+
+    def mail(self, recipient_id: str | None = None) -> list[MailRecord]:
+        """Every message recorded (to one recipient, if given), oldest first."""
+        where, args = ("WHERE recipient_id = ?", (recipient_id,)) if recipient_id else ("", ())
+        rows = self.db.execute(
+            "SELECT kind, recipient_id, address, subject, attachments, key, message_id, how, at"
+            f" FROM mail {where} ORDER BY id",
+            args,
+        ).fetchall()
+        return [MailRecord(**{**dict(r), "attachments": _unjson(r["attachments"])}) for r in rows]

@@ -736,6 +736,43 @@ _TYPES: list[ProblemType] = [
         "indicator {indicator}: the cell holds a formula ({value}) that was never calculated, so its value is unknown",
         "Type the value itself, or open the workbook in Excel or LibreOffice, let it calculate, and save it again.",
     ),
+    # --- returns by e-mail, and the mail templates ------------------------------------
+    ProblemType(
+        "mail-wrong-sender",
+        WARNING,
+        "Sent from another's address",
+        "{path}: this workbook of {expected} came from {sender}, the address the roster gives {owner}",
+        "Check with {expected} and {owner} that the right workbook came back from the right sender; "
+        "if it did, nothing needs doing.",
+    ),
+    ProblemType(
+        "mail-template-syntax",
+        ERROR,
+        "Mail template cannot be read",
+        "the mail template cannot be read: {detail}",
+        "Correct the line named; a variable is written between double braces (see docs/mail.md).",
+    ),
+    ProblemType(
+        "mail-template-no-subject",
+        ERROR,
+        "Mail template without a subject",
+        "the mail template does not start with a 'Subject:' line",
+        "Make its first line 'Subject: ...', then an empty line, then the message.",
+    ),
+    ProblemType(
+        "mail-template-unknown-variable",
+        ERROR,
+        "Unknown variable in a mail template",
+        "the mail template uses '{name}', which excelcert does not give a {kind} message",
+        "Use one of: {known}.",
+    ),
+    ProblemType(
+        "mail-template-unknown-kind",
+        ERROR,
+        "Not a mail template",
+        "the file name does not say which message it is for",
+        "Name it mail-<message>-<language>.txt, the message being one of {kinds}.",
+    ),
     # --- peer review: the reviewers roster ---------------------------------------------
     ProblemType(
         "not-a-reviewers-roster",
@@ -958,6 +995,7 @@ _SECTIONS = [
     ("The roster", "not-a-roster"),
     ("Intake: workbooks that are rejected", "not-excelcert"),
     ("Intake: answers", "answer-sheet-missing"),
+    ("Returns by e-mail, and the mail templates", "mail-wrong-sender"),
     ("Peer review: the reviewers roster", "not-a-reviewers-roster"),
     ("Peer review: the assignment", "not-an-assignment"),
     ("Peer review: reviews and arbitration received", "review-unknown-reviewer"),

@@ -152,7 +152,8 @@ def init_campaign(
         shutil.copyfile(source, root / scheme_name)
     write_example_roster(root / "workbooks" / ROSTER_NAME)
     write_example_reviewers(root / "workbooks" / REVIEWERS_NAME)
-    for template in sorted(BUILTIN_TEMPLATES.glob("*.docx")):  # the campaign's own copies, for the secretariat to edit
+    # the campaign's own copies of the Word and mail templates, for the secretariat to edit
+    for template in sorted([*BUILTIN_TEMPLATES.glob("*.docx"), *BUILTIN_TEMPLATES.glob("mail-*.txt")]):
         if not (root / "templates" / template.name).exists():
             shutil.copyfile(template, root / "templates" / template.name)
     campaign = Campaign(

@@ -508,7 +508,13 @@ def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as
 
 
 @cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--imap",
+    "imap_folder",
+    metavar="FOLDER",
+    help="Also the e-mails of this folder on the IMAP server of campaign.yaml (mail.imap), those not fetched before.",
+)
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -518,14 +524,38 @@ def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_json: bool) -> None:
-    """Import returned workbooks (files, folders, .zip archives) into the ledger."""
+def import_(
+    ctx: click.Context, paths: tuple[Path, ...], imap_folder: str | None, jobs: int | None, as_json: bool
+) -> None:
+    """Import returned workbooks (files, folders, .zip archives, saved e-mails) into the ledger."""
     from rich.progress import Progress
 
     from excelcert.intake.report import import_and_report
 
+    if not paths and not imap_folder:
+        raise click.UsageError("give the files or folders to import, or --imap FOLDER")
     session = _session(ctx)
     clusters, reviewer_ids = session.clusters, session.reviewer_ids
+    fetched = None
+    if imap_folder:
+        from excelcert.intake.imap import fetch_folder, imap_password, imap_settings
+
+        settings = imap_settings(session.campaign)
+        with session.writing("import"):
+            fetched = fetch_folder(session.campaign, settings, imap_password(settings), imap_folder)
+        paths = (*paths, *fetched.saved)
+        if not as_json:
+            echo(
+                f"{imap_folder}: {_count(len(fetched.saved), 'new message')} saved"
+                + (f", {fetched.known} fetched before" if fetched.known else "")
+                + ("; marked $ExcelcertImported on the server" if fetched.marked else "")
+            )
+            for uid, size in fetched.too_large:
+                echo(f"  message {uid} not fetched: {size / 1e6:.0f} MB, far more than an e-mail with workbooks")
+        if not paths:
+            if as_json:
+                _echo_json({"imap": fetched.to_json(), "files": []})
+            return
     with session.writing("import"), Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
         task = progress.add_task("Importing", total=None)
         outcome = import_and_report(
@@ -539,14 +569,27 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], jobs: int | None, as_js
             jobs=jobs,
             progress=lambda name: progress.advance(task),
             previous={c: e.answers for c, e in _previous_labels(session).items()},
+            senders=_senders(session),
         )
     if as_json:
-        _echo_json(outcome.to_json())
+        _echo_json({**outcome.to_json(), **({"imap": fetched.to_json()} if fetched else {})})
         return
     from excelcert.cli.terminal import print_import
 
     print_import(outcome.results)
     echo(f"{len(outcome.results)} file(s); report: {outcome.report}")
+
+
+def _senders(session: Session) -> dict[str, str]:
+    """The roster's e-mail addresses (clusters', then reviewers'), each to its cluster or reviewer."""
+    from excelcert.campaign.reviewers import read_reviewers
+
+    found = {c.email.casefold(): c.id for c in session.clusters if c.email}
+    if session.campaign.reviewers_file and session.reviewer_ids:  # the well-formed rows, as for reviewer_ids
+        found.update(
+            {r.email.casefold(): r.id for r in read_reviewers(session.campaign.reviewers_path).reviewers if r.email}
+        )
+    return found
 
 
 @cli.command("history")
@@ -570,6 +613,11 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
         echo(
             f"{s.received_at[:16].replace('T', ' ')}  {s.verdict:<23} {mark:<7} {role:<18} {Path(s.original_name).name}"
         )
+        if s.sender:
+            echo(
+                f"{'':18}by e-mail from {s.sender}"
+                + (f", sent {s.sent_at[:16].replace('T', ' ')}" if s.sent_at else "")
+            )
         echo(f"{'':18}{s.reason}")
 
 
@@ -577,7 +625,7 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Every cluster of the roster: not returned, rejected, incomplete or complete; its review and label."""
+    """Every cluster of the roster: not returned, rejected, incomplete or complete; mail sent; its review and label."""
     from excelcert.intake.status import campaign_overview
 
     session = _session(ctx)
@@ -587,7 +635,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return
     from excelcert.cli.terminal import print_status
 
-    print_status(overview.rows, overview.review, overview.labels)
+    print_status(overview.rows, overview.review, overview.labels, overview.mail)
 
 
 @cli.command("corrections")
@@ -610,6 +658,90 @@ def corrections(ctx: click.Context, as_json: bool) -> None:
         if outcome.written
         else "Nothing to correct: no rejected or incomplete return from a known cluster."
     )
+
+
+_MAIL_KINDS = {
+    "workbooks": "workbook",
+    "reviews": "review",
+    "corrections": "correction",
+    "reminders": "reminder",
+    "documents": "documents",
+}
+
+
+@cli.command("mail")
+@click.argument("what", type=click.Choice(list(_MAIL_KINDS)))
+@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeat for more); default: all.")
+@click.option(
+    "--reviewer", "reviewer_ids", multiple=True, help="reviews: only this reviewer (repeatable); default: all."
+)
+@click.option("--send", is_flag=True, help="Send through the SMTP server of campaign.yaml (default: write .eml files).")
+@click.option("--again", is_flag=True, help="Also the messages already sent (or already in the outbox).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Today, for reminders (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_context
+def mail(
+    ctx: click.Context,
+    what: str,
+    cluster_ids: tuple[str, ...],
+    reviewer_ids: tuple[str, ...],
+    send: bool,
+    again: bool,
+    day: dt.datetime | None,
+    as_json: bool,
+) -> None:
+    """Mail the clusters (or reviewers) their workbooks, corrections, reminders or documents."""
+    from excelcert.mail.compose import plan_messages
+    from excelcert.mail.send import deliver, mail_settings, outbox_folder, smtp_password
+
+    session = _session(ctx)
+    kind = _MAIL_KINDS[what]
+    settings = mail_settings(session.campaign)
+    password = smtp_password(settings) if send else ""
+    clusters = session.clusters_named(cluster_ids)
+    reviewers = None
+    if kind == "review":
+        reviewers = [r for r in session.reviewers if not reviewer_ids or r.id in reviewer_ids]
+        unknown = sorted(set(reviewer_ids) - {r.id for r in reviewers})
+        if unknown:
+            _fail(f"not in the reviewers roster: {', '.join(unknown)}")
+    with session.writing("mail"):
+        plan = plan_messages(
+            kind,
+            session.campaign,
+            session.scheme,
+            clusters,
+            session.ledger,
+            reviewers=reviewers,
+            today=day.date() if day else None,
+        )
+        run = deliver(plan, session.campaign, session.ledger, settings, send=send, again=again, password=password)
+    if as_json:
+        _echo_json(run.to_json())
+    else:
+        for outgoing, _, _eml in run.done:
+            files = ", ".join(p.name for p in outgoing.attachments) or "no attachment"
+            echo(f"  {outgoing.recipient_id:<14} {outgoing.address:<40} {files}")
+        for who, why in run.missing:
+            echo(f"  {who:<14} not mailed: {why}")
+        for outgoing, why in run.refused:
+            echo(f"  {outgoing.recipient_id:<14} REFUSED {outgoing.address}: {why}")
+        done = "sent" if send else f"written to {outbox_folder(session.campaign) / kind}"
+        echo(
+            f"{_count(len(run.done), 'message')} {done}"
+            + (
+                f"; {len(run.already)} already {'sent' if send else 'in the outbox'} (--again to repeat)"
+                if run.already
+                else ""
+            )
+        )
+    if run.stopped:
+        _fail(
+            f"{run.stopped}; {len(run.waiting)} message(s) not sent. Those sent are recorded: "
+            "run the same command again to send the rest."
+        )
+    if run.refused:
+        sys.exit(1)
 
 
 # --- review ---------------------------------------------------------------------------
@@ -926,7 +1058,7 @@ def _verify_in_ledger_output(session: Session, found: Any, number: str, code: st
 
 @cli.group("templates", cls=_Group)
 def templates_group() -> None:
-    """The Word templates of certificates and letters: check them."""
+    """The Word templates of certificates and letters, and the mail templates: check them."""
 
 
 @templates_group.command("check")
@@ -934,12 +1066,15 @@ def templates_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @click.pass_context
 def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Check templates (default: the campaign's) for unknown variables and tags Word broke."""
+    """Check templates (default: the campaign's Word and mail templates) for unknown variables and tags Word broke."""
     from excelcert.documents.templates import campaign_templates, check_templates
+    from excelcert.mail.templates import campaign_mail_templates, check_mail_template
 
     session = _session(ctx)
-    files = list(paths) or campaign_templates(session.campaign)
-    report = check_templates(session.campaign, session.scheme, files)
+    files = list(paths) or [*campaign_templates(session.campaign), *campaign_mail_templates(session.campaign)]
+    report = check_templates(session.campaign, session.scheme, [p for p in files if p.suffix.casefold() != ".txt"])
+    for path in [p for p in files if p.suffix.casefold() == ".txt"]:
+        report.extend(check_mail_template(path))
     _finish_check(
         ", ".join(p.name for p in files), report, as_json, {"templates": len(files)}, _count(len(files), "template")
     )

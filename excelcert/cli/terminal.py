@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from excelcert.base.ledger import MailRecord
 from excelcert.cli.safe import plain
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
@@ -166,13 +167,18 @@ def print_import(results: list[FileResult]) -> None:
 
 
 def print_status(
-    rows: list[ClusterStatus], review: dict[str, str] | None = None, labels: dict[str, str] | None = None
+    rows: list[ClusterStatus],
+    review: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    mail: dict[str, list[MailRecord]] | None = None,
 ) -> None:
-    """Intake state per cluster; its review state and label once those stages have run."""
-    review, labels = review or {}, labels or {}
+    """Intake state per cluster; the mail sent to it and what came back by e-mail; its review
+    state and label once those stages have run."""
+    review, labels, mail = review or {}, labels or {}, mail or {}
     console = _console()
     table = Table(title=Text("Status", style="bold"), title_justify="left")
     columns = ["Cluster", "Name", "State", "Last file", "Received", "Open problems"]
+    columns += ["Mail sent"] if mail else []
     columns += ["Review"] if review else []
     columns += ["Label (last score)"] if labels else []
     for column in columns:
@@ -183,14 +189,24 @@ def print_status(
             r.cluster.id,
             r.cluster.name,
             Text(r.state, style=styles.get(r.state, "")),
-            r.last_file or "—",
+            r.last_file + (f" (e-mail from {r.last_sender})" if r.last_sender else "") if r.last_file else "—",
             r.last_received[:16].replace("T", " ") or "—",
             str(r.open_problems) if r.last_file else "—",
         ]
+        cells += [_mail_sent(mail.get(r.cluster.id, []))] if mail else []
         cells += [review.get(r.cluster.id, "—")] if review else []
         cells += [labels.get(r.cluster.id, "—")] if labels else []
         _add_row(table, *cells)
     console.print(table)
+
+
+def _mail_sent(records: list[MailRecord]) -> str:
+    """The last message of each kind: what, when, sent or only written to the outbox."""
+    last = {record.kind: record for record in records}
+    lines = [
+        f"{kind} {record.at[:10]}" + ("" if record.how == "smtp" else " (outbox)") for kind, record in last.items()
+    ]
+    return "; ".join(lines) or "—"
 
 
 def print_reconcile(outcome: ReconcileOutcome) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
@@ -21,6 +22,7 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
+from excelcert.demo.mailroom import mail_workbooks, replies_mbox
 from excelcert.demo.returns import AVERAGE, STRONG, WEAK, make_returns
 from excelcert.demo.reviews import decide, fill_review
 from excelcert.documents.issue import Job, plan_and_number, render_all
@@ -82,15 +84,24 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
         previous = previous_labels(store.entries(), campaign.id)
     result = generate_workbooks(campaign, scheme, roster.clusters, key, jobs=jobs, previous=previous)
     languages = Counter(c.language for c, _ in result.written)
-    # The clusters answer, and the secretariat imports what came back.
+    # The workbooks go out by e-mail, the clusters answer, and the secretariat imports the
+    # mailbox their replies came back in.
+    mailed = mail_workbooks(campaign, scheme, roster.clusters, today)
     inbox = campaign.root / "workbooks" / "returned"
-    behaviours = make_returns(
-        {c.id: p for c, p in result.written}, scheme, {c.id: c.language for c in roster.clusters}, inbox
-    )
+    with tempfile.TemporaryDirectory() as filled:
+        behaviours = make_returns(
+            {c.id: p for c, p in result.written}, scheme, {c.id: c.language for c in roster.clusters}, Path(filled)
+        )
+        replies = replies_mbox(
+            mailed, list(Path(filled).glob("*.xlsx")), campaign, roster.clusters, inbox / "replies.mbox", today
+        )
     roster_ids = {c.id for c in roster.clusters}
+    senders = {c.email.casefold(): c.id for c in roster.clusters if c.email}
     with Ledger.for_campaign(campaign.root) as ledger:
         last_time = {c: e.answers for c, e in previous.items()}
-        imported = import_files(campaign, scheme, roster_ids, key, ledger, [inbox], previous=last_time)
+        imported = import_files(
+            campaign, scheme, roster_ids, key, ledger, [replies], previous=last_time, senders=senders
+        )
         states = Counter(s.state for s in campaign_status(roster.clusters, ledger))
         review_lines = _review_stage(campaign, scheme, roster.clusters, key, ledger)
         document_lines, documents = _documents_stage(campaign, scheme, roster.clusters, key, ledger, today)
@@ -110,7 +121,13 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines += [f"             {path.name}" for _, path in result.written[:3]]
     if len(result.written) > 3:
         lines.append(f"             ... and {len(result.written) - 3} more")
-    lines.append(f"  returns    {len(behaviours)} clusters sent their workbook back ({inbox}):")
+    lines.append(
+        f"  mail       {len(mailed.done)} messages with the workbooks, written as .eml files "
+        f"({mailed.done[0][2].parent if mailed.done and mailed.done[0][2] else 'none'})"
+    )
+    lines.append(
+        f"  returns    {len(behaviours)} clusters replied with their workbook, saved as a mailbox ({replies}):"
+    )
     lines += [f"             {b}" for b in behaviours]
     lines.append("  import     " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())))
     lines.append("  status     " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))

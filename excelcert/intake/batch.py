@@ -48,6 +48,7 @@ from excelcert.base.ledger import (
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.base.spreadsheet import failure_detail, parse_instant
 from excelcert.campaign.config import Campaign
+from excelcert.intake.mailbox import is_mail, mail_attachments, sender_problem
 from excelcert.intake.read import read_returned
 from excelcert.scheme import Scheme
 
@@ -72,13 +73,16 @@ class FileResult:
     counts: bool = False  # this submission is now the one that counts for its cluster
     problems: list[Problem] = field(default_factory=list)
     submission_id: int | None = None
+    sender: str = ""  # came by e-mail: from this address
 
 
 @dataclass(frozen=True)
 class Input:
-    name: str  # as the secretariat knows it: path, or archive.zip/member.xlsx
+    name: str  # as the secretariat knows it: path, archive.zip/member.xlsx, reply.eml/file.xlsx, box.mbox#3/file.xlsx
     data: bytes | None
     error: str = ""  # why it could not be read from disk or from its archive
+    sender: str = ""  # came by e-mail: the sender's address
+    sent_at: str = ""  # came by e-mail: the message's date
 
 
 # What reading a file gives: the workbook, or the problem that makes it unreadable.
@@ -89,12 +93,15 @@ Prepared = FileResult | tuple[str, Future[Path]] | str
 
 
 def collect_inputs(paths: list[Path]) -> Iterator[Input]:
-    """Files, folders (recursively, in name order) and the members of .zip archives."""
+    """Files, folders (recursively, in name order), the members of .zip archives, and the
+    workbooks attached to saved e-mails (`intake.mailbox`)."""
     for path in paths:
         if path.is_dir():
             yield from collect_inputs(sorted(p for p in path.rglob("*") if p.is_file()))
         elif not path.exists():
             yield Input(str(path), None, "no such file")
+        elif is_mail(path):
+            yield from (Input(a.name, a.data, a.error, a.sender, a.sent_at) for a in mail_attachments(path))
         elif path.suffix.casefold() == ".zip" and zipfile.is_zipfile(path):
             yield from _zip_members(path)
         elif path.stat().st_size > MAX_INPUT_BYTES:
@@ -176,10 +183,13 @@ def import_files(
     jobs: int = 1,
     reviewer_ids: set[str] | None = None,
     previous: Mapping[str, Mapping[str, Any]] | None = None,
+    senders: Mapping[str, str] | None = None,
 ) -> list[FileResult]:
     """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
     `previous` holds, for the clusters renewing a label, last time's final answers: the
     verdict of their self-assessment says how many they confirmed and how many they changed.
+    `senders` maps the roster's e-mail addresses to their cluster or reviewer: a workbook
+    that came by e-mail from another one's address is flagged (`mail-wrong-sender`).
 
     Hashing, archiving, checking and the ledger stay in this process and in input order,
     whatever `jobs` is: the verdicts and the ledger are the same as with one job.
@@ -200,9 +210,20 @@ def import_files(
             assert outcome is not None, "a file to read was read"
             archived.result()  # the original is on disk before the ledger names it
             result = _finish(
-                campaign, scheme, roster_ids, key, ledger, item, sha256, outcome, reviewer_ids or set(), previous or {}
+                campaign,
+                scheme,
+                roster_ids,
+                key,
+                ledger,
+                item,
+                sha256,
+                outcome,
+                reviewer_ids or set(),
+                previous or {},
+                senders or {},
             )
             in_flight.discard(sha256)
+        result.sender = item.sender
         results.append(result)
         if progress is not None:
             progress(item.name)
@@ -354,8 +375,10 @@ def _finish(
     outcome: ReturnedWorkbook | Problem,
     reviewer_ids: set[str],
     previous: Mapping[str, Mapping[str, Any]],
+    senders: Mapping[str, str],
 ) -> FileResult:
     base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
+    base.sender, base.sent_at = item.sender or None, item.sent_at or None
     if isinstance(outcome, Problem):
         return _reject(ledger, base, outcome)
     returned = outcome
@@ -376,6 +399,11 @@ def _finish(
             base.cluster_id = base.role = base.scheme_version = base.language = None
             base.reviewer_id = base.based_on = None
         return _reject(ledger, base, refusal)
+    if item.sender and meta.role != ROLE_ARBITRATION:
+        expected = meta.reviewer_id if meta.role == ROLE_REVIEW else meta.cluster_id
+        wrong = sender_problem(item.sender, expected, senders, Path(item.name).name)
+        if wrong is not None:
+            returned.problems.insert(0, wrong)
     if meta.role == ROLE_ARBITRATION:
         return _accept_decisions(ledger, base, returned, roster_ids, key)
     last_time = previous.get(meta.cluster_id) if meta.role == ROLE_SELF_ASSESSMENT else None

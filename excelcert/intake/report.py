@@ -33,6 +33,7 @@ class Imported:
                     "counts": r.counts,
                     "reason": r.reason,
                     "sha256": r.sha256,
+                    **({"sender": r.sender} if r.sender else {}),
                     "problems": [p.to_dict() for p in r.problems],
                 }
                 for r in self.results
@@ -57,6 +58,7 @@ def import_and_report(
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
     previous: Mapping[str, Mapping[str, Any]] | None = None,
+    senders: Mapping[str, str] | None = None,
 ) -> Imported:
     """Import every file under `paths` into the ledger (`jobs` readers; by default as many as
     the batch's size calls for), then write the run's report workbook."""
@@ -72,6 +74,7 @@ def import_and_report(
         jobs=jobs or auto_jobs(paths),
         reviewer_ids=reviewer_ids,
         previous=previous,
+        senders=senders,
     )
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     return Imported(results, write_import_report(report_path(campaign, started), results, campaign.title))

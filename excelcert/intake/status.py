@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.contract import ROLE_SELF_ASSESSMENT
-from excelcert.base.ledger import Ledger, Submission
+from excelcert.base.ledger import Ledger, MailRecord, Submission
 from excelcert.base.problems import ERROR
 from excelcert.campaign.roster import Cluster
 from excelcert.review.final import final_values
@@ -31,6 +31,8 @@ class ClusterStatus:
     counting_file: str = ""
     open_problems: int = 0  # of the submission that counts (or of the last rejection)
     submission_id: int | None = None
+    last_sender: str = ""  # the last file came by e-mail: from this address
+    last_sent_at: str = ""  # ... sent then (the message's date)
 
 
 def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStatus]:
@@ -42,6 +44,7 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
             out.append(ClusterStatus(cluster, NOT_RETURNED))
             continue
         last = history[-1]
+        by_mail = {"last_sender": last.sender or "", "last_sent_at": last.sent_at or ""}
         current = ledger.current(cluster.id, ROLE_SELF_ASSESSMENT)
         if current is None:
             out.append(
@@ -52,6 +55,7 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
                     last.received_at,
                     open_problems=len(ledger.problems(last.id)),
                     submission_id=last.id,
+                    **by_mail,
                 )
             )
             continue
@@ -66,6 +70,7 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
                 Path(current.original_name).name,
                 len(problems),
                 current.id,
+                **by_mail,
             )
         )
     return out
@@ -79,6 +84,7 @@ class Overview:
     rows: list[ClusterStatus]
     review: dict[str, str] = field(default_factory=dict)  # cluster -> review state
     labels: dict[str, str] = field(default_factory=dict)  # cluster -> label name, or "none"
+    mail: dict[str, list[MailRecord]] = field(default_factory=dict)  # cluster -> messages sent or in the outbox
 
     def to_json(self) -> list[dict[str, Any]]:
         return [
@@ -92,6 +98,20 @@ class Overview:
                 "open_problems": r.open_problems,
                 "review": self.review.get(r.cluster.id),
                 "label": self.labels.get(r.cluster.id),
+                "returned_by": r.last_sender or None,
+                "returned_sent_at": r.last_sent_at or None,
+                "mail": [
+                    {
+                        "what": m.kind,
+                        "how": "sent" if m.how == "smtp" else "outbox",
+                        "at": m.at,
+                        "to": m.address,
+                        "subject": m.subject,
+                        "attachments": m.attachments,
+                        "message_id": m.message_id,
+                    }
+                    for m in self.mail.get(r.cluster.id, [])
+                ],
             }
             for r in self.rows
         ]
@@ -106,7 +126,10 @@ def campaign_overview(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -
         if f.cluster_id in assigned
     }
     labels = {s.cluster_id: (scheme.label_name(s.label) if s.label else "none") for s in ledger.latest_scores()}
-    return Overview(campaign_status(clusters, ledger), review, labels)
+    mail: dict[str, list[MailRecord]] = {}
+    for record in ledger.mail():
+        mail.setdefault(record.recipient_id, []).append(record)
+    return Overview(campaign_status(clusters, ledger), review, labels, mail)
 
 
 @dataclass

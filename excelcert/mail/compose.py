@@ -1,0 +1,233 @@
+"""What goes out: one message per recipient, in their language, with the right attachments.
+
+    workbook    each cluster its self-assessment workbook (output/<campaign>/to-clusters/)
+    review      each reviewer their reviewer workbooks, one message for all of them
+    correction  each cluster with a rejected or incomplete return its correction workbook
+                (and its correction letter, when made)
+    reminder    each cluster that has not returned, was rejected or is incomplete, as of
+                today and the deadline (its workbook again, or its correction workbook)
+    documents   each cluster its certificate and feedback letter (the PDFs when made)
+
+Every message has a key saying what it is (its kind, its recipient and the digest of what
+it carries; a reminder: the day and the state it reminds of): the same key is the same
+message, which the mailroom never sends twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from excelcert.assessment.generate import workbook_names
+from excelcert.base.files import safe_filename
+from excelcert.base.ledger import Ledger
+from excelcert.campaign.config import Campaign
+from excelcert.campaign.reviewers import Reviewer
+from excelcert.campaign.roster import Cluster
+from excelcert.documents.issue import cluster_folder
+from excelcert.intake.corrections import corrections_folder
+from excelcert.intake.status import COMPLETE, NOT_RETURNED, campaign_status
+from excelcert.mail.templates import KINDS, render, template_path
+from excelcert.scheme.model import Scheme
+
+
+@dataclass
+class Outgoing:
+    """One message to send: to whom, in which language, what it says and carries."""
+
+    kind: str
+    recipient_id: str
+    recipient_name: str
+    address: str
+    language: str
+    subject: str
+    body: str
+    attachments: list[Path]
+    key: str
+
+    def message(self, sender: str, reply_to: str = "", *, when: dt.datetime | None = None) -> EmailMessage:
+        """The message as MIME: text, then the attachments; a fresh Message-ID and Date."""
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = formataddr((self.recipient_name, self.address))
+        if reply_to:
+            message["Reply-To"] = reply_to
+        message["Subject"] = self.subject
+        message["Date"] = format_datetime(when or dt.datetime.now(dt.UTC))
+        domain = sender.rpartition("@")[2].strip(" >") or "excelcert.invalid"
+        message["Message-ID"] = make_msgid("excelcert", domain=domain)
+        message["Content-Language"] = self.language
+        message.set_content(self.body)
+        for path in self.attachments:
+            kind, _ = mimetypes.guess_type(path.name)
+            maintype, subtype = (kind or "application/octet-stream").split("/", 1)
+            message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        return message
+
+
+@dataclass
+class Plan:
+    """The messages of one kind, and the recipients who get none, with the reason."""
+
+    kind: str
+    messages: list[Outgoing] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (recipient id, why no message)
+
+
+def plan_messages(
+    kind: str,
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    ledger: Ledger,
+    *,
+    reviewers: list[Reviewer] | None = None,
+    today: dt.date | None = None,
+) -> Plan:
+    """The messages of `kind` for `clusters` (for "review": `reviewers`), from the files
+    excelcert wrote; a recipient without the file to send, or without an address, is listed
+    in `missing` with what to do."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    today = today or dt.date.today()
+    plan = Plan(kind)
+    if kind == "review":
+        for reviewer in reviewers or []:
+            _review(plan, campaign, scheme, clusters, reviewer, today)
+        return plan
+    states = {s.cluster.id: s.state for s in campaign_status(clusters, ledger)} if kind == "reminder" else {}
+    names = workbook_names(clusters)
+    for cluster in clusters:
+        files: list[Path] = []
+        extra: dict[str, Any] = {}
+        key_part = ""
+        workbook = campaign.to_clusters_dir / names[cluster.id]
+        correction = corrections_folder(campaign) / f"{safe_filename(f'{cluster.id} {cluster.name}')}.xlsx"
+        if kind == "workbook":
+            if not workbook.is_file():
+                plan.missing.append((cluster.id, "no workbook yet: run `excelcert generate`"))
+                continue
+            files = [workbook]
+        elif kind == "correction":
+            if not correction.is_file():
+                plan.missing.append((cluster.id, "nothing to correct (no correction workbook)"))
+                continue
+            files = [correction, *_first_of(cluster_folder(campaign, cluster), f"{cluster.id} corrections")]
+        elif kind == "documents":
+            folder = cluster_folder(campaign, cluster)
+            files = [
+                *[p for p in sorted(folder.glob(f"{cluster.id} certificate *")) if _preferred(p)],
+                *_first_of(folder, f"{cluster.id} letter"),
+            ]
+            if not files:
+                plan.missing.append((cluster.id, "no documents yet: run `excelcert certify` and `excelcert letters`"))
+                continue
+        else:  # reminder
+            state = states[cluster.id]
+            if state == COMPLETE:
+                continue
+            attach = workbook if state == NOT_RETURNED else correction
+            files = [attach] if attach.is_file() else []
+            extra = {"state": state}
+            key_part = f"{state}/{today.isoformat()}"
+        if not cluster.email:
+            plan.missing.append((cluster.id, "no e-mail address in the roster"))
+            continue
+        context = {
+            **_common(campaign, cluster.language, today, files),
+            "cluster_id": cluster.id,
+            "cluster_name": cluster.name,
+            "contact_name": cluster.contact_name,
+            **extra,
+        }
+        subject, body = render(template_path(campaign, kind, cluster.language), context)
+        plan.messages.append(
+            Outgoing(
+                kind,
+                cluster.id,
+                cluster.contact_name or cluster.name,
+                cluster.email,
+                cluster.language,
+                subject,
+                body,
+                files,
+                _key(kind, cluster.id, files, key_part),
+            )
+        )
+    return plan
+
+
+def _review(
+    plan: Plan, campaign: Campaign, scheme: Scheme, clusters: list[Cluster], reviewer: Reviewer, today: dt.date
+) -> None:
+    folder = campaign.output_dir / "to-reviewers" / safe_filename(reviewer.id)
+    files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+    if not files:
+        plan.missing.append((reviewer.id, "no reviewer workbook yet: run `excelcert generate --reviews`"))
+        return
+    if not reviewer.email:
+        plan.missing.append((reviewer.id, "no e-mail address in the reviewers roster"))
+        return
+    names = {name: c.name for c in clusters for cid, name in workbook_names(clusters).items() if cid == c.id}
+    language = next((x for x in reviewer.languages if x in scheme.languages), scheme.languages[0])
+    context = {
+        **_common(campaign, language, today, files),
+        "reviewer_id": reviewer.id,
+        "reviewer_name": reviewer.name,
+        "clusters": [names.get(p.name, p.stem) for p in files],
+    }
+    subject, body = render(template_path(campaign, "review", language), context)
+    plan.messages.append(
+        Outgoing(
+            "review",
+            reviewer.id,
+            reviewer.name,
+            reviewer.email,
+            language,
+            subject,
+            body,
+            files,
+            _key("review", reviewer.id, files),
+        )
+    )
+
+
+def _common(campaign: Campaign, language: str, today: dt.date, files: list[Path]) -> dict[str, Any]:
+    from babel.dates import format_date
+
+    return {
+        "campaign_title": campaign.title,
+        "deadline": format_date(campaign.deadline, format="long", locale=language),
+        "deadline_passed": today > campaign.deadline,
+        "days_left": max((campaign.deadline - today).days, 0),
+        "secretariat_name": campaign.contact_name,
+        "secretariat_email": campaign.contact_email,
+        "attachments": [p.name for p in files],
+        "language": language,
+    }
+
+
+def _first_of(folder: Path, stem: str) -> list[Path]:
+    """The PDF of a document when it was made, else its Word file; none if neither exists."""
+    for suffix in (".pdf", ".docx"):
+        if (folder / f"{stem}{suffix}").is_file():
+            return [folder / f"{stem}{suffix}"]
+    return []
+
+
+def _preferred(path: Path) -> bool:
+    """A certificate's PDF, or its Word file when it has no PDF."""
+    return path.suffix == ".pdf" or (path.suffix == ".docx" and not path.with_suffix(".pdf").is_file())
+
+
+def _key(kind: str, recipient: str, files: list[Path], extra: str = "") -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return f"{kind}/{recipient}/{extra or digest.hexdigest()[:32]}"

@@ -1,0 +1,504 @@
+"""The mailroom's way out: messages composed in each recipient's language, written to the
+outbox or sent to a local SMTP server (aiosmtpd on 127.0.0.1, plain, STARTTLS and implicit
+TLS), recorded in the ledger, never sent twice, and resumed after a failure half way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import json
+import mailbox
+import socket
+import ssl
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from excelcert.assessment.generate import generate_workbooks
+from excelcert.base.ledger import Ledger
+from excelcert.campaign.config import read_key
+from excelcert.campaign.roster import example_clusters
+from excelcert.cli import cli
+from excelcert.mail.compose import plan_messages
+from excelcert.mail.send import MailError, MailSettings, deliver, mail_settings, outbox_folder, smtp_password
+from excelcert.mail.templates import campaign_mail_templates, check_mail_template, render
+
+aiosmtpd = pytest.importorskip("aiosmtpd")
+from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.smtp import AuthResult  # noqa: E402
+
+IDS = ["FR-AERO-01", "DE-AUTO-01", "ES-AGRI-01"]
+TODAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def mailing(campaign):
+    """A campaign whose workbooks for three clusters (fr, de, en) are generated."""
+    clusters = [c for c in example_clusters() if c.id in IDS]
+    generate_workbooks(campaign, campaign.load_scheme(), clusters, read_key(campaign))
+    return campaign, clusters
+
+
+def plan(campaign, clusters, kind="workbook"):
+    with Ledger.for_campaign(campaign.root) as ledger:
+        return plan_messages(kind, campaign, campaign.load_scheme(), clusters, ledger, today=TODAY)
+
+
+def run(campaign, clusters, settings, **options):
+    with Ledger.for_campaign(campaign.root) as ledger:
+        return deliver(plan(campaign, clusters), campaign, ledger, settings, **options)
+
+
+def sent_records(campaign):
+    with Ledger.for_campaign(campaign.root) as ledger:
+        return ledger.mail()
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives; it can refuse an address or fail after n messages."""
+
+    def __init__(self, refuse: str = "", fail_after: int | None = None):
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse, self.fail_after = refuse, fail_after
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_after is not None and len(self.messages) >= self.fail_after:
+            return "421 4.3.2 service shutting down"
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """Start a local SMTP server: smtp_server(handler, **controller options) -> port."""
+    started = []
+
+    def start(handler, **options):
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        started.append(controller)
+        return controller.port
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def test_messages_go_to_the_outbox_in_each_clusters_language(mailing):
+    campaign, clusters = mailing
+    settings = mail_settings(campaign)
+    outcome = run(campaign, clusters, settings)
+    assert sorted(m.recipient_id for m, _, _ in outcome.done) == sorted(IDS)
+    eml = outbox_folder(campaign) / "workbook" / "FR-AERO-01.eml"
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "Camille Martin <c.martin@pole-aero-occitanie.example>"
+    assert message["Subject"].endswith("votre classeur d'auto-évaluation")
+    assert message["From"] == "Label secretariat <secretariat@example.org>"
+    assert message["X-Unsent"] == "1" and message["Message-ID"].endswith("@example.org>") and message["Date"]
+    body = message.get_body(("plain",)).get_content()
+    assert "Pôle Aéro & Espace Occitanie" in body and "31 décembre" not in body
+    [attachment] = list(message.iter_attachments())
+    workbook = next((campaign.to_clusters_dir).glob("FR-AERO-01 *.xlsx"))
+    assert attachment.get_filename() == workbook.name and attachment.get_content() == workbook.read_bytes()
+    german = email.message_from_bytes((eml.parent / "DE-AUTO-01.eml").read_bytes(), policy=email.policy.default)
+    assert "Selbstbewertungsmappe" in german["Subject"]
+    records = sent_records(campaign)
+    assert {(r.recipient_id, r.how, r.kind) for r in records} == {(i, "outbox", "workbook") for i in IDS}
+    assert next(r for r in records if r.recipient_id == "FR-AERO-01").message_id == message["Message-ID"]
+    # running again writes nothing twice, unless asked
+    again = run(campaign, clusters, settings)
+    assert (again.done, len(again.already)) == ([], 3)
+    assert len(run(campaign, clusters, settings, again=True).done) == 3
+
+
+def test_sent_through_smtp_once_and_recorded(mailing, smtp_server):
+    campaign, clusters = mailing
+    inbox = Inbox()
+    port = smtp_server(inbox)
+    settings = MailSettings("Secretariat <s@label.example>", host="127.0.0.1", port=port, security="none")
+    outcome = run(campaign, clusters, settings, send=True)
+    assert len(outcome.done) == 3 and not outcome.stopped
+    assert sorted(m["To"].addresses[0].addr_spec for m in inbox.messages) == sorted(c.email for c in clusters)
+    by_id = {r.recipient_id: r for r in sent_records(campaign)}
+    received = {m["Message-ID"] for m in inbox.messages}
+    assert {r.message_id for r in by_id.values()} == received and {r.how for r in by_id.values()} == {"smtp"}
+    assert run(campaign, clusters, settings, send=True).done == []
+    assert len(inbox.messages) == 3
+    run(campaign, clusters[:1], settings, send=True, again=True)
+    assert len(inbox.messages) == 4
+
+
+def test_a_server_failing_half_way_loses_nothing_and_the_next_run_goes_on(mailing, smtp_server):
+    campaign, clusters = mailing
+    inbox = Inbox(fail_after=1)
+    settings = MailSettings("s@label.example", host="127.0.0.1", port=smtp_server(inbox), security="none")
+    first = run(campaign, clusters, settings, send=True)
+    assert len(first.done) == 1 and "421" in first.stopped and len(first.waiting) == 2
+    assert [r.recipient_id for r in sent_records(campaign)] == [first.done[0][0].recipient_id]
+    inbox.fail_after = None
+    second = run(campaign, clusters, settings, send=True)
+    assert len(second.done) == 2 and len(second.already) == 1
+    assert len(inbox.messages) == 3
+    assert len({m["To"].addresses[0].addr_spec for m in inbox.messages}) == 3  # each cluster once
+
+
+def test_a_refused_address_is_reported_and_the_others_are_sent(mailing, smtp_server):
+    campaign, clusters = mailing
+    refused = clusters[0].email
+    inbox = Inbox(refuse=refused)
+    settings = MailSettings("s@label.example", host="127.0.0.1", port=smtp_server(inbox), security="none")
+    outcome = run(campaign, clusters, settings, send=True)
+    assert [(m.address, "550" in why) for m, why in outcome.refused] == [(refused, True)]
+    assert len(outcome.done) == 2 and not outcome.stopped
+    assert refused not in {r.address for r in sent_records(campaign)}
+
+
+def test_an_unreachable_server_is_one_clear_error(mailing):
+    campaign, clusters = mailing
+    settings = MailSettings("s@label.example", host="127.0.0.1", port=free_port(), security="none")
+    with pytest.raises(MailError, match="cannot be reached .*connection refused.*Nothing was sent"):
+        run(campaign, clusters, settings, send=True)
+    assert sent_records(campaign) == []
+
+
+# --- TLS: a self-signed certificate made here, trusted through mail.smtp.ca_file -------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    x509 = pytest.importorskip("cryptography.x509")
+    import ipaddress
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    public = key.public_key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), False)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return folder / "cert.pem", folder / "key.pem"
+
+
+def server_context(certificate):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*map(str, certificate))
+    return context
+
+
+def only(user, password):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (user.encode(), password.encode())
+        return AuthResult(success=ok, handled=False)  # not handled: the server answers 535 on failure
+
+    return authenticate
+
+
+def test_starttls_with_a_login(mailing, smtp_server, certificate):
+    campaign, clusters = mailing
+    inbox = Inbox()
+    port = smtp_server(
+        inbox,
+        tls_context=server_context(certificate),
+        require_starttls=True,
+        authenticator=only("secretariat", "s3cret"),
+        auth_require_tls=True,
+    )
+    settings = MailSettings(
+        "s@label.example",
+        host="127.0.0.1",
+        port=port,
+        security="starttls",
+        user="secretariat",
+        ca_file=str(certificate[0]),
+    )
+    password = smtp_password(settings, {"EXCELCERT_SMTP_PASSWORD": "s3cret"})
+    assert len(run(campaign, clusters, settings, send=True, password=password).done) == 3
+    assert len(inbox.messages) == 3
+    with pytest.raises(MailError, match="refused the user name or password"):
+        run(campaign, clusters, settings, send=True, password="wrong", again=True)
+    untrusted = MailSettings("s@label.example", host="127.0.0.1", port=port, security="starttls")
+    with pytest.raises(MailError, match="no secure connection"):
+        run(campaign, clusters, untrusted, send=True, again=True)
+
+
+def test_implicit_tls(mailing, smtp_server, certificate):
+    campaign, clusters = mailing
+    inbox = Inbox()
+    port = smtp_server(inbox, ssl_context=server_context(certificate))
+    settings = MailSettings("s@label.example", host="127.0.0.1", port=port, security="tls", ca_file=str(certificate[0]))
+    assert len(run(campaign, clusters, settings, send=True).done) == 3
+    assert len(inbox.messages) == 3
+
+
+# --- settings and password -----------------------------------------------------------------
+
+
+def test_the_settings_come_from_campaign_yaml_and_never_a_password(campaign):
+    config = campaign.config_path
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + "mail:\n  from: Labels <labels@label.example>\n  smtp:\n    host: mail.label.example\n"
+        "    security: tls\n    user: labels@label.example\n",
+        encoding="utf-8",
+    )
+    settings = mail_settings(campaign)
+    assert (settings.sender, settings.host, settings.port, settings.security) == (
+        "Labels <labels@label.example>",
+        "mail.label.example",
+        465,
+        "tls",
+    )
+    assert smtp_password(settings, {"EXCELCERT_SMTP_PASSWORD": "pw"}) == "pw"
+    config.write_text(text + "mail:\n  smtp:\n    host: x.example\n    password: hunter2\n", encoding="utf-8")
+    with pytest.raises(MailError, match="holds a mail password: remove it"):
+        mail_settings(campaign)
+
+
+def test_the_password_comes_from_the_keyring_else_says_where_to_put_one():
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1
+        stored: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service, username):
+            return self.stored.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.stored[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.stored.pop((service, username), None)
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(Memory())
+    try:
+        settings = MailSettings("s@label.example", host="mail.example", user="me@label.example")
+        with pytest.raises(MailError, match="EXCELCERT_SMTP_PASSWORD.*keyring set 'excelcert smtp mail.example'"):
+            smtp_password(settings, {})
+        keyring.set_password("excelcert smtp mail.example", "me@label.example", "from-the-keyring")
+        assert smtp_password(settings, {}) == "from-the-keyring"
+        assert smtp_password(settings, {"EXCELCERT_SMTP_PASSWORD": "env"}) == "env"  # the environment first
+    finally:
+        keyring.set_keyring(before)
+
+
+# --- other messages ------------------------------------------------------------------------
+
+
+def test_reminders_for_what_has_not_come_back(mailing):
+    campaign, clusters = mailing
+    found = plan(campaign, clusters, "reminder")
+    assert sorted(m.recipient_id for m in found.messages) == sorted(IDS)
+    french = next(m for m in found.messages if m.recipient_id == "FR-AERO-01")
+    assert french.subject.startswith("Rappel") and "encore" in french.subject
+    assert [p.name for p in french.attachments] == [next(campaign.to_clusters_dir.glob("FR-AERO-01 *.xlsx")).name]
+    assert french.key == f"reminder/FR-AERO-01/not returned/{TODAY.isoformat()}"
+    nothing = plan(campaign, clusters, "documents")
+    assert nothing.messages == [] and {who for who, _ in nothing.missing} == set(IDS)
+
+
+def test_a_cluster_without_an_address_is_listed_not_mailed(mailing):
+    from dataclasses import replace
+
+    campaign, clusters = mailing
+    found = plan(campaign, [replace(clusters[0], email=""), *clusters[1:]])
+    assert found.missing == [(clusters[0].id, "no e-mail address in the roster")] and len(found.messages) == 2
+
+
+# --- the templates -------------------------------------------------------------------------
+
+
+def test_the_built_in_mail_templates_are_sound(campaign):
+    templates = campaign_mail_templates(campaign)
+    assert len(templates) == 15 and all(p.parent == campaign.root / "templates" for p in templates)
+    assert [p.name for p in templates if check_mail_template(p)] == []
+
+
+def test_a_broken_mail_template_is_reported_with_its_line(campaign):
+    path = campaign.root / "templates" / "mail-workbook-en.txt"
+    path.write_text("Subject: {{ campaign_title }}\n\nDear {{ contact }},\n{% if x %}\n", encoding="utf-8")
+    codes = [(p.code, str(p.place)) for p in check_mail_template(path)]
+    assert codes == [("mail-template-syntax", "mail-workbook-en.txt (line 4)")]
+    path.write_text("Subject: {{ campaign_title }}\n\nDear {{ contact }},\n", encoding="utf-8")
+    [found] = check_mail_template(path)
+    assert found.code == "mail-template-unknown-variable" and "'contact'" in found.message
+    path.write_text("Dear all\n", encoding="utf-8")
+    assert [p.code for p in check_mail_template(path)] == ["mail-template-no-subject"]
+    out = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check"])
+    assert out.exit_code == 1 and "mail-workbook-en.txt" in out.output
+
+
+def test_a_template_reaches_nothing_but_its_values(tmp_path):
+    path = tmp_path / "mail-workbook-en.txt"
+    path.write_text("Subject: x\n\n{{ cluster_name.__class__.__mro__ }}\n", encoding="utf-8")
+    from excelcert.mail.templates import TemplateProblem
+
+    with pytest.raises(TemplateProblem):
+        render(path, {"cluster_name": "A"})
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_the_mail_command_writes_then_sends(mailing, smtp_server, monkeypatch):
+    campaign, _ = mailing
+    runner = CliRunner()
+    base = ["--campaign", str(campaign.root), "mail", "workbooks", "--cluster", "FR-AERO-01", "--cluster", "DE-AUTO-01"]
+    out = runner.invoke(cli, base)
+    assert out.exit_code == 0, out.output
+    assert "2 messages written to" in out.output
+    inbox = Inbox()
+    port = smtp_server(inbox)
+    config = campaign.config_path
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f"mail:\n  smtp:\n    host: 127.0.0.1\n    port: {port}\n    security: none\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(cli, [*base, "--send", "--json"])
+    assert out.exit_code == 0, out.output
+    assert sorted(d["to"] for d in json.loads(out.output)["done"]) == ["DE-AUTO-01", "FR-AERO-01"]
+    out = runner.invoke(cli, [*base, "--send"])
+    assert out.exit_code == 0 and "no messages sent; 2 already sent" in out.output
+    assert len(inbox.messages) == 2
+
+
+def test_status_shows_what_was_sent_and_what_came_back(mailing, smtp_server, tmp_path):
+    from email.message import EmailMessage
+
+    from tests.test_intake import returned
+
+    campaign, clusters = mailing
+    settings = MailSettings("s@label.example", host="127.0.0.1", port=smtp_server(Inbox()), security="none")
+    run(campaign, clusters, settings, send=True)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        deliver(plan(campaign, clusters, "reminder"), campaign, ledger, settings)  # reminders into the outbox
+    reply = EmailMessage()
+    reply["From"] = clusters[0].email
+    reply["Date"] = "Tue, 12 Jan 2027 08:30:00 +0000"
+    reply.set_content("here it is")
+    reply.add_attachment(
+        returned(campaign, tmp_path, clusters[0].id).read_bytes(),
+        maintype="application",
+        subtype="zip",
+        filename="r.xlsx",
+    )
+    (tmp_path / "reply.eml").write_bytes(bytes(reply))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--campaign", str(campaign.root), "import", str(tmp_path / "reply.eml")]).exit_code == 0
+    out = runner.invoke(cli, ["--campaign", str(campaign.root), "status", "--json"])
+    rows = {row["cluster"]: row for row in json.loads(out.output)}
+    first = rows[clusters[0].id]
+    assert (first["returned_by"], first["returned_sent_at"]) == (clusters[0].email, "2027-01-12T08:30:00+00:00")
+    assert [(m["what"], m["how"]) for m in first["mail"]] == [("workbook", "sent"), ("reminder", "outbox")]
+    assert first["mail"][0]["to"] == clusters[0].email and first["mail"][0]["message_id"].startswith("<")
+    assert [(m["what"], m["how"]) for m in rows[clusters[1].id]["mail"]] == [
+        ("workbook", "sent"),
+        ("reminder", "outbox"),
+    ]
+    table = runner.invoke(cli, ["--campaign", str(campaign.root), "status"], terminal_width=200).output
+    assert "Mail sent" in table and "reminder" in table and "(outbox)" in table and "(e-mail from" in table
+
+
+def test_the_demo_mails_its_workbooks_and_imports_the_replies_from_a_mailbox(demo):
+    outbox = sorted((demo / "output" / "demo" / "outbox" / "workbook").glob("*.eml"))
+    assert len(outbox) == 12
+    sent = email.message_from_bytes(outbox[0].read_bytes(), policy=email.policy.default)
+    [attachment] = list(sent.iter_attachments())
+    assert (demo / "output" / "demo" / "to-clusters" / attachment.get_filename()).is_file()
+    box = demo / "workbooks" / "returned" / "replies.mbox"
+    assert [p.name for p in box.parent.iterdir()] == ["replies.mbox"]
+    with Ledger.for_campaign(demo) as ledger:
+        submissions = [s for s in ledger.all_submissions() if s.role == "self-assessment"]
+        records = ledger.mail()
+    assert submissions and all(s.original_name.startswith(f"{box}#") and s.sender for s in submissions)
+    replies = {s.original_name.partition("#")[2].partition("/")[0] for s in submissions}
+    assert len(replies) == len(submissions)  # each from its own message
+    assert {(r.kind, r.how) for r in records} == {("workbook", "outbox")} and len(records) == 12
+    messages = list(mailbox.mbox(box))
+    by_sender = {m["From"] for m in messages}
+    assert len(messages) == len(by_sender) and any(m["Subject"].startswith("Automatic reply") for m in messages)
+
+
+def test_every_kind_of_message_from_the_demo(demo_copy):
+    runner = CliRunner()
+
+    def mail_json(*args):
+        out = runner.invoke(cli, ["--campaign", str(demo_copy), "mail", *args, "--json"])
+        assert out.exit_code == 0, out.output
+        return json.loads(out.output)
+
+    assert runner.invoke(cli, ["--campaign", str(demo_copy), "corrections"]).exit_code == 0
+    documents = {d["to"]: d["attachments"] for d in mail_json("documents")["done"]}
+    assert documents["DE-AUTO-01"] == ["DE-AUTO-01 certificate gold.docx", "DE-AUTO-01 letter.docx"]
+    assert len(documents) == 5  # the clusters scored and labelled
+    corrections = {d["to"]: d["attachments"] for d in mail_json("corrections")["done"]}
+    assert corrections["BE-BIO-01"][1:] == ["BE-BIO-01 corrections.docx"]  # with its correction letter
+    assert corrections["BE-BIO-01"][0].endswith(".xlsx")
+    reviews = mail_json("reviews")["done"]
+    # one message per reviewer, with all of their reviewer workbooks
+    assert len({r["to"] for r in reviews}) == len(reviews) and sum(len(r["attachments"]) for r in reviews) == 12
+    assert any(len(r["attachments"]) > 1 for r in reviews)
+    reminders = mail_json("reminders", "--date", "2027-06-01")
+    late = {d["to"]: d for d in reminders["done"]}
+    assert "DE-AUTO-01" not in late and {"BE-BIO-01", "CH-MED-01"} <= set(late)
+    assert late["CH-MED-01"]["subject"].endswith("(Frist abgelaufen)")
+    eml = Path(late["CH-MED-01"]["eml"])
+    body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "noch nicht eingegangen" in body  # in its language (de): not returned, its workbook attached again
+    assert mail_json("reminders", "--date", "2027-06-01")["done"] == []  # once a day
+    assert len(mail_json("reminders", "--date", "2027-06-02")["done"]) == len(late)
+
+
+def test_a_broken_template_stops_the_mailing_with_one_clear_line(mailing):
+    campaign, _ = mailing
+    (campaign.root / "templates" / "mail-workbook-fr.txt").write_text("Subject: {{ oops }\n\nx\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "mail", "workbooks"])
+    assert out.exit_code == 1 and "mail-workbook-fr.txt cannot be used" in out.output
+    assert "templates check" in out.output and "Traceback" not in out.output
+    assert not outbox_folder(campaign).exists()
+
+
+def test_reviews_to_one_reviewer_and_an_unknown_one(demo_copy):
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--campaign", str(demo_copy), "mail", "reviews", "--reviewer", "R-FR-01", "--json"])
+    assert out.exit_code == 0, out.output
+    assert [d["to"] for d in json.loads(out.output)["done"]] == ["R-FR-01"]
+    out = runner.invoke(cli, ["--campaign", str(demo_copy), "mail", "reviews", "--reviewer", "R-NOBODY"])
+    assert out.exit_code == 1 and "not in the reviewers roster: R-NOBODY" in out.output
