@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -156,6 +157,37 @@ def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(demo):
         assert any(n.startswith("word/media/") and n.endswith(".png") for n in archive.namelist())
         footer = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("word/footer"))
     assert 'w:instr="PAGE"' in footer  # a page number Word and Writer fill in themselves
+
+
+def test_a_blocked_label_is_explained_with_level_answer_and_its_source(demo_copy):
+    """FR-AERO-01 has Silver's points but its strategy, decided in arbitration, is a draft:
+    the letter, `score` and results.xlsx say which indicator, the level, the answer, where it
+    came from, and that meeting it alone would earn Silver; the priority table puts it first."""
+    demo = demo_copy
+    letter = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01*/* letter.docx"))
+    text = _document_text(letter)
+    why = text[text.index("Pourquoi") : text.index("Depuis votre")]
+    assert "Stratégie écrite (SRV-01)" in why
+    assert "«\u202fOui, adoptée par le conseil au cours des trois dernières années\u202f»" in why
+    assert "«\u202fUne stratégie est rédigée mais pas encore adoptée" in why
+    assert re.search(r"décidée par arbitrage le \d+ \w+ 20\d\d\u202f: L'assemblée", why)
+    assert "procès-verbal du 12 mars" in why
+    assert "Atteindre ce seul niveau vous vaudrait le label Argent." in why
+    priorities = text[text.index("Où progresser en priorité") :]
+    assert priorities.index("Stratégie écrite") < priorities.index("Plan d'action")
+    assert "Requis pour le label Argent" in priorities
+    result = CliRunner().invoke(cli, ["--campaign", str(demo), "score"], catch_exceptions=False)
+    table = " ".join(result.output.split())
+    assert "Silver requires Documented strategy (SRV-01)" in table
+    book = openpyxl.load_workbook(demo / "output" / "demo" / "results.xlsx", read_only=True)
+    rows = {r[0]: r for r in book.worksheets[0].iter_rows(values_only=True)}
+    head = list(rows["cluster"])
+    reason = rows["FR-AERO-01"][head.index("why this label, not the next")]
+    assert "Silver requires Documented strategy (SRV-01) to reach this level" in reason
+    assert re.search(r"decided in arbitration on \d+ [A-Z][a-z]+ 20\d\d", reason)
+    assert "Meeting this alone would earn the cluster Silver." in reason
+    # AT-WOOD-01 lacks points too: meeting the strategy alone would not earn Silver, so no such promise
+    assert "alone" not in rows["AT-WOOD-01"][head.index("why this label, not the next")]
 
 
 def test_one_value_drives_the_threshold_in_text_and_chart():

@@ -217,7 +217,7 @@ def test_reconcile_shows_final_values_with_their_provenance(demo):
     # a disagreement settled by arbitration, with who and why
     srv01 = items["FR-AERO-01"]["SRV-01"]
     assert (srv01["self"], srv01["final"], srv01["provenance"]) == ("adopted", "draft", "arbitration")
-    assert srv01["decision"]["decided_by"] == "Label committee" and "minutes" in srv01["decision"]["reason"]
+    assert srv01["decision"]["decided_by"] == "Label committee" and "procès-verbal" in srv01["decision"]["reason"]
     # equal views pass through
     assert items["AT-WOOD-01"]["STR-01"]["provenance"] == SELF
     assert {c["state"] for c in data.values()} == {"reviewed"}

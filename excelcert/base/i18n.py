@@ -462,8 +462,8 @@ def text(lang: str, key: str, **values: object) -> str:
 def format_date(day: dt.date, lang: str) -> str:
     from babel.dates import format_date as babel_date
 
-    try:
-        return babel_date(day, "long", locale=lang)
+    try:  # English as a European body writes it: 30 November 2026
+        return babel_date(day, "long", locale="en_GB" if lang == "en" else lang)
     except Exception:  # an unknown locale: ISO is understood everywhere
         return day.isoformat()
 
@@ -510,3 +510,73 @@ def yes_or_no(text: str) -> bool | None:
     matter), None for anything else."""
     word = " ".join(str(text).split()).rstrip(".").casefold()
     return True if word in YES_WORDS else False if word in NO_WORDS else None
+
+
+# Why a label and not the next one: the same sentences in the letter, `score` and results.xlsx.
+DECISION: dict[str, dict[str, str]] = {
+    "en": {
+        "points": "{label} requires {need} points ({percent}); {total} were reached.",
+        "blocked": "{label} requires {indicator} ({id}) to reach this level: {level}. The final answer is "
+        "{answer} ({source}).",
+        "review": "{label} is awarded after the experts' review, which is not complete yet.",
+        "alone_you": "Meeting this alone would earn you {label}.",
+        "alone": "Meeting this alone would earn the cluster {label}.",
+        "src_self": "the cluster's own answer",
+        "src_reviewers": "the reviewers' value",
+        "src_arbitration": "decided in arbitration on {date}: {reason}",
+        "src_arbitration_bare": "decided in arbitration on {date}",
+        "src_pending": "awaiting arbitration",
+        "or": "or",
+        "at_least": "at least {value}",
+        "at_most": "at most {value}",
+        "between": "between {low} and {high}",
+        "one_of": "at least one of: {values}",
+        "no_answer": "no answer",
+        "quoted": "\u201c{text}\u201d",
+    },
+    "fr": {
+        "points": "Le label {label} demande {need} points ({percent})\u202f; {total} ont été obtenus.",
+        "blocked": "Le label {label} demande que l'indicateur {indicator} ({id}) atteigne ce niveau\u202f: {level}. "
+        "La réponse retenue est {answer} ({source}).",
+        "review": "Le label {label} est attribué après la revue des experts, qui n'est pas encore terminée.",
+        "alone_you": "Atteindre ce seul niveau vous vaudrait le label {label}.",
+        "alone": "Atteindre ce seul niveau vaudrait au cluster le label {label}.",
+        "src_self": "la réponse du cluster",
+        "src_reviewers": "la valeur des experts",
+        "src_arbitration": "décidée par arbitrage le {date}\u202f: {reason}",
+        "src_arbitration_bare": "décidée par arbitrage le {date}",
+        "src_pending": "en attente d'arbitrage",
+        "or": "ou",
+        "at_least": "au moins {value}",
+        "at_most": "au plus {value}",
+        "between": "entre {low} et {high}",
+        "one_of": "au moins l'un de\u202f: {values}",
+        "no_answer": "pas de réponse",
+        "quoted": "«\u202f{text}\u202f»",
+    },
+    "de": {
+        "points": "{label} verlangt {need} Punkte ({percent}); erreicht wurden {total}.",
+        "blocked": "{label} verlangt, dass der Indikator {indicator} ({id}) diese Stufe erreicht: {level}. Die "
+        "maßgebliche Antwort lautet {answer} ({source}).",
+        "review": "{label} wird nach der Prüfung durch die Gutachter vergeben, die noch nicht abgeschlossen ist.",
+        "alone_you": "Allein damit würden Sie {label} erreichen.",
+        "alone": "Allein damit würde der Cluster {label} erreichen.",
+        "src_self": "die eigene Antwort des Clusters",
+        "src_reviewers": "der Wert der Gutachter",
+        "src_arbitration": "per Schlichtung am {date} entschieden: {reason}",
+        "src_arbitration_bare": "per Schlichtung am {date} entschieden",
+        "src_pending": "Schlichtung offen",
+        "or": "oder",
+        "at_least": "mindestens {value}",
+        "at_most": "höchstens {value}",
+        "between": "zwischen {low} und {high}",
+        "one_of": "mindestens eines von: {values}",
+        "no_answer": "keine Antwort",
+        "quoted": "\u201e{text}\u201c",
+    },
+}
+
+
+def decision_text(lang: str, key: str, **values: object) -> str:
+    template = DECISION.get(lang, DECISION["en"]).get(key) or DECISION["en"][key]
+    return template.format(**values) if values else template

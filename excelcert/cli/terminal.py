@@ -14,6 +14,7 @@ from rich.text import Text
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
 from excelcert.register.lists import Listed
+from excelcert.results.decision import explain
 from excelcert.results.scores import Results
 from excelcert.review.workflow import ReconcileOutcome
 from excelcert.scheme.build import plain_number
@@ -242,7 +243,7 @@ def print_scores(scheme: Scheme, results: Results) -> None:
             f"{s.share:.1f} %",
             label,
             results.finals[s.cluster_id].state,
-            "; ".join(map(str, s.failed)) or "—",
+            explain(scheme, s, results.finals.get(s.cluster_id), scheme.default_language).text() or "—",
         )
     for cluster_id, lacking in results.incomplete.items():
         _add_row(

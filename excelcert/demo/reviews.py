@@ -53,8 +53,9 @@ DECISION = (
     "FR-AERO-01",
     "SRV-01",
     "draft",
-    "The general assembly has not voted on the strategy yet "
-    "(minutes of 12 March); the reviewer who saw the minutes is right.",
+    # written in the cluster's language (French): the letter quotes it
+    "L'assemblée générale n'a pas encore voté la stratégie (procès-verbal du 12 mars) ; "
+    "l'expert qui a lu le procès-verbal a raison.",
     "Label committee",
 )
 

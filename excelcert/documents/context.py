@@ -23,11 +23,12 @@ from excelcert.intake.corrections import CorrectionItem, Corrections
 from excelcert.register.config import Register
 from excelcert.register.public import verification_url
 from excelcert.register.store import Entry
+from excelcert.results.decision import explain
 from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import ARBITRATION, PENDING, REVIEWERS
 from excelcert.scheme.answers import answer_text
 from excelcert.scheme.model import Scheme
-from excelcert.scoring.rules import Lack, Score, threshold_points
+from excelcert.scoring.rules import Score, threshold_points
 
 Pictures = dict[str, tuple[str, dict[str, Any]]]  # tag -> (kind, what `render.draw` draws it from)
 
@@ -131,29 +132,6 @@ def certificate_context(
     return context, pictures
 
 
-def _why(scheme: Scheme, lacks: list[Lack], lang: str) -> list[str]:
-    out = []
-    for lack in lacks:
-        name = scheme.label_name(lack.label, lang)
-        if lack.kind == "points":
-            out.append(
-                doc_text(
-                    lang,
-                    "why_points",
-                    label=name,
-                    need=points(lack.need, lang),
-                    percent=percent(lack.percent, lang),
-                    total=points(lack.total, lang),
-                )
-            )
-        elif lack.kind == "not met":
-            names = ", ".join(f"{scheme.text(scheme.indicator(i).name, lang)} ({i})" for i in lack.indicators)
-            out.append(doc_text(lang, "why_not_met", label=name, names=names))
-        else:
-            out.append(doc_text(lang, "why_review", label=name))
-    return out
-
-
 def letter_context(
     scheme: Scheme,
     campaign: Campaign,
@@ -177,6 +155,7 @@ def letter_context(
     above = [r for r in ranked if r.min_percent > 0 and (earned is None or r.order >= earned.order)]
     target = earned if earned is not None and earned.min_percent > 0 else (above[0] if above else earned)
     label_name = scheme.text(earned.name, lang) if earned else doc_text(lang, "no_label")
+    decision = explain(scheme, score, final, lang, you=True)
     context.update(
         {
             "subject": doc_text(lang, "subject", campaign=campaign.title),
@@ -195,21 +174,28 @@ def letter_context(
                 threshold_points=points(threshold_points(scheme, target), lang) if target else "",
                 threshold=percent(target.min_percent, lang) if target else "",
             ),
-            "why": _why(scheme, score.failed, lang),
+            "why": decision.sentences,
             "total": points(score.total, lang),
             "max_points": points(score.max_points, lang),
             "share": percent(score.share, lang),
         }
     )
     topics = {t.id: t for t in scheme.topics}
+    # the indicators that block the next label come first, marked as such; then the largest gains
+    blocking = {b.indicator_id: b.label for b in decision.blockers}
     weakest = sorted(
-        (i for i in scheme.indicators if i.max_points > score.points[i.id]),
-        key=lambda i: (-(i.max_points - score.points[i.id]), i.id),
-    )[:IMPROVEMENTS_SHOWN]
+        (i for i in scheme.indicators if i.max_points > score.points[i.id] or i.id in blocking),
+        key=lambda i: (i.id not in blocking, -(i.max_points - score.points[i.id]), i.id),
+    )[: max(IMPROVEMENTS_SHOWN, len(blocking))]
     context["improvements"] = [
         {
             "id": i.id,
             "name": scheme.text(i.name, lang),
+            "blocking": (
+                doc_text(lang, "blocking_mark", label=scheme.label_name(blocking[i.id], lang))
+                if i.id in blocking
+                else ""
+            ),
             "points": points(score.points[i.id], lang),
             "max": points(i.max_points, lang),
             "gain": points(i.max_points - score.points[i.id], lang),
@@ -356,14 +342,20 @@ def _since_last_time(scheme: Scheme, score: Score, previous: Entry | None, lang:
         before=points(previous.points or 0, lang),
         max=points(previous.max_points or score.max_points, lang),
         now=points(score.total, lang),
-        up=sum(1 for _, b, n in moved if n > b),
-        down=sum(1 for _, b, n in moved if n < b),
+        moved=_counted(lang, "up", sum(1 for _, b, n in moved if n > b))
+        + ", "
+        + _counted(lang, "down", sum(1 for _, b, n in moved if n < b)),
     )
     changes = [
         {"name": scheme.text(ind.name, lang), "before": points(before, lang), "now": points(now, lang)}
         for ind, before, now in moved[:CHANGES_SHOWN]
     ]
     return {"since_sentence": sentence, "changes": changes}
+
+
+def _counted(lang: str, key: str, n: int) -> str:
+    """'1 indicator gained points', '27 indicators gained points': no '(s)'."""
+    return doc_text(lang, f"{key}_{n if n < 2 else 'n'}", n=n)
 
 
 def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, Any]:

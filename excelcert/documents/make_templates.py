@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # python-docx is imported where it is used: only this script 
     from docx.blkcntnr import BlockItemContainer
     from docx.document import Document as DocxDocument
     from docx.shared import RGBColor
-    from docx.table import _Cell, _Row
+    from docx.table import Table, _Cell, _Row
     from docx.text.paragraph import Paragraph
 
 ACCENT = "1F3864"
@@ -132,11 +132,11 @@ def _shade(cell: _Cell, fill: str) -> None:
 
 def _table(
     doc: DocxDocument, headings: list[str], cells: list[str], loop: str, widths: list[float] | None = None
-) -> None:
+) -> Table:
     """A table with a heading row and one row repeated by docxtpl for each item of `loop`."""
     from docx.shared import Cm, Pt
 
-    table = doc.add_table(rows=4, cols=len(headings))
+    table: Table = doc.add_table(rows=4, cols=len(headings))
     table.style = "Table Grid"
     for c, text in enumerate(headings):
         cell = table.rows[0].cells[c]
@@ -158,6 +158,7 @@ def _table(
             for row in table.rows:
                 row.cells[c].width = Cm(width)
     doc.add_paragraph()
+    return table
 
 
 def _repeat_heading(row: _Row) -> None:
@@ -282,6 +283,7 @@ def _closing(doc: DocxDocument, t: dict[str, str]) -> None:
 
 def letter(lang: str) -> DocxDocument:
     from docx.enum.text import WD_BREAK
+    from docx.shared import Pt
 
     t = DOCS[lang]
     doc = _doc()
@@ -307,13 +309,19 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, "{%p endif %}")
     _para(doc, t["improve_title"], style="Heading 1")
     _para(doc, t["improve_intro"])
-    _table(
+    improvements = _table(
         doc,
         [t["h_indicator"], t["h_points"], t["h_gain"], t["h_topics"]],
         ["{{ item.name }}", "{{ item.points }} / {{ item.max }}", "+{{ item.gain }}", "{{ item.topics }}"],
         "improvements",
         [6.5, 2.3, 2.3, 5.5],
     )
+    name_cell = improvements.rows[2].cells[0]  # an indicator that blocks the next label says so
+    for text, mark in (("{%p if item.blocking %}", False), ("{{ item.blocking }}", True), ("{%p endif %}", False)):
+        run = name_cell.add_paragraph().add_run(text)
+        run.font.size = Pt(8.5)
+        if mark:
+            run.bold, run.font.color.rgb = True, _rgb("C00000")
     _para(doc, t["strengths_title"], style="Heading 1")
     _para(doc, "{%p for item in strengths %}")
     _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
