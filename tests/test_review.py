@@ -546,3 +546,39 @@ def test_history_shows_which_reviews_count(demo):
     assert counting == [("review", "R-AT-01"), ("review", "R-NO-01"), ("self-assessment", None)]
     text = _cli(demo, "history", "DE-AUTO-01").output
     assert "review R-AT-01" in text
+
+
+def test_the_reviewer_workbook_asks_for_the_clusters_language_and_intake_checks_it(demo_copy, tmp_path):
+    """R-FR-01 gets a French workbook for HR-ICT-01, an English-speaking cluster: it is asked, in
+    French, to write in English; an appreciation written in French is imported with a warning."""
+    path = _review_copy(demo_copy, tmp_path, "R-FR-01", "HR-ICT-01")
+    book = openpyxl.load_workbook(path)
+    appreciation = book.worksheets[1]
+    assert "rédigées en anglais, la langue du cluster" in appreciation["A2"].value
+    assert (appreciation["A3"].value, appreciation["B3"].value) == ("Langue", "anglais (en)")
+    assert "Rédigez vos commentaires et l'appréciation en anglais" in book.worksheets[0]["A2"].value
+    appreciation["B4"].value = "Une équipe engagée, proche de ses membres, et des services bien conduits."
+    appreciation["B6"].value = "Measure the results of the services every year and publish them."
+    book.save(path)
+    [result] = _import(demo_copy, path)
+    assert result.verdict == WITH_PROBLEMS
+    [warning] = [p for p in result.problems if p.code == "appreciation-language"]
+    assert str(warning.place) == f"{appreciation.title}!B4"
+    assert "seems to be written in French, not in English" in warning.message
+
+
+def test_the_demo_reviewers_write_in_the_clusters_language_about_its_results(demo):
+    from excelcert.base.language import guess_language
+
+    with Ledger.for_campaign(demo) as ledger:
+        for cluster in ("HR-ICT-01", "FR-AERO-01", "AT-WOOD-01"):
+            texts = [
+                n.text
+                for r in ledger.current_reviews(cluster)
+                for n in ledger.notes(r.id)
+                if n.kind in ("strengths", "recommendations")
+            ]
+            assert texts and {guess_language(t) for t in texts} == {CLUSTERS[cluster].language}, texts
+        weak = " ".join(n.text for r in ledger.current_reviews("AT-WOOD-01") for n in ledger.notes(r.id))
+    # the weak cluster (24 of 150 points) is not praised for what it lacks
+    assert "Ein Anfang ist gemacht" in weak and "stärksten" not in weak

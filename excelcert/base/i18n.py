@@ -375,7 +375,10 @@ REVIEW: dict[str, dict[str, str]] = {
         "appreciation_title": "Overall appreciation",
         "strengths": "Strengths",
         "recommendations": "Recommendations",
-        "appreciation_note": "A few sentences each: they are quoted in the feedback letter to the cluster.",
+        "appreciation_note": "A few sentences each, written in {language}, the cluster's language: they are "
+        "quoted as you write them in the feedback letter to the cluster, so make them fit its results.",
+        "language": "Language",
+        "write_in": "Write your comments and the appreciation in {language}, the cluster's language.",
     },
     "fr": {
         "sheet_review": "Revue",
@@ -403,7 +406,10 @@ REVIEW: dict[str, dict[str, str]] = {
         "appreciation_title": "Appréciation générale",
         "strengths": "Points forts",
         "recommendations": "Recommandations",
-        "appreciation_note": "Quelques phrases pour chacun : elles sont citées dans la lettre au cluster.",
+        "appreciation_note": "Quelques phrases pour chacun, rédigées en {language}, la langue du cluster\u202f: "
+        "elles sont citées telles quelles dans la lettre au cluster, qu'elles correspondent à ses résultats.",
+        "language": "Langue",
+        "write_in": "Rédigez vos commentaires et l'appréciation en {language}, la langue du cluster.",
     },
     "de": {
         "sheet_review": "Prüfung",
@@ -431,7 +437,10 @@ REVIEW: dict[str, dict[str, str]] = {
         "appreciation_title": "Gesamtwürdigung",
         "strengths": "Stärken",
         "recommendations": "Empfehlungen",
-        "appreciation_note": "Jeweils einige Sätze: Sie werden im Feedbackschreiben an den Cluster zitiert.",
+        "appreciation_note": "Jeweils einige Sätze auf {language}, der Sprache des Clusters: Sie werden "
+        "wörtlich im Feedbackschreiben an den Cluster zitiert und sollen zu seinen Ergebnissen passen.",
+        "language": "Sprache",
+        "write_in": "Schreiben Sie Ihre Kommentare und die Würdigung auf {language}, der Sprache des Clusters.",
     },
 }
 AGREEMENTS = ("agree", "partly", "disagree")

@@ -815,6 +815,14 @@ _TYPES: list[ProblemType] = [
         "Pick one from the cell's list.",
     ),
     ProblemType(
+        "appreciation-language",
+        WARNING,
+        "Appreciation in another language",
+        "the appreciation seems to be written in {found}, not in {expected}, the cluster's language: '{value}'",
+        "The feedback letter quotes it as written: ask the reviewer for a version in {expected}, "
+        "or accept it as it is.",
+    ),
+    ProblemType(
         "review-bad-points",
         ERROR,
         "Points out of range",

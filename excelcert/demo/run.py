@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from excelcert.assessment.generate import generate_workbooks
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT
 from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
@@ -243,7 +244,11 @@ def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], k
         slot = slots.get(pair.cluster_id, 0)
         slots[pair.cluster_id] = slot + 1
         lang = next((x for x in by_id[pair.reviewer_id].languages if x in scheme.languages), "en")
-        fill_review(path, inbox / f"{pair.reviewer_id} {path.name}", scheme, pair.cluster_id, slot, lang)
+        own = ledger.current(pair.cluster_id, ROLE_SELF_ASSESSMENT)
+        values = {a.indicator_id: a.value for a in ledger.answers(own.id)} if own else {}
+        cluster_lang = next(c.language for c in clusters if c.id == pair.cluster_id)
+        target = inbox / f"{pair.reviewer_id} {path.name}"
+        fill_review(path, target, scheme, pair.cluster_id, slot, lang, cluster_lang, values)
     roster_ids = {c.id for c in clusters}
     reviewer_ids = {r.id for r in reviewers}
     reviews = import_files(campaign, scheme, roster_ids, key, ledger, [inbox], reviewer_ids=reviewer_ids)
