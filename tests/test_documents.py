@@ -193,6 +193,36 @@ def test_a_blocked_label_is_explained_with_level_answer_and_its_source(demo_copy
     assert "alone" not in rows["AT-WOOD-01"][head.index("why this label, not the next")]
 
 
+def test_a_letter_with_a_label_congratulates_and_delivers_the_seal(demo):
+    folder = next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
+    png, svg = folder / "DE-AUTO-01 seal gold.png", folder / "DE-AUTO-01 seal gold.svg"
+    assert png.read_bytes().startswith(b"\x89PNG") and b"<svg" in svg.read_bytes()[:2000]
+    with Ledger.for_campaign(demo) as ledger:
+        certificate = ledger.certificate_of("DE-AUTO-01", "gold")
+    assert certificate is not None
+    text = _document_text(folder / "DE-AUTO-01 letter.docx")
+    steps = text[text.index("Herzlichen Glückwunsch – und wie es weitergeht") :]
+    assert f"Das Zertifikat {certificate.reference} liegt diesem Schreiben bei" in steps
+    from excelcert.base.i18n import format_date
+
+    assert f"gültig bis zum {format_date(dt.date.fromisoformat(certificate.valid_until), 'de')}." in steps
+    assert png.name in steps and svg.name in steps
+    assert "secretariat@label.example" in steps
+
+
+def test_a_letter_without_a_label_says_what_to_do_next():
+    cluster = Cluster("C1", "C", "FR", "fr", contact_name="X")
+    campaign = Campaign(
+        Path("."), "c", "Campaign", "s", "s", "1", "h", dt.date(2027, 1, 1), ("en",), "r", "Sec", "s@x.example"
+    )
+    result = score(SCHEME, _final({}))
+    assert result.label is None
+    context, _ = letter_context(SCHEME, campaign, cluster, result, _final({}), {}, {}, dt.date(2027, 1, 1))
+    assert context["next_title"] == "Ce que vous pouvez faire maintenant"
+    assert any("prochaine campagne" in line for line in context["next_steps"])
+    assert not any("sceau" in line for line in context["next_steps"])
+
+
 def test_one_value_drives_the_threshold_in_text_and_chart():
     cluster = Cluster("C1", "C", "DE", "de", contact_name="X")
     campaign = Campaign(

@@ -164,7 +164,22 @@ class _Chart:
 
 @lru_cache(maxsize=64)
 def emblem(label_name: str, colour: str, caption: str) -> bytes:
-    """A round seal in the label's colour with its name. PNG bytes (the same seal is drawn once)."""
+    """A round seal in the label's colour with its name and year. PNG bytes (the same seal is drawn once)."""
+    return _png(_seal(label_name, colour, caption), transparent=True)
+
+
+def emblem_svg(label_name: str, colour: str, caption: str) -> bytes:
+    """The same seal as SVG, which scales to any size (text drawn as paths: no font needed)."""
+    import matplotlib
+
+    fig = _seal(label_name, colour, caption)
+    out = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "excelcert"}):
+        fig.savefig(out, format="svg", transparent=True, metadata={"Date": None})
+    return out.getvalue()
+
+
+def _seal(label_name: str, colour: str, caption: str) -> Figure:
     from matplotlib.patches import Circle
 
     fig, _ = _figure(2.2, 2.2)
@@ -176,6 +191,7 @@ def emblem(label_name: str, colour: str, caption: str) -> bytes:
     ax.add_patch(Circle((0, 0), 1.0, color=colour))
     ax.add_patch(Circle((0, 0), 0.86, fill=False, edgecolor="white", linewidth=2.2))
     ax.add_patch(Circle((0, 0), 0.80, fill=False, edgecolor="white", linewidth=0.8))
-    ax.text(0, 0.05, label_name.upper(), ha="center", va="center", color="white", fontsize=17, fontweight="bold")
-    ax.text(0, -0.36, caption, ha="center", va="center", color="white", fontsize=6.5)
-    return _png(fig, transparent=True)
+    ax.text(0, 0.12, label_name.upper(), ha="center", va="center", color="white", fontsize=17, fontweight="bold")
+    # the year, large enough to read on a printed certificate
+    ax.text(0, -0.38, caption, ha="center", va="center", color="white", fontsize=12, fontweight="bold")
+    return fig

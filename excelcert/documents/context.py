@@ -142,9 +142,11 @@ def letter_context(
     appreciation: dict[str, list[str]],
     today: dt.date,
     previous: Entry | None = None,
+    certificate: Certificate | None = None,
 ) -> tuple[dict[str, Any], Pictures]:
     """(context, pictures) of a feedback letter: result first, then what to improve. With the
-    cluster's `previous` label from the register, what changed since then."""
+    cluster's `previous` label from the register, what changed since then; with its
+    `certificate`, its number and validity in the congratulations and next steps."""
     lang = language(scheme, cluster)
     context = _common(scheme, campaign, cluster, lang, today)
     context.update(_since_last_time(scheme, score, previous, lang))
@@ -263,6 +265,7 @@ def letter_context(
     context["appreciation"] = [
         {"title": doc_text(lang, kind), "texts": list(texts)} for kind, texts in appreciation.items() if texts
     ]
+    context.update(_next_steps(campaign, cluster, earned.id if earned else None, label_name, certificate, lang))
     sources = {REVIEWERS: "src_reviewers", ARBITRATION: "src_arbitration", PENDING: "src_pending"}
     values = final.values
     context["answers"] = [
@@ -288,6 +291,45 @@ def letter_context(
         )
     }
     return context, pictures
+
+
+def seal_files(cluster_id: str, label: str) -> tuple[str, str]:
+    """The names of the seal's files delivered with a certificate: (PNG, SVG)."""
+    return f"{cluster_id} seal {label}.png", f"{cluster_id} seal {label}.svg"
+
+
+def _next_steps(
+    campaign: Campaign, cluster: Cluster, label: str | None, label_name: str, certificate: Certificate | None, lang: str
+) -> dict[str, Any]:
+    """The letter's closing section: congratulations, the certificate, the seal, renewal and
+    whom to ask; or, without a label, what the cluster can do next."""
+    contact = doc_text(lang, "next_contact", name=campaign.contact_name, email=campaign.contact_email)
+    if label is None:
+        steps = [doc_text(lang, "next_none"), doc_text(lang, "next_again"), contact]
+        return {"next_title": doc_text(lang, "next_title_none"), "next_steps": steps}
+    png, svg = seal_files(cluster.id, label)
+    if certificate is not None:
+        valid_until = format_date(dt.date.fromisoformat(certificate.valid_until), lang)
+        steps = [
+            doc_text(
+                lang,
+                "next_certificate",
+                cluster=cluster.name,
+                label=label_name,
+                number=certificate.reference,
+                valid_until=valid_until,
+            ),
+            doc_text(lang, "next_seal", png=png, svg=svg),
+            doc_text(lang, "next_renewal", valid_until=valid_until),
+            contact,
+        ]
+    else:
+        steps = [
+            doc_text(lang, "next_certificate_later", cluster=cluster.name, label=label_name),
+            doc_text(lang, "next_seal", png=png, svg=svg),
+            contact,
+        ]
+    return {"next_title": doc_text(lang, "next_title"), "next_steps": steps}
 
 
 def statistics_median_total(medians: dict[str, float], scheme: Scheme) -> float:
