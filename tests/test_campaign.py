@@ -228,3 +228,21 @@ def test_the_repository_is_the_example_campaign():
     assert campaign.scheme_path.resolve() == (REPO / "excelcert" / "data" / "scheme.yaml").resolve()
     assert campaign.load_scheme() == load_scheme()
     assert read_roster(campaign.roster_path, LANGS).report.ok
+
+
+def test_title_secretariat_and_signature_may_be_given_per_language(tmp_path):
+    from excelcert.campaign.config import init_campaign, read_config
+
+    campaign = init_campaign(
+        tmp_path / "c",
+        title={"en": "Label 2027", "fr": "Label 2027 (fr)", "de": "Label 2027 (de)"},
+        contact_name={"en": "Secretariat", "fr": "Secrétariat"},
+        signature={"en": "A. Person, head", "de": "A. Person, Leiterin"},
+    )
+    again = read_config(campaign.root)
+    assert again == campaign
+    assert (again.title, again.title_in("fr"), again.title_in("it")) == ("Label 2027", "Label 2027 (fr)", "Label 2027")
+    assert (again.secretariat_in("fr"), again.secretariat_in("de")) == ("Secrétariat", "Secretariat")
+    assert (again.signature_in("de"), again.signature_in("fr")) == ("A. Person, Leiterin", "A. Person, head")
+    one = init_campaign(tmp_path / "d", title="One title")
+    assert read_config(one.root).title_in("de") == "One title" and read_config(one.root).signature_in("en") == ""

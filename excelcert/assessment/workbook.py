@@ -179,7 +179,7 @@ def build_self_assessment(
                 "title": f"{scheme.text(scheme.title, lang)} – {cluster.name}",
                 "subject": text(lang, "self_assessment"),
                 "author": campaign.contact_name,
-                "company": campaign.title,
+                "company": campaign.title_in(lang),
                 "created": issued_at.replace(tzinfo=None),
                 "comments": f"excelcert {meta.role} {campaign.id}/{cluster.id}",
             }
@@ -767,10 +767,10 @@ class _Writer:
         ws.set_column(2, 2, 16)
         deadline = format_date(c.deadline, lang)
         ws.write_string(0, 1, s.text(s.title, lang), f["title"])
-        ws.write_string(1, 1, c.title, f["subtitle"])
+        ws.write_string(1, 1, c.title_in(lang), f["subtitle"])
         ws.write_string(2, 1, self.cluster.name, f["cluster"])
         ws.set_row(0, 24)
-        intro = self.t("intro", scheme=s.text(s.title, lang), count=len(s.indicators))
+        intro = self.t("intro", count=len(s.indicators))  # the title above names the scheme
         ws.write_string(4, 1, intro, f["body"])
         ws.set_row(4, ROW_HEIGHT * wrapped_lines(intro, 100))
         ws.write_string(6, 1, self.t("deadline", deadline=deadline), f["bold"])
@@ -798,13 +798,14 @@ class _Writer:
             self.t("step6", email=c.contact_email, deadline=deadline),
         ]
         row += 1
+        height = ROW_HEIGHT * max(wrapped_lines(step, 100) for step in steps)  # evenly spaced steps
         for n, step in enumerate(steps, start=1):
             ws.write_string(row, 0, f"{n}.", f["step"])
             ws.write_string(row, 1, step, f["body"])
-            ws.set_row(row, ROW_HEIGHT * wrapped_lines(step, 100))
+            ws.set_row(row, height)
             row += 1
         row += 1
-        ws.write_string(row, 1, self.t("contact", name=c.contact_name, email=c.contact_email), f["body"])
+        ws.write_string(row, 1, self.t("contact", name=c.secretariat_in(lang), email=c.contact_email), f["body"])
         row += 2
         summary, ev = sheet_ref(self.names["summary"]), self.evaluation
         ws.write_string(row, 1, self.t("progress"), f["subtitle"])

@@ -19,7 +19,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sheet_summary": "Summary",
         "self_assessment": "Self-assessment",
         "intro": (
-            "This workbook is your self-assessment for the {scheme}. It asks {count} questions "
+            "This workbook is your self-assessment. It asks {count} questions "
             "about your cluster organisation in five areas. Your answers and the documents you "
             "name are then verified by two independent experts; the label (Bronze, Silver or Gold) "
             "is awarded after that review."
@@ -95,7 +95,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sheet_summary": "Synthèse",
         "self_assessment": "Auto-évaluation",
         "intro": (
-            "Ce classeur est votre auto-évaluation pour le référentiel « {scheme} ». Il pose {count} "
+            "Ce classeur est votre auto-évaluation. Il pose {count} "
             "questions sur votre organisation de cluster dans cinq domaines. Vos réponses et les "
             "documents cités sont ensuite vérifiés par deux experts indépendants ; le label (Bronze, "
             "Argent ou Or) est attribué à l'issue de cette revue."
@@ -171,7 +171,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sheet_summary": "Übersicht",
         "self_assessment": "Selbstbewertung",
         "intro": (
-            "Diese Arbeitsmappe ist Ihre Selbstbewertung für „{scheme}“. Sie enthält {count} Fragen "
+            "Diese Arbeitsmappe ist Ihre Selbstbewertung. Sie enthält {count} Fragen "
             "zu Ihrer Clusterorganisation in fünf Bereichen. Ihre Antworten und die genannten Nachweise "
             "werden anschließend von zwei unabhängigen Fachleuten geprüft; das Label (Bronze, Silber "
             "oder Gold) wird nach dieser Prüfung vergeben."

@@ -54,6 +54,24 @@ LAST_YEAR = {
 WITHDRAWN_CLUSTER = "EE-HEALTH-01"
 
 
+# The demo's campaign speaks each cluster's language: title, secretariat and signature per language.
+DEMO_TITLE = {
+    "en": "Cluster Management Excellence – demo campaign",
+    "fr": "Excellence du management de cluster – campagne de démonstration",
+    "de": "Exzellentes Clustermanagement – Demo-Kampagne",
+}
+DEMO_SECRETARIAT = {
+    "en": "Demo label secretariat",
+    "fr": "Secrétariat du label (démonstration)",
+    "de": "Label-Sekretariat (Demo)",
+}
+DEMO_SIGNATURE = {
+    "en": "Dr Anna Schmidt, head of the label secretariat",
+    "fr": "Dr Anna Schmidt, responsable du secrétariat du label",
+    "de": "Dr. Anna Schmidt, Leiterin des Label-Sekretariats",
+}
+
+
 def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) -> list[str]:
     """Build the demo in `directory`: a register holding last year's campaign (in
     `last-year/`) and this year's (in `directory` itself); return the summary lines to print."""
@@ -68,11 +86,12 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     _withdraw(register, today)
     campaign = init_campaign(
         directory,
-        title="Cluster Management Excellence – demo campaign",
+        title={lang: f"{text} {today.year}" for lang, text in DEMO_TITLE.items()},
         campaign_id=DEMO_ID,
-        contact_name="Demo label secretariat",
+        contact_name=DEMO_SECRETARIAT,
         contact_email="secretariat@label.example",
         today=today,
+        signature=DEMO_SIGNATURE,
     )
     scheme = campaign.load_scheme()
     roster = read_roster(campaign.roster_path, scheme.languages)
@@ -140,11 +159,12 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
     campaign = init_campaign(
         directory,
         scheme_file=scheme_file,
-        title=f"Cluster Management Excellence – demo campaign {when.year}",
+        title={lang: f"{text} {when.year}" for lang, text in DEMO_TITLE.items()},
         campaign_id=f"{DEMO_ID}-{when.year}",
-        contact_name="Demo label secretariat",
+        contact_name=DEMO_SECRETARIAT,
         contact_email="secretariat@label.example",
         today=when,
+        signature=DEMO_SIGNATURE,
     )
     scheme_file.unlink()
     scheme = campaign.load_scheme()

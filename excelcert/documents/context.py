@@ -74,9 +74,10 @@ def _common(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, tod
         "cluster_id": cluster.id,
         "cluster_country": country_name(cluster.country, lang),
         "contact_name": cluster.contact_name,
-        "campaign_title": campaign.title,
+        "campaign_title": campaign.title_in(lang),
         "scheme_title": scheme.text(scheme.title, lang),
-        "secretariat_name": campaign.contact_name,
+        "secretariat_name": campaign.secretariat_in(lang),
+        "signature": campaign.signature_in(lang),
         "secretariat_email": campaign.contact_email,
         "salutation": doc_text(lang, "dear", name=cluster.contact_name or cluster.name),
     }
@@ -160,7 +161,7 @@ def letter_context(
     decision = explain(scheme, score, final, lang, you=True)
     context.update(
         {
-            "subject": doc_text(lang, "subject", campaign=campaign.title),
+            "subject": doc_text(lang, "subject", campaign=campaign.title_in(lang)),
             "has_label": earned is not None,
             "label_name": label_name,
             "result_sentence": doc_text(
@@ -303,7 +304,7 @@ def _next_steps(
 ) -> dict[str, Any]:
     """The letter's closing section: congratulations, the certificate, the seal, renewal and
     whom to ask; or, without a label, what the cluster can do next."""
-    contact = doc_text(lang, "next_contact", name=campaign.contact_name, email=campaign.contact_email)
+    contact = doc_text(lang, "next_contact", name=campaign.secretariat_in(lang), email=campaign.contact_email)
     if label is None:
         steps = [doc_text(lang, "next_none"), doc_text(lang, "next_again"), contact]
         return {"next_title": doc_text(lang, "next_title_none"), "next_steps": steps}

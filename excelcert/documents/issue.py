@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from excelcert.base.files import safe_filename
+from excelcert.base.files import atomic_path, safe_filename
 from excelcert.base.ledger import Certificate, Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
+from excelcert.documents.charts import emblem, emblem_svg
 from excelcert.documents.context import (
     certificate_context,
     certificate_reference,
@@ -351,9 +352,6 @@ def _render(job: Job) -> Path:
 
 def _write_seal(job: Job) -> Path:
     """The seal as PNG (`job.out`) and SVG beside it."""
-    from excelcert.base.files import atomic_path
-    from excelcert.documents.charts import emblem, emblem_svg
-
     _, spec = job.pictures["seal"]
     job.out.parent.mkdir(parents=True, exist_ok=True)
     for path, drawn in (

@@ -213,6 +213,9 @@ def certificate(lang: str) -> DocxDocument:
     table.alignment = 1  # centred
     _para(doc, "", space_after=26)
     _para(doc, t["for_secretariat"], size=10, colour="595959", align="center", space_after=0)
+    _para(doc, "{%p if signature %}", space_after=0)
+    _para(doc, "{{ signature }}", size=10.5, align="center", space_after=0)
+    _para(doc, "{%p endif %}", space_after=0)
     _para(doc, "{{ secretariat_name }}", size=12, bold=True, align="center", space_after=30)
     verify = t["verify"].format(name="{{ secretariat_name }}", email="{{ secretariat_email }}")
     _verification(doc, verify)
@@ -278,6 +281,9 @@ def _letterhead(doc: DocxDocument, subject: str, *, country: bool) -> None:
 def _closing(doc: DocxDocument, t: dict[str, str]) -> None:
     """The closing formula, kept on the page of the signature under it."""
     _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
+    _para(doc, "{%p if signature %}", space_after=0)
+    _para(doc, "{{ signature }}", space_after=0).paragraph_format.keep_with_next = True
+    _para(doc, "{%p endif %}", space_after=0)
     _para(doc, "{{ secretariat_name }}", bold=True)
 
 

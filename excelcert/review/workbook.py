@@ -108,7 +108,7 @@ def build_review(
             {
                 "title": f"{review_text(lang, 'title', cluster=cluster.name)}",
                 "author": campaign.contact_name,
-                "company": campaign.title,
+                "company": campaign.title_in(lang),
                 "created": issued_at.replace(tzinfo=None),
                 "comments": f"excelcert {ROLE_REVIEW} {campaign.id}/{cluster.id}/{reviewer.id}",
             }
