@@ -157,7 +157,7 @@ def test_roster_missing_column(tmp_path):
         "roster-missing-column",
         "roster!A1",
         column="language",
-        expected="id, name, country, language, group, contact_name, email, website, club",
+        expected="id, name, country, language, group, contact_name, email, website, club, salutation",
     )
 
 

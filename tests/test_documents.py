@@ -446,3 +446,36 @@ def test_templates_check_on_files_that_are_no_templates(campaign, tmp_path):
     codes = [(p["code"], p["place"]) for p in json.loads(result.output)["problems"]]
     assert ("template-not-docx", "letter-en.docx") in codes and ("template-unknown-kind", "invitation-en.docx") in codes
     assert len(codes) == len(paths)
+
+
+@pytest.mark.parametrize(
+    ("lang", "contact", "form", "dear", "closing"),
+    [
+        ("de", "Dr. Jana Weber", "Frau", "Sehr geehrte Frau Dr. Weber,", "Mit freundlichen Grüßen"),
+        ("de", "Mag. Florian Gruber", "Herr", "Sehr geehrter Herr Mag. Gruber,", "Mit freundlichen Grüßen"),
+        (
+            "fr",
+            "Camille Martin",
+            "Mme",
+            "Madame,",
+            "Veuillez agréer, Madame, l'expression de nos salutations distinguées.",
+        ),
+        ("fr", "Marc Schmit", "", "Madame, Monsieur,", "Veuillez agréer, Madame, Monsieur, l'expression"),
+        ("en", "Lucía Fernández", "Ms", "Dear Ms Fernández,", "Yours sincerely,"),
+        ("en", "Dr. Gábor Nagy", "Mr", "Dear Dr Nagy,", "Yours sincerely,"),
+        ("en", "", "", "Dear Sir or Madam,", "Yours faithfully,"),
+    ],
+)
+def test_a_formal_salutation_and_closing_in_each_language(lang, contact, form, dear, closing):
+    from excelcert.documents.context import salutation_and_closing
+
+    said = salutation_and_closing(Cluster("C1", "C", "DE", lang, contact_name=contact, salutation=form), lang)
+    assert said["salutation"] == dear and said["closing"].startswith(closing)
+
+
+def test_no_heading_without_content_and_whole_cell_references(demo):
+    folder = demo / "output" / "demo" / "documents"
+    weak = _document_text(next(folder.glob("AT-WOOD-01*/* letter.docx")))  # no indicator at full points
+    assert "Ihre Stärken" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
+    corrections = _document_text(next(folder.glob("BE-BIO-01*/* corrections.docx")))
+    assert "Auto\u2011évaluation!\u2060E29" in corrections and "(vide)" in corrections

@@ -226,7 +226,7 @@ def test_summary_has_a_native_chart(campaign, scheme, tmp_path):
     assert len(charts) == 1
     assert "<c:barChart>" in xml and "<c:lineChart>" in xml  # points per category, thresholds as lines
     assert '<c:max val="1"/>' in xml and '<c:min val="0"/>' in xml  # fixed axis 0..100 %
-    assert "1F77B4" in xml and "FF7F0E" in xml  # the categories' own colours
+    assert "4F6F96" in xml and "6A8A7C" in xml  # the categories' own colours
 
 
 def test_text_from_the_roster_is_written_as_text(campaign, scheme, tmp_path):

@@ -51,7 +51,8 @@ INPUT_FILL = "#FFF2CC"  # the answer style: pale yellow, bordered; no other cell
 INPUT_BORDER = "#BF9000"
 MISSING_FILL = "#FCE4D6"  # a required answer still missing
 MUTED = "#595959"
-FALLBACK_COLOURS = ("#1F77B4", "#FF7F0E", "#2CA02C", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F")
+# muted tones beside the one accent colour (ACCENT), light enough to set off white text
+FALLBACK_COLOURS = ("#4F6F96", "#6A8A7C", "#9C7A4F", "#7A6A93", "#96625C", "#8A7F5A", "#6F7780")
 
 # Assessment columns (0-based).
 C_ID, C_NAME, C_QUESTION, C_GUIDANCE, C_ANSWER, C_UNIT, C_EVIDENCE, C_COMMENT, C_POINTS, C_MAX = range(10)

@@ -21,7 +21,7 @@ from excelcert.base.sheetwriter import new_book, print_setup
 from excelcert.base.spreadsheet import column_letters, read_workbook
 from excelcert.scheme.build import ID_RE, plain_number
 
-COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website", "club")
+COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website", "club", "salutation")
 REQUIRED = {
     "id": "each cluster needs its own id, which stays the same all campaign",
     "name": "the name is printed on the workbook and the certificate",
@@ -51,6 +51,10 @@ _ALIASES = {
     "club_consent": "club",
     "consent": "club",
     "directory": "club",
+    "form_of_address": "salutation",
+    "civility": "salutation",
+    "civilité": "salutation",
+    "anrede": "salutation",
 }
 
 EXAMPLE_ROSTER = Path(str(resources.files("excelcert") / "data" / "example-roster.csv"))
@@ -67,6 +71,7 @@ class Cluster:
     email: str = ""
     website: str = ""
     club: bool = False  # the manager agrees to be listed in the club directory (once labelled)
+    salutation: str = ""  # the contact's form of address: Ms, Mr, Madame, Monsieur, Frau, Herr (optional)
 
 
 @dataclass
@@ -266,6 +271,7 @@ def _clusters(
                     email,
                     website,
                     club,
+                    values["salutation"][0],
                 )
             )
     return out
@@ -310,6 +316,7 @@ _HELP = {
     "email": "Where the workbook is sent.",
     "website": "The cluster's website.",
     "club": "yes: the manager agrees to be listed in the club directory of labelled clusters; empty or no: not listed.",
+    "salutation": "Optional: how the letters address the contact: Ms, Mr, Madame, Monsieur, Frau, Herr.",
 }
 
 
@@ -326,6 +333,7 @@ def example_clusters() -> list[Cluster]:
                 row.get("email") or "",
                 row.get("website") or "",
                 yes_or_no(row.get("club") or "") is True,
+                row.get("salutation") or "",
             )
             for row in csv.DictReader(handle)
         ]
@@ -350,6 +358,7 @@ def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]
             "email": 36,
             "website": 36,
             "club": 8,
+            "salutation": 11,
         }
         for c, column in enumerate(COLUMNS):
             ws.write_string(0, c, column, head)

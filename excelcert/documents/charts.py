@@ -50,6 +50,16 @@ class _AggCanvas(Protocol):
     def buffer_rgba(self) -> memoryview: ...
 
 
+@lru_cache(maxsize=1)
+def _typeface() -> str:
+    """The documents' typeface (Arial, or Liberation Sans, which has Arial's metrics) when
+    installed, so that a chart's words look like the letter's; else matplotlib's own."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in ("Arial", "Liberation Sans") if name in installed), "DejaVu Sans")
+
+
 def _figure(width: float, height: float) -> tuple[Figure, _AggCanvas]:
     """A figure on the Agg canvas, without pyplot's figure manager (no display, less overhead),
     and that canvas."""
@@ -57,7 +67,7 @@ def _figure(width: float, height: float) -> tuple[Figure, _AggCanvas]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9})
+    matplotlib.rcParams.update({"font.family": _typeface(), "font.size": 9})
     fig = Figure(figsize=(width, height), dpi=DPI)
     return fig, FigureCanvasAgg(fig)
 
@@ -149,7 +159,8 @@ class _Chart:
         for row, bar, rect, median, value in zip(self.rows, bars, self.bars, self.medians, self.values, strict=True):
             rect.set_width(bar.share)
             median.set_xdata([bar.median, bar.median])
-            value.set_position((min(bar.share, 100) + 1.2, row))
+            # the value starts right of both the bar and the median tick: never overprinted
+            value.set_position((min(max(bar.share, bar.median), 100) + 1.8, row))
             value.set_text(f"{bar.share:.0f} %  ({bar.points})")
             for artist in (rect, median, value):
                 self.ax.draw_artist(artist)

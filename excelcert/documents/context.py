@@ -79,8 +79,35 @@ def _common(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, tod
         "secretariat_name": campaign.secretariat_in(lang),
         "signature": campaign.signature_in(lang),
         "secretariat_email": campaign.contact_email,
-        "salutation": doc_text(lang, "dear", name=cluster.contact_name or cluster.name),
+        **salutation_and_closing(cluster, lang),
     }
+
+
+_FEMALE = {"ms", "mrs", "miss", "frau", "madame", "mme", "f", "female", "w"}
+_MALE = {"mr", "herr", "monsieur", "m", "male"}
+_TITLES = {"dr", "prof", "mag", "di", "dipl.-ing", "ing", "ph.d"}
+
+
+def salutation_and_closing(cluster: Cluster, lang: str) -> dict[str, str]:
+    """A formal letter's salutation and closing in `lang`, from the contact's name and the
+    roster's optional form of address (Ms/Mr, Madame/Monsieur, Frau/Herr): 'Sehr geehrte Frau
+    Dr. Weber,', 'Madame,' ... 'Veuillez agréer, Madame, ...'; without one, the language's
+    neutral form ('Dear Lucía Fernández,', 'Madame, Monsieur,', 'Guten Tag Jana Weber,')."""
+    form = cluster.salutation.strip().rstrip(".").casefold()
+    gender = "f" if form in _FEMALE else "m" if form in _MALE else ""
+    words = cluster.contact_name.split()
+    titles = [w for w in words[:-1] if w.rstrip(".").casefold() in _TITLES]
+    surname = words[-1] if words else ""
+    if gender and surname:
+        title = " ".join(titles)
+        if lang == "en" and titles:  # 'Dear Dr Weber': an academic title replaces Ms/Mr
+            dear = doc_text(lang, "dear_title", title=title.replace(".", ""), name=surname)
+        else:
+            dear = doc_text(lang, f"dear_{gender}", name=f"{title} {surname}".strip())
+        return {"salutation": dear, "closing": doc_text(lang, f"closing_{gender}")}
+    if cluster.contact_name:
+        return {"salutation": doc_text(lang, "dear", name=cluster.contact_name), "closing": doc_text(lang, "closing")}
+    return {"salutation": doc_text(lang, "dear_none"), "closing": doc_text(lang, "closing_none")}
 
 
 def certificate_context(
@@ -356,13 +383,24 @@ def correction_context(
         deadline=format_date(campaign.deadline, lang),
     )
     context["items"] = [
-        {"cell": c.place, "indicator": f"{c.indicator} {c.indicator_name}".strip(), "value": c.given, "todo": c.todo}
+        {
+            "cell": _unbroken(c.place),
+            "indicator": f"{c.indicator} {c.indicator_name}".strip(),
+            "value": c.given if str(c.given).strip() else doc_text(lang, "nothing_given"),
+            "todo": c.todo,
+        }
         for c in item.items
     ]
     return context, {}
 
 
 CHANGES_SHOWN = 8
+
+
+def _unbroken(place: str) -> str:
+    """A cell reference that a table cell never breaks over lines: non-breaking hyphens, and a
+    word joiner after the '!' (Auto-évaluation!E29 stays whole)."""
+    return place.replace("-", "\u2011").replace("!", "!\u2060")
 
 
 def _since_last_time(scheme: Scheme, score: Score, previous: Entry | None, lang: str) -> dict[str, Any]:
