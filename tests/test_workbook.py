@@ -211,8 +211,14 @@ def test_print_setup_everywhere(campaign, scheme, tmp_path):
         ws = book[name]
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 page wide
-        assert "Pôle Aéro" in ws.oddHeader.left.text and "&P" in ws.oddFooter.right.text
+        tall = 1 if name == "Accueil" else 0  # the start sheet on one page; the others one page wide
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight in ((None, 1) if tall else (0,))
+        assert "Pôle Aéro" in ws.oddHeader.left.text and "Page &P" in ws.oddFooter.right.text
+    # every category after the first starts a printed page: no category heading alone at a page's foot
+    assessment = book["Auto-évaluation"]
+    breaks = [b.id for b in assessment.row_breaks.brk]
+    bands = [r[0].row for r in assessment.iter_rows(min_row=4) if r[0].value in {c.id for c in scheme.categories}]
+    assert breaks == [row - 1 for row in bands[1:]]
     assert book["Auto-évaluation"].print_title_rows == "$1:$3"
     assert book["Auto-évaluation"].freeze_panes == "C4"
 

@@ -361,10 +361,12 @@ class _Writer:
         ws.set_row(2, 30)
         ws.freeze_panes(FIRST_ROW, C_QUESTION)
         row = FIRST_ROW
+        starts = []
         for cat in s.categories:
             indicators = s.indicators_in(cat.id)
             if not indicators:
                 continue
+            starts.append(row)
             band = f[f"band_{cat.id}"]
             ws.write_string(row, C_ID, cat.id, band)
             ws.merge_range(row, C_NAME, row, C_POINTS, s.text(cat.name, self.lang), band)
@@ -410,7 +412,14 @@ class _Writer:
                 f"LEN({cell(FIRST_ROW, C_ANSWER)})=0)",
             },
         )
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        # each category starts a printed page: no category heading alone at the foot of a page
+        print_setup(
+            ws,
+            self.cluster.name,
+            repeat_row=None,
+            page=self.t("page"),
+            page_breaks=starts[1:],
+        )
         ws.repeat_rows(0, 2)
 
     def _indicator(self, ws: Any, ind: Indicator, row: int) -> int:
@@ -701,7 +710,7 @@ class _Writer:
             "label": cell(info + 2, 1, True),
         }
         self._chart(ws, first_data, total_row, thresholds, info + 4)
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"))
 
     def _label_formula(self, total: str, required_answered: str, required_count: int) -> str:
         s, assessment = self.scheme, sheet_ref(self.names["assessment"])
@@ -825,7 +834,7 @@ class _Writer:
         ws.write_string(row + 4, 1, self.t("provisional_label"), f["subtitle"])
         ws.write_formula(row + 5, 1, f"={summary}{self.summary_cells['label']}", f["big"], ev.label)
         ws.write_string(row + 6, 1, self.t("provisional_note"), f["muted"])
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"), one_page=True)  # the start: one page
 
     def _profile(self, ws: Any) -> None:
         f, lang, cluster = self.f, self.lang, self.cluster
@@ -859,7 +868,7 @@ class _Writer:
         note = self.t("club_note")
         ws.merge_range(note_row, P_LABEL, note_row, P_VALUE, note, f["muted"])
         ws.set_row(note_row, ROW_HEIGHT * wrapped_lines(note, 26 + 60))
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"))
 
 
 def _language_name(code: str, lang: str) -> str:

@@ -14,6 +14,7 @@ from functools import lru_cache
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "sheet_start": "Start",
+        "page": "Page",
         "sheet_profile": "Profile",
         "sheet_assessment": "Assessment",
         "sheet_summary": "Summary",
@@ -90,6 +91,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "sheet_start": "Accueil",
+        "page": "Page",
         "sheet_profile": "Profil",
         "sheet_assessment": "Auto-évaluation",
         "sheet_summary": "Synthèse",
@@ -166,6 +168,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "de": {
         "sheet_start": "Start",
+        "page": "Seite",
         "sheet_profile": "Profil",
         "sheet_assessment": "Selbstbewertung",
         "sheet_summary": "Übersicht",

@@ -20,7 +20,7 @@ from typing import Any
 
 from excelcert.assessment.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED, category_colours
 from excelcert.base.contract import ROLE_REVIEW, WorkbookMeta, sign, write_meta
-from excelcert.base.i18n import AGREEMENTS, format_date, review_text
+from excelcert.base.i18n import AGREEMENTS, format_date, review_text, text
 from excelcert.base.language import language_name
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
@@ -249,7 +249,7 @@ class _ReviewWriter:
                 lines = max(wrapped_lines(x, 24) for x in texts)
                 ws.set_row(row, ROW_HEIGHT * min(max(lines, 2), 12))
                 row += 1
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=text(self.lang, "page"))
         ws.repeat_rows(0, 2)
         ws.set_landscape()
 
@@ -310,4 +310,4 @@ class _ReviewWriter:
             ws.write_string(row, 0, self.t(key), f["bold"])
             ws.write_blank(row, 1, None, f["in"])
             ws.set_row(row, 150)
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=text(self.lang, "page"))
