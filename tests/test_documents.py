@@ -479,3 +479,28 @@ def test_no_heading_without_content_and_whole_cell_references(demo):
     assert "Ihre Stärken" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
     corrections = _document_text(next(folder.glob("BE-BIO-01*/* corrections.docx")))
     assert "Auto\u2011évaluation!\u2060E29" in corrections and "(vide)" in corrections
+
+
+def test_pdf_conversion_starts_libreoffice_once_per_worker_whatever_the_folders(tmp_path, monkeypatch):
+    """A stand-in soffice that logs each start: documents in three cluster folders (two of the
+    same name) are converted in as few starts as names allow, each PDF beside its document."""
+    from excelcert.documents import pdf
+
+    log = tmp_path / "starts.log"
+    fake = tmp_path / "soffice"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo start >> "{log}"\n'
+        'out=""; while [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift 2;; *.docx) '
+        'n=$(basename "$1" .docx); echo pdf > "$out/$n.pdf"; shift;; *) shift;; esac; done\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(pdf, "soffice", lambda: str(fake))
+    documents = []
+    for folder, name in (("A", "A letter"), ("B", "B letter"), ("C", "A letter")):
+        (tmp_path / folder).mkdir()
+        documents.append(tmp_path / folder / f"{name}.docx")
+        documents[-1].write_bytes(b"docx")
+    assert pdf.to_pdf(documents, jobs=1) == [d.with_suffix(".pdf") for d in documents]
+    assert all(d.with_suffix(".pdf").read_text() == "pdf\n" for d in documents)
+    assert log.read_text().count("start") == 2  # 'A letter' twice: two calls, not three folders' worth
