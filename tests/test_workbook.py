@@ -211,7 +211,7 @@ def test_print_setup_everywhere(campaign, scheme, tmp_path):
         ws = book[name]
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        tall = 1 if name == "Accueil" else 0  # the start sheet on one page; the others one page wide
+        tall = 1 if name in ("Accueil", "Synthèse") else 0  # start and summary on one page; the others one page wide
         assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight in ((None, 1) if tall else (0,))
         assert "Pôle Aéro" in ws.oddHeader.left.text and "Page &P" in ws.oddFooter.right.text
     # every category after the first starts a printed page: no category heading alone at a page's foot
@@ -372,3 +372,26 @@ def test_contract_survives_a_libreoffice_resave(campaign, scheme, tmp_path):
     assert ws.protection.sheet and ws.data_validations.dataValidation
     row = {v: r for r, v in _answer_rows(ws)}["STR-01"]
     assert ws.cell(row, C_ANSWER + 1).value == 75
+
+
+def test_the_summary_shows_the_label_rules_each_with_a_live_met(campaign, scheme, tmp_path):
+    """The summary lists what decides the label: each label's points, the eligibility criteria
+    and the indicators a label needs at their quality level, each with a formula saying met or
+    not; the category rows carry no thresholds of their own."""
+    path = build(campaign, scheme, tmp_path, answers=ANSWERS)
+    book, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+    summary, cached = book["Synthèse"], values["Synthèse"]
+    rows = {r[0].value: r[0].row for r in summary.iter_rows() if isinstance(r[0].value, str)}
+    assert "Ce qui décide du label" in rows
+    strategy = next(name for name in rows if name.startswith("Stratégie écrite (SRV-01), pour Argent, Or"))
+    formula = summary.cell(rows[strategy], 2).value
+    assert formula.startswith("=IF(") and "$K$" in formula  # the assessment's met helper, live
+    assert cached.cell(rows[strategy], 2).value == ("atteint" if ANSWERS["SRV-01"] == "adopted" else "non atteint")
+    gold = next(name for name in rows if name.startswith("Or : au moins 80 % des points (120)"))
+    assert cached.cell(rows[gold], 2).value == "non atteint"  # 110 points
+    assert any(name.startswith("Membres engagés (STR-01)") for name in rows)  # an eligibility criterion
+    # no threshold beside a category: columns E onwards are empty, or hidden
+    category = rows[scheme.text(scheme.categories[0].name, "fr")]
+    hidden = {n for d in summary.column_dimensions.values() if d.hidden for n in range(d.min, d.max + 1)}
+    visible = [c for c in summary[category] if c.value is not None and c.column not in hidden]
+    assert [c.column for c in visible] == [1, 2, 3, 4]

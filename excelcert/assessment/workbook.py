@@ -57,6 +57,7 @@ FALLBACK_COLOURS = ("#4F6F96", "#6A8A7C", "#9C7A4F", "#7A6A93", "#96625C", "#8A7
 # Assessment columns (0-based).
 C_ID, C_NAME, C_QUESTION, C_GUIDANCE, C_ANSWER, C_UNIT, C_EVIDENCE, C_COMMENT, C_POINTS, C_MAX = range(10)
 C_MET, C_ANSWERED, C_REQUIRED = 10, 11, 12  # hidden helpers the formulas use
+SUMMARY_LINES = 12  # the summary sheet's hidden columns of label thresholds, which its chart draws as lines
 WIDTHS = {
     C_ID: 11,
     C_NAME: 24,
@@ -647,12 +648,12 @@ class _Writer:
         ws.set_column(0, 0, 42)
         ws.set_column(1, 3, 11)
         thresholds = [r for r in sorted(s.labels, key=lambda r: r.min_percent) if r.min_percent > 0]
-        ws.set_column(4, 4 + len(thresholds), 11)
-        ws.merge_range(0, 0, 0, 3 + len(thresholds), self.t("summary_title"), f["title"])
+        # the label thresholds apply to the total only: the chart's lines read them from hidden
+        # columns, so that no category row suggests a threshold of its own
+        ws.set_column(SUMMARY_LINES, SUMMARY_LINES + max(len(thresholds) - 1, 0), 8, None, {"hidden": True})
+        ws.merge_range(0, 0, 0, 3, self.t("summary_title"), f["title"])
         ws.write_string(1, 0, self.cluster.name, f["cluster"])
-        heads = [self.t("h_category"), self.t("h_points"), self.t("h_max"), self.t("h_share")] + [
-            s.text(r.name, lang) for r in thresholds
-        ]
+        heads = [self.t("h_category"), self.t("h_points"), self.t("h_max"), self.t("h_share")]
         for col, head in enumerate(heads):
             ws.write_string(3, col, head, f["head"])
         row = 4
@@ -668,7 +669,7 @@ class _Writer:
             share = ev.category_points[cat.id] / s.category_points(cat.id) if s.category_points(cat.id) else 0
             ws.write_formula(row, 3, f"=IFERROR({cell(row, 1)}/{cell(row, 2)},0)", f["percent"], share)
             for k, rule in enumerate(thresholds):
-                ws.write_number(row, 4 + k, rule.min_percent / 100, f["percent"])
+                ws.write_number(row, SUMMARY_LINES + k, rule.min_percent / 100)
             row += 1
         first_data, total_row = 4, row
         ws.write_string(total_row, 0, self.t("total"), f["sub_label"])
@@ -684,7 +685,7 @@ class _Writer:
             ev.total / s.total_points if s.total_points else 0,
         )
         for k, rule in enumerate(thresholds):
-            ws.write_number(total_row, 4 + k, rule.min_percent / 100, f["percent_bold"])
+            ws.write_number(total_row, SUMMARY_LINES + k, rule.min_percent / 100)
         # Progress and the provisional label, which the start sheet shows.
         first, last = self.helper_rows
         answered = f"{assessment}{cell(first, C_ANSWERED, True)}:{cell(last, C_ANSWERED, True)}"
@@ -709,8 +710,82 @@ class _Writer:
             "total": cell(total_row, 1, True),
             "label": cell(info + 2, 1, True),
         }
-        self._chart(ws, first_data, total_row, thresholds, info + 4)
-        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"))
+        rules_end = self._rules(ws, info + 4, cell(total_row, 1, True))
+        self._chart(ws, first_data, total_row, thresholds, rules_end + 2)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"), one_page=True)
+
+    def _rules(self, ws: Any, row: int, total: str) -> int:
+        """The label's rules, each with a live met / not met: the points each label needs, the
+        eligibility criteria, the indicators a label needs at their quality level. Returns the
+        last row written."""
+        f, s, lang, ev = self.f, self.scheme, self.lang, self.evaluation
+        assessment = sheet_ref(self.names["assessment"])
+        met, not_met = self.t("met"), self.t("not_met")
+        ws.write_string(row, 0, self.t("rules_title"), f["subtitle"])
+        first = row + 1
+
+        def status(at: int, condition: str, cached: bool) -> None:
+            ws.write_formula(
+                at, 1, f"=IF({condition},{quoted(met)},{quoted(not_met)})", f["bold"], met if cached else not_met
+            )
+
+        for rule in s.labels_by_rank():
+            if rule.min_percent <= 0:
+                continue
+            need = threshold_points(s, rule)
+            row += 1
+            ws.write_string(
+                row,
+                0,
+                self.t(
+                    "rule_points",
+                    label=s.text(rule.name, lang),
+                    percent=plain_number(rule.min_percent),
+                    points=plain_number(need),
+                ),
+                f["body"],
+            )
+            status(row, f"{total}>={plain_number(need)}", ev.total >= need - 1e-9)
+        eligibility = [i for i in s.indicators if i.eligibility and i.id in self.rows]
+        if eligibility and any(r.eligibility for r in s.labels):
+            row += 1
+            ws.write_string(row, 0, self.t("rules_eligibility"), f["label_cell"])
+            for ind in eligibility:
+                row += 1
+                ws.write_string(row, 0, f"{s.text(ind.name, lang)} ({ind.id})", f["body"])
+                status(row, f"{assessment}{cell(self.rows[ind.id], C_MET, True)}=TRUE", ev.met.get(ind.id, False))
+        needed: dict[str, list[str]] = {}
+        for rule in s.labels_by_rank(lowest_first=True):
+            for ind_id in rule.must_meet:
+                if ind_id in self.rows and not s.indicator(ind_id).eligibility:
+                    needed.setdefault(ind_id, []).append(s.text(rule.name, lang))
+        if needed:
+            row += 1
+            ws.write_string(row, 0, self.t("rules_must_meet"), f["label_cell"])
+            for ind_id, labels in needed.items():
+                row += 1
+                ind = s.indicator(ind_id)
+                line = self.t("rule_needed_for", indicator=s.text(ind.name, lang), id=ind_id, labels=", ".join(labels))
+                ws.write_string(row, 0, line, f["body"])
+                ws.set_row(row, ROW_HEIGHT * wrapped_lines(line, 50))
+                status(row, f"{assessment}{cell(self.rows[ind_id], C_MET, True)}=TRUE", ev.met.get(ind_id, False))
+        if any(r.reviewed for r in s.labels):
+            row += 1
+            ws.merge_range(row, 0, row, 3, self.t("rules_review"), f["muted"])
+        for value, colour in ((met, "#2E7D32"), (not_met, "#C00000")):
+            ws.conditional_format(
+                first,
+                1,
+                row,
+                1,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": quoted(value),
+                    "format": self.book.add_format({"font_color": colour}),
+                },
+            )
+        return row
 
     def _label_formula(self, total: str, required_answered: str, required_count: int) -> str:
         s, assessment = self.scheme, sheet_ref(self.names["assessment"])
@@ -744,7 +819,7 @@ class _Writer:
             lines = self.book.add_chart({"type": "line"})
             dashes = ("dash", "square_dot", "long_dash", "round_dot")
             for k, rule in enumerate(reversed(thresholds)):
-                col = 4 + thresholds.index(rule)
+                col = SUMMARY_LINES + thresholds.index(rule)
                 lines.add_series(
                     {
                         "name": f"{s.text(rule.name, self.lang)} {plain_number(rule.min_percent)} %",
@@ -768,6 +843,7 @@ class _Writer:
         column.set_x_axis({"num_font": {"size": 9}})
         column.set_legend({"position": "bottom", "delete_series": [0]})
         column.set_size({"width": 760, "height": 380})
+        column.show_hidden_data()  # the threshold lines read hidden columns
         ws.insert_chart(at_row, 0, column)
 
     def _start(self, ws: Any) -> None:
