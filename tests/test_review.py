@@ -582,3 +582,28 @@ def test_the_demo_reviewers_write_in_the_clusters_language_about_its_results(dem
         weak = " ".join(n.text for r in ledger.current_reviews("AT-WOOD-01") for n in ledger.notes(r.id))
     # the weak cluster (24 of 150 points) is not praised for what it lacks
     assert "Ein Anfang ist gemacht" in weak and "stärksten" not in weak
+
+
+def test_an_incomplete_self_assessment_gets_no_reviewers_and_is_told_why(campaign, tmp_path):
+    scheme, key = campaign.load_scheme(), read_key(campaign)
+    complete, half = tmp_path / "fr.xlsx", tmp_path / "de.xlsx"
+    build_self_assessment(complete, scheme, campaign, CLUSTERS["FR-AERO-01"], key, answers=ANSWERS)
+    missing = {k: v for k, v in ANSWERS.items() if not k.startswith(("FIN", "SRV"))}
+    build_self_assessment(half, scheme, campaign, CLUSTERS["DE-AUTO-01"], key, answers=missing)
+    for path in (complete, half):
+        assert _cli(campaign.root, "import", str(set_saved_at(path, dt.datetime(2027, 1, 2)))).exit_code == 0
+    assigned = _cli(campaign.root, "assign")
+    assert assigned.exit_code == 0
+    line = next(x for x in assigned.output.splitlines() if "DE-AUTO-01" in x)
+    assert "left out: its self-assessment is incomplete" in line and "problems to correct" in line
+    with Ledger.for_campaign(campaign.root) as ledger:
+        pairs = ledger.assignments()
+    assert {p.cluster_id for p in pairs} >= {"FR-AERO-01"} and "DE-AUTO-01" not in {p.cluster_id for p in pairs}
+    with Ledger.for_campaign(campaign.root) as ledger:  # assigned earlier, before it was found incomplete
+        ledger.set_assignments([*pairs, Assignment("DE-AUTO-01", "R-AT-01")], source="test")
+    made = _cli(campaign.root, "generate", "--reviews")
+    assert "left out DE-AUTO-01" in made.output and "incomplete" in made.output
+    assert not (campaign.output_dir / "to-reviewers" / "R-AT-01").exists() or not any(
+        p.name.startswith("DE-AUTO-01") for p in (campaign.output_dir / "to-reviewers" / "R-AT-01").iterdir()
+    )
+    assert "(s)" not in assigned.output + made.output

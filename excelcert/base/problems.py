@@ -726,7 +726,7 @@ _TYPES: list[ProblemType] = [
         "assign-too-few-eligible",
         ERROR,
         "Too few reviewers can review a cluster",
-        "cluster {cluster} ({language}, {country}) can be reviewed by {count} reviewer(s) ({names}); it needs {needed}",
+        "cluster {cluster} ({language}, {country}): reviewers who can review it: {count} ({names}); it needs {needed}",
         "Add reviewers who read '{language}' and have no conflict with it, or lower --per-cluster.",
     ),
     ProblemType(
@@ -775,7 +775,7 @@ _TYPES: list[ProblemType] = [
         "assign-too-few",
         WARNING,
         "Too few reviewers for a cluster",
-        "cluster {cluster} has {count} reviewer(s), fewer than {needed}",
+        "cluster {cluster}: reviewers assigned: {count}, fewer than {needed}",
         "Add a row for another reviewer of this cluster.",
     ),
     ProblemType(

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from excelcert.base.words import counted
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
 from excelcert.register.lists import Listed
@@ -253,7 +254,7 @@ def print_scores(scheme: Scheme, results: Results) -> None:
             "—",
             "—",
             results.finals[cluster_id].state,
-            f"incomplete: {len(lacking)} required answer(s) missing ({', '.join(lacking[:4])}"
+            f"incomplete: {counted(len(lacking), 'required answer')} missing ({', '.join(lacking[:4])}"
             f"{', ...' if len(lacking) > 4 else ''})",
         )
     console.print(table)
@@ -281,7 +282,7 @@ def print_register(found: list[Listed], on: dt.date) -> None:
             e.website,
         )
     console.print(table)
-    console.print(f"{len(found)} label(s)")
+    console.print(counted(len(found), "label"))
 
 
 def plain(text: object) -> str:

@@ -1,7 +1,7 @@
 """`excelcert demo`: a fresh example campaign, run through every stage that exists.
 
 Built from the built-in scheme and the example roster, in a folder of its own
-(`output/demo` by default), so that a newcomer sees in a minute what excelcert makes. The
+(`excelcert-demo` by default), so that a newcomer sees in a minute what excelcert makes. The
 folder is also a register holding last year's campaign (`last-year/`, 13 months earlier,
 under the scheme's previous version): two labels renewed this year, one expired, one
 withdrawn.
@@ -19,6 +19,7 @@ from pathlib import Path
 from excelcert.assessment.generate import generate_workbooks
 from excelcert.base.contract import ROLE_SELF_ASSESSMENT
 from excelcert.base.ledger import Ledger
+from excelcert.base.words import counted, shown
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
@@ -118,19 +119,19 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     register_lines = _register_stage(register, today)
     verdicts = Counter(r.verdict for r in imported)
     lines = [
-        f"Demo campaign '{campaign.id}' in {campaign.root}:",
+        f"Demo campaign '{campaign.id}' in {shown(campaign.root)}:",
         f"  scheme     {scheme.id} {scheme.version}: {len(scheme.indicators)} indicators, "
         f"{len(scheme.categories)} categories, {scheme.total_points:g} points",
         f"  roster     {len(roster.clusters)} clusters from {len({c.country for c in roster.clusters})} countries "
-        f"({campaign.roster_path})",
+        f"({shown(campaign.roster_path)})",
         f"  workbooks  {len(result.written)} self-assessments ("
         + ", ".join(f"{n} in {lang}" for lang, n in sorted(languages.items()))
-        + f") in {result.folder}; {len(result.renewals)} renewals show last year's label and answers",
+        + f") in {shown(result.folder)}; {len(result.renewals)} renewals show last year's label and answers",
     ]
     lines += [f"             {path.name}" for _, path in result.written[:3]]
     if len(result.written) > 3:
         lines.append(f"             ... and {len(result.written) - 3} more")
-    lines.append(f"  returns    {len(behaviours)} clusters sent their workbook back ({inbox}):")
+    lines.append(f"  returns    {len(behaviours)} clusters sent their workbook back ({shown(inbox)}):")
     lines += [f"             {b}" for b in behaviours]
     lines.append("  import     " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())))
     lines.append("  status     " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
@@ -139,7 +140,9 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines += last_year
     lines += register_lines
     lines.append(f"  time       {time.perf_counter() - started:.1f} s in all")
-    lines.append(f"See it all with: cd {campaign.root} && excelcert status; excelcert reconcile; excelcert score")
+    lines.append(
+        f"See it all with: cd {shown(campaign.root)} && excelcert status; excelcert reconcile; excelcert score"
+    )
     lines.append("             and excelcert register list --all; excelcert register renewals --within 24m")
     lines.append(f"Open the public list in a browser: {(directory / PUBLIC_FOLDER / 'index.html').resolve().as_uri()}")
     return lines
@@ -179,7 +182,7 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
         _, documents = _documents_stage(campaign, scheme, clusters, key, ledger, when)
     line = (
         f"  last year  campaign '{campaign.id}' of {when.isoformat()} (scheme {scheme.version}: labels valid 12 months), "
-        f"{len(LAST_YEAR)} clusters took part, in {campaign.root}"
+        f"{len(LAST_YEAR)} clusters took part, in {shown(campaign.root)}"
     )
     return [line], documents
 
@@ -205,10 +208,10 @@ def _register_stage(register: Register, today: dt.date) -> list[str]:
     states = Counter(item.state for item in listed)
     renewed = sum(1 for item in listed if item.entry.continues)
     return [
-        f"  register   {len(listed)} certificates in {register.database_path}: "
+        f"  register   {len(listed)} certificates in {shown(register.database_path)}: "
         + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
         + f"; {renewed} renewed this year, continuing last year's validity",
-        f"  public     the public list and a verification page per certificate (en, fr, de) in {site.directory}",
+        f"  public     the public list and a verification page per certificate (en, fr, de) in {shown(site.directory)}",
     ]
 
 
@@ -236,7 +239,9 @@ def _documents_stage(
         register=register_of(campaign),
     )
     kinds = Counter(job.kind for job in issued.documents)
-    lines = [f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({xlsx})"]
+    lines = [
+        f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({shown(xlsx)})"
+    ]
     lines += [
         f"             {s.cluster_id:<12} {s.total:g} / {s.max_points:g} points ({s.share:.1f} %): "
         f"{scheme.label_name(s.label, 'en') if s.label else 'no label'}"
@@ -244,7 +249,7 @@ def _documents_stage(
     ]
     lines.append(
         f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
-        f"{kinds['correction']} correction letter(s) in {issued.folder}"
+        f"{counted(kinds['correction'], 'correction letter')} in {shown(issued.folder)}"
     )
     return lines, issued.documents
 
@@ -281,11 +286,11 @@ def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], k
     sources = Counter(i.provenance for f in final.clusters for i in f.items)
     states = Counter(f.state for f in final.clusters)
     return [
-        f"  reviewers  {len(reviewers)} reviewers ({campaign.reviewers_path}), {len(assigned.pairs)} assignments "
-        f"({assigned.workbook})",
-        f"  reviews    {len(written.written)} reviewer workbooks in {written.folder}; "
+        f"  reviewers  {len(reviewers)} reviewers ({shown(campaign.reviewers_path)}), {len(assigned.pairs)} assignments "
+        f"({shown(assigned.workbook)})",
+        f"  reviews    {len(written.written)} reviewer workbooks in {shown(written.folder)}; "
         f"{sum(r.verdict != 'rejected' for r in reviews)} returned and imported, with notes on cells",
-        f"  arbitrate  {len(first.flagged)} item(s) flagged ({first.arbitration}); "
+        f"  arbitrate  {counted(len(first.flagged), 'item')} flagged ({shown(first.arbitration)}); "
         + ("1 decided and imported" if decided else "none decided"),
         "  reconcile  "
         + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
