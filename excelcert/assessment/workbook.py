@@ -928,7 +928,7 @@ class _Writer:
             "name": cluster.name,
             "country": country_name(cluster.country, lang),
             "language": _language_name(cluster.language, lang),
-            "group": cluster.group,
+            "group": cluster.group_in(self.lang),
             "contact_name": cluster.contact_name,
             "email": cluster.email,
             "website": cluster.website,
