@@ -195,7 +195,7 @@ def test_a_blocked_label_is_explained_with_level_answer_and_its_source(demo_copy
 
 def test_a_letter_with_a_label_congratulates_and_delivers_the_seal(demo):
     folder = next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
-    png, svg = folder / "DE-AUTO-01 seal gold.png", folder / "DE-AUTO-01 seal gold.svg"
+    png, svg = folder / "DE-AUTO-01 Siegel gold.png", folder / "DE-AUTO-01 Siegel gold.svg"  # named in German
     assert png.read_bytes().startswith(b"\x89PNG") and b"<svg" in svg.read_bytes()[:2000]
     with Ledger.for_campaign(demo) as ledger:
         certificate = ledger.certificate_of("DE-AUTO-01", "gold")
@@ -398,9 +398,15 @@ def test_a_certificate_for_a_label_no_longer_held_is_removed(demo_copy):
     stale = folder / "DE-AUTO-01 certificate silver.docx"
     stale.write_bytes(b"an earlier certificate")
     stale.with_suffix(".pdf").write_bytes(b"%PDF")
+    for name in ("DE-AUTO-01 Siegel silver.png", "DE-AUTO-01 seal silver.svg"):  # its seal goes too
+        (folder / name).write_bytes(b"seal")
     result = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "certify"], catch_exceptions=False)
     assert result.exit_code == 0
     assert sorted(p.name for p in folder.glob("* certificate *")) == ["DE-AUTO-01 certificate gold.docx"]
+    assert sorted(p.name for p in folder.iterdir() if p.suffix in (".png", ".svg")) == [
+        "DE-AUTO-01 Siegel gold.png",
+        "DE-AUTO-01 Siegel gold.svg",
+    ]
 
 
 def test_a_quoted_certificate_is_verified_by_a_campaign_without_a_register(demo_copy):

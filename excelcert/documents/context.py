@@ -321,9 +321,13 @@ def letter_context(
     return context, pictures
 
 
-def seal_files(cluster_id: str, label: str) -> tuple[str, str]:
-    """The names of the seal's files delivered with a certificate: (PNG, SVG)."""
-    return f"{cluster_id} seal {label}.png", f"{cluster_id} seal {label}.svg"
+SEAL_WORDS = {"en": "seal", "fr": "sceau", "de": "Siegel"}  # the seal's file name, in the reader's language
+
+
+def seal_files(cluster_id: str, label: str, lang: str = "en") -> tuple[str, str]:
+    """The names of the seal's files delivered with a certificate, in the cluster's language: (PNG, SVG)."""
+    stem = f"{cluster_id} {SEAL_WORDS.get(lang, 'seal')} {label}"
+    return f"{stem}.png", f"{stem}.svg"
 
 
 def _next_steps(
@@ -335,7 +339,7 @@ def _next_steps(
     if label is None:
         steps = [doc_text(lang, "next_none"), doc_text(lang, "next_again"), contact]
         return {"next_title": doc_text(lang, "next_title_none"), "next_steps": steps}
-    png, svg = seal_files(cluster.id, label)
+    png, svg = seal_files(cluster.id, label, lang)
     if certificate is not None:
         valid_until = format_date(dt.date.fromisoformat(certificate.valid_until), lang)
         steps = [

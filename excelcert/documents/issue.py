@@ -18,6 +18,7 @@ from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
 from excelcert.documents.charts import emblem, emblem_svg
 from excelcert.documents.context import (
+    SEAL_WORDS,
     certificate_context,
     certificate_reference,
     correction_context,
@@ -152,7 +153,7 @@ def _plan_cluster(
             # the seal, for the cluster's website and brochures: as PNG and SVG beside the certificate
             seal = {"seal": pictures["emblem"]}
             issued.documents.append(
-                Job(cluster.id, "seal", template, {}, seal, out / seal_files(cluster.id, score.label)[0])
+                Job(cluster.id, "seal", template, {}, seal, out / seal_files(cluster.id, score.label, lang)[0])
             )
     elif "certificate" in kinds:
         _remove_other_certificates(out, cluster.id, None)
@@ -328,9 +329,11 @@ def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) 
         if old.suffix in (".docx", ".pdf") and old.with_suffix(".docx").name != keep:
             old.unlink()
     label = keep.rsplit(" ", 1)[-1].removesuffix(".docx") if keep else None
-    for old in folder.glob(f"{cluster_id} seal *"):
-        if old.suffix in (".png", ".svg") and old.stem != f"{cluster_id} seal {label}":
-            old.unlink()
+    kept = {Path(name).stem for lang in SEAL_WORDS for name in seal_files(cluster_id, label or "", lang)}
+    for word in set(SEAL_WORDS.values()):
+        for old in folder.glob(f"{cluster_id} {word} *"):
+            if old.suffix in (".png", ".svg") and (label is None or old.stem not in kept):
+                old.unlink()
 
 
 def _appreciation(ledger: Ledger, final: ClusterFinal) -> dict[str, list[str]]:
