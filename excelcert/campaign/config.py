@@ -59,6 +59,7 @@ class Campaign:
     contact_email: str
     reviewers_file: str = ""  # relative to root; empty in campaigns made before peer review
     register_dir: str = ""  # the register's folder, relative to root; empty: the nearest one above
+    benchmark_min_group: int = 5  # a peer group with fewer members is never shown (benchmark: min_group)
 
     @property
     def config_path(self) -> Path:
@@ -199,6 +200,7 @@ def write_config(campaign: Campaign) -> None:
         **({"reviewers": campaign.reviewers_file} if campaign.reviewers_file else {}),
         **({"register": campaign.register_dir} if campaign.register_dir else {}),
         "contact": {"name": campaign.contact_name, "email": campaign.contact_email},
+        **({"benchmark": {"min_group": campaign.benchmark_min_group}} if campaign.benchmark_min_group != 5 else {}),
     }
     header = (
         "# excelcert campaign. Edit the title, deadline, roster and contact freely;\n"
@@ -282,6 +284,13 @@ def read_config(root: Path) -> Campaign:
     except ValueError:
         raise CampaignError(f"{path}: deadline '{deadline}' is not a date; write it as 2027-01-31.") from None
     contact = data.get("contact") or {}
+    benchmark = data.get("benchmark") or {}
+    min_group = benchmark.get("min_group", 5) if isinstance(benchmark, dict) else None
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 2:
+        raise CampaignError(
+            f"{path}: 'benchmark: min_group' must be a whole number of at least 2 (the fewest members a peer "
+            "group needs to be shown; 5 when it is left out)."
+        )
     return Campaign(
         root=root,
         id=str(need(data, "id", "")),
@@ -297,6 +306,7 @@ def read_config(root: Path) -> Campaign:
         contact_email=str(contact.get("email") or ""),
         reviewers_file=str(data.get("reviewers") or ""),
         register_dir=str(data.get("register") or ""),
+        benchmark_min_group=min_group,
     )
 
 

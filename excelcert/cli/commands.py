@@ -732,7 +732,7 @@ def score_(ctx: click.Context, as_json: bool) -> None:
     session = _session(ctx)
     clusters = session.clusters
     with session.writing("score"):
-        scored = score_campaign(session.campaign, session.scheme, clusters, session.ledger)
+        scored = score_campaign(session.campaign, session.scheme, clusters, session.ledger, session.register)
     if as_json:
         _echo_json(scored.to_json())
         return
@@ -740,6 +740,29 @@ def score_(ctx: click.Context, as_json: bool) -> None:
 
     print_scores(session.scheme, scored.results)
     click.echo(f"Results: {scored.workbook} (and {scored.csv.name})")
+
+
+@cli.command("benchmark")
+@click.option("--json", "as_json", is_flag=True, help="Print the peer groups and every cluster's standing as JSON.")
+@click.pass_context
+def benchmark_(ctx: click.Context, as_json: bool) -> None:
+    """Every scored cluster against its peers: same sector, same country, everyone, the excellence group.
+
+    The peers are every assessment in the register (each cluster once, its latest) and the
+    campaign's scored clusters; a group with fewer than k members is never shown (k:
+    benchmark: min_group in campaign.yaml, 5 by default)."""
+    from excelcert.benchmark import benchmark_campaign
+
+    session = _session(ctx)
+    found = benchmark_campaign(session.campaign, session.scheme, session.clusters, session.ledger, session.register)
+    if as_json:
+        _echo_json(found.to_json())
+        return
+    from excelcert.cli.terminal import print_benchmark
+
+    print_benchmark(session.scheme, found)
+    if not found.clusters:
+        click.echo("No cluster is scored yet: run `excelcert score` first.")
 
 
 def _documents(

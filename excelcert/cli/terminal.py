@@ -6,11 +6,13 @@ import datetime as dt
 import unicodedata
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from excelcert.benchmark.stats import Benchmark
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
 from excelcert.register.lists import Listed
@@ -288,3 +290,41 @@ def plain(text: object) -> str:
     (escape sequences, bells) and invisible formatting marks (bidirectional overrides) are
     shown as U+FFFD, so that no file can move the cursor, recolour or retitle the terminal."""
     return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in str(text))
+
+
+def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
+    """The peer groups (shown or why not), then each cluster's total against them."""
+    console = _console()
+    groups = Table(
+        title=f"Peer groups: {found.peers} peers from {found.campaigns} campaign(s); groups under {found.min_group} "
+        "members are not shown"
+    )
+    for heading in ("group", "members", "total: Q1", "median", "Q3", "not shown because"):
+        groups.add_column(heading)
+    for g in found.groups:
+        figures = g.figures.get("total") if g.shown else None
+        cells = [f"{f:.1f} %" for f in (figures.q1, figures.median, figures.q3)] if figures else ["", "", ""]
+        _add_row(groups, g.key, str(g.members) if g.shown else "", *cells, g.why)
+    console.print(groups)
+    table = Table(title="Clusters against their peers (total share; percentile in each group)")
+    for heading in ("cluster", "total", "position", "sector", "country", "everyone", "excellence", "gaps"):
+        table.add_column(heading)
+    for c in found.clusters:
+        total = c.standings["total"]
+
+        def pct(kind: str, c: Any = c, total: Any = total) -> str:
+            key = c.groups.get(kind)
+            return f"{total.percentiles[key]:.0f}" if key and key in total.percentiles else "—"
+
+        _add_row(
+            table,
+            c.cluster_id,
+            f"{total.value:.1f} %" if total.value is not None else "",
+            total.position or "—",
+            pct("sector"),
+            pct("country"),
+            pct("everyone"),
+            pct("excellence"),
+            ", ".join(c.gaps[:5]),
+        )
+    console.print(table)

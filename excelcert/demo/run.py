@@ -31,7 +31,7 @@ from excelcert.register.config import Register, init_register, read_register, re
 from excelcert.register.lists import previous_labels, states_on
 from excelcert.register.publish import publish_site
 from excelcert.register.rules import add_months, month_of
-from excelcert.results.scores import score_and_record, write_results
+from excelcert.results.scores import record_assessments, score_and_record, write_results
 from excelcert.review import workflow
 from excelcert.review.generate import generate_reviews
 from excelcert.scheme import load_scheme
@@ -202,6 +202,9 @@ def _documents_stage(
     """Scores and labels, the results workbook, and the certificates, feedback and correction
     letters to render (the summary lines, and the documents)."""
     results = score_and_record(scheme, clusters, ledger)
+    register = register_of(campaign)
+    if register is not None:
+        record_assessments(register, campaign, scheme, clusters, ledger, results, today)
     xlsx, _ = write_results(campaign.output_dir, campaign, scheme, clusters, results)
     issued = plan_and_number(
         campaign,
@@ -212,7 +215,7 @@ def _documents_stage(
         kinds=("certificate", "letter", "correction"),
         today=today,
         results=results,
-        register=register_of(campaign),
+        register=register,
     )
     kinds = Counter(job.kind for job in issued.documents)
     lines = [f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({xlsx})"]

@@ -32,7 +32,7 @@ from excelcert.register.config import Register
 from excelcert.register.lists import previous_labels
 from excelcert.register.rules import DEFAULT_GRACE_MONTHS, DEFAULT_VALIDITY_MONTHS, month_of, validity
 from excelcert.register.store import Draft, Entry, RegisterStore
-from excelcert.results.scores import Results, score_and_record
+from excelcert.results.scores import Results, assessed_month, record_assessments, score_and_record
 from excelcert.review.final import ClusterFinal
 from excelcert.scheme.model import Scheme
 from excelcert.scoring.rules import Score
@@ -85,7 +85,10 @@ def plan_and_number(
     campaign has a `register`, in the register, which then numbers it across campaigns and
     continues a renewed label's validity."""
     today = today or dt.date.today()
-    results = results or score_and_record(scheme, clusters, ledger)
+    if results is None:
+        results = score_and_record(scheme, clusters, ledger)
+        if register is not None:
+            record_assessments(register, campaign, scheme, clusters, ledger, results, today)
     issued = Issued(documents_folder(campaign), results=results)
     numbering = _Numbering(campaign, scheme, ledger, key, today, results, register)
     try:
@@ -294,15 +297,6 @@ class _Numbering:
             entry.valid_until,
             score_id,
         )
-
-
-def assessed_month(ledger: Ledger, final: ClusterFinal) -> str:
-    """The month of assessment: when the last of what the final values rest on came in (the
-    self-assessment that counts and the reviews that count), as YYYY-MM."""
-    received = [final.submission.received_at] + [
-        s.received_at for s in ledger.current_reviews(final.cluster_id) if s.reviewer_id in final.reviewers
-    ]
-    return max(received)[:7]
 
 
 def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) -> None:
