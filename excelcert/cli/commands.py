@@ -765,6 +765,37 @@ def benchmark_(ctx: click.Context, as_json: bool) -> None:
         click.echo("No cluster is scored yet: run `excelcert score` first.")
 
 
+@cli.command("report")
+@click.option("--lang", help="The report's language (default: the scheme's default language).")
+@click.option("--json", "as_json", is_flag=True, help="Print what the report shows as JSON.")
+@click.pass_context
+def report_(ctx: click.Context, lang: str | None, as_json: bool) -> None:
+    """The campaign report for funders: a workbook with native charts and the same as one HTML file.
+
+    Returns over time, labels by country and sector, scores, category shares, the weakest
+    indicators, overstatement, reviewer agreement and load, the peer groups and the training
+    needs; into output/<campaign>/report-<lang>.xlsx and .html."""
+    from excelcert.benchmark import campaign_peers
+    from excelcert.benchmark.report import campaign_report
+    from excelcert.benchmark.stats import benchmark
+
+    session = _session(ctx)
+    scheme = session.scheme
+    if lang is not None and lang not in scheme.languages:
+        _fail(f"the scheme has no language '{lang}': use one of {', '.join(scheme.languages)}")
+    reviewers = session.reviewers if session.campaign.reviewers_file else []
+    peers = campaign_peers(session.campaign, scheme, session.clusters, session.ledger, session.register)
+    found = benchmark(scheme, peers, session.campaign.benchmark_min_group)
+    done = campaign_report(
+        session.campaign, scheme, session.clusters, reviewers, session.ledger, peers, found, lang=lang
+    )
+    if as_json:
+        _echo_json(done.to_json())
+        return
+    click.echo(f"Campaign report: {done.workbook}")
+    click.echo(f"            and {done.html} (one file, charts inline: send it as it is)")
+
+
 def _documents(
     ctx: click.Context, kinds: tuple[str, ...], pdf: bool, jobs: int, as_json: bool, issued_on: dt.date | None = None
 ) -> None:
