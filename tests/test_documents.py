@@ -228,9 +228,9 @@ def _edited_template(tmp_path: Path, name: str, old: str, new: str) -> Path:
 
 def test_the_built_in_templates_are_clean_and_the_campaign_gets_copies(campaign):
     result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check"], catch_exceptions=False)
-    assert result.exit_code == 0 and "9 templates" in result.output
+    assert result.exit_code == 0 and "12 templates" in result.output
     copies = sorted(p.name for p in (campaign.root / "templates").glob("*.docx"))
-    assert copies == sorted(p.name for p in BUILTIN.glob("*.docx")) and len(copies) == 9
+    assert copies == sorted(p.name for p in BUILTIN.glob("*.docx")) and len(copies) == 12
     repo = Path(__file__).resolve().parents[1] / "templates"  # the example campaign's copies: the same files
     for path in BUILTIN.glob("*.docx"):
         assert (repo / path.name).read_bytes() == path.read_bytes(), path.name
@@ -318,7 +318,7 @@ def test_rendering_in_parallel_gives_the_same_documents(demo_copy):
         issued = plan_and_number(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("letter",))
     one = [_document_text(p) for p in render_all(issued.documents, jobs=1)]
     two = [_document_text(p) for p in render_all(issued.documents, jobs=2)]
-    assert one == two and len(one) == 5
+    assert one == two and len(one) == 10  # a letter and a benchmarking report per scored cluster
 
 
 def test_edge_rules_hold_for_every_combination_of_the_three_conditions():

@@ -226,7 +226,7 @@ def _documents_stage(
     ]
     lines.append(
         f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
-        f"{kinds['correction']} correction letter(s) in {issued.folder}"
+        f"{kinds['benchmark']} benchmarking reports, {kinds['correction']} correction letter(s) in {issued.folder}"
     )
     return lines, issued.documents
 

@@ -14,8 +14,10 @@ from typing import Any
 
 from excelcert.base.files import safe_filename
 from excelcert.base.ledger import Certificate, Ledger
+from excelcert.benchmark import Benchmark, benchmark_campaign
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
+from excelcert.documents.benchmarking import benchmark_context, benchmark_summary
 from excelcert.documents.context import (
     certificate_context,
     certificate_reference,
@@ -57,6 +59,7 @@ class Issued:
     skipped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got no letter
     withdrawn: dict[str, str] = field(default_factory=dict)  # cluster -> certificate withdrawn: not issued again
     retired: dict[str, str] = field(default_factory=dict)  # cluster -> its earlier certificate, withdrawn now
+    benchmark: Benchmark | None = None  # the clusters against their peers, when letters are issued
 
 
 def documents_folder(campaign: Campaign) -> Path:
@@ -90,6 +93,8 @@ def plan_and_number(
         if register is not None:
             record_assessments(register, campaign, scheme, clusters, ledger, results, today)
     issued = Issued(documents_folder(campaign), results=results)
+    if "letter" in kinds:
+        issued.benchmark = benchmark_campaign(campaign, scheme, clusters, ledger, register)
     numbering = _Numbering(campaign, scheme, ledger, key, today, results, register)
     try:
         for cluster in clusters:
@@ -166,10 +171,17 @@ def _plan_cluster(
             today,
             numbering.previous(cluster.id),
         )
+        mine = issued.benchmark.cluster(cluster.id) if issued.benchmark else None
+        context["benchmark_summary"] = benchmark_summary(scheme, mine, issued.benchmark, lang)
         template = find_template(_templates(campaign), "letter", lang, scheme.default_language)
         issued.documents.append(
             Job(cluster.id, "letter", template, context, pictures, out / f"{cluster.id} letter.docx")
         )
+        if mine is not None and issued.benchmark is not None and mine.reference is not None:
+            context, pictures = benchmark_context(scheme, campaign, cluster, mine, issued.benchmark, today)
+            template = find_template(_templates(campaign), "benchmark", lang, scheme.default_language)
+            name = f"{cluster.id} benchmarking.docx"
+            issued.documents.append(Job(cluster.id, "benchmark", template, context, pictures, out / name))
 
 
 class _Numbering:
