@@ -1211,11 +1211,18 @@ def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day
     help="Where to build the demo campaign.",
 )
 @click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Workbooks written in parallel.")
-def demo(directory: Path, jobs: int) -> None:
+@click.option(
+    "--clusters",
+    type=click.IntRange(0, 100_000),
+    default=150,
+    show_default=True,
+    help="Made-up peers assessed in earlier campaigns, for benchmarking (sectors, countries, sizes, ages).",
+)
+def demo(directory: Path, jobs: int, clusters: int) -> None:
     """Build a fresh demo campaign from the built-in scheme and example roster, and run every stage."""
     from excelcert.demo.run import run_demo
 
-    for line in run_demo(directory, jobs=jobs):
+    for line in run_demo(directory, jobs=jobs, clusters=clusters):
         click.echo(line)
 
 

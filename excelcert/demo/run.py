@@ -4,7 +4,8 @@ Built from the built-in scheme and the example roster, in a folder of its own
 (`output/demo` by default), so that a newcomer sees in a minute what excelcert makes. The
 folder is also a register holding last year's campaign (`last-year/`, 13 months earlier,
 under the scheme's previous version): two labels renewed this year, one expired, one
-withdrawn.
+withdrawn; and the assessments of made-up peers from earlier campaigns (`--clusters N`,
+demo/peers.py), so that benchmarking and the campaign report have real groups.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from pathlib import Path
 
 from excelcert.assessment.generate import generate_workbooks
 from excelcert.base.ledger import Ledger
+from excelcert.benchmark import campaign_peers
+from excelcert.benchmark.report import campaign_report
+from excelcert.benchmark.stats import benchmark
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
+from excelcert.demo.peers import DEFAULT_PEERS, synthetic_peers
 from excelcert.demo.returns import AVERAGE, STRONG, WEAK, make_returns
 from excelcert.demo.reviews import decide, fill_review
 from excelcert.documents.issue import Job, plan_and_number, render_all
@@ -53,9 +58,12 @@ LAST_YEAR = {
 WITHDRAWN_CLUSTER = "EE-HEALTH-01"
 
 
-def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) -> list[str]:
+def run_demo(
+    directory: Path, *, jobs: int = 2, today: dt.date | None = None, clusters: int = DEFAULT_PEERS
+) -> list[str]:
     """Build the demo in `directory`: a register holding last year's campaign (in
-    `last-year/`) and this year's (in `directory` itself); return the summary lines to print."""
+    `last-year/`), `clusters` made-up peers assessed in earlier campaigns, and this year's
+    campaign (in `directory` itself); return the summary lines to print."""
     started = time.perf_counter()
     today = today or dt.date.today()
     _clear(directory)
@@ -65,6 +73,7 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     register = init_register(directory, name=DEMO_BODY, prefix="DEMO", public_url=public_url)
     last_year, to_render = _last_year(directory / LAST_YEAR_FOLDER, today, jobs)
     _withdraw(register, today)
+    peers_line = _peers(register, today, clusters)
     campaign = init_campaign(
         directory,
         title="Cluster Management Excellence – demo campaign",
@@ -96,6 +105,7 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
         document_lines, documents = _documents_stage(campaign, scheme, roster.clusters, key, ledger, today)
     render_all(to_render + documents, jobs=jobs)  # both years' documents, in one pool of workers
     register_lines = _register_stage(register, today)
+    report_lines = _report_stage(campaign, scheme, roster.clusters, today)
     verdicts = Counter(r.verdict for r in imported)
     lines = [
         f"Demo campaign '{campaign.id}' in {campaign.root}:",
@@ -117,6 +127,8 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines += review_lines
     lines += document_lines
     lines += last_year
+    lines += peers_line
+    lines += report_lines
     lines += register_lines
     lines.append(f"  time       {time.perf_counter() - started:.1f} s in all")
     lines.append(f"See it all with: cd {campaign.root} && excelcert status; excelcert reconcile; excelcert score")
@@ -161,6 +173,37 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
         f"{len(LAST_YEAR)} clusters took part, in {campaign.root}"
     )
     return [line], documents
+
+
+def _peers(register: Register, today: dt.date, count: int) -> list[str]:
+    """The peer database: `count` made-up, plausible clusters assessed in earlier campaigns."""
+    if count <= 0:
+        return []
+    scheme = load_scheme(None)
+    made = synthetic_peers(scheme, count, today=today, campaign_prefix=f"{DEMO_ID}-history")
+    with register.open() as store:
+        store.record_assessments(made)
+    sectors, countries = len({a.sector for a in made}), len({a.country for a in made})
+    return [
+        f"  peers      {count} clusters assessed in earlier campaigns ({sectors} sectors, {countries} countries; "
+        "made up, answers correlated with size and age) in the register: the peers of benchmarking"
+    ]
+
+
+def _report_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], today: dt.date) -> list[str]:
+    """Every scored cluster against its peers, and the campaign report (workbook and HTML)."""
+    with Ledger.for_campaign(campaign.root) as ledger:
+        register = register_of(campaign)
+        peers = campaign_peers(campaign, scheme, clusters, ledger, register)
+        found = benchmark(scheme, peers, campaign.benchmark_min_group)
+        reviewers = read_reviewers(campaign.reviewers_path).reviewers
+        done = campaign_report(campaign, scheme, clusters, reviewers, ledger, peers, found, today=today)
+    shown = [g for g in found.groups if g.shown]
+    return [
+        f"  benchmark  {found.peers} peers from {found.campaigns} campaigns: {len(shown)} of {len(found.groups)} "
+        f"peer groups shown (at least {found.min_group} members); excelcert benchmark",
+        f"  report     the campaign report {done.workbook} and {done.html.name} (one file for funders)",
+    ]
 
 
 def _withdraw(register: Register, today: dt.date) -> None:
