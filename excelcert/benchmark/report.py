@@ -29,7 +29,7 @@ import numpy as np
 
 from excelcert.base.files import atomic_path
 from excelcert.base.ledger import Ledger
-from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
+from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup
 from excelcert.benchmark.peers import TOTAL, Peers
 from excelcert.benchmark.stats import Benchmark
 from excelcert.benchmark.texts import report_text
@@ -82,6 +82,7 @@ class CampaignReport:
     benchmark: Benchmark
     training: TrainingNeeds
     scheme: Scheme = field(repr=False)
+    peer_info: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # cluster -> campaign, sector, country
 
     @property
     def labelled(self) -> int:
@@ -197,6 +198,10 @@ def gather_report(
         benchmark=found,
         training=training_needs(scheme, peers),
         scheme=scheme,
+        peer_info={
+            str(cid): (str(c), str(s), str(k))
+            for cid, c, s, k in zip(table.index, table["campaign_id"], table["sector"], table["country"], strict=True)
+        },
     )
 
 
@@ -502,29 +507,16 @@ def _write_xlsx(report: CampaignReport, path: Path) -> None:
 
         # training needs: the catalogue, most needed first, with the clusters needing each
         training = report.training
-        columns = [
-            (t("topic"), 44),
-            (t("kind"), 12),
-            (t("needed_by"), 10),
-            (t("share"), 9),
-            (t("which"), 50),
-            (t("link"), 36),
-        ]
+        columns = [(t("topic"), 50), (t("kind"), 14), (t("needed_by"), 10), (t("share"), 9), (t("link"), 42)]
         ws = sheet(t("training"), t("training"), t("training_note"), columns)
         link_format = book.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"})
         for r, (topic, need) in enumerate(training.topics, start=4):
-            name = f"{topic.id} {report.scheme.text(topic.title, report.lang)}"
-            which = ", ".join(need.clusters)
-            ws.write_string(r, 0, name, wrap)
-            ws.write_string(
-                r, 1, t(f"kind_{topic.kind}") if topic.kind in ("training", "case-study") else topic.kind, wrap
-            )
+            ws.write_string(r, 0, f"{topic.id} {report.scheme.text(topic.title, report.lang)}", wrap)
+            ws.write_string(r, 1, t(f"kind_{topic.kind}") if topic.kind in ("training", "case-study") else topic.kind)
             ws.write_number(r, 2, need.count, whole)
             ws.write_number(r, 3, round(need.share, 1), number)
-            ws.write_string(r, 4, which, wrap)
             if topic.link:
-                ws.write_url(r, 5, topic.link, link_format, topic.link)
-            ws.set_row(r, ROW_HEIGHT * max(wrapped_lines(name, 44), wrapped_lines(which, 50)))
+                ws.write_url(r, 4, topic.link, link_format, topic.link)
         last = 3 + len(training.topics)
         row = last + 2
         ws.write_string(row, 0, t("weak_categories"), head)
@@ -551,6 +543,20 @@ def _write_xlsx(report: CampaignReport, path: Path) -> None:
             c.set_y_axis({"reverse": True})
             c.set_size({"width": 720, "height": max(300, 24 * len(training.topics) + 80)})
             ws.insert_chart(row + len(training.categories) + 2, 0, c)
+
+        # which clusters need which topic: a row per pair, to filter (the secretariat's, never the funders')
+        columns = [(t("which"), 16), (t("campaign"), 18), (t("sector"), 22), (t("country"), 9), (t("topic"), 50)]
+        ws = sheet(t("training_who"), t("training_who"), t("training_who_note"), columns)
+        r = 4
+        for topic, need in training.topics:
+            title = f"{topic.id} {report.scheme.text(topic.title, report.lang)}"
+            for cluster in need.clusters:
+                campaign, sector, country = report.peer_info.get(cluster, ("", "", ""))
+                for col, value in enumerate((cluster, campaign, sector, country, title)):
+                    ws.write_string(r, col, value)
+                r += 1
+        ws.autofilter(3, 0, max(r - 1, 4), len(columns) - 1)
+        ws.freeze_panes(4, 1)
     finally:
         book.close()
 
