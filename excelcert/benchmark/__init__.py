@@ -25,7 +25,7 @@ def campaign_peers(
     history = []
     if register is not None:
         with register.open() as store:
-            history = store.assessments()
+            history = store.assessments(answers=False)
     return peer_table(scheme, history, campaign_assessments(campaign, scheme, clusters, ledger))
 
 

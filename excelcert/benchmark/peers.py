@@ -82,13 +82,13 @@ def peer_table(scheme: Scheme, history: Iterable[Assessment], current: list[Asse
     """The peers: `history` (oldest first) then `current`, each cluster's latest kept."""
     rows = [a for a in history if a.scheme_id == scheme.id] + list(current)
     indicators = [i.id for i in scheme.indicators]
-    points = np.full((len(rows), len(indicators)), np.nan)
     column = {ind: n for n, ind in enumerate(indicators)}
-    for r, a in enumerate(rows):
-        for ind, value in a.indicator_points.items():
-            c = column.get(ind)
-            if c is not None and value is not None:
-                points[r, c] = float(value)
+    frame = pd.DataFrame.from_records([a.indicator_points for a in rows], columns=indicators) if rows else None
+    points = (
+        frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        if frame is not None
+        else np.empty((0, len(indicators)))
+    )
     table = pd.DataFrame(points, columns=indicators)
     table.insert(0, TOTAL, [100 * a.points / a.max_points if a.max_points else np.nan for a in rows])
     for n, cat in enumerate(scheme.categories):

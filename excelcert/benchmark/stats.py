@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -90,14 +91,33 @@ class Standing:
 
 @dataclass
 class ClusterBenchmark:
+    """A current cluster against its groups. Kept as arrays over the measures (a campaign of
+    thousands of clusters is placed at once); `standings` gives them per measure."""
+
     cluster_id: str
     country: str
     sector: str
     groups: dict[str, str]  # kind -> the key of its group of that kind that is shown
     reference: str | None  # the group it is placed in: its sector's, else everyone's (None if neither is shown)
-    standings: dict[str, Standing]  # measure -> standing
+    measures: list[str] = field(repr=False)
+    values: np.ndarray = field(repr=False)  # per measure (NaN: no value)
+    percentiles: dict[str, np.ndarray] = field(repr=False)  # group key -> per measure (NaN: not shown)
+    positions: list[str | None] = field(repr=False)  # per measure, in the reference group
     strengths: list[str] = field(default_factory=list)  # indicators in the top quartile of its reference group
     gaps: list[str] = field(default_factory=list)  # indicators in its bottom quartile
+
+    @cached_property
+    def standings(self) -> dict[str, Standing]:
+        """Measure -> the cluster's value, percentile in each shown group, position."""
+        out = {}
+        for n, measure in enumerate(self.measures):
+            value = self.values[n]
+            if np.isnan(value):
+                out[measure] = Standing(None)
+                continue
+            pct = {key: float(row[n]) for key, row in self.percentiles.items() if not np.isnan(row[n])}
+            out[measure] = Standing(float(value), pct, self.positions[n])
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -249,7 +269,12 @@ def _figures(group: Group, values: np.ndarray, measures: list[str]) -> None:
     if not wanted:
         return
     block = values[:, wanted]
-    q = np.nanquantile(block, [0.25, 0.5, 0.75], axis=0)
+    gaps = np.isnan(block).any(axis=0)
+    q = np.empty((3, len(wanted)))
+    if (~gaps).any():  # numpy's quantile is vectorised; nanquantile goes column by column
+        q[:, ~gaps] = np.quantile(block[:, ~gaps], [0.25, 0.5, 0.75], axis=0)
+    if gaps.any():
+        q[:, gaps] = np.nanquantile(block[:, gaps], [0.25, 0.5, 0.75], axis=0)
     counts = (~np.isnan(block)).sum(axis=0)
     for j, n in enumerate(wanted):
         group.figures[measures[n]] = Figures(int(counts[j]), float(q[0, j]), float(q[1, j]), float(q[2, j]))
@@ -268,59 +293,90 @@ def position(value: float, figures: Figures) -> str:
 def _standings(
     scheme: Scheme, peers: Peers, values: np.ndarray, groups: list[Group], masks: list[np.ndarray | None]
 ) -> list[ClusterBenchmark]:
+    """Every current cluster placed in its shown groups, all at once per group and measure."""
     table, measures = peers.table, peers.measures
     index = {cid: n for n, cid in enumerate(table.index)}
-    rows = [index[c] for c in peers.current if c in index]
-    # the sorted values of every shown group, per measure, to place clusters by bisection
-    sorted_values: dict[str, list[np.ndarray]] = {}
-    for group, mask in zip(groups, masks, strict=True):
-        if group.shown and mask is not None:
-            block = values[mask]
-            sorted_values[group.key] = [np.sort(col[~np.isnan(col)]) for col in block.T]
+    rows = np.array([index[c] for c in peers.current if c in index], dtype=int)
+    count, width = len(rows), len(measures)
+    mine = values[rows] if count else np.empty((0, width))
+    sectors = table["sector"].to_numpy()[rows].astype(str) if count else np.array([], dtype=str)
+    countries = table["country"].to_numpy()[rows].astype(str) if count else np.array([], dtype=str)
     by_key = {g.key: g for g in groups}
-    indicators = {i.id for i in scheme.indicators}
+    percentiles: dict[str, np.ndarray] = {}  # group key -> (current clusters, measures), NaN where not shown
+    for group, mask in zip(groups, masks, strict=True):
+        if not group.shown or mask is None:
+            continue
+        if group.kind == SECTOR:
+            inside = sectors == group.name
+        elif group.kind == COUNTRY:
+            inside = countries == group.name
+        else:
+            inside = np.ones(count, dtype=bool)
+        pct = np.full((count, width), np.nan)
+        block = values[mask]
+        for n, measure in enumerate(measures):
+            if measure not in group.figures or not inside.any():
+                continue
+            column = np.sort(block[:, n][~np.isnan(block[:, n])])
+            wanted = mine[inside, n]
+            below = np.searchsorted(column, wanted, "left")
+            equal = np.searchsorted(column, wanted, "right") - below
+            placed = 100 * (below + equal / 2) / len(column)
+            placed[np.isnan(wanted)] = np.nan
+            pct[inside, n] = placed
+        percentiles[group.key] = pct
+    indicators = np.array([m not in (TOTAL, *(c.id for c in scheme.categories)) for m in measures])
+    # where each cluster stands in its reference group (its sector's, else everyone's), all at once per group
+    references: list[str | None] = []
+    for k in range(count):
+        sector_key = f"{SECTOR}:{sectors[k]}"
+        references.append(sector_key if sector_key in percentiles else EVERYONE if EVERYONE in percentiles else None)
+    codes = np.zeros((count, width), dtype=np.int8)  # 0 none, 1 bottom, 2 middle, 3 top
+    for key in set(references) - {None}:
+        assert key is not None
+        who = np.array([r == key for r in references])
+        figures = by_key[key].figures
+        q1 = np.array([figures[m].q1 if m in figures else np.nan for m in measures])
+        q3 = np.array([figures[m].q3 if m in figures else np.nan for m in measures])
+        v = mine[who]
+        known = ~np.isnan(v) & ~np.isnan(q1)
+        with np.errstate(invalid="ignore"):
+            bottom = (v < q1) | ((v <= q1) & (q1 < q3))
+            top = (v > q3) | ((v >= q3) & (q3 > q1))
+        codes[who] = np.where(known, np.where(bottom, 1, np.where(top, 3, 2)), 0)
+    names = (None, BOTTOM, MIDDLE, TOP)
     out = []
-    for row in rows:
-        cid = str(table.index[row])
-        sector, country = str(table["sector"].iat[row]), str(table["country"].iat[row])
+    for k in range(count):
+        sector, country = str(sectors[k]), str(countries[k])
         keys = {
             SECTOR: f"{SECTOR}:{sector}" if sector else "",
             COUNTRY: f"{COUNTRY}:{country}" if country else "",
             EVERYONE: EVERYONE,
             EXCELLENCE: EXCELLENCE,
         }
-        mine = {kind: key for kind, key in keys.items() if key in by_key and by_key[key].shown}
-        reference = mine.get(SECTOR) or mine.get(EVERYONE)
-        standings: dict[str, Standing] = {}
-        for n, measure in enumerate(measures):
-            value = values[row, n]
-            if np.isnan(value):
-                standings[measure] = Standing(None)
-                continue
-            standing = Standing(float(value))
-            for key in mine.values():
-                if measure in by_key[key].figures:
-                    column = sorted_values[key][n]
-                    below = np.searchsorted(column, value, "left")
-                    equal = np.searchsorted(column, value, "right") - below
-                    standing.percentiles[key] = float(100 * (below + equal / 2) / len(column))
-            if reference and measure in by_key[reference].figures:
-                standing.position = position(float(value), by_key[reference].figures[measure])
-            standings[measure] = standing
-        ranked = sorted(
-            (m for m in measures if m in indicators and standings[m].position),
-            key=lambda m: standings[m].percentiles.get(reference or "", 50.0),
-        )
+        mine_groups = {kind: key for kind, key in keys.items() if key in percentiles}
+        reference = references[k]
+        row = codes[k]
+        strengths: list[str] = []
+        gaps: list[str] = []
+        if reference is not None:
+            order = np.argsort(percentiles[reference][k], kind="stable")
+            ranked = [int(n) for n in order if indicators[n] and row[n]]
+            strengths = [measures[n] for n in reversed(ranked) if row[n] == 3]
+            gaps = [measures[n] for n in ranked if row[n] == 1]
         out.append(
             ClusterBenchmark(
-                cluster_id=cid,
+                cluster_id=str(table.index[rows[k]]),
                 country=country,
                 sector=sector,
-                groups=mine,
+                groups=mine_groups,
                 reference=reference,
-                standings=standings,
-                strengths=[m for m in reversed(ranked) if standings[m].position == TOP],
-                gaps=[m for m in ranked if standings[m].position == BOTTOM],
+                measures=measures,
+                values=mine[k],
+                percentiles={key: percentiles[key][k] for key in mine_groups.values()},
+                positions=[names[c] for c in row.tolist()],
+                strengths=strengths,
+                gaps=gaps,
             )
         )
     return out
