@@ -176,3 +176,24 @@ def test_training_needs_count_the_clusters_weak_in_what_a_topic_addresses():
     category = next(n for n in needs.categories if n.id == strategy.category)
     assert category.clusters == ["OLD"]  # weak in one indicator is not weak in the category
     json.dumps(needs.to_json())
+
+
+HOSTILE = "<script>alert(1)</script> $\\frac$ & =SUM(A1)"
+
+
+def test_names_from_the_roster_are_text_in_the_report_whatever_they_hold(campaign, tmp_path):
+    from excelcert.base.ledger import Ledger
+    from excelcert.benchmark.report import gather_report, write_report_html, write_report_xlsx
+    from excelcert.benchmark.stats import benchmark
+
+    rows = [assessment(f"P{n}", n / 10, sector=HOSTILE, country="DE") for n in range(8)]
+    current = [assessment(f"C{n}", 0.3 + n / 20, sector=HOSTILE, campaign=campaign.id) for n in range(5)]
+    peers = peer_table(SCHEME, rows, current)
+    found = benchmark(SCHEME, peers, 5)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        report = gather_report(campaign, SCHEME, [], [], ledger, peers, found)
+    page = write_report_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    book = openpyxl.load_workbook(write_report_xlsx(report, tmp_path / "r.xlsx"))
+    texts = {c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert HOSTILE in texts  # written as typed: text, never a formula

@@ -576,7 +576,9 @@ def _figure(width: float, height: float) -> Any:
     import matplotlib
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none"})
+    matplotlib.rcParams.update(
+        {"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none", "text.parse_math": False}
+    )
     figure = Figure(figsize=(width, height))
     return figure
 

@@ -306,6 +306,8 @@ def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
         cells = [f"{f:.1f} %" for f in (figures.q1, figures.median, figures.q3)] if figures else ["", "", ""]
         _add_row(groups, g.key, str(g.members) if g.shown else "", *cells, g.why)
     console.print(groups)
+    if not found.clusters:
+        return
     table = Table(title="Clusters against their peers (total share; percentile in each group)")
     for heading in ("cluster", "total", "position", "sector", "country", "everyone", "excellence", "gaps"):
         table.add_column(heading)

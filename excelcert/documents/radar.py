@@ -17,7 +17,9 @@ def radar_chart(names: list[str], series: list[tuple[str, list[float], str]]) ->
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9})
+    matplotlib.rcParams.update(
+        {"font.family": "DejaVu Sans", "font.size": 9, "text.parse_math": False}
+    )  # names as typed: "$" is no formula
     figure = Figure(figsize=(6.6, 4.6), dpi=160)
     FigureCanvasAgg(figure)
     ax: Any = figure.add_axes((0.24, 0.2, 0.52, 0.66), projection="polar")  # PolarAxes
