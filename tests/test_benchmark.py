@@ -154,14 +154,17 @@ def test_no_two_published_groups_can_be_differenced_down_to_fewer_than_k(rows, k
     for n, row in enumerate(peers):  # some peers lack an indicator, as under an older scheme
         if n % 3 == 0:
             del row.indicator_points[INDICATORS[0]]
-    found = benchmark(SCHEME, peer_table(SCHEME, peers, []), k=k)
-    table = peer_table(SCHEME, peers, []).table
+    history, current = peers[::2], peers[1::2]  # half of them this campaign's: a group the report publishes
+    found = benchmark(SCHEME, peer_table(SCHEME, history, current), k=k)
+    table = peer_table(SCHEME, history, current).table
     members = {}
     for g in found.groups:
         if not g.shown:
             continue
         if g.kind == "everyone":
             mask = np.ones(len(table), dtype=bool)
+        elif g.kind == "campaign":
+            mask = table.index.isin([a.cluster_id for a in current])
         elif g.kind == "excellence":
             continue  # checked below against everyone
         else:
@@ -182,6 +185,18 @@ def test_no_two_published_groups_can_be_differenced_down_to_fewer_than_k(rows, k
     if excellence.shown:
         rest = found.group("everyone").members - excellence.members
         assert rest == 0 or rest >= k
+
+
+def test_the_campaigns_own_clusters_are_a_group_hidden_when_too_close_to_everyone():
+    current = [assessment(f"C{n}", n / 10, campaign="now") for n in range(6)]
+    for history, shown in ((0, True), (2, False), (5, True)):
+        rows = [assessment(f"H{n}", 0.5, campaign="before") for n in range(history)]
+        own = benchmark(SCHEME, peer_table(SCHEME, rows, current), k=5).group("campaign")
+        assert own is not None and own.shown == shown, history
+        assert own.members == 6
+        if not shown:
+            assert "differs from the group everyone by 2 members" in own.why
+    assert benchmark(SCHEME, peer_table(SCHEME, current, []), k=5).group("campaign") is None  # no campaign
 
 
 def test_the_excellence_group_holds_the_top_label_or_else_the_top_decile():

@@ -197,3 +197,24 @@ def test_names_from_the_roster_are_text_in_the_report_whatever_they_hold(campaig
     book = openpyxl.load_workbook(write_report_xlsx(report, tmp_path / "r.xlsx"))
     texts = {c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     assert HOSTILE in texts  # written as typed: text, never a formula
+
+
+def test_figures_over_the_campaign_are_hidden_when_they_would_give_peers_away(campaign, tmp_path):
+    """6 clusters this campaign, 2 from earlier ones: the campaign's quartiles next to all
+    peers' would single out those 2, so the report shows neither its quartiles nor its weakest."""
+    from excelcert.base.ledger import Ledger
+    from excelcert.benchmark.report import gather_report, write_report_html
+    from excelcert.benchmark.stats import benchmark
+    from excelcert.benchmark.texts import report_text
+
+    current = [assessment(f"C{n}", 0.2 + n / 10, campaign=campaign.id) for n in range(6)]
+    for rows, shown in (([assessment(f"H{n}", 0.5) for n in range(2)], False), ([], True)):
+        peers = peer_table(SCHEME, rows, current)
+        found = benchmark(SCHEME, peers, 5)
+        with Ledger.for_campaign(campaign.root) as ledger:
+            report = gather_report(campaign, SCHEME, [], [], ledger, peers, found)
+        assert report.campaign_shown == shown
+        assert bool(report.categories) == shown and bool(report.weakest) == shown
+        page = write_report_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+        hidden = report_text("en", "campaign_hidden", k=5).split(":")[0]
+        assert (hidden in page) == (not shown)

@@ -31,7 +31,7 @@ from excelcert.base.files import atomic_path
 from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup
 from excelcert.benchmark.peers import TOTAL, Peers
-from excelcert.benchmark.stats import Benchmark
+from excelcert.benchmark.stats import CAMPAIGN, EVERYONE, Benchmark
 from excelcert.benchmark.texts import report_text
 from excelcert.benchmark.training import WEAK_SHARE, TrainingNeeds, training_needs
 from excelcert.campaign.config import Campaign
@@ -83,6 +83,7 @@ class CampaignReport:
     training: TrainingNeeds
     scheme: Scheme = field(repr=False)
     peer_info: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # cluster -> campaign, sector, country
+    campaign_shown: bool = False  # the campaign's clusters may be shown as a group (figures over them)
 
     @property
     def labelled(self) -> int:
@@ -150,17 +151,18 @@ def gather_report(
     distribution = [(f"{n * 100 // BANDS}–{(n + 1) * 100 // BANDS} %", int((bands == n).sum())) for n in range(BANDS)]
     categories: list[Quartiles] = []
     weakest: list[tuple[str, str, float]] = []
-    if len(mine) >= k:
+    own = found.group(CAMPAIGN)  # the campaign's clusters as a group: hidden under k, or too close to everyone
+    if own is not None and own.shown:
         for cat in scheme.categories:
-            q = np.nanquantile(mine[cat.id].to_numpy(dtype=float), [0.25, 0.5, 0.75])
-            categories.append(Quartiles(cat.id, scheme.text(cat.name, lang), float(q[0]), float(q[1]), float(q[2])))
+            f = own.figures.get(cat.id)
+            if f is not None:
+                categories.append(Quartiles(cat.id, scheme.text(cat.name, lang), f.q1, f.median, f.q3))
         for ind in scheme.indicators:
-            if ind.max_points > 0:
+            if ind.max_points > 0 and ind.id in own.figures:
                 values = mine[ind.id].to_numpy(dtype=float)
                 known = values[~np.isnan(values)]
-                if len(known) >= k:
-                    weak = 100 * float((known < WEAK_SHARE * ind.max_points).mean())
-                    weakest.append((ind.id, scheme.text(ind.name, lang), weak))
+                weak = 100 * float((known < WEAK_SHARE * ind.max_points).mean())
+                weakest.append((ind.id, scheme.text(ind.name, lang), weak))
         weakest.sort(key=lambda w: (-w[2], w[0]))
         weakest = [w for w in weakest if w[2] > 0][:10]
     finals = final_values(scheme, ledger, [c.id for c in clusters])
@@ -198,6 +200,7 @@ def gather_report(
         benchmark=found,
         training=training_needs(scheme, peers),
         scheme=scheme,
+        campaign_shown=own is not None and own.shown,
         peer_info={
             str(cid): (str(c), str(s), str(k))
             for cid, c, s, k in zip(table.index, table["campaign_id"], table["sector"], table["country"], strict=True)
@@ -210,6 +213,8 @@ def _colour(label: str, n: int) -> str:
 
 
 def _group_name(report: CampaignReport, key: str) -> str:
+    if key == CAMPAIGN:
+        return report.text("this_campaign")
     if key == "everyone":
         return report.text("everyone")
     if key == "excellence":
@@ -412,7 +417,7 @@ def _write_xlsx(report: CampaignReport, path: Path) -> None:
             c.set_y_axis({"reverse": True})
             ws.insert_chart(3, 8, c)
         else:
-            ws.write_string(4, 0, t("too_few", k=report.min_group), note)
+            ws.write_string(4, 0, t("campaign_hidden", k=report.min_group), note)
 
         # bar charts: weakest indicators, overstatement, agreement, load
         def bars(
@@ -443,9 +448,8 @@ def _write_xlsx(report: CampaignReport, path: Path) -> None:
                 c.set_size({"width": 620, "height": max(300, 22 * len(rows) + 80)})
                 ws.insert_chart(3, 4, c)
             else:
-                ws.write_string(
-                    4, 0, t("nothing") if report.scored >= report.min_group else t("too_few", k=report.min_group), note
-                )
+                hidden = key == "weakest" and not report.campaign_shown
+                ws.write_string(4, 0, t("campaign_hidden", k=report.min_group) if hidden else t("nothing"), note)
             return ws
 
         bars("weakest", "weakest_note", [(i, n, s) for i, n, s in report.weakest], t("weak_share"), "#C00000")
@@ -784,8 +788,11 @@ def write_report_html(report: CampaignReport, path: Path) -> Path:
             "categories", t("categories_note"), table([t("category"), t("q1"), t("median"), t("q3")], rows, {1, 2, 3})
         )
     else:
-        section("categories", t("too_few", k=k))
-    section("weakest", t("weakest_note") if report.weakest or report.scored < k else t("nothing"))
+        section("categories", t("campaign_hidden", k=k))
+    if report.campaign_shown:
+        section("weakest", t("weakest_note") if report.weakest else t("nothing"))
+    else:
+        section("weakest", t("campaign_hidden", k=k))
     section("overstated", t("overstated_note") if report.overstated else t("nothing"))
     section("agreement", t("agreement_note"))
     section("load", t("load_note"))
@@ -813,12 +820,17 @@ def write_report_html(report: CampaignReport, path: Path) -> Path:
         [report.scheme.text(report.scheme.category(n.id).name, report.lang), str(n.count), f"{n.share:.0f}"]
         for n in report.training.categories
     ]
-    section(
-        "training",
-        t("training_note"),
-        table([t("topic"), t("kind"), t("needed_by"), t("share")], topic_rows, {2, 3})
-        + table([t("weak_categories"), t("clusters"), t("share")], weak_categories, {1, 2}),
-    )
+    everyone = report.benchmark.group(EVERYONE)
+    if everyone is not None and everyone.shown:
+        section(
+            "training",
+            t("training_note"),
+            table([t("topic"), t("kind"), t("needed_by"), t("share")], topic_rows, {2, 3})
+            + table([t("weak_categories"), t("clusters"), t("share")], weak_categories, {1, 2}),
+        )
+    else:  # counts over fewer than k clusters: not for funders
+        charts.pop("training", None)
+        section("training", t("too_few", k=k))
     page = (
         f'<!DOCTYPE html>\n<html lang="{e(report.lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -36,7 +36,8 @@ from excelcert.scheme.model import Scheme
 
 DEFAULT_MIN_GROUP = 5
 SECTOR, COUNTRY, EVERYONE, EXCELLENCE = "sector", "country", "everyone", "excellence"
-KINDS = (SECTOR, COUNTRY, EVERYONE, EXCELLENCE)
+CAMPAIGN = "campaign"  # the campaign's own scored clusters: what the campaign report's figures are over
+KINDS = (SECTOR, COUNTRY, EVERYONE, EXCELLENCE, CAMPAIGN)
 BOTTOM, MIDDLE, TOP = "bottom", "middle", "top"  # where a cluster stands: bottom quartile, middle, top quartile
 TOP_DECILE = 0.1
 
@@ -201,6 +202,8 @@ def benchmark(scheme: Scheme, peers: Peers, k: int = DEFAULT_MIN_GROUP) -> Bench
             masks.append((kind, name, column == name))
     excellent, basis = excellence_members(scheme, table, k)
     masks.append((EXCELLENCE, "", excellent))
+    if peers.current:  # published too (the campaign report): decided with the others, so never differenced
+        masks.append((CAMPAIGN, "", table.index.isin(peers.current)))
     groups, shown_masks = _decide(masks, present, measures, k)
     for group, mask in zip(groups, shown_masks, strict=True):
         if group.shown and mask is not None:

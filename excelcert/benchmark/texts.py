@@ -69,8 +69,10 @@ REPORT: dict[str, dict[str, str]] = {
         "total": "Total",
         "hidden": "not shown",
         "everyone": "Everyone",
+        "this_campaign": "This campaign's clusters",
         "excellence": "Excellence group",
         "too_few": "Fewer than {k} clusters: not shown.",
+        "campaign_hidden": "Not shown: this campaign has fewer than {k} scored clusters, or differs from all peers by fewer than {k} (its figures and theirs would give those clusters away).",
         "nothing": "Nothing to show yet.",
     },
     "fr": {
@@ -138,8 +140,10 @@ REPORT: dict[str, dict[str, str]] = {
         "total": "Total",
         "hidden": "non montré",
         "everyone": "Tous",
+        "this_campaign": "Clusters de cette campagne",
         "excellence": "Groupe d'excellence",
         "too_few": "Moins de {k} clusters : non montré.",
+        "campaign_hidden": "Non montré : cette campagne compte moins de {k} clusters notés, ou diffère de l'ensemble des pairs de moins de {k} (ses chiffres et les leurs révéleraient ces clusters).",
         "nothing": "Rien à montrer pour l'instant.",
     },
     "de": {
@@ -207,8 +211,10 @@ REPORT: dict[str, dict[str, str]] = {
         "total": "Gesamt",
         "hidden": "nicht gezeigt",
         "everyone": "Alle",
+        "this_campaign": "Cluster dieser Kampagne",
         "excellence": "Exzellenzgruppe",
         "too_few": "Weniger als {k} Cluster: nicht gezeigt.",
+        "campaign_hidden": "Nicht gezeigt: Diese Kampagne hat weniger als {k} bewertete Cluster oder unterscheidet sich von allen Peers um weniger als {k} (ihre Werte und deren würden diese Cluster verraten).",
         "nothing": "Noch nichts zu zeigen.",
     },
 }
