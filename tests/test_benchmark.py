@@ -338,3 +338,21 @@ def test_benchmark_prints_the_groups_and_the_clusters(demo, monkeypatch):
     result = CliRunner().invoke(cli, ["benchmark"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "everyone" in result.output and "fewer than 5 members" in result.output
+
+
+def test_score_records_every_scored_assessment_in_the_register_labelled_or_not(demo_copy, monkeypatch):
+    import sqlite3
+
+    with sqlite3.connect(demo_copy / "register.sqlite") as db:  # as if the demo had never scored
+        db.execute("DELETE FROM assessments WHERE campaign_id = 'demo'")
+    monkeypatch.chdir(demo_copy)
+    result = CliRunner().invoke(cli, ["score", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    scores = {s["cluster_id"]: s for s in json.loads(result.output)["scores"]}
+    with RegisterStore.at(demo_copy / "register.sqlite") as store:
+        recorded = {a.cluster_id: a for a in store.assessments() if a.campaign_id == "demo"}
+    assert set(recorded) == set(scores) and len(scores) >= 5
+    for cluster, s in scores.items():
+        assert recorded[cluster].label == s["label"] and recorded[cluster].points == pytest.approx(s["total"])
+        assert recorded[cluster].indicator_points == pytest.approx(s["points"])
+        assert recorded[cluster].sector and recorded[cluster].country and recorded[cluster].answers
