@@ -62,7 +62,11 @@ BENCH: dict[str, dict[str, str]] = {
         "sector": "Sector: {name}",
         "country": "Country: {name}",
         "not_shown": "Not shown (fewer than {k} clusters, or too close to a larger group): {groups}.",
-        "reference": "Where you stand is measured against {group}.",
+        "reference": "The positions below (bottom quartile, middle, top quartile) are measured among {group}.",
+        "among_sector": "the clusters of your sector ({name})",
+        "among_country": "the clusters of your country ({name})",
+        "among_everyone": "all peers",
+        "among_excellence": "the excellence group",
         "radar_title": "Your share of each category's points, against the peers' median and the excellence group's median",
         "you": "Your cluster",
         "peers_median": "Peers' median",
@@ -80,7 +84,7 @@ BENCH: dict[str, dict[str, str]] = {
         "top": "▲ top quartile",
         "none": "– not shown",
         "total": "Total",
-        "total_sentence": "Your total is {share} of the points, at the {pct} percentile of {group}.",
+        "total_sentence": "Your total is {share} of the points, at the {pct} percentile among {group}.",
         "strengths_title": "Your strengths against your peers",
         "strengths_none": "No indicator in the top quartile of your peers.",
         "gaps_title": "Your gaps against your peers",
@@ -91,7 +95,7 @@ BENCH: dict[str, dict[str, str]] = {
         "kind_case-study": "Case study",
         "note": "Indicators are compared on their points; categories and the total on their share of the maximum points. The quartiles divide the peers' values into four groups of equal size.",
         "summary_title": "Compared with your peers",
-        "summary_total": "Your total is at the {pct} percentile of {group} ({where}).",
+        "summary_total": "Your total is at the {pct} percentile among {group} ({where}).",
         "summary_strengths": "Your strongest points against your peers: {items}.",
         "summary_gaps": "Where your peers do better: {items}.",
         "summary_report": "The enclosed benchmarking report gives the detail and the training modules for your gaps.",
@@ -119,7 +123,11 @@ BENCH: dict[str, dict[str, str]] = {
         "sector": "Secteur : {name}",
         "country": "Pays : {name}",
         "not_shown": "Non montrés (moins de {k} clusters, ou trop proches d'un groupe plus large) : {groups}.",
-        "reference": "Votre position est mesurée par rapport au groupe {group}.",
+        "reference": "Les positions ci-dessous (quartile inférieur, milieu, quartile supérieur) sont mesurées parmi {group}.",
+        "among_sector": "les clusters de votre secteur ({name})",
+        "among_country": "les clusters de votre pays ({name})",
+        "among_everyone": "l'ensemble des pairs",
+        "among_excellence": "le groupe d'excellence",
         "radar_title": "Votre part des points de chaque catégorie, face à la médiane des pairs et à celle du groupe d'excellence",
         "you": "Votre cluster",
         "peers_median": "Médiane des pairs",
@@ -137,7 +145,7 @@ BENCH: dict[str, dict[str, str]] = {
         "top": "▲ quartile supérieur",
         "none": "– non montré",
         "total": "Total",
-        "total_sentence": "Votre total représente {share} des points, au {pct} centile du groupe {group}.",
+        "total_sentence": "Votre total représente {share} des points, au {pct} centile parmi {group}.",
         "strengths_title": "Vos points forts face à vos pairs",
         "strengths_none": "Aucun indicateur dans le quartile supérieur de vos pairs.",
         "gaps_title": "Vos écarts face à vos pairs",
@@ -148,7 +156,7 @@ BENCH: dict[str, dict[str, str]] = {
         "kind_case-study": "Étude de cas",
         "note": "Les indicateurs sont comparés sur leurs points ; les catégories et le total sur leur part du maximum de points. Les quartiles partagent les valeurs des pairs en quatre groupes de même taille.",
         "summary_title": "Comparaison avec vos pairs",
-        "summary_total": "Votre total se situe au {pct} centile du groupe {group} ({where}).",
+        "summary_total": "Votre total se situe au {pct} centile parmi {group} ({where}).",
         "summary_strengths": "Vos points les plus forts face à vos pairs : {items}.",
         "summary_gaps": "Là où vos pairs font mieux : {items}.",
         "summary_report": "Le rapport de benchmarking joint donne le détail et les formations adaptées à vos écarts.",
@@ -176,7 +184,11 @@ BENCH: dict[str, dict[str, str]] = {
         "sector": "Branche: {name}",
         "country": "Land: {name}",
         "not_shown": "Nicht gezeigt (weniger als {k} Cluster oder zu nah an einer größeren Gruppe): {groups}.",
-        "reference": "Ihre Position wird gegenüber der Gruppe {group} gemessen.",
+        "reference": "Die Positionen unten (unteres Quartil, Mitte, oberes Quartil) werden unter {group} bestimmt.",
+        "among_sector": "den Clustern Ihrer Branche ({name})",
+        "among_country": "den Clustern Ihres Landes ({name})",
+        "among_everyone": "allen Peers",
+        "among_excellence": "der Exzellenzgruppe",
         "radar_title": "Ihr Anteil an den Punkten jeder Kategorie, gegenüber dem Median der Peers und dem der Exzellenzgruppe",
         "you": "Ihr Cluster",
         "peers_median": "Median der Peers",
@@ -194,7 +206,7 @@ BENCH: dict[str, dict[str, str]] = {
         "top": "▲ oberes Quartil",
         "none": "– nicht gezeigt",
         "total": "Gesamt",
-        "total_sentence": "Ihre Gesamtpunktzahl beträgt {share} der Punkte, beim {pct}. Perzentil der Gruppe {group}.",
+        "total_sentence": "Ihre Gesamtpunktzahl beträgt {share} der Punkte, beim {pct}. Perzentil unter {group}.",
         "strengths_title": "Ihre Stärken gegenüber Ihren Peers",
         "strengths_none": "Kein Indikator im oberen Quartil Ihrer Peers.",
         "gaps_title": "Ihre Lücken gegenüber Ihren Peers",
@@ -205,7 +217,7 @@ BENCH: dict[str, dict[str, str]] = {
         "kind_case-study": "Fallstudie",
         "note": "Indikatoren werden nach ihren Punkten verglichen, Kategorien und Gesamtwert nach ihrem Anteil an der Höchstpunktzahl. Die Quartile teilen die Werte der Peers in vier gleich große Gruppen.",
         "summary_title": "Im Vergleich mit Ihren Peers",
-        "summary_total": "Ihre Gesamtpunktzahl liegt beim {pct}. Perzentil der Gruppe {group} ({where}).",
+        "summary_total": "Ihre Gesamtpunktzahl liegt beim {pct}. Perzentil unter {group} ({where}).",
         "summary_strengths": "Ihre größten Stärken gegenüber Ihren Peers: {items}.",
         "summary_gaps": "Wo Ihre Peers besser abschneiden: {items}.",
         "summary_report": "Der beiliegende Benchmarking-Bericht enthält die Einzelheiten und die Weiterbildungen für Ihre Lücken.",
@@ -244,6 +256,12 @@ def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str) -> str:
         return f"{bench_text(lang, 'excellence')} ({how})"
     kind, _, name = key.partition(":")
     return bench_text(lang, kind, name=country_name(name, lang) if kind == COUNTRY else name)
+
+
+def group_phrase(key: str, lang: str) -> str:
+    """A group as a sentence names it: 'the clusters of your sector (ICT)', 'all peers' ..."""
+    kind, _, name = key.partition(":")
+    return bench_text(lang, f"among_{kind}", name=country_name(name, lang) if kind == COUNTRY else name)
 
 
 def _position(lang: str, position: str | None) -> tuple[str, str]:
@@ -304,7 +322,7 @@ def benchmark_context(
         bench_text(lang, "not_shown", k=found.min_group, groups=", ".join(hidden)) if hidden else ""
     )
     context["reference_sentence"] = (
-        bench_text(lang, "reference", group=group_name(scheme, found, reference, lang)) if reference else ""
+        bench_text(lang, "reference", group=group_phrase(reference, lang)) if reference else ""
     )
     total = mine.standings[TOTAL]
     pct = total.percentiles.get(reference or "")
@@ -314,7 +332,7 @@ def benchmark_context(
             "total_sentence",
             share=percent(total.value or 0, lang),
             pct=_ordinal(pct, lang),
-            group=group_name(scheme, found, reference, lang),
+            group=group_phrase(reference, lang),
         )
         if reference and pct is not None
         else ""
@@ -403,7 +421,7 @@ def benchmark_summary(scheme: Scheme, mine: ClusterBenchmark | None, found: Benc
             lang,
             "summary_total",
             pct=_ordinal(pct, lang),
-            group=group_name(scheme, found, mine.reference, lang),
+            group=group_phrase(mine.reference, lang),
             where=bench_text(lang, f"where_{total.position}"),
         )
     ]

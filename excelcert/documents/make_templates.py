@@ -161,6 +161,13 @@ def _table(
     doc.add_paragraph()
 
 
+def _cant_split(row: _Row) -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+
+
 def _repeat_heading(row: _Row) -> None:
     """The heading row is repeated at the top of every page the table runs over."""
     from docx.oxml import parse_xml
@@ -386,7 +393,8 @@ def benchmark(lang: str) -> DocxDocument:
     _para(doc, "{%p if hidden_groups %}")
     _para(doc, "{{ hidden_groups }}", italic=True, size=9, colour="595959")
     _para(doc, "{%p endif %}")
-    _para(doc, "{{ reference_sentence }} {{ total_sentence }}", bold=True)
+    _para(doc, "{{ total_sentence }}", bold=True, space_after=2)
+    _para(doc, "{{ reference_sentence }}", size=9.5)
     _para(doc, b("radar_title"), italic=True, size=9, colour="595959", space_after=2)
     _para(doc, "{{ radar }}", align="center")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -403,6 +411,8 @@ def benchmark(lang: str) -> DocxDocument:
     _para(doc, b("indicators_title"), style="Heading 1")
     headings[0] = b("h_indicator")
     _table(doc, headings, cells, "indicators", [6.1, 2.2, 2.6, 2.4, 3.3])
+    for table in doc.tables[-2:]:  # a row is never split over two pages: its colour mark stays with its name
+        _cant_split(table.rows[2])
     _para(doc, b("note"), italic=True, size=8.5, colour="595959")
     _para(doc, b("strengths_title"), style="Heading 1")
     _para(doc, "{%p for line in strengths %}")
