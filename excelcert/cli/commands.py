@@ -143,6 +143,7 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir
       certify    certificates; letters: feedback and correction letters; verify: a quoted certificate
       templates  check the Word templates
       register   the labels across campaigns: list, publish (the public site), renewals, withdraw
+      benchmark  every scored cluster against its peers; report: the campaign report for funders
       demo       all of the above on the built-in example, in output/demo
     """
     ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
