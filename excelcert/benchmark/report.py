@@ -743,7 +743,7 @@ def write_report_html(report: CampaignReport, path: Path) -> Path:
         if note:
             parts.append(f'<p class="note">{e(note)}</p>')
         if key in charts:
-            parts.append(f'<figure class="chart">{charts[key]}</figure>')
+            parts.append(f'<figure class="chart" role="img" aria-label="{e(t(key))}">{charts[key]}</figure>')
         parts.append(body + "</section>")
 
     def cell(value: str | tuple[str, str]) -> str:
