@@ -2,8 +2,13 @@
 
 - peers: the peer table (the register's history and the campaign's scored clusters, each
   cluster once, its latest assessment), a pandas DataFrame
-- stats: the peer groups (same sector, same country, everyone, the excellence group), their
-  median and quartiles, suppressed below k; each cluster's percentile and position
+- stats: the peer groups (same sector, same country, everyone, the excellence group, and the
+  campaign's own clusters), their median and quartiles, suppressed below k; each cluster's
+  percentile and position, strengths and gaps
+- training: training needs: which indicators, categories and catalogue topics most clusters
+  are weak in, and which clusters
+- report and texts: the campaign report for funders, a workbook with native charts and one
+  self-contained HTML file, in en/fr/de
 """
 
 from __future__ import annotations
