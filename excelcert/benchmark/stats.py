@@ -3,8 +3,9 @@ excellence group; the groups' median and quartiles per measure, and where the cl
 stands (its percentile; bottom quartile, middle or top quartile).
 
 Confidentiality. What is published of a group is its number of members and, per measure,
-its quartiles and median: never a mean, a sum, a minimum or a maximum (a mean and a count
-give a sum, and the sums of two groups give the values of the clusters between them).
+its quartiles and median: never a mean of values, a sum, a minimum or a maximum (a mean and
+a count give a sum, and the sums of two groups give the values of the clusters between
+them).
 A group is not shown at all when:
 
 - it has fewer than k members (k: `benchmark: min_group` in campaign.yaml, 5 by default);
