@@ -50,7 +50,20 @@ _ROW = re.compile(rb'<row r="[0-9]+"')
 _REF = re.compile(rb'<c r="[A-Z]+[0-9]+"')
 _SHEET_NAME = re.compile(rb'<sheet [^>]*?name="([^"]*)"')
 
-ODD_VALUES = [b"-1", b"99999", b"x", b"1e309", b"-1e400", b"nan", b"inf", b"1" * 5000, b"", b"2026-99-99", b"0x1F"]
+ODD_VALUES = [
+    "²".encode(),
+    b"-1",
+    b"99999",
+    b"x",
+    b"1e309",
+    b"-1e400",
+    b"nan",
+    b"inf",
+    b"1" * 5000,
+    b"",
+    b"2026-99-99",
+    b"0x1F",
+]
 ODD_TYPES = [b"s", b"str", b"b", b"e", b"d", b"n", b"zz", b"inlineStr", b""]
 
 
@@ -95,8 +108,8 @@ def duplicate_cell(parts: dict[str, bytes], rng: random.Random) -> str:
 SWAPS: dict[str, tuple[re.Pattern[bytes], list[bytes]]] = {
     "value": (_VALUE, [b"<v>" + v + b"</v>" for v in ODD_VALUES]),
     "type": (_TYPE, [b' t="' + t + b'"' for t in ODD_TYPES]),
-    "style": (_STYLE, [b' s="' + s + b'"' for s in (b"x", b"-1", b"99999", b"")]),
-    "row number": (_ROW, [b'<row r="' + r + b'"' for r in (b"x", b"1", b"0", b"-3", b"1048577")]),
+    "style": (_STYLE, [b' s="' + s + b'"' for s in (b"x", b"-1", b"99999", b"", "٣".encode())]),
+    "row number": (_ROW, [b'<row r="' + r + b'"' for r in (b"x", b"1", b"0", b"-3", b"1048577", "²".encode())]),
     "cell reference": (
         _REF,
         [b'<c r="' + r + b'"' for r in (b"1E", b"e5", b"A", b"XFD1048576", b"A0", b"B2", b"ZZZZ1")],

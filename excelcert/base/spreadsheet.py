@@ -579,7 +579,7 @@ class _XmlBook:
         row_number = 0
         for row in sheet.iter(f"{_MAIN}row"):
             number = row.get("r", "")
-            row_number = int(number) if number.isdigit() else row_number + 1
+            row_number = _whole(number, row_number + 1)
             column = 0
             for c in row.iter(f"{_MAIN}c"):
                 ref, cell_row, damage = c.get("r"), row_number, None
@@ -996,7 +996,7 @@ def _cell_value(kind: str, text: str | None, shared: list[str], kind_of_date: st
     if text is None:
         return None
     if kind == "s":
-        index = int(text) if text.strip().isdigit() and len(text) < 10 else -1
+        index = _whole(text.strip(), -1)
         if not 0 <= index < len(shared):
             return Damaged(text[:40], f"it refers to text number {text[:20]} of {len(shared)}, which the file lacks")
         return shared[index] or None  # an empty string is an empty cell, as openpyxl reads it
@@ -1037,13 +1037,21 @@ def _rich_text(item: ET.Element) -> str:
     return "".join(texts)
 
 
+def _whole(text: str | bytes | None, otherwise: int) -> int:
+    """A whole number written in ASCII digits (at most 9: no index or row is longer), else
+    `otherwise` (str.isdigit also accepts '²' and other digits int() refuses)."""
+    if text is None or not text.isascii() or not text.isdigit() or len(text) > 9:
+        return otherwise
+    return int(text)
+
+
 def _shared_index_ok(text: str, count: int) -> bool:
-    return text.isdigit() and len(text) < 10 and int(text) < count
+    return 0 <= _whole(text, -1) < count
 
 
 def _style_of(styles: tuple[tuple[str, str | None], ...], index: str | bytes | None) -> tuple[str, str | None]:
     """(number format, kind of date) of a cell's style index: General if it names none."""
-    number = int(index) if index is not None and index.isdigit() and len(index) < 10 else 0
+    number = _whole(index, 0)
     return styles[number] if number < len(styles) else ("General", None)
 
 
