@@ -741,7 +741,7 @@ def mail(
         )
     if run.stopped:
         _fail(
-            f"{run.stopped}; {len(run.waiting)} message(s) not sent. Those sent are recorded: "
+            f"{run.stopped}; {counted(len(run.waiting), 'message')} not sent. Those sent are recorded: "
             "run the same command again to send the rest."
         )
     if run.refused:
