@@ -379,10 +379,12 @@ def test_a_template_reaches_nothing_but_its_values(tmp_path):
 def test_the_mail_command_writes_then_sends(mailing, smtp_server, monkeypatch):
     campaign, _ = mailing
     runner = CliRunner()
+    monkeypatch.chdir(campaign.root)
     base = ["--campaign", str(campaign.root), "mail", "workbooks", "--cluster", "FR-AERO-01", "--cluster", "DE-AUTO-01"]
     out = runner.invoke(cli, base)
     assert out.exit_code == 0, out.output
-    assert "2 messages written to" in out.output
+    outbox = outbox_folder(campaign).relative_to(campaign.root) / "workbook"
+    assert f"2 messages written to {outbox}\n" in out.output  # relative to here, as every other command
     inbox = Inbox()
     port = smtp_server(inbox)
     config = campaign.config_path

@@ -107,6 +107,15 @@ def test_the_report_speaks_the_language_asked(reported, lang, words):
     )
 
 
+def test_report_names_its_files_relative_to_the_campaign_folder(reported, monkeypatch):
+    root, _ = reported
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["report", "--lang", "de"])
+    assert result.exit_code == 0, result.output
+    assert "Campaign report: output/demo/report-de.xlsx" in result.output
+    assert "and output/demo/report-de.html" in result.output and str(root) not in result.output
+
+
 def test_report_refuses_a_language_the_scheme_lacks(reported):
     root, _ = reported
     result = CliRunner().invoke(cli, ["--campaign", str(root), "report", "--lang", "es"])
