@@ -43,6 +43,21 @@ def test_every_scored_cluster_gets_a_benchmarking_report_in_its_language(demo):
         assert "{{" not in text and "{%" not in text
 
 
+def test_the_report_names_the_campaign_and_secretariat_as_the_letter_does(demo):
+    """The report goes in the same envelope as the letter: same secretariat name, same campaign
+    title, in the cluster's language; counted words without '(s)' or '(n)'."""
+    from excelcert.campaign.config import read_config
+
+    campaign = read_config(demo)
+    reports = _reports(demo)
+    for cluster, lang in {"DE-AUTO-01": "de", "FR-AERO-01": "fr", "HR-ICT-01": "en"}.items():
+        text = _text(reports[cluster])
+        assert campaign.secretariat_in(lang) in text and campaign.title_in(lang) in text, cluster
+        assert "(s)" not in text and "(n)" not in text, cluster
+    assert campaign.secretariat_in("de") != campaign.secretariat_in("en")  # else the test shows nothing
+    assert re.search(r"aus \d+ Kampagnen,", _text(reports["DE-AUTO-01"]))
+
+
 def test_the_report_marks_each_indicator_bottom_middle_or_top_with_its_colour(demo):
     doc = Document(str(_reports(demo)["FR-AERO-01"]))
     marks = {}

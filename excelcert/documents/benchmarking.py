@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from excelcert.base.i18n import format_date
 from excelcert.benchmark.peers import TOTAL, peer_table
 from excelcert.benchmark.stats import (
     BOTTOM,
@@ -31,8 +30,7 @@ from excelcert.benchmark.stats import (
 )
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster, country_name
-from excelcert.documents.context import Pictures, language, percent, points
-from excelcert.documents.texts import doc_text
+from excelcert.documents.context import Pictures, common_context, language, percent, points
 from excelcert.register.store import Assessment
 from excelcert.scheme.model import Scheme
 
@@ -45,10 +43,12 @@ RADAR_CLUSTER, RADAR_PEERS, RADAR_EXCELLENCE = "#1F3864", "#ED7D31", "#C9A227"
 BENCH: dict[str, dict[str, str]] = {
     "en": {
         "title": "Benchmarking report",
+        "campaign": "{n} campaign",
+        "campaigns": "{n} campaigns",
         "subtitle": "{cluster} compared with its peers",
         "intro": (
             "This report compares your results with those of other clusters assessed under the same scheme: "
-            "{peers} clusters from {campaigns} campaign(s), each counted once with its latest assessment. Only "
+            "{peers} clusters from {campaigns}, each counted once with its latest assessment. Only "
             "group figures are shown, and only for groups of at least {k} clusters; no other cluster can be "
             "recognised in them."
         ),
@@ -106,10 +106,12 @@ BENCH: dict[str, dict[str, str]] = {
     },
     "fr": {
         "title": "Rapport de benchmarking",
+        "campaign": "{n} campagne",
+        "campaigns": "{n} campagnes",
         "subtitle": "{cluster} comparé à ses pairs",
         "intro": (
             "Ce rapport compare vos résultats à ceux d'autres clusters évalués selon le même référentiel : "
-            "{peers} clusters de {campaigns} campagne(s), chacun compté une fois avec sa dernière évaluation. Seuls "
+            "{peers} clusters de {campaigns}, chacun compté une fois avec sa dernière évaluation. Seuls "
             "des chiffres de groupe sont montrés, et seulement pour des groupes d'au moins {k} clusters ; aucun "
             "autre cluster ne peut y être reconnu."
         ),
@@ -167,10 +169,12 @@ BENCH: dict[str, dict[str, str]] = {
     },
     "de": {
         "title": "Benchmarking-Bericht",
+        "campaign": "{n} Kampagne",
+        "campaigns": "{n} Kampagnen",
         "subtitle": "{cluster} im Vergleich mit seinen Peers",
         "intro": (
             "Dieser Bericht vergleicht Ihre Ergebnisse mit denen anderer Cluster, die nach demselben Schema bewertet "
-            "wurden: {peers} Cluster aus {campaigns} Kampagne(n), jeder einmal mit seiner letzten Bewertung gezählt. "
+            "wurden: {peers} Cluster aus {campaigns}, jeder einmal mit seiner letzten Bewertung gezählt. "
             "Gezeigt werden nur Gruppenwerte, und nur für Gruppen von mindestens {k} Clustern; kein anderer Cluster "
             "ist darin zu erkennen."
         ),
@@ -285,25 +289,20 @@ def benchmark_context(
 ) -> tuple[dict[str, Any], Pictures]:
     """(context, pictures) of a cluster's benchmarking report."""
     lang = language(scheme, cluster)
-    context: dict[str, Any] = {
-        "today": format_date(today, lang),
-        "cluster_name": cluster.name,
-        "cluster_id": cluster.id,
-        "cluster_country": country_name(cluster.country, lang),
-        "campaign_title": campaign.title,
-        "scheme_title": scheme.text(scheme.title, lang),
-        "secretariat_name": campaign.contact_name,
-        "secretariat_email": campaign.contact_email,
-        "contact_name": cluster.contact_name,
-        "salutation": doc_text(lang, "dear", name=cluster.contact_name or cluster.name),
-    }
+    context = common_context(scheme, campaign, cluster, lang, today)
     reference = mine.reference
     excellence = mine.groups.get(EXCELLENCE)
     context.update(
         {
             "title": bench_text(lang, "title"),
             "subtitle": bench_text(lang, "subtitle", cluster=cluster.name),
-            "intro": bench_text(lang, "intro", peers=found.peers, campaigns=found.campaigns, k=found.min_group),
+            "intro": bench_text(
+                lang,
+                "intro",
+                peers=found.peers,
+                campaigns=bench_text(lang, "campaign" if found.campaigns == 1 else "campaigns", n=found.campaigns),
+                k=found.min_group,
+            ),
         }
     )
     shown = [key for kind in (SECTOR, COUNTRY, EVERYONE, EXCELLENCE) if (key := mine.groups.get(kind))]
