@@ -333,6 +333,26 @@ def test_reminders_for_what_has_not_come_back(mailing):
     assert nothing.messages == [] and {who for who, _ in nothing.missing} == set(IDS)
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Excellence du management de cluster – campagne de démonstration 2026 : votre classeur d'auto-évaluation",
+        "Erinnerung: Exzellentes Clustermanagement – Demo-Kampagne 2026 (noch 42 Tage) für Südwest",
+        "Reminder: a plain subject long enough to be folded over two lines by the generator, in ASCII",
+    ],
+)
+def test_a_long_subject_comes_back_word_for_word(subject):
+    """Folded over several lines, a subject keeps every space between its words (the space
+    between 'de' and 'démonstration' was lost when two encoded words met at a fold)."""
+    from excelcert.mail.compose import Outgoing
+
+    outgoing = Outgoing("workbook", "FR-AERO-01", "Camille Martin", "c@x.example", "fr", subject, "x", [], "k")
+    for policy in (email.policy.default, email.policy.SMTP):
+        raw = outgoing.message("Label <s@x.example>").as_bytes(policy=policy)
+        assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject
+        assert max(len(line) for line in raw.splitlines()) <= 78
+
+
 def test_a_cluster_without_an_address_is_listed_not_mailed(mailing):
     from dataclasses import replace
 

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import mimetypes
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -58,7 +59,10 @@ class Outgoing:
         message["To"] = formataddr((self.recipient_name, self.address))
         if reply_to:
             message["Reply-To"] = reply_to
-        message["Subject"] = self.subject
+        if self.subject.isascii():
+            message["Subject"] = self.subject
+        else:  # encoded whole: the library's own folding loses the space between two encoded words
+            message.set_raw("Subject", Header(self.subject, "utf-8", header_name="Subject").encode())
         message["Date"] = format_datetime(when or dt.datetime.now(dt.UTC))
         domain = sender.rpartition("@")[2].strip(" >") or "excelcert.invalid"
         message["Message-ID"] = make_msgid("excelcert", domain=domain)
