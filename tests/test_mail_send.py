@@ -478,6 +478,24 @@ def test_the_demo_mails_its_workbooks_and_imports_the_replies_from_a_mailbox(dem
     assert len(messages) == len(by_sender) and any(m["Subject"].startswith("Automatic reply") for m in messages)
 
 
+def test_the_demos_messages_name_the_campaign_and_secretariat_as_its_letters_do(demo):
+    """Title, secretariat and salutation in the cluster's language, as on the letters (issue 16)."""
+    from excelcert.campaign.config import read_config
+    from excelcert.campaign.roster import read_roster
+    from excelcert.documents.context import salutation_and_closing
+
+    campaign = read_config(demo)
+    clusters = {c.id: c for c in read_roster(campaign.roster_path, ("en", "fr", "de")).clusters}
+    for cluster_id, lang in {"DE-AUTO-01": "de", "FR-AERO-01": "fr", "HR-ICT-01": "en"}.items():
+        eml = demo / "output" / "demo" / "outbox" / "workbook" / f"{cluster_id}.eml"
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain",)).get_content()
+        assert message["Subject"].startswith(campaign.title_in(lang)), cluster_id
+        assert campaign.title_in(lang) in body and campaign.secretariat_in(lang) in body, cluster_id
+        assert body.startswith(salutation_and_closing(clusters[cluster_id], lang)["salutation"] + "\n"), body
+    assert campaign.title_in("de") != campaign.title_in("en")  # else this shows nothing
+
+
 def test_every_kind_of_message_from_the_demo(demo_copy):
     runner = CliRunner()
 

@@ -31,6 +31,7 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster
+from excelcert.documents.context import salutation_and_closing
 from excelcert.documents.issue import cluster_folder
 from excelcert.intake.corrections import corrections_folder
 from excelcert.intake.status import COMPLETE, NOT_RETURNED, campaign_status
@@ -148,6 +149,7 @@ def plan_messages(
             "cluster_id": cluster.id,
             "cluster_name": cluster.name,
             "contact_name": cluster.contact_name,
+            "salutation": salutation_and_closing(cluster, cluster.language)["salutation"],
             **extra,
         }
         subject, body = render(template_path(campaign, kind, cluster.language), context)
@@ -206,11 +208,11 @@ def _common(campaign: Campaign, language: str, today: dt.date, files: list[Path]
     from babel.dates import format_date
 
     return {
-        "campaign_title": campaign.title,
+        "campaign_title": campaign.title_in(language),
         "deadline": format_date(campaign.deadline, format="long", locale=language),
         "deadline_passed": today > campaign.deadline,
         "days_left": max((campaign.deadline - today).days, 0),
-        "secretariat_name": campaign.contact_name,
+        "secretariat_name": campaign.secretariat_in(language),
         "secretariat_email": campaign.contact_email,
         "attachments": [p.name for p in files],
         "language": language,
