@@ -506,7 +506,13 @@ def test_every_kind_of_message_from_the_demo(demo_copy):
 
     assert runner.invoke(cli, ["--campaign", str(demo_copy), "corrections"]).exit_code == 0
     documents = {d["to"]: d["attachments"] for d in mail_json("documents")["done"]}
-    assert documents["DE-AUTO-01"] == ["DE-AUTO-01 certificate gold.docx", "DE-AUTO-01 letter.docx"]
+    assert documents["DE-AUTO-01"] == [  # all the letter says is enclosed: report, seal
+        "DE-AUTO-01 certificate gold.docx",
+        "DE-AUTO-01 letter.docx",
+        "DE-AUTO-01 benchmarking.docx",
+        "DE-AUTO-01 Siegel gold.png",
+        "DE-AUTO-01 Siegel gold.svg",
+    ]
     assert len(documents) == 5  # the clusters scored and labelled
     corrections = {d["to"]: d["attachments"] for d in mail_json("corrections")["done"]}
     assert corrections["BE-BIO-01"][1:] == ["BE-BIO-01 corrections.docx"]  # with its correction letter

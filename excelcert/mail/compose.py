@@ -31,7 +31,7 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster
-from excelcert.documents.context import salutation_and_closing
+from excelcert.documents.context import SEAL_WORDS, salutation_and_closing
 from excelcert.documents.issue import cluster_folder
 from excelcert.intake.corrections import corrections_folder
 from excelcert.intake.status import COMPLETE, NOT_RETURNED, campaign_status
@@ -129,6 +129,8 @@ def plan_messages(
             files = [
                 *[p for p in sorted(folder.glob(f"{cluster.id} certificate *")) if _preferred(p)],
                 *_first_of(folder, f"{cluster.id} letter"),
+                *_first_of(folder, f"{cluster.id} benchmarking"),  # the report the letter says is enclosed
+                *[p for p in sorted(folder.glob(f"{cluster.id} *")) if _is_seal(cluster.id, p)],
             ]
             if not files:
                 plan.missing.append((cluster.id, "no documents yet: run `excelcert certify` and `excelcert letters`"))
@@ -225,6 +227,12 @@ def _first_of(folder: Path, stem: str) -> list[Path]:
         if (folder / f"{stem}{suffix}").is_file():
             return [folder / f"{stem}{suffix}"]
     return []
+
+
+def _is_seal(cluster_id: str, path: Path) -> bool:
+    """The seal's PNG or SVG that the letter names as delivered with the certificate."""
+    words = path.stem.removeprefix(f"{cluster_id} ").split()
+    return path.suffix in (".png", ".svg") and len(words) == 2 and words[0] in SEAL_WORDS.values()
 
 
 def _preferred(path: Path) -> bool:
