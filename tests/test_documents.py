@@ -239,6 +239,15 @@ def test_one_value_drives_the_threshold_in_text_and_chart():
     assert "Gold verlangt 120 Punkte (80\u00a0%)" in " ".join(context["why"])
 
 
+def test_a_letter_names_the_next_labels_points_once(demo):
+    """A Bronze cluster short of Silver's points: the points sentence says what Silver takes;
+    the 'why' list goes on with what else stands in the way, without saying it again."""
+    folder = next((demo / "output" / "demo" / "documents").glob("AT-WOOD-01 *"))
+    text = _document_text(folder / "AT-WOOD-01 letter.docx")
+    assert text.count("Silber verlangt 90 Punkte (60\u00a0%)") == 1
+    assert "Silber verlangt, dass der Indikator Dokumentierte Strategie (SRV-01)" in text  # the why stays
+
+
 @pytest.mark.parametrize("lang", ["en", "fr", "de"])
 def test_names_with_ampersands_brackets_quotes_and_accents_render(shared_campaign, tmp_path, lang):
     campaign = shared_campaign

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 from base64 import b32encode
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,10 @@ def letter_context(
     above = [r for r in ranked if r.min_percent > 0 and (earned is None or r.order >= earned.order)]
     target = earned if earned is not None and earned.min_percent > 0 else (above[0] if above else earned)
     label_name = scheme.text(earned.name, lang) if earned else doc_text(lang, "no_label")
-    decision = explain(scheme, score, final, lang, you=True)
+    # the points sentence already names the points the next label demands: 'why' does not repeat them
+    named = target.id if target is not None and target is not earned else None
+    failed = [lack for lack in score.failed if not (lack.kind == "points" and lack.label == named)]
+    decision = explain(scheme, replace(score, failed=failed), final, lang, you=True)
     context.update(
         {
             "subject": doc_text(lang, "subject", campaign=campaign.title_in(lang)),
