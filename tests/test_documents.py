@@ -147,11 +147,16 @@ def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(demo):
     text = _document_text(letter)
     assert (
         text.index("is awarded the Silver label")
+        < text.index("Points by category")  # the chart's figures, then strengths, then what to improve
+        < text.index("Indicators at full points")
         < text.index("Where to improve first")
-        < text.index("Your strengths")
-        < text.index("Points by category")
+        < text.index("Compared with your peers")
+        < text.index("The reviewers' appreciation")
+        < text.index("Congratulations")
         < text.index("Appendix")
     )
+    # one heading says 'strengths' on its own: the reviewers' (the peers' section says 'against')
+    assert text.count("Strengths\n") == 1 and "Your strengths" not in text
     assert "Gold requires 120 points (80\u00a0%)" in text  # the why: what Gold would take
     with zipfile.ZipFile(letter) as archive:
         assert any(n.startswith("word/media/") and n.endswith(".png") for n in archive.namelist())
@@ -491,7 +496,7 @@ def test_a_formal_salutation_and_closing_in_each_language(lang, contact, form, d
 def test_no_heading_without_content_and_whole_cell_references(demo):
     folder = demo / "output" / "demo" / "documents"
     weak = _document_text(next(folder.glob("AT-WOOD-01*/* letter.docx")))  # no indicator at full points
-    assert "Ihre Stärken" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
+    assert "Indikatoren mit voller Punktzahl" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
     corrections = _document_text(next(folder.glob("BE-BIO-01*/* corrections.docx")))
     assert "Auto\u2011évaluation!\u2060E29" in corrections and "(vide)" in corrections
 

@@ -340,6 +340,21 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, "{{ item.name }}: {{ item.before }} → {{ item.now }}", style="List Bullet")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
+    # the figures of the chart, what is at full points, then what to improve and how peers do
+    _para(doc, t["table_title"], style="Heading 1")
+    _table(
+        doc,
+        [t["h_category"], t["h_points"], t["h_max"], t["h_share"], t["h_median"]],
+        ["{{ item.name }}", "{{ item.points }}", "{{ item.max }}", "{{ item.share }}", "{{ item.median }}"],
+        "categories",
+        [7, 2.2, 2, 2.4, 3],
+    )
+    _para(doc, "{%p if strengths %}")
+    _para(doc, t["strengths_title"], style="Heading 1")
+    _para(doc, "{%p for item in strengths %}")
+    _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p if improvements %}")
     _para(doc, t["improve_title"], style="Heading 1")
     _para(doc, t["improve_intro"])
@@ -359,20 +374,6 @@ def letter(lang: str) -> DocxDocument:
         if mark:
             run.bold, run.font.color.rgb = True, _rgb("C00000")
     _para(doc, "{%p endif %}")
-    _para(doc, "{%p if strengths %}")
-    _para(doc, t["strengths_title"], style="Heading 1")
-    _para(doc, "{%p for item in strengths %}")
-    _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
-    _para(doc, "{%p endfor %}")
-    _para(doc, "{%p endif %}")
-    _para(doc, t["table_title"], style="Heading 1")
-    _table(
-        doc,
-        [t["h_category"], t["h_points"], t["h_max"], t["h_share"], t["h_median"]],
-        ["{{ item.name }}", "{{ item.points }}", "{{ item.max }}", "{{ item.share }}", "{{ item.median }}"],
-        "categories",
-        [7, 2.2, 2, 2.4, 3],
-    )
     _benchmark_summary(doc, lang)
     _para(doc, "{%p if appreciation %}")
     _para(doc, t["appreciation_title"], style="Heading 1")
