@@ -58,6 +58,17 @@ def test_the_report_names_the_campaign_and_secretariat_as_the_letter_does(demo):
     assert re.search(r"aus \d+ Kampagnen,", _text(reports["DE-AUTO-01"]))
 
 
+def test_the_clusters_sector_is_named_in_its_language_where_the_roster_gives_it(demo):
+    """The example roster gives group_fr / group_de: the report and the letter's summary use them."""
+    folder = demo / "output" / "demo" / "documents"
+    french = _text(_reports(demo)["FR-AERO-01"])
+    assert "Secteur : Aéronautique et spatial" in french and "Aerospace" not in french
+    letter = _text(next(folder.glob("DE-AUTO-01*/* letter.docx")))
+    assert "Ihrer Branche (Automobil)" in letter and "(Automotive)" not in letter
+    english = _text(_reports(demo)["HR-ICT-01"])
+    assert "Sector: ICT" in english  # no translation needed, the group column as it is
+
+
 def test_the_report_marks_each_indicator_bottom_middle_or_top_with_its_colour(demo):
     doc = Document(str(_reports(demo)["FR-AERO-01"]))
     marks = {}

@@ -248,7 +248,18 @@ def _ordinal(pct: float, lang: str) -> str:
     return str(n)
 
 
-def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str) -> str:
+def _named(key: str, lang: str, cluster: Cluster | None) -> tuple[str, str]:
+    """(kind, name) of a group key, the name as a reader of `lang` reads it: the country's name,
+    and the cluster's own sector in its language where the roster gives it (group_fr ...)."""
+    kind, _, name = key.partition(":")
+    if kind == COUNTRY:
+        return kind, country_name(name, lang)
+    if kind == SECTOR and cluster is not None and name == cluster.group:
+        return kind, cluster.group_in(lang)
+    return kind, name
+
+
+def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str, cluster: Cluster | None = None) -> str:
     """A group as the cluster reads it: 'Sector: Automotive', 'Country: Germany', 'All peers' ..."""
     if key == EVERYONE:
         return bench_text(lang, "everyone")
@@ -258,14 +269,14 @@ def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str) -> str:
         else:
             how = bench_text(lang, "excellence_decile")
         return f"{bench_text(lang, 'excellence')} ({how})"
-    kind, _, name = key.partition(":")
-    return bench_text(lang, kind, name=country_name(name, lang) if kind == COUNTRY else name)
+    kind, name = _named(key, lang, cluster)
+    return bench_text(lang, kind, name=name)
 
 
-def group_phrase(key: str, lang: str) -> str:
+def group_phrase(key: str, lang: str, cluster: Cluster | None = None) -> str:
     """A group as a sentence names it: 'the clusters of your sector (ICT)', 'all peers' ..."""
-    kind, _, name = key.partition(":")
-    return bench_text(lang, f"among_{kind}", name=country_name(name, lang) if kind == COUNTRY else name)
+    kind, name = _named(key, lang, cluster)
+    return bench_text(lang, f"among_{kind}", name=name)
 
 
 def _position(lang: str, position: str | None) -> tuple[str, str]:
@@ -307,7 +318,7 @@ def benchmark_context(
     )
     shown = [key for kind in (SECTOR, COUNTRY, EVERYONE, EXCELLENCE) if (key := mine.groups.get(kind))]
     context["groups"] = [
-        {"name": group_name(scheme, found, key, lang), "members": str(group.members)}
+        {"name": group_name(scheme, found, key, lang, cluster), "members": str(group.members)}
         for key in shown
         if (group := found.group(key)) is not None
     ]
@@ -316,12 +327,14 @@ def benchmark_context(
         COUNTRY: f"{COUNTRY}:{mine.country}" if mine.country else "",
         EXCELLENCE: EXCELLENCE,
     }
-    hidden = [group_name(scheme, found, key, lang) for kind, key in wanted.items() if key and kind not in mine.groups]
+    hidden = [
+        group_name(scheme, found, key, lang, cluster) for kind, key in wanted.items() if key and kind not in mine.groups
+    ]
     context["hidden_groups"] = (
         bench_text(lang, "not_shown", k=found.min_group, groups=", ".join(hidden)) if hidden else ""
     )
     context["reference_sentence"] = (
-        bench_text(lang, "reference", group=group_phrase(reference, lang)) if reference else ""
+        bench_text(lang, "reference", group=group_phrase(reference, lang, cluster)) if reference else ""
     )
     total = mine.standings[TOTAL]
     pct = total.percentiles.get(reference or "")
@@ -331,7 +344,7 @@ def benchmark_context(
             "total_sentence",
             share=percent(total.value or 0, lang),
             pct=_ordinal(pct, lang),
-            group=group_phrase(reference, lang),
+            group=group_phrase(reference, lang, cluster),
         )
         if reference and pct is not None
         else ""
@@ -406,9 +419,16 @@ def benchmark_context(
     return context, {"radar": ("radar", radar)}
 
 
-def benchmark_summary(scheme: Scheme, mine: ClusterBenchmark | None, found: Benchmark | None, lang: str) -> list[str]:
+def benchmark_summary(
+    scheme: Scheme,
+    mine: ClusterBenchmark | None,
+    found: Benchmark | None,
+    lang: str,
+    cluster: Cluster | None = None,
+) -> list[str]:
     """The feedback letter's short benchmarking summary: two or three sentences, none when the
-    cluster has no peer group to be shown against."""
+    cluster has no peer group to be shown against. With the `cluster`, its sector is named in
+    `lang` where the roster gives it."""
     if mine is None or found is None or mine.reference is None:
         return []
     total = mine.standings[TOTAL]
@@ -420,7 +440,7 @@ def benchmark_summary(scheme: Scheme, mine: ClusterBenchmark | None, found: Benc
             lang,
             "summary_total",
             pct=_ordinal(pct, lang),
-            group=group_phrase(mine.reference, lang),
+            group=group_phrase(mine.reference, lang, cluster),
             where=bench_text(lang, f"where_{total.position}"),
         )
     ]
