@@ -213,6 +213,8 @@ def test_a_letter_with_a_label_congratulates_and_delivers_the_seal(demo):
     assert f"gültig bis zum {format_date(dt.date.fromisoformat(certificate.valid_until), 'de')}." in steps
     assert png.name in steps and svg.name in steps
     assert "secretariat@label.example" in steps
+    # the secretariat's name is not put where the sentence wants an article ('schreiben Sie an Label-Sekretariat')
+    assert "Bei Fragen schreiben Sie uns an secretariat@label.example." in steps
 
 
 def test_a_letter_without_a_label_says_what_to_do_next():
