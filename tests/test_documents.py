@@ -255,6 +255,13 @@ def test_a_letter_names_the_next_labels_points_once(demo):
     assert "Silber verlangt, dass der Indikator Dokumentierte Strategie (SRV-01)" in text  # the why stays
 
 
+def test_a_french_renewal_letter_sets_a_space_before_its_colons(demo):
+    folder = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01 *"))
+    text = _document_text(folder / "FR-AERO-01 letter.docx")
+    changes = text[text.index("Depuis votre dernière évaluation") : text.index("Points par catégorie")]
+    assert "\u202f: 0 → 5" in changes and not re.search(r"\w: \d", changes)
+
+
 @pytest.mark.parametrize("lang", ["en", "fr", "de"])
 def test_names_with_ampersands_brackets_quotes_and_accents_render(shared_campaign, tmp_path, lang):
     campaign = shared_campaign

@@ -337,7 +337,8 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, t["since_title"], style="Heading 1")
     _para(doc, "{{ since_sentence }}", space_after=2)
     _para(doc, "{%p for item in changes %}")
-    _para(doc, "{{ item.name }}: {{ item.before }} → {{ item.now }}", style="List Bullet")
+    colon = "\u202f: " if lang == "fr" else ": "  # French sets a space before the colon, as the certificate does
+    _para(doc, "{{ item.name }}" + colon + "{{ item.before }} → {{ item.now }}", style="List Bullet")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
     # the figures of the chart, what is at full points, then what to improve and how peers do
