@@ -351,6 +351,8 @@ def test_benchmark_prints_the_groups_and_the_clusters(demo, monkeypatch):
     result = CliRunner().invoke(cli, ["benchmark"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "everyone" in result.output and "fewer than 5 members" in result.output
+    # headed as the other tables of the CLI (status, score, register list): capitalised words
+    assert "Not shown because" in result.output and "Gaps" in result.output and "┃ group" not in result.output
 
 
 def test_score_records_every_scored_assessment_in_the_register_labelled_or_not(demo_copy, monkeypatch):
