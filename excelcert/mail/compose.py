@@ -34,7 +34,7 @@ from excelcert.campaign.roster import Cluster
 from excelcert.documents.context import SEAL_WORDS, salutation_and_closing
 from excelcert.documents.issue import cluster_folder
 from excelcert.intake.corrections import corrections_folder
-from excelcert.intake.status import COMPLETE, NOT_RETURNED, campaign_status
+from excelcert.intake.status import COMPLETE, INCOMPLETE, NOT_RETURNED, REJECTED, campaign_status
 from excelcert.mail.templates import KINDS, render, template_path
 from excelcert.scheme.model import Scheme
 
@@ -106,7 +106,8 @@ def plan_messages(
         for reviewer in reviewers or []:
             _review(plan, campaign, scheme, clusters, reviewer, today)
         return plan
-    states = {s.cluster.id: s.state for s in campaign_status(clusters, ledger)} if kind == "reminder" else {}
+    needs_state = kind in ("reminder", "correction", "documents")
+    states = {s.cluster.id: s.state for s in campaign_status(clusters, ledger)} if needs_state else {}
     names = workbook_names(clusters)
     for cluster in clusters:
         files: list[Path] = []
@@ -121,7 +122,8 @@ def plan_messages(
             files = [workbook]
         elif kind == "correction":
             if not correction.is_file():
-                plan.missing.append((cluster.id, "nothing to correct (no correction workbook)"))
+                if states[cluster.id] in (REJECTED, INCOMPLETE):  # else nothing to correct: no message, no line
+                    plan.missing.append((cluster.id, "no correction workbook yet: run `excelcert corrections`"))
                 continue
             files = [correction, *_first_of(cluster_folder(campaign, cluster), f"{cluster.id} corrections")]
         elif kind == "documents":
@@ -133,7 +135,10 @@ def plan_messages(
                 *[p for p in sorted(folder.glob(f"{cluster.id} *")) if _is_seal(cluster.id, p)],
             ]
             if not files:
-                plan.missing.append((cluster.id, "no documents yet: run `excelcert certify` and `excelcert letters`"))
+                if states[cluster.id] == COMPLETE:  # a cluster not (yet) complete has no documents to expect
+                    plan.missing.append(
+                        (cluster.id, "no documents yet: run `excelcert certify` and `excelcert letters`")
+                    )
                 continue
         else:  # reminder
             state = states[cluster.id]
