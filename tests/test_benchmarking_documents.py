@@ -69,6 +69,14 @@ def test_the_clusters_sector_is_named_in_its_language_where_the_roster_gives_it(
     assert "Sector: ICT" in english  # no translation needed, the group column as it is
 
 
+def test_letter_and_report_call_training_by_one_word(demo):
+    """The German letter points to the report's 'Weiterbildungen': it says the same word."""
+    letter = _text(next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*/* letter.docx")))
+    report = _text(_reports(demo)["DE-AUTO-01"])
+    assert "Weiterbildungen und Fallstudien" in letter and "Weiterbildungen und Fallstudien" in report
+    assert "Schulung" not in letter + report
+
+
 def test_the_report_marks_each_indicator_bottom_middle_or_top_with_its_colour(demo):
     doc = Document(str(_reports(demo)["FR-AERO-01"]))
     marks = {}
