@@ -77,6 +77,12 @@ def test_letter_and_report_call_training_by_one_word(demo):
     assert "Schulung" not in letter + report
 
 
+def test_a_case_study_titled_as_such_is_not_marked_case_study_again(demo):
+    text = _text(_reports(demo)["DE-AUTO-01"])
+    assert re.search(r"CS\d+ Fallstudie: [^\n(]+\n", text)  # no '(Fallstudie)' after it
+    assert "(Fallstudie)" not in text and "(Weiterbildungsmodul)" in text  # a module still says what it is
+
+
 def test_the_report_marks_each_indicator_bottom_middle_or_top_with_its_colour(demo):
     doc = Document(str(_reports(demo)["FR-AERO-01"]))
     marks = {}

@@ -387,16 +387,20 @@ def benchmark_context(
         for topic in scheme.indicator(indicator).topics:
             if topic in topics and topic not in offered:
                 offered.append(topic)
-    context["training"] = [
-        {
-            "id": t.id,
-            "title": scheme.text(t.title, lang),
-            "kind": bench_text(lang, f"kind_{t.kind}") if t.kind in ("training", "case-study") else t.kind,
-            "description": scheme.text(t.description, lang) if t.description else "",
-            "link": t.link,
-        }
-        for t in (topics[i] for i in offered)
-    ]
+    context["training"] = []
+    for t in (topics[i] for i in offered):
+        title = scheme.text(t.title, lang)
+        kind = bench_text(lang, f"kind_{t.kind}") if t.kind in ("training", "case-study") else t.kind
+        context["training"].append(
+            {
+                "id": t.id,
+                "title": title,
+                # 'Fallstudie: ...' says its kind: not again as '(Fallstudie)'
+                "kind": "" if title.casefold().startswith(kind.casefold()) else kind,
+                "description": scheme.text(t.description, lang) if t.description else "",
+                "link": t.link,
+            }
+        )
     categories = [scheme.text(c.name, lang) for c in scheme.categories]
     radar: dict[str, Any] = {
         "names": categories,

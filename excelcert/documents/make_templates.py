@@ -479,7 +479,9 @@ def benchmark(lang: str) -> DocxDocument:
     _para(doc, "{%p endif %}")
     _para(doc, b("training_title"), style="Heading 1")
     _para(doc, "{%p for item in training %}")
-    _para(doc, "{{ item.id }} {{ item.title }} ({{ item.kind }})", bold=True, space_after=0)
+    _para(
+        doc, "{{ item.id }} {{ item.title }}{% if item.kind %} ({{ item.kind }}){% endif %}", bold=True, space_after=0
+    )
     _para(doc, "{{ item.description }}", space_after=0)
     _para(doc, "{{ item.link }}", size=9, colour="2E75B6", space_after=6)
     _para(doc, "{%p endfor %}")
