@@ -114,6 +114,9 @@ def test_the_letter_gets_a_short_benchmarking_summary(demo):
     text = _text(letter)
     assert bench_text("fr", "summary_title") in text
     assert re.search(r"au \d+e centile", text)
+    # one bracket per sentence: 'secteur (Aéronautique et spatial) (moitié centrale)' read badly
+    assert re.search(r"Votre total se situe dans (le|la) [^(]+ parmi les clusters de votre secteur \([^)]+\), au", text)
+    assert ") (" not in text
 
 
 def test_no_summary_without_a_group_to_compare_with():
@@ -123,7 +126,7 @@ def test_no_summary_without_a_group_to_compare_with():
     rows = [assessment(f"P{n}", n / 10) for n in range(10)]
     found = benchmark(SCHEME, peer_table(SCHEME, rows, [assessment("ME", 0.05)]), k=5)
     lines = benchmark_summary(SCHEME, found.cluster("ME"), found, "en")
-    assert lines[0].startswith("Your total is at the") and "bottom quartile" in lines[0]
+    assert lines[0].startswith("Your total lies in the bottom quartile of") and "percentile" in lines[0]
     assert len(lines) >= 2
 
 
