@@ -236,6 +236,19 @@ def test_position_on_quartiles_every_member_shares_is_the_middle():
     assert position(5, Figures(10, 1, 3, 5)) == TOP
     assert position(1, Figures(10, 1, 3, 5)) == BOTTOM
     assert position(3, Figures(10, 1, 3, 5)) == MIDDLE
+    # on the upper quartile where it is also the median: the typical peer, not a strength
+    assert position(2, Figures(10, 1, 2, 2)) == MIDDLE and position(2, Figures(10, 2, 2, 4)) == MIDDLE
+    assert position(3, Figures(10, 1, 2, 2)) == TOP and position(1, Figures(10, 2, 2, 4)) == BOTTOM
+
+
+def test_a_value_at_the_peers_median_is_neither_a_strength_nor_a_gap():
+    """Half the peers at 2 points, a quarter below: a cluster at 2 stands in the middle (the
+    letter named such an indicator its strength against peers while it kept it from Silver)."""
+    values = [0, 1, 2, 2, 2, 2, 2, 3, 4, 5]
+    rows = [assessment(f"P{n}", value / 5, sector="ICT") for n, value in enumerate(values)]
+    me = benchmark(SCHEME, peer_table(SCHEME, rows, [assessment("ME", 0.4, sector="ICT")]), k=5).cluster("ME")
+    assert me.standings[TOTAL].position == MIDDLE
+    assert me.strengths == [] and me.gaps == []
 
 
 def test_a_cluster_whose_groups_are_hidden_gets_no_percentile_in_them():
@@ -338,6 +351,8 @@ def test_benchmark_prints_the_groups_and_the_clusters(demo, monkeypatch):
     result = CliRunner().invoke(cli, ["benchmark"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "everyone" in result.output and "fewer than 5 members" in result.output
+    # headed as the other tables of the CLI (status, score, register list): capitalised words
+    assert "Not shown because" in result.output and "Gaps" in result.output and "┃ group" not in result.output
 
 
 def test_score_records_every_scored_assessment_in_the_register_labelled_or_not(demo_copy, monkeypatch):

@@ -43,6 +43,46 @@ def test_every_scored_cluster_gets_a_benchmarking_report_in_its_language(demo):
         assert "{{" not in text and "{%" not in text
 
 
+def test_the_report_names_the_campaign_and_secretariat_as_the_letter_does(demo):
+    """The report goes in the same envelope as the letter: same secretariat name, same campaign
+    title, in the cluster's language; counted words without '(s)' or '(n)'."""
+    from excelcert.campaign.config import read_config
+
+    campaign = read_config(demo)
+    reports = _reports(demo)
+    for cluster, lang in {"DE-AUTO-01": "de", "FR-AERO-01": "fr", "HR-ICT-01": "en"}.items():
+        text = _text(reports[cluster])
+        assert campaign.secretariat_in(lang) in text and campaign.title_in(lang) in text, cluster
+        assert "(s)" not in text and "(n)" not in text, cluster
+    assert campaign.secretariat_in("de") != campaign.secretariat_in("en")  # else the test shows nothing
+    assert re.search(r"aus \d+ Kampagnen,", _text(reports["DE-AUTO-01"]))
+
+
+def test_the_clusters_sector_is_named_in_its_language_where_the_roster_gives_it(demo):
+    """The example roster gives group_fr / group_de: the report and the letter's summary use them."""
+    folder = demo / "output" / "demo" / "documents"
+    french = _text(_reports(demo)["FR-AERO-01"])
+    assert "Secteur : Aéronautique et spatial" in french and "Aerospace" not in french
+    letter = _text(next(folder.glob("DE-AUTO-01*/* letter.docx")))
+    assert "Ihrer Branche (Automobil)" in letter and "(Automotive)" not in letter
+    english = _text(_reports(demo)["HR-ICT-01"])
+    assert "Sector: ICT" in english  # no translation needed, the group column as it is
+
+
+def test_letter_and_report_call_training_by_one_word(demo):
+    """The German letter points to the report's 'Weiterbildungen': it says the same word."""
+    letter = _text(next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*/* letter.docx")))
+    report = _text(_reports(demo)["DE-AUTO-01"])
+    assert "Weiterbildungen und Fallstudien" in letter and "Weiterbildungen und Fallstudien" in report
+    assert "Schulung" not in letter + report
+
+
+def test_a_case_study_titled_as_such_is_not_marked_case_study_again(demo):
+    text = _text(_reports(demo)["DE-AUTO-01"])
+    assert re.search(r"CS\d+ Fallstudie: [^\n(]+\n", text)  # no '(Fallstudie)' after it
+    assert "(Fallstudie)" not in text and "(Weiterbildungsmodul)" in text  # a module still says what it is
+
+
 def test_the_report_marks_each_indicator_bottom_middle_or_top_with_its_colour(demo):
     doc = Document(str(_reports(demo)["FR-AERO-01"]))
     marks = {}
@@ -74,6 +114,9 @@ def test_the_letter_gets_a_short_benchmarking_summary(demo):
     text = _text(letter)
     assert bench_text("fr", "summary_title") in text
     assert re.search(r"au \d+e centile", text)
+    # one bracket per sentence: 'secteur (Aéronautique et spatial) (moitié centrale)' read badly
+    assert re.search(r"Votre total se situe dans (le|la) [^(]+ parmi les clusters de votre secteur \([^)]+\), au", text)
+    assert ") (" not in text
 
 
 def test_no_summary_without_a_group_to_compare_with():
@@ -83,7 +126,7 @@ def test_no_summary_without_a_group_to_compare_with():
     rows = [assessment(f"P{n}", n / 10) for n in range(10)]
     found = benchmark(SCHEME, peer_table(SCHEME, rows, [assessment("ME", 0.05)]), k=5)
     lines = benchmark_summary(SCHEME, found.cluster("ME"), found, "en")
-    assert lines[0].startswith("Your total is at the") and "bottom quartile" in lines[0]
+    assert lines[0].startswith("Your total lies in the bottom quartile of") and "percentile" in lines[0]
     assert len(lines) >= 2
 
 

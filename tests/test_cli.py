@@ -262,6 +262,7 @@ def test_demo(run, tmp_path, monkeypatch):
     assert len(list((tmp_path / "excelcert-demo" / "output" / "demo" / "to-clusters").glob("*.xlsx"))) == 12
     assert "in excelcert-demo/output/demo/to-clusters" in first.output  # relative to here, printed once
     assert "output/demo/output" not in first.output and "(s)" not in first.output
+    assert "the campaign report excelcert-demo/output/demo/report-en.xlsx" in first.output  # relative, as the rest
     assert "12 messages with the workbooks, written as .eml files" in first.output
     assert "7 clusters replied with their workbook, saved as a mailbox" in first.output
     # the eighth reply is an out-of-office message: no workbook, a verdict of its own

@@ -147,11 +147,16 @@ def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(demo):
     text = _document_text(letter)
     assert (
         text.index("is awarded the Silver label")
+        < text.index("Points by category")  # the chart's figures, then strengths, then what to improve
+        < text.index("Indicators at full points")
         < text.index("Where to improve first")
-        < text.index("Your strengths")
-        < text.index("Points by category")
+        < text.index("Compared with your peers")
+        < text.index("The reviewers' appreciation")
+        < text.index("Congratulations")
         < text.index("Appendix")
     )
+    # one heading says 'strengths' on its own: the reviewers' (the peers' section says 'against')
+    assert text.count("Strengths\n") == 1 and "Your strengths" not in text
     assert "Gold requires 120 points (80\u00a0%)" in text  # the why: what Gold would take
     with zipfile.ZipFile(letter) as archive:
         assert any(n.startswith("word/media/") and n.endswith(".png") for n in archive.namelist())
@@ -208,6 +213,8 @@ def test_a_letter_with_a_label_congratulates_and_delivers_the_seal(demo):
     assert f"gültig bis zum {format_date(dt.date.fromisoformat(certificate.valid_until), 'de')}." in steps
     assert png.name in steps and svg.name in steps
     assert "secretariat@label.example" in steps
+    # the secretariat's name is not put where the sentence wants an article ('schreiben Sie an Label-Sekretariat')
+    assert "Bei Fragen schreiben Sie uns an secretariat@label.example." in steps
 
 
 def test_a_letter_without_a_label_says_what_to_do_next():
@@ -237,6 +244,22 @@ def test_one_value_drives_the_threshold_in_text_and_chart():
     # the text names the label's threshold, then what the next label would take: the chart's 60 and 80
     assert "Silber verlangt 90 Punkte (60\u00a0%)" in context["points_sentence"]
     assert "Gold verlangt 120 Punkte (80\u00a0%)" in " ".join(context["why"])
+
+
+def test_a_letter_names_the_next_labels_points_once(demo):
+    """A Bronze cluster short of Silver's points: the points sentence says what Silver takes;
+    the 'why' list goes on with what else stands in the way, without saying it again."""
+    folder = next((demo / "output" / "demo" / "documents").glob("AT-WOOD-01 *"))
+    text = _document_text(folder / "AT-WOOD-01 letter.docx")
+    assert text.count("Silber verlangt 90 Punkte (60\u00a0%)") == 1
+    assert "Silber verlangt, dass der Indikator Dokumentierte Strategie (SRV-01)" in text  # the why stays
+
+
+def test_a_french_renewal_letter_sets_a_space_before_its_colons(demo):
+    folder = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01 *"))
+    text = _document_text(folder / "FR-AERO-01 letter.docx")
+    changes = text[text.index("Depuis votre dernière évaluation") : text.index("Points par catégorie")]
+    assert "\u202f: 0 → 5" in changes and not re.search(r"\w: \d", changes)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "de"])
@@ -482,7 +505,7 @@ def test_a_formal_salutation_and_closing_in_each_language(lang, contact, form, d
 def test_no_heading_without_content_and_whole_cell_references(demo):
     folder = demo / "output" / "demo" / "documents"
     weak = _document_text(next(folder.glob("AT-WOOD-01*/* letter.docx")))  # no indicator at full points
-    assert "Ihre Stärken" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
+    assert "Indikatoren mit voller Punktzahl" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
     corrections = _document_text(next(folder.glob("BE-BIO-01*/* corrections.docx")))
     assert "Auto\u2011évaluation!\u2060E29" in corrections and "(vide)" in corrections
 

@@ -532,7 +532,7 @@ def test_intake_tells_a_renewals_confirmed_answers_from_changed_ones(registered)
     history = json.loads(_run("--campaign", str(registered), "history", "DE-AUTO-01", "--json").output)
     [own] = [s for s in history if s["role"] == "self-assessment"]
     # last year's final STR-01 was the reviewer's 158; this year the cluster typed 160 again
-    assert "a renewal: 30 answer(s) as last time, 1 changed" in own["reason"]
+    assert "a renewal: 30 answers as last time, 1 changed" in own["reason"]
     fresh = json.loads(_run("--campaign", str(registered), "history", "AT-WOOD-01", "--json").output)
     assert not any("renewal" in s["reason"] for s in fresh)
 

@@ -4,6 +4,7 @@ real browser. And the training needs it shows."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import zipfile
@@ -105,6 +106,32 @@ def test_the_report_speaks_the_language_asked(reported, lang, words):
         book.sheetnames[1]
         == {"en": "Returns over time", "fr": "Retours dans le temps", "de": "Rückläufe im Zeitverlauf"}[lang]
     )
+
+
+def test_the_report_names_the_campaign_as_the_letters_do_in_its_language(reported):
+    """A funder reading the French report reads the campaign's French title, a date as French
+    writes it ('30 novembre 2026', not 2026-11-30), and no English title."""
+    from excelcert.base.i18n import format_date
+    from excelcert.campaign.config import read_config
+
+    root, outputs = reported
+    campaign = read_config(root)
+    for lang in ("fr", "de"):
+        page = Path(outputs[lang]["html"]).read_text(encoding="utf-8")
+        assert html.escape(campaign.title_in(lang)) in page and html.escape(campaign.title) not in page, lang
+        assert html.escape(format_date(campaign.deadline, lang)) in page, lang
+        summary = openpyxl.load_workbook(outputs[lang]["workbook"]).worksheets[0]
+        assert summary["A1"].value.endswith(campaign.title_in(lang)), lang
+    assert campaign.title_in("fr") != campaign.title
+
+
+def test_report_names_its_files_relative_to_the_campaign_folder(reported, monkeypatch):
+    root, _ = reported
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["report", "--lang", "de"])
+    assert result.exit_code == 0, result.output
+    assert "Campaign report: output/demo/report-de.xlsx" in result.output
+    assert "and output/demo/report-de.html" in result.output and str(root) not in result.output
 
 
 def test_report_refuses_a_language_the_scheme_lacks(reported):

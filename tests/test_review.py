@@ -396,7 +396,7 @@ def test_an_arbitration_without_reason_is_not_stored(demo_copy, tmp_path):
     ws["G4"].value, ws["I4"].value = 5, "Secretariat"
     book.save(path)
     [result] = _import(demo_copy, path)
-    assert result.verdict == WITH_PROBLEMS and "0 arbitration decision(s)" in result.reason
+    assert result.verdict == WITH_PROBLEMS and "0 arbitration decisions" in result.reason
     assert [(p.code, str(p.place)) for p in result.problems] == [("arbitration-no-reason", "Arbitration!H4")]
 
 
@@ -421,7 +421,7 @@ def test_arbitration_rows_are_signed_references_to_flagged_items(demo_copy, tmp_
     ws.append(["HR-ICT-01", "STR-01", "", "", "", "the reviewers disagree", 10, "Added", "Secretariat", ws["J4"].value])
     book.save(path)
     [result] = _import(demo_copy, path)
-    assert result.verdict == WITH_PROBLEMS and result.reason.startswith("1 arbitration decision(s) recorded")
+    assert result.verdict == WITH_PROBLEMS and result.reason.startswith("1 arbitration decision recorded")
     assert [(p.code, str(p.place)) for p in result.problems] == [
         ("arbitration-row-altered", "Arbitration!A5"),
         ("arbitration-row-altered", "Arbitration!A6"),

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from excelcert.base.files import atomic_path
+from excelcert.base.i18n import format_date
 from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup
 from excelcert.benchmark.peers import TOTAL, Peers
@@ -91,6 +92,11 @@ class CampaignReport:
 
     def text(self, key: str, **values: object) -> str:
         return report_text(self.lang, key, **values)
+
+    @property
+    def heading(self) -> str:
+        """'Campaign report: <title>', with French's space before the colon."""
+        return f"{self.text('title')}{chr(0x202F) + ': ' if self.lang == 'fr' else ': '}{self.title}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -180,7 +186,7 @@ def gather_report(
     load = [(r, names.get(r, ""), assigned[r], returned[r]) for r in sorted(assigned.keys() | returned.keys())]
     return CampaignReport(
         lang=lang,
-        title=campaign.title,
+        title=campaign.title_in(lang),  # as the letters and the mail name it in `lang`
         campaign_id=campaign.id,
         made_on=today or dt.date.today(),
         deadline=campaign.deadline,
@@ -272,8 +278,8 @@ def _write_xlsx(report: CampaignReport, path: Path) -> None:
         ws = book.add_worksheet(t("summary")[:31])
         ws.set_column(0, 0, 58)
         ws.set_column(1, 1, 14)
-        ws.write_string(0, 0, f"{t('title')}: {report.title}", title)
-        ws.write_string(1, 0, t("generated", date=report.made_on.isoformat()), note)
+        ws.write_string(0, 0, report.heading, title)
+        ws.write_string(1, 0, t("generated", date=format_date(report.made_on, report.lang)), note)
         facts: list[tuple[str, Any]] = [
             (t("roster"), report.roster),
             (t("returned"), report.returns[-1][1] if report.returns else 0),
@@ -768,7 +774,7 @@ def write_report_html(report: CampaignReport, path: Path) -> Path:
         (t("scored"), str(report.scored)),
         (t("labelled"), str(report.labelled)),
         (t("peers"), str(report.benchmark.peers)),
-        (t("deadline"), report.deadline.isoformat()),
+        (t("deadline"), format_date(report.deadline, report.lang)),
     ]
     parts.append(
         '<section id="summary"><dl class="facts">'
@@ -834,9 +840,9 @@ def write_report_html(report: CampaignReport, path: Path) -> Path:
     page = (
         f'<!DOCTYPE html>\n<html lang="{e(report.lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(t('title'))}: {e(report.title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{e(t('title'))}: {e(report.title)}</h1>"
-        f'<p class="note">{e(t("generated", date=report.made_on.isoformat()))}</p>'
+        f"<title>{e(report.heading)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{e(report.heading)}</h1>"
+        f'<p class="note">{e(t("generated", date=format_date(report.made_on, report.lang)))}</p>'
         + "\n".join(parts)
         + "</body></html>\n"
     )

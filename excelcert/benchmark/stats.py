@@ -286,10 +286,11 @@ def _figures(group: Group, values: np.ndarray, measures: list[str]) -> None:
 
 def position(value: float, figures: Figures) -> str:
     """Where a value stands in a group: bottom quartile, top quartile, or the middle. A value
-    on a quartile that every member shares (all at the maximum) is the middle, not the top."""
-    if value < figures.q1 or (value <= figures.q1 < figures.q3):
+    on a quartile that is also the median (all at the maximum, or half the group on one
+    value) is the middle: no better, no worse than the typical peer."""
+    if value < figures.q1 or (value <= figures.q1 < figures.median):
         return BOTTOM
-    if value > figures.q3 or (value >= figures.q3 > figures.q1):
+    if value > figures.q3 or (value >= figures.q3 > figures.median):
         return TOP
     return MIDDLE
 
@@ -341,12 +342,13 @@ def _standings(
         who = np.array([r == key for r in references])
         figures = by_key[key].figures
         q1 = np.array([figures[m].q1 if m in figures else np.nan for m in measures])
+        q2 = np.array([figures[m].median if m in figures else np.nan for m in measures])
         q3 = np.array([figures[m].q3 if m in figures else np.nan for m in measures])
         v = mine[who]
         known = ~np.isnan(v) & ~np.isnan(q1)
-        with np.errstate(invalid="ignore"):
-            bottom = (v < q1) | ((v <= q1) & (q1 < q3))
-            top = (v > q3) | ((v >= q3) & (q3 > q1))
+        with np.errstate(invalid="ignore"):  # as position(): on a quartile that is the median, the middle
+            bottom = (v < q1) | ((v <= q1) & (q1 < q2))
+            top = (v > q3) | ((v >= q3) & (q3 > q2))
         codes[who] = np.where(known, np.where(bottom, 1, np.where(top, 3, 2)), 0)
     names = (None, BOTTOM, MIDDLE, TOP)
     out = []

@@ -730,7 +730,7 @@ def mail(
             echo(f"  {who:<14} not mailed: {why}")
         for outgoing, why in run.refused:
             echo(f"  {outgoing.recipient_id:<14} REFUSED {outgoing.address}: {why}")
-        done = "sent" if send else f"written to {outbox_folder(session.campaign) / kind}"
+        done = "sent" if send else f"written to {shown(outbox_folder(session.campaign) / kind)}"
         echo(
             f"{_count(len(run.done), 'message')} {done}"
             + (
@@ -741,7 +741,7 @@ def mail(
         )
     if run.stopped:
         _fail(
-            f"{run.stopped}; {len(run.waiting)} message(s) not sent. Those sent are recorded: "
+            f"{run.stopped}; {counted(len(run.waiting), 'message')} not sent. Those sent are recorded: "
             "run the same command again to send the rest."
         )
     if run.refused:
@@ -940,8 +940,8 @@ def report_(ctx: click.Context, lang: str | None, as_json: bool) -> None:
     if as_json:
         _echo_json(done.to_json())
         return
-    click.echo(f"Campaign report: {done.workbook}")
-    click.echo(f"            and {done.html} (one file, charts inline: send it as it is)")
+    click.echo(f"Campaign report: {shown(done.workbook)}")
+    click.echo(f"            and {shown(done.html)} (one file, charts inline: send it as it is)")
 
 
 def _documents(

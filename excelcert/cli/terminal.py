@@ -316,8 +316,8 @@ def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
         title=f"Peer groups: {found.peers} peers from {counted(found.campaigns, 'campaign')}; groups under {found.min_group} "
         "members are not shown"
     )
-    for heading in ("group", "members", "total: Q1", "median", "Q3", "not shown because"):
-        groups.add_column(heading)
+    for heading in ("Group", "Members", "Total: Q1", "Median", "Q3", "Not shown because"):
+        groups.add_column(heading, justify="left" if heading in ("Group", "Not shown because") else "right")
     for g in found.groups:
         figures = g.figures.get("total") if g.shown else None
         cells = [f"{f:.1f} %" for f in (figures.q1, figures.median, figures.q3)] if figures else ["", "", ""]
@@ -326,8 +326,8 @@ def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
     if not found.clusters:
         return
     table = Table(title="Clusters against their peers (total share; percentile in each group)")
-    for heading in ("cluster", "total", "position", "sector", "country", "everyone", "excellence", "gaps"):
-        table.add_column(heading)
+    for heading in ("Cluster", "Total", "Position", "Sector", "Country", "Everyone", "Excellence", "Gaps"):
+        table.add_column(heading, justify="left" if heading in ("Cluster", "Position", "Gaps") else "right")
     for c in found.clusters:
         total = c.standings["total"]
 

@@ -239,11 +239,11 @@ def _report_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], t
         found = benchmark(scheme, peers, campaign.benchmark_min_group)
         reviewers = read_reviewers(campaign.reviewers_path).reviewers
         done = campaign_report(campaign, scheme, clusters, reviewers, ledger, peers, found, today=today)
-    shown = [g for g in found.groups if g.shown]
+    visible = [g for g in found.groups if g.shown]
     return [
-        f"  benchmark  {found.peers} peers from {found.campaigns} campaigns: {len(shown)} of {len(found.groups)} "
+        f"  benchmark  {found.peers} peers from {found.campaigns} campaigns: {len(visible)} of {len(found.groups)} "
         f"peer groups shown (at least {found.min_group} members); excelcert benchmark",
-        f"  report     the campaign report {done.workbook} and {done.html.name} (one file for funders)",
+        f"  report     the campaign report {shown(done.workbook)} and {done.html.name} (one file for funders)",
     ]
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from excelcert.base.i18n import format_date
 from excelcert.benchmark.peers import TOTAL, peer_table
 from excelcert.benchmark.stats import (
     BOTTOM,
@@ -31,8 +30,7 @@ from excelcert.benchmark.stats import (
 )
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster, country_name
-from excelcert.documents.context import Pictures, language, percent, points
-from excelcert.documents.texts import doc_text
+from excelcert.documents.context import Pictures, common_context, language, percent, points
 from excelcert.register.store import Assessment
 from excelcert.scheme.model import Scheme
 
@@ -45,10 +43,12 @@ RADAR_CLUSTER, RADAR_PEERS, RADAR_EXCELLENCE = "#1F3864", "#ED7D31", "#C9A227"
 BENCH: dict[str, dict[str, str]] = {
     "en": {
         "title": "Benchmarking report",
+        "campaign": "{n} campaign",
+        "campaigns": "{n} campaigns",
         "subtitle": "{cluster} compared with its peers",
         "intro": (
             "This report compares your results with those of other clusters assessed under the same scheme: "
-            "{peers} clusters from {campaigns} campaign(s), each counted once with its latest assessment. Only "
+            "{peers} clusters from {campaigns}, each counted once with its latest assessment. Only "
             "group figures are shown, and only for groups of at least {k} clusters; no other cluster can be "
             "recognised in them."
         ),
@@ -95,7 +95,7 @@ BENCH: dict[str, dict[str, str]] = {
         "kind_case-study": "Case study",
         "note": "Indicators are compared on their points; categories and the total on their share of the maximum points. The quartiles divide the peers' values into four groups of equal size.",
         "summary_title": "Compared with your peers",
-        "summary_total": "Your total is at the {pct} percentile among {group} ({where}).",
+        "summary_total": "Your total lies in the {where} of {group}, at the {pct} percentile.",
         "summary_strengths": "Your strongest points against your peers: {items}.",
         "summary_gaps": "Where your peers do better: {items}.",
         "summary_report": "The enclosed benchmarking report gives the detail and the training modules for your gaps.",
@@ -106,10 +106,12 @@ BENCH: dict[str, dict[str, str]] = {
     },
     "fr": {
         "title": "Rapport de benchmarking",
+        "campaign": "{n} campagne",
+        "campaigns": "{n} campagnes",
         "subtitle": "{cluster} comparé à ses pairs",
         "intro": (
             "Ce rapport compare vos résultats à ceux d'autres clusters évalués selon le même référentiel : "
-            "{peers} clusters de {campaigns} campagne(s), chacun compté une fois avec sa dernière évaluation. Seuls "
+            "{peers} clusters de {campaigns}, chacun compté une fois avec sa dernière évaluation. Seuls "
             "des chiffres de groupe sont montrés, et seulement pour des groupes d'au moins {k} clusters ; aucun "
             "autre cluster ne peut y être reconnu."
         ),
@@ -156,21 +158,23 @@ BENCH: dict[str, dict[str, str]] = {
         "kind_case-study": "Étude de cas",
         "note": "Les indicateurs sont comparés sur leurs points ; les catégories et le total sur leur part du maximum de points. Les quartiles partagent les valeurs des pairs en quatre groupes de même taille.",
         "summary_title": "Comparaison avec vos pairs",
-        "summary_total": "Votre total se situe au {pct} centile parmi {group} ({where}).",
+        "summary_total": "Votre total se situe dans {where} parmi {group}, au {pct} centile.",
         "summary_strengths": "Vos points les plus forts face à vos pairs : {items}.",
         "summary_gaps": "Là où vos pairs font mieux : {items}.",
         "summary_report": "Le rapport de benchmarking joint donne le détail et les formations adaptées à vos écarts.",
-        "where_bottom": "quartile inférieur",
-        "where_middle": "moitié centrale",
-        "where_top": "quartile supérieur",
+        "where_bottom": "le quartile inférieur",
+        "where_middle": "la moitié centrale",
+        "where_top": "le quartile supérieur",
         "page": "Page",
     },
     "de": {
         "title": "Benchmarking-Bericht",
+        "campaign": "{n} Kampagne",
+        "campaigns": "{n} Kampagnen",
         "subtitle": "{cluster} im Vergleich mit seinen Peers",
         "intro": (
             "Dieser Bericht vergleicht Ihre Ergebnisse mit denen anderer Cluster, die nach demselben Schema bewertet "
-            "wurden: {peers} Cluster aus {campaigns} Kampagne(n), jeder einmal mit seiner letzten Bewertung gezählt. "
+            "wurden: {peers} Cluster aus {campaigns}, jeder einmal mit seiner letzten Bewertung gezählt. "
             "Gezeigt werden nur Gruppenwerte, und nur für Gruppen von mindestens {k} Clustern; kein anderer Cluster "
             "ist darin zu erkennen."
         ),
@@ -217,13 +221,13 @@ BENCH: dict[str, dict[str, str]] = {
         "kind_case-study": "Fallstudie",
         "note": "Indikatoren werden nach ihren Punkten verglichen, Kategorien und Gesamtwert nach ihrem Anteil an der Höchstpunktzahl. Die Quartile teilen die Werte der Peers in vier gleich große Gruppen.",
         "summary_title": "Im Vergleich mit Ihren Peers",
-        "summary_total": "Ihre Gesamtpunktzahl liegt beim {pct}. Perzentil unter {group} ({where}).",
+        "summary_total": "Ihre Gesamtpunktzahl liegt {where} unter {group}, beim {pct}. Perzentil.",
         "summary_strengths": "Ihre größten Stärken gegenüber Ihren Peers: {items}.",
         "summary_gaps": "Wo Ihre Peers besser abschneiden: {items}.",
         "summary_report": "Der beiliegende Benchmarking-Bericht enthält die Einzelheiten und die Weiterbildungen für Ihre Lücken.",
-        "where_bottom": "unteres Quartil",
-        "where_middle": "mittlere Hälfte",
-        "where_top": "oberes Quartil",
+        "where_bottom": "im unteren Quartil",
+        "where_middle": "in der mittleren Hälfte",
+        "where_top": "im oberen Quartil",
         "page": "Seite",
     },
 }
@@ -244,7 +248,18 @@ def _ordinal(pct: float, lang: str) -> str:
     return str(n)
 
 
-def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str) -> str:
+def _named(key: str, lang: str, cluster: Cluster | None) -> tuple[str, str]:
+    """(kind, name) of a group key, the name as a reader of `lang` reads it: the country's name,
+    and the cluster's own sector in its language where the roster gives it (group_fr ...)."""
+    kind, _, name = key.partition(":")
+    if kind == COUNTRY:
+        return kind, country_name(name, lang)
+    if kind == SECTOR and cluster is not None and name == cluster.group:
+        return kind, cluster.group_in(lang)
+    return kind, name
+
+
+def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str, cluster: Cluster | None = None) -> str:
     """A group as the cluster reads it: 'Sector: Automotive', 'Country: Germany', 'All peers' ..."""
     if key == EVERYONE:
         return bench_text(lang, "everyone")
@@ -254,14 +269,14 @@ def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str) -> str:
         else:
             how = bench_text(lang, "excellence_decile")
         return f"{bench_text(lang, 'excellence')} ({how})"
-    kind, _, name = key.partition(":")
-    return bench_text(lang, kind, name=country_name(name, lang) if kind == COUNTRY else name)
+    kind, name = _named(key, lang, cluster)
+    return bench_text(lang, kind, name=name)
 
 
-def group_phrase(key: str, lang: str) -> str:
+def group_phrase(key: str, lang: str, cluster: Cluster | None = None) -> str:
     """A group as a sentence names it: 'the clusters of your sector (ICT)', 'all peers' ..."""
-    kind, _, name = key.partition(":")
-    return bench_text(lang, f"among_{kind}", name=country_name(name, lang) if kind == COUNTRY else name)
+    kind, name = _named(key, lang, cluster)
+    return bench_text(lang, f"among_{kind}", name=name)
 
 
 def _position(lang: str, position: str | None) -> tuple[str, str]:
@@ -285,30 +300,25 @@ def benchmark_context(
 ) -> tuple[dict[str, Any], Pictures]:
     """(context, pictures) of a cluster's benchmarking report."""
     lang = language(scheme, cluster)
-    context: dict[str, Any] = {
-        "today": format_date(today, lang),
-        "cluster_name": cluster.name,
-        "cluster_id": cluster.id,
-        "cluster_country": country_name(cluster.country, lang),
-        "campaign_title": campaign.title,
-        "scheme_title": scheme.text(scheme.title, lang),
-        "secretariat_name": campaign.contact_name,
-        "secretariat_email": campaign.contact_email,
-        "contact_name": cluster.contact_name,
-        "salutation": doc_text(lang, "dear", name=cluster.contact_name or cluster.name),
-    }
+    context = common_context(scheme, campaign, cluster, lang, today)
     reference = mine.reference
     excellence = mine.groups.get(EXCELLENCE)
     context.update(
         {
             "title": bench_text(lang, "title"),
             "subtitle": bench_text(lang, "subtitle", cluster=cluster.name),
-            "intro": bench_text(lang, "intro", peers=found.peers, campaigns=found.campaigns, k=found.min_group),
+            "intro": bench_text(
+                lang,
+                "intro",
+                peers=found.peers,
+                campaigns=bench_text(lang, "campaign" if found.campaigns == 1 else "campaigns", n=found.campaigns),
+                k=found.min_group,
+            ),
         }
     )
     shown = [key for kind in (SECTOR, COUNTRY, EVERYONE, EXCELLENCE) if (key := mine.groups.get(kind))]
     context["groups"] = [
-        {"name": group_name(scheme, found, key, lang), "members": str(group.members)}
+        {"name": group_name(scheme, found, key, lang, cluster), "members": str(group.members)}
         for key in shown
         if (group := found.group(key)) is not None
     ]
@@ -317,12 +327,14 @@ def benchmark_context(
         COUNTRY: f"{COUNTRY}:{mine.country}" if mine.country else "",
         EXCELLENCE: EXCELLENCE,
     }
-    hidden = [group_name(scheme, found, key, lang) for kind, key in wanted.items() if key and kind not in mine.groups]
+    hidden = [
+        group_name(scheme, found, key, lang, cluster) for kind, key in wanted.items() if key and kind not in mine.groups
+    ]
     context["hidden_groups"] = (
         bench_text(lang, "not_shown", k=found.min_group, groups=", ".join(hidden)) if hidden else ""
     )
     context["reference_sentence"] = (
-        bench_text(lang, "reference", group=group_phrase(reference, lang)) if reference else ""
+        bench_text(lang, "reference", group=group_phrase(reference, lang, cluster)) if reference else ""
     )
     total = mine.standings[TOTAL]
     pct = total.percentiles.get(reference or "")
@@ -332,7 +344,7 @@ def benchmark_context(
             "total_sentence",
             share=percent(total.value or 0, lang),
             pct=_ordinal(pct, lang),
-            group=group_phrase(reference, lang),
+            group=group_phrase(reference, lang, cluster),
         )
         if reference and pct is not None
         else ""
@@ -375,16 +387,20 @@ def benchmark_context(
         for topic in scheme.indicator(indicator).topics:
             if topic in topics and topic not in offered:
                 offered.append(topic)
-    context["training"] = [
-        {
-            "id": t.id,
-            "title": scheme.text(t.title, lang),
-            "kind": bench_text(lang, f"kind_{t.kind}") if t.kind in ("training", "case-study") else t.kind,
-            "description": scheme.text(t.description, lang) if t.description else "",
-            "link": t.link,
-        }
-        for t in (topics[i] for i in offered)
-    ]
+    context["training"] = []
+    for t in (topics[i] for i in offered):
+        title = scheme.text(t.title, lang)
+        kind = bench_text(lang, f"kind_{t.kind}") if t.kind in ("training", "case-study") else t.kind
+        context["training"].append(
+            {
+                "id": t.id,
+                "title": title,
+                # 'Fallstudie: ...' says its kind: not again as '(Fallstudie)'
+                "kind": "" if title.casefold().startswith(kind.casefold()) else kind,
+                "description": scheme.text(t.description, lang) if t.description else "",
+                "link": t.link,
+            }
+        )
     categories = [scheme.text(c.name, lang) for c in scheme.categories]
     radar: dict[str, Any] = {
         "names": categories,
@@ -407,9 +423,16 @@ def benchmark_context(
     return context, {"radar": ("radar", radar)}
 
 
-def benchmark_summary(scheme: Scheme, mine: ClusterBenchmark | None, found: Benchmark | None, lang: str) -> list[str]:
+def benchmark_summary(
+    scheme: Scheme,
+    mine: ClusterBenchmark | None,
+    found: Benchmark | None,
+    lang: str,
+    cluster: Cluster | None = None,
+) -> list[str]:
     """The feedback letter's short benchmarking summary: two or three sentences, none when the
-    cluster has no peer group to be shown against."""
+    cluster has no peer group to be shown against. With the `cluster`, its sector is named in
+    `lang` where the roster gives it."""
     if mine is None or found is None or mine.reference is None:
         return []
     total = mine.standings[TOTAL]
@@ -421,7 +444,7 @@ def benchmark_summary(scheme: Scheme, mine: ClusterBenchmark | None, found: Benc
             lang,
             "summary_total",
             pct=_ordinal(pct, lang),
-            group=group_phrase(mine.reference, lang),
+            group=group_phrase(mine.reference, lang, cluster),
             where=bench_text(lang, f"where_{total.position}"),
         )
     ]

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 from base64 import b32encode
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,9 @@ def verification_code(
     return code
 
 
-def _common(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, today: dt.date) -> dict[str, Any]:
+def common_context(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, today: dt.date) -> dict[str, Any]:
+    """What every document to a cluster shares: date, addressee, the campaign's title and the
+    secretariat's name in the cluster's language, salutation and closing."""
     return {
         "today": format_date(today, lang),
         "cluster_name": cluster.name,
@@ -123,7 +126,7 @@ def certificate_context(
     is; without one (no public page) both are empty, and the template leaves them out."""
     lang = language(scheme, cluster)
     rule = scheme.label(certificate.label)
-    context = _common(scheme, campaign, cluster, lang, dt.date.fromisoformat(certificate.issued_on))
+    context = common_context(scheme, campaign, cluster, lang, dt.date.fromisoformat(certificate.issued_on))
     context.update(
         {
             "label_name": scheme.text(rule.name, lang),
@@ -176,7 +179,7 @@ def letter_context(
     cluster's `previous` label from the register, what changed since then; with its
     `certificate`, its number and validity in the congratulations and next steps."""
     lang = language(scheme, cluster)
-    context = _common(scheme, campaign, cluster, lang, today)
+    context = common_context(scheme, campaign, cluster, lang, today)
     context.update(_since_last_time(scheme, score, previous, lang))
     ranked = sorted(scheme.labels, key=lambda r: r.order)
     earned = next((r for r in ranked if r.id == score.label), None)
@@ -185,7 +188,10 @@ def letter_context(
     above = [r for r in ranked if r.min_percent > 0 and (earned is None or r.order >= earned.order)]
     target = earned if earned is not None and earned.min_percent > 0 else (above[0] if above else earned)
     label_name = scheme.text(earned.name, lang) if earned else doc_text(lang, "no_label")
-    decision = explain(scheme, score, final, lang, you=True)
+    # the points sentence already names the points the next label demands: 'why' does not repeat them
+    named = target.id if target is not None and target is not earned else None
+    failed = [lack for lack in score.failed if not (lack.kind == "points" and lack.label == named)]
+    decision = explain(scheme, replace(score, failed=failed), final, lang, you=True)
     context.update(
         {
             "subject": doc_text(lang, "subject", campaign=campaign.title_in(lang)),
@@ -376,7 +382,7 @@ def correction_context(
 ) -> tuple[dict[str, Any], Pictures]:
     """A correction letter from the intake's list of what to fix (`intake.corrections`)."""
     lang = language(scheme, cluster)
-    context = _common(scheme, campaign, cluster, lang, today)
+    context = common_context(scheme, campaign, cluster, lang, today)
     received = format_date(dt.date.fromisoformat(item.received[:10]), lang) if item.received else ""
     key = "corr_rejected" if item.rejected else "corr_incomplete"
     context["intro"] = doc_text(

@@ -182,7 +182,7 @@ def _plan_cluster(
             certificate_now,
         )
         mine = issued.benchmark.cluster(cluster.id) if issued.benchmark else None
-        context["benchmark_summary"] = benchmark_summary(scheme, mine, issued.benchmark, lang)
+        context["benchmark_summary"] = benchmark_summary(scheme, mine, issued.benchmark, lang, cluster)
         template = find_template(_templates(campaign), "letter", lang, scheme.default_language)
         issued.documents.append(
             Job(cluster.id, "letter", template, context, pictures, out / f"{cluster.id} letter.docx")

@@ -337,7 +337,23 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, t["since_title"], style="Heading 1")
     _para(doc, "{{ since_sentence }}", space_after=2)
     _para(doc, "{%p for item in changes %}")
-    _para(doc, "{{ item.name }}: {{ item.before }} → {{ item.now }}", style="List Bullet")
+    colon = "\u202f: " if lang == "fr" else ": "  # French sets a space before the colon, as the certificate does
+    _para(doc, "{{ item.name }}" + colon + "{{ item.before }} → {{ item.now }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+    # the figures of the chart, what is at full points, then what to improve and how peers do
+    _para(doc, t["table_title"], style="Heading 1")
+    _table(
+        doc,
+        [t["h_category"], t["h_points"], t["h_max"], t["h_share"], t["h_median"]],
+        ["{{ item.name }}", "{{ item.points }}", "{{ item.max }}", "{{ item.share }}", "{{ item.median }}"],
+        "categories",
+        [7, 2.2, 2, 2.4, 3],
+    )
+    _para(doc, "{%p if strengths %}")
+    _para(doc, t["strengths_title"], style="Heading 1")
+    _para(doc, "{%p for item in strengths %}")
+    _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p if improvements %}")
@@ -359,20 +375,6 @@ def letter(lang: str) -> DocxDocument:
         if mark:
             run.bold, run.font.color.rgb = True, _rgb("C00000")
     _para(doc, "{%p endif %}")
-    _para(doc, "{%p if strengths %}")
-    _para(doc, t["strengths_title"], style="Heading 1")
-    _para(doc, "{%p for item in strengths %}")
-    _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
-    _para(doc, "{%p endfor %}")
-    _para(doc, "{%p endif %}")
-    _para(doc, t["table_title"], style="Heading 1")
-    _table(
-        doc,
-        [t["h_category"], t["h_points"], t["h_max"], t["h_share"], t["h_median"]],
-        ["{{ item.name }}", "{{ item.points }}", "{{ item.max }}", "{{ item.share }}", "{{ item.median }}"],
-        "categories",
-        [7, 2.2, 2, 2.4, 3],
-    )
     _benchmark_summary(doc, lang)
     _para(doc, "{%p if appreciation %}")
     _para(doc, t["appreciation_title"], style="Heading 1")
@@ -477,7 +479,9 @@ def benchmark(lang: str) -> DocxDocument:
     _para(doc, "{%p endif %}")
     _para(doc, b("training_title"), style="Heading 1")
     _para(doc, "{%p for item in training %}")
-    _para(doc, "{{ item.id }} {{ item.title }} ({{ item.kind }})", bold=True, space_after=0)
+    _para(
+        doc, "{{ item.id }} {{ item.title }}{% if item.kind %} ({{ item.kind }}){% endif %}", bold=True, space_after=0
+    )
     _para(doc, "{{ item.description }}", space_after=0)
     _para(doc, "{{ item.link }}", size=9, colour="2E75B6", space_after=6)
     _para(doc, "{%p endfor %}")

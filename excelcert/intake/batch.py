@@ -47,6 +47,7 @@ from excelcert.base.ledger import (
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.base.spreadsheet import failure_detail, parse_instant
+from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign
 from excelcert.intake.mailbox import is_mail, mail_attachments, sender_problem
 from excelcert.intake.read import read_returned
@@ -509,8 +510,8 @@ def _accept_decisions(
         )
     problems = returned.problems
     base.verdict = WITH_PROBLEMS if problems else ACCEPTED
-    base.reason = f"{len(returned.decisions)} arbitration decision(s) recorded" + (
-        f"; {len(problems)} row(s) not stored, see the problems" if problems else ""
+    base.reason = f"{counted(len(returned.decisions), 'arbitration decision')} recorded" + (
+        f"; {counted(len(problems), 'row')} not stored, see the problems" if problems else ""
     )
     base.decisions = list(returned.decisions)
     base.problems = [_stored_problem(p) for p in problems]
@@ -544,12 +545,12 @@ def _accept(
     if problems:
         missing = len(returned.missing_required)
         parts.append(
-            f"{len(problems)} problem(s) to correct or check"
-            + (f", {missing} required answer(s) missing" if missing else "")
+            f"{counted(len(problems), 'problem')} to correct or check"
+            + (f", {counted(missing, 'required answer')} missing" if missing else "")
         )
     if last_time:
         confirmed, changed = compared_with_last_time(returned, last_time)
-        parts.append(f"a renewal: {confirmed} answer(s) as last time, {changed} changed")
+        parts.append(f"a renewal: {counted(confirmed, 'answer')} as last time, {changed} changed")
     assert base.cluster_id is not None and base.role is not None, "an accepted workbook names its cluster and role"
     current = ledger.current(base.cluster_id, base.role, base.reviewer_id)
     counts = current is None or _is_newer(base, current)

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import mimetypes
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -30,9 +31,10 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster
+from excelcert.documents.context import SEAL_WORDS, salutation_and_closing
 from excelcert.documents.issue import cluster_folder
 from excelcert.intake.corrections import corrections_folder
-from excelcert.intake.status import COMPLETE, NOT_RETURNED, campaign_status
+from excelcert.intake.status import COMPLETE, INCOMPLETE, NOT_RETURNED, REJECTED, campaign_status
 from excelcert.mail.templates import KINDS, render, template_path
 from excelcert.scheme.model import Scheme
 
@@ -58,7 +60,10 @@ class Outgoing:
         message["To"] = formataddr((self.recipient_name, self.address))
         if reply_to:
             message["Reply-To"] = reply_to
-        message["Subject"] = self.subject
+        if self.subject.isascii():
+            message["Subject"] = self.subject
+        else:  # encoded whole: the library's own folding loses the space between two encoded words
+            message.set_raw("Subject", Header(self.subject, "utf-8", header_name="Subject").encode())
         message["Date"] = format_datetime(when or dt.datetime.now(dt.UTC))
         domain = sender.rpartition("@")[2].strip(" >") or "excelcert.invalid"
         message["Message-ID"] = make_msgid("excelcert", domain=domain)
@@ -101,7 +106,8 @@ def plan_messages(
         for reviewer in reviewers or []:
             _review(plan, campaign, scheme, clusters, reviewer, today)
         return plan
-    states = {s.cluster.id: s.state for s in campaign_status(clusters, ledger)} if kind == "reminder" else {}
+    needs_state = kind in ("reminder", "correction", "documents")
+    states = {s.cluster.id: s.state for s in campaign_status(clusters, ledger)} if needs_state else {}
     names = workbook_names(clusters)
     for cluster in clusters:
         files: list[Path] = []
@@ -116,7 +122,8 @@ def plan_messages(
             files = [workbook]
         elif kind == "correction":
             if not correction.is_file():
-                plan.missing.append((cluster.id, "nothing to correct (no correction workbook)"))
+                if states[cluster.id] in (REJECTED, INCOMPLETE):  # else nothing to correct: no message, no line
+                    plan.missing.append((cluster.id, "no correction workbook yet: run `excelcert corrections`"))
                 continue
             files = [correction, *_first_of(cluster_folder(campaign, cluster), f"{cluster.id} corrections")]
         elif kind == "documents":
@@ -124,9 +131,14 @@ def plan_messages(
             files = [
                 *[p for p in sorted(folder.glob(f"{cluster.id} certificate *")) if _preferred(p)],
                 *_first_of(folder, f"{cluster.id} letter"),
+                *_first_of(folder, f"{cluster.id} benchmarking"),  # the report the letter says is enclosed
+                *[p for p in sorted(folder.glob(f"{cluster.id} *")) if _is_seal(cluster.id, p)],
             ]
             if not files:
-                plan.missing.append((cluster.id, "no documents yet: run `excelcert certify` and `excelcert letters`"))
+                if states[cluster.id] == COMPLETE:  # a cluster not (yet) complete has no documents to expect
+                    plan.missing.append(
+                        (cluster.id, "no documents yet: run `excelcert certify` and `excelcert letters`")
+                    )
                 continue
         else:  # reminder
             state = states[cluster.id]
@@ -144,6 +156,7 @@ def plan_messages(
             "cluster_id": cluster.id,
             "cluster_name": cluster.name,
             "contact_name": cluster.contact_name,
+            "salutation": salutation_and_closing(cluster, cluster.language)["salutation"],
             **extra,
         }
         subject, body = render(template_path(campaign, kind, cluster.language), context)
@@ -202,11 +215,11 @@ def _common(campaign: Campaign, language: str, today: dt.date, files: list[Path]
     from babel.dates import format_date
 
     return {
-        "campaign_title": campaign.title,
+        "campaign_title": campaign.title_in(language),
         "deadline": format_date(campaign.deadline, format="long", locale=language),
         "deadline_passed": today > campaign.deadline,
         "days_left": max((campaign.deadline - today).days, 0),
-        "secretariat_name": campaign.contact_name,
+        "secretariat_name": campaign.secretariat_in(language),
         "secretariat_email": campaign.contact_email,
         "attachments": [p.name for p in files],
         "language": language,
@@ -219,6 +232,12 @@ def _first_of(folder: Path, stem: str) -> list[Path]:
         if (folder / f"{stem}{suffix}").is_file():
             return [folder / f"{stem}{suffix}"]
     return []
+
+
+def _is_seal(cluster_id: str, path: Path) -> bool:
+    """The seal's PNG or SVG that the letter names as delivered with the certificate."""
+    words = path.stem.removeprefix(f"{cluster_id} ").split()
+    return path.suffix in (".png", ".svg") and len(words) == 2 and words[0] in SEAL_WORDS.values()
 
 
 def _preferred(path: Path) -> bool:

@@ -27,7 +27,7 @@ _COMMON = {
     "attachments",
     "language",
 }
-_CLUSTER = {"cluster_id", "cluster_name", "contact_name"}
+_CLUSTER = {"cluster_id", "cluster_name", "contact_name", "salutation"}
 VARIABLES: dict[str, set[str]] = {
     "workbook": _COMMON | _CLUSTER,
     "review": _COMMON | {"reviewer_id", "reviewer_name", "clusters"},
