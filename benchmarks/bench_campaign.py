@@ -375,12 +375,11 @@ def campaign_round(n: int, tmp: Path) -> list[dict]:
     run("import", "import", str(inbox), items=n, unit="files")
     rows[-1]["floor"] = floor_read(inbox, JOBS)
     run("assign", "assign")
-    run("generate --reviews", "generate", "--reviews", items=2 * n, unit="workbooks")
+    run("generate --reviews", "generate", "--reviews", "--jobs", jobs, items=2 * n, unit="workbooks")
     logs = review_logs(root, tmp)
     reviewed = sorted((root / "output").rglob("to-reviewers/*/*.xlsx"))
     review_languages = [_language_of(p) for p in reviewed]
-    rows[-1]["floor"] = floor_write(tmp / "floor-reviews", logs, review_languages, 1)
-    rows[-1]["floor_workers"] = 1
+    rows[-1]["floor"] = floor_write(tmp / "floor-reviews", logs, review_languages, JOBS)
     inbox = review_returns(root)
     run("import (reviews)", "import", str(inbox), items=len(reviewed), unit="files")
     rows[-1]["floor"] = floor_read(inbox, JOBS)
