@@ -381,3 +381,39 @@ def test_templates_check_on_files_that_are_no_templates(campaign, tmp_path):
     codes = [(p["code"], p["place"]) for p in json.loads(result.output)["problems"]]
     assert ("template-not-docx", "letter-en.docx") in codes and ("template-unknown-kind", "invitation-en.docx") in codes
     assert len(codes) == len(paths)
+
+
+def test_templates_compiled_once_give_the_documents_docxtpl_gives(demo_copy, tmp_path, monkeypatch):
+    """Each part of a template is compiled once per process: the documents rendered from the
+    compiled parts (one after the other, in three languages, values escaped) have every part
+    equal to those docxtpl renders compiling each part afresh."""
+    import zipfile
+    from dataclasses import replace
+
+    from jinja2 import Environment
+
+    from excelcert.campaign.config import read_config
+    from excelcert.campaign.roster import read_roster
+    from excelcert.documents import render as rendering
+
+    campaign = read_config(demo_copy)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    with Ledger.for_campaign(campaign.root) as ledger:
+        issued = plan_and_number(
+            campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate", "letter")
+        )
+    jobs = issued.documents
+    jobs[0].context["cluster_name"] = NASTY
+    (tmp_path / "once").mkdir()
+    (tmp_path / "fresh").mkdir()
+    once = render_all([replace(j, out=tmp_path / "once" / f"{i}.docx") for i, j in enumerate(jobs)])
+    assert len(rendering._jinja().compiled) >= 3  # one per part of each template used, not per document
+    monkeypatch.setattr(rendering, "_jinja", lambda: Environment(autoescape=True))  # docxtpl's own
+    fresh = render_all([replace(j, out=tmp_path / "fresh" / f"{i}.docx") for i, j in enumerate(jobs)])
+    assert len(once) == len(fresh) >= 8
+    for a, b in zip(once, fresh, strict=True):
+        with zipfile.ZipFile(a) as x, zipfile.ZipFile(b) as y:
+            assert x.namelist() == y.namelist()
+            assert all(x.read(n) == y.read(n) for n in x.namelist()), a.name
+    assert NASTY in _document_text(once[0])
