@@ -17,7 +17,7 @@ from excelcert.campaign.config import (
     renew_key,
     update_campaign_scheme,
 )
-from excelcert.campaign.roster import read_roster, write_roster_template
+from excelcert.campaign.roster import read_roster, write_roster, write_roster_template
 from excelcert.scheme import load_scheme
 from tests.helpers import MINI_YAML, assert_problem, write_workbook
 
@@ -157,7 +157,7 @@ def test_roster_missing_column(tmp_path):
         "roster-missing-column",
         "roster!A1",
         column="language",
-        expected="id, name, country, language, group, contact_name, email, website, club",
+        expected="id, name, country, language, group, contact_name, email, website, club, salutation",
     )
 
 
@@ -228,3 +228,35 @@ def test_the_repository_is_the_example_campaign():
     assert campaign.scheme_path.resolve() == (REPO / "excelcert" / "data" / "scheme.yaml").resolve()
     assert campaign.load_scheme() == load_scheme()
     assert read_roster(campaign.roster_path, LANGS).report.ok
+
+
+def test_title_secretariat_and_signature_may_be_given_per_language(tmp_path):
+    from excelcert.campaign.config import init_campaign, read_config
+
+    campaign = init_campaign(
+        tmp_path / "c",
+        title={"en": "Label 2027", "fr": "Label 2027 (fr)", "de": "Label 2027 (de)"},
+        contact_name={"en": "Secretariat", "fr": "Secrétariat"},
+        signature={"en": "A. Person, head", "de": "A. Person, Leiterin"},
+    )
+    again = read_config(campaign.root)
+    assert again == campaign
+    assert (again.title, again.title_in("fr"), again.title_in("it")) == ("Label 2027", "Label 2027 (fr)", "Label 2027")
+    assert (again.secretariat_in("fr"), again.secretariat_in("de")) == ("Secrétariat", "Secretariat")
+    assert (again.signature_in("de"), again.signature_in("fr")) == ("A. Person, Leiterin", "A. Person, head")
+    one = init_campaign(tmp_path / "d", title="One title")
+    assert read_config(one.root).title_in("de") == "One title" and read_config(one.root).signature_in("en") == ""
+
+
+def test_the_sector_may_be_given_per_language(tmp_path):
+    table = (
+        "| id | name | country | language | group | group_fr | sector_de | email |\n"
+        "| A-1 | A | FR | fr | Aerospace | Aéronautique | Luftfahrt | a@a.example |\n"
+        "| B-1 | B | DE | de | Wood | | | b@b.example |"
+    )
+    result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
+    a, b = result.clusters
+    assert (a.group_in("fr"), a.group_in("de"), a.group_in("en")) == ("Aéronautique", "Luftfahrt", "Aerospace")
+    assert b.group_in("de") == "Wood" and b.groups == ()
+    written = write_roster(tmp_path / "again.xlsx", result.clusters, LANGS)
+    assert read_roster(written, LANGS).clusters == result.clusters  # the translations survive a rewrite

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -209,7 +210,7 @@ def test_init_roster_check_generate(run, tmp_path, monkeypatch):
     assert again.exit_code == 0
     assert "kept" in again.output and "--force replaces it" in again.output
     forced = run("generate", "--cluster", "FR-AERO-01", "--force")
-    assert "1 workbook(s) written, 0 kept" in forced.output
+    assert "1 workbook written, 0 kept, in ../output/camp/to-clusters" in forced.output
 
 
 def test_generate_unknown_cluster_is_a_usage_error(run, tmp_path):
@@ -258,12 +259,14 @@ def test_demo(run, tmp_path, monkeypatch):
     first = run("demo")
     assert first.exit_code == 0, first.output
     assert "12 self-assessments (3 in de, 6 in en, 3 in fr)" in first.output
-    assert len(list((tmp_path / "output" / "demo" / "output" / "demo" / "to-clusters").glob("*.xlsx"))) == 12
+    assert len(list((tmp_path / "excelcert-demo" / "output" / "demo" / "to-clusters").glob("*.xlsx"))) == 12
+    assert "in excelcert-demo/output/demo/to-clusters" in first.output  # relative to here, printed once
+    assert "output/demo/output" not in first.output and "(s)" not in first.output
     assert "12 messages with the workbooks, written as .eml files" in first.output
     assert "7 clusters replied with their workbook, saved as a mailbox" in first.output
     # the eighth reply is an out-of-office message: no workbook, a verdict of its own
     assert "import     4 accepted, 2 accepted with problems, 2 rejected" in first.output
-    status = json.loads(run("--campaign", str(tmp_path / "output" / "demo"), "status", "--json").output)
+    status = json.loads(run("--campaign", str(tmp_path / "excelcert-demo"), "status", "--json").output)
     states = {row["cluster"]: row["state"] for row in status}
     assert states["DE-AUTO-01"] == "complete" and states["BE-BIO-01"] == "incomplete"
     assert states["NO-OCEAN-01"] == "not returned"  # its altered workbook names no cluster
@@ -271,9 +274,9 @@ def test_demo(run, tmp_path, monkeypatch):
     # a fresh demo each time: the earlier one (register, both campaigns, site) is cleared whole
     from excelcert.demo.run import _clear
 
-    (tmp_path / "output" / "demo" / ".excelcert.lock").write_text("")  # left by a command run in it
-    _clear(tmp_path / "output" / "demo")
-    assert not (tmp_path / "output" / "demo").exists()
+    (tmp_path / "excelcert-demo" / ".excelcert.lock").write_text("")  # left by a command run in it
+    _clear(tmp_path / "excelcert-demo")
+    assert not (tmp_path / "excelcert-demo").exists()
 
 
 def test_demo_leaves_other_folders_alone(run, tmp_path, monkeypatch):
@@ -384,3 +387,23 @@ def test_names_with_table_markup_and_escapes_print_as_typed(run, campaign):
     assert "BioTech [/] Lab [link=https://evil.example]x[/link]" in result.output
     assert "Pôle [bio/santé]" in result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def test_paths_are_shown_from_where_the_command_runs_and_counts_have_no_s_in_brackets(tmp_path, monkeypatch):
+    from excelcert.base.words import counted, shown
+
+    monkeypatch.chdir(tmp_path)
+    assert shown(tmp_path / "demo" / "output" / "results.xlsx") == "demo/output/results.xlsx"
+    assert shown("/nowhere/else/file.xlsx") == "/nowhere/else/file.xlsx"
+    assert (counted(1, "file"), counted(2, "file"), counted(0, "entry", "entries")) == (
+        "1 file",
+        "2 files",
+        "0 entries",
+    )
+
+
+def test_the_demo_is_built_outside_any_output_folder():
+    """Its own outputs go to <dir>/output/demo/: a default inside output/ printed
+    output/demo/output/demo/."""
+    [option] = [p for p in cli.commands["demo"].params if p.name == "directory"]
+    assert "output" not in Path(option.default).parts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -156,6 +157,70 @@ def test_a_letter_says_the_result_first_and_its_threshold_is_the_charts(demo):
         assert any(n.startswith("word/media/") and n.endswith(".png") for n in archive.namelist())
         footer = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("word/footer"))
     assert 'w:instr="PAGE"' in footer  # a page number Word and Writer fill in themselves
+
+
+def test_a_blocked_label_is_explained_with_level_answer_and_its_source(demo_copy):
+    """FR-AERO-01 has Silver's points but its strategy, decided in arbitration, is a draft:
+    the letter, `score` and results.xlsx say which indicator, the level, the answer, where it
+    came from, and that meeting it alone would earn Silver; the priority table puts it first."""
+    demo = demo_copy
+    letter = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01*/* letter.docx"))
+    text = _document_text(letter)
+    why = text[text.index("Pourquoi") : text.index("Depuis votre")]
+    assert "Stratégie écrite (SRV-01)" in why
+    assert "«\u202fOui, adoptée par le conseil au cours des trois dernières années\u202f»" in why
+    assert "«\u202fUne stratégie est rédigée mais pas encore adoptée" in why
+    assert re.search(r"décidée par arbitrage le \d+ \w+ 20\d\d\u202f: L'assemblée", why)
+    assert "procès-verbal du 12 mars" in why
+    assert "Atteindre ce seul niveau vous vaudrait le label Argent." in why
+    from docx import Document
+
+    [priorities] = [t for t in Document(str(letter)).tables if t.rows[0].cells[2].text == "Points à gagner"]
+    first, second = priorities.rows[1].cells[0].text, priorities.rows[2].cells[0].text
+    assert "Stratégie écrite" in first and "Requis pour le label Argent" in first
+    assert "Requis" not in second
+    result = CliRunner().invoke(cli, ["--campaign", str(demo), "score"], catch_exceptions=False)
+    table = " ".join(result.output.split())
+    assert "Silver requires Documented strategy (SRV-01)" in table
+    book = openpyxl.load_workbook(demo / "output" / "demo" / "results.xlsx", read_only=True)
+    rows = {r[0]: r for r in book.worksheets[0].iter_rows(values_only=True)}
+    head = list(rows["cluster"])
+    reason = rows["FR-AERO-01"][head.index("why this label, not the next")]
+    assert "Silver requires Documented strategy (SRV-01) to reach this level" in reason
+    assert re.search(r"decided in arbitration on \d+ [A-Z][a-z]+ 20\d\d", reason)
+    assert "Meeting this alone would earn the cluster Silver." in reason
+    # AT-WOOD-01 lacks points too: meeting the strategy alone would not earn Silver, so no such promise
+    assert "alone" not in rows["AT-WOOD-01"][head.index("why this label, not the next")]
+
+
+def test_a_letter_with_a_label_congratulates_and_delivers_the_seal(demo):
+    folder = next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
+    png, svg = folder / "DE-AUTO-01 Siegel gold.png", folder / "DE-AUTO-01 Siegel gold.svg"  # named in German
+    assert png.read_bytes().startswith(b"\x89PNG") and b"<svg" in svg.read_bytes()[:2000]
+    with Ledger.for_campaign(demo) as ledger:
+        certificate = ledger.certificate_of("DE-AUTO-01", "gold")
+    assert certificate is not None
+    text = _document_text(folder / "DE-AUTO-01 letter.docx")
+    steps = text[text.index("Herzlichen Glückwunsch – und wie es weitergeht") :]
+    assert f"Das Zertifikat {certificate.reference} liegt diesem Schreiben bei" in steps
+    from excelcert.base.i18n import format_date
+
+    assert f"gültig bis zum {format_date(dt.date.fromisoformat(certificate.valid_until), 'de')}." in steps
+    assert png.name in steps and svg.name in steps
+    assert "secretariat@label.example" in steps
+
+
+def test_a_letter_without_a_label_says_what_to_do_next():
+    cluster = Cluster("C1", "C", "FR", "fr", contact_name="X")
+    campaign = Campaign(
+        Path("."), "c", "Campaign", "s", "s", "1", "h", dt.date(2027, 1, 1), ("en",), "r", "Sec", "s@x.example"
+    )
+    result = score(SCHEME, _final({}))
+    assert result.label is None
+    context, _ = letter_context(SCHEME, campaign, cluster, result, _final({}), {}, {}, dt.date(2027, 1, 1))
+    assert context["next_title"] == "Ce que vous pouvez faire maintenant"
+    assert any("prochaine campagne" in line for line in context["next_steps"])
+    assert not any("sceau" in line for line in context["next_steps"])
 
 
 def test_one_value_drives_the_threshold_in_text_and_chart():
@@ -333,9 +398,15 @@ def test_a_certificate_for_a_label_no_longer_held_is_removed(demo_copy):
     stale = folder / "DE-AUTO-01 certificate silver.docx"
     stale.write_bytes(b"an earlier certificate")
     stale.with_suffix(".pdf").write_bytes(b"%PDF")
+    for name in ("DE-AUTO-01 Siegel silver.png", "DE-AUTO-01 seal silver.svg"):  # its seal goes too
+        (folder / name).write_bytes(b"seal")
     result = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "certify"], catch_exceptions=False)
     assert result.exit_code == 0
     assert sorted(p.name for p in folder.glob("* certificate *")) == ["DE-AUTO-01 certificate gold.docx"]
+    assert sorted(p.name for p in folder.iterdir() if p.suffix in (".png", ".svg")) == [
+        "DE-AUTO-01 Siegel gold.png",
+        "DE-AUTO-01 Siegel gold.svg",
+    ]
 
 
 def test_a_quoted_certificate_is_verified_by_a_campaign_without_a_register(demo_copy):
@@ -403,7 +474,7 @@ def test_templates_compiled_once_give_the_documents_docxtpl_gives(demo_copy, tmp
         issued = plan_and_number(
             campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate", "letter")
         )
-    jobs = issued.documents
+    jobs = [j for j in issued.documents if j.kind in ("certificate", "letter")]  # not the seals' pictures
     jobs[0].context["cluster_name"] = NASTY
     (tmp_path / "once").mkdir()
     (tmp_path / "fresh").mkdir()
@@ -417,3 +488,61 @@ def test_templates_compiled_once_give_the_documents_docxtpl_gives(demo_copy, tmp
             assert x.namelist() == y.namelist()
             assert all(x.read(n) == y.read(n) for n in x.namelist()), a.name
     assert NASTY in _document_text(once[0])
+
+
+@pytest.mark.parametrize(
+    ("lang", "contact", "form", "dear", "closing"),
+    [
+        ("de", "Dr. Jana Weber", "Frau", "Sehr geehrte Frau Dr. Weber,", "Mit freundlichen Grüßen"),
+        ("de", "Mag. Florian Gruber", "Herr", "Sehr geehrter Herr Mag. Gruber,", "Mit freundlichen Grüßen"),
+        (
+            "fr",
+            "Camille Martin",
+            "Mme",
+            "Madame,",
+            "Veuillez agréer, Madame, l'expression de nos salutations distinguées.",
+        ),
+        ("fr", "Marc Schmit", "", "Madame, Monsieur,", "Veuillez agréer, Madame, Monsieur, l'expression"),
+        ("en", "Lucía Fernández", "Ms", "Dear Ms Fernández,", "Yours sincerely,"),
+        ("en", "Dr. Gábor Nagy", "Mr", "Dear Dr Nagy,", "Yours sincerely,"),
+        ("en", "", "", "Dear Sir or Madam,", "Yours faithfully,"),
+    ],
+)
+def test_a_formal_salutation_and_closing_in_each_language(lang, contact, form, dear, closing):
+    from excelcert.documents.context import salutation_and_closing
+
+    said = salutation_and_closing(Cluster("C1", "C", "DE", lang, contact_name=contact, salutation=form), lang)
+    assert said["salutation"] == dear and said["closing"].startswith(closing)
+
+
+def test_no_heading_without_content_and_whole_cell_references(demo):
+    folder = demo / "output" / "demo" / "documents"
+    weak = _document_text(next(folder.glob("AT-WOOD-01*/* letter.docx")))  # no indicator at full points
+    assert "Ihre Stärken" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
+    corrections = _document_text(next(folder.glob("BE-BIO-01*/* corrections.docx")))
+    assert "Auto\u2011évaluation!\u2060E29" in corrections and "(vide)" in corrections
+
+
+def test_pdf_conversion_starts_libreoffice_once_per_worker_whatever_the_folders(tmp_path, monkeypatch):
+    """A stand-in soffice that logs each start: documents in three cluster folders (two of the
+    same name) are converted in as few starts as names allow, each PDF beside its document."""
+    from excelcert.documents import pdf
+
+    log = tmp_path / "starts.log"
+    fake = tmp_path / "soffice"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo start >> "{log}"\n'
+        'out=""; while [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift 2;; *.docx) '
+        'n=$(basename "$1" .docx); echo pdf > "$out/$n.pdf"; shift;; *) shift;; esac; done\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(pdf, "soffice", lambda: str(fake))
+    documents = []
+    for folder, name in (("A", "A letter"), ("B", "B letter"), ("C", "A letter")):
+        (tmp_path / folder).mkdir()
+        documents.append(tmp_path / folder / f"{name}.docx")
+        documents[-1].write_bytes(b"docx")
+    assert pdf.to_pdf(documents, jobs=1) == [d.with_suffix(".pdf") for d in documents]
+    assert all(d.with_suffix(".pdf").read_text() == "pdf\n" for d in documents)
+    assert log.read_text().count("start") == 2  # 'A letter' twice: two calls, not three folders' worth

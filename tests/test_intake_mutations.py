@@ -91,54 +91,32 @@ def duplicate_cell(parts: dict[str, bytes], rng: random.Random) -> str:
     return f"{name}: a second cell at {ref.decode()}"
 
 
-def odd_value(parts: dict[str, bytes], rng: random.Random) -> str:
-    name = rng.choice(_sheets(parts))
-    value = _one(_VALUE, parts[name], rng)
-    if value is None:
-        return "no value"
-    odd = rng.choice(ODD_VALUES)
-    parts[name] = _replace(parts[name], value, b"<v>" + odd + b"</v>")
-    return f"{name}: a value {odd[:12]!r}"
+# Mutations that put one odd thing in place of a random match of a pattern, on a random sheet
+SWAPS: dict[str, tuple[re.Pattern[bytes], list[bytes]]] = {
+    "value": (_VALUE, [b"<v>" + v + b"</v>" for v in ODD_VALUES]),
+    "type": (_TYPE, [b' t="' + t + b'"' for t in ODD_TYPES]),
+    "style": (_STYLE, [b' s="' + s + b'"' for s in (b"x", b"-1", b"99999", b"")]),
+    "row number": (_ROW, [b'<row r="' + r + b'"' for r in (b"x", b"1", b"0", b"-3", b"1048577")]),
+    "cell reference": (
+        _REF,
+        [b'<c r="' + r + b'"' for r in (b"1E", b"e5", b"A", b"XFD1048576", b"A0", b"B2", b"ZZZZ1")],
+    ),
+}
 
 
-def odd_type(parts: dict[str, bytes], rng: random.Random) -> str:
-    name = rng.choice(_sheets(parts))
-    kind = _one(_TYPE, parts[name], rng)
-    if kind is None:
-        return "no type"
-    odd = rng.choice(ODD_TYPES)
-    parts[name] = _replace(parts[name], kind, b' t="' + odd + b'"')
-    return f"{name}: a type {odd!r}"
+def swap(what: str) -> Callable[[dict[str, bytes], random.Random], str]:
+    pattern, odd = SWAPS[what]
 
+    def mutate(parts: dict[str, bytes], rng: random.Random) -> str:
+        name = rng.choice(_sheets(parts))
+        found = _one(pattern, parts[name], rng)
+        if found is None:
+            return f"no {what}"
+        new = rng.choice(odd)
+        parts[name] = _replace(parts[name], found, new)
+        return f"{name}: a {what} {new[:24]!r}"
 
-def odd_style(parts: dict[str, bytes], rng: random.Random) -> str:
-    name = rng.choice(_sheets(parts))
-    style = _one(_STYLE, parts[name], rng)
-    if style is None:
-        return "no style"
-    odd = rng.choice([b"x", b"-1", b"99999", b""])
-    parts[name] = _replace(parts[name], style, b' s="' + odd + b'"')
-    return f"{name}: a style {odd!r}"
-
-
-def odd_row(parts: dict[str, bytes], rng: random.Random) -> str:
-    name = rng.choice(_sheets(parts))
-    row = _one(_ROW, parts[name], rng)
-    if row is None:
-        return "no row"
-    odd = rng.choice([b"x", b"1", b"0", b"-3", b"1048577"])
-    parts[name] = _replace(parts[name], row, b'<row r="' + odd + b'"')
-    return f"{name}: a row numbered {odd!r}"
-
-
-def odd_reference(parts: dict[str, bytes], rng: random.Random) -> str:
-    name = rng.choice(_sheets(parts))
-    ref = _one(_REF, parts[name], rng)
-    if ref is None:
-        return "no reference"
-    odd = rng.choice([b"1E", b"e5", b"A", b"XFD1048576", b"A0", b"B2", b"ZZZZ1"])
-    parts[name] = _replace(parts[name], ref, b'<c r="' + odd + b'"')
-    return f"{name}: a cell reference {odd!r}"
+    return mutate
 
 
 def same_sheet_names(parts: dict[str, bytes], rng: random.Random) -> str:
@@ -202,14 +180,14 @@ def missing_part(parts: dict[str, bytes], rng: random.Random) -> str:
 MUTATIONS: list[Callable[[dict[str, bytes], random.Random], str]] = [
     duplicate_cell,
     duplicate_cell,
-    odd_value,
-    odd_value,
-    odd_value,
-    odd_type,
-    odd_type,
-    odd_style,
-    odd_row,
-    odd_reference,
+    swap("value"),
+    swap("value"),
+    swap("value"),
+    swap("type"),
+    swap("type"),
+    swap("style"),
+    swap("row number"),
+    swap("cell reference"),
     same_sheet_names,
     shared_string,
     broken_xml,

@@ -561,7 +561,8 @@ def test_a_renewals_letter_says_what_changed_since_last_time(registered):
     last = next(e for e in _entries(registered) if e.cluster_id == "FR-AERO-01" and e.campaign_id == "demo-2025")
     renewal = text("FR-AERO-01")  # last year weak, this year average: in French
     assert "Depuis votre dernière évaluation" in renewal and last.reference in renewal
-    assert "indicateur(s) ont gagné des points" in renewal and " → " in renewal
+    assert "indicateurs ont gagné des points, aucun n'en a perdu" in renewal and " → " in renewal
+    assert "(s)" not in renewal
     same = text("DE-AUTO-01")  # the same answers and points both years
     assert "Since your last assessment" in same or "Seit Ihrer letzten Bewertung" in same
     assert "Punkten bei jedem Indikator" in same or "same points on every indicator" in same

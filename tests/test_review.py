@@ -218,10 +218,11 @@ def test_reconcile_shows_final_values_with_their_provenance(demo):
     # a disagreement settled by arbitration, with who and why
     srv01 = items["FR-AERO-01"]["SRV-01"]
     assert (srv01["self"], srv01["final"], srv01["provenance"]) == ("adopted", "draft", "arbitration")
-    assert srv01["decision"]["decided_by"] == "Label committee" and "minutes" in srv01["decision"]["reason"]
+    assert srv01["decision"]["decided_by"] == "Label committee" and "procès-verbal" in srv01["decision"]["reason"]
     # equal views pass through
     assert items["AT-WOOD-01"]["STR-01"]["provenance"] == SELF
-    assert {c["state"] for c in data.values()} == {"reviewed"}
+    assert {c["state"] for c in data.values() if c["cluster"] != "BE-BIO-01"} == {"reviewed"}
+    assert data["BE-BIO-01"]["state"] == "not reviewed"  # incomplete: it does not go to review
     assert "NO-OCEAN-01" not in data  # rejected: nothing to reconcile
 
 
@@ -368,7 +369,7 @@ def test_a_review_of_a_replaced_self_assessment_is_rejected(campaign, tmp_path):
 
 
 def test_review_cells_that_cannot_be_read_are_listed(demo_copy, tmp_path):
-    path = _review_copy(demo_copy, tmp_path, "R-NO-01")
+    path = _review_copy(demo_copy, tmp_path, "R-CH-01")
     book = openpyxl.load_workbook(path)
     ws = book.worksheets[0]
     row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "STR-02")
@@ -450,7 +451,7 @@ _LEGACY = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 def test_threaded_comments_and_notes_are_read_with_cell_and_author(demo_copy, tmp_path):
     """Excel 365 writes a threaded comment, a stand-in note for older versions, and plain notes."""
-    source = _review_copy(demo_copy, tmp_path, "R-CH-01", "BE-BIO-01")
+    source = _review_copy(demo_copy, tmp_path, "R-CH-01", "DE-AUTO-01")
     target = tmp_path / "threaded.xlsx"
     rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -590,7 +591,7 @@ def test_reviews_do_not_change_a_clusters_intake_status(demo_copy, tmp_path):
         campaign.load_scheme(),
         campaign,
         CLUSTERS["ES-AGRI-01"],
-        REVIEWERS["R-IT-01"],
+        REVIEWERS["R-DE-01"],  # not assigned to ES-AGRI-01
         read_key(campaign),
         {},
         current.sha256,
@@ -606,7 +607,7 @@ def test_history_shows_which_reviews_count(demo):
     result = _cli(demo, "history", "DE-AUTO-01", "--json")
     rows = json.loads(result.output)
     counting = sorted((r["role"], r["reviewer_id"]) for r in rows if r["counts"])
-    assert counting == [("review", "R-AT-01"), ("review", "R-NO-01"), ("self-assessment", None)]
+    assert counting == [("review", "R-AT-01"), ("review", "R-CH-01"), ("self-assessment", None)]
     text = _cli(demo, "history", "DE-AUTO-01").output
     assert "review R-AT-01" in text
 
@@ -653,3 +654,64 @@ def test_reviewer_workbooks_written_in_parallel_are_the_same(campaign, tmp_path)
             campaign, scheme, set(CLUSTERS), key, ledger, [p for _, p in two.written], reviewer_ids=set(REVIEWERS)
         )
         assert [r.verdict for r in results] == [ACCEPTED] * 4
+
+
+def test_the_reviewer_workbook_asks_for_the_clusters_language_and_intake_checks_it(demo_copy, tmp_path):
+    """R-AT-01 gets a German workbook for HR-ICT-01, an English-speaking cluster: it is asked, in
+    German, to write in English; an appreciation written in German is imported with a warning."""
+    path = _review_copy(demo_copy, tmp_path, "R-AT-01", "HR-ICT-01")
+    book = openpyxl.load_workbook(path)
+    appreciation = book.worksheets[1]
+    assert "auf Englisch, der Sprache des Clusters" in appreciation["A2"].value
+    assert (appreciation["A3"].value, appreciation["B3"].value) == ("Sprache", "Englisch (en)")
+    assert "Schreiben Sie Ihre Kommentare und die Würdigung auf Englisch" in book.worksheets[0]["A2"].value
+    appreciation["B4"].value = "Ein engagiertes Team mit klarem Mitgliederfokus und gut geführten Angeboten."
+    appreciation["B6"].value = "Measure the results of the services every year and publish them."
+    book.save(path)
+    [result] = _import(demo_copy, path)
+    assert result.verdict == WITH_PROBLEMS
+    [warning] = [p for p in result.problems if p.code == "appreciation-language"]
+    assert str(warning.place) == f"{appreciation.title}!B4"
+    assert "seems to be written in German, not in English" in warning.message
+
+
+def test_the_demo_reviewers_write_in_the_clusters_language_about_its_results(demo):
+    from excelcert.base.language import guess_language
+
+    with Ledger.for_campaign(demo) as ledger:
+        for cluster in ("HR-ICT-01", "FR-AERO-01", "AT-WOOD-01"):
+            texts = [
+                n.text
+                for r in ledger.current_reviews(cluster)
+                for n in ledger.notes(r.id)
+                if n.kind in ("strengths", "recommendations")
+            ]
+            assert texts and {guess_language(t) for t in texts} == {CLUSTERS[cluster].language}, texts
+        weak = " ".join(n.text for r in ledger.current_reviews("AT-WOOD-01") for n in ledger.notes(r.id))
+    # the weak cluster (24 of 150 points) is not praised for what it lacks
+    assert "Ein Anfang ist gemacht" in weak and "stärksten" not in weak
+
+
+def test_an_incomplete_self_assessment_gets_no_reviewers_and_is_told_why(campaign, tmp_path):
+    scheme, key = campaign.load_scheme(), read_key(campaign)
+    complete, half = tmp_path / "fr.xlsx", tmp_path / "de.xlsx"
+    build_self_assessment(complete, scheme, campaign, CLUSTERS["FR-AERO-01"], key, answers=ANSWERS)
+    missing = {k: v for k, v in ANSWERS.items() if not k.startswith(("FIN", "SRV"))}
+    build_self_assessment(half, scheme, campaign, CLUSTERS["DE-AUTO-01"], key, answers=missing)
+    for path in (complete, half):
+        assert _cli(campaign.root, "import", str(set_saved_at(path, dt.datetime(2027, 1, 2)))).exit_code == 0
+    assigned = _cli(campaign.root, "assign")
+    assert assigned.exit_code == 0
+    line = next(x for x in assigned.output.splitlines() if "DE-AUTO-01" in x)
+    assert "left out: its self-assessment is incomplete" in line and "problems to correct" in line
+    with Ledger.for_campaign(campaign.root) as ledger:
+        pairs = ledger.assignments()
+    assert {p.cluster_id for p in pairs} >= {"FR-AERO-01"} and "DE-AUTO-01" not in {p.cluster_id for p in pairs}
+    with Ledger.for_campaign(campaign.root) as ledger:  # assigned earlier, before it was found incomplete
+        ledger.set_assignments([*pairs, Assignment("DE-AUTO-01", "R-AT-01")], source="test")
+    made = _cli(campaign.root, "generate", "--reviews")
+    assert "left out DE-AUTO-01" in made.output and "incomplete" in made.output
+    assert not (campaign.output_dir / "to-reviewers" / "R-AT-01").exists() or not any(
+        p.name.startswith("DE-AUTO-01") for p in (campaign.output_dir / "to-reviewers" / "R-AT-01").iterdir()
+    )
+    assert "(s)" not in assigned.output + made.output

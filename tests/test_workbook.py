@@ -214,8 +214,14 @@ def test_print_setup_everywhere(campaign, scheme, tmp_path):
         ws = book[name]
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 page wide
-        assert "Pôle Aéro" in ws.oddHeader.left.text and "&P" in ws.oddFooter.right.text
+        tall = 1 if name in ("Accueil", "Synthèse") else 0  # start and summary on one page; the others one page wide
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight in ((None, 1) if tall else (0,))
+        assert "Pôle Aéro" in ws.oddHeader.left.text and "Page &P" in ws.oddFooter.right.text
+    # every category after the first starts a printed page: no category heading alone at a page's foot
+    assessment = book["Auto-évaluation"]
+    breaks = [b.id for b in assessment.row_breaks.brk]
+    bands = [r[0].row for r in assessment.iter_rows(min_row=4) if r[0].value in {c.id for c in scheme.categories}]
+    assert breaks == [row - 1 for row in bands[1:]]
     assert book["Auto-évaluation"].print_title_rows == "$1:$3"
     assert book["Auto-évaluation"].freeze_panes == "C4"
 
@@ -229,7 +235,7 @@ def test_summary_has_a_native_chart(campaign, scheme, tmp_path):
     assert len(charts) == 1
     assert "<c:barChart>" in xml and "<c:lineChart>" in xml  # points per category, thresholds as lines
     assert '<c:max val="1"/>' in xml and '<c:min val="0"/>' in xml  # fixed axis 0..100 %
-    assert "1F77B4" in xml and "FF7F0E" in xml  # the categories' own colours
+    assert "4F6F96" in xml and "6A8A7C" in xml  # the categories' own colours
 
 
 def test_text_from_the_roster_is_written_as_text(campaign, scheme, tmp_path):
@@ -390,3 +396,26 @@ def test_an_over_long_name_is_shortened_in_the_printed_header_without_a_warning(
         found = re.search(r"<oddHeader>([^<]*)</oddHeader>", xml)
         if found:
             assert len(html.unescape(found.group(1))) <= HEADER_LIMIT
+
+
+def test_the_summary_shows_the_label_rules_each_with_a_live_met(campaign, scheme, tmp_path):
+    """The summary lists what decides the label: each label's points, the eligibility criteria
+    and the indicators a label needs at their quality level, each with a formula saying met or
+    not; the category rows carry no thresholds of their own."""
+    path = build(campaign, scheme, tmp_path, answers=ANSWERS)
+    book, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+    summary, cached = book["Synthèse"], values["Synthèse"]
+    rows = {r[0].value: r[0].row for r in summary.iter_rows() if isinstance(r[0].value, str)}
+    assert "Ce qui décide du label" in rows
+    strategy = next(name for name in rows if name.startswith("Stratégie écrite (SRV-01), pour Argent, Or"))
+    formula = summary.cell(rows[strategy], 2).value
+    assert formula.startswith("=IF(") and "$K$" in formula  # the assessment's met helper, live
+    assert cached.cell(rows[strategy], 2).value == ("atteint" if ANSWERS["SRV-01"] == "adopted" else "non atteint")
+    gold = next(name for name in rows if name.startswith("Or : au moins 80 % des points (120)"))
+    assert cached.cell(rows[gold], 2).value == "non atteint"  # 110 points
+    assert any(name.startswith("Membres engagés (STR-01)") for name in rows)  # an eligibility criterion
+    # no threshold beside a category: columns E onwards are empty, or hidden
+    category = rows[scheme.text(scheme.categories[0].name, "fr")]
+    hidden = {n for d in summary.column_dimensions.values() if d.hidden for n in range(d.min, d.max + 1)}
+    visible = [c for c in summary[category] if c.value is not None and c.column not in hidden]
+    assert [c.column for c in visible] == [1, 2, 3, 4]

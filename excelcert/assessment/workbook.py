@@ -51,11 +51,13 @@ INPUT_FILL = "#FFF2CC"  # the answer style: pale yellow, bordered; no other cell
 INPUT_BORDER = "#BF9000"
 MISSING_FILL = "#FCE4D6"  # a required answer still missing
 MUTED = "#595959"
-FALLBACK_COLOURS = ("#1F77B4", "#FF7F0E", "#2CA02C", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F")
+# muted tones beside the one accent colour (ACCENT), light enough to set off white text
+FALLBACK_COLOURS = ("#4F6F96", "#6A8A7C", "#9C7A4F", "#7A6A93", "#96625C", "#8A7F5A", "#6F7780")
 
 # Assessment columns (0-based).
 C_ID, C_NAME, C_QUESTION, C_GUIDANCE, C_ANSWER, C_UNIT, C_EVIDENCE, C_COMMENT, C_POINTS, C_MAX = range(10)
 C_MET, C_ANSWERED, C_REQUIRED = 10, 11, 12  # hidden helpers the formulas use
+SUMMARY_LINES = 12  # the summary sheet's hidden columns of label thresholds, which its chart draws as lines
 WIDTHS = {
     C_ID: 11,
     C_NAME: 24,
@@ -183,7 +185,7 @@ def build_self_assessment(
                 "title": f"{scheme.text(scheme.title, lang)} – {cluster.name}",
                 "subject": text(lang, "self_assessment"),
                 "author": campaign.contact_name,
-                "company": campaign.title,
+                "company": campaign.title_in(lang),
                 "created": issued_at.replace(tzinfo=None),
                 "comments": f"excelcert {meta.role} {campaign.id}/{cluster.id}",
             }
@@ -364,10 +366,12 @@ class _Writer:
         ws.set_row(2, 30)
         ws.freeze_panes(FIRST_ROW, C_QUESTION)
         row = FIRST_ROW
+        starts = []
         for cat in s.categories:
             indicators = s.indicators_in(cat.id)
             if not indicators:
                 continue
+            starts.append(row)
             band = f[f"band_{cat.id}"]
             ws.write_string(row, C_ID, cat.id, band)
             ws.merge_range(row, C_NAME, row, C_POINTS, s.text(cat.name, self.lang), band)
@@ -413,7 +417,14 @@ class _Writer:
                 f"LEN({cell(FIRST_ROW, C_ANSWER)})=0)",
             },
         )
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        # each category starts a printed page: no category heading alone at the foot of a page
+        print_setup(
+            ws,
+            self.cluster.name,
+            repeat_row=None,
+            page=self.t("page"),
+            page_breaks=starts[1:],
+        )
         ws.repeat_rows(0, 2)
 
     def _indicator(self, ws: Any, ind: Indicator, row: int) -> int:
@@ -641,12 +652,12 @@ class _Writer:
         ws.set_column(0, 0, 42)
         ws.set_column(1, 3, 11)
         thresholds = [r for r in sorted(s.labels, key=lambda r: r.min_percent) if r.min_percent > 0]
-        ws.set_column(4, 4 + len(thresholds), 11)
-        ws.merge_range(0, 0, 0, 3 + len(thresholds), self.t("summary_title"), f["title"])
+        # the label thresholds apply to the total only: the chart's lines read them from hidden
+        # columns, so that no category row suggests a threshold of its own
+        ws.set_column(SUMMARY_LINES, SUMMARY_LINES + max(len(thresholds) - 1, 0), 8, None, {"hidden": True})
+        ws.merge_range(0, 0, 0, 3, self.t("summary_title"), f["title"])
         ws.write_string(1, 0, self.cluster.name, f["cluster"])
-        heads = [self.t("h_category"), self.t("h_points"), self.t("h_max"), self.t("h_share")] + [
-            s.text(r.name, lang) for r in thresholds
-        ]
+        heads = [self.t("h_category"), self.t("h_points"), self.t("h_max"), self.t("h_share")]
         for col, head in enumerate(heads):
             ws.write_string(3, col, head, f["head"])
         row = 4
@@ -662,7 +673,7 @@ class _Writer:
             share = ev.category_points[cat.id] / s.category_points(cat.id) if s.category_points(cat.id) else 0
             ws.write_formula(row, 3, f"=IFERROR({cell(row, 1)}/{cell(row, 2)},0)", f["percent"], share)
             for k, rule in enumerate(thresholds):
-                ws.write_number(row, 4 + k, rule.min_percent / 100, f["percent"])
+                ws.write_number(row, SUMMARY_LINES + k, rule.min_percent / 100)
             row += 1
         first_data, total_row = 4, row
         ws.write_string(total_row, 0, self.t("total"), f["sub_label"])
@@ -678,7 +689,7 @@ class _Writer:
             ev.total / s.total_points if s.total_points else 0,
         )
         for k, rule in enumerate(thresholds):
-            ws.write_number(total_row, 4 + k, rule.min_percent / 100, f["percent_bold"])
+            ws.write_number(total_row, SUMMARY_LINES + k, rule.min_percent / 100)
         # Progress and the provisional label, which the start sheet shows.
         first, last = self.helper_rows
         answered = f"{assessment}{cell(first, C_ANSWERED, True)}:{cell(last, C_ANSWERED, True)}"
@@ -703,8 +714,82 @@ class _Writer:
             "total": cell(total_row, 1, True),
             "label": cell(info + 2, 1, True),
         }
-        self._chart(ws, first_data, total_row, thresholds, info + 4)
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        rules_end = self._rules(ws, info + 4, cell(total_row, 1, True))
+        self._chart(ws, first_data, total_row, thresholds, rules_end + 2)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"), one_page=True)
+
+    def _rules(self, ws: Any, row: int, total: str) -> int:
+        """The label's rules, each with a live met / not met: the points each label needs, the
+        eligibility criteria, the indicators a label needs at their quality level. Returns the
+        last row written."""
+        f, s, lang, ev = self.f, self.scheme, self.lang, self.evaluation
+        assessment = sheet_ref(self.names["assessment"])
+        met, not_met = self.t("met"), self.t("not_met")
+        ws.write_string(row, 0, self.t("rules_title"), f["subtitle"])
+        first = row + 1
+
+        def status(at: int, condition: str, cached: bool) -> None:
+            ws.write_formula(
+                at, 1, f"=IF({condition},{quoted(met)},{quoted(not_met)})", f["bold"], met if cached else not_met
+            )
+
+        for rule in s.labels_by_rank():
+            if rule.min_percent <= 0:
+                continue
+            need = threshold_points(s, rule)
+            row += 1
+            ws.write_string(
+                row,
+                0,
+                self.t(
+                    "rule_points",
+                    label=s.text(rule.name, lang),
+                    percent=plain_number(rule.min_percent),
+                    points=plain_number(need),
+                ),
+                f["body"],
+            )
+            status(row, f"{total}>={plain_number(need)}", ev.total >= need - 1e-9)
+        eligibility = [i for i in s.indicators if i.eligibility and i.id in self.rows]
+        if eligibility and any(r.eligibility for r in s.labels):
+            row += 1
+            ws.write_string(row, 0, self.t("rules_eligibility"), f["label_cell"])
+            for ind in eligibility:
+                row += 1
+                ws.write_string(row, 0, f"{s.text(ind.name, lang)} ({ind.id})", f["body"])
+                status(row, f"{assessment}{cell(self.rows[ind.id], C_MET, True)}=TRUE", ev.met.get(ind.id, False))
+        needed: dict[str, list[str]] = {}
+        for rule in s.labels_by_rank(lowest_first=True):
+            for ind_id in rule.must_meet:
+                if ind_id in self.rows and not s.indicator(ind_id).eligibility:
+                    needed.setdefault(ind_id, []).append(s.text(rule.name, lang))
+        if needed:
+            row += 1
+            ws.write_string(row, 0, self.t("rules_must_meet"), f["label_cell"])
+            for ind_id, labels in needed.items():
+                row += 1
+                ind = s.indicator(ind_id)
+                line = self.t("rule_needed_for", indicator=s.text(ind.name, lang), id=ind_id, labels=", ".join(labels))
+                ws.write_string(row, 0, line, f["body"])
+                ws.set_row(row, ROW_HEIGHT * wrapped_lines(line, 50))
+                status(row, f"{assessment}{cell(self.rows[ind_id], C_MET, True)}=TRUE", ev.met.get(ind_id, False))
+        if any(r.reviewed for r in s.labels):
+            row += 1
+            ws.merge_range(row, 0, row, 3, self.t("rules_review"), f["muted"])
+        for value, colour in ((met, "#2E7D32"), (not_met, "#C00000")):
+            ws.conditional_format(
+                first,
+                1,
+                row,
+                1,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": quoted(value),
+                    "format": self.book.add_format({"font_color": colour}),
+                },
+            )
+        return row
 
     def _label_formula(self, total: str, required_answered: str, required_count: int) -> str:
         s, assessment = self.scheme, sheet_ref(self.names["assessment"])
@@ -738,7 +823,7 @@ class _Writer:
             lines = self.book.add_chart({"type": "line"})
             dashes = ("dash", "square_dot", "long_dash", "round_dot")
             for k, rule in enumerate(reversed(thresholds)):
-                col = 4 + thresholds.index(rule)
+                col = SUMMARY_LINES + thresholds.index(rule)
                 lines.add_series(
                     {
                         "name": f"{s.text(rule.name, self.lang)} {plain_number(rule.min_percent)} %",
@@ -762,6 +847,7 @@ class _Writer:
         column.set_x_axis({"num_font": {"size": 9}})
         column.set_legend({"position": "bottom", "delete_series": [0]})
         column.set_size({"width": 760, "height": 380})
+        column.show_hidden_data()  # the threshold lines read hidden columns
         ws.insert_chart(at_row, 0, column)
 
     def _start(self, ws: Any) -> None:
@@ -771,10 +857,10 @@ class _Writer:
         ws.set_column(2, 2, 16)
         deadline = format_date(c.deadline, lang)
         ws.write_string(0, 1, s.text(s.title, lang), f["title"])
-        ws.write_string(1, 1, c.title, f["subtitle"])
+        ws.write_string(1, 1, c.title_in(lang), f["subtitle"])
         ws.write_string(2, 1, self.cluster.name, f["cluster"])
         ws.set_row(0, 24)
-        intro = self.t("intro", scheme=s.text(s.title, lang), count=len(s.indicators))
+        intro = self.t("intro", count=len(s.indicators))  # the title above names the scheme
         ws.write_string(4, 1, intro, f["body"])
         ws.set_row(4, ROW_HEIGHT * wrapped_lines(intro, 100))
         ws.write_string(6, 1, self.t("deadline", deadline=deadline), f["bold"])
@@ -802,13 +888,14 @@ class _Writer:
             self.t("step6", email=c.contact_email, deadline=deadline),
         ]
         row += 1
+        height = ROW_HEIGHT * max(wrapped_lines(step, 100) for step in steps)  # evenly spaced steps
         for n, step in enumerate(steps, start=1):
             ws.write_string(row, 0, f"{n}.", f["step"])
             ws.write_string(row, 1, step, f["body"])
-            ws.set_row(row, ROW_HEIGHT * wrapped_lines(step, 100))
+            ws.set_row(row, height)
             row += 1
         row += 1
-        ws.write_string(row, 1, self.t("contact", name=c.contact_name, email=c.contact_email), f["body"])
+        ws.write_string(row, 1, self.t("contact", name=c.secretariat_in(lang), email=c.contact_email), f["body"])
         row += 2
         summary, ev = sheet_ref(self.names["summary"]), self.evaluation
         ws.write_string(row, 1, self.t("progress"), f["subtitle"])
@@ -827,7 +914,7 @@ class _Writer:
         ws.write_string(row + 4, 1, self.t("provisional_label"), f["subtitle"])
         ws.write_formula(row + 5, 1, f"={summary}{self.summary_cells['label']}", f["big"], ev.label)
         ws.write_string(row + 6, 1, self.t("provisional_note"), f["muted"])
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"), one_page=True)  # the start: one page
 
     def _profile(self, ws: Any) -> None:
         f, lang, cluster = self.f, self.lang, self.cluster
@@ -845,7 +932,7 @@ class _Writer:
             "name": cluster.name,
             "country": country_name(cluster.country, lang),
             "language": _language_name(cluster.language, lang),
-            "group": cluster.group,
+            "group": cluster.group_in(self.lang),
             "contact_name": cluster.contact_name,
             "email": cluster.email,
             "website": cluster.website,
@@ -861,7 +948,7 @@ class _Writer:
         note = self.t("club_note")
         ws.merge_range(note_row, P_LABEL, note_row, P_VALUE, note, f["muted"])
         ws.set_row(note_row, ROW_HEIGHT * wrapped_lines(note, 26 + 60))
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=self.t("page"))
 
 
 def _language_name(code: str, lang: str) -> str:

@@ -14,12 +14,13 @@ from functools import lru_cache
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "sheet_start": "Start",
+        "page": "Page",
         "sheet_profile": "Profile",
         "sheet_assessment": "Assessment",
         "sheet_summary": "Summary",
         "self_assessment": "Self-assessment",
         "intro": (
-            "This workbook is your self-assessment for the {scheme}. It asks {count} questions "
+            "This workbook is your self-assessment. It asks {count} questions "
             "about your cluster organisation in five areas. Your answers and the documents you "
             "name are then verified by two independent experts; the label (Bronze, Silver or Gold) "
             "is awarded after that review."
@@ -72,6 +73,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "subtotal": "Subtotal",
         "total": "Total",
         "summary_title": "Points per category",
+        "rules_title": "What decides the label",
+        "rule_points": "{label}: at least {percent} % of the points ({points})",
+        "rules_eligibility": "Eligibility criteria (every label needs them met)",
+        "rules_must_meet": "Indicators that must reach their quality level",
+        "rule_needed_for": "{indicator} ({id}), for {labels}",
+        "rules_review": "Every label is awarded after the experts' review of this self-assessment.",
+        "met": "met",
+        "not_met": "not met",
         "h_category": "Category",
         "h_share": "Share",
         "thresholds": "Label thresholds (share of the maximum points)",
@@ -90,12 +99,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "sheet_start": "Accueil",
+        "page": "Page",
         "sheet_profile": "Profil",
         "sheet_assessment": "Auto-évaluation",
         "sheet_summary": "Synthèse",
         "self_assessment": "Auto-évaluation",
         "intro": (
-            "Ce classeur est votre auto-évaluation pour le référentiel « {scheme} ». Il pose {count} "
+            "Ce classeur est votre auto-évaluation. Il pose {count} "
             "questions sur votre organisation de cluster dans cinq domaines. Vos réponses et les "
             "documents cités sont ensuite vérifiés par deux experts indépendants ; le label (Bronze, "
             "Argent ou Or) est attribué à l'issue de cette revue."
@@ -148,6 +158,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "subtotal": "Sous-total",
         "total": "Total",
         "summary_title": "Points par catégorie",
+        "rules_title": "Ce qui décide du label",
+        "rule_points": "{label} : au moins {percent} % des points ({points})",
+        "rules_eligibility": "Critères d'éligibilité (requis pour tout label)",
+        "rules_must_meet": "Indicateurs qui doivent atteindre leur seuil de qualité",
+        "rule_needed_for": "{indicator} ({id}), pour {labels}",
+        "rules_review": "Tout label est attribué après la revue de cette auto-évaluation par les experts.",
+        "met": "atteint",
+        "not_met": "non atteint",
         "h_category": "Catégorie",
         "h_share": "Part",
         "thresholds": "Seuils des labels (part du maximum de points)",
@@ -166,12 +184,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "de": {
         "sheet_start": "Start",
+        "page": "Seite",
         "sheet_profile": "Profil",
         "sheet_assessment": "Selbstbewertung",
         "sheet_summary": "Übersicht",
         "self_assessment": "Selbstbewertung",
         "intro": (
-            "Diese Arbeitsmappe ist Ihre Selbstbewertung für „{scheme}“. Sie enthält {count} Fragen "
+            "Diese Arbeitsmappe ist Ihre Selbstbewertung. Sie enthält {count} Fragen "
             "zu Ihrer Clusterorganisation in fünf Bereichen. Ihre Antworten und die genannten Nachweise "
             "werden anschließend von zwei unabhängigen Fachleuten geprüft; das Label (Bronze, Silber "
             "oder Gold) wird nach dieser Prüfung vergeben."
@@ -224,6 +243,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "subtotal": "Zwischensumme",
         "total": "Gesamt",
         "summary_title": "Punkte je Kategorie",
+        "rules_title": "Was über das Label entscheidet",
+        "rule_points": "{label}: mindestens {percent} % der Punkte ({points})",
+        "rules_eligibility": "Zulassungskriterien (für jedes Label zu erfüllen)",
+        "rules_must_meet": "Indikatoren, die ihre Qualitätsschwelle erreichen müssen",
+        "rule_needed_for": "{indicator} ({id}), für {labels}",
+        "rules_review": "Jedes Label wird nach der Prüfung dieser Selbstbewertung durch die Gutachter vergeben.",
+        "met": "erfüllt",
+        "not_met": "nicht erfüllt",
         "h_category": "Kategorie",
         "h_share": "Anteil",
         "thresholds": "Label-Schwellen (Anteil an der Höchstpunktzahl)",
@@ -381,7 +408,10 @@ REVIEW: dict[str, dict[str, str]] = {
         "appreciation_title": "Overall appreciation",
         "strengths": "Strengths",
         "recommendations": "Recommendations",
-        "appreciation_note": "A few sentences each: they are quoted in the feedback letter to the cluster.",
+        "appreciation_note": "A few sentences each, written in {language}, the cluster's language: they are "
+        "quoted as you write them in the feedback letter to the cluster, so make them fit its results.",
+        "language": "Language",
+        "write_in": "Write your comments and the appreciation in {language}, the cluster's language.",
     },
     "fr": {
         "sheet_review": "Revue",
@@ -409,7 +439,10 @@ REVIEW: dict[str, dict[str, str]] = {
         "appreciation_title": "Appréciation générale",
         "strengths": "Points forts",
         "recommendations": "Recommandations",
-        "appreciation_note": "Quelques phrases pour chacun : elles sont citées dans la lettre au cluster.",
+        "appreciation_note": "Quelques phrases pour chacun, rédigées en {language}, la langue du cluster\u202f: "
+        "elles sont citées telles quelles dans la lettre au cluster, qu'elles correspondent à ses résultats.",
+        "language": "Langue",
+        "write_in": "Rédigez vos commentaires et l'appréciation en {language}, la langue du cluster.",
     },
     "de": {
         "sheet_review": "Prüfung",
@@ -437,7 +470,10 @@ REVIEW: dict[str, dict[str, str]] = {
         "appreciation_title": "Gesamtwürdigung",
         "strengths": "Stärken",
         "recommendations": "Empfehlungen",
-        "appreciation_note": "Jeweils einige Sätze: Sie werden im Feedbackschreiben an den Cluster zitiert.",
+        "appreciation_note": "Jeweils einige Sätze auf {language}, der Sprache des Clusters: Sie werden "
+        "wörtlich im Feedbackschreiben an den Cluster zitiert und sollen zu seinen Ergebnissen passen.",
+        "language": "Sprache",
+        "write_in": "Schreiben Sie Ihre Kommentare und die Würdigung auf {language}, der Sprache des Clusters.",
     },
 }
 AGREEMENTS = ("agree", "partly", "disagree")
@@ -468,8 +504,8 @@ def text(lang: str, key: str, **values: object) -> str:
 def format_date(day: dt.date, lang: str) -> str:
     from babel.dates import format_date as babel_date
 
-    try:
-        return babel_date(day, "long", locale=lang)
+    try:  # English as a European body writes it: 30 November 2026
+        return babel_date(day, "long", locale="en_GB" if lang == "en" else lang)
     except Exception:  # an unknown locale: ISO is understood everywhere
         return day.isoformat()
 
@@ -516,3 +552,73 @@ def yes_or_no(text: str) -> bool | None:
     matter), None for anything else."""
     word = " ".join(str(text).split()).rstrip(".").casefold()
     return True if word in YES_WORDS else False if word in NO_WORDS else None
+
+
+# Why a label and not the next one: the same sentences in the letter, `score` and results.xlsx.
+DECISION: dict[str, dict[str, str]] = {
+    "en": {
+        "points": "{label} requires {need} points ({percent}); {total} were reached.",
+        "blocked": "{label} requires {indicator} ({id}) to reach this level: {level}. The final answer is "
+        "{answer} ({source}).",
+        "review": "{label} is awarded after the experts' review, which is not complete yet.",
+        "alone_you": "Meeting this alone would earn you {label}.",
+        "alone": "Meeting this alone would earn the cluster {label}.",
+        "src_self": "the cluster's own answer",
+        "src_reviewers": "the reviewers' value",
+        "src_arbitration": "decided in arbitration on {date}: {reason}",
+        "src_arbitration_bare": "decided in arbitration on {date}",
+        "src_pending": "awaiting arbitration",
+        "or": "or",
+        "at_least": "at least {value}",
+        "at_most": "at most {value}",
+        "between": "between {low} and {high}",
+        "one_of": "at least one of: {values}",
+        "no_answer": "no answer",
+        "quoted": "\u201c{text}\u201d",
+    },
+    "fr": {
+        "points": "Le label {label} demande {need} points ({percent})\u202f; {total} ont été obtenus.",
+        "blocked": "Le label {label} demande que l'indicateur {indicator} ({id}) atteigne ce niveau\u202f: {level}. "
+        "La réponse retenue est {answer} ({source}).",
+        "review": "Le label {label} est attribué après la revue des experts, qui n'est pas encore terminée.",
+        "alone_you": "Atteindre ce seul niveau vous vaudrait le label {label}.",
+        "alone": "Atteindre ce seul niveau vaudrait au cluster le label {label}.",
+        "src_self": "la réponse du cluster",
+        "src_reviewers": "la valeur des experts",
+        "src_arbitration": "décidée par arbitrage le {date}\u202f: {reason}",
+        "src_arbitration_bare": "décidée par arbitrage le {date}",
+        "src_pending": "en attente d'arbitrage",
+        "or": "ou",
+        "at_least": "au moins {value}",
+        "at_most": "au plus {value}",
+        "between": "entre {low} et {high}",
+        "one_of": "au moins l'un de\u202f: {values}",
+        "no_answer": "pas de réponse",
+        "quoted": "«\u202f{text}\u202f»",
+    },
+    "de": {
+        "points": "{label} verlangt {need} Punkte ({percent}); erreicht wurden {total}.",
+        "blocked": "{label} verlangt, dass der Indikator {indicator} ({id}) diese Stufe erreicht: {level}. Die "
+        "maßgebliche Antwort lautet {answer} ({source}).",
+        "review": "{label} wird nach der Prüfung durch die Gutachter vergeben, die noch nicht abgeschlossen ist.",
+        "alone_you": "Allein damit würden Sie {label} erreichen.",
+        "alone": "Allein damit würde der Cluster {label} erreichen.",
+        "src_self": "die eigene Antwort des Clusters",
+        "src_reviewers": "der Wert der Gutachter",
+        "src_arbitration": "per Schlichtung am {date} entschieden: {reason}",
+        "src_arbitration_bare": "per Schlichtung am {date} entschieden",
+        "src_pending": "Schlichtung offen",
+        "or": "oder",
+        "at_least": "mindestens {value}",
+        "at_most": "höchstens {value}",
+        "between": "zwischen {low} und {high}",
+        "one_of": "mindestens eines von: {values}",
+        "no_answer": "keine Antwort",
+        "quoted": "\u201e{text}\u201c",
+    },
+}
+
+
+def decision_text(lang: str, key: str, **values: object) -> str:
+    template = DECISION.get(lang, DECISION["en"]).get(key) or DECISION["en"][key]
+    return template.format(**values) if values else template

@@ -814,7 +814,7 @@ _TYPES: list[ProblemType] = [
         "assign-too-few-eligible",
         ERROR,
         "Too few reviewers can review a cluster",
-        "cluster {cluster} ({language}, {country}) can be reviewed by {count} reviewer(s) ({names}); it needs {needed}",
+        "cluster {cluster} ({language}, {country}): reviewers who can review it: {count} ({names}); it needs {needed}",
         "Add reviewers who read '{language}' and have no conflict with it, or lower --per-cluster.",
     ),
     ProblemType(
@@ -863,7 +863,7 @@ _TYPES: list[ProblemType] = [
         "assign-too-few",
         WARNING,
         "Too few reviewers for a cluster",
-        "cluster {cluster} has {count} reviewer(s), fewer than {needed}",
+        "cluster {cluster}: reviewers assigned: {count}, fewer than {needed}",
         "Add a row for another reviewer of this cluster.",
     ),
     ProblemType(
@@ -901,6 +901,14 @@ _TYPES: list[ProblemType] = [
         "Not agree, partly or disagree",
         "indicator {indicator}: '{value}' is not one of {choices}",
         "Pick one from the cell's list.",
+    ),
+    ProblemType(
+        "appreciation-language",
+        WARNING,
+        "Appreciation in another language",
+        "the appreciation seems to be written in {found}, not in {expected}, the cluster's language: '{value}'",
+        "The feedback letter quotes it as written: ask the reviewer for a version in {expected}, "
+        "or accept it as it is.",
     ),
     ProblemType(
         "review-bad-points",

@@ -54,16 +54,32 @@ def header_fitted(text: str, room: int) -> str:
     return header_text(text[:keep].rstrip()) + "…"
 
 
-def print_setup(ws: Any, left_header: str, *, repeat_row: int | None = 0, fit_width: bool = True) -> None:
+def print_setup(
+    ws: Any,
+    left_header: str,
+    *,
+    repeat_row: int | None = 0,
+    fit_width: bool = True,
+    page: str = "Page",
+    page_breaks: list[int] | None = None,
+    one_page: bool = False,
+) -> None:
+    """Landscape A4, fit to the page width (`one_page`: to one page). `page` is the footer's
+    word for a page, in the sheet's language; `page_breaks` are rows that start a page
+    (LibreOffice keeps them under 'fit to width')."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    if fit_width:
+    if one_page:
+        ws.fit_to_pages(1, 1)
+    elif fit_width:
         ws.fit_to_pages(1, 0)
+    if page_breaks:
+        ws.set_h_pagebreaks(page_breaks)
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     ws.set_header(f"&L{header_fitted(left_header, HEADER_LIMIT - len('&L&R&A'))}&R&A", {"margin": 0.25})
-    ws.set_footer("&RPage &P / &N", {"margin": 0.25})
+    ws.set_footer(f"&R{header_text(page)} &P / &N", {"margin": 0.25})
 
 
 def csv_safe(value: object) -> object:

@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -59,6 +60,23 @@ class Campaign:
     contact_email: str
     reviewers_file: str = ""  # relative to root; empty in campaigns made before peer review
     register_dir: str = ""  # the register's folder, relative to root; empty: the nearest one above
+    # per language, when campaign.yaml gives a value per language: (language, text) pairs
+    titles: tuple[tuple[str, str], ...] = ()
+    contact_names: tuple[tuple[str, str], ...] = ()
+    signatures: tuple[tuple[str, str], ...] = ()  # who signs the letters, e.g. "Dr. A. Schmidt, head of ..."
+
+    def title_in(self, lang: str) -> str:
+        """The campaign's title in `lang` (its one title when campaign.yaml gives no translation)."""
+        return dict(self.titles).get(lang) or self.title
+
+    def secretariat_in(self, lang: str) -> str:
+        """The secretariat's name in `lang`."""
+        return dict(self.contact_names).get(lang) or self.contact_name
+
+    def signature_in(self, lang: str) -> str:
+        """Who signs the letters, in `lang`; empty when campaign.yaml names nobody."""
+        found = dict(self.signatures)
+        return found.get(lang) or found.get("") or next(iter(found.values()), "")
 
     @property
     def config_path(self) -> Path:
@@ -122,14 +140,16 @@ def init_campaign(
     root: Path,
     *,
     scheme_file: Path | None = None,
-    title: str | None = None,
+    title: str | Mapping[str, str] | None = None,
     campaign_id: str | None = None,
     deadline: dt.date | None = None,
-    contact_name: str = "Label secretariat",
+    contact_name: str | Mapping[str, str] = "Label secretariat",
     contact_email: str = "secretariat@example.org",
     today: dt.date | None = None,
+    signature: str | Mapping[str, str] = "",
 ) -> Campaign:
-    """Create a campaign folder (which may exist, but must not hold a campaign yet)."""
+    """Create a campaign folder (which may exist, but must not hold a campaign yet). The title,
+    the secretariat's name and the signature may be given per language ({"en": ..., "fr": ...})."""
     root = Path(root)
     if (root / CONFIG_NAME).exists():
         raise CampaignError(f"{root} already holds a campaign ({CONFIG_NAME}); nothing was changed.")
@@ -138,7 +158,9 @@ def init_campaign(
     source = scheme_file or DEFAULT_SCHEME_PATH
     scheme = load_scheme(source)  # SchemeError lists its problems; nothing is created yet
     today = today or dt.date.today()
-    title = title or f"{scheme.text(scheme.title, 'en')} {today.year}"
+    titles = _per_language(title or f"{scheme.text(scheme.title, 'en')} {today.year}", scheme.languages)
+    names = _per_language(contact_name, scheme.languages)
+    title = _first(titles, scheme.languages)
     campaign_id = campaign_id or slug(root.resolve().name if root.name else title)
     if not re.match(r"^[a-z0-9][a-z0-9-]*$", campaign_id):
         raise CampaignError(f"campaign id '{campaign_id}' may hold only lower-case letters, digits and '-'.")
@@ -167,9 +189,12 @@ def init_campaign(
         deadline=deadline or today + dt.timedelta(weeks=DEFAULT_WEEKS_TO_DEADLINE),
         languages=scheme.languages,
         roster_file=f"workbooks/{ROSTER_NAME}",
-        contact_name=contact_name,
+        contact_name=_first(names, scheme.languages),
         contact_email=contact_email,
         reviewers_file=f"workbooks/{REVIEWERS_NAME}",
+        titles=titles if len(titles) > 1 else (),
+        contact_names=names if len(names) > 1 else (),
+        signatures=_per_language(signature, scheme.languages) if signature else (),
     )
     write_config(campaign)
     create_key(campaign)
@@ -184,10 +209,34 @@ def init_campaign(
     return campaign
 
 
+def _per_language(value: str | Mapping[str, str], languages: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(language, text) pairs of a value given once or per language."""
+    if isinstance(value, str):
+        return (("", value),) if value else ()
+    return tuple((str(k), str(v)) for k, v in value.items() if v)
+
+
+def _first(pairs: tuple[tuple[str, str], ...], languages: tuple[str, ...]) -> str:
+    """The text in the first of `languages` that has one, else the first given."""
+    found = dict(pairs)
+    return next((found[lang] for lang in (*languages, "") if found.get(lang)), next(iter(found.values()), ""))
+
+
+def _written(one: str, pairs: tuple[tuple[str, str], ...]) -> str | dict[str, str]:
+    """How campaign.yaml writes a value: as one text, or per language."""
+    return dict(pairs) if pairs and any(lang for lang, _ in pairs) else one
+
+
 def write_config(campaign: Campaign) -> None:
+    contact: dict[str, object] = {
+        "name": _written(campaign.contact_name, campaign.contact_names),
+        "email": campaign.contact_email,
+    }
+    if campaign.signatures:
+        contact["signature"] = _written(campaign.signature_in(""), campaign.signatures)
     data = {
         "id": campaign.id,
-        "title": campaign.title,
+        "title": _written(campaign.title, campaign.titles),
         "scheme": {
             "file": campaign.scheme_file,
             "id": campaign.scheme_id,
@@ -199,10 +248,11 @@ def write_config(campaign: Campaign) -> None:
         "roster": campaign.roster_file,
         **({"reviewers": campaign.reviewers_file} if campaign.reviewers_file else {}),
         **({"register": campaign.register_dir} if campaign.register_dir else {}),
-        "contact": {"name": campaign.contact_name, "email": campaign.contact_email},
+        "contact": contact,
     }
     header = (
-        "# excelcert campaign. Edit the title, deadline, roster and contact freely;\n"
+        "# excelcert campaign. Edit the title, deadline, roster and contact freely (the title,\n"
+        "# the contact's name and its signature may be given per language: en: ..., fr: ...);\n"
         "# the scheme block is checked against the scheme file on every run.\n"
     )
     campaign.config_path.write_text(
@@ -283,18 +333,33 @@ def read_config(root: Path) -> Campaign:
     except ValueError:
         raise CampaignError(f"{path}: deadline '{deadline}' is not a date; write it as 2027-01-31.") from None
     contact = data.get("contact") or {}
+    languages = tuple(str(x) for x in data.get("languages") or ())
+
+    def texts(value: object, where: str) -> tuple[tuple[str, str], ...]:
+        if isinstance(value, dict):
+            pairs = tuple((str(k), str(v)) for k, v in value.items() if v not in (None, ""))
+            if not pairs:
+                raise CampaignError(f"{path}: '{where}' gives no text in any language. Add one (see docs/campaign.md).")
+            return pairs
+        return (("", str(value)),) if value not in (None, "") else ()
+
+    titles = texts(need(data, "title", ""), "title")
+    names = texts(contact.get("name") or "Label secretariat", "contact.name")
     return Campaign(
         root=root,
         id=str(need(data, "id", "")),
-        title=str(need(data, "title", "")),
+        title=_first(titles, languages),
+        titles=titles if any(lang for lang, _ in titles) else (),
+        contact_names=names if any(lang for lang, _ in names) else (),
+        signatures=texts(contact.get("signature"), "contact.signature"),
         scheme_file=str(need(scheme, "file", "scheme.")),
         scheme_id=str(need(scheme, "id", "scheme.")),
         scheme_version=str(need(scheme, "version", "scheme.")),
         scheme_hash=str(need(scheme, "sha256", "scheme.")),
         deadline=deadline,
-        languages=tuple(str(x) for x in data.get("languages") or ()),
+        languages=languages,
         roster_file=str(need(data, "roster", "")),
-        contact_name=str(contact.get("name") or "Label secretariat"),
+        contact_name=_first(names, languages),
         contact_email=str(contact.get("email") or ""),
         reviewers_file=str(data.get("reviewers") or ""),
         register_dir=str(data.get("register") or ""),

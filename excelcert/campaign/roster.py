@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from excelcert.base.sheetwriter import new_book, print_setup
 from excelcert.base.spreadsheet import column_letters, read_workbook_xml
 from excelcert.scheme.build import ID_RE, plain_number
 
-COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website", "club")
+COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website", "club", "salutation")
 REQUIRED = {
     "id": "each cluster needs its own id, which stays the same all campaign",
     "name": "the name is printed on the workbook and the certificate",
@@ -51,6 +51,10 @@ _ALIASES = {
     "club_consent": "club",
     "consent": "club",
     "directory": "club",
+    "form_of_address": "salutation",
+    "civility": "salutation",
+    "civilité": "salutation",
+    "anrede": "salutation",
 }
 
 EXAMPLE_ROSTER = Path(str(resources.files("excelcert") / "data" / "example-roster.csv"))
@@ -67,6 +71,12 @@ class Cluster:
     email: str = ""
     website: str = ""
     club: bool = False  # the manager agrees to be listed in the club directory (once labelled)
+    salutation: str = ""  # the contact's form of address: Ms, Mr, Madame, Monsieur, Frau, Herr (optional)
+    groups: tuple[tuple[str, str], ...] = ()  # the sector per language, from columns group_fr, group_de ...
+
+    def group_in(self, lang: str) -> str:
+        """The sector as a reader of `lang` reads it (the `group` column when not given in it)."""
+        return dict(self.groups).get(lang) or self.group
 
 
 @dataclass
@@ -196,10 +206,34 @@ def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
     if table is None:
         return RosterResult(str(path), [], report)
     clusters = _clusters(table.body, table.columns, languages, report)
+    translated = _group_columns(table.header, languages)
+    if translated:  # the sector per language (group_fr, sector_de ...), where the roster gives it
+        by_id = {table_cell(row, table.columns.get("id"))[0]: row for row in table.body}
+        clusters = [
+            replace(
+                c,
+                groups=tuple(
+                    (lang, text)
+                    for lang, index in sorted(translated.items())
+                    if (text := table_cell(by_id.get(c.id, []) or [("", Place("", ""))], index)[0])
+                ),
+            )
+            for c in clusters
+        ]
     if not clusters and not report.errors:
         report.add(problem("roster-empty", Place(table.header[0][1].sheet, "")))
     report.sort()
     return RosterResult(str(path), clusters, report)
+
+
+def _group_columns(header: list[tuple[Any, Place]], languages: tuple[str, ...]) -> dict[str, int]:
+    """Columns holding the sector in one language: 'group_fr', 'sector_de', 'group (en)' ..."""
+    found: dict[str, int] = {}
+    for index, (value, _) in enumerate(header):
+        match = re.fullmatch(r"(?:group|sector)[_\s(-]*([a-z]{2})\)?", _text(value).strip().casefold())
+        if match and match.group(1) in languages:
+            found.setdefault(match.group(1), index)
+    return found
 
 
 def _clusters(
@@ -266,6 +300,7 @@ def _clusters(
                     email,
                     website,
                     club,
+                    values["salutation"][0],
                 )
             )
     return out
@@ -310,6 +345,7 @@ _HELP = {
     "email": "Where the workbook is sent.",
     "website": "The cluster's website.",
     "club": "yes: the manager agrees to be listed in the club directory of labelled clusters; empty or no: not listed.",
+    "salutation": "Optional: how the letters address the contact: Ms, Mr, Madame, Monsieur, Frau, Herr.",
 }
 
 
@@ -326,6 +362,8 @@ def example_clusters() -> list[Cluster]:
                 row.get("email") or "",
                 row.get("website") or "",
                 yes_or_no(row.get("club") or "") is True,
+                row.get("salutation") or "",
+                tuple(sorted((k[6:], v) for k, v in row.items() if k.startswith("group_") and v)),
             )
             for row in csv.DictReader(handle)
         ]
@@ -350,6 +388,7 @@ def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]
             "email": 36,
             "website": 36,
             "club": 8,
+            "salutation": 11,
         }
         for c, column in enumerate(COLUMNS):
             ws.write_string(0, c, column, head)
@@ -357,10 +396,17 @@ def write_roster(path: Path, clusters: list[Cluster], languages: tuple[str, ...]
             ws.data_validation(
                 0, c, 0, c, {"validate": "any", "input_title": column[:32], "input_message": _HELP[column][:255]}
             )
+        # the sector per language, where a cluster has it: one more column per language
+        extra = sorted({lang for cluster in clusters for lang, _ in cluster.groups})
+        for k, lang in enumerate(extra, start=len(COLUMNS)):
+            ws.write_string(0, k, f"group_{lang}", head)
+            ws.set_column(k, k, 22, cell)
         for r, cluster in enumerate(clusters, start=1):
             for c, column in enumerate(COLUMNS):
                 value = getattr(cluster, column)
                 ws.write_string(r, c, ("yes" if value else "") if isinstance(value, bool) else value, cell)
+            for k, lang in enumerate(extra, start=len(COLUMNS)):
+                ws.write_string(r, k, dict(cluster.groups).get(lang, ""), cell)
         last = max(len(clusters), 1) + 500
         ws.data_validation(
             1,

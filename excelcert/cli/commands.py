@@ -22,6 +22,7 @@ import click
 
 from excelcert import __version__
 from excelcert.base.problems import ERROR, Report, UnreadableFile
+from excelcert.base.words import counted, shown
 from excelcert.campaign.config import CampaignError
 from excelcert.cli.safe import echo, json_text, plain
 from excelcert.scheme import SchemeError
@@ -147,7 +148,7 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir
       certify    certificates; letters: feedback and correction letters; verify: a quoted certificate
       templates  check the Word templates
       register   the labels across campaigns: list, publish (the public site), renewals, withdraw
-      demo       all of the above on the built-in example, in output/demo
+      demo       all of the above on the built-in example, in excelcert-demo/
     """
     ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
     if debug:  # the log: e.g. the exception behind each file rejected as damaged
@@ -289,7 +290,7 @@ def scheme_export(
     if not output.parent.exists():
         _fail(f"the folder {output.parent} does not exist; nothing was written.")
     write_scheme(found, output, fmt)
-    echo(f"Wrote {output} (scheme {found.id} {found.version}, {fmt}).")
+    echo(f"Wrote {shown(output)} (scheme {found.id} {found.version}, {fmt}).")
 
 
 # --- campaign -----------------------------------------------------------------------
@@ -336,7 +337,7 @@ def init(
         campaign = open_campaign(directory) if directory is not None else _session(ctx).campaign
         if new_key:
             renew_key(campaign)
-            echo(f"Created a new secret key {campaign.key_path}. Keep a backup of it.")
+            echo(f"Created a new secret key {shown(campaign.key_path)}. Keep a backup of it.")
         if update_scheme:
             updated = update_campaign_scheme(campaign)
             echo(f"Recorded scheme {updated.scheme_id} {updated.scheme_version} for campaign {updated.id}.")
@@ -352,7 +353,7 @@ def init(
         contact_name=contact_name,
         contact_email=contact_email,
     )
-    echo(f"Created campaign '{campaign.id}' in {campaign.root}:")
+    echo(f"Created campaign '{campaign.id}' in {shown(campaign.root)}:")
     for name, what in (
         (campaign.config_path.name, f"title, deadline ({campaign.deadline.isoformat()}), contact: edit freely"),
         (campaign.scheme_file, f"scheme {campaign.scheme_id} {campaign.scheme_version}"),
@@ -362,7 +363,7 @@ def init(
         ("templates/", "the Word templates of certificates and letters: edit them if you like"),
     ):
         echo(f"  {name:<22} {what}")
-    echo(f"Next: cd {campaign.root} && excelcert roster check && excelcert generate")
+    echo(f"Next: cd {shown(campaign.root)} && excelcert roster check && excelcert generate")
 
 
 @cli.group(cls=_Group)
@@ -408,7 +409,7 @@ def roster_template(ctx: click.Context, output: Path, force: bool) -> None:
     if output.exists() and not force:
         _fail(f"{output} already exists; nothing was written. Use --force to replace it.")
     write_roster_template(output, _session(ctx).roster_languages())
-    echo(f"Wrote {output}: one example row to replace with your clusters.")
+    echo(f"Wrote {shown(output)}: one example row to replace with your clusters.")
 
 
 # --- self-assessment and intake -------------------------------------------------------
@@ -470,7 +471,7 @@ def generate(
         echo(f"  wrote  {cluster.language}  {path.name}{renewal}")
     for cluster, path in result.kept:
         echo(f"  kept   {cluster.language}  {path.name}  (already generated; --force replaces it)")
-    echo(f"{len(result.written)} workbook(s) written, {len(result.kept)} kept, in {result.folder}")
+    echo(f"{counted(len(result.written), 'workbook')} written, {len(result.kept)} kept, in {shown(result.folder)}")
 
 
 def _previous_labels(session: Session) -> dict[str, Entry]:
@@ -508,9 +509,11 @@ def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, jo
     waiting = sorted({a.cluster_id for a in result.waiting})
     if waiting:
         echo(f"  waiting  no self-assessment counts yet for: {', '.join(waiting)}")
+    for cluster_id, why in sorted(result.incomplete.items()):
+        echo(f"  left out {cluster_id:<14} {why}")
     echo(
-        f"{len(result.written) + len(result.renewed)} reviewer workbook(s) written, {len(result.kept)} kept, "
-        f"in {result.folder}"
+        f"{counted(len(result.written) + len(result.renewed), 'reviewer workbook')} written, {len(result.kept)} kept, "
+        f"in {shown(result.folder)}"
     )
 
 
@@ -584,7 +587,7 @@ def import_(
     from excelcert.cli.terminal import print_import
 
     print_import(outcome.results)
-    echo(f"{len(outcome.results)} file(s); report: {outcome.report}")
+    echo(f"{counted(len(outcome.results), 'file')}; report: {shown(outcome.report)}")
 
 
 def _senders(session: Session) -> dict[str, str]:
@@ -658,10 +661,10 @@ def corrections(ctx: click.Context, as_json: bool) -> None:
         _echo_json(outcome.to_json())
         return
     for item, path in outcome.written:
-        state = "rejected" if item.rejected else f"{len(item.items)} point(s)"
+        state = "rejected" if item.rejected else counted(len(item.items), "point")
         echo(f"  {item.cluster.id:<14} {state:<12} {item.cluster.email:<40} {path.name}")
     echo(
-        f"{len(outcome.written)} correction workbook(s) in {outcome.folder}"
+        f"{counted(len(outcome.written), 'correction workbook')} in {shown(outcome.folder)}"
         if outcome.written
         else "Nothing to correct: no rejected or incomplete return from a known cluster."
     )
@@ -813,15 +816,17 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace
         for pair in outcome.pairs:
             by_cluster.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
         for cluster in clusters:
+            assigned = ", ".join(by_cluster.get(cluster.id, [])) or "-"
+            why = outcome.left_out.get(cluster.id)
             echo(
                 f"  {cluster.id:<14} {cluster.country}  {cluster.language}  "
-                f"{', '.join(by_cluster.get(cluster.id, [])) or '-'}"
+                + (f"left out: {why}" if why else assigned)
             )
         for item in outcome.report:
             echo(f"  {item.severity}: {item}", err=item.severity == ERROR)
         if outcome.workbook:
             echo(
-                f"Proposal written to {outcome.workbook}: edit it and read it back with "
+                f"Proposal written to {shown(outcome.workbook)}: edit it and read it back with "
                 "`excelcert assign --from FILE` if you want changes."
             )
         if outcome.stored:
@@ -888,7 +893,7 @@ def score_(ctx: click.Context, as_json: bool) -> None:
     from excelcert.cli.terminal import print_scores
 
     print_scores(session.scheme, scored.results)
-    echo(f"Results: {scored.workbook} (and {scored.csv.name})")
+    echo(f"Results: {shown(scored.workbook)} (and {scored.csv.name})")
 
 
 def _documents(
@@ -930,8 +935,8 @@ def _documents(
                 "No cluster has earned a label yet: `excelcert score` says what each one lacks "
                 "(with the built-in scheme, every label needs a reviewed assessment)."
             )
-        pdfs = f", {len(outcome.pdfs)} PDF(s)" if outcome.pdfs else ""
-        echo(f"{len(outcome.written)} document(s) in {issued.folder}{pdfs}")
+        pdfs = f", {counted(len(outcome.pdfs), 'PDF')}" if outcome.pdfs else ""
+        echo(f"{counted(len(outcome.written), 'document')} in {shown(issued.folder)}{pdfs}")
     if outcome.pdf_error:
         _fail(outcome.pdf_error)
 
@@ -1105,7 +1110,7 @@ def register_init(directory: Path, name: str, prefix: str, public_url: str) -> N
     from excelcert.register.config import init_register
 
     register = init_register(directory, name=name, prefix=prefix, public_url=public_url)
-    echo(f"Created the register of {register.name} in {register.root}:")
+    echo(f"Created the register of {register.name} in {shown(register.root)}:")
     echo(f"  {register.config_path.name:<18} name, prefix ({register.prefix}), public address: edit freely")
     echo(f"  {register.database_path.name:<18} every certificate issued: back it up")
     echo(
@@ -1236,7 +1241,7 @@ def register_renewals(
             f"  {e.reference:<16} {plain(e.label_name):<8} {e.valid_until}  {r.listed.state:<8} renew by {r.renew_by}  "
             f"{e.cluster_id:<14} {plain(e.name)}  <{plain(e.email)}>"
         )
-    echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {roster_file}" if roster_file else ""))
+    echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {shown(roster_file)}" if roster_file else ""))
 
 
 @register_group.command("club")
@@ -1299,7 +1304,7 @@ def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output") / "demo",
+    default=Path("excelcert-demo"),  # beside the campaign's own output/<id>/, never inside an output folder
     show_default=True,
     help="Where to build the demo campaign.",
 )

@@ -11,10 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from excelcert.base.ledger import MailRecord
+from excelcert.base.words import counted
 from excelcert.cli.safe import plain
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
 from excelcert.register.lists import Listed
+from excelcert.results.decision import explain
 from excelcert.results.scores import Results
 from excelcert.review.workflow import ReconcileOutcome
 from excelcert.scheme.build import plain_number
@@ -264,7 +266,7 @@ def print_scores(scheme: Scheme, results: Results) -> None:
             f"{s.share:.1f} %",
             label,
             results.finals[s.cluster_id].state,
-            "; ".join(map(str, s.failed)) or "—",
+            explain(scheme, s, results.finals.get(s.cluster_id), scheme.default_language).text() or "—",
         )
     for cluster_id, lacking in results.incomplete.items():
         _add_row(
@@ -274,7 +276,7 @@ def print_scores(scheme: Scheme, results: Results) -> None:
             "—",
             "—",
             results.finals[cluster_id].state,
-            f"incomplete: {len(lacking)} required answer(s) missing ({', '.join(lacking[:4])}"
+            f"incomplete: {counted(len(lacking), 'required answer')} missing ({', '.join(lacking[:4])}"
             f"{', ...' if len(lacking) > 4 else ''})",
         )
     console.print(table)
@@ -302,4 +304,4 @@ def print_register(found: list[Listed], on: dt.date) -> None:
             e.website,
         )
     console.print(table)
-    console.print(f"{len(found)} label(s)")
+    console.print(counted(len(found), "label"))

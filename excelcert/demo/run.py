@@ -1,7 +1,7 @@
 """`excelcert demo`: a fresh example campaign, run through every stage that exists.
 
 Built from the built-in scheme and the example roster, in a folder of its own
-(`output/demo` by default), so that a newcomer sees in a minute what excelcert makes. The
+(`excelcert-demo` by default), so that a newcomer sees in a minute what excelcert makes. The
 folder is also a register holding last year's campaign (`last-year/`, 13 months earlier,
 under the scheme's previous version): two labels renewed this year, one expired, one
 withdrawn.
@@ -18,7 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from excelcert.assessment.generate import generate_workbooks
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT
 from excelcert.base.ledger import Ledger
+from excelcert.base.words import counted, shown
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
@@ -55,6 +57,24 @@ LAST_YEAR = {
 WITHDRAWN_CLUSTER = "EE-HEALTH-01"
 
 
+# The demo's campaign speaks each cluster's language: title, secretariat and signature per language.
+DEMO_TITLE = {
+    "en": "Cluster Management Excellence – demo campaign",
+    "fr": "Excellence du management de cluster – campagne de démonstration",
+    "de": "Exzellentes Clustermanagement – Demo-Kampagne",
+}
+DEMO_SECRETARIAT = {
+    "en": "Demo label secretariat",
+    "fr": "Secrétariat du label (démonstration)",
+    "de": "Label-Sekretariat (Demo)",
+}
+DEMO_SIGNATURE = {
+    "en": "Dr Anna Schmidt, head of the label secretariat",
+    "fr": "Dr Anna Schmidt, responsable du secrétariat du label",
+    "de": "Dr. Anna Schmidt, Leiterin des Label-Sekretariats",
+}
+
+
 def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) -> list[str]:
     """Build the demo in `directory`: a register holding last year's campaign (in
     `last-year/`) and this year's (in `directory` itself); return the summary lines to print."""
@@ -69,11 +89,12 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     _withdraw(register, today)
     campaign = init_campaign(
         directory,
-        title="Cluster Management Excellence – demo campaign",
+        title={lang: f"{text} {today.year}" for lang, text in DEMO_TITLE.items()},
         campaign_id=DEMO_ID,
-        contact_name="Demo label secretariat",
+        contact_name=DEMO_SECRETARIAT,
         contact_email="secretariat@label.example",
         today=today,
+        signature=DEMO_SIGNATURE,
     )
     scheme = campaign.load_scheme()
     roster = read_roster(campaign.roster_path, scheme.languages)
@@ -109,24 +130,24 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     register_lines = _register_stage(register, today)
     verdicts = Counter(r.verdict for r in imported)
     lines = [
-        f"Demo campaign '{campaign.id}' in {campaign.root}:",
+        f"Demo campaign '{campaign.id}' in {shown(campaign.root)}:",
         f"  scheme     {scheme.id} {scheme.version}: {len(scheme.indicators)} indicators, "
         f"{len(scheme.categories)} categories, {scheme.total_points:g} points",
         f"  roster     {len(roster.clusters)} clusters from {len({c.country for c in roster.clusters})} countries "
-        f"({campaign.roster_path})",
+        f"({shown(campaign.roster_path)})",
         f"  workbooks  {len(result.written)} self-assessments ("
         + ", ".join(f"{n} in {lang}" for lang, n in sorted(languages.items()))
-        + f") in {result.folder}; {len(result.renewals)} renewals show last year's label and answers",
+        + f") in {shown(result.folder)}; {len(result.renewals)} renewals show last year's label and answers",
     ]
     lines += [f"             {path.name}" for _, path in result.written[:3]]
     if len(result.written) > 3:
         lines.append(f"             ... and {len(result.written) - 3} more")
     lines.append(
         f"  mail       {len(mailed.done)} messages with the workbooks, written as .eml files "
-        f"({mailed.done[0][2].parent if mailed.done and mailed.done[0][2] else 'none'})"
+        f"({shown(mailed.done[0][2].parent) if mailed.done and mailed.done[0][2] else 'none'})"
     )
     lines.append(
-        f"  returns    {len(behaviours)} clusters replied with their workbook, saved as a mailbox ({replies}):"
+        f"  returns    {len(behaviours)} clusters replied with their workbook, saved as a mailbox ({shown(replies)}):"
     )
     lines += [f"             {b}" for b in behaviours]
     lines.append("  import     " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())))
@@ -136,7 +157,9 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines += last_year
     lines += register_lines
     lines.append(f"  time       {time.perf_counter() - started:.1f} s in all")
-    lines.append(f"See it all with: cd {campaign.root} && excelcert status; excelcert reconcile; excelcert score")
+    lines.append(
+        f"See it all with: cd {shown(campaign.root)} && excelcert status; excelcert reconcile; excelcert score"
+    )
     lines.append("             and excelcert register list --all; excelcert register renewals --within 24m")
     lines.append(f"Open the public list in a browser: {(directory / PUBLIC_FOLDER / 'index.html').resolve().as_uri()}")
     return lines
@@ -156,11 +179,12 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
     campaign = init_campaign(
         directory,
         scheme_file=scheme_file,
-        title=f"Cluster Management Excellence – demo campaign {when.year}",
+        title={lang: f"{text} {when.year}" for lang, text in DEMO_TITLE.items()},
         campaign_id=f"{DEMO_ID}-{when.year}",
-        contact_name="Demo label secretariat",
+        contact_name=DEMO_SECRETARIAT,
         contact_email="secretariat@label.example",
         today=when,
+        signature=DEMO_SIGNATURE,
     )
     scheme_file.unlink()
     scheme = campaign.load_scheme()
@@ -175,7 +199,7 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
         _, documents = _documents_stage(campaign, scheme, clusters, key, ledger, when)
     line = (
         f"  last year  campaign '{campaign.id}' of {when.isoformat()} (scheme {scheme.version}: labels valid 12 months), "
-        f"{len(LAST_YEAR)} clusters took part, in {campaign.root}"
+        f"{len(LAST_YEAR)} clusters took part, in {shown(campaign.root)}"
     )
     return [line], documents
 
@@ -201,10 +225,10 @@ def _register_stage(register: Register, today: dt.date) -> list[str]:
     states = Counter(item.state for item in listed)
     renewed = sum(1 for item in listed if item.entry.continues)
     return [
-        f"  register   {len(listed)} certificates in {register.database_path}: "
+        f"  register   {len(listed)} certificates in {shown(register.database_path)}: "
         + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
         + f"; {renewed} renewed this year, continuing last year's validity",
-        f"  public     the public list and a verification page per certificate (en, fr, de) in {site.directory}",
+        f"  public     the public list and a verification page per certificate (en, fr, de) in {shown(site.directory)}",
     ]
 
 
@@ -232,7 +256,9 @@ def _documents_stage(
         register=register_of(campaign),
     )
     kinds = Counter(job.kind for job in issued.documents)
-    lines = [f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({xlsx})"]
+    lines = [
+        f"  score      {len(results.scores)} clusters scored, {len(results.incomplete)} incomplete ({shown(xlsx)})"
+    ]
     lines += [
         f"             {s.cluster_id:<12} {s.total:g} / {s.max_points:g} points ({s.share:.1f} %): "
         f"{scheme.label_name(s.label, 'en') if s.label else 'no label'}"
@@ -240,7 +266,7 @@ def _documents_stage(
     ]
     lines.append(
         f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
-        f"{kinds['correction']} correction letter(s) in {issued.folder}"
+        f"{counted(kinds['correction'], 'correction letter')} in {shown(issued.folder)}"
     )
     return lines, issued.documents
 
@@ -260,7 +286,11 @@ def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], k
         slot = slots.get(pair.cluster_id, 0)
         slots[pair.cluster_id] = slot + 1
         lang = next((x for x in by_id[pair.reviewer_id].languages if x in scheme.languages), "en")
-        fill_review(path, inbox / f"{pair.reviewer_id} {path.name}", scheme, pair.cluster_id, slot, lang)
+        own = ledger.current(pair.cluster_id, ROLE_SELF_ASSESSMENT)
+        values = {a.indicator_id: a.value for a in ledger.answers(own.id)} if own else {}
+        cluster_lang = next(c.language for c in clusters if c.id == pair.cluster_id)
+        target = inbox / f"{pair.reviewer_id} {path.name}"
+        fill_review(path, target, scheme, pair.cluster_id, slot, lang, cluster_lang, values)
     roster_ids = {c.id for c in clusters}
     reviewer_ids = {r.id for r in reviewers}
     reviews = import_files(campaign, scheme, roster_ids, key, ledger, [inbox], reviewer_ids=reviewer_ids)
@@ -273,11 +303,11 @@ def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], k
     sources = Counter(i.provenance for f in final.clusters for i in f.items)
     states = Counter(f.state for f in final.clusters)
     return [
-        f"  reviewers  {len(reviewers)} reviewers ({campaign.reviewers_path}), {len(assigned.pairs)} assignments "
-        f"({assigned.workbook})",
-        f"  reviews    {len(written.written)} reviewer workbooks in {written.folder}; "
+        f"  reviewers  {len(reviewers)} reviewers ({shown(campaign.reviewers_path)}), {len(assigned.pairs)} assignments "
+        f"({shown(assigned.workbook)})",
+        f"  reviews    {len(written.written)} reviewer workbooks in {shown(written.folder)}; "
         f"{sum(r.verdict != 'rejected' for r in reviews)} returned and imported, with notes on cells",
-        f"  arbitrate  {len(first.flagged)} item(s) flagged ({first.arbitration}); "
+        f"  arbitrate  {counted(len(first.flagged), 'item')} flagged ({shown(first.arbitration)}); "
         + ("1 decided and imported" if decided else "none decided"),
         "  reconcile  "
         + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))

@@ -50,6 +50,16 @@ class _AggCanvas(Protocol):
     def buffer_rgba(self) -> memoryview: ...
 
 
+@lru_cache(maxsize=1)
+def _typeface() -> str:
+    """The documents' typeface (Arial, or Liberation Sans, which has Arial's metrics) when
+    installed, so that a chart's words look like the letter's; else matplotlib's own."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in ("Arial", "Liberation Sans") if name in installed), "DejaVu Sans")
+
+
 def _figure(width: float, height: float) -> tuple[Figure, _AggCanvas]:
     """A figure on the Agg canvas, without pyplot's figure manager (no display, less overhead),
     and that canvas."""
@@ -57,7 +67,7 @@ def _figure(width: float, height: float) -> tuple[Figure, _AggCanvas]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9})
+    matplotlib.rcParams.update({"font.family": _typeface(), "font.size": 9})
     fig = Figure(figsize=(width, height), dpi=DPI)
     return fig, FigureCanvasAgg(fig)
 
@@ -149,7 +159,8 @@ class _Chart:
         for row, bar, rect, median, value in zip(self.rows, bars, self.bars, self.medians, self.values, strict=True):
             rect.set_width(bar.share)
             median.set_xdata([bar.median, bar.median])
-            value.set_position((min(bar.share, 100) + 1.2, row))
+            # the value starts right of both the bar and the median tick: never overprinted
+            value.set_position((min(max(bar.share, bar.median), 100) + 1.8, row))
             value.set_text(f"{bar.share:.0f} %  ({bar.points})")
             for artist in (rect, median, value):
                 self.ax.draw_artist(artist)
@@ -164,7 +175,22 @@ class _Chart:
 
 @lru_cache(maxsize=64)
 def emblem(label_name: str, colour: str, caption: str) -> bytes:
-    """A round seal in the label's colour with its name. PNG bytes (the same seal is drawn once)."""
+    """A round seal in the label's colour with its name and year. PNG bytes (the same seal is drawn once)."""
+    return _png(_seal(label_name, colour, caption), transparent=True)
+
+
+def emblem_svg(label_name: str, colour: str, caption: str) -> bytes:
+    """The same seal as SVG, which scales to any size (text drawn as paths: no font needed)."""
+    import matplotlib
+
+    fig = _seal(label_name, colour, caption)
+    out = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "excelcert"}):
+        fig.savefig(out, format="svg", transparent=True, metadata={"Date": None})
+    return out.getvalue()
+
+
+def _seal(label_name: str, colour: str, caption: str) -> Figure:
     from matplotlib.patches import Circle
 
     fig, _ = _figure(2.2, 2.2)
@@ -176,6 +202,7 @@ def emblem(label_name: str, colour: str, caption: str) -> bytes:
     ax.add_patch(Circle((0, 0), 1.0, color=colour))
     ax.add_patch(Circle((0, 0), 0.86, fill=False, edgecolor="white", linewidth=2.2))
     ax.add_patch(Circle((0, 0), 0.80, fill=False, edgecolor="white", linewidth=0.8))
-    ax.text(0, 0.05, label_name.upper(), ha="center", va="center", color="white", fontsize=17, fontweight="bold")
-    ax.text(0, -0.36, caption, ha="center", va="center", color="white", fontsize=6.5)
-    return _png(fig, transparent=True)
+    ax.text(0, 0.12, label_name.upper(), ha="center", va="center", color="white", fontsize=17, fontweight="bold")
+    # the year, large enough to read on a printed certificate
+    ax.text(0, -0.38, caption, ha="center", va="center", color="white", fontsize=12, fontweight="bold")
+    return fig

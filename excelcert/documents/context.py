@@ -23,11 +23,12 @@ from excelcert.intake.corrections import CorrectionItem, Corrections
 from excelcert.register.config import Register
 from excelcert.register.public import verification_url
 from excelcert.register.store import Entry
+from excelcert.results.decision import explain
 from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import ARBITRATION, PENDING, REVIEWERS
 from excelcert.scheme.answers import answer_text
 from excelcert.scheme.model import Scheme
-from excelcert.scoring.rules import Lack, Score, threshold_points
+from excelcert.scoring.rules import Score, threshold_points
 
 Pictures = dict[str, tuple[str, dict[str, Any]]]  # tag -> (kind, what `render.draw` draws it from)
 
@@ -73,12 +74,40 @@ def _common(scheme: Scheme, campaign: Campaign, cluster: Cluster, lang: str, tod
         "cluster_id": cluster.id,
         "cluster_country": country_name(cluster.country, lang),
         "contact_name": cluster.contact_name,
-        "campaign_title": campaign.title,
+        "campaign_title": campaign.title_in(lang),
         "scheme_title": scheme.text(scheme.title, lang),
-        "secretariat_name": campaign.contact_name,
+        "secretariat_name": campaign.secretariat_in(lang),
+        "signature": campaign.signature_in(lang),
         "secretariat_email": campaign.contact_email,
-        "salutation": doc_text(lang, "dear", name=cluster.contact_name or cluster.name),
+        **salutation_and_closing(cluster, lang),
     }
+
+
+_FEMALE = {"ms", "mrs", "miss", "frau", "madame", "mme", "f", "female", "w"}
+_MALE = {"mr", "herr", "monsieur", "m", "male"}
+_TITLES = {"dr", "prof", "mag", "di", "dipl.-ing", "ing", "ph.d"}
+
+
+def salutation_and_closing(cluster: Cluster, lang: str) -> dict[str, str]:
+    """A formal letter's salutation and closing in `lang`, from the contact's name and the
+    roster's optional form of address (Ms/Mr, Madame/Monsieur, Frau/Herr): 'Sehr geehrte Frau
+    Dr. Weber,', 'Madame,' ... 'Veuillez agréer, Madame, ...'; without one, the language's
+    neutral form ('Dear Lucía Fernández,', 'Madame, Monsieur,', 'Guten Tag Jana Weber,')."""
+    form = cluster.salutation.strip().rstrip(".").casefold()
+    gender = "f" if form in _FEMALE else "m" if form in _MALE else ""
+    words = cluster.contact_name.split()
+    titles = [w for w in words[:-1] if w.rstrip(".").casefold() in _TITLES]
+    surname = words[-1] if words else ""
+    if gender and surname:
+        title = " ".join(titles)
+        if lang == "en" and titles:  # 'Dear Dr Weber': an academic title replaces Ms/Mr
+            dear = doc_text(lang, "dear_title", title=title.replace(".", ""), name=surname)
+        else:
+            dear = doc_text(lang, f"dear_{gender}", name=f"{title} {surname}".strip())
+        return {"salutation": dear, "closing": doc_text(lang, f"closing_{gender}")}
+    if cluster.contact_name:
+        return {"salutation": doc_text(lang, "dear", name=cluster.contact_name), "closing": doc_text(lang, "closing")}
+    return {"salutation": doc_text(lang, "dear_none"), "closing": doc_text(lang, "closing_none")}
 
 
 def certificate_context(
@@ -131,29 +160,6 @@ def certificate_context(
     return context, pictures
 
 
-def _why(scheme: Scheme, lacks: list[Lack], lang: str) -> list[str]:
-    out = []
-    for lack in lacks:
-        name = scheme.label_name(lack.label, lang)
-        if lack.kind == "points":
-            out.append(
-                doc_text(
-                    lang,
-                    "why_points",
-                    label=name,
-                    need=points(lack.need, lang),
-                    percent=percent(lack.percent, lang),
-                    total=points(lack.total, lang),
-                )
-            )
-        elif lack.kind == "not met":
-            names = ", ".join(f"{scheme.text(scheme.indicator(i).name, lang)} ({i})" for i in lack.indicators)
-            out.append(doc_text(lang, "why_not_met", label=name, names=names))
-        else:
-            out.append(doc_text(lang, "why_review", label=name))
-    return out
-
-
 def letter_context(
     scheme: Scheme,
     campaign: Campaign,
@@ -164,9 +170,11 @@ def letter_context(
     appreciation: dict[str, list[str]],
     today: dt.date,
     previous: Entry | None = None,
+    certificate: Certificate | None = None,
 ) -> tuple[dict[str, Any], Pictures]:
     """(context, pictures) of a feedback letter: result first, then what to improve. With the
-    cluster's `previous` label from the register, what changed since then."""
+    cluster's `previous` label from the register, what changed since then; with its
+    `certificate`, its number and validity in the congratulations and next steps."""
     lang = language(scheme, cluster)
     context = _common(scheme, campaign, cluster, lang, today)
     context.update(_since_last_time(scheme, score, previous, lang))
@@ -177,9 +185,10 @@ def letter_context(
     above = [r for r in ranked if r.min_percent > 0 and (earned is None or r.order >= earned.order)]
     target = earned if earned is not None and earned.min_percent > 0 else (above[0] if above else earned)
     label_name = scheme.text(earned.name, lang) if earned else doc_text(lang, "no_label")
+    decision = explain(scheme, score, final, lang, you=True)
     context.update(
         {
-            "subject": doc_text(lang, "subject", campaign=campaign.title),
+            "subject": doc_text(lang, "subject", campaign=campaign.title_in(lang)),
             "has_label": earned is not None,
             "label_name": label_name,
             "result_sentence": doc_text(
@@ -195,21 +204,28 @@ def letter_context(
                 threshold_points=points(threshold_points(scheme, target), lang) if target else "",
                 threshold=percent(target.min_percent, lang) if target else "",
             ),
-            "why": _why(scheme, score.failed, lang),
+            "why": decision.sentences,
             "total": points(score.total, lang),
             "max_points": points(score.max_points, lang),
             "share": percent(score.share, lang),
         }
     )
     topics = {t.id: t for t in scheme.topics}
+    # the indicators that block the next label come first, marked as such; then the largest gains
+    blocking = {b.indicator_id: b.label for b in decision.blockers}
     weakest = sorted(
-        (i for i in scheme.indicators if i.max_points > score.points[i.id]),
-        key=lambda i: (-(i.max_points - score.points[i.id]), i.id),
-    )[:IMPROVEMENTS_SHOWN]
+        (i for i in scheme.indicators if i.max_points > score.points[i.id] or i.id in blocking),
+        key=lambda i: (i.id not in blocking, -(i.max_points - score.points[i.id]), i.id),
+    )[: max(IMPROVEMENTS_SHOWN, len(blocking))]
     context["improvements"] = [
         {
             "id": i.id,
             "name": scheme.text(i.name, lang),
+            "blocking": (
+                doc_text(lang, "blocking_mark", label=scheme.label_name(blocking[i.id], lang))
+                if i.id in blocking
+                else ""
+            ),
             "points": points(score.points[i.id], lang),
             "max": points(i.max_points, lang),
             "gain": points(i.max_points - score.points[i.id], lang),
@@ -277,6 +293,7 @@ def letter_context(
     context["appreciation"] = [
         {"title": doc_text(lang, kind), "texts": list(texts)} for kind, texts in appreciation.items() if texts
     ]
+    context.update(_next_steps(campaign, cluster, earned.id if earned else None, label_name, certificate, lang))
     sources = {REVIEWERS: "src_reviewers", ARBITRATION: "src_arbitration", PENDING: "src_pending"}
     values = final.values
     context["answers"] = [
@@ -304,6 +321,49 @@ def letter_context(
     return context, pictures
 
 
+SEAL_WORDS = {"en": "seal", "fr": "sceau", "de": "Siegel"}  # the seal's file name, in the reader's language
+
+
+def seal_files(cluster_id: str, label: str, lang: str = "en") -> tuple[str, str]:
+    """The names of the seal's files delivered with a certificate, in the cluster's language: (PNG, SVG)."""
+    stem = f"{cluster_id} {SEAL_WORDS.get(lang, 'seal')} {label}"
+    return f"{stem}.png", f"{stem}.svg"
+
+
+def _next_steps(
+    campaign: Campaign, cluster: Cluster, label: str | None, label_name: str, certificate: Certificate | None, lang: str
+) -> dict[str, Any]:
+    """The letter's closing section: congratulations, the certificate, the seal, renewal and
+    whom to ask; or, without a label, what the cluster can do next."""
+    contact = doc_text(lang, "next_contact", name=campaign.secretariat_in(lang), email=campaign.contact_email)
+    if label is None:
+        steps = [doc_text(lang, "next_none"), doc_text(lang, "next_again"), contact]
+        return {"next_title": doc_text(lang, "next_title_none"), "next_steps": steps}
+    png, svg = seal_files(cluster.id, label, lang)
+    if certificate is not None:
+        valid_until = format_date(dt.date.fromisoformat(certificate.valid_until), lang)
+        steps = [
+            doc_text(
+                lang,
+                "next_certificate",
+                cluster=cluster.name,
+                label=label_name,
+                number=certificate.reference,
+                valid_until=valid_until,
+            ),
+            doc_text(lang, "next_seal", png=png, svg=svg),
+            doc_text(lang, "next_renewal", valid_until=valid_until),
+            contact,
+        ]
+    else:
+        steps = [
+            doc_text(lang, "next_certificate_later", cluster=cluster.name, label=label_name),
+            doc_text(lang, "next_seal", png=png, svg=svg),
+            contact,
+        ]
+    return {"next_title": doc_text(lang, "next_title"), "next_steps": steps}
+
+
 def statistics_median_total(medians: dict[str, float], scheme: Scheme) -> float:
     """The campaign median drawn on the total bar: the category medians weighted by their maxima."""
     total = scheme.total_points
@@ -327,13 +387,24 @@ def correction_context(
         deadline=format_date(campaign.deadline, lang),
     )
     context["items"] = [
-        {"cell": c.place, "indicator": f"{c.indicator} {c.indicator_name}".strip(), "value": c.given, "todo": c.todo}
+        {
+            "cell": _unbroken(c.place),
+            "indicator": f"{c.indicator} {c.indicator_name}".strip(),
+            "value": c.given if str(c.given).strip() else doc_text(lang, "nothing_given"),
+            "todo": c.todo,
+        }
         for c in item.items
     ]
     return context, {}
 
 
 CHANGES_SHOWN = 8
+
+
+def _unbroken(place: str) -> str:
+    """A cell reference that a table cell never breaks over lines: non-breaking hyphens, and a
+    word joiner after the '!' (Auto-évaluation!E29 stays whole)."""
+    return place.replace("-", "\u2011").replace("!", "!\u2060")
 
 
 def _since_last_time(scheme: Scheme, score: Score, previous: Entry | None, lang: str) -> dict[str, Any]:
@@ -356,14 +427,20 @@ def _since_last_time(scheme: Scheme, score: Score, previous: Entry | None, lang:
         before=points(previous.points or 0, lang),
         max=points(previous.max_points or score.max_points, lang),
         now=points(score.total, lang),
-        up=sum(1 for _, b, n in moved if n > b),
-        down=sum(1 for _, b, n in moved if n < b),
+        moved=_counted(lang, "up", sum(1 for _, b, n in moved if n > b))
+        + ", "
+        + _counted(lang, "down", sum(1 for _, b, n in moved if n < b)),
     )
     changes = [
         {"name": scheme.text(ind.name, lang), "before": points(before, lang), "now": points(now, lang)}
         for ind, before, now in moved[:CHANGES_SHOWN]
     ]
     return {"since_sentence": sentence, "changes": changes}
+
+
+def _counted(lang: str, key: str, n: int) -> str:
+    """'1 indicator gained points', '27 indicators gained points': no '(s)'."""
+    return doc_text(lang, f"{key}_{n if n < 2 else 'n'}", n=n)
 
 
 def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, Any]:

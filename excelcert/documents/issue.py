@@ -12,16 +12,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from excelcert.base.files import safe_filename
+from excelcert.base.files import atomic_path, safe_filename
 from excelcert.base.ledger import Certificate, Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
+from excelcert.documents.charts import emblem, emblem_svg
 from excelcert.documents.context import (
+    SEAL_WORDS,
     certificate_context,
     certificate_reference,
     correction_context,
     language,
     letter_context,
+    seal_files,
     verification_code,
 )
 from excelcert.documents.pdf import PdfError, to_pdf
@@ -147,11 +150,17 @@ def _plan_cluster(
             name = f"{cluster.id} certificate {score.label}.docx"
             _remove_other_certificates(out, cluster.id, name)
             issued.documents.append(Job(cluster.id, "certificate", template, context, pictures, out / name))
+            # the seal, for the cluster's website and brochures: as PNG and SVG beside the certificate
+            seal = {"seal": pictures["emblem"]}
+            issued.documents.append(
+                Job(cluster.id, "seal", template, {}, seal, out / seal_files(cluster.id, score.label, lang)[0])
+            )
     elif "certificate" in kinds:
         _remove_other_certificates(out, cluster.id, None)
     if "letter" in kinds:
         final = results.finals[cluster.id]
         appreciation = _appreciation(ledger, final)
+        certificate_now = numbering.issued_certificate(cluster, score)
         context, pictures = letter_context(
             scheme,
             campaign,
@@ -162,6 +171,7 @@ def _plan_cluster(
             appreciation,
             today,
             numbering.previous(cluster.id),
+            certificate_now,
         )
         template = find_template(_templates(campaign), "letter", lang, scheme.default_language)
         issued.documents.append(
@@ -214,6 +224,13 @@ class _Numbering:
                 on = max(self.today.isoformat(), entry.issued_on)  # never before it was issued
                 store.withdraw(entry.number, on=on, reason=reason, by="excelcert certify")
                 issued.retired[cluster.id] = f"{entry.reference} ({entry.label_name}) withdrawn: {reason}"
+
+    def issued_certificate(self, cluster: Cluster, score: Score) -> Certificate | None:
+        """The cluster's certificate for its label, when one was issued (not withdrawn)."""
+        if not score.label:
+            return None
+        found = self.ledger.certificate_of(cluster.id, score.label)
+        return None if found is None or found.reference in self.withdrawn else found
 
     def previous(self, cluster_id: str) -> Entry | None:
         """The cluster's last label from another campaign (None without a register)."""
@@ -311,6 +328,12 @@ def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) 
     for old in folder.glob(f"{cluster_id} certificate *"):
         if old.suffix in (".docx", ".pdf") and old.with_suffix(".docx").name != keep:
             old.unlink()
+    label = keep.rsplit(" ", 1)[-1].removesuffix(".docx") if keep else None
+    kept = {Path(name).stem for lang in SEAL_WORDS for name in seal_files(cluster_id, label or "", lang)}
+    for word in set(SEAL_WORDS.values()):
+        for old in folder.glob(f"{cluster_id} {word} *"):
+            if old.suffix in (".png", ".svg") and (label is None or old.stem not in kept):
+                old.unlink()
 
 
 def _appreciation(ledger: Ledger, final: ClusterFinal) -> dict[str, list[str]]:
@@ -325,7 +348,22 @@ def _appreciation(ledger: Ledger, final: ClusterFinal) -> dict[str, list[str]]:
 
 
 def _render(job: Job) -> Path:
+    if job.kind == "seal":
+        return _write_seal(job)
     return render(job.template, job.context, job.pictures, job.out)
+
+
+def _write_seal(job: Job) -> Path:
+    """The seal as PNG (`job.out`) and SVG beside it."""
+    _, spec = job.pictures["seal"]
+    job.out.parent.mkdir(parents=True, exist_ok=True)
+    for path, drawn in (
+        (job.out, emblem(spec["label_name"], spec["colour"], spec["caption"])),
+        (job.out.with_suffix(".svg"), emblem_svg(spec["label_name"], spec["colour"], spec["caption"])),
+    ):
+        with atomic_path(path) as temp:
+            Path(temp).write_bytes(drawn)
+    return job.out
 
 
 def render_all(jobs_list: list[Job], jobs: int = 1) -> list[Path]:
@@ -391,7 +429,7 @@ def issue_documents(
     outcome = Issuance(issued, render_all(issued.documents, jobs=jobs))
     if pdf:
         try:
-            outcome.pdfs = to_pdf(outcome.written, jobs=jobs)
+            outcome.pdfs = to_pdf([p for p in outcome.written if p.suffix == ".docx"], jobs=jobs)
         except PdfError as exc:
             outcome.pdf_error = str(exc)
     return outcome

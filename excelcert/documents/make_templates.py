@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # python-docx is imported where it is used: only this script 
     from docx.blkcntnr import BlockItemContainer
     from docx.document import Document as DocxDocument
     from docx.shared import RGBColor
-    from docx.table import _Cell, _Row
+    from docx.table import Table, _Cell, _Row
     from docx.text.paragraph import Paragraph
 
 ACCENT = "1F3864"
@@ -49,9 +49,23 @@ def _doc() -> DocxDocument:
         style = doc.styles[name]
         style.font.name, style.font.size, style.font.bold = FONT, Pt(size), True
         style.font.color.rgb = _rgb(ACCENT)
+    _one_typeface(doc)
     doc.core_properties.author = "excelcert"
     doc.core_properties.comments = "excelcert template: edit the wording freely; keep the tags in braces."
     return doc
+
+
+def _one_typeface(doc: DocxDocument) -> None:
+    """FONT everywhere: the theme's fonts (which Word and Writer prefer to a style's own font
+    name) are taken out of the defaults and every style, and FONT is named for every script."""
+    from docx.oxml.ns import qn
+
+    theme_attributes = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+    for fonts in doc.styles.element.iter(qn("w:rFonts")):
+        for attribute in theme_attributes:
+            fonts.attrib.pop(qn(attribute), None)
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            fonts.set(qn(attribute), FONT)
 
 
 def _rgb(hex_colour: str) -> RGBColor:
@@ -78,7 +92,7 @@ def _para(
     paragraph = doc_or_cell.add_paragraph(style=style)
     if text:
         run = paragraph.add_run(text)
-        run.bold, run.italic = bold, italic
+        run.bold, run.italic = bold or None, italic or None  # else the style (a heading's bold) holds
         if size:
             run.font.size = Pt(size)
         if colour:
@@ -132,11 +146,11 @@ def _shade(cell: _Cell, fill: str) -> None:
 
 def _table(
     doc: DocxDocument, headings: list[str], cells: list[str], loop: str, widths: list[float] | None = None
-) -> None:
+) -> Table:
     """A table with a heading row and one row repeated by docxtpl for each item of `loop`."""
     from docx.shared import Cm, Pt
 
-    table = doc.add_table(rows=4, cols=len(headings))
+    table: Table = doc.add_table(rows=4, cols=len(headings))
     table.style = "Table Grid"
     for c, text in enumerate(headings):
         cell = table.rows[0].cells[c]
@@ -148,7 +162,11 @@ def _table(
     for c, text in enumerate(cells):
         table.rows[2].cells[c].text = text
         for run in table.rows[2].cells[c].paragraphs[0].runs:
-            run.font.size = Pt(9.5)
+            run.font.size = Pt(9)
+    for row in (table.rows[0], table.rows[2]):  # compact rows: a long table ends on fewer pages
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.space_after = Pt(1)
     table.rows[3].cells[0].text = "{%tr endfor %}"
     _repeat_heading(table.rows[0])
     if widths:
@@ -158,6 +176,7 @@ def _table(
             for row in table.rows:
                 row.cells[c].width = Cm(width)
     doc.add_paragraph()
+    return table
 
 
 def _repeat_heading(row: _Row) -> None:
@@ -212,6 +231,9 @@ def certificate(lang: str) -> DocxDocument:
     table.alignment = 1  # centred
     _para(doc, "", space_after=26)
     _para(doc, t["for_secretariat"], size=10, colour="595959", align="center", space_after=0)
+    _para(doc, "{%p if signature %}", space_after=0)
+    _para(doc, "{{ signature }}", size=10.5, align="center", space_after=0)
+    _para(doc, "{%p endif %}", space_after=0)
     _para(doc, "{{ secretariat_name }}", size=12, bold=True, align="center", space_after=30)
     verify = t["verify"].format(name="{{ secretariat_name }}", email="{{ secretariat_email }}")
     _verification(doc, verify)
@@ -276,12 +298,16 @@ def _letterhead(doc: DocxDocument, subject: str, *, country: bool) -> None:
 
 def _closing(doc: DocxDocument, t: dict[str, str]) -> None:
     """The closing formula, kept on the page of the signature under it."""
-    _para(doc, t["regards"], space_after=18).paragraph_format.keep_with_next = True
+    _para(doc, "{{ closing }}", space_after=18).paragraph_format.keep_with_next = True
+    _para(doc, "{%p if signature %}", space_after=0)
+    _para(doc, "{{ signature }}", space_after=0).paragraph_format.keep_with_next = True
+    _para(doc, "{%p endif %}", space_after=0)
     _para(doc, "{{ secretariat_name }}", bold=True)
 
 
 def letter(lang: str) -> DocxDocument:
     from docx.enum.text import WD_BREAK
+    from docx.shared import Pt
 
     t = DOCS[lang]
     doc = _doc()
@@ -290,14 +316,15 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, "{{ result_sentence }}", bold=True, size=13, colour=ACCENT, space_after=4)
     _para(doc, "{{ points_sentence }}")
     _para(doc, "{%p if why %}")
-    _para(doc, t["why_title"], bold=True, space_after=2)
+    _para(doc, t["why_title"], bold=True, space_after=2).paragraph_format.keep_with_next = True
     _para(doc, "{%p for line in why %}")
     _para(doc, "{{ line }}", style="List Bullet")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
-    _para(doc, t["chart_title"], italic=True, size=9, colour="595959", space_after=2)
-    _para(doc, "{{ chart }}", align="center")
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    chart_title = _para(doc, t["chart_title"], italic=True, size=9, colour="595959", space_after=2)
+    chart_title.paragraph_format.keep_with_next = True
+    chart = _para(doc, "{{ chart }}", align="center", space_after=0)
+    chart.add_run().add_break(WD_BREAK.PAGE)  # in the chart's own paragraph: no empty paragraph, no empty page
     _para(doc, "{%p if since_sentence %}")
     _para(doc, t["since_title"], style="Heading 1")
     _para(doc, "{{ since_sentence }}", space_after=2)
@@ -305,19 +332,31 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, "{{ item.name }}: {{ item.before }} → {{ item.now }}", style="List Bullet")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
+    _para(doc, "{%p if improvements %}")
     _para(doc, t["improve_title"], style="Heading 1")
     _para(doc, t["improve_intro"])
-    _table(
+    improvements = _table(
         doc,
         [t["h_indicator"], t["h_points"], t["h_gain"], t["h_topics"]],
         ["{{ item.name }}", "{{ item.points }} / {{ item.max }}", "+{{ item.gain }}", "{{ item.topics }}"],
         "improvements",
         [6.5, 2.3, 2.3, 5.5],
     )
+    name_cell = improvements.rows[2].cells[0]  # an indicator that blocks the next label says so
+    for text, mark in (("{%p if item.blocking %}", False), ("{{ item.blocking }}", True), ("{%p endif %}", False)):
+        paragraph = name_cell.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(1)
+        run = paragraph.add_run(text)
+        run.font.size = Pt(8.5)
+        if mark:
+            run.bold, run.font.color.rgb = True, _rgb("C00000")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if strengths %}")
     _para(doc, t["strengths_title"], style="Heading 1")
     _para(doc, "{%p for item in strengths %}")
     _para(doc, "{{ item.name }} ({{ item.points }} / {{ item.max }})", style="List Bullet")
     _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
     _para(doc, t["table_title"], style="Heading 1")
     _table(
         doc,
@@ -329,15 +368,23 @@ def letter(lang: str) -> DocxDocument:
     _para(doc, "{%p if appreciation %}")
     _para(doc, t["appreciation_title"], style="Heading 1")
     _para(doc, "{%p for item in appreciation %}")
-    _para(doc, "{{ item.title }}", bold=True, space_after=2)
+    _para(doc, "{{ item.title }}", bold=True, space_after=2).paragraph_format.keep_with_next = True
     _para(doc, "{%p for text in item.texts %}")
     _para(doc, "{{ text }}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
+    _para(doc, "{%p if next_steps %}")
+    _para(doc, "{{ next_title }}", style="Heading 1")
+    _para(doc, "{%p for line in next_steps[:-1] %}")
+    _para(doc, "{{ line }}")
+    _para(doc, "{%p endfor %}")
+    # the closing and signature stay on the page of the last sentence above them
+    _para(doc, "{{ next_steps[-1] }}").paragraph_format.keep_with_next = True
+    _para(doc, "{%p endif %}")
     _closing(doc, t)
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    _para(doc, t["appendix_title"], style="Heading 1")
+    # the appendix follows the signature on the same page when it fits: no nearly empty page
+    _para(doc, t["appendix_title"], style="Heading 1").paragraph_format.space_before = Pt(28)
     _table(
         doc,
         [t["h_indicator"], t["h_answer"], t["h_points"], t["h_source"]],
@@ -365,7 +412,7 @@ def correction(lang: str) -> DocxDocument:
         [t["h_cell"], t["h_indicator"], t["h_value"], t["h_todo"]],
         ["{{ item.cell }}", "{{ item.indicator }}", "{{ item.value }}", "{{ item.todo }}"],
         "items",
-        [2.5, 4.5, 3.5, 6.1],
+        [4.0, 4.6, 2.8, 5.2],
     )
     _closing(doc, t)
     _page_number_footer(doc, t["page"])

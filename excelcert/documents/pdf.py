@@ -1,7 +1,8 @@
 """Convert documents to PDF through LibreOffice (`soffice`), when it is installed.
 
 Each parallel worker gets its own LibreOffice profile: two soffice processes sharing a
-profile block each other or fail. A worker converts its share of the files in one call.
+profile block each other or fail. A worker converts its whole share of the files in one
+LibreOffice process (whatever folders they are in), so start-up is paid once per worker.
 """
 
 from __future__ import annotations
@@ -42,15 +43,24 @@ def to_pdf(paths: list[Path], jobs: int = 1, timeout: int = 600) -> list[Path]:
             future.result()
     missing = [p for p in paths if not p.with_suffix(".pdf").exists()]
     if missing:
-        raise PdfError(f"LibreOffice did not convert {len(missing)} document(s), e.g. {missing[0]}.")
+        raise PdfError(f"LibreOffice did not convert {len(missing)} of {len(paths)} documents, e.g. {missing[0]}.")
     return [p.with_suffix(".pdf") for p in paths]
 
 
 def _convert(program: str, paths: list[Path], profile: Path, timeout: int) -> None:
-    by_folder: dict[Path, list[Path]] = {}
+    """One LibreOffice process converts the whole share, into a folder of its own; each PDF then
+    goes beside its document. (Starting LibreOffice costs about 2 s: once per share, not once
+    per cluster folder.) Files of the same name from different folders go in separate calls."""
+    batches: list[dict[str, Path]] = []
     for path in paths:
-        by_folder.setdefault(path.parent, []).append(path)
-    for folder, files in by_folder.items():
+        batch = next((b for b in batches if path.name not in b), None)
+        if batch is None:
+            batch = {}
+            batches.append(batch)
+        batch[path.name] = path
+    for n, batch in enumerate(batches):
+        outdir = profile.parent / f"{profile.name}-out-{n}"
+        outdir.mkdir(parents=True, exist_ok=True)
         try:
             subprocess.run(
                 [
@@ -60,15 +70,19 @@ def _convert(program: str, paths: list[Path], profile: Path, timeout: int) -> No
                     "--convert-to",
                     "pdf",
                     "--outdir",
-                    str(folder),
-                    *map(str, files),
+                    str(outdir),
+                    *map(str, batch.values()),
                 ],
                 check=True,
                 capture_output=True,
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
-            raise PdfError(f"LibreOffice took more than {timeout} s to convert documents in {folder}.") from None
+            raise PdfError(f"LibreOffice took more than {timeout} s to convert {len(batch)} documents.") from None
         except subprocess.CalledProcessError as exc:
             detail = exc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-            raise PdfError(f"LibreOffice failed to convert documents in {folder}: {detail[0]}") from None
+            raise PdfError(f"LibreOffice failed to convert documents: {detail[0]}") from None
+        for path in batch.values():
+            made = outdir / path.with_suffix(".pdf").name
+            if made.exists():
+                shutil.move(str(made), path.with_suffix(".pdf"))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from excelcert.base.files import safe_filename
-from excelcert.base.i18n import corrections_text, format_date, hint
+from excelcert.base.i18n import corrections_text, format_date, hint, text
 from excelcert.base.ledger import Ledger, StoredProblem
 from excelcert.base.problems import ERROR
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
@@ -151,7 +151,7 @@ def write_corrections(path: Path, item: Corrections, campaign: Campaign, scheme:
                 ws.write_string(r, c, value, wrap)
             ws.set_row(r, ROW_HEIGHT * max(wrapped_lines(entry.todo, widths[3]), wrapped_lines(indicator, widths[1])))
         ws.repeat_rows(5)
-        print_setup(ws, item.cluster.name, repeat_row=None)
+        print_setup(ws, item.cluster.name, repeat_row=None, page=text(lang, "page"))
     finally:
         book.close()
     return path

@@ -18,6 +18,7 @@ from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, csv_safe, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
+from excelcert.results.decision import explain
 from excelcert.review.final import ClusterFinal, final_values
 from excelcert.scheme.model import Scheme
 from excelcert.scoring.rules import Score, missing_required, score
@@ -129,7 +130,7 @@ def write_results(
         "max",
         "share %",
         "label",
-        "reason",
+        "why this label, not the next",
         "next label",
         "points short",
         "improvements",
@@ -148,7 +149,7 @@ def write_results(
                 s.max_points,
                 round(s.share, 1),
                 _label_name(scheme, s.label, lang),
-                s.reason,
+                explain(scheme, s, results.finals.get(c.id), lang).text() or "—",
                 _label_name(scheme, gap.label, lang) if gap else "",
                 round(gap.points_short, 1) if gap else "",
                 ", ".join(i.indicator_id for i in gap.improvements) if gap else "",
@@ -188,7 +189,7 @@ def write_results(
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         number = book.add_format({"num_format": "0.##", "valign": "top"})
         ws = book.add_worksheet("Results")
-        widths = (14, 32, 8, 16, 8, 6, 8, 10, 50, 10, 9, 30)
+        widths = (14, 32, 8, 16, 8, 6, 8, 10, 70, 10, 9, 30)
         for col, (name, width) in enumerate(zip(head, widths, strict=True)):
             ws.write_string(0, col, name, bold)
             ws.set_column(col, col, width)

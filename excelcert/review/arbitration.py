@@ -47,12 +47,12 @@ COLUMNS = (
     "decided_by",
     "reference",
 )
-_WIDTHS = (14, 10, 26, 22, 46, 34, 22, 34, 18, 36)
+_WIDTHS = (14, 9, 28, 22, 46, 34, 22, 34, 18, 36)
 _HIDDEN = ("reference",)  # the signed reference of the flagged item each row decides
 _HEADINGS = {
     "cluster": "Cluster",
-    "indicator": "Indicator",
-    "indicator_name": "Indicator name",
+    "indicator": "ID",
+    "indicator_name": "Indicator",
     "cluster_answer": "Cluster's answer",
     "views": "Reviewers' views",
     "why_flagged": "Why it is here",
@@ -123,13 +123,15 @@ def write_arbitration(
             values = [
                 item.cluster_id,
                 ind.id,
-                f"{names.get(item.cluster_id, '')}\n{scheme.text(ind.name, lang)}",
+                scheme.text(ind.name, lang),  # the indicator's name; the cluster's name is a note on its id
                 f"{answer_text(scheme, ind, item.self_value, lang) or '–'} ({ind.points_for(item.self_value):g} pts)",
                 views,
                 item.flag,
             ]
             for c, value in enumerate(values):
                 ws.write_string(r, c, value, body)
+            if names.get(item.cluster_id):  # the cluster's name, without leaving its id's cell
+                ws.write_comment(r, 0, names[item.cluster_id], {"visible": False})
             for c in range(len(values), len(COLUMNS) - 1):
                 ws.write_blank(r, c, None, entry)
             reference = sign_row(key, campaign.id, item.cluster_id, ind.id, item.flag)

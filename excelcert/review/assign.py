@@ -254,6 +254,19 @@ COLUMNS = (
 )
 
 
+# What a person reads at the top of each column; read back as the keys above (case and spaces aside).
+HEADINGS = {
+    "cluster": "Cluster",
+    "cluster_name": "Cluster name",
+    "cluster_country": "Cluster country",
+    "language": "Language",
+    "reviewer": "Reviewer",
+    "reviewer_name": "Reviewer name",
+    "reviewer_country": "Reviewer country",
+    "reviewer_languages": "Reviewer languages",
+}
+
+
 def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Reviewer], pairs: list[Assignment]) -> Path:
     """One row per cluster and reviewer; the secretariat may change the reviewer column,
     add or delete rows, and read it back with `excelcert assign --from`."""
@@ -274,8 +287,9 @@ def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Review
         body = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF"})
         edit = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF", "bg_color": "#FFF2CC"})
         ws = book.add_worksheet(SHEET)
-        for c, (heading, width) in enumerate(zip(COLUMNS, (14, 34, 9, 9, 12, 26, 9, 14), strict=True)):
-            ws.write_string(0, c, heading, head)
+        ws.set_row(0, 30)
+        for c, (key, width) in enumerate(zip(COLUMNS, (14, 34, 10, 10, 12, 26, 10, 14), strict=True)):
+            ws.write_string(0, c, HEADINGS[key], head)
             ws.set_column(c, c, width)
         for r, pair in enumerate(pairs, start=1):
             cluster, reviewer = clusters_by_id[pair.cluster_id], reviewers_by_id.get(pair.reviewer_id)
@@ -308,7 +322,7 @@ def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Review
             )
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, max(len(pairs), 1), len(COLUMNS) - 1)
-        print_setup(ws, "reviewer assignment")
+        print_setup(ws, "Reviewer assignment")
         _reviewers_sheet(book, reviewers, head, body)
     finally:
         book.close()
@@ -317,7 +331,7 @@ def write_assignment(path: Path, clusters: list[Cluster], reviewers: list[Review
 
 def _reviewers_sheet(book: Any, reviewers: list[Reviewer], head: Any, body: Any) -> None:
     ws = book.add_worksheet("reviewers")
-    columns = ("id", "name", "organisation", "country", "languages", "max_load")
+    columns = ("ID", "Name", "Organisation", "Country", "Languages", "Most clusters")
     for c, (column, width) in enumerate(zip(columns, (12, 26, 34, 9, 12, 10), strict=True)):
         ws.write_string(0, c, column, head)
         ws.set_column(c, c, width)
@@ -326,7 +340,7 @@ def _reviewers_sheet(book: Any, reviewers: list[Reviewer], head: Any, body: Any)
             (rev.id, rev.name, rev.organisation, rev.country, "; ".join(rev.languages), str(rev.max_load))
         ):
             ws.write_string(r, c, value, body)
-    print_setup(ws, "reviewers")
+    print_setup(ws, "Reviewers")
 
 
 def read_assignment(path: Path) -> tuple[list[tuple[Assignment, Place]], Report]:

@@ -1,4 +1,5 @@
-"""Generate the reviewer workbooks: one per assignment whose cluster's self-assessment counts.
+"""Generate the reviewer workbooks: one per assignment whose cluster's self-assessment counts
+and is complete (an incomplete one does not go to review: the result says why).
 
 Written to `output/<campaign>/to-reviewers/<reviewer id>/`, one file per cluster. A
 workbook already there was probably sent: it is kept, unless `force`, or unless the
@@ -18,8 +19,9 @@ from excelcert.assessment.generate import workbook_names
 from excelcert.base.contract import META_SHEET, ROLE_SELF_ASSESSMENT, ContractError, read_workbook_meta
 from excelcert.base.files import atomic_path, safe_filename
 from excelcert.base.ledger import Assignment, Ledger
-from excelcert.base.problems import UnreadableFile
+from excelcert.base.problems import ERROR, UnreadableFile
 from excelcert.base.spreadsheet import read_workbook_xml
+from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign, CampaignError
 from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster
@@ -34,6 +36,7 @@ class ReviewsResult:
     renewed: list[tuple[Assignment, Path]] = field(default_factory=list)  # the cluster sent a newer version
     kept: list[tuple[Assignment, Path]] = field(default_factory=list)
     waiting: list[Assignment] = field(default_factory=list)  # no self-assessment counts yet
+    incomplete: dict[str, str] = field(default_factory=dict)  # cluster -> why it does not go to review
 
     def to_json(self) -> dict[str, Any]:
         groups = {"written": self.written, "renewed": self.renewed, "kept": self.kept}
@@ -44,6 +47,7 @@ class ReviewsResult:
                 for name, items in groups.items()
             },
             "waiting": [{"cluster": a.cluster_id, "reviewer": a.reviewer_id} for a in self.waiting],
+            "incomplete": self.incomplete,
         }
 
 
@@ -79,6 +83,10 @@ def generate_reviews(
         if current is None:
             result.waiting.append(pair)
             continue
+        why = incomplete_reason(ledger, current.id)
+        if why:  # an incomplete self-assessment does not go to review
+            result.incomplete[cluster.id] = why
+            continue
         path = folder / safe_filename(reviewer.id) / names[cluster.id]
         existing = _based_on(path)
         if path.exists() and not force and existing == current.sha256:
@@ -112,6 +120,28 @@ def _build(
     """Write one reviewer workbook whole or not at all."""
     with atomic_path(path) as temp:
         build_review(temp, scheme, campaign, cluster, reviewer, key, answers, based_on, issued_at=issued_at)
+
+
+def incomplete_reason(ledger: Ledger, submission_id: int) -> str:
+    """Why a self-assessment is not ready for review ('' when it is): the errors still to correct."""
+    errors = [p for p in ledger.problems(submission_id) if p.severity == ERROR]
+    if not errors:
+        return ""
+    return (
+        f"its self-assessment is incomplete: {counted(len(errors), 'problem')} to correct "
+        "(`excelcert corrections` writes the cluster what to fix)"
+    )
+
+
+def incomplete_clusters(clusters: list[Cluster], ledger: Ledger) -> dict[str, str]:
+    """The clusters whose self-assessment that counts is incomplete, each with why."""
+    out = {}
+    for cluster in clusters:
+        current = ledger.current(cluster.id, ROLE_SELF_ASSESSMENT)
+        why = incomplete_reason(ledger, current.id) if current is not None else ""
+        if why:
+            out[cluster.id] = why
+    return out
 
 
 def _based_on(path: Path) -> str | None:

@@ -6,6 +6,8 @@ as for the self-assessment, so sorted rows or widened columns do not matter.
 
 from __future__ import annotations
 
+import re
+
 from excelcert.assessment.read import (
     Answer,
     ReturnedWorkbook,
@@ -28,6 +30,7 @@ from excelcert.assessment.values import (
 )
 from excelcert.base.contract import Identity
 from excelcert.base.i18n import AGREEMENTS, REVIEW
+from excelcert.base.language import language_name, seems_other_language
 from excelcert.base.ledger import StoredNote
 from excelcert.base.problems import Place, problem
 from excelcert.base.spreadsheet import Damaged, Workbook
@@ -83,8 +86,22 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
             result.notes.append(
                 StoredNote(note.kind, each.name, note.coordinate, indicator or None, note.author, note.text)
             )
-    result.notes.extend(_appreciation(book))
+    appreciation = _appreciation(book)
+    result.notes.extend(appreciation)
     result.identity = Identity(heading=heading(book, scheme))
+    expected = _appreciation_language(book)
+    for said in appreciation if expected else ():
+        other = seems_other_language(said.text, expected or "")
+        if other:
+            result.problems.append(
+                problem(
+                    "appreciation-language",
+                    Place(said.sheet or "", said.cell or ""),
+                    value=said.text[:60] + ("…" if len(said.text) > 60 else ""),
+                    found=language_name(other, "en"),
+                    expected=language_name(expected or "", "en"),
+                )
+            )
 
 
 def _agreement(indicator: str, cell: RawCell, lang: str, result: ReturnedWorkbook) -> str | None:
@@ -125,6 +142,21 @@ def _points(ind: Indicator, cell: RawCell, lang: str, result: ReturnedWorkbook) 
 def _row_of(coordinate: str) -> int:
     digits = "".join(ch for ch in coordinate if ch.isdigit())
     return int(digits) if digits else 0
+
+
+_LANGUAGE_WORDS = {normalise(REVIEW[lang]["language"]) for lang in REVIEW}
+_CODE = re.compile(r"\(([a-z]{2,3})\)\s*$")
+
+
+def _appreciation_language(book: Workbook) -> str | None:
+    """The cluster's language the appreciation sheet asks for ('Language: French (fr)'), or None."""
+    for sheet in book.sheets.values():
+        for _number, values in sheet.values:
+            if len(values) > 1 and type(values[0]) is str and normalise(values[0]) in _LANGUAGE_WORDS:
+                found = _CODE.search(str(values[1] or ""))
+                if found:
+                    return found.group(1)
+    return None
 
 
 def _appreciation(book: Workbook) -> list[StoredNote]:

@@ -20,7 +20,8 @@ from typing import Any
 
 from excelcert.assessment.workbook import ACCENT, INPUT_BORDER, INPUT_FILL, MUTED, category_colours
 from excelcert.base.contract import ROLE_REVIEW, WorkbookMeta, new_nonce, one_line, sign, write_meta
-from excelcert.base.i18n import AGREEMENTS, format_date, review_text
+from excelcert.base.i18n import AGREEMENTS, format_date, review_text, text
+from excelcert.base.language import language_name
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.reviewers import Reviewer
@@ -112,7 +113,7 @@ def build_review(
             {
                 "title": f"{review_text(lang, 'title', cluster=cluster.name)}",
                 "author": campaign.contact_name,
-                "company": campaign.title,
+                "company": campaign.title_in(lang),
                 "created": issued_at.replace(tzinfo=None),
                 "comments": f"excelcert {ROLE_REVIEW} {campaign.id}/{cluster.id}/{reviewer.id}",
             }
@@ -170,6 +171,10 @@ class _ReviewWriter:
     def t(self, key: str, **values: Any) -> str:
         return review_text(self.lang, key, **values)
 
+    def cluster_language(self) -> str:
+        """The cluster's language, named in the reviewer's: what the appreciation is written in."""
+        return language_name(self.cluster.language, self.lang)
+
     def write(self) -> None:
         review = self.book.add_worksheet(self.t("sheet_review")[:31])
         appreciation = self.book.add_worksheet(self.t("sheet_appreciation")[:31])
@@ -200,6 +205,7 @@ class _ReviewWriter:
             email=self.campaign.contact_email,
             deadline=format_date(self.campaign.deadline, lang),
         )
+        intro += " " + self.t("write_in", language=self.cluster_language())
         ws.merge_range(1, 0, 1, R_RCOMMENT, intro, f["muted"])
         ws.set_row(0, 24)
         ws.set_row(1, ROW_HEIGHT * wrapped_lines(intro, 200))
@@ -248,7 +254,7 @@ class _ReviewWriter:
                 lines = max(wrapped_lines(x, 24) for x in texts)
                 ws.set_row(row, ROW_HEIGHT * min(max(lines, 2), 12))
                 row += 1
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=text(self.lang, "page"))
         ws.repeat_rows(0, 2)
         ws.set_landscape()
 
@@ -298,9 +304,15 @@ class _ReviewWriter:
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 90)
         ws.write_string(0, 0, self.t("appreciation_title"), f["title"])
-        ws.write_string(1, 0, self.t("appreciation_note"), f["muted"])
+        ws.set_row(0, 24)
+        note = self.t("appreciation_note", language=self.cluster_language())
+        ws.merge_range(1, 0, 1, 1, note, f["muted"])  # across both columns: never clipped
+        ws.set_row(1, ROW_HEIGHT * wrapped_lines(note, 105))
+        # the language the letter needs, with its code: intake checks the appreciation against it
+        ws.write_string(2, 0, self.t("language"), f["bold"])
+        ws.write_string(2, 1, f"{self.cluster_language()} ({self.cluster.language})", f["body"])
         for row, key in ((3, "strengths"), (5, "recommendations")):
             ws.write_string(row, 0, self.t(key), f["bold"])
             ws.write_blank(row, 1, None, f["in"])
             ws.set_row(row, 150)
-        print_setup(ws, self.cluster.name, repeat_row=None)
+        print_setup(ws, self.cluster.name, repeat_row=None, page=text(self.lang, "page"))

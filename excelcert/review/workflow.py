@@ -15,6 +15,7 @@ from excelcert.campaign.roster import Cluster
 from excelcert.review.arbitration import write_arbitration
 from excelcert.review.assign import DEFAULT_PER_CLUSTER, check, propose, read_assignment, write_assignment
 from excelcert.review.final import ClusterFinal, final_values
+from excelcert.review.generate import incomplete_clusters
 from excelcert.review.reconcile import PENDING, Item, Statistics, campaign_statistics
 from excelcert.scheme.model import Scheme
 
@@ -26,6 +27,7 @@ class AssignOutcome:
     workbook: Path | None = None
     stored: bool = False
     kept: int = 0  # pairs of a different assignment already stored, kept (no --replace)
+    left_out: dict[str, str] = field(default_factory=dict)  # cluster -> why it gets no reviewers now
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -34,6 +36,7 @@ class AssignOutcome:
             "workbook": str(self.workbook) if self.workbook else None,
             "assignment": [{"cluster": p.cluster_id, "reviewer": p.reviewer_id} for p in self.pairs],
             "problems": [p.to_dict() for p in self.report],
+            "left_out": self.left_out,
         }
 
 
@@ -50,19 +53,24 @@ def assign(
     """Propose an assignment (or read one back from `from_file`), check it, and store it
     in the ledger when it breaks no rule; the proposal is also written as a workbook.
     A different proposal never replaces a stored assignment unless `replace` (an edited
-    file read back with `from_file` always does: that is what it is for)."""
+    file read back with `from_file` always does: that is what it is for). A cluster whose
+    self-assessment is incomplete gets no reviewers (an incomplete assessment does not go to
+    review): it is left out, with the reason."""
+    left_out = incomplete_clusters(clusters, ledger)
+    ready = [c for c in clusters if c.id not in left_out]
     if from_file is not None:
         rows, report = read_assignment(from_file)
-        report.extend(check(clusters, reviewers, rows, per_cluster))
+        rows = [(pair, place) for pair, place in rows if pair.cluster_id not in left_out]
+        report.extend(check(ready, reviewers, rows, per_cluster))
         report.sort()
         pairs = list(dict.fromkeys(pair for pair, _ in rows))
-        outcome = AssignOutcome(pairs, report)
+        outcome = AssignOutcome(pairs, report, left_out=left_out)
         if report.ok:
             ledger.set_assignments(pairs, source=str(from_file))
             outcome.stored = True
         return outcome
-    proposal = propose(clusters, reviewers, per_cluster)
-    outcome = AssignOutcome(proposal.pairs, proposal.report)
+    proposal = propose(ready, reviewers, per_cluster)
+    outcome = AssignOutcome(proposal.pairs, proposal.report, left_out=left_out)
     folder = campaign.output_dir
     folder.mkdir(parents=True, exist_ok=True)
     existing = {(a.cluster_id, a.reviewer_id) for a in ledger.assignments()}
