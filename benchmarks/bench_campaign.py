@@ -115,11 +115,11 @@ def write_rosters(root: Path, n: int) -> None:
     write_reviewers(campaign.reviewers_path, reviewers)
 
 
-def _fill(item: tuple[str, str, str, str, int]) -> None:
+def _fill(item: tuple) -> None:
     from excelcert.demo.returns import AVERAGE, STRONG, WEAK, fill_in
     from excelcert.scheme import load_scheme
 
-    kind, source, target, lang, n = item
+    kind, source, target, lang, n, *review = item
     scheme = _scheme(load_scheme)
     if kind == "self":
         shutil.copyfile(source, target)
@@ -127,7 +127,8 @@ def _fill(item: tuple[str, str, str, str, int]) -> None:
     else:
         from excelcert.demo.reviews import fill_review
 
-        fill_review(Path(source), Path(target), scheme, kind, n, lang)
+        cluster_lang, values = review
+        fill_review(Path(source), Path(target), scheme, kind, n, lang, cluster_lang, values)
 
 
 _SCHEME: list = []
@@ -139,7 +140,7 @@ def _scheme(load):
     return _SCHEME[0]
 
 
-def fill_all(items: list[tuple[str, str, str, str, int]]) -> None:
+def fill_all(items: list[tuple]) -> None:
     with ProcessPoolExecutor(max_workers=JOBS) as pool:
         list(pool.map(_fill, items, chunksize=max(1, len(items) // (8 * JOBS))))
 
@@ -166,18 +167,30 @@ def returns(root: Path) -> Path:
 
 def review_returns(root: Path) -> Path:
     """Every reviewer workbook, filled in: the reviewers agree, with the demo's notes."""
-    from excelcert.base.contract import read_workbook_meta
+    from excelcert.base.contract import ROLE_SELF_ASSESSMENT, read_workbook_meta
+    from excelcert.base.ledger import Ledger
     from excelcert.base.spreadsheet import read_workbook_xml
+    from excelcert.campaign.config import open_campaign
+    from excelcert.campaign.roster import read_roster
 
+    campaign = open_campaign(root)
+    languages = {c.id: c.language for c in read_roster(campaign.roster_path, campaign.languages).clusters}
     inbox = root.parent / "reviews-returned"
     inbox.mkdir()
     items = []
     slots: dict[str, int] = {}
-    for path in sorted((root / "output").rglob("to-reviewers/*/*.xlsx")):
-        meta = read_workbook_meta(read_workbook_xml(path, skip=lambda name: name != "_excelcert"))[0]
-        slot = slots.get(meta.cluster_id, 0)
-        slots[meta.cluster_id] = slot + 1
-        items.append((meta.cluster_id, str(path), str(inbox / f"{meta.reviewer_id} {path.name}"), meta.language, slot))
+    values: dict[str, dict] = {}
+    with Ledger.for_campaign(root) as ledger:
+        for path in sorted((root / "output").rglob("to-reviewers/*/*.xlsx")):
+            meta = read_workbook_meta(read_workbook_xml(path, skip=lambda name: name != "_excelcert"))[0]
+            slot = slots.get(meta.cluster_id, 0)
+            slots[meta.cluster_id] = slot + 1
+            if meta.cluster_id not in values:
+                own = ledger.current(meta.cluster_id, ROLE_SELF_ASSESSMENT)
+                values[meta.cluster_id] = {a.indicator_id: a.value for a in ledger.answers(own.id)} if own else {}
+            target = str(inbox / f"{meta.reviewer_id} {path.name}")
+            cluster = meta.cluster_id
+            items.append((cluster, str(path), target, meta.language, slot, languages[cluster], values[cluster]))
     fill_all(items)
     return inbox
 
