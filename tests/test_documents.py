@@ -546,3 +546,16 @@ def test_pdf_conversion_starts_libreoffice_once_per_worker_whatever_the_folders(
     assert pdf.to_pdf(documents, jobs=1) == [d.with_suffix(".pdf") for d in documents]
     assert all(d.with_suffix(".pdf").read_text() == "pdf\n" for d in documents)
     assert log.read_text().count("start") == 2  # 'A letter' twice: two calls, not three folders' worth
+
+
+def test_a_seal_drawn_once_is_the_seal_drawn_afresh():
+    """The seal (PNG and SVG) is drawn once per label and year in a process; what the cache
+    gives is byte for byte what drawing it again gives (the SVG has no date, fixed ids)."""
+    from excelcert.documents.charts import emblem, emblem_svg
+
+    args = ("Gold", "#C9A227", "2026")
+    first_svg, first_png = emblem_svg(*args), emblem(*args)
+    assert emblem_svg(*args) is first_svg and emblem(*args) is first_png  # from the cache
+    assert emblem_svg.__wrapped__(*args) == first_svg
+    assert emblem.__wrapped__(*args) == first_png
+    assert emblem_svg("Silver", "#9EA3A8", "2026") != first_svg
