@@ -17,6 +17,8 @@ pyproject.toml), and stages hand each other plain data (dataclasses):
     intake      the mailroom: import returned workbooks (hash, archive, dispatch by role,
                 record), status, history, corrections, the import report
     results     the campaign's scores and labels, stored, as a workbook and CSV
+    benchmark   each cluster against its peers (the register's history): groups, quartiles,
+                suppression below k; training needs; the campaign report (workbook, HTML)
     documents   certificates, feedback and correction letters (Word), verification, PDF
     mail        the messages out: workbooks, reviews, corrections, reminders, documents, in each
                 recipient's language; the outbox (.eml), SMTP, each message recorded in the ledger

@@ -293,9 +293,9 @@ def _edited_template(tmp_path: Path, name: str, old: str, new: str) -> Path:
 
 def test_the_built_in_templates_are_clean_and_the_campaign_gets_copies(campaign):
     result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check"], catch_exceptions=False)
-    assert result.exit_code == 0 and "24 templates" in result.output  # 9 Word, 15 mail
+    assert result.exit_code == 0 and "27 templates" in result.output  # 12 Word, 15 mail
     copies = sorted(p.name for p in (campaign.root / "templates").glob("*.docx"))
-    assert copies == sorted(p.name for p in BUILTIN.glob("*.docx")) and len(copies) == 9
+    assert copies == sorted(p.name for p in BUILTIN.glob("*.docx")) and len(copies) == 12
     repo = Path(__file__).resolve().parents[1] / "templates"  # the example campaign's copies: the same files
     for path in [*BUILTIN.glob("*.docx"), *BUILTIN.glob("mail-*.txt")]:
         assert (repo / path.name).read_bytes() == path.read_bytes(), path.name
@@ -383,7 +383,7 @@ def test_rendering_in_parallel_gives_the_same_documents(demo_copy):
         issued = plan_and_number(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("letter",))
     one = [_document_text(p) for p in render_all(issued.documents, jobs=1)]
     two = [_document_text(p) for p in render_all(issued.documents, jobs=2)]
-    assert one == two and len(one) == 5
+    assert one == two and len(one) == 10  # a letter and a benchmarking report per scored cluster
 
 
 def test_edge_rules_hold_for_every_combination_of_the_three_conditions():

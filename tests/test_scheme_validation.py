@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from excelcert.base.problems import CATALOGUE, ERROR, WARNING, Place, UnreadableFile
-from excelcert.scheme import check_scheme, check_scheme_text
+from excelcert.scheme import check_scheme, check_scheme_text, load_scheme
 from excelcert.scheme.model import ANSWER_TYPES
 from tests.helpers import (
     MINI_TABLES,
@@ -377,6 +377,50 @@ def test_threshold_naming_an_unknown_choice():
 def test_unknown_topic():
     result = check_mutated(lambda d: indicator(d, "STR-01").update(topics=["T1", "T9"]))
     assert_problem(result.report, "unknown-topic", "indicators.STR-01.topics", indicator="STR-01", value="T9")
+
+
+def test_a_topic_link_must_be_a_web_address():
+    def mutate(data):
+        data["topics"][0].update(link="academy/strategy module", description={"en": "Why", "fr": "Pourquoi"})
+
+    result = check_mutated(mutate)
+    assert_problem(result.report, "bad-link", "topics.T1.link", topic="T1", value="academy/strategy module")
+    fine = check_mutated(lambda d: d["topics"][0].update(link="https://academy.label.example/t1"))
+    assert fine.report.ok and not find(fine.report, "bad-link")
+    assert fine.scheme.topics[0].link == "https://academy.label.example/t1"
+
+
+def test_a_topic_description_is_in_every_language_or_none():
+    result = check_mutated(lambda d: d["topics"][0].update(description={"en": "Why a strategy"}))
+    assert_problem(result.report, "missing-text", "topics.T1.description.fr")
+
+
+def test_a_topic_no_indicator_names_is_a_warning():
+    def mutate(data):
+        data["topics"].append({"id": "CS9", "kind": "case-study", "title": {"en": "Case", "fr": "Cas"}})
+
+    result = check_mutated(mutate)
+    assert result.report.ok
+    assert [(p.code, p.severity) for p in result.report] == [("unused-topic", WARNING)]
+    assert_problem(result.report, "unused-topic", "topics.CS9.id", value="CS9")
+
+
+def test_the_built_in_catalogue_has_a_description_and_a_link_for_every_topic():
+    scheme = load_scheme(None)
+    assert len(scheme.topics) >= 10
+    for topic in scheme.topics:
+        assert set(topic.description) == set(scheme.languages), topic.id
+        assert topic.link.startswith("https://"), topic.id
+
+
+def test_the_catalogue_survives_the_workbook_form(tmp_path):
+    from excelcert.scheme.xlsx_form import write_scheme_xlsx
+
+    scheme = load_scheme(None)
+    path = tmp_path / "scheme.xlsx"
+    write_scheme_xlsx(scheme, path)
+    again = load_scheme(path)
+    assert again.topics == scheme.topics
 
 
 def test_bounds_reversed():

@@ -345,6 +345,20 @@ _TYPES: list[ProblemType] = [
         "Remove it, or name it in an indicator's 'list' column.",
     ),
     ProblemType(
+        "unused-topic",
+        WARNING,
+        "Training topic not referenced",
+        "training topic '{value}' is not named by any indicator: no cluster will be pointed to it",
+        "Name it in the 'topics' column of the indicators it addresses, or remove it from the catalogue.",
+    ),
+    ProblemType(
+        "bad-link",
+        ERROR,
+        "Not a web address",
+        "topic {topic}: link '{value}' is not a web address",
+        "Write the full address, starting with https:// (or http://), or leave the link empty.",
+    ),
+    ProblemType(
         "unknown-choice",
         ERROR,
         "Unknown choice",

@@ -78,6 +78,8 @@ class Campaign:
         found = dict(self.signatures)
         return found.get(lang) or found.get("") or next(iter(found.values()), "")
 
+    benchmark_min_group: int = 5  # a peer group with fewer members is never shown (benchmark: min_group)
+
     @property
     def config_path(self) -> Path:
         return self.root / CONFIG_NAME
@@ -249,6 +251,7 @@ def write_config(campaign: Campaign) -> None:
         **({"reviewers": campaign.reviewers_file} if campaign.reviewers_file else {}),
         **({"register": campaign.register_dir} if campaign.register_dir else {}),
         "contact": contact,
+        **({"benchmark": {"min_group": campaign.benchmark_min_group}} if campaign.benchmark_min_group != 5 else {}),
     }
     header = (
         "# excelcert campaign. Edit the title, deadline, roster and contact freely (the title,\n"
@@ -345,6 +348,13 @@ def read_config(root: Path) -> Campaign:
 
     titles = texts(need(data, "title", ""), "title")
     names = texts(contact.get("name") or "Label secretariat", "contact.name")
+    benchmark = data.get("benchmark") or {}
+    min_group = benchmark.get("min_group", 5) if isinstance(benchmark, dict) else None
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 2:
+        raise CampaignError(
+            f"{path}: 'benchmark: min_group' must be a whole number of at least 2 (the fewest members a peer "
+            "group needs to be shown; 5 when it is left out)."
+        )
     return Campaign(
         root=root,
         id=str(need(data, "id", "")),
@@ -363,6 +373,7 @@ def read_config(root: Path) -> Campaign:
         contact_email=str(contact.get("email") or ""),
         reviewers_file=str(data.get("reviewers") or ""),
         register_dir=str(data.get("register") or ""),
+        benchmark_min_group=min_group,
     )
 
 

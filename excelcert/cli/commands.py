@@ -148,6 +148,7 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir
       certify    certificates; letters: feedback and correction letters; verify: a quoted certificate
       templates  check the Word templates
       register   the labels across campaigns: list, publish (the public site), renewals, withdraw
+      benchmark  every scored cluster against its peers; report: the campaign report for funders
       demo       all of the above on the built-in example, in excelcert-demo/
     """
     ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
@@ -886,7 +887,7 @@ def score_(ctx: click.Context, as_json: bool) -> None:
     session = _session(ctx)
     clusters = session.clusters
     with session.writing("score"):
-        scored = score_campaign(session.campaign, session.scheme, clusters, session.ledger)
+        scored = score_campaign(session.campaign, session.scheme, clusters, session.ledger, session.register)
     if as_json:
         _echo_json(scored.to_json())
         return
@@ -894,6 +895,60 @@ def score_(ctx: click.Context, as_json: bool) -> None:
 
     print_scores(session.scheme, scored.results)
     echo(f"Results: {shown(scored.workbook)} (and {scored.csv.name})")
+
+
+@cli.command("benchmark")
+@click.option("--json", "as_json", is_flag=True, help="Print the peer groups and every cluster's standing as JSON.")
+@click.pass_context
+def benchmark_(ctx: click.Context, as_json: bool) -> None:
+    """Every scored cluster against its peers: same sector, same country, everyone, the excellence group.
+
+    The peers are every assessment in the register (each cluster once, its latest) and the
+    campaign's scored clusters; a group with fewer than k members is never shown (k:
+    benchmark: min_group in campaign.yaml, 5 by default)."""
+    from excelcert.benchmark import benchmark_campaign
+
+    session = _session(ctx)
+    found = benchmark_campaign(session.campaign, session.scheme, session.clusters, session.ledger, session.register)
+    if as_json:
+        _echo_json(found.to_json())
+        return
+    from excelcert.cli.terminal import print_benchmark
+
+    print_benchmark(session.scheme, found)
+    if not found.clusters:
+        click.echo("No cluster is scored yet: run `excelcert score` first.")
+
+
+@cli.command("report")
+@click.option("--lang", help="The report's language (default: the scheme's default language).")
+@click.option("--json", "as_json", is_flag=True, help="Print what the report shows as JSON.")
+@click.pass_context
+def report_(ctx: click.Context, lang: str | None, as_json: bool) -> None:
+    """The campaign report for funders: a workbook with native charts and the same as one HTML file.
+
+    Returns over time, labels by country and sector, scores, category shares, the weakest
+    indicators, overstatement, reviewer agreement and load, the peer groups and the training
+    needs; into output/<campaign>/report-<lang>.xlsx and .html."""
+    from excelcert.benchmark import campaign_peers
+    from excelcert.benchmark.report import campaign_report
+    from excelcert.benchmark.stats import benchmark
+
+    session = _session(ctx)
+    scheme = session.scheme
+    if lang is not None and lang not in scheme.languages:
+        _fail(f"the scheme has no language '{lang}': use one of {', '.join(scheme.languages)}")
+    reviewers = session.reviewers if session.campaign.reviewers_file else []
+    peers = campaign_peers(session.campaign, scheme, session.clusters, session.ledger, session.register)
+    found = benchmark(scheme, peers, session.campaign.benchmark_min_group)
+    done = campaign_report(
+        session.campaign, scheme, session.clusters, reviewers, session.ledger, peers, found, lang=lang
+    )
+    if as_json:
+        _echo_json(done.to_json())
+        return
+    click.echo(f"Campaign report: {done.workbook}")
+    click.echo(f"            and {done.html} (one file, charts inline: send it as it is)")
 
 
 def _documents(
@@ -1309,11 +1364,18 @@ def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day
     help="Where to build the demo campaign.",
 )
 @click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Workbooks written in parallel.")
-def demo(directory: Path, jobs: int) -> None:
+@click.option(
+    "--clusters",
+    type=click.IntRange(0, 100_000),
+    default=150,
+    show_default=True,
+    help="Made-up peers assessed in earlier campaigns, for benchmarking (sectors, countries, sizes, ages).",
+)
+def demo(directory: Path, jobs: int, clusters: int) -> None:
     """Build a fresh demo campaign from the built-in scheme and example roster, and run every stage."""
     from excelcert.demo.run import run_demo
 
-    for line in run_demo(directory, jobs=jobs):
+    for line in run_demo(directory, jobs=jobs, clusters=clusters):
         echo(line)
 
 

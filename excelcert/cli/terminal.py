@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from excelcert.base.ledger import MailRecord
 from excelcert.base.words import counted
+from excelcert.benchmark.stats import Benchmark
 from excelcert.cli.safe import plain
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
@@ -305,3 +307,43 @@ def print_register(found: list[Listed], on: dt.date) -> None:
         )
     console.print(table)
     console.print(counted(len(found), "label"))
+
+
+def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
+    """The peer groups (shown or why not), then each cluster's total against them."""
+    console = _console()
+    groups = Table(
+        title=f"Peer groups: {found.peers} peers from {counted(found.campaigns, 'campaign')}; groups under {found.min_group} "
+        "members are not shown"
+    )
+    for heading in ("group", "members", "total: Q1", "median", "Q3", "not shown because"):
+        groups.add_column(heading)
+    for g in found.groups:
+        figures = g.figures.get("total") if g.shown else None
+        cells = [f"{f:.1f} %" for f in (figures.q1, figures.median, figures.q3)] if figures else ["", "", ""]
+        _add_row(groups, g.key, str(g.members) if g.shown else "", *cells, g.why)
+    console.print(groups)
+    if not found.clusters:
+        return
+    table = Table(title="Clusters against their peers (total share; percentile in each group)")
+    for heading in ("cluster", "total", "position", "sector", "country", "everyone", "excellence", "gaps"):
+        table.add_column(heading)
+    for c in found.clusters:
+        total = c.standings["total"]
+
+        def pct(kind: str, c: Any = c, total: Any = total) -> str:
+            key = c.groups.get(kind)
+            return f"{total.percentiles[key]:.0f}" if key and key in total.percentiles else "—"
+
+        _add_row(
+            table,
+            c.cluster_id,
+            f"{total.value:.1f} %" if total.value is not None else "",
+            total.position or "—",
+            pct("sector"),
+            pct("country"),
+            pct("everyone"),
+            pct("excellence"),
+            ", ".join(c.gaps[:5]),
+        )
+    console.print(table)

@@ -4,7 +4,8 @@ Built from the built-in scheme and the example roster, in a folder of its own
 (`excelcert-demo` by default), so that a newcomer sees in a minute what excelcert makes. The
 folder is also a register holding last year's campaign (`last-year/`, 13 months earlier,
 under the scheme's previous version): two labels renewed this year, one expired, one
-withdrawn.
+withdrawn; and the assessments of made-up peers from earlier campaigns (`--clusters N`,
+demo/peers.py), so that benchmarking and the campaign report have real groups.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ from excelcert.assessment.generate import generate_workbooks
 from excelcert.base.contract import ROLE_SELF_ASSESSMENT
 from excelcert.base.ledger import Ledger
 from excelcert.base.words import counted, shown
+from excelcert.benchmark import campaign_peers
+from excelcert.benchmark.report import campaign_report
+from excelcert.benchmark.stats import benchmark
 from excelcert.campaign.config import CONFIG_NAME, Campaign, CampaignError, init_campaign, read_config, read_key
 from excelcert.campaign.reviewers import read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
 from excelcert.demo.mailroom import mail_workbooks, replies_mbox
+from excelcert.demo.peers import DEFAULT_PEERS, synthetic_peers
 from excelcert.demo.returns import AVERAGE, STRONG, WEAK, make_returns
 from excelcert.demo.reviews import decide, fill_review
 from excelcert.documents.issue import Job, plan_and_number, render_all
@@ -35,7 +40,7 @@ from excelcert.register.config import Register, init_register, read_register, re
 from excelcert.register.lists import previous_labels, states_on
 from excelcert.register.publish import publish_site
 from excelcert.register.rules import add_months, month_of
-from excelcert.results.scores import score_and_record, write_results
+from excelcert.results.scores import record_assessments, score_and_record, write_results
 from excelcert.review import workflow
 from excelcert.review.generate import generate_reviews
 from excelcert.scheme import load_scheme
@@ -75,9 +80,12 @@ DEMO_SIGNATURE = {
 }
 
 
-def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) -> list[str]:
+def run_demo(
+    directory: Path, *, jobs: int = 2, today: dt.date | None = None, clusters: int = DEFAULT_PEERS
+) -> list[str]:
     """Build the demo in `directory`: a register holding last year's campaign (in
-    `last-year/`) and this year's (in `directory` itself); return the summary lines to print."""
+    `last-year/`), `clusters` made-up peers assessed in earlier campaigns, and this year's
+    campaign (in `directory` itself); return the summary lines to print."""
     started = time.perf_counter()
     today = today or dt.date.today()
     _clear(directory)
@@ -87,6 +95,7 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     register = init_register(directory, name=DEMO_BODY, prefix="DEMO", public_url=public_url)
     last_year, to_render = _last_year(directory / LAST_YEAR_FOLDER, today, jobs)
     _withdraw(register, today)
+    peers_line = _peers(register, today, clusters)
     campaign = init_campaign(
         directory,
         title={lang: f"{text} {today.year}" for lang, text in DEMO_TITLE.items()},
@@ -128,6 +137,7 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
         document_lines, documents = _documents_stage(campaign, scheme, roster.clusters, key, ledger, today)
     render_all(to_render + documents, jobs=jobs)  # both years' documents, in one pool of workers
     register_lines = _register_stage(register, today)
+    report_lines = _report_stage(campaign, scheme, roster.clusters, today)
     verdicts = Counter(r.verdict for r in imported)
     lines = [
         f"Demo campaign '{campaign.id}' in {shown(campaign.root)}:",
@@ -155,6 +165,8 @@ def run_demo(directory: Path, *, jobs: int = 2, today: dt.date | None = None) ->
     lines += review_lines
     lines += document_lines
     lines += last_year
+    lines += peers_line
+    lines += report_lines
     lines += register_lines
     lines.append(f"  time       {time.perf_counter() - started:.1f} s in all")
     lines.append(
@@ -204,6 +216,37 @@ def _last_year(directory: Path, today: dt.date, jobs: int) -> tuple[list[str], l
     return [line], documents
 
 
+def _peers(register: Register, today: dt.date, count: int) -> list[str]:
+    """The peer database: `count` made-up, plausible clusters assessed in earlier campaigns."""
+    if count <= 0:
+        return []
+    scheme = load_scheme(None)
+    made = synthetic_peers(scheme, count, today=today, campaign_prefix=f"{DEMO_ID}-history")
+    with register.open() as store:
+        store.record_assessments(made)
+    sectors, countries = len({a.sector for a in made}), len({a.country for a in made})
+    return [
+        f"  peers      {count} clusters assessed in earlier campaigns ({sectors} sectors, {countries} countries; "
+        "made up, answers correlated with size and age) in the register: the peers of benchmarking"
+    ]
+
+
+def _report_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], today: dt.date) -> list[str]:
+    """Every scored cluster against its peers, and the campaign report (workbook and HTML)."""
+    with Ledger.for_campaign(campaign.root) as ledger:
+        register = register_of(campaign)
+        peers = campaign_peers(campaign, scheme, clusters, ledger, register)
+        found = benchmark(scheme, peers, campaign.benchmark_min_group)
+        reviewers = read_reviewers(campaign.reviewers_path).reviewers
+        done = campaign_report(campaign, scheme, clusters, reviewers, ledger, peers, found, today=today)
+    shown = [g for g in found.groups if g.shown]
+    return [
+        f"  benchmark  {found.peers} peers from {found.campaigns} campaigns: {len(shown)} of {len(found.groups)} "
+        f"peer groups shown (at least {found.min_group} members); excelcert benchmark",
+        f"  report     the campaign report {done.workbook} and {done.html.name} (one file for funders)",
+    ]
+
+
 def _withdraw(register: Register, today: dt.date) -> None:
     """A month ago, one of last year's labels was withdrawn: its cluster merged into another."""
     with register.open() as store:
@@ -243,6 +286,9 @@ def _documents_stage(
     """Scores and labels, the results workbook, and the certificates, feedback and correction
     letters to render (the summary lines, and the documents)."""
     results = score_and_record(scheme, clusters, ledger)
+    register = register_of(campaign)
+    if register is not None:
+        record_assessments(register, campaign, scheme, clusters, ledger, results, today)
     xlsx, _ = write_results(campaign.output_dir, campaign, scheme, clusters, results)
     issued = plan_and_number(
         campaign,
@@ -253,7 +299,7 @@ def _documents_stage(
         kinds=("certificate", "letter", "correction"),
         today=today,
         results=results,
-        register=register_of(campaign),
+        register=register,
     )
     kinds = Counter(job.kind for job in issued.documents)
     lines = [
@@ -266,6 +312,7 @@ def _documents_stage(
     ]
     lines.append(
         f"  documents  {kinds['certificate']} certificates, {kinds['letter']} feedback letters, "
+        f"{counted(kinds['benchmark'], 'benchmarking report')}, "
         f"{counted(kinds['correction'], 'correction letter')} in {shown(issued.folder)}"
     )
     return lines, issued.documents

@@ -205,6 +205,7 @@ def letter_context(
                 threshold=percent(target.min_percent, lang) if target else "",
             ),
             "why": decision.sentences,
+            "benchmark_summary": [],  # the cluster against its peers (documents.benchmarking), set where issued
             "total": points(score.total, lang),
             "max_points": points(score.max_points, lang),
             "share": percent(score.share, lang),
@@ -482,6 +483,7 @@ def sample_context(kind: str, scheme: Scheme, campaign: Campaign) -> dict[str, A
             dt.date(2026, 1, 1),
             _sample_entry(scheme, cluster),
         )
+        context["benchmark_summary"] = ["…"]
     else:
         item = Corrections(
             cluster, "file.xlsx", "2026-01-01", False, [CorrectionItem("Assessment!E5", "STR-01", "", "", "", True)]

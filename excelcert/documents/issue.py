@@ -14,8 +14,10 @@ from typing import Any
 
 from excelcert.base.files import atomic_path, safe_filename
 from excelcert.base.ledger import Certificate, Ledger
+from excelcert.benchmark import Benchmark, benchmark_campaign
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
+from excelcert.documents.benchmarking import benchmark_context, benchmark_summary
 from excelcert.documents.charts import emblem, emblem_svg
 from excelcert.documents.context import (
     SEAL_WORDS,
@@ -35,7 +37,7 @@ from excelcert.register.config import Register
 from excelcert.register.lists import previous_labels
 from excelcert.register.rules import DEFAULT_GRACE_MONTHS, DEFAULT_VALIDITY_MONTHS, month_of, validity
 from excelcert.register.store import Draft, Entry, RegisterStore
-from excelcert.results.scores import Results, score_and_record
+from excelcert.results.scores import Results, assessed_month, record_assessments, score_and_record
 from excelcert.review.final import ClusterFinal
 from excelcert.scheme.model import Scheme
 from excelcert.scoring.rules import Score
@@ -60,6 +62,7 @@ class Issued:
     skipped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got no letter
     withdrawn: dict[str, str] = field(default_factory=dict)  # cluster -> certificate withdrawn: not issued again
     retired: dict[str, str] = field(default_factory=dict)  # cluster -> its earlier certificate, withdrawn now
+    benchmark: Benchmark | None = None  # the clusters against their peers, when letters are issued
 
 
 def documents_folder(campaign: Campaign) -> Path:
@@ -88,8 +91,13 @@ def plan_and_number(
     campaign has a `register`, in the register, which then numbers it across campaigns and
     continues a renewed label's validity."""
     today = today or dt.date.today()
-    results = results or score_and_record(scheme, clusters, ledger)
+    if results is None:
+        results = score_and_record(scheme, clusters, ledger)
+        if register is not None:
+            record_assessments(register, campaign, scheme, clusters, ledger, results, today)
     issued = Issued(documents_folder(campaign), results=results)
+    if "letter" in kinds:
+        issued.benchmark = benchmark_campaign(campaign, scheme, clusters, ledger, register)
     numbering = _Numbering(campaign, scheme, ledger, key, today, results, register)
     try:
         for cluster in clusters:
@@ -173,10 +181,17 @@ def _plan_cluster(
             numbering.previous(cluster.id),
             certificate_now,
         )
+        mine = issued.benchmark.cluster(cluster.id) if issued.benchmark else None
+        context["benchmark_summary"] = benchmark_summary(scheme, mine, issued.benchmark, lang)
         template = find_template(_templates(campaign), "letter", lang, scheme.default_language)
         issued.documents.append(
             Job(cluster.id, "letter", template, context, pictures, out / f"{cluster.id} letter.docx")
         )
+        if mine is not None and issued.benchmark is not None and mine.reference is not None:
+            context, pictures = benchmark_context(scheme, campaign, cluster, mine, issued.benchmark, today)
+            template = find_template(_templates(campaign), "benchmark", lang, scheme.default_language)
+            name = f"{cluster.id} benchmarking.docx"
+            issued.documents.append(Job(cluster.id, "benchmark", template, context, pictures, out / name))
 
 
 class _Numbering:
@@ -311,15 +326,6 @@ class _Numbering:
             entry.valid_until,
             score_id,
         )
-
-
-def assessed_month(ledger: Ledger, final: ClusterFinal) -> str:
-    """The month of assessment: when the last of what the final values rest on came in (the
-    self-assessment that counts and the reviews that count), as YYYY-MM."""
-    received = [final.submission.received_at] + [
-        s.received_at for s in ledger.current_reviews(final.cluster_id) if s.reviewer_id in final.reviewers
-    ]
-    return max(received)[:7]
 
 
 def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from excelcert.documents.benchmarking import bench_text
 from excelcert.documents.texts import DOCS
 
 if TYPE_CHECKING:  # python-docx is imported where it is used: only this script needs it
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # python-docx is imported where it is used: only this script 
 ACCENT = "1F3864"
 FONT = "Arial"
 LANGUAGES = ("en", "fr", "de")
-KINDS = ("certificate", "letter", "correction")
+KINDS = ("certificate", "letter", "correction", "benchmark")
 
 
 def _doc() -> DocxDocument:
@@ -177,6 +178,13 @@ def _table(
                 row.cells[c].width = Cm(width)
     doc.add_paragraph()
     return table
+
+
+def _cant_split(row: _Row) -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
 
 
 def _repeat_heading(row: _Row) -> None:
@@ -365,6 +373,7 @@ def letter(lang: str) -> DocxDocument:
         "categories",
         [7, 2.2, 2, 2.4, 3],
     )
+    _benchmark_summary(doc, lang)
     _para(doc, "{%p if appreciation %}")
     _para(doc, t["appreciation_title"], style="Heading 1")
     _para(doc, "{%p for item in appreciation %}")
@@ -402,6 +411,83 @@ def letter(lang: str) -> DocxDocument:
     return doc
 
 
+def _benchmark_summary(doc: DocxDocument, lang: str) -> None:
+    """The letter's short benchmarking summary (issue 15): a heading and a few sentences."""
+    _para(doc, "{%p if benchmark_summary %}")
+    _para(doc, bench_text(lang, "summary_title"), style="Heading 1")
+    _para(doc, "{%p for line in benchmark_summary %}")
+    _para(doc, "{{ line }}", space_after=3)
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endif %}")
+
+
+def benchmark(lang: str) -> DocxDocument:
+    """The benchmarking report of one cluster, sent with its feedback letter."""
+    from docx.enum.text import WD_BREAK
+
+    def b(key: str) -> str:
+        return bench_text(lang, key)
+
+    doc = _doc()
+    _para(doc, "{{ secretariat_name }} · {{ secretariat_email }}", size=9, colour=ACCENT, space_after=2)
+    _para(doc, "{{ today }}", align="right", size=9, colour="595959", space_after=10)
+    _para(doc, "{{ title }}", size=22, bold=True, colour=ACCENT, space_after=0)
+    _para(doc, "{{ subtitle }}", size=13, colour="595959", space_after=2)
+    _para(doc, "{{ campaign_title }}", size=10, colour="595959", italic=True, space_after=12)
+    _para(doc, "{{ intro }}")
+    _para(doc, b("groups_title"), style="Heading 1")
+    _table(doc, [b("h_group"), b("h_members")], ["{{ item.name }}", "{{ item.members }}"], "groups", [12.6, 4])
+    _para(doc, "{%p if hidden_groups %}")
+    _para(doc, "{{ hidden_groups }}", italic=True, size=9, colour="595959")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{{ total_sentence }}", bold=True, space_after=2)
+    _para(doc, "{{ reference_sentence }}", size=9.5)
+    _para(doc, b("radar_title"), italic=True, size=9, colour="595959", space_after=2)
+    _para(doc, "{{ radar }}", align="center")
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _para(doc, b("categories_title"), style="Heading 1")
+    headings = [b("h_category"), b("h_you"), b("h_median"), b("h_excellence"), b("h_position")]
+    cells = [
+        "{{ item.name }}",
+        "{{ item.value }}",
+        "{{ item.median }}",
+        "{{ item.excellence }}",
+        "{% cellbg item.colour %}{{ item.position }}",
+    ]
+    _table(doc, headings, cells, "categories", [6.1, 2.2, 2.6, 2.4, 3.3])
+    _para(doc, b("indicators_title"), style="Heading 1")
+    headings[0] = b("h_indicator")
+    _table(doc, headings, cells, "indicators", [6.1, 2.2, 2.6, 2.4, 3.3])
+    for table in doc.tables[-2:]:  # a row is never split over two pages: its colour mark stays with its name
+        _cant_split(table.rows[2])
+    _para(doc, b("note"), italic=True, size=8.5, colour="595959")
+    _para(doc, b("strengths_title"), style="Heading 1")
+    _para(doc, "{%p for line in strengths %}")
+    _para(doc, "{{ line }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if not strengths %}")
+    _para(doc, b("strengths_none"), italic=True)
+    _para(doc, "{%p endif %}")
+    _para(doc, b("gaps_title"), style="Heading 1")
+    _para(doc, "{%p for line in gaps %}")
+    _para(doc, "{{ line }}", style="List Bullet")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if not gaps %}")
+    _para(doc, b("gaps_none"), italic=True)
+    _para(doc, "{%p endif %}")
+    _para(doc, b("training_title"), style="Heading 1")
+    _para(doc, "{%p for item in training %}")
+    _para(doc, "{{ item.id }} {{ item.title }} ({{ item.kind }})", bold=True, space_after=0)
+    _para(doc, "{{ item.description }}", space_after=0)
+    _para(doc, "{{ item.link }}", size=9, colour="2E75B6", space_after=6)
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p if not training %}")
+    _para(doc, b("training_none"), italic=True)
+    _para(doc, "{%p endif %}")
+    _page_number_footer(doc, b("page"))
+    return doc
+
+
 def correction(lang: str) -> DocxDocument:
     t = DOCS[lang]
     doc = _doc()
@@ -426,6 +512,7 @@ def write_templates(folder: Path) -> list[Path]:
         "certificate": certificate,
         "letter": letter,
         "correction": correction,
+        "benchmark": benchmark,
     }
     for kind in KINDS:
         for lang in LANGUAGES:

@@ -22,9 +22,10 @@ from excelcert.base.spreadsheet import MAX_PACKING_RATIO, MAX_UNPACKED_BYTES
 from excelcert.campaign.config import BUILTIN_TEMPLATES
 from excelcert.documents import charts
 from excelcert.documents.qr import qr_png
+from excelcert.documents.radar import radar_chart
 
-KINDS = ("certificate", "letter", "correction")
-IMAGE_WIDTHS_MM = {"chart": 165, "emblem": 48, "qr": 28}
+KINDS = ("certificate", "letter", "correction", "benchmark")
+IMAGE_WIDTHS_MM = {"chart": 165, "emblem": 48, "qr": 28, "radar": 150}
 
 
 class TemplateError(Exception):
@@ -74,6 +75,8 @@ def draw(kind: str, spec: dict[str, Any]) -> bytes:
         return charts.emblem(spec["label_name"], spec["colour"], spec["caption"])
     if kind == "qr":
         return qr_png(spec["data"])
+    if kind == "radar":
+        return radar_chart(spec["names"], [(name, list(values), colour) for name, values, colour in spec["series"]])
     raise ValueError(kind)
 
 

@@ -73,6 +73,36 @@ MIGRATIONS: list[str] = [
     ALTER TABLE certificates ADD COLUMN grace_months INTEGER NOT NULL DEFAULT 12;
     ALTER TABLE certificates ADD COLUMN campaign_key TEXT NOT NULL DEFAULT ''
     """,
+    # 4: every scored assessment of a campaign attached to the register, labelled or not (one
+    # row per campaign and cluster, the latest scoring): the peers clusters are benchmarked
+    # against. The certificates entered before it give their assessments (the latest entered
+    # of a campaign and cluster).
+    """
+    CREATE TABLE assessments (
+        campaign_id      TEXT NOT NULL,
+        cluster_id       TEXT NOT NULL,
+        name             TEXT NOT NULL DEFAULT '',
+        country          TEXT NOT NULL DEFAULT '',
+        sector           TEXT NOT NULL DEFAULT '',
+        assessed         TEXT NOT NULL,
+        scheme_id        TEXT NOT NULL,
+        scheme_version   TEXT NOT NULL,
+        label            TEXT,
+        label_rank       INTEGER NOT NULL DEFAULT 0,
+        points           REAL NOT NULL,
+        max_points       REAL NOT NULL,
+        indicator_points TEXT NOT NULL DEFAULT '{}',
+        answers          TEXT NOT NULL DEFAULT '{}',
+        campaign_key     TEXT NOT NULL DEFAULT '',
+        recorded_at      TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, cluster_id)
+    );
+    INSERT OR IGNORE INTO assessments (campaign_id, cluster_id, name, country, sector, assessed, scheme_id,
+        scheme_version, label, label_rank, points, max_points, indicator_points, answers, campaign_key, recorded_at)
+    SELECT campaign_id, cluster_id, name, country, sector, assessed, scheme_id, scheme_version, label, label_rank,
+        COALESCE(points, 0), COALESCE(max_points, 0), indicator_points, answers, campaign_key, entered_at
+    FROM certificates ORDER BY number DESC
+    """,
 ]
 
 
@@ -119,6 +149,29 @@ class Entry(Draft):
     withdrawn_on: str | None = None
     withdrawn_reason: str | None = None
     withdrawn_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A scored assessment of a campaign attached to the register, labelled or not: what the
+    cluster was (country, sector) and what it scored, per indicator. Never public: peers'
+    figures are only ever published as group statistics (excelcert.benchmark)."""
+
+    campaign_id: str
+    cluster_id: str
+    name: str
+    country: str
+    sector: str
+    assessed: str  # YYYY-MM
+    scheme_id: str
+    scheme_version: str
+    label: str | None
+    label_rank: int
+    points: float
+    max_points: float
+    indicator_points: dict[str, float] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+    campaign_key: str = ""
 
 
 class RegisterError(Exception):
@@ -196,6 +249,55 @@ class RegisterStore(SqliteStore):
                 f"INSERT INTO certificates ({names}) VALUES ({', '.join('?' for _ in values)})", tuple(values.values())
             )
             return _entry(self.db.execute(f"{_SELECT} WHERE c.number = ?", (number,)).fetchone())
+
+    def record_assessments(self, assessments: list[Assessment]) -> None:
+        """Record a campaign's scored assessments, all or nothing: a campaign and cluster
+        recorded before is replaced by its latest scoring."""
+        names = [f.name for f in fields(Assessment)] + ["recorded_at"]
+        update = ", ".join(f"{n} = excluded.{n}" for n in names if n not in ("campaign_id", "cluster_id"))
+        sql = (
+            f"INSERT INTO assessments ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+            f" ON CONFLICT (campaign_id, cluster_id) DO UPDATE SET {update}"
+        )
+        now = _now()
+        with self._transaction():
+            for a in assessments:
+                values = [getattr(a, n) for n in names[:-1]] + [now]
+                values[names.index("indicator_points")] = json.dumps(a.indicator_points, sort_keys=True)
+                values[names.index("answers")] = json.dumps(a.answers, ensure_ascii=False, default=str, sort_keys=True)
+                self.db.execute(sql, values)
+
+    def assessments(self, *, answers: bool = True) -> list[Assessment]:
+        """Every assessment recorded, oldest first (by month assessed, then as recorded);
+        without their answers unless asked (benchmarking needs the points only)."""
+        rows = self.db.execute(
+            "SELECT campaign_id, cluster_id, name, country, sector, assessed, scheme_id, scheme_version, label,"
+            f" label_rank, points, max_points, campaign_key, indicator_points{', answers' if answers else ''}"
+            " FROM assessments ORDER BY assessed, recorded_at, rowid"
+        ).fetchall()
+        # one parse of all of them: much faster than a json.loads per row
+        points = json.loads("[" + ",".join(row[13] or "{}" for row in rows) + "]")
+        given = json.loads("[" + ",".join(row[14] or "{}" for row in rows) + "]") if answers else None
+        return [
+            Assessment(
+                campaign_id=row[0],
+                cluster_id=row[1],
+                name=row[2],
+                country=row[3],
+                sector=row[4],
+                assessed=row[5],
+                scheme_id=row[6],
+                scheme_version=row[7],
+                label=row[8],
+                label_rank=row[9],
+                points=row[10],
+                max_points=row[11],
+                campaign_key=row[12],
+                indicator_points=points[n],
+                answers=given[n] if given is not None else {},
+            )
+            for n, row in enumerate(rows)
+        ]
 
     def entries(self) -> list[Entry]:
         """Every certificate, in the order of their numbers."""

@@ -9,6 +9,7 @@ letters' charts) are taken over the scored clusters.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +19,9 @@ from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, csv_safe, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
+from excelcert.register.config import Register
+from excelcert.register.rules import month_of
+from excelcert.register.store import Assessment
 from excelcert.results.decision import explain
 from excelcert.review.final import ClusterFinal, final_values
 from excelcert.scheme.model import Scheme
@@ -90,11 +94,65 @@ class Scored:
         }
 
 
-def score_campaign(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -> Scored:
-    """Score, record the scores in the ledger, and write results.xlsx and results.csv."""
+def score_campaign(
+    campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, register: Register | None = None
+) -> Scored:
+    """Score, record the scores in the ledger (and, with a register, the assessments in it:
+    the peers of later benchmarking), and write results.xlsx and results.csv."""
     results = score_and_record(scheme, clusters, ledger)
+    if register is not None:
+        record_assessments(register, campaign, scheme, clusters, ledger, results)
     workbook, csv_path = write_results(campaign.output_dir, campaign, scheme, clusters, results)
     return Scored(results, workbook, csv_path)
+
+
+def assessed_month(ledger: Ledger, final: ClusterFinal) -> str:
+    """The month of assessment: when the last of what the final values rest on came in (the
+    self-assessment that counts and the reviews that count), as YYYY-MM."""
+    received = [final.submission.received_at] + [
+        s.received_at for s in ledger.current_reviews(final.cluster_id) if s.reviewer_id in final.reviewers
+    ]
+    return max(received)[:7]
+
+
+def record_assessments(
+    register: Register,
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    ledger: Ledger,
+    results: Results,
+    today: dt.date | None = None,
+) -> None:
+    """Every scored assessment of the campaign into the register, labelled or not (the latest
+    scoring of a cluster replaces the one recorded before). Assessed in the month the last of
+    it came in, never after `today`."""
+    latest = month_of(today or dt.date.today())
+    by_id = {c.id: c for c in clusters}
+    rows = []
+    for s in results.scores:
+        cluster, final = by_id[s.cluster_id], results.finals[s.cluster_id]
+        rows.append(
+            Assessment(
+                campaign_id=campaign.id,
+                cluster_id=s.cluster_id,
+                name=cluster.name,
+                country=cluster.country,
+                sector=cluster.group,
+                assessed=min(assessed_month(ledger, final), latest),
+                scheme_id=scheme.id,
+                scheme_version=scheme.version,
+                label=s.label,
+                label_rank=scheme.label(s.label).order if s.label else 0,
+                points=s.total,
+                max_points=s.max_points,
+                indicator_points=dict(s.points),
+                answers=dict(final.values),
+            )
+        )
+    if rows:
+        with register.open() as store:
+            store.record_assessments(rows)
 
 
 def score_final(scheme: Scheme, final: ClusterFinal) -> Score:

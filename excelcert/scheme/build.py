@@ -49,6 +49,7 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 TOPIC_KINDS = ("training", "case-study")
+LINK_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)  # a topic's link: a web address
 _TRUE = {"yes", "true", "1", "y"}
 _FALSE = {"no", "false", "0", "n"}
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
@@ -418,7 +419,19 @@ class _Builder:
                     detail=f"'{kind}' is neither {' nor '.join(TOPIC_KINDS)}",
                 )
                 kind = "training"
-            out.append(Topic(tid, kind, self.texts(row, "title", f"topic {tid}", required=True)))
+            link = self.text(row, "link", f"topic {tid}: link") or ""
+            if link and not LINK_RE.match(link):
+                self.add("bad-link", row.get("link").place, topic=tid, value=link)
+                link = ""
+            out.append(
+                Topic(
+                    tid,
+                    kind,
+                    self.texts(row, "title", f"topic {tid}", required=True),
+                    self.texts(row, "description", f"topic {tid}", required=False),
+                    link,
+                )
+            )
         return out
 
     def _choice_lists(self) -> dict[str, ChoiceList]:
@@ -612,6 +625,10 @@ class _Checker:
                 self.add("empty-choice-list", "choices", name, value=name)
             if name not in used_lists and name != YES_NO:
                 self.add("unused-choice-list", "choices", name, "list_name", value=name)
+        referenced = {t for ind in self.scheme.indicators for t in ind.topics}
+        for topic in self.scheme.topics:
+            if topic.id not in referenced:
+                self.add("unused-topic", "topics", topic.id, "id", value=topic.id)
         self._labels()
         self._points_total()
 

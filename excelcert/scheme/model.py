@@ -73,6 +73,8 @@ class Topic:
     id: str
     kind: str  # "training" or "case-study"
     title: Texts
+    description: Texts = field(default_factory=dict)  # a short description, per language
+    link: str = ""  # where it is found: an http(s) address
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "scoring": ("indicator", "from", "choice", "points"),
     "choices": ("list_name", "value", "label::*"),
     "labels": ("id", "order", "name::*", "min_percent", "eligibility", "reviewed", "must_meet"),
-    "topics": ("id", "kind", "title::*"),
+    "topics": ("id", "kind", "title::*", "description::*", "link"),
 }
 REQUIRED_TABLES = ("settings", "categories", "indicators", "labels")
 # Per-language columns that must be present for every declared language.

@@ -379,7 +379,13 @@ def scheme_to_data(scheme: Scheme) -> dict[str, Any]:
         item["name"] = _texts(dict(cat.name), langs)
         data["categories"].append(item)
     if scheme.topics:
-        data["topics"] = [{"id": t.id, "kind": t.kind, "title": _texts(dict(t.title), langs)} for t in scheme.topics]
+        data["topics"] = []
+        for topic in scheme.topics:
+            entry: dict[str, Any] = {"id": topic.id, "kind": topic.kind, "title": _texts(dict(topic.title), langs)}
+            if topic.description:
+                entry["description"] = _texts(dict(topic.description), langs)
+            put(entry, "link", topic.link or None)
+            data["topics"].append(entry)
     data["indicators"] = []
     for ind in scheme.indicators:
         item = {"id": ind.id, "category": ind.category, "type": ind.type}
