@@ -398,9 +398,9 @@ def campaign_round(n: int, tmp: Path) -> list[dict]:
     rows[-1]["floor"] = floor_read(inbox, JOBS)
     run("reconcile", "reconcile", items=n, unit="clusters")
     run("score", "score", items=n, unit="clusters")
-    run("certify", "certify", "--jobs", jobs, unit="certificates")
+    run("certify", "certify", "--jobs", jobs, unit="documents")
     rows[-1]["floor"], rows[-1]["items"] = floor_documents(root, ("certificate",), tmp / "floor-certify", JOBS)
-    run("letters", "letters", "--jobs", jobs, unit="letters")
+    run("letters", "letters", "--jobs", jobs, unit="documents")
     rows[-1]["floor"], rows[-1]["items"] = floor_documents(root, ("letter", "correction"), tmp / "floor-letters", JOBS)
     run("status", "status", items=n, unit="clusters")
     return rows
