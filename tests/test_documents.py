@@ -477,6 +477,42 @@ def test_templates_check_on_files_that_are_no_templates(campaign, tmp_path):
     assert len(codes) == len(paths)
 
 
+def test_templates_compiled_once_give_the_documents_docxtpl_gives(demo_copy, tmp_path, monkeypatch):
+    """Each part of a template is compiled once per process: the documents rendered from the
+    compiled parts (one after the other, in three languages, values escaped) have every part
+    equal to those docxtpl renders compiling each part afresh."""
+    import zipfile
+    from dataclasses import replace
+
+    from jinja2 import Environment
+
+    from excelcert.campaign.config import read_config
+    from excelcert.campaign.roster import read_roster
+    from excelcert.documents import render as rendering
+
+    campaign = read_config(demo_copy)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    with Ledger.for_campaign(campaign.root) as ledger:
+        issued = plan_and_number(
+            campaign, scheme, clusters, ledger, read_key(campaign), kinds=("certificate", "letter")
+        )
+    jobs = [j for j in issued.documents if j.kind in ("certificate", "letter")]  # not the seals' pictures
+    jobs[0].context["cluster_name"] = NASTY
+    (tmp_path / "once").mkdir()
+    (tmp_path / "fresh").mkdir()
+    once = render_all([replace(j, out=tmp_path / "once" / f"{i}.docx") for i, j in enumerate(jobs)])
+    assert len(rendering._jinja().compiled) >= 3  # one per part of each template used, not per document
+    monkeypatch.setattr(rendering, "_jinja", lambda: Environment(autoescape=True))  # docxtpl's own
+    fresh = render_all([replace(j, out=tmp_path / "fresh" / f"{i}.docx") for i, j in enumerate(jobs)])
+    assert len(once) == len(fresh) >= 8
+    for a, b in zip(once, fresh, strict=True):
+        with zipfile.ZipFile(a) as x, zipfile.ZipFile(b) as y:
+            assert x.namelist() == y.namelist()
+            assert all(x.read(n) == y.read(n) for n in x.namelist()), a.name
+    assert NASTY in _document_text(once[0])
+
+
 @pytest.mark.parametrize(
     ("lang", "contact", "form", "dear", "closing"),
     [
@@ -533,3 +569,16 @@ def test_pdf_conversion_starts_libreoffice_once_per_worker_whatever_the_folders(
     assert pdf.to_pdf(documents, jobs=1) == [d.with_suffix(".pdf") for d in documents]
     assert all(d.with_suffix(".pdf").read_text() == "pdf\n" for d in documents)
     assert log.read_text().count("start") == 2  # 'A letter' twice: two calls, not three folders' worth
+
+
+def test_a_seal_drawn_once_is_the_seal_drawn_afresh():
+    """The seal (PNG and SVG) is drawn once per label and year in a process; what the cache
+    gives is byte for byte what drawing it again gives (the SVG has no date, fixed ids)."""
+    from excelcert.documents.charts import emblem, emblem_svg
+
+    args = ("Gold", "#C9A227", "2026")
+    first_svg, first_png = emblem_svg(*args), emblem(*args)
+    assert emblem_svg(*args) is first_svg and emblem(*args) is first_png  # from the cache
+    assert emblem_svg.__wrapped__(*args) == first_svg
+    assert emblem.__wrapped__(*args) == first_png
+    assert emblem_svg("Silver", "#9EA3A8", "2026") != first_svg

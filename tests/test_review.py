@@ -8,6 +8,7 @@ import itertools
 import json
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from excelcert.assessment.workbook import build_self_assessment
-from excelcert.base.contract import META_SHEET
+from excelcert.base.contract import META_SHEET, read_workbook_meta
 from excelcert.base.ledger import Assignment, Ledger
 from excelcert.base.spreadsheet import read_workbook_xml
 from excelcert.campaign.config import read_key
@@ -609,6 +610,50 @@ def test_history_shows_which_reviews_count(demo):
     assert counting == [("review", "R-AT-01"), ("review", "R-CH-01"), ("self-assessment", None)]
     text = _cli(demo, "history", "DE-AUTO-01").output
     assert "review R-AT-01" in text
+
+
+def test_reviewer_workbooks_written_in_parallel_are_the_same(campaign, tmp_path):
+    """`generate --reviews --jobs 2`: the same workbooks as one process writes (each has its own
+    random nonce and so its own signature; every other part is the same), and each is accepted."""
+    import zipfile
+
+    scheme, key = campaign.load_scheme(), read_key(campaign)
+    clusters = [CLUSTERS["FR-AERO-01"], CLUSTERS["DE-AUTO-01"]]
+    with Ledger.for_campaign(campaign.root) as ledger:
+        for cluster in clusters:
+            path = tmp_path / f"{cluster.id}.xlsx"
+            build_self_assessment(path, scheme, campaign, cluster, key, answers=ANSWERS)
+            import_files(campaign, scheme, set(CLUSTERS), key, ledger, [path])
+        pairs = [Assignment(c.id, r) for c in clusters for r in ("R-FR-01", "R-ES-01")]
+        ledger.set_assignments(pairs, "test")
+        one = generate_reviews(campaign, scheme, clusters, list(REVIEWERS.values()), ledger, key)
+        copies = {p: p.read_bytes() for _, p in one.written}
+        two = generate_reviews(campaign, scheme, clusters, list(REVIEWERS.values()), ledger, key, force=True, jobs=2)
+        assert [(a, p) for a, p in two.written] == [(a, p) for a, p in one.written] and len(two.written) == 4
+        for _, path in two.written:
+            old_path = tmp_path / "old.xlsx"
+            old_path.write_bytes(copies[path])
+            (old_meta, old_sig), (new_meta, new_sig) = (
+                read_workbook_meta(read_workbook_xml(p)) for p in (old_path, path)
+            )
+            assert replace(old_meta, nonce=new_meta.nonce, issued_at=new_meta.issued_at) == new_meta
+            with zipfile.ZipFile(path) as new, zipfile.ZipFile(old_path) as old:
+                assert new.namelist() == old.namelist()
+                differ = {n for n in new.namelist() if new.read(n) != old.read(n)}
+                # only the nonce, the signature and the time of issue (in the strings and properties)
+                assert differ <= {"xl/sharedStrings.xml", "docProps/custom.xml", "docProps/core.xml"}
+                shared = old.read("xl/sharedStrings.xml").decode()
+                for before, after in (
+                    (old_meta.nonce, new_meta.nonce),
+                    (old_sig, new_sig),
+                    (old_meta.issued_at, new_meta.issued_at),
+                ):
+                    shared = shared.replace(before, after)
+                assert shared == new.read("xl/sharedStrings.xml").decode()
+        results = import_files(
+            campaign, scheme, set(CLUSTERS), key, ledger, [p for _, p in two.written], reviewer_ids=set(REVIEWERS)
+        )
+        assert [r.verdict for r in results] == [ACCEPTED] * 4
 
 
 def test_the_reviewer_workbook_asks_for_the_clusters_language_and_intake_checks_it(demo_copy, tmp_path):

@@ -127,3 +127,33 @@ def test_workbook_saved_by_libreoffice_still_loads(tmp_path):
     result = check_scheme(resaved)
     assert [str(p) for p in result.report] == []
     assert result.scheme == original
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        scheme_to_yaml(load_scheme(None)),
+        MINI_YAML,
+        MINI_YAML.replace("scheme:", "scheme: &a", 1) + "\nextra: *a\n",  # an alias
+        MINI_YAML + "\nflags: [yes, no, on, off, true, False, 1.5, 2026-01-01, ~]\n",
+        MINI_YAML + "\nbroken: [unclosed\n",
+        MINI_YAML + "\n  bad indentation: here\n",
+        "just text",
+        "a: b\n\x07bell: x\n",  # a character the Python reader refuses
+        "a: 'b\\u0000'\nc: \ufeffd\n",
+    ],
+)
+def test_the_libyaml_parser_gives_the_python_parsers_verdicts(text, monkeypatch):
+    """Schemes are parsed by libyaml when PyYAML has it; every table, place and problem is
+    the one the Python parser gives."""
+    from excelcert.scheme import yaml_form
+
+    def outcome():
+        try:
+            return repr(yaml_form.yaml_text_to_tables(text, "s.yaml"))
+        except Exception as exc:  # the same verdict, whatever it is
+            return f"{type(exc).__name__}: {exc}"
+
+    fast = outcome()
+    monkeypatch.setattr(yaml_form, "_FastLoader", None)
+    assert fast == outcome()

@@ -674,6 +674,14 @@ class Ledger(SqliteStore):
         ).fetchall()
         return [Assignment(**dict(r)) for r in rows]
 
+    def is_assigned(self, cluster_id: str, reviewer_id: str) -> bool:
+        """Whether `reviewer_id` is assigned to `cluster_id` (one look-up in the primary key,
+        not the whole assignment: a batch of reviews asks once per file)."""
+        found = self.db.execute(
+            "SELECT 1 FROM assignments WHERE cluster_id = ? AND reviewer_id = ?", (cluster_id, reviewer_id)
+        ).fetchone()
+        return found is not None
+
     def current_reviews(self, cluster_id: str) -> list[Submission]:
         """Each reviewer's review of the cluster that counts (saved last), by reviewer id."""
         reviewers = [

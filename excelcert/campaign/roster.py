@@ -18,7 +18,7 @@ from typing import Any
 from excelcert.base.i18n import yes_or_no
 from excelcert.base.problems import Place, Report, UnreadableFile, problem
 from excelcert.base.sheetwriter import new_book, print_setup
-from excelcert.base.spreadsheet import column_letters, read_workbook
+from excelcert.base.spreadsheet import column_letters, read_workbook_xml
 from excelcert.scheme.build import ID_RE, plain_number
 
 COLUMNS = ("id", "name", "country", "language", "group", "contact_name", "email", "website", "club", "salutation")
@@ -117,7 +117,7 @@ def _rows_from_csv(path: Path, report: Report) -> list[list[tuple[Any, Place]]]:
 
 
 def _rows_from_xlsx(path: Path, sheet_name: str) -> list[list[tuple[Any, Place]]]:
-    book = read_workbook(path)
+    book = read_workbook_xml(path)
     sheet = book.sheet(sheet_name) or next((s for s in book.sheets.values() if not s.hidden), None)
     if sheet is None:
         return []

@@ -451,7 +451,7 @@ def generate(
     except UnknownClusters as exc:
         raise click.BadParameter(str(exc), param_hint="--cluster") from None
     if reviews:
-        _generate_reviews(session, clusters, force, as_json)
+        _generate_reviews(session, clusters, force, jobs, as_json)
         return
     from excelcert.assessment.generate import generate_workbooks
 
@@ -484,11 +484,18 @@ def _previous_labels(session: Session) -> dict[str, Entry]:
     return previous_labels(session.register_store.entries(), session.campaign.id)
 
 
-def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, as_json: bool) -> None:
+def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, jobs: int, as_json: bool) -> None:
     from excelcert.review.generate import generate_reviews
 
     result = generate_reviews(
-        session.campaign, session.scheme, clusters, session.reviewers, session.ledger, session.key, force=force
+        session.campaign,
+        session.scheme,
+        clusters,
+        session.reviewers,
+        session.ledger,
+        session.key,
+        force=force,
+        jobs=jobs,
     )
     if as_json:
         _echo_json(result.to_json())

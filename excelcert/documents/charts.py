@@ -179,8 +179,11 @@ def emblem(label_name: str, colour: str, caption: str) -> bytes:
     return _png(_seal(label_name, colour, caption), transparent=True)
 
 
+@lru_cache(maxsize=64)
 def emblem_svg(label_name: str, colour: str, caption: str) -> bytes:
-    """The same seal as SVG, which scales to any size (text drawn as paths: no font needed)."""
+    """The same seal as SVG, which scales to any size (text drawn as paths: no font needed).
+    Drawn once per label and year in a process, like the PNG: every certificate of the label
+    has the same seal, and drawing it took a third of a certificate's time."""
     import matplotlib
 
     fig = _seal(label_name, colour, caption)

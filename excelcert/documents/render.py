@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +94,37 @@ def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[st
     for name, (kind, spec) in pictures.items():
         values[name] = InlineImage(doc, io.BytesIO(draw(kind, spec)), width=Mm(IMAGE_WIDTHS_MM.get(kind, 120)))
     try:
-        doc.render(values, autoescape=True)
+        doc.render(values, jinja_env=_jinja(), autoescape=True)
     except JinjaError as exc:
         raise TemplateError(f"{template.name} cannot be rendered: {exc}. Run `excelcert templates check`.") from None
     with atomic_path(out) as temp:
         doc.save(temp)
     return out
+
+
+@lru_cache(maxsize=1)
+def _jinja() -> Any:
+    """The Jinja environment docxtpl renders with: the one it makes itself for `autoescape=True`
+    (a plain environment that escapes every value), except that each part of a template
+    (its body, headers, footers) is compiled once per process instead of once per document.
+    docxtpl hands it the same text for the same part of the same template file, and a
+    compiled template renders the same whatever it rendered before."""
+    from jinja2 import Environment
+
+    class CompilingOnce(Environment):
+        compiled: dict[str, Any] = {}
+
+        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+            if globals is not None or template_class is not None or not isinstance(source, str):
+                return super().from_string(source, globals, template_class)
+            found = self.compiled.get(source)
+            if found is None:
+                if len(self.compiled) >= 64:  # a process renders a few templates, not hundreds
+                    self.compiled.clear()
+                found = self.compiled[source] = super().from_string(source)
+            return found
+
+    return CompilingOnce(autoescape=True)
 
 
 # --- checking a template ---------------------------------------------------------------------

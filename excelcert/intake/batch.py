@@ -474,7 +474,7 @@ def _check_review(ledger: Ledger, reviewer_ids: set[str], returned: ReturnedWork
     meta = returned.meta
     if meta.reviewer_id not in reviewer_ids:
         return problem("review-unknown-reviewer", path=name, value=meta.reviewer_id)
-    if (meta.cluster_id, meta.reviewer_id) not in {(a.cluster_id, a.reviewer_id) for a in ledger.assignments()}:
+    if not ledger.is_assigned(meta.cluster_id, meta.reviewer_id):
         return problem("review-not-assigned", path=name, reviewer=meta.reviewer_id, cluster=meta.cluster_id)
     current = ledger.current(meta.cluster_id, ROLE_SELF_ASSESSMENT)
     if current is None or current.sha256 != meta.based_on:

@@ -10,6 +10,7 @@ return, so it is rewritten and the result says so).
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,11 @@ def generate_reviews(
     key: bytes,
     *,
     force: bool = False,
+    jobs: int = 1,
 ) -> ReviewsResult:
     """One reviewer workbook per assignment whose cluster's self-assessment counts; a workbook
     already written is kept unless `force`, or renewed when the cluster sent a newer version.
+    The ledger is read here; the workbooks are written by `jobs` processes.
     CampaignError when no reviewer is assigned yet."""
     if not ledger.assignments():
         raise CampaignError("no reviewers are assigned yet: run `excelcert assign` first.")
@@ -71,6 +74,7 @@ def generate_reviews(
     reviewers_by_id = {r.id: r for r in reviewers}
     names = workbook_names(clusters)
     issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    todo: list[tuple[Path, Cluster, Reviewer, dict[str, ClusterAnswer], str]] = []
     for pair in ledger.assignments():
         cluster, reviewer = clusters_by_id.get(pair.cluster_id), reviewers_by_id.get(pair.reviewer_id)
         if cluster is None or reviewer is None:
@@ -89,10 +93,33 @@ def generate_reviews(
             result.kept.append((pair, path))
             continue
         answers = {a.indicator_id: ClusterAnswer(a.value, a.evidence, a.comment) for a in ledger.answers(current.id)}
-        with atomic_path(path) as temp:
-            build_review(temp, scheme, campaign, cluster, reviewer, key, answers, current.sha256, issued_at=issued_at)
+        todo.append((path, cluster, reviewer, answers, current.sha256))
         (result.renewed if existing not in (None, current.sha256) else result.written).append((pair, path))
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_build, *item, scheme, campaign, key, issued_at) for item in todo]
+            for future in futures:
+                future.result()
+    else:
+        for item in todo:
+            _build(*item, scheme, campaign, key, issued_at)
     return result
+
+
+def _build(
+    path: Path,
+    cluster: Cluster,
+    reviewer: Reviewer,
+    answers: dict[str, ClusterAnswer],
+    based_on: str,
+    scheme: Scheme,
+    campaign: Campaign,
+    key: bytes,
+    issued_at: dt.datetime,
+) -> None:
+    """Write one reviewer workbook whole or not at all."""
+    with atomic_path(path) as temp:
+        build_review(temp, scheme, campaign, cluster, reviewer, key, answers, based_on, issued_at=issued_at)
 
 
 def incomplete_reason(ledger: Ledger, submission_id: int) -> str:
