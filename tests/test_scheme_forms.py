@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from excelcert.base.problems import UnreadableFile
 from excelcert.scheme import check_scheme, check_scheme_text, load_scheme, write_scheme
 from excelcert.scheme.xlsx_form import SHEET_ORDER
 from excelcert.scheme.yaml_form import scheme_to_yaml
@@ -157,3 +158,15 @@ def test_the_libyaml_parser_gives_the_python_parsers_verdicts(text, monkeypatch)
     fast = outcome()
     monkeypatch.setattr(yaml_form, "_FastLoader", None)
     assert fast == outcome()
+
+
+@pytest.mark.parametrize("character", ["\x07", "\x1b", "\ufffe"])
+def test_a_control_character_in_a_yaml_scheme_is_a_problem_with_its_line(character):
+    text = scheme_to_yaml(load_scheme()).replace("indicators:", f"indicators: # {character}", 1)
+    with pytest.raises(UnreadableFile) as refused:
+        check_scheme_text(text, "scheme.yaml")
+    found = refused.value.problem
+    assert found.code == "yaml-syntax"
+    line = text[: text.index(character)].count("\n") + 1
+    assert found.place is not None and found.place.line == line
+    assert f"U+{ord(character):04X}" in found.message

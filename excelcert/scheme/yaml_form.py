@@ -90,7 +90,13 @@ def yaml_text_to_tables(text: str, source: str = "scheme.yaml") -> tuple[Tables,
             pass  # the Python parser gives the verdict, in its words
         finally:
             fast.dispose()
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # its reader refuses control characters at once
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        detail = f"the character U+{code:04X} is not allowed in YAML; delete it"
+        raise UnreadableFile(problem("yaml-syntax", Place(path=source, line=line), detail=detail)) from None
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
