@@ -90,7 +90,19 @@ def id_sheet(book: Workbook, keys: Container[str]) -> tuple[Sheet | None, int]:
 
 def _id_sheets(book: Workbook, keys: Container[str]) -> list[tuple[int, Sheet, int]]:
     """(ids held, sheet, their column) of each sheet holding some of `keys`, the most first
-    (on a tie, the sheet met first)."""
+    (on a tie, the sheet met first). Found once per workbook and set of keys: a reader asks
+    for them several times."""
+    if not isinstance(keys, (set, frozenset, dict)):
+        return _find_id_sheets(book, keys)
+    cache: dict[frozenset[str], list[tuple[int, Sheet, int]]] = book.__dict__.setdefault("_id_sheets", {})
+    cache_key = frozenset(keys)
+    found = cache.get(cache_key)
+    if found is None:
+        found = cache[cache_key] = _find_id_sheets(book, keys)
+    return found
+
+
+def _find_id_sheets(book: Workbook, keys: Container[str]) -> list[tuple[int, Sheet, int]]:
     out: list[tuple[int, Sheet, int]] = []
     for sheet in book.sheets.values():
         if sheet.name.strip().casefold() == META_SHEET.casefold():
