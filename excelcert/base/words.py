@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """'1 file', '2 files'; `many` for a plural that is not `one` + 's' ('1 entry', '2 entries')."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+def counted(n: int, one: str, many: str | None = None, *, none: str = "0") -> str:
+    """'1 file', '2 files'; `many` for a plural that is not `one` + 's' ('1 entry', '2 entries');
+    `none` for what to say of zero ('no labels')."""
+    return f"{none if n == 0 else n} {one if n == 1 else (many or one + 's')}"
 
 
 def shown(path: object) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -409,3 +410,40 @@ def update_campaign_scheme(campaign: Campaign) -> Campaign:
     )
     write_config(updated)
     return updated
+
+
+def mail_server(
+    campaign: Campaign,
+    part: str,
+    ports: dict[str, int],
+    password_variable: str,
+    error: type[CampaignError] = CampaignError,
+) -> tuple[dict[str, Any], dict[str, Any], str, int]:
+    """The `mail:` section of campaign.yaml and its server part (`smtp` or `imap`): (mail,
+    server, security, port), the security one of `ports` (the first by default) and the port
+    its usual one unless given. `error` says what is wrong; a password in the file is refused."""
+    path = campaign.config_path
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        raise error(f"{path} cannot be read; fix it (see docs/campaign.md).") from None
+    mail = (data.get("mail") if isinstance(data, dict) else None) or {}
+    if not isinstance(mail, dict):
+        raise error(f"{path}: 'mail' must hold settings (from, {part}: host, port, ...); see docs/mail.md.")
+    server = mail.get(part) or {}
+    if not isinstance(server, dict):
+        raise error(f"{path}: 'mail.{part}' must hold settings (host, port, security, user); see docs/mail.md.")
+    if "password" in server or "password" in mail:
+        raise error(
+            f"{path} holds a mail password: remove it. excelcert takes the password from the environment "
+            f"variable {password_variable} or from the system keyring, never from a file (docs/mail.md)."
+        )
+    security = str(server.get("security") or next(iter(ports))).casefold()
+    if security not in ports:
+        raise error(f"{path}: mail.{part}.security '{security}' must be one of {', '.join(ports)}.")
+    try:
+        port = int(server.get("port") or ports[security])
+    except (TypeError, ValueError):
+        example = ports[next(iter(ports))]
+        raise error(f"{path}: mail.{part}.port '{server.get('port')}' is not a number, such as {example}.") from None
+    return mail, server, security, port

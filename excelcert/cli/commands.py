@@ -93,10 +93,6 @@ def _echo_json(data: Any) -> None:
     echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{'no' if n == 0 else n} {noun}{'' if n == 1 else 's'}"
-
-
 def _session(ctx: click.Context) -> Session:
     """The session of this run: made once, closed (with its ledger) when the command ends."""
     from excelcert.cli.session import Session
@@ -176,7 +172,7 @@ def _finish_check(source: str, report: Report, as_json: bool, extra: dict[str, A
     else:
         for item in report:
             echo(f"{'error' if item.severity == ERROR else 'warning'}: {item}")
-        summary = f"{source}: {_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
+        summary = f"{source}: {counted(len(report.errors), 'error', none='no')}, {counted(len(report.warnings), 'warning', none='no')}"
         if report.ok:
             echo(f"{summary}. {ok_text}")
         else:
@@ -557,7 +553,7 @@ def import_(
         paths = (*paths, *fetched.saved)
         if not as_json:
             echo(
-                f"{imap_folder}: {_count(len(fetched.saved), 'new message')} saved"
+                f"{imap_folder}: {counted(len(fetched.saved), 'new message', none='no')} saved"
                 + (f", {fetched.known} fetched before" if fetched.known else "")
                 + ("; marked $ExcelcertImported on the server" if fetched.marked else "")
             )
@@ -739,7 +735,7 @@ def mail(
             echo(f"  {outgoing.recipient_id:<14} REFUSED {outgoing.address}: {why}")
         done = "sent" if send else f"written to {shown(outbox_folder(session.campaign) / kind)}"
         echo(
-            f"{_count(len(run.done), 'message')} {done}"
+            f"{counted(len(run.done), 'message', none='no')} {done}"
             + (
                 f"; {len(run.already)} already {'sent' if send else 'in the outbox'} (--again to repeat)"
                 if run.already
@@ -778,7 +774,7 @@ def reviewers_check(ctx: click.Context, path: Path | None, as_json: bool) -> Non
         found.report,
         as_json,
         {"reviewers": len(found.reviewers)},
-        f"{_count(len(found.reviewers), 'reviewer')}",
+        f"{counted(len(found.reviewers), 'reviewer', none='no')}",
     )
 
 
@@ -834,7 +830,7 @@ def assign(ctx: click.Context, per_cluster: int, from_file: Path | None, replace
             echo("Assignment stored. Next: `excelcert generate --reviews`.")
     if outcome.kept:
         echo(
-            f"A different assignment ({_count(outcome.kept, 'pair')}) is already stored and was kept; the new "
+            f"A different assignment ({counted(outcome.kept, 'pair', none='no')}) is already stored and was kept; the new "
             f"proposal is only in {outcome.workbook}. Store it with --replace, or edit it and read it back "
             "with --from. Reviews already imported stay in the ledger."
         )
@@ -867,7 +863,7 @@ def reconcile(ctx: click.Context, as_json: bool) -> None:
     print_reconcile(outcome)
     if outcome.arbitration:
         echo(
-            f"{_count(len(outcome.flagged), 'item')} to arbitrate: fill in {outcome.arbitration} "
+            f"{counted(len(outcome.flagged), 'item', none='no')} to arbitrate: fill in {outcome.arbitration} "
             "and import it (`excelcert import FILE`)."
         )
     else:
@@ -1143,7 +1139,11 @@ def templates_check(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) 
     for path in [p for p in files if p.suffix.casefold() == ".txt"]:
         report.extend(check_mail_template(path))
     _finish_check(
-        ", ".join(p.name for p in files), report, as_json, {"templates": len(files)}, _count(len(files), "template")
+        ", ".join(p.name for p in files),
+        report,
+        as_json,
+        {"templates": len(files)},
+        counted(len(files), "template", none="no"),
     )
 
 
@@ -1237,8 +1237,8 @@ def register_publish(ctx: click.Context, directory: Path, day: dt.datetime | Non
         return
     echo(
         f"Published the register of {session.register.name} on {done.on} in {directory}: "
-        f"{_count(done.valid, 'valid label')}, {done.others} expired, superseded or withdrawn, "
-        f"{_count(done.pages, 'verification page')}; open {directory / 'index.html'} to look at it."
+        f"{counted(done.valid, 'valid label', none='no')}, {done.others} expired, superseded or withdrawn, "
+        f"{counted(done.pages, 'verification page', none='no')}; open {directory / 'index.html'} to look at it."
     )
     if done.public_url:
         echo(f"Upload the folder's contents to {done.public_url}: the certificates' QR codes point there.")
@@ -1296,7 +1296,10 @@ def register_renewals(
             f"  {e.reference:<16} {plain(e.label_name):<8} {e.valid_until}  {r.listed.state:<8} renew by {r.renew_by}  "
             f"{e.cluster_id:<14} {plain(e.name)}  <{plain(e.email)}>"
         )
-    echo(f"{_count(len(due), 'label')} to renew" + (f"; roster written to {shown(roster_file)}" if roster_file else ""))
+    echo(
+        f"{counted(len(due), 'label', none='no')} to renew"
+        + (f"; roster written to {shown(roster_file)}" if roster_file else "")
+    )
 
 
 @register_group.command("club")
@@ -1327,7 +1330,7 @@ def register_club(ctx: click.Context, output: Path, day: dt.datetime | None, for
         _echo_json(directory.to_json())
         return
     echo(
-        f"Wrote {output}: {_count(len(directory.members), 'cluster manager')} of labelled clusters who agreed to be "
+        f"Wrote {output}: {counted(len(directory.members), 'cluster manager', none='no')} of labelled clusters who agreed to be "
         f"listed ({directory.left_out} labelled without consent or address: not listed)."
     )
 

@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from excelcert.base.files import safe_filename
 from excelcert.base.secrets import find_password
-from excelcert.campaign.config import Campaign, CampaignError
+from excelcert.campaign.config import Campaign, CampaignError, mail_server
 from excelcert.intake.mailbox import MAX_MESSAGE_BYTES
 
 PASSWORD_VARIABLE = "EXCELCERT_IMAP_PASSWORD"
@@ -70,29 +68,12 @@ class Fetched:
 
 def imap_settings(campaign: Campaign) -> ImapSettings:
     """The `mail.imap` settings of campaign.yaml (ImapError says what is missing)."""
-    path = campaign.config_path
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        raise ImapError(f"{path} cannot be read; fix it (see docs/campaign.md).") from None
-    mail = data.get("mail") if isinstance(data, dict) else None
-    imap = mail.get("imap") if isinstance(mail, dict) else None
-    if not isinstance(imap, dict) or not imap.get("host"):
+    _, imap, security, port = mail_server(campaign, "imap", SECURITY, PASSWORD_VARIABLE, ImapError)
+    if not imap.get("host"):
         raise ImapError(
-            f"{path} names no IMAP server: add mail.imap with host, port, security and user (docs/mail.md)."
+            f"{campaign.config_path} names no IMAP server: add mail.imap with host, port, security and user "
+            "(docs/mail.md)."
         )
-    if "password" in imap:
-        raise ImapError(
-            f"{path} holds a mail password: remove it. excelcert takes the password from the environment "
-            f"variable {PASSWORD_VARIABLE} or from the system keyring, never from a file (docs/mail.md)."
-        )
-    security = str(imap.get("security") or "tls").casefold()
-    if security not in SECURITY:
-        raise ImapError(f"{path}: mail.imap.security '{security}' must be one of tls, starttls, none.")
-    try:
-        port = int(imap.get("port") or SECURITY[security])
-    except (TypeError, ValueError):
-        raise ImapError(f"{path}: mail.imap.port '{imap.get('port')}' is not a number, such as 993.") from None
     return ImapSettings(str(imap["host"]), port, security, str(imap.get("user") or ""), str(imap.get("ca_file") or ""))
 
 

@@ -32,12 +32,10 @@ from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from excelcert.base.files import safe_filename
 from excelcert.base.ledger import Ledger, MailRecord
 from excelcert.base.secrets import find_password
-from excelcert.campaign.config import Campaign, CampaignError
+from excelcert.campaign.config import Campaign, CampaignError, mail_server
 from excelcert.mail.compose import Outgoing, Plan
 
 PASSWORD_VARIABLE = "EXCELCERT_SMTP_PASSWORD"
@@ -67,32 +65,11 @@ def outbox_folder(campaign: Campaign) -> Path:
 
 def mail_settings(campaign: Campaign) -> MailSettings:
     """The `mail:` settings of campaign.yaml (MailError says what is wrong)."""
+    mail, smtp, security, port = mail_server(campaign, SMTP, SECURITY, PASSWORD_VARIABLE, MailError)
     path = campaign.config_path
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        raise MailError(f"{path} cannot be read; fix it (see docs/campaign.md).") from None
-    mail = data.get("mail") or {}
-    if not isinstance(mail, dict):
-        raise MailError(f"{path}: 'mail' must hold settings (from, smtp: host, port, ...); see docs/mail.md.")
-    smtp = mail.get("smtp") or {}
-    if not isinstance(smtp, dict):
-        raise MailError(f"{path}: 'mail.smtp' must hold settings (host, port, security, user); see docs/mail.md.")
-    if "password" in smtp or "password" in mail:
-        raise MailError(
-            f"{path} holds a mail password: remove it. excelcert takes the password from the environment "
-            f"variable {PASSWORD_VARIABLE} or from the system keyring, never from a file (docs/mail.md)."
-        )
     sender = str(mail.get("from") or formataddr((campaign.contact_name, campaign.contact_email)))
     if "@" not in parseaddr(sender)[1]:
         raise MailError(f"{path}: no sender address: set 'mail.from' or 'contact.email' (docs/mail.md).")
-    security = str(smtp.get("security") or "starttls").casefold()
-    if security not in SECURITY:
-        raise MailError(f"{path}: mail.smtp.security '{security}' must be one of starttls, tls, none.")
-    try:
-        port = int(smtp.get("port") or SECURITY[security])
-    except (TypeError, ValueError):
-        raise MailError(f"{path}: mail.smtp.port '{smtp.get('port')}' is not a number, such as 587.") from None
     return MailSettings(
         sender=sender,
         reply_to=str(mail.get("reply_to") or ""),
