@@ -409,6 +409,40 @@ def test_rendering_in_parallel_gives_the_same_documents(demo_copy):
     assert one == two and len(one) == 10  # a letter and a benchmarking report per scored cluster
 
 
+def test_documents_planned_while_others_render_are_the_same_and_few_at_once(demo_copy, monkeypatch):
+    """`issue_documents` renders the first clusters' documents while the next are planned: the
+    same documents as planning all first, and only a bounded number of contexts held at once."""
+    from excelcert.campaign.config import read_config
+    from excelcert.campaign.roster import read_roster
+    from excelcert.documents import issue
+
+    campaign = read_config(demo_copy)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    with Ledger.for_campaign(campaign.root) as ledger:
+        issued = plan_and_number(campaign, scheme, clusters, ledger, read_key(campaign), kinds=("letter",))
+    before = [_document_text(p) for p in render_all(issued.documents, jobs=1)]
+
+    held: list[int] = []
+    plan_cluster = issue._plan_cluster
+
+    def counting(*args):
+        held.append(sum(1 for job in args[6].documents if job.context))  # args[6]: the Issued being filled
+        return plan_cluster(*args)
+
+    monkeypatch.setattr(issue, "_plan_cluster", counting)
+    monkeypatch.setattr(issue, "SLICE", 1)
+    monkeypatch.setattr(issue, "SLICES_WAITING", 1)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        outcome = issue.issue_documents(
+            campaign, scheme, clusters, ledger, read_key(campaign), kinds=("letter",), jobs=2
+        )
+    assert [_document_text(p) for p in outcome.written] == before and len(before) == 10
+    assert [j.out for j in outcome.issued.documents] == outcome.written
+    assert all(not j.context and not j.pictures for j in outcome.issued.documents)  # dropped once rendered
+    assert max(held) <= 4 < len(before)  # two slices waiting (one a worker) and a cluster's two documents
+
+
 def test_edge_rules_hold_for_every_combination_of_the_three_conditions():
     """Every label needs eligibility and a review; hand-worked truth table at 125 points."""
     for eligible, reviewed in itertools.product((True, False), repeat=2):

@@ -1,13 +1,17 @@
 """Issue the documents: certificates (with their numbers from the ledger), feedback
 letters and correction letters, one folder per cluster under
 `output/<campaign>/documents/`. Rendering (charts included) runs in parallel with `jobs`;
-numbering and the ledger stay in this process, so numbers follow the roster's order."""
+numbering and the ledger stay in this process, so numbers follow the roster's order. The
+documents are planned a cluster at a time while the workers render the ones planned
+before, so the two overlap and memory stays flat however many clusters there are."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -90,6 +94,30 @@ def plan_and_number(
     number (the same one again when it was issued before), in the ledger and, when the
     campaign has a `register`, in the register, which then numbers it across campaigns and
     continues a renewed label's validity."""
+    issued, planned = plan_documents(
+        campaign, scheme, clusters, ledger, key, kinds=kinds, today=today, results=results, register=register
+    )
+    for _ in planned:
+        pass
+    return issued
+
+
+def plan_documents(
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    ledger: Ledger,
+    key: bytes,
+    *,
+    kinds: tuple[str, ...],
+    today: dt.date | None = None,
+    results: Results | None = None,
+    register: Register | None = None,
+) -> tuple[Issued, Generator[Job, None, None]]:
+    """`plan_and_number` one cluster at a time: the scores are recorded at once, the documents
+    are planned (and certificates numbered) as the iterator is consumed, each job added to
+    `issued.documents` as it is yielded. So a caller can render the first clusters' documents
+    while the next ones are planned, and drop each context once rendered."""
     today = today or dt.date.today()
     if results is None:
         results = score_and_record(scheme, clusters, ledger)
@@ -98,10 +126,27 @@ def plan_and_number(
     issued = Issued(documents_folder(campaign), results=results)
     if "letter" in kinds:
         issued.benchmark = benchmark_campaign(campaign, scheme, clusters, ledger, register)
+    return issued, _planned(campaign, scheme, clusters, ledger, key, kinds, today, issued, results, register)
+
+
+def _planned(
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    ledger: Ledger,
+    key: bytes,
+    kinds: tuple[str, ...],
+    today: dt.date,
+    issued: Issued,
+    results: Results,
+    register: Register | None,
+) -> Generator[Job, None, None]:
     numbering = _Numbering(campaign, scheme, ledger, key, today, results, register)
     try:
         for cluster in clusters:
+            start = len(issued.documents)
             _plan_cluster(campaign, scheme, cluster, ledger, kinds, today, issued, numbering)
+            yield from issued.documents[start:]
     finally:
         numbering.close()
     if "correction" in kinds:
@@ -113,8 +158,9 @@ def plan_and_number(
                 _templates(campaign), "correction", language(scheme, cluster), scheme.default_language
             )
             out = cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"
-            issued.documents.append(Job(cluster.id, "correction", template, context, pictures, out))
-    return issued
+            job = Job(cluster.id, "correction", template, context, pictures, out)
+            issued.documents.append(job)
+            yield job
 
 
 def _templates(campaign: Campaign) -> Path:
@@ -372,11 +418,60 @@ def _write_seal(job: Job) -> Path:
     return job.out
 
 
-def render_all(jobs_list: list[Job], jobs: int = 1) -> list[Path]:
-    if jobs <= 1 or len(jobs_list) <= 1:
-        return [_render(job) for job in jobs_list]
+def render_all(jobs_list: Iterable[Job], jobs: int = 1, *, lighten: bool = False) -> list[Path]:
+    """Render every job, in order, with `jobs` processes. The jobs may come from an iterator
+    that plans them as it goes (`plan_documents`): they are handed to the workers in slices,
+    with a bounded number of slices waiting, so that planning and rendering overlap and only a
+    few slices' contexts are held at once. With `lighten`, a job's context and pictures are
+    dropped once it is rendered (its cluster, kind, template and file stay), so that memory
+    does not grow with the campaign."""
+    written: list[Path] = []
+    if jobs <= 1:
+        for job in jobs_list:
+            written.append(_render(job))
+            if lighten:
+                _lightened(job)
+        return written
+    waiting: deque[tuple[list[Job], Future[list[Path]]]] = deque()
+
+    def collect() -> None:
+        batch, future = waiting.popleft()
+        written.extend(future.result())
+        if lighten:
+            for job in batch:
+                _lightened(job)
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_render, jobs_list, chunksize=max(1, len(jobs_list) // (4 * jobs))))
+        for batch in _slices(jobs_list, SLICE):
+            waiting.append((batch, pool.submit(_render_slice, batch)))
+            while len(waiting) > SLICES_WAITING * jobs:
+                collect()
+        while waiting:
+            collect()
+    return written
+
+
+SLICE = 8  # documents handed to a worker at once: few enough that the workers share the end evenly
+SLICES_WAITING = 4  # slices queued per worker: enough to keep it busy while the next are planned
+
+
+def _slices(items: Iterable[Job], size: int) -> Iterator[list[Job]]:
+    batch: list[Job] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _render_slice(batch: list[Job]) -> list[Path]:
+    return [_render(job) for job in batch]
+
+
+def _lightened(job: Job) -> None:
+    job.context, job.pictures = {}, {}
 
 
 @dataclass
@@ -431,8 +526,13 @@ def issue_documents(
     """Plan (recording scores, numbering certificates), render every document, and convert
     them to PDF when asked; a PDF that cannot be made is reported, the .docx files stay.
     TemplateError when a template cannot be rendered."""
-    issued = plan_and_number(campaign, scheme, clusters, ledger, key, kinds=kinds, today=today, register=register)
-    outcome = Issuance(issued, render_all(issued.documents, jobs=jobs))
+    issued, planned = plan_documents(
+        campaign, scheme, clusters, ledger, key, kinds=kinds, today=today, register=register
+    )
+    try:
+        outcome = Issuance(issued, render_all(planned, jobs=jobs, lighten=True))
+    finally:
+        planned.close()  # a document that could not be rendered stops the planning, and the register closes
     if pdf:
         try:
             outcome.pdfs = to_pdf([p for p in outcome.written if p.suffix == ".docx"], jobs=jobs)
