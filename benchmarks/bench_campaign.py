@@ -380,6 +380,7 @@ def campaign_round(n: int, tmp: Path) -> list[dict]:
     def run(name: str, *args: str, items: int | None = None, unit: str = "", floor: float | None = None) -> None:
         got = stage(root, *args)
         rows.append({"stage": name, "items": items, "unit": unit, "floor": floor, **got})
+        print(f"  {name}: {got['run']:.1f} s, {got['peak_mb']:.0f} MB", file=sys.stderr, flush=True)
 
     run("generate", "generate", "--jobs", jobs, items=n, unit="workbooks")
     logs = self_assessment_logs(root, tmp)

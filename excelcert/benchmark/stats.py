@@ -154,10 +154,24 @@ class Benchmark:
     clusters: list[ClusterBenchmark]
 
     def group(self, key: str) -> Group | None:
-        return next((g for g in self.groups if g.key == key), None)
+        return self._by_key.get(key)
 
     def cluster(self, cluster_id: str) -> ClusterBenchmark | None:
-        return next((c for c in self.clusters if c.cluster_id == cluster_id), None)
+        return self._by_cluster.get(cluster_id)
+
+    @cached_property
+    def _by_key(self) -> dict[str, Group]:  # looked up for every figure of every report: not a search each time
+        found: dict[str, Group] = {}
+        for g in self.groups:
+            found.setdefault(g.key, g)
+        return found
+
+    @cached_property
+    def _by_cluster(self) -> dict[str, ClusterBenchmark]:
+        found: dict[str, ClusterBenchmark] = {}
+        for c in self.clusters:
+            found.setdefault(c.cluster_id, c)
+        return found
 
     def to_json(self) -> dict[str, Any]:
         return {
