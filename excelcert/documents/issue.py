@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -376,16 +377,25 @@ class _Numbering:
 
 def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) -> None:
     """A certificate file excelcert wrote earlier for another label (the cluster's label has
-    changed since) goes, with its PDF, so that nobody sends it; the ledger keeps its record."""
-    for old in folder.glob(f"{cluster_id} certificate *"):
-        if old.suffix in (".docx", ".pdf") and old.with_suffix(".docx").name != keep:
-            old.unlink()
+    changed since) goes, with its PDF, so that nobody sends it; the ledger keeps its record.
+    The folder is listed once and names compared as text (a glob would read a cluster id's
+    `[` or `*` as a pattern, and compiles one pattern per cluster)."""
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
+    except FileNotFoundError:
+        return
+    for name in names:
+        old = folder / name
+        if name.startswith(f"{cluster_id} certificate ") and old.suffix in (".docx", ".pdf"):
+            if old.with_suffix(".docx").name != keep:
+                old.unlink()
     label = keep.rsplit(" ", 1)[-1].removesuffix(".docx") if keep else None
     kept = {Path(name).stem for lang in SEAL_WORDS for name in seal_files(cluster_id, label or "", lang)}
-    for word in set(SEAL_WORDS.values()):
-        for old in folder.glob(f"{cluster_id} {word} *"):
-            if old.suffix in (".png", ".svg") and (label is None or old.stem not in kept):
-                old.unlink()
+    prefixes = tuple(f"{cluster_id} {word} " for word in set(SEAL_WORDS.values()))
+    for name in names:
+        old = folder / name
+        if name.startswith(prefixes) and old.suffix in (".png", ".svg") and (label is None or old.stem not in kept):
+            old.unlink()
 
 
 def _appreciation(ledger: Ledger, final: ClusterFinal) -> dict[str, list[str]]:
