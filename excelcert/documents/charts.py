@@ -111,15 +111,16 @@ class Blitted:
 
 def rgb_png(canvas: _AggCanvas) -> bytes:
     """The canvas (opaque) as an RGB PNG at the documents' DPI, every row unfiltered and
-    deflated at level 2.
+    deflated at level 2 by zlib-ng (the zlib format, three times as fast as zlib's own).
 
     Written here, not by Pillow: Pillow tries PNG's five row filters on every row and keeps
     the best, which took more than half of a picture's time; a chart, mostly flat colour and
-    text, deflates as small or smaller unfiltered, and in a quarter of that time."""
+    text, deflates as small or smaller unfiltered, and in a tenth of that time."""
     import struct
     import zlib
 
     import numpy as np
+    from zlib_ng import zlib_ng
 
     width, height = canvas.get_width_height()
     pixels = np.asarray(canvas.buffer_rgba())
@@ -138,7 +139,7 @@ def rgb_png(canvas: _AggCanvas) -> bytes:
             PNG_SIGNATURE,
             chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),  # 8-bit RGB
             chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            chunk(b"IDAT", zlib.compress(rows.data, 2)),
+            chunk(b"IDAT", zlib_ng.compress(rows.data, 2)),
             chunk(b"IEND", b""),
         )
     )
