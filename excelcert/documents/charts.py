@@ -156,7 +156,7 @@ def category_chart(bars: list[Bar], thresholds: list[_LabelLine], median_label: 
     return _chart(key).render(bars)
 
 
-@lru_cache(maxsize=32)  # a campaign has one per language (and scheme): a bounded cache
+@lru_cache(maxsize=12)  # one per language and scheme; each holds about 7 MB (the figure, its background)
 def _chart(key: _ChartKey) -> _Chart:
     return _Chart(*key)
 

@@ -25,7 +25,7 @@ def radar_chart(names: list[str], series: list[tuple[str, list[float], str]]) ->
     return _radar(tuple(names), legend).render([values for _, values, _ in series])
 
 
-@lru_cache(maxsize=16)  # one per language, scheme and set of medians shown: a bounded cache
+@lru_cache(maxsize=12)  # one per language, scheme and legend (1-3 series); about 8 MB each
 def _radar(names: tuple[str, ...], legend: _Legend) -> _Radar:
     return _Radar(names, legend)
 
