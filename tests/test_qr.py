@@ -234,3 +234,28 @@ def test_templates_check_flags_a_typo_in_the_qr_block(campaign, tmp_path, old, n
             zout.writestr(item, data)
     result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "templates", "check", str(bad)])
     assert result.exit_code != 0 and new.strip("{} ") in result.output
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["https://labels.example.org/c/DEMO-2025-00003.html#GNPEEMN5M2", "c/X#1", PUBLIC_URL + "c/" + "x" * 70 + "#CODE"],
+)
+def test_the_qr_picture_is_segnos_symbol_module_for_module(data):
+    """The picture (drawn with numpy and Pillow) is, pixel for pixel, the one segno itself
+    draws of the same symbol: 12 pixels a module, the quiet zone of four, black on white."""
+    import numpy as np
+    import segno
+
+    from excelcert.documents.qr import qr_png
+
+    png = qr_png(data)
+    code = segno.make_qr(data, error="q", boost_error=False)
+    reference = io.BytesIO()
+    code.save(reference, kind="png", scale=12, border=4, dark="black", light="white")
+    ours, theirs = Image.open(io.BytesIO(png)), Image.open(reference)
+    assert ours.size == theirs.size == ((code.symbol_size()[0]) * 12,) * 2
+    pixels = np.asarray(ours.convert("L"))
+    assert (pixels == np.asarray(theirs.convert("L"))).all()
+    assert set(np.unique(pixels)) == {0, 255}
+    assert _qr_codes(ours) == [data]
+    assert qr_png(data) == png
