@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -48,6 +49,8 @@ CORE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "t
 FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 CONTENT_TYPES = "[Content_Types].xml"
 _CACHE_SIZE = 32  # a process renders a few templates, not hundreds
+# a text run holding what docxtpl's resolve_listing rewrites: a tab, \a, a new line, a page break
+_LISTING_TEXT = re.compile(r"<w:t[ >](?:(?!</w:t>).)*?[\t\a\n\f]", re.S)
 
 
 class NeedsDocxtpl(Exception):
@@ -257,6 +260,7 @@ def compile_template(template: Path, jinja_env: Any) -> Compiled | None:
 
     tpl = DocxTemplate(str(template))
     tpl.init_docx()
+    tpl.resolve_listing = _listing_resolver(tpl)
     docx = tpl.docx
     package = docx.part.package
     try:
@@ -328,6 +332,18 @@ def compile_template(template: Path, jinja_env: Any) -> Compiled | None:
         content_types=content_types,
         constant=out.getvalue(),
     )
+
+
+def _listing_resolver(tpl: Any) -> Any:
+    """docxtpl's `resolve_listing`, skipped where it returns the XML unchanged: it rewrites
+    only tabs, \\a, new lines and page breaks, and only inside a `<w:t>` text (from a `<w:t`
+    to the next `</w:t>`), which most documents do not have."""
+    resolve = tpl.resolve_listing
+
+    def resolve_listing(xml: str) -> str:
+        return resolve(xml) if _LISTING_TEXT.search(xml) else xml
+
+    return resolve_listing
 
 
 def _text(blob: bytes | str) -> str:
