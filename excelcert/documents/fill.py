@@ -313,6 +313,7 @@ def compile_template(template: Path, jinja_env: Any) -> Compiled | None:
             if len(part.rels):
                 archive.writestr(part.partname.rels_uri.membername, part.rels.xml)
     images = list(package.image_parts)
+    tpl.docx = tpl.current_rendering_part = None  # the package read (styles, theme ...: megabytes) is done with
     return Compiled(
         path=template,
         tpl=tpl,
