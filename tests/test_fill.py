@@ -218,3 +218,14 @@ def _zip(parts: dict[str, bytes]) -> bytes:
         for name, data in parts.items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def test_a_template_python_docx_cannot_read_fails_as_it_always_did(issued, tmp_path):
+    job = next(j for j in issued if j.kind == "certificate")
+    template = _edited(job.template, tmp_path / job.template.name, "word/document.xml", "<w:body>", "<w:body><oops>")
+    assert fill.compiled(template, None) is None
+    with pytest.raises(Exception) as fast:
+        render(template, job.context, job.pictures, tmp_path / "a.docx")
+    with pytest.raises(Exception) as slow:
+        render(template, job.context, job.pictures, tmp_path / "b.docx", compiled=False)
+    assert type(fast.value) is type(slow.value) and str(fast.value) == str(slow.value)
