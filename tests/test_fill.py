@@ -229,3 +229,51 @@ def test_a_template_python_docx_cannot_read_fails_as_it_always_did(issued, tmp_p
     with pytest.raises(Exception) as slow:
         render(template, job.context, job.pictures, tmp_path / "b.docx", compiled=False)
     assert type(fast.value) is type(slow.value) and str(fast.value) == str(slow.value)
+
+
+def _feature_template(path: Path) -> Path:
+    """A template using what docxtpl does beyond plain tags: column and row loops in a
+    table (`{%tc %}`, `{%tr %}`: fix_tables widens the grid), `{% colspan %}` and
+    `{% cellbg %}`, paragraph conditions, `{{r }}`, a header and a footer with tags, and
+    the same picture twice next to another."""
+    from docx import Document
+
+    doc = Document()
+    doc.sections[0].header.paragraphs[0].text = "Header {{ name }}"
+    doc.sections[0].footer.paragraphs[0].text = "Footer {{ name|upper }} {{ name|length }}"
+    doc.add_paragraph("{%p if show %}")
+    doc.add_paragraph("Shown: {{ name }} {{r name }}")
+    doc.add_paragraph("{%p endif %}")
+    table = doc.add_table(rows=3, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("{%tc for c in cols %}", "{{ c }}", "{%tc endfor %}"), strict=True):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ("{% colspan span %}{{ name }}", "x", "y"), strict=True):
+        cell.text = text
+    for cell, text in zip(
+        table.rows[2].cells, ("{% cellbg colour %}{{ name }}", "{{ chart }}", "{{ emblem }}"), strict=True
+    ):
+        cell.text = text
+    rows = doc.add_table(rows=3, cols=1)
+    for row, text in zip(rows.rows, ("{%tr for row in rows %}", "{{ row }}", "{%tr endfor %}"), strict=True):
+        row.cells[0].text = text
+    doc.add_paragraph("Again {{ chart }} and {{ other }}")
+    doc.save(str(path))
+    return path
+
+
+def test_docxtpl_features_in_a_template_give_the_same_document(issued, tmp_path):
+    template = _feature_template(tmp_path / "letter-en.docx")
+    compiled = fill.compiled(template, None)
+    assert compiled is not None and len(compiled.stories) == 2  # the header and footer, rendered each time
+    letter = next(j for j in issued if j.kind == "letter")
+    certificate = next(j for j in issued if j.kind == "certificate")
+    pictures = {"chart": letter.pictures["chart"], "emblem": certificate.pictures["emblem"]}
+    pictures["other"] = letter.pictures["chart"]  # the same picture under another tag: one image part
+    for n, (cols, show, span) in enumerate([(["a", "b", "c", "d", "e"], True, 2), (["a"], False, 3), ([], True, 1)]):
+        context = {"name": "A & <B>", "cols": cols, "show": show, "span": span, "colour": "FF0000", "rows": [1, 2]}
+        fast = _both(template, context, pictures, tmp_path, f"features-{n}")
+        with zipfile.ZipFile(fast) as archive:
+            media = [name for name in archive.namelist() if name.startswith("word/media/")]
+            document = archive.read("word/document.xml")
+        assert len(media) == 2 and document.count(b"<w:drawing>") == 4
+        assert (b'w:gridSpan w:val="%d"' % span) in document and b'w:fill="FF0000"' in document
