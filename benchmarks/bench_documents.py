@@ -5,9 +5,11 @@ letters are rendered N times in all (default 200 documents):
 
 - excelcert: `render_all`, the whole job for each document: drawing its pictures (the
   letter's chart, the certificate's emblem) with matplotlib and rendering the template
-  with docxtpl, written atomically;
+  (compiled once per process from docxtpl's own steps, documents/fill.py), written
+  atomically;
 - floor: docxtpl rendering the same template with the same context, the pictures given
-  as ready-made PNGs, saved, with nothing of excelcert's.
+  as ready-made PNGs, saved, with nothing of excelcert's (since templates are compiled
+  once, excelcert's rendering itself is past this floor; the chart drawing is what is left).
 
 Both with the same number of workers. Documents per second for each and the ratio.
 

@@ -20,7 +20,7 @@ from excelcert.base.files import atomic_path
 from excelcert.base.problems import Place, Problem, problem
 from excelcert.base.spreadsheet import MAX_PACKING_RATIO, MAX_UNPACKED_BYTES
 from excelcert.campaign.config import BUILTIN_TEMPLATES
-from excelcert.documents import charts
+from excelcert.documents import charts, fill
 from excelcert.documents.qr import qr_png
 from excelcert.documents.radar import radar_chart
 
@@ -80,8 +80,17 @@ def draw(kind: str, spec: dict[str, Any]) -> bytes:
     raise ValueError(kind)
 
 
-def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[str, dict[str, Any]]], out: Path) -> Path:
-    """Render `template` with `context` (pictures drawn and placed) into `out`, atomically."""
+def render(
+    template: Path,
+    context: dict[str, Any],
+    pictures: dict[str, tuple[str, dict[str, Any]]],
+    out: Path,
+    *,
+    compiled: bool = True,
+) -> Path:
+    """Render `template` with `context` (pictures drawn and placed) into `out`, atomically.
+    The template compiled once per process (documents/fill.py) when it can be, else (or
+    with `compiled=False`) with docxtpl from the file: the same document either way."""
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
     from jinja2 import TemplateError as JinjaError
@@ -89,10 +98,23 @@ def render(template: Path, context: dict[str, Any], pictures: dict[str, tuple[st
     broken = package_problem(template)
     if broken:
         raise TemplateError(f"{template} is not a Word document ({broken}). Save it from Word or Writer as .docx.")
+    drawn = {name: (draw(kind, spec), Mm(IMAGE_WIDTHS_MM.get(kind, 120))) for name, (kind, spec) in pictures.items()}
+    fast = fill.compiled(template, _jinja()) if compiled else None
+    if fast is not None:
+        try:
+            data = fast.fill(context, drawn, _jinja())
+        except JinjaError as exc:
+            raise TemplateError(
+                f"{template.name} cannot be rendered: {exc}. Run `excelcert templates check`."
+            ) from None
+        if data is not None:
+            with atomic_path(out) as temp:
+                Path(temp).write_bytes(data)
+            return out
     doc = DocxTemplate(str(template))
     values = dict(context)
-    for name, (kind, spec) in pictures.items():
-        values[name] = InlineImage(doc, io.BytesIO(draw(kind, spec)), width=Mm(IMAGE_WIDTHS_MM.get(kind, 120)))
+    for name, (data, width) in drawn.items():
+        values[name] = InlineImage(doc, io.BytesIO(data), width=width)
     try:
         doc.render(values, jinja_env=_jinja(), autoescape=True)
     except JinjaError as exc:
