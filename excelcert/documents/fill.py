@@ -210,8 +210,11 @@ class Compiled:
             archive.writestr(CONTENT_TYPES, _ContentTypesItem.from_parts(types).blob)  # type: ignore[no-untyped-call]
             if len(rels):
                 archive.writestr(PackURI(self.document).rels_uri.membername, rels.xml)
+            pictures = {image.partname for image in placing.images}
             for partname, blob in blobs.items():
-                archive.writestr(partname[1:], blob)
+                # a picture is a PNG, deflated already: stored as it is (python-docx deflates it
+                # again, for 1 % and 5 ms a radar); the part's bytes are the same
+                archive.writestr(partname[1:], blob, zipfile.ZIP_STORED if partname in pictures else None)
             position = {name: n for n, name in enumerate(order)}
             archive.filelist.sort(key=lambda info: position[info.filename])  # python-docx's order
         return out.getvalue()
