@@ -572,9 +572,22 @@ class Ledger(SqliteStore):
             (json.dumps(list(submission_ids)),),
         ).fetchall()
         found: dict[int, list[StoredAnswer]] = {}
+        decoded: dict[str, Any] = {}  # a campaign's answers repeat: "yes", 3, 0.5 ... decoded once each
+
+        def value(text: str | None) -> Any:
+            if text is None:
+                return None
+            known = decoded.get(text, decoded)
+            if known is not decoded:
+                return known
+            value = json.loads(text)
+            if type(value) in (int, float, str, bool):  # never a list or dict: each answer has its own
+                decoded[text] = value
+            return value
+
         for r in rows:
             found.setdefault(r[0], []).append(
-                StoredAnswer(r[1], _unjson(r[2]), _unjson(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
+                StoredAnswer(r[1], value(r[2]), value(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
             )
         return found
 
