@@ -853,6 +853,14 @@ def _styles(part: bytes) -> tuple[tuple[str, str | None], ...]:
     return tuple((f, _kind_of_format(f)) for f in formats) or (("General", None),)
 
 
+def import_date_rules() -> None:
+    """Import now what reading a workbook's dates takes (openpyxl's number formats and date
+    conversion, which `_styles` and the cell values import on first use): a process about
+    to fork readers pays for it once, rather than each reader."""
+    import openpyxl.styles.numbers
+    import openpyxl.utils.datetime  # noqa: F401
+
+
 def _builtin_format(number: int) -> str:
     """The format of a built-in number format id (openpyxl's table); "General" for 0 and for
     an id the table lacks. openpyxl is imported only for a style that needs it: a workbook
