@@ -91,3 +91,15 @@ def test_column_letters_are_openpyxls():
         except ValueError:
             continue
         raise AssertionError(f"column {outside} has no letters")
+
+
+def test_plain_ascii_text_is_printed_as_it_is_and_only_that():
+    from excelcert.cli.safe import plain, safe_lines
+
+    printable = "".join(chr(c) for c in range(32, 127))
+    assert plain(printable) == printable and safe_lines(printable) == printable
+    for c in (*range(27), *range(28, 32), 127):  # every ASCII control character leaves the quick path
+        assert plain(f"a{chr(c)}b") == "a\ufffdb"
+        assert safe_lines(f"a{chr(c)}b") == ("a\ufffdb" if chr(c) not in "\n\t" else f"a{chr(c)}b")
+    assert plain("a\x1b[31mb") == "ab" and plain("a\x9b31mb") == "ab"  # escapes removed whole
+    assert plain("a\x1bcb") == "ab"  # ESC c, a two-character escape (ESC, 27, is never kept)
