@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from excelcert.base.contract import ROLE_REVIEW, ROLE_SELF_ASSESSMENT
-from excelcert.base.ledger import Ledger, Submission
+from excelcert.base.ledger import Ledger, StoredAnswer, Submission
 from excelcert.review.reconcile import ARBITRATION, PENDING, Item, View, consensus
 from excelcert.scheme.model import Scheme
 
@@ -57,26 +57,33 @@ class ClusterFinal:
         return self.state == REVIEWED
 
 
+ANSWERS_BLOCK = 500  # clusters whose answers final_values reads in one query
+
+
 def final_values(scheme: Scheme, ledger: Ledger, cluster_ids: list[str]) -> list[ClusterFinal]:
     """The final values of every cluster in `cluster_ids` whose self-assessment counts."""
     assigned: dict[str, list[str]] = {}
     for pair in ledger.assignments():
         assigned.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
     decisions = {(d.cluster_id, d.indicator_id): d for d in ledger.decisions()}  # oldest first: latest wins
-    # What counts, and its answers, read for the whole campaign at once (a few queries, not
-    # a few per cluster): `current` and `current_reviews` of each cluster.
+    # What counts read for the whole campaign at once (a few queries, not a few per cluster):
+    # `current` and `current_reviews` of each cluster; their answers a block of clusters at
+    # a time, so that no more of them than a block's are held at once.
     wanted = set(cluster_ids)
     counting = {s.cluster_id: s for s in ledger.counting(ROLE_SELF_ASSESSMENT) if s.cluster_id in wanted}
     reviews: dict[str, list[Submission]] = {}
     for review in ledger.counting(ROLE_REVIEW):  # by reviewer id within a cluster
         if review.cluster_id in counting:
             reviews.setdefault(review.cluster_id, []).append(review)
-    answers = ledger.answers_of(
-        [s.id for s in counting.values()]
-        + [r.id for c, found in reviews.items() for r in found if r.based_on == counting[c].sha256]
-    )
     out = []
-    for cluster_id in cluster_ids:
+    answers: dict[int, list[StoredAnswer]] = {}
+    for n, cluster_id in enumerate(cluster_ids):
+        if n % ANSWERS_BLOCK == 0:
+            block = [c for c in cluster_ids[n : n + ANSWERS_BLOCK] if c in counting]
+            answers = ledger.answers_of(
+                [counting[c].id for c in block]
+                + [r.id for c in block for r in reviews.get(c, []) if r.based_on == counting[c].sha256]
+            )
         current = counting.get(cluster_id)
         if current is None:
             continue
