@@ -226,6 +226,27 @@ def test_reconcile_shows_final_values_with_their_provenance(demo):
     assert "NO-OCEAN-01" not in data  # rejected: nothing to reconcile
 
 
+def test_final_values_are_the_same_whatever_block_of_answers_is_read(demo, monkeypatch):
+    import excelcert.review.final as final
+    from excelcert.campaign.config import open_campaign
+    from excelcert.campaign.roster import read_roster
+
+    campaign = open_campaign(demo)
+    scheme = campaign.load_scheme()
+    ids = [c.id for c in read_roster(campaign.roster_path, scheme.languages).clusters]
+    ids = [*reversed(ids), ids[0], "NOT-IN-ROSTER"]  # any order, a repeat, an unknown id
+    with Ledger.for_campaign(demo) as ledger:
+        whole = final_values(scheme, ledger, ids)
+        monkeypatch.setattr(final, "ANSWERS_BLOCK", 2)
+        assert final_values(scheme, ledger, ids) == whole
+        monkeypatch.setattr(final, "ANSWERS_BLOCK", 1)
+        assert final_values(scheme, ledger, ids) == whole
+    assert [f.cluster_id for f in whole][-1] == ids[-2] and len({f.cluster_id for f in whole}) == len(whole) - 1
+    reviewed = [f for f in whole if f.reviewers]
+    assert reviewed and all([r.reviewer_id for r in f.reviews] == f.reviewers for f in reviewed)
+    assert all(i.views for f in reviewed for i in f.items if i.self_value is not None)
+
+
 def test_reviewers_notes_are_kept_with_their_cell_and_indicator(demo):
     with Ledger.for_campaign(demo) as ledger:
         reviews = ledger.current_reviews("DE-AUTO-01")

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import math
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -547,26 +547,49 @@ class Ledger(SqliteStore):
         )
         return found[0] if found else None
 
-    def answers(self, submission_id: int) -> list[StoredAnswer]:
+    def counting(self, role: str) -> list[Submission]:
+        """Every submission of `role` that counts: for each cluster (and, for reviews, each
+        reviewer) what `current` gives, in one query rather than one per cluster; by cluster,
+        then reviewer."""
         rows = self.db.execute(
-            "SELECT indicator_id, raw, value, sheet, cell, evidence, comment, agreement, points"
-            " FROM answers WHERE submission_id = ? ORDER BY rowid",
-            (submission_id,),
+            "SELECT s.* FROM submissions s JOIN ("
+            " SELECT id, ROW_NUMBER() OVER (PARTITION BY cluster_id, COALESCE(reviewer_id, '')"
+            "  ORDER BY COALESCE(saved_at, '') DESC, import_seq DESC) AS rank"
+            " FROM submissions WHERE role = ? AND cluster_id IS NOT NULL AND verdict != 'rejected'"
+            ") c ON c.id = s.id WHERE c.rank = 1 ORDER BY s.cluster_id, s.reviewer_id",
+            (role,),
         ).fetchall()
-        return [
-            StoredAnswer(
-                r["indicator_id"],
-                _unjson(r["raw"]),
-                _unjson(r["value"]),
-                r["sheet"],
-                r["cell"],
-                r["evidence"],
-                r["comment"],
-                r["agreement"],
-                r["points"],
+        return [Submission(**dict(row)) for row in rows]
+
+    def answers(self, submission_id: int) -> list[StoredAnswer]:
+        return self.answers_of([submission_id]).get(submission_id, [])
+
+    def answers_of(self, submission_ids: Iterable[int]) -> dict[int, list[StoredAnswer]]:
+        """The answers of each of these submissions (in the order stored), in one query."""
+        rows = self.db.execute(
+            "SELECT submission_id, indicator_id, raw, value, sheet, cell, evidence, comment, agreement, points"
+            " FROM answers WHERE submission_id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+            (json.dumps(list(submission_ids)),),
+        ).fetchall()
+        found: dict[int, list[StoredAnswer]] = {}
+        decoded: dict[str, Any] = {}  # a campaign's answers repeat: "yes", 3, 0.5 ... decoded once each
+
+        def value(text: str | None) -> Any:
+            if text is None:
+                return None
+            known = decoded.get(text, decoded)
+            if known is not decoded:
+                return known
+            value = json.loads(text)
+            if type(value) in (int, float, str, bool):  # never a list or dict: each answer has its own
+                decoded[text] = value
+            return value
+
+        for r in rows:
+            found.setdefault(r[0], []).append(
+                StoredAnswer(r[1], value(r[2]), value(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
             )
-            for r in rows
-        ]
+        return found
 
     def notes(self, submission_id: int) -> list[StoredNote]:
         rows = self.db.execute(
@@ -718,17 +741,19 @@ class Ledger(SqliteStore):
         ]
 
     def problems(self, submission_id: int) -> list[StoredProblem]:
+        return self.problems_of([submission_id]).get(submission_id, [])
+
+    def problems_of(self, submission_ids: Iterable[int]) -> dict[int, list[StoredProblem]]:
+        """The problems of each of these submissions (in the order stored), in one query."""
         rows = self.db.execute(
-            "SELECT severity, code, sheet, cell, indicator_id, raw, message FROM problems"
-            " WHERE submission_id = ? ORDER BY id",
-            (submission_id,),
+            "SELECT submission_id, severity, code, sheet, cell, indicator_id, raw, message FROM problems"
+            " WHERE submission_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(submission_ids)),),
         ).fetchall()
-        return [
-            StoredProblem(
-                r["severity"], r["code"], r["sheet"], r["cell"], r["indicator_id"], _unjson(r["raw"]), r["message"]
-            )
-            for r in rows
-        ]
+        found: dict[int, list[StoredProblem]] = {}
+        for r in rows:
+            found.setdefault(r[0], []).append(StoredProblem(r[1], r[2], r[3], r[4], r[5], _unjson(r[6]), r[7]))
+        return found
 
     def counts(self) -> dict[str, int]:
         return {

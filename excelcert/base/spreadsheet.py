@@ -841,23 +841,42 @@ def _styles(part: bytes) -> tuple[tuple[str, str | None], ...]:
     """Per cell style of a styles part: (number format, 'date' / 'timedelta' / None)."""
     import xml.etree.ElementTree as ET
 
-    from openpyxl.styles.numbers import BUILTIN_FORMATS
-
     root = ET.fromstring(part) if part else None
     cell_xfs = root.find(f"{_MAIN}cellXfs") if root is not None else None
     if root is None or cell_xfs is None:
         return (("General", None),)
     custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "General") for f in root.iter(f"{_MAIN}numFmt")}
     formats = [
-        custom.get(n) or BUILTIN_FORMATS.get(n, "General")
+        custom.get(n) or _builtin_format(n)
         for n in (int(xf.get("numFmtId", "0")) for xf in cell_xfs.findall(f"{_MAIN}xf"))
     ]
     return tuple((f, _kind_of_format(f)) for f in formats) or (("General", None),)
 
 
+def import_date_rules() -> None:
+    """Import now what reading a workbook's dates takes (openpyxl's number formats and date
+    conversion, which `_styles` and the cell values import on first use): a process about
+    to fork readers pays for it once, rather than each reader."""
+    import openpyxl.styles.numbers
+    import openpyxl.utils.datetime  # noqa: F401
+
+
+def _builtin_format(number: int) -> str:
+    """The format of a built-in number format id (openpyxl's table); "General" for 0 and for
+    an id the table lacks. openpyxl is imported only for a style that needs it: a workbook
+    whose cells are all General (a roster) is read without its cost."""
+    if number == 0:
+        return "General"
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    return str(BUILTIN_FORMATS.get(number, "General"))
+
+
 @lru_cache(maxsize=1024)
 def _kind_of_format(number_format: str) -> str | None:
     """'date', 'timedelta' or None: what a number in this format is (openpyxl's rules)."""
+    if number_format == "General":  # no date, as openpyxl says, without importing it
+        return None
     from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 
     if not is_date_format(number_format):
@@ -974,9 +993,13 @@ def column_letters(column: int) -> str:
     """A column's letters from its number (1 -> A, 27 -> AA): the one column-letter helper."""
     letters = _LETTERS.get(column)
     if letters is None:
-        from openpyxl.utils.cell import get_column_letter
-
-        letters = _LETTERS[column] = get_column_letter(column)
+        if not 1 <= column <= 18278:  # XFD is the last column: ZZZ is as far as three letters go
+            raise ValueError(f"Invalid column index {column}")
+        letters, left = "", column
+        while left:  # bijective base 26 (no zero digit), the inverse of _column_index
+            left, digit = divmod(left - 1, 26)
+            letters = chr(65 + digit) + letters
+        _LETTERS[column] = letters
     return letters
 
 

@@ -30,7 +30,7 @@ import yaml
 from excelcert.campaign.reviewers import write_example_reviewers
 from excelcert.campaign.roster import write_example_roster
 from excelcert.scheme import DEFAULT_SCHEME_PATH, Scheme, load_scheme, scheme_format
-from excelcert.scheme.yaml_form import scheme_to_yaml
+from excelcert.scheme.yaml_form import same_canonical_text, scheme_to_yaml
 
 CONFIG_NAME = "campaign.yaml"
 KEY_NAME = "campaign.key"
@@ -117,7 +117,7 @@ class Campaign:
 
     def load_scheme(self) -> Scheme:
         scheme = load_scheme(self.scheme_path)
-        if scheme_hash(scheme) != self.scheme_hash:
+        if not same_canonical_text(scheme, lambda text: _sha256(text) == self.scheme_hash):
             raise CampaignError(
                 f"{self.scheme_path} has changed since the campaign was created (scheme "
                 f"{self.scheme_id} {self.scheme_version}). Workbooks already sent were made from the "
@@ -129,9 +129,13 @@ class Campaign:
 
 def scheme_hash(scheme: Scheme) -> str:
     """SHA-256 of the scheme's canonical text: the same scheme always hashes the same."""
+    return _sha256(scheme_to_yaml(scheme))
+
+
+def _sha256(text: str) -> str:
     import hashlib
 
-    return hashlib.sha256(scheme_to_yaml(scheme).encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def slug(text: str) -> str:

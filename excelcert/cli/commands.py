@@ -589,13 +589,9 @@ def import_(
 
 def _senders(session: Session) -> dict[str, str]:
     """The roster's e-mail addresses (clusters', then reviewers'), each to its cluster or reviewer."""
-    from excelcert.campaign.reviewers import read_reviewers
-
     found = {c.email.casefold(): c.id for c in session.clusters if c.email}
     if session.campaign.reviewers_file and session.reviewer_ids:  # the well-formed rows, as for reviewer_ids
-        found.update(
-            {r.email.casefold(): r.id for r in read_reviewers(session.campaign.reviewers_path).reviewers if r.email}
-        )
+        found.update({r.email.casefold(): r.id for r in session.reviewers_read.reviewers if r.email})
     return found
 
 

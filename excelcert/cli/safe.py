@@ -23,6 +23,8 @@ _SEQUENCE = re.compile(
 
 
 def _cleaned(text: str, keep: str) -> str:
+    if text.isascii() and text.isprintable():  # no escape, control character or formatting mark
+        return text  # in it: as it is (most text is; a table prints thousands of cells)
     text = _SEQUENCE.sub("", text)
     return "".join("\ufffd" if ch not in keep and unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 

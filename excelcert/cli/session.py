@@ -19,7 +19,7 @@ from excelcert.base.files import exclusive
 from excelcert.base.ledger import Ledger
 from excelcert.base.problems import Report
 from excelcert.campaign.config import Campaign, CampaignError, find_campaign_root, open_campaign, read_key
-from excelcert.campaign.reviewers import Reviewer, read_reviewers
+from excelcert.campaign.reviewers import Reviewer, ReviewersResult, read_reviewers
 from excelcert.campaign.roster import Cluster, read_roster
 from excelcert.register.config import Register, find_register_root, read_register, register_of
 from excelcert.register.store import RegisterError, RegisterStore
@@ -123,7 +123,7 @@ class Session:
     def reviewers(self) -> list[Reviewer]:
         """The reviewers of the campaign's reviewers roster; InputError if it has errors."""
         path = self.campaign.reviewers_path
-        found = read_reviewers(path)
+        found = self.reviewers_read
         if not found.report.ok:
             raise InputError(
                 f"the reviewers roster {path} has {_count(len(found.report.errors), 'error')}; "
@@ -133,12 +133,18 @@ class Session:
         return found.reviewers
 
     @cached_property
+    def reviewers_read(self) -> ReviewersResult:
+        """The campaign's reviewers roster as read: its well-formed rows and its problems
+        (read once per session, whoever asks)."""
+        return read_reviewers(self.campaign.reviewers_path)
+
+    @cached_property
     def reviewer_ids(self) -> set[str]:
         """The reviewers a review may come from: every well-formed row of the reviewers roster
         (none when the campaign has no reviewers roster)."""
         if not self.campaign.reviewers_file:
             return set()
-        return {r.id for r in read_reviewers(self.campaign.reviewers_path).reviewers}
+        return {r.id for r in self.reviewers_read.reviewers}
 
     @cached_property
     def key(self) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -13,7 +13,6 @@ from rich.text import Text
 
 from excelcert.base.ledger import MailRecord
 from excelcert.base.words import counted
-from excelcert.benchmark.stats import Benchmark
 from excelcert.cli.safe import plain
 from excelcert.intake.batch import FileResult
 from excelcert.intake.status import ClusterStatus
@@ -34,6 +33,9 @@ from excelcert.scheme.model import (
     Indicator,
     Scheme,
 )
+
+if TYPE_CHECKING:  # the benchmark's tables need pandas: only `benchmark` pays for importing it
+    from excelcert.benchmark.stats import Benchmark
 
 _TYPE_NAMES = {
     INTEGER: "whole number",

@@ -46,7 +46,7 @@ from excelcert.base.ledger import (
     Submission,
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
-from excelcert.base.spreadsheet import failure_detail, parse_instant
+from excelcert.base.spreadsheet import failure_detail, import_date_rules, parse_instant
 from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign
 from excelcert.intake.mailbox import is_mail, mail_attachments, sender_problem
@@ -62,6 +62,7 @@ UNTRUSTED = {"other-campaign", "signature-mismatch"}  # rejections whose metadat
 INCOMING = ".incoming"  # inside the archive: copies being written, moved into place when complete
 PARALLEL_FROM = 100  # files in a batch from which `auto_jobs` reads them in parallel
 MAX_AUTO_JOBS = 4  # more readers than this wait for the one process that archives and records
+ARCHIVERS = 4  # threads writing and syncing the archive copies
 
 
 @dataclass
@@ -229,9 +230,12 @@ def import_files(
         if progress is not None:
             progress(item.name)
 
-    # The archive copies are written (and synced) by a thread while this one reads the files:
-    # the disk's wait is not the reader's.
-    with ThreadPoolExecutor(max_workers=1) as archiver:
+    # The archive copies are written (and synced) by threads while this one reads the files:
+    # the disk's wait is not the reader's. Several at once: a file system commits the syncs
+    # that wait together in one go (one thread, syncing one copy after the other, made the
+    # disk the slowest part of an import), and each copy is still on disk before the ledger
+    # names it.
+    with ThreadPoolExecutor(max_workers=ARCHIVERS) as archiver:
         if jobs <= 1:
             for item in collect_inputs(paths):
                 prepared = _prepare(campaign, ledger, item, in_flight, archiver)
@@ -331,6 +335,7 @@ class _Readers:
 
     def __init__(self, jobs: int, scheme: Scheme):
         self.jobs, self.scheme = jobs, scheme
+        import_date_rules()  # once here, before the readers fork, not once in each
         self.pool = self._pool(jobs)
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:

@@ -36,16 +36,24 @@ class ClusterStatus:
 
 
 def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStatus]:
+    # The ledger read once for the whole campaign (not a few queries per cluster): each
+    # cluster's last file of its own (reviews and arbitration are the secretariat's
+    # business), the self-assessment that counts, and the problems of either.
+    wanted = {c.id for c in clusters}
+    last_of: dict[str, Submission] = {}
+    for submission in ledger.all_submissions():  # in import order: the last one stays
+        if submission.cluster_id in wanted and submission.role in (None, ROLE_SELF_ASSESSMENT):
+            last_of[submission.cluster_id] = submission
+    counting = {s.cluster_id: s for s in ledger.counting(ROLE_SELF_ASSESSMENT) if s.cluster_id in wanted}
+    problems_of = ledger.problems_of({(counting[c] if c in counting else last).id for c, last in last_of.items()})
     out = []
     for cluster in clusters:
-        # the cluster's own files: reviews and arbitration are the secretariat's business
-        history = [s for s in ledger.history(cluster.id) if s.role in (None, ROLE_SELF_ASSESSMENT)]
-        if not history:
+        last = last_of.get(cluster.id)
+        if last is None:
             out.append(ClusterStatus(cluster, NOT_RETURNED))
             continue
-        last = history[-1]
         by_mail = {"last_sender": last.sender or "", "last_sent_at": last.sent_at or ""}
-        current = ledger.current(cluster.id, ROLE_SELF_ASSESSMENT)
+        current = counting.get(cluster.id)
         if current is None:
             out.append(
                 ClusterStatus(
@@ -53,13 +61,13 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
                     REJECTED,
                     Path(last.original_name).name,
                     last.received_at,
-                    open_problems=len(ledger.problems(last.id)),
+                    open_problems=len(problems_of.get(last.id, [])),
                     submission_id=last.id,
                     **by_mail,
                 )
             )
             continue
-        problems = ledger.problems(current.id)
+        problems = problems_of.get(current.id, [])
         state = INCOMPLETE if any(p.severity == ERROR for p in problems) else COMPLETE
         out.append(
             ClusterStatus(

@@ -108,10 +108,12 @@ def score_campaign(
 
 def assessed_month(ledger: Ledger, final: ClusterFinal) -> str:
     """The month of assessment: when the last of what the final values rest on came in (the
-    self-assessment that counts and the reviews that count), as YYYY-MM."""
-    received = [final.submission.received_at] + [
-        s.received_at for s in ledger.current_reviews(final.cluster_id) if s.reviewer_id in final.reviewers
-    ]
+    self-assessment that counts and the reviews that count), as YYYY-MM. (The final values
+    hold the reviews that count: the ledger is asked only for final values made without them.)"""
+    reviews = final.reviews
+    if final.reviewers and not reviews:
+        reviews = [s for s in ledger.current_reviews(final.cluster_id) if s.reviewer_id in final.reviewers]
+    received = [final.submission.received_at] + [s.received_at for s in reviews]
     return max(received)[:7]
 
 

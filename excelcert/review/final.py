@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from excelcert.base.contract import ROLE_SELF_ASSESSMENT
-from excelcert.base.ledger import Ledger, Submission
+from excelcert.base.contract import ROLE_REVIEW, ROLE_SELF_ASSESSMENT
+from excelcert.base.ledger import Ledger, StoredAnswer, Submission
 from excelcert.review.reconcile import ARBITRATION, PENDING, Item, View, consensus
 from excelcert.scheme.model import Scheme
 
@@ -35,6 +35,7 @@ class ClusterFinal:
     reviewers: list[str] = field(default_factory=list)  # whose reviews count
     missing: list[str] = field(default_factory=list)  # assigned, not in yet
     stale: list[str] = field(default_factory=list)  # reviewed an older self-assessment
+    reviews: list[Submission] = field(default_factory=list)  # the reviews that count, by reviewer id
 
     @property
     def values(self) -> dict[str, Any]:
@@ -56,26 +57,46 @@ class ClusterFinal:
         return self.state == REVIEWED
 
 
+ANSWERS_BLOCK = 500  # clusters whose answers final_values reads in one query
+
+
 def final_values(scheme: Scheme, ledger: Ledger, cluster_ids: list[str]) -> list[ClusterFinal]:
     """The final values of every cluster in `cluster_ids` whose self-assessment counts."""
     assigned: dict[str, list[str]] = {}
     for pair in ledger.assignments():
         assigned.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
     decisions = {(d.cluster_id, d.indicator_id): d for d in ledger.decisions()}  # oldest first: latest wins
+    # What counts read for the whole campaign at once (a few queries, not a few per cluster):
+    # `current` and `current_reviews` of each cluster; their answers a block of clusters at
+    # a time, so that no more of them than a block's are held at once.
+    wanted = set(cluster_ids)
+    counting = {s.cluster_id: s for s in ledger.counting(ROLE_SELF_ASSESSMENT) if s.cluster_id in wanted}
+    reviews: dict[str, list[Submission]] = {}
+    for review in ledger.counting(ROLE_REVIEW):  # by reviewer id within a cluster
+        if review.cluster_id in counting:
+            reviews.setdefault(review.cluster_id, []).append(review)
     out = []
-    for cluster_id in cluster_ids:
-        current = ledger.current(cluster_id, ROLE_SELF_ASSESSMENT)
+    answers: dict[int, list[StoredAnswer]] = {}
+    for n, cluster_id in enumerate(cluster_ids):
+        if n % ANSWERS_BLOCK == 0:
+            block = [c for c in cluster_ids[n : n + ANSWERS_BLOCK] if c in counting]
+            answers = ledger.answers_of(
+                [counting[c].id for c in block]
+                + [r.id for c in block for r in reviews.get(c, []) if r.based_on == counting[c].sha256]
+            )
+        current = counting.get(cluster_id)
         if current is None:
             continue
-        own = {a.indicator_id: a.value for a in ledger.answers(current.id)}
+        own = {a.indicator_id: a.value for a in answers.get(current.id, [])}
         result = ClusterFinal(cluster_id, current)
         views: dict[str, list[View]] = {}
-        for review in ledger.current_reviews(cluster_id):
+        for review in reviews.get(cluster_id, []):
             if review.based_on != current.sha256:
                 result.stale.append(review.reviewer_id or "")
                 continue
             result.reviewers.append(review.reviewer_id or "")
-            for a in ledger.answers(review.id):
+            result.reviews.append(review)
+            for a in answers.get(review.id, []):
                 views.setdefault(a.indicator_id, []).append(
                     View(review.reviewer_id or "", a.value, a.points, a.agreement, a.comment)
                 )
