@@ -18,7 +18,7 @@ from excelcert.base.contract import read_workbook_meta, verify
 from excelcert.base.i18n import text
 from excelcert.base.ledger import Ledger
 from excelcert.base.spreadsheet import read_workbook
-from excelcert.base.xlsxcopy import Copier, CopyError, write_zip
+from excelcert.base.xlsxcopy import Copier, CopyError
 from excelcert.campaign.config import read_key
 from excelcert.campaign.roster import example_clusters
 from excelcert.demo.returns import AVERAGE, fill_in
@@ -170,21 +170,37 @@ def test_generate_copies_in_parallel_and_writes_renewals_whole(campaign):
     assert any("CL-2024-0001" in str(c.value) for row in start.iter_rows() for c in row)
 
 
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as book:
+        for name, data in members.items():
+            book.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
 def test_a_token_where_no_value_can_go_refuses_the_copier():
-    buffer = io.BytesIO()
-    write_zip(buffer, [("xl/worksheets/sheet1.xml", b'<worksheet><c r="A1" t="tok1q"/></worksheet>')])
     with pytest.raises(CopyError):
-        Copier(buffer.getvalue(), [], ["tok1q"])
-    buffer = io.BytesIO()
-    write_zip(buffer, [("xl/worksheets/sheet1.xml", b"<worksheet><f>tok1q</f></worksheet>")])
+        Copier(zipped({"xl/worksheets/sheet1.xml": b'<worksheet><c r="A1" t="tok1q"/></worksheet>'}), [], ["tok1q"])
     with pytest.raises(CopyError):
-        Copier(buffer.getvalue(), [], ["tok1q"])
+        Copier(zipped({"xl/worksheets/sheet1.xml": b"<worksheet><f>tok1q</f></worksheet>"}), [], ["tok1q"])
+    with pytest.raises(CopyError):  # a shared string xlsxwriter would not have written so
+        Copier(zipped({"xl/sharedStrings.xml": b"<sst><si><t>tok1q&#65;</t></si></sst>"}), ["tok1qA"], ["tok1q"])
 
 
-def test_the_zip_is_written_as_xlsxwriter_writes_it(shared_campaign, copies, tmp_path):
-    whole, _ = both_ways(shared_campaign, copies, FR, tmp_path)
-    with zipfile.ZipFile(io.BytesIO(whole)) as book:
-        members = [(i.filename, book.read(i)) for i in book.infolist()]
-    again = io.BytesIO()
-    write_zip(again, members)
-    assert again.getvalue() == whole
+def test_a_zip_not_written_as_xlsxwriter_does_refuses_the_copier():
+    members = {"docProps/core.xml": b"<cp><dc:title>tok1q</dc:title></cp>"}
+    Copier(zipped(members), [], ["tok1q"])  # as xlsxwriter zips
+    with pytest.raises(CopyError):  # stored, not deflated
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as book:
+            book.writestr("docProps/core.xml", members["docProps/core.xml"])
+        Copier(buffer.getvalue(), [], ["tok1q"])
+    with pytest.raises(CopyError):  # a comment after the directory
+        Copier(_with_comment(zipped(members)), [], ["tok1q"])
+
+
+def _with_comment(data: bytes) -> bytes:
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as book:
+        book.comment = b"hello"
+    return buffer.getvalue()

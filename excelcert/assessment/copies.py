@@ -77,7 +77,11 @@ class Copies:
         values[tokens[NONCE]] = meta.nonce
         values[signature] = sign(meta, self.key)
         headers = {page_header(tokens["name"]): page_header(cluster.name)}
-        return copier.copy(path, values, headers)
+        data = copier.copy(values, headers)
+        if data is None:
+            return False
+        path.write_bytes(data)
+        return True
 
     def _copier(self, shape: Shape) -> tuple[Copier, dict[str, str], str] | None:
         if shape not in self._copiers:
