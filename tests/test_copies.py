@@ -43,6 +43,7 @@ COPIED = {
     "rich lookalike": replace(DE, name="<r>fett</r>"),
     "emoji": replace(EN, name="Cluster 🚀" * 10),
     "long id": replace(EN, id="X" * 200),
+    "a header shortened to fit": replace(EN, name="R&D" + " R&D" * 59),
     "another language": replace(EN, language="it"),
     "not a club": replace(FR, club=False),
     "empty optional texts": replace(EN, group="", groups=(), website="", contact_name=""),

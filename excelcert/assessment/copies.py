@@ -126,8 +126,11 @@ class Copies:
         )
         signature = sign(meta, self.key)
         used = [tokens[k] for k, v in texts.items() if v] + [tokens[NONCE], signature]
+        strings = getattr(getattr(books[0], "str_table", None), "string_array", None)  # once closed
+        if not isinstance(strings, list):  # another xlsxwriter
+            return None
         try:
-            copier = Copier(data.getvalue(), list(books[0].str_table.string_array), used)
+            copier = Copier(data.getvalue(), strings, used)
         except CopyError:
             return None
         return copier, tokens, signature

@@ -150,6 +150,8 @@ class Copier:
             self._read(data, strings)
         except (zipfile.BadZipFile, struct.error, ValueError) as exc:
             raise CopyError(f"the workbook cannot be read as xlsxwriter writes it ({exc})") from None
+        except AttributeError:  # another xlsxwriter, whose writers this module does not know
+            raise CopyError("xlsxwriter's writers are not as this module knows them") from None
         self._holes = list(dict.fromkeys(p for m in self._members for p in m.pieces if isinstance(p, _Hole)))
         if self._zip({}) != data:  # the template itself, copied with its own texts
             raise CopyError("the workbook is not zipped as this module zips it")
