@@ -134,6 +134,24 @@ def test_a_copy_filled_in_by_the_cluster_is_imported(campaign, tmp_path):
     assert [(r.verdict, r.cluster) for r in results] == [(ACCEPTED, FR.id), (ACCEPTED, EN.id)]
 
 
+def test_generate_writes_the_same_files_copied_or_whole(campaign, tmp_path, monkeypatch):
+    import excelcert.assessment.copies
+    import excelcert.assessment.workbook
+
+    for module in (excelcert.assessment.copies, excelcert.assessment.workbook):
+        monkeypatch.setattr(module, "new_nonce", lambda: NONCE)  # else each workbook draws its own
+    scheme, key = campaign.load_scheme(), read_key(campaign)
+    clusters = [*ROSTER, *(replace(c, id=f"{c.id}-{n}") for n, c in enumerate([*COPIED.values(), *WHOLE.values()]))]
+    written = {}
+    for copy in (True, False):
+        folder = replace(campaign, root=tmp_path / str(copy))
+        result = generate_workbooks(folder, scheme, clusters, key, copy=copy, issued_at=ISSUED)
+        written[copy] = {path.name: path.read_bytes() for _, path in result.written}
+        assert result.copied == (len(ROSTER) + len(COPIED) if copy else 0)
+    assert written[True].keys() == written[False].keys() and len(written[True]) == len(clusters)
+    assert [name for name in written[True] if written[True][name] != written[False][name]] == []
+
+
 def test_generate_copies_in_parallel_and_writes_renewals_whole(campaign):
     scheme, key = campaign.load_scheme(), read_key(campaign)
     result = generate_workbooks(campaign, scheme, ROSTER, key, jobs=2)

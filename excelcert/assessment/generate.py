@@ -68,11 +68,12 @@ def generate_workbooks(
     jobs: int = 1,
     previous: Mapping[str, Entry] | None = None,
     copy: bool = True,
+    issued_at: dt.datetime | None = None,
 ) -> GenerateResult:
     """One workbook per cluster; a cluster with a `previous` label in the register (a renewal)
     finds it on its start sheet and last time's answers filled in. `copy`: each workbook a
     copy of one written for its language where that gives the same bytes (`assessment.copies`);
-    without it each is written whole by xlsxwriter."""
+    without it each is written whole by xlsxwriter. `issued_at`: now, unless given."""
     previous = previous or {}
     folder = campaign.to_clusters_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -85,7 +86,7 @@ def generate_workbooks(
             result.kept.append((cluster, path))
         else:
             todo.append((cluster, path))
-    issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    issued_at = issued_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     job = _Job(scheme, campaign, key, issued_at, copy)
     items = [(cluster, path, previous.get(cluster.id)) for cluster, path in todo]
     if jobs > 1 and len(items) > 1:
