@@ -4,6 +4,9 @@ File names are safe and readable on Windows, macOS and Linux whatever a cluster 
 called, and two clusters never get the same name (not even on a file system that
 ignores case). A workbook already in `to-clusters/` was probably sent: it is kept
 unless `force` is given, and the result says which were kept.
+
+Most workbooks are copies of one workbook written per language (`assessment.copies`):
+the same bytes as writing each whole, ten times faster.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from excelcert.assessment.copies import Copies
 from excelcert.assessment.workbook import build_self_assessment
 from excelcert.base.files import atomic_path, safe_filename
 from excelcert.campaign.config import Campaign
@@ -43,6 +47,7 @@ class GenerateResult:
     written: list[tuple[Cluster, Path]] = field(default_factory=list)
     kept: list[tuple[Cluster, Path]] = field(default_factory=list)
     renewals: list[str] = field(default_factory=list)  # clusters whose workbook shows last time's label and answers
+    copied: int = 0  # workbooks written as copies of one of their language (`assessment.copies`)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,9 +67,13 @@ def generate_workbooks(
     force: bool = False,
     jobs: int = 1,
     previous: Mapping[str, Entry] | None = None,
+    copy: bool = True,
+    issued_at: dt.datetime | None = None,
 ) -> GenerateResult:
     """One workbook per cluster; a cluster with a `previous` label in the register (a renewal)
-    finds it on its start sheet and last time's answers filled in."""
+    finds it on its start sheet and last time's answers filled in. `copy`: each workbook a
+    copy of one written for its language where that gives the same bytes (`assessment.copies`);
+    without it each is written whole by xlsxwriter. `issued_at`: now, unless given."""
     previous = previous or {}
     folder = campaign.to_clusters_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,32 +86,62 @@ def generate_workbooks(
             result.kept.append((cluster, path))
         else:
             todo.append((cluster, path))
-    issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [
-                pool.submit(_build, path, scheme, campaign, cluster, key, issued_at, previous.get(cluster.id))
-                for cluster, path in todo
-            ]
-            for future in futures:
-                future.result()
+    issued_at = issued_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    job = _Job(scheme, campaign, key, issued_at, copy)
+    items = [(cluster, path, previous.get(cluster.id)) for cluster, path in todo]
+    if jobs > 1 and len(items) > 1:
+        # each worker receives the scheme once and makes its own copies' templates
+        batches = [items[k : k + _BATCH] for k in range(0, len(items), _BATCH)]
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(job,)) as pool:
+            result.copied = sum(pool.map(_write_batch, batches))
     else:
-        for cluster, path in todo:
-            _build(path, scheme, campaign, cluster, key, issued_at, previous.get(cluster.id))
+        result.copied = job.write(items)
     result.written = todo
     result.renewals = [c.id for c, _ in todo if c.id in previous]
     return result
 
 
-def _build(
-    path: Path,
-    scheme: Scheme,
-    campaign: Campaign,
-    cluster: Cluster,
-    key: bytes,
-    issued_at: dt.datetime,
-    previous: Entry | None = None,
-) -> None:
-    """Write the workbook whole or not at all."""
-    with atomic_path(path) as temp:
-        build_self_assessment(temp, scheme, campaign, cluster, key, issued_at=issued_at, previous=previous)
+_BATCH = 25  # workbooks a worker is given at a time
+
+
+class _Job:
+    """Writes workbooks of one run: each a copy of one written for its language
+    (`assessment.copies`) when that gives the same bytes, else whole."""
+
+    def __init__(self, scheme: Scheme, campaign: Campaign, key: bytes, issued_at: dt.datetime, copy: bool):
+        self.scheme, self.campaign, self.key, self.issued_at = scheme, campaign, key, issued_at
+        self.copy = copy
+        self.copies = Copies(scheme, campaign, key, issued_at)
+
+    def __getstate__(self) -> dict[str, Any]:  # a worker makes its own copies' templates
+        return {**self.__dict__, "copies": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.copies = Copies(self.scheme, self.campaign, self.key, self.issued_at)
+
+    def write(self, items: list[tuple[Cluster, Path, Entry | None]]) -> int:
+        """Write each workbook whole or not at all; return how many were copies."""
+        copied = 0
+        for cluster, path, previous in items:
+            with atomic_path(path) as temp:
+                if self.copy and previous is None and self.copies.write(temp, cluster):
+                    copied += 1
+                else:
+                    build_self_assessment(
+                        temp, self.scheme, self.campaign, cluster, self.key, issued_at=self.issued_at, previous=previous
+                    )
+        return copied
+
+
+_worker_job: _Job | None = None
+
+
+def _start_worker(job: _Job) -> None:
+    global _worker_job
+    _worker_job = job
+
+
+def _write_batch(items: list[tuple[Cluster, Path, Entry | None]]) -> int:
+    assert _worker_job is not None, "a worker is started with its job"
+    return _worker_job.write(items)

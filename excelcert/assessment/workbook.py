@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from excelcert.base.contract import ROLE_SELF_ASSESSMENT, WorkbookMeta, new_nonce, one_line, sign, write_meta
 from excelcert.base.i18n import format_date, local_number, text
@@ -140,7 +140,7 @@ def evaluate(scheme: Scheme, answers: dict[str, Any], lang: str) -> Evaluation:
 
 
 def build_self_assessment(
-    path: Path,
+    path: Path | IO[bytes],
     scheme: Scheme,
     campaign: Campaign,
     cluster: Cluster,
@@ -149,7 +149,7 @@ def build_self_assessment(
     issued_at: dt.datetime | None = None,
     answers: dict[str, Any] | None = None,
     previous: Entry | None = None,
-    open_book: Callable[[Path], Any] = new_book,
+    open_book: Callable[[Path | IO[bytes]], Any] = new_book,
     nonce: str | None = None,
 ) -> WorkbookMeta:
     """Write the cluster's workbook to `path`; return the metadata it carries.
@@ -162,20 +162,9 @@ def build_self_assessment(
     """
     if previous is not None and answers is None:
         answers = usable_answers(scheme, previous.answers)
-    lang = cluster.language if cluster.language in scheme.languages else scheme.default_language
+    lang = workbook_language(scheme, cluster)
     issued_at = issued_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    meta = WorkbookMeta(
-        campaign_id=campaign.id,
-        scheme_id=scheme.id,
-        scheme_version=scheme.version,
-        scheme_hash=campaign.scheme_hash,
-        cluster_id=cluster.id,
-        role=ROLE_SELF_ASSESSMENT,
-        language=lang,
-        issued_at=issued_at.isoformat(),
-        nonce=nonce or new_nonce(),
-        cluster_name=one_line(cluster.name),
-    )
+    meta = self_assessment_meta(scheme, campaign, cluster, issued_at, nonce or new_nonce())
     book = open_book(path)
     try:
         _Writer(book, scheme, campaign, cluster, lang, answers or {}, previous).write()
@@ -193,6 +182,45 @@ def build_self_assessment(
     finally:
         book.close()
     return meta
+
+
+def workbook_language(scheme: Scheme, cluster: Cluster) -> str:
+    """The language a cluster's workbook is written in: its own, if the scheme has it."""
+    return cluster.language if cluster.language in scheme.languages else scheme.default_language
+
+
+def self_assessment_meta(
+    scheme: Scheme, campaign: Campaign, cluster: Cluster, issued_at: dt.datetime, nonce: str
+) -> WorkbookMeta:
+    """The signed metadata of a cluster's self-assessment workbook."""
+    return WorkbookMeta(
+        campaign_id=campaign.id,
+        scheme_id=scheme.id,
+        scheme_version=scheme.version,
+        scheme_hash=campaign.scheme_hash,
+        cluster_id=cluster.id,
+        role=ROLE_SELF_ASSESSMENT,
+        language=workbook_language(scheme, cluster),
+        issued_at=issued_at.isoformat(),
+        nonce=nonce,
+        cluster_name=one_line(cluster.name),
+    )
+
+
+PROFILE_TEXTS = ("id", "name", "country", "group", "contact_name", "email", "website")
+
+
+def profile_texts(cluster: Cluster, lang: str) -> dict[str, str]:
+    """The profile sheet's values that are the cluster's own texts (the roster's), by field."""
+    return {
+        "id": cluster.id,
+        "name": cluster.name,
+        "country": country_name(cluster.country, lang),
+        "group": cluster.group_in(lang),
+        "contact_name": cluster.contact_name,
+        "email": cluster.email,
+        "website": cluster.website,
+    }
 
 
 class _Writer:
@@ -928,14 +956,8 @@ class _Writer:
         ws.set_row(1, ROW_HEIGHT * wrapped_lines(intro, 26 + 60))
         ws.set_row(0, 24)
         values = {
-            "id": cluster.id,
-            "name": cluster.name,
-            "country": country_name(cluster.country, lang),
+            **profile_texts(cluster, lang),
             "language": _language_name(cluster.language, lang),
-            "group": cluster.group_in(self.lang),
-            "contact_name": cluster.contact_name,
-            "email": cluster.email,
-            "website": cluster.website,
             "club": yes if cluster.club else no,
         }
         for n, key in enumerate(PROFILE_FIELDS, start=P_FIRST_ROW):

@@ -145,8 +145,13 @@ def write_meta(book: Any, meta: WorkbookMeta, signature: str) -> None:
     ws.very_hidden()
     ws.protect()
     for key, value in [*meta.items(), ("signature", signature)]:
-        if len(value.encode("utf-16-le")) <= 2 * 255:  # Excel's limit; the sheet is what intake reads
+        if fits_property(value):  # the sheet is what intake reads
             book.set_custom_property(f"excelcert.{key}", value)
+
+
+def fits_property(value: str) -> bool:
+    """Whether `value` is also written as a custom document property (Excel's limit: 255)."""
+    return len(value.encode("utf-16-le")) <= 2 * 255
 
 
 class ContractError(Exception):

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROW_HEIGHT = 15  # points, one line of 11 pt text
 
 
-def new_book(path: Path) -> Any:
+BOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True}
+
+
+def new_book(path: Path | IO[bytes]) -> Any:
+    """An xlsxwriter workbook writing to `path` (a file, or a buffer)."""
     import xlsxwriter
 
-    return xlsxwriter.Workbook(
-        str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
-    )
+    return xlsxwriter.Workbook(str(path) if isinstance(path, Path) else path, BOOK_OPTIONS)
 
 
 @lru_cache(maxsize=8192)
@@ -54,6 +55,11 @@ def header_fitted(text: str, room: int) -> str:
     return header_text(text[:keep].rstrip()) + "…"
 
 
+def page_header(left: str) -> str:
+    """The page header of a sheet: `left` (a cluster's name) on the left, the sheet's name on the right."""
+    return f"&L{header_fitted(left, HEADER_LIMIT - len('&L&R&A'))}&R&A"
+
+
 def print_setup(
     ws: Any,
     left_header: str,
@@ -78,7 +84,7 @@ def print_setup(
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
-    ws.set_header(f"&L{header_fitted(left_header, HEADER_LIMIT - len('&L&R&A'))}&R&A", {"margin": 0.25})
+    ws.set_header(page_header(left_header), {"margin": 0.25})
     ws.set_footer(f"&R{header_text(page)} &P / &N", {"margin": 0.25})
 
 
