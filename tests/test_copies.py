@@ -41,6 +41,7 @@ COPIED = {
     "non-characters": replace(EN, name="odd \ufffe\uffff"),
     "rtl": replace(EN, name="مجموعة الابتكار العنقودية", contact_name="שרה לוי"),
     "rich lookalike": replace(DE, name="<r>fett</r>"),
+    "rich markup": replace(FR, name="<r><t>Pôle</t></r>", contact_name="<r>A & B</r>"),
     "emoji": replace(EN, name="Cluster 🚀" * 10),
     "long id": replace(EN, id="X" * 200),
     "a header shortened to fit": replace(EN, name="R&D" + " R&D" * 59),
@@ -132,6 +133,31 @@ def test_a_copy_filled_in_by_the_cluster_is_imported(campaign, tmp_path):
     with Ledger.for_campaign(campaign.root) as ledger:
         results = import_files(campaign, scheme, {FR.id, EN.id}, key, ledger, paths)
     assert [(r.verdict, r.cluster) for r in results] == [(ACCEPTED, FR.id), (ACCEPTED, EN.id)]
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copied", "whole"])
+def test_a_name_that_looks_like_rich_text_stays_the_text_it_is(campaign, copy):
+    """xlsxwriter copies a text that starts with <r> and ends with </r> into the file as XML;
+    excelcert's workbooks write it escaped: the name reads back as typed, and the return is
+    accepted (it was refused as altered, the sheet showing another name than the signed one)."""
+    scheme, key = campaign.load_scheme(), read_key(campaign)
+    hostile = [
+        replace(FR, name="<r><t>Pôle</t></r>", contact_name="<r>A & B</r>"),
+        replace(EN, name="<r>Ocean & <b>Tech</r>"),
+    ]
+    result = generate_workbooks(campaign, scheme, hostile, key, copy=copy)
+    assert result.copied == (2 if copy else 0)
+    paths = [path for _, path in result.written]
+    for path in paths:
+        with zipfile.ZipFile(path) as archive:
+            assert b"<si><r>" not in archive.read("xl/sharedStrings.xml")  # no markup of the cluster's
+    for path, lang in zip(paths, ("fr", "en"), strict=True):
+        fill_in(path, scheme, AVERAGE, lang)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        results = import_files(campaign, scheme, {FR.id, EN.id}, key, ledger, paths)
+    assert [(r.verdict, r.cluster) for r in results] == [(ACCEPTED, FR.id), (ACCEPTED, EN.id)]
+    texts = {value for sheet in read_workbook(paths[0]).sheets.values() for _, row in sheet.values for value in row}
+    assert {"<r><t>Pôle</t></r>", "<r>A & B</r>"} <= texts
 
 
 def test_generate_writes_the_same_files_copied_or_whole(campaign, tmp_path, monkeypatch):

@@ -22,10 +22,44 @@ BOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings
 
 
 def new_book(path: Path | IO[bytes]) -> Any:
-    """An xlsxwriter workbook writing to `path` (a file, or a buffer)."""
-    import xlsxwriter
+    """An xlsxwriter workbook writing to `path` (a file, or a buffer), every text escaped
+    in its shared strings (`text_classes`)."""
+    book_class, _ = text_classes()
+    return book_class(str(path) if isinstance(path, Path) else path, BOOK_OPTIONS)
 
-    return xlsxwriter.Workbook(str(path) if isinstance(path, Path) else path, BOOK_OPTIONS)
+
+@lru_cache(maxsize=1)
+def text_classes() -> tuple[Any, Any]:
+    """(an xlsxwriter Workbook, the SharedStrings writer it uses) that write every text as
+    the text it is. xlsxwriter's own writer takes any text that starts with `<r>` and ends
+    with `</r>` for a rich string it made (by `write_rich_string`), and copies it into the
+    file unescaped, as XML: a cluster named "<r><t>x</t></r>" would show as "x", and one
+    named "<r>A & B</r>" would break the workbook. excelcert writes no rich text, so every
+    shared string is written as plain, escaped text (xlsxwriter's `_xml_si_element`, with
+    its control-character escapes and `xml:space`, exactly as for any other text)."""
+    import xlsxwriter
+    from xlsxwriter.packager import Packager
+    from xlsxwriter.sharedstrings import SharedStrings, _preserve_whitespace
+
+    class PlainStrings(SharedStrings):  # type: ignore[misc]
+        def _write_si(self, string: str) -> None:
+            string = self._escape_control_characters(string)
+            self._xml_si_element(string, [("xml:space", "preserve")] if _preserve_whitespace(string) else [])
+
+    class PlainPackager(Packager):  # type: ignore[misc]
+        def _write_shared_strings_file(self) -> None:  # xlsxwriter's own, with the writer above
+            sst = PlainStrings()
+            sst.string_table = self.workbook.str_table
+            if not self.workbook.str_table.count:
+                return
+            sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+            sst._assemble_xml_file()
+
+    class TextBook(xlsxwriter.Workbook):  # type: ignore[misc]
+        def _get_packager(self) -> Any:
+            return PlainPackager()
+
+    return TextBook, PlainStrings
 
 
 @lru_cache(maxsize=8192)

@@ -55,9 +55,9 @@ def utf16_len(text: str) -> int:
 
 
 def _writer() -> Any:
-    from xlsxwriter.sharedstrings import SharedStrings
+    from excelcert.base.sheetwriter import text_classes
 
-    return SharedStrings()
+    return text_classes()[1]()  # the shared strings writer excelcert's workbooks use
 
 
 def shared_string(text: str) -> str:
