@@ -79,25 +79,14 @@ def cluster_folder(campaign: Campaign, cluster: Cluster) -> Path:
 
 
 def plan_and_number(
-    campaign: Campaign,
-    scheme: Scheme,
-    clusters: list[Cluster],
-    ledger: Ledger,
-    key: bytes,
-    *,
-    kinds: tuple[str, ...],
-    today: dt.date | None = None,
-    results: Results | None = None,
-    register: Register | None = None,
+    campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes, **options: Any
 ) -> Issued:
     """Decide every document to write; nothing is rendered yet. Side effects: the scores
     are recorded in the ledger (unless `results` are given), and every certificate gets its
     number (the same one again when it was issued before), in the ledger and, when the
     campaign has a `register`, in the register, which then numbers it across campaigns and
-    continues a renewed label's validity."""
-    issued, planned = plan_documents(
-        campaign, scheme, clusters, ledger, key, kinds=kinds, today=today, results=results, register=register
-    )
+    continues a renewed label's validity. `options`: those of `plan_documents`."""
+    issued, planned = plan_documents(campaign, scheme, clusters, ledger, key, **options)
     for _ in planned:
         pass
     return issued
@@ -127,41 +116,31 @@ def plan_documents(
     issued = Issued(documents_folder(campaign), results=results)
     if "letter" in kinds:
         issued.benchmark = benchmark_campaign(campaign, scheme, clusters, ledger, register)
-    return issued, _planned(campaign, scheme, clusters, ledger, key, kinds, today, issued, results, register)
+    scored, day = results, today
 
+    def planned() -> Generator[Job, None, None]:
+        numbering = _Numbering(campaign, scheme, ledger, key, day, scored, register)
+        try:
+            for cluster in clusters:
+                start = len(issued.documents)
+                _plan_cluster(campaign, scheme, cluster, ledger, kinds, day, issued, numbering)
+                yield from issued.documents[start:]
+        finally:
+            numbering.close()
+        if "correction" in kinds:
+            by_id = {c.id: c for c in clusters}
+            for item in collect_corrections(clusters, ledger, scheme):
+                cluster = by_id[item.cluster.id]
+                context, pictures = correction_context(scheme, campaign, cluster, item, day)
+                template = find_template(
+                    _templates(campaign), "correction", language(scheme, cluster), scheme.default_language
+                )
+                out = cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"
+                job = Job(cluster.id, "correction", template, context, pictures, out)
+                issued.documents.append(job)
+                yield job
 
-def _planned(
-    campaign: Campaign,
-    scheme: Scheme,
-    clusters: list[Cluster],
-    ledger: Ledger,
-    key: bytes,
-    kinds: tuple[str, ...],
-    today: dt.date,
-    issued: Issued,
-    results: Results,
-    register: Register | None,
-) -> Generator[Job, None, None]:
-    numbering = _Numbering(campaign, scheme, ledger, key, today, results, register)
-    try:
-        for cluster in clusters:
-            start = len(issued.documents)
-            _plan_cluster(campaign, scheme, cluster, ledger, kinds, today, issued, numbering)
-            yield from issued.documents[start:]
-    finally:
-        numbering.close()
-    if "correction" in kinds:
-        by_id = {c.id: c for c in clusters}
-        for item in collect_corrections(clusters, ledger, scheme):
-            cluster = by_id[item.cluster.id]
-            context, pictures = correction_context(scheme, campaign, cluster, item, today)
-            template = find_template(
-                _templates(campaign), "correction", language(scheme, cluster), scheme.default_language
-            )
-            out = cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"
-            job = Job(cluster.id, "correction", template, context, pictures, out)
-            issued.documents.append(job)
-            yield job
+    return issued, planned()
 
 
 def _templates(campaign: Campaign) -> Path:
