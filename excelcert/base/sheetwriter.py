@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -70,8 +71,12 @@ def wrapped_lines(text: str, width: float) -> int:
 
 
 def header_text(text: str) -> str:
-    """Text for a page header or footer: '&' is a control character there."""
-    return text.replace("&", "&&")
+    """Text for a page header or footer: '&' is a control character there ('&&' prints one).
+    xlsxwriter counts every '&G' and '&[Picture]' as the place of a picture, even after
+    '&&', and drops a header whose count does not match its pictures (with a warning): "R&G
+    Industries" would lose its header. An invisible word joiner (U+2060) after such an '&&'
+    keeps the header, printed as typed."""
+    return re.sub(r"&&(?=G|\[Picture\])", "&&\u2060", text.replace("&", "&&"))
 
 
 HEADER_LIMIT = 255  # characters of a page header, Excel's limit (xlsxwriter warns beyond it)
