@@ -39,6 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from excelcert.base.sheetwriter import text_classes
+
 SHARED_STRINGS = "xl/sharedStrings.xml"
 _WORKSHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
 _HEADER_TAGS = ("oddHeader", "evenHeader", "firstHeader")
@@ -55,8 +57,6 @@ def utf16_len(text: str) -> int:
 
 
 def _writer() -> Any:
-    from excelcert.base.sheetwriter import text_classes
-
     return text_classes()[1]()  # the shared strings writer excelcert's workbooks use
 
 
