@@ -311,3 +311,32 @@ def test_a_template_replaced_with_the_same_time_and_size_is_compiled_again(issue
     fast = _both(template, job.context, job.pictures, tmp_path, "same-time")
     with zipfile.ZipFile(fast) as archive:
         assert (job.context["cluster_name"].replace("&", "&amp;") + "?").encode() in archive.read("word/document.xml")
+
+
+@pytest.mark.parametrize(
+    ("new", "raised"),
+    [
+        ("{{ cluster_name + 1 }}", "can only concatenate"),  # a TypeError in the template's own tag
+        ("{{ 1 // 0 }}", "division"),  # a ZeroDivisionError
+    ],
+)
+def test_a_tag_that_fails_is_a_template_error_naming_the_template(issued, demo, tmp_path, new, raised):
+    """A secretariat's tag that Python cannot evaluate is the template's fault: a
+    TemplateError naming the template and the document, never an 'unexpected error'; and
+    `templates check` reports it, instead of failing itself."""
+    from excelcert.documents.context import sample_context
+    from excelcert.documents.render import check_template
+
+    job = next(j for j in issued if j.kind == "certificate")
+    template = _edited(job.template, tmp_path / job.template.name, "word/document.xml", "{{ cluster_name }}", new)
+    for compiled in (True, False):
+        with pytest.raises(TemplateError) as failed:
+            render(template, job.context, job.pictures, tmp_path / job.out.name, compiled=compiled)
+        message = str(failed.value)
+        assert template.name in message and job.out.name in message and raised in message
+        assert "Error" not in message  # no Python exception's name
+    assert not (tmp_path / job.out.name).exists()
+    campaign = read_config(demo)
+    problems = check_template(template, sample_context("certificate", campaign.load_scheme(), campaign))
+    assert [p.code for p in problems] == ["template-tag-fails"]
+    assert raised in problems[0].message and "Error" not in problems[0].message
