@@ -159,3 +159,18 @@ def test_the_png_holds_the_canvas_exactly():
         assert image.mode == "RGB" and image.format == "PNG"
         assert image.info["dpi"] == pytest.approx((160, 160), abs=0.01)
         image.verify()  # every chunk's checksum
+
+
+@pytest.mark.parametrize("name", ["Excellence", "Management Excellence", "Exzellenzmanagementlabel"])
+def test_a_long_label_name_stays_inside_the_seal(name):
+    """The seal's words stay inside its inner ring, however long the scheme's label name: a
+    word crossing the rings was cut off at the edge of the picture on the certificate."""
+    png = charts.emblem(name, "#C9A227", "2026")
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+    size = image.shape[0]
+    y, x = np.mgrid[0:size, 0:size]
+    radius = np.hypot(x - size / 2, y - size / 2) / (size / 2) * 1.05  # in the seal's units: its edge at 1
+    white = (image[:, :, :3].min(axis=2) > 200) & (image[:, :, 3] > 200)
+    between_rings = (radius > 0.815) & (radius < 0.842)  # the rings are at 0.80 and 0.86
+    assert not (white & (between_rings | (radius > 0.885))).any(), "white letters across the rings"
+    assert (white & (radius < 0.75)).sum() > 500  # the words are there

@@ -252,6 +252,8 @@ def emblem_svg(label_name: str, colour: str, caption: str) -> bytes:
 
 
 def _seal(label_name: str, colour: str, caption: str) -> Figure:
+    import textwrap
+
     from matplotlib.patches import Circle
 
     fig, _ = new_figure(2.2, 2.2)
@@ -263,7 +265,15 @@ def _seal(label_name: str, colour: str, caption: str) -> Figure:
     ax.add_patch(Circle((0, 0), 1.0, color=colour))
     ax.add_patch(Circle((0, 0), 0.86, fill=False, edgecolor="white", linewidth=2.2))
     ax.add_patch(Circle((0, 0), 0.80, fill=False, edgecolor="white", linewidth=0.8))
-    ax.text(0, 0.12, label_name.upper(), ha="center", va="center", color="white", fontsize=17, fontweight="bold")
+    # a long name on two lines, and smaller where it would cross the rings (the picture's edge cut it off)
+    name = label_name.upper()
+    lines = textwrap.fill(name, max(12, (len(name) + 1) // 2), break_long_words=False) if len(name) > 12 else name
+    words = ax.text(0, 0.12, lines, ha="center", va="center", color="white", fontsize=17, fontweight="bold")
     # the year, large enough to read on a printed certificate
-    ax.text(0, -0.38, caption, ha="center", va="center", color="white", fontsize=12, fontweight="bold")
+    year = ax.text(0, -0.38, caption, ha="center", va="center", color="white", fontsize=12, fontweight="bold")
+    for text, room in ((words, 1.4), (year, 1.3)):  # the width (in the seal's units, 2.1 across) inside the ring
+        width = text.get_window_extent(fig.canvas.get_renderer()).width
+        fits = room / 2.1 * fig.bbox.width
+        if width > fits:
+            text.set_fontsize(text.get_fontsize() * fits / width)
     return fig
