@@ -256,7 +256,7 @@ def _seal(label_name: str, colour: str, caption: str) -> Figure:
 
     from matplotlib.patches import Circle
 
-    fig, _ = new_figure(2.2, 2.2)
+    fig, canvas = new_figure(2.2, 2.2)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(-1.05, 1.05)
@@ -271,9 +271,10 @@ def _seal(label_name: str, colour: str, caption: str) -> Figure:
     words = ax.text(0, 0.12, lines, ha="center", va="center", color="white", fontsize=17, fontweight="bold")
     # the year, large enough to read on a printed certificate
     year = ax.text(0, -0.38, caption, ha="center", va="center", color="white", fontsize=12, fontweight="bold")
-    for text, room in ((words, 1.4), (year, 1.3)):  # the width (in the seal's units, 2.1 across) inside the ring
-        width = text.get_window_extent(fig.canvas.get_renderer()).width
+    # the width (in the seal's units, 2.1 across) inside the ring
+    for text, size, room in ((words, 17, 1.4), (year, 12, 1.3)):
+        width = text.get_window_extent(canvas.get_renderer()).width
         fits = room / 2.1 * fig.bbox.width
         if width > fits:
-            text.set_fontsize(text.get_fontsize() * fits / width)
+            text.set_fontsize(size * fits / width)
     return fig
