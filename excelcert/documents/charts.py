@@ -186,9 +186,10 @@ class _Chart(Blitted):
                 ax.plot([0, 0], [row - 0.36, row + 0.36], color="#222222", linewidth=2.2, zorder=3, animated=True)[0]
             )
             self.values.append(ax.text(0, row, "", va="center", fontsize=8, zorder=4, animated=True))
+        placed: list[Text] = []  # the thresholds' names
         for n, (name, percent, colour) in enumerate(sorted(thresholds, key=lambda t: t[1])):
             ax.axvline(percent, color=colour, linestyle="--", linewidth=1.3, zorder=1)
-            ax.text(
+            words = ax.text(
                 percent + (0.8 if n % 2 else -0.8),
                 count - 0.45,
                 f"{name} {percent:g} %",
@@ -198,6 +199,7 @@ class _Chart(Blitted):
                 va="bottom",
                 fontweight="bold",
             )
+            placed.append(words)
         ax.plot([], [], color="#222222", linewidth=2.2, label=median_label)
         ax.set_yticks(self.rows, [textwrap.fill(name, 30) for name, _ in names])
         for tick, (name, _) in zip(ax.get_yticklabels(), names, strict=True):
@@ -212,6 +214,16 @@ class _Chart(Blitted):
         self.axis_line.set_animated(True)
         ax.grid(axis="x", color="#E0E0E0", zorder=0)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45 / self.height), fontsize=8, frameon=False)
+        # a threshold's name that would be written over another's (three labels, or thresholds
+        # close together) goes a line higher, as often as needed (once the axes have their limits)
+        boxes: list[BboxBase] = []
+        for words in placed:
+            box = words.get_window_extent(canvas.get_renderer())
+            while any(box.overlaps(other) for other in boxes):
+                x, y = words.get_position()
+                words.set_position((x, y + 0.32))
+                box = words.get_window_extent(canvas.get_renderer())
+            boxes.append(box)
         self.keep_background()
 
     def show(self, bars: list[Bar]) -> list[Artist]:
