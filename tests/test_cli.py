@@ -408,3 +408,19 @@ def test_the_demo_is_built_outside_any_output_folder():
     output/demo/output/demo/."""
     [option] = [p for p in cli.commands["demo"].params if p.name == "directory"]
     assert "output" not in Path(option.default).parts
+
+
+def test_a_file_that_cannot_be_written_is_a_message_not_an_unexpected_error(demo_copy, monkeypatch):
+    """A letter that cannot be written (its name taken by a folder here; on Windows, the file
+    open in Word; a read-only share; a full disk) names the file and what to check, instead
+    of asking the secretariat to report a bug."""
+    monkeypatch.chdir(demo_copy)
+    folder = next((demo_copy / "output").glob("*/documents/DE-AUTO-01 *"))
+    letter = folder / "DE-AUTO-01 letter.docx"
+    letter.unlink(missing_ok=True)
+    letter.mkdir()
+    result = CliRunner().invoke(cli, ["letters", "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "unexpected error" not in result.output and "report it" not in result.output
+    assert "DE-AUTO-01 letter.docx" in result.output and "Is a directory" in result.output
+    assert "Traceback" not in result.output

@@ -12,6 +12,7 @@ is compared too, and how each of the others is compressed."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -290,3 +291,52 @@ def test_docxtpl_features_in_a_template_give_the_same_document(issued, tmp_path)
             document = archive.read("word/document.xml")
         assert len(media) == 2 and document.count(b"<w:drawing>") == 4
         assert (b'w:gridSpan w:val="%d"' % span) in document and b'w:fill="FF0000"' in document
+
+
+def test_a_template_replaced_with_the_same_time_and_size_is_compiled_again(issued, tmp_path):
+    """A file system that keeps times to the second (a network share), or a copy that keeps
+    the time (`cp -p`, rsync, unzip), can give an edited template the time and size it had:
+    the edit is rendered all the same, never the version compiled before."""
+    job = next(j for j in issued if j.kind == "certificate")
+    template = tmp_path / job.template.name
+    _edited(job.template, template, "word/document.xml", "{{ cluster_name }}", "{{ cluster_name }}!")
+    first = fill.compiled(template, None)
+    assert first is not None
+    before = template.stat()
+    # the same number of characters, another text
+    _edited(job.template, tmp_path / "edited.docx", "word/document.xml", "{{ cluster_name }}", "{{ cluster_name }}?")
+    shutil.copyfile(tmp_path / "edited.docx", template)
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert template.stat().st_size == before.st_size and template.stat().st_mtime_ns == before.st_mtime_ns
+    fast = _both(template, job.context, job.pictures, tmp_path, "same-time")
+    with zipfile.ZipFile(fast) as archive:
+        assert (job.context["cluster_name"].replace("&", "&amp;") + "?").encode() in archive.read("word/document.xml")
+
+
+@pytest.mark.parametrize(
+    ("new", "raised"),
+    [
+        ("{{ cluster_name + 1 }}", "can only concatenate"),  # a TypeError in the template's own tag
+        ("{{ 1 // 0 }}", "division"),  # a ZeroDivisionError
+    ],
+)
+def test_a_tag_that_fails_is_a_template_error_naming_the_template(issued, demo, tmp_path, new, raised):
+    """A secretariat's tag that Python cannot evaluate is the template's fault: a
+    TemplateError naming the template and the document, never an 'unexpected error'; and
+    `templates check` reports it, instead of failing itself."""
+    from excelcert.documents.context import sample_context
+    from excelcert.documents.render import check_template
+
+    job = next(j for j in issued if j.kind == "certificate")
+    template = _edited(job.template, tmp_path / job.template.name, "word/document.xml", "{{ cluster_name }}", new)
+    for compiled in (True, False):
+        with pytest.raises(TemplateError) as failed:
+            render(template, job.context, job.pictures, tmp_path / job.out.name, compiled=compiled)
+        message = str(failed.value)
+        assert template.name in message and job.out.name in message and raised in message
+        assert "Error" not in message  # no Python exception's name
+    assert not (tmp_path / job.out.name).exists()
+    campaign = read_config(demo)
+    problems = check_template(template, sample_context("certificate", campaign.load_scheme(), campaign))
+    assert [p.code for p in problems] == ["template-tag-fails"]
+    assert raised in problems[0].message and "Error" not in problems[0].message

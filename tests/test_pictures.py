@@ -159,3 +159,46 @@ def test_the_png_holds_the_canvas_exactly():
         assert image.mode == "RGB" and image.format == "PNG"
         assert image.info["dpi"] == pytest.approx((160, 160), abs=0.01)
         image.verify()  # every chunk's checksum
+
+
+@pytest.mark.parametrize("name", ["Excellence", "Management Excellence", "Exzellenzmanagementlabel"])
+def test_a_long_label_name_stays_inside_the_seal(name):
+    """The seal's words stay inside its inner ring, however long the scheme's label name: a
+    word crossing the rings was cut off at the edge of the picture on the certificate."""
+    png = charts.emblem(name, "#C9A227", "2026")
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+    size = image.shape[0]
+    y, x = np.mgrid[0:size, 0:size]
+    radius = np.hypot(x - size / 2, y - size / 2) / (size / 2) * 1.05  # in the seal's units: its edge at 1
+    white = (image[:, :, :3].min(axis=2) > 200) & (image[:, :, 3] > 200)
+    between_rings = (radius > 0.815) & (radius < 0.842)  # the rings are at 0.80 and 0.86
+    assert not (white & (between_rings | (radius > 0.885))).any(), "white letters across the rings"
+    assert (white & (radius < 0.75)).sum() > 500  # the words are there
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        [("Bronze", 40.0, "#A0522D"), ("Silber", 60.0, "#8A8D91"), ("Gold", 80.0, "#C9A227")],
+        [
+            ("Bronze", 50.0, "#A0522D"),
+            ("Silver", 55.0, "#8A8D91"),
+            ("Gold", 60.0, "#C9A227"),
+            ("Platinum", 62.0, "#333"),
+        ],
+    ],
+)
+def test_the_labels_thresholds_are_written_without_overprinting(thresholds):
+    """Three labels (bronze, silver, gold) or thresholds close together: each threshold's name
+    is readable, none written over another (Silver's and Gold's were printed on each other)."""
+    bars = [Bar(f"Category {n}", 50.0, 55.0, "#4E79A7", "5 / 10") for n in range(3)]
+    key = (tuple((b.name, b.colour) for b in bars), tuple(thresholds), "Median", "Category 2")
+    chart = charts._chart(key)
+    renderer = chart.canvas.get_renderer()
+    names = [t for t in chart.ax.texts if not t.get_animated() and "%" in t.get_text()]
+    assert len(names) == len(thresholds)
+    boxes = [t.get_window_extent(renderer) for t in names]
+    for n, box in enumerate(boxes):
+        for other in boxes[n + 1 :]:
+            assert not box.overlaps(other), "two thresholds' names overprinted"
+    assert all(0 <= box.y1 <= chart.fig.bbox.height for box in boxes)  # in the picture

@@ -1005,6 +1005,13 @@ _TYPES: list[ProblemType] = [
         "the template's tags do not form a valid template: {detail}",
         "Check the tags near it: every {{%p for %}} and {{%p if %}} needs its endfor or endif.",
     ),
+    ProblemType(
+        "template-tag-fails",
+        ERROR,
+        "A tag of the template fails",
+        "a tag of the template cannot be evaluated with the sample values: {detail}",
+        "Correct the tag (a sum of a text and a number, a division by zero ...) and check again.",
+    ),
 ]
 
 CATALOGUE: dict[str, ProblemType] = {t.code: t for t in _TYPES}

@@ -70,6 +70,13 @@ class _Group(click.Group):
             root = ctx.find_root()
             if root.params.get("debug"):
                 raise
+            if isinstance(exc, OSError) and exc.filename is not None:  # a file excelcert could not write or read
+                path = exc.filename2 if exc.filename2 is not None else exc.filename  # a replace: its target
+                _fail(
+                    f"cannot write or read {path}: {exc.strerror or exc}. Check that the file is not open "
+                    "in another program and that it can be written there (permissions, free space), then run "
+                    "the same command again."
+                )
             _fail(
                 f"unexpected error: {type(exc).__name__}: {exc}. "
                 "Run the same command with --debug for details, and report it."

@@ -186,9 +186,10 @@ class _Chart(Blitted):
                 ax.plot([0, 0], [row - 0.36, row + 0.36], color="#222222", linewidth=2.2, zorder=3, animated=True)[0]
             )
             self.values.append(ax.text(0, row, "", va="center", fontsize=8, zorder=4, animated=True))
+        placed: list[Text] = []  # the thresholds' names
         for n, (name, percent, colour) in enumerate(sorted(thresholds, key=lambda t: t[1])):
             ax.axvline(percent, color=colour, linestyle="--", linewidth=1.3, zorder=1)
-            ax.text(
+            words = ax.text(
                 percent + (0.8 if n % 2 else -0.8),
                 count - 0.45,
                 f"{name} {percent:g} %",
@@ -198,6 +199,7 @@ class _Chart(Blitted):
                 va="bottom",
                 fontweight="bold",
             )
+            placed.append(words)
         ax.plot([], [], color="#222222", linewidth=2.2, label=median_label)
         ax.set_yticks(self.rows, [textwrap.fill(name, 30) for name, _ in names])
         for tick, (name, _) in zip(ax.get_yticklabels(), names, strict=True):
@@ -212,6 +214,16 @@ class _Chart(Blitted):
         self.axis_line.set_animated(True)
         ax.grid(axis="x", color="#E0E0E0", zorder=0)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45 / self.height), fontsize=8, frameon=False)
+        # a threshold's name that would be written over another's (three labels, or thresholds
+        # close together) goes a line higher, as often as needed (once the axes have their limits)
+        boxes: list[BboxBase] = []
+        for words in placed:
+            box = words.get_window_extent(canvas.get_renderer())
+            while any(box.overlaps(other) for other in boxes):
+                x, y = words.get_position()
+                words.set_position((x, y + 0.32))
+                box = words.get_window_extent(canvas.get_renderer())
+            boxes.append(box)
         self.keep_background()
 
     def show(self, bars: list[Bar]) -> list[Artist]:
@@ -252,9 +264,11 @@ def emblem_svg(label_name: str, colour: str, caption: str) -> bytes:
 
 
 def _seal(label_name: str, colour: str, caption: str) -> Figure:
+    import textwrap
+
     from matplotlib.patches import Circle
 
-    fig, _ = new_figure(2.2, 2.2)
+    fig, canvas = new_figure(2.2, 2.2)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(-1.05, 1.05)
@@ -263,7 +277,16 @@ def _seal(label_name: str, colour: str, caption: str) -> Figure:
     ax.add_patch(Circle((0, 0), 1.0, color=colour))
     ax.add_patch(Circle((0, 0), 0.86, fill=False, edgecolor="white", linewidth=2.2))
     ax.add_patch(Circle((0, 0), 0.80, fill=False, edgecolor="white", linewidth=0.8))
-    ax.text(0, 0.12, label_name.upper(), ha="center", va="center", color="white", fontsize=17, fontweight="bold")
+    # a long name on two lines, and smaller where it would cross the rings (the picture's edge cut it off)
+    name = label_name.upper()
+    lines = textwrap.fill(name, max(12, (len(name) + 1) // 2), break_long_words=False) if len(name) > 12 else name
+    words = ax.text(0, 0.12, lines, ha="center", va="center", color="white", fontsize=17, fontweight="bold")
     # the year, large enough to read on a printed certificate
-    ax.text(0, -0.38, caption, ha="center", va="center", color="white", fontsize=12, fontweight="bold")
+    year = ax.text(0, -0.38, caption, ha="center", va="center", color="white", fontsize=12, fontweight="bold")
+    # the width (in the seal's units, 2.1 across) inside the ring
+    for text, size, room in ((words, 17, 1.4), (year, 12, 1.3)):
+        width = text.get_window_extent(canvas.get_renderer()).width
+        fits = room / 2.1 * fig.bbox.width
+        if width > fits:
+            text.set_fontsize(size * fits / width)
     return fig

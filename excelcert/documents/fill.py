@@ -237,31 +237,35 @@ def _walk(graph: dict[str, list[str]], source: str, visited: set[str]) -> Iterat
 
 # --- compiling --------------------------------------------------------------------------------
 
-_compiled: dict[tuple[str, int, int], Compiled | None] = {}
+_compiled: dict[tuple[str, str], Compiled | None] = {}
 _compiling = threading.Lock()
 
 
 def compiled(template: Path, jinja_env: Any) -> Compiled | None:
-    """`template` compiled, once per process and version of the file (its path, time and
-    size); None when docxtpl must render it (see the module's docstring)."""
-    stat = template.stat()
-    key = (str(template.resolve()), stat.st_mtime_ns, stat.st_size)
+    """`template` compiled, once per process and version of the file (its path and the
+    digest of its bytes: not its time and size, which an edit may leave as they were on a
+    file system that keeps times to the second, or after `cp -p`); None when docxtpl must
+    render it (see the module's docstring)."""
+    data = template.read_bytes()  # a template is tens of kilobytes: read and hashed in microseconds
+    key = (str(template.resolve()), hashlib.sha256(data).hexdigest())
     with _compiling:
         if key not in _compiled:
             if len(_compiled) >= _CACHE_SIZE:
                 _compiled.clear()
             try:
-                _compiled[key] = compile_template(template, jinja_env)
+                _compiled[key] = compile_template(template, jinja_env, data)
             except Exception:  # whatever it is, docxtpl raises it again, as it always did
                 _compiled[key] = None
         return _compiled[key]
 
 
-def compile_template(template: Path, jinja_env: Any) -> Compiled | None:
+def compile_template(template: Path, jinja_env: Any, data: bytes | None = None) -> Compiled | None:
+    """`template` compiled from `data`, its bytes (read from the file when None): the version
+    the cache's key names, even if the file is replaced meanwhile."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docxtpl import DocxTemplate
 
-    tpl = DocxTemplate(str(template))
+    tpl = DocxTemplate(io.BytesIO(template.read_bytes() if data is None else data))
     tpl.init_docx()
     tpl.resolve_listing = _listing_resolver(tpl)
     docx = tpl.docx

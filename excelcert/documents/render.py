@@ -107,6 +107,10 @@ def render(
             raise TemplateError(
                 f"{template.name} cannot be rendered: {exc}. Run `excelcert templates check`."
             ) from None
+        except Exception as exc:
+            if not raised_by_a_tag(exc):
+                raise
+            raise TemplateError(_tag_fails(template, out, exc)) from None
         if data is not None:
             with atomic_path(out) as temp:
                 Path(temp).write_bytes(data)
@@ -119,9 +123,32 @@ def render(
         doc.render(values, jinja_env=_jinja(), autoescape=True)
     except JinjaError as exc:
         raise TemplateError(f"{template.name} cannot be rendered: {exc}. Run `excelcert templates check`.") from None
+    except Exception as exc:
+        if not raised_by_a_tag(exc):
+            raise
+        raise TemplateError(_tag_fails(template, out, exc)) from None
     with atomic_path(out) as temp:
         doc.save(temp)
     return out
+
+
+def raised_by_a_tag(exc: BaseException) -> bool:
+    """Whether `exc` was raised while Jinja evaluated a template's own tag (`{{ name + 1 }}`,
+    `{{ 1 // 0 }}`): the template's fault, not excelcert's. Jinja runs a template's code in
+    frames it names `<template>`."""
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            return True
+        trace = trace.tb_next
+    return False
+
+
+def _tag_fails(template: Path, out: Path, exc: BaseException) -> str:
+    return (
+        f"{template.name} cannot be rendered for {out.name}: a tag of the template fails ({exc}). "
+        "Correct the tag in the template, then run `excelcert templates check`."
+    )
 
 
 @lru_cache(maxsize=1)
@@ -242,6 +269,10 @@ def check_template(path: Path, sample: dict[str, Any]) -> list[Problem]:
             )
         except TemplateSyntaxError as exc:
             found.append(problem("template-syntax", Place(path=path.name), detail=exc.message or str(exc)))
+        except Exception as exc:
+            if not raised_by_a_tag(exc):
+                raise
+            found.append(problem("template-tag-fails", Place(path=path.name), detail=str(exc)))
     return found
 
 
