@@ -11,9 +11,10 @@ import datetime as dt
 import hashlib
 import os
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -431,7 +432,8 @@ def render_all(jobs_list: Iterable[Job], jobs: int = 1, *, lighten: bool = False
                 _lightened(job)
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for batch in _slices(jobs_list, SLICE):
+        remaining = iter(jobs_list)
+        while batch := list(islice(remaining, SLICE)):
             waiting.append((batch, pool.submit(_render_slice, batch)))
             while len(waiting) > SLICES_WAITING * jobs:
                 collect()
@@ -442,17 +444,6 @@ def render_all(jobs_list: Iterable[Job], jobs: int = 1, *, lighten: bool = False
 
 SLICE = 8  # documents handed to a worker at once: few enough that the workers share the end evenly
 SLICES_WAITING = 4  # slices queued per worker: enough to keep it busy while the next are planned
-
-
-def _slices(items: Iterable[Job], size: int) -> Iterator[list[Job]]:
-    batch: list[Job] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _render_slice(batch: list[Job]) -> list[Path]:

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,8 @@ def generate_reviews(
         return result
     waiting: deque[Future[None]] = deque()
     with ProcessPoolExecutor(max_workers=jobs, initializer=_set_up, initargs=setting) as pool:
-        for batch in _slices(planned(), SLICE):
+        remaining = planned()
+        while batch := list(islice(remaining, SLICE)):
             waiting.append(pool.submit(_build_all, batch))
             while len(waiting) > SLICES_WAITING * jobs:
                 waiting.popleft().result()
@@ -159,17 +161,6 @@ _setting: list[tuple[Scheme, Campaign, bytes, dt.datetime]] = []
 def _set_up(scheme: Scheme, campaign: Campaign, key: bytes, issued_at: dt.datetime) -> None:
     """What every workbook of a run shares, given to a process once rather than with each workbook."""
     _setting[:] = [(scheme, campaign, key, issued_at)]
-
-
-def _slices(items: Iterator[_Todo], size: int) -> Iterator[list[_Todo]]:
-    batch: list[_Todo] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _build_all(batch: list[_Todo]) -> None:
