@@ -350,7 +350,10 @@ def test_benchmark_prints_the_groups_and_the_clusters(demo, monkeypatch):
     monkeypatch.chdir(demo)
     result = CliRunner().invoke(cli, ["benchmark"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert "everyone" in result.output and "fewer than 5 members" in result.output
+    assert "All peers" in result.output and "fewer than 5 members" in result.output
+    # groups named as a reader names them, not by their keys ('sector:Aerospace', 'country:AT')
+    assert "Sector: " in result.output and "Country: Austria" in result.output and "This campaign's" in result.output
+    assert "sector:" not in result.output and "country:" not in result.output
     # headed as the other tables of the CLI (status, score, register list): capitalised words
     assert "Not shown because" in result.output and "Gaps" in result.output and "┃ group" not in result.output
 

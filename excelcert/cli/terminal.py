@@ -313,6 +313,8 @@ def print_register(found: list[Listed], on: dt.date) -> None:
 
 def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
     """The peer groups (shown or why not), then each cluster's total against them."""
+    from excelcert.documents.benchmarking import group_name  # with the benchmark's pandas: only here
+
     console = _console()
     groups = Table(
         title=f"Peer groups: {found.peers} peers from {counted(found.campaigns, 'campaign')}; groups under {found.min_group} "
@@ -323,7 +325,9 @@ def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
     for g in found.groups:
         figures = g.figures.get("total") if g.shown else None
         cells = [f"{f:.1f} %" for f in (figures.q1, figures.median, figures.q3)] if figures else ["", "", ""]
-        _add_row(groups, g.key, str(g.members) if g.shown else "", *cells, g.why)
+        kind = g.key.partition(":")[0]  # 'Sector: Aerospace', not the key 'sector:Aerospace'
+        name = "This campaign's clusters" if kind == "campaign" else group_name(scheme, found, g.key, "en")
+        _add_row(groups, name, str(g.members) if g.shown else "", *cells, g.why)
     console.print(groups)
     if not found.clusters:
         return
