@@ -9,6 +9,7 @@ language writes them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import lru_cache
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -479,9 +480,15 @@ REVIEW: dict[str, dict[str, str]] = {
 AGREEMENTS = ("agree", "partly", "disagree")
 
 
-def review_text(lang: str, key: str, **values: object) -> str:
-    template = REVIEW.get(lang, REVIEW["en"]).get(key) or REVIEW["en"][key]
+def translated(catalogue: Mapping[str, Mapping[str, str]], lang: str, key: str, **values: object) -> str:
+    """`key`'s text in `lang` from a catalogue of texts per language (English when the
+    language or the key is missing), with `values` put in."""
+    template = catalogue.get(lang, catalogue["en"]).get(key) or catalogue["en"][key]
     return template.format(**values) if values else template
+
+
+def review_text(lang: str, key: str, **values: object) -> str:
+    return translated(REVIEW, lang, key, **values)
 
 
 def hint(lang: str, code: str) -> str:
@@ -495,9 +502,7 @@ def corrections_text(lang: str, key: str, **values: object) -> str:
 
 
 def text(lang: str, key: str, **values: object) -> str:
-    catalogue = TEXTS.get(lang, TEXTS["en"])
-    template = catalogue.get(key) or TEXTS["en"][key]
-    return template.format(**values) if values else template
+    return translated(TEXTS, lang, key, **values)
 
 
 @lru_cache(maxsize=4096)
@@ -620,5 +625,4 @@ DECISION: dict[str, dict[str, str]] = {
 
 
 def decision_text(lang: str, key: str, **values: object) -> str:
-    template = DECISION.get(lang, DECISION["en"]).get(key) or DECISION["en"][key]
-    return template.format(**values) if values else template
+    return translated(DECISION, lang, key, **values)

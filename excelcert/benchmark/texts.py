@@ -3,6 +3,8 @@ categories, indicators, labels and topics). A language without an entry falls ba
 
 from __future__ import annotations
 
+from excelcert.base.i18n import translated
+
 REPORT: dict[str, dict[str, str]] = {
     "en": {
         "title": "Campaign report",
@@ -221,5 +223,4 @@ REPORT: dict[str, dict[str, str]] = {
 
 
 def report_text(lang: str, key: str, **values: object) -> str:
-    template = REPORT.get(lang, REPORT["en"]).get(key) or REPORT["en"][key]
-    return template.format(**values) if values else template
+    return translated(REPORT, lang, key, **values)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from excelcert.base.i18n import translated
 from excelcert.benchmark.peers import TOTAL, peer_table
 from excelcert.benchmark.stats import (
     BOTTOM,
@@ -234,8 +235,7 @@ BENCH: dict[str, dict[str, str]] = {
 
 
 def bench_text(lang: str, key: str, **values: object) -> str:
-    template = BENCH.get(lang, BENCH["en"]).get(key) or BENCH["en"][key]
-    return template.format(**values) if values else template
+    return translated(BENCH, lang, key, **values)
 
 
 def _ordinal(pct: float, lang: str) -> str:

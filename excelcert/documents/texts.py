@@ -4,6 +4,8 @@ the wording in the templates themselves; these are only the defaults they start 
 
 from __future__ import annotations
 
+from excelcert.base.i18n import translated
+
 DOCS: dict[str, dict[str, str]] = {
     "en": {
         "certificate": "Certificate",
@@ -255,5 +257,4 @@ DOCS: dict[str, dict[str, str]] = {
 
 
 def doc_text(lang: str, key: str, **values: object) -> str:
-    template = DOCS.get(lang, DOCS["en"]).get(key) or DOCS["en"][key]
-    return template.format(**values) if values else template
+    return translated(DOCS, lang, key, **values)
