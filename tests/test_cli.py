@@ -424,3 +424,41 @@ def test_a_file_that_cannot_be_written_is_a_message_not_an_unexpected_error(demo
     assert "unexpected error" not in result.output and "report it" not in result.output
     assert "DE-AUTO-01 letter.docx" in result.output and "Is a directory" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_large_import_lists_only_the_files_that_need_a_look(capsys):
+    from excelcert.cli.terminal import LIST_EVERY_FILE_UP_TO, import_summary, print_import
+    from excelcert.intake.batch import FileResult
+
+    routine = [
+        FileResult(f"in/C{k:03}.xlsx", "accepted", "counts: the first workbook", f"C{k:03}", counts=True)
+        for k in range(LIST_EVERY_FILE_UP_TO + 10)
+    ]
+    special = [
+        FileResult("in/odd.xlsx", "rejected", "it is not a workbook"),
+        FileResult("in/C900.xlsx", "accepted with problems", "2 problems to correct", "C900", counts=True),
+        FileResult("in/C901 old.xlsx", "accepted", "does not count: older than C901.xlsx", "C901", counts=False),
+        FileResult("in/C902.xlsx", "already imported", "the same file was imported on 2026-11-02", "C902"),
+    ]
+    results = routine[:20] + special + routine[20:]
+    print_import(results)
+    out = capsys.readouterr().out
+    for r in special:
+        assert Path(r.name).name in out
+    assert "C005.xlsx" not in out and "C030.xlsx" not in out
+    assert f"{len(routine)} files accepted without problems and counting are not listed" in out
+    assert "--all" in out
+
+    print_import(results, every_file=True)
+    out = capsys.readouterr().out
+    assert all(Path(r.name).name in out for r in results)
+    assert "not listed" not in out
+
+    print_import(routine[:LIST_EVERY_FILE_UP_TO])  # a small batch: every file, as always
+    out = capsys.readouterr().out
+    assert all(Path(r.name).name in out for r in routine[:LIST_EVERY_FILE_UP_TO])
+
+    assert import_summary(results) == (
+        f"{len(results)} files: {len(routine) + 1} accepted, 1 accepted with problems, 1 rejected, 1 already imported"
+    )
+    assert import_summary([]) == "0 files"

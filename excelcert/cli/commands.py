@@ -536,10 +536,21 @@ def _generate_reviews(session: Session, clusters: list[Cluster], force: bool, jo
     help="Processes reading files in parallel; the ledger is written in order, the same "
     "whatever the number. [default: one per core, at most 4, for 100 files or more; else 1]",
 )
+@click.option(
+    "--all",
+    "every_file",
+    is_flag=True,
+    help="List every file; by default a batch of more than 30 lists only those that need a look.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
 def import_(
-    ctx: click.Context, paths: tuple[Path, ...], imap_folder: str | None, jobs: int | None, as_json: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    imap_folder: str | None,
+    jobs: int | None,
+    every_file: bool,
+    as_json: bool,
 ) -> None:
     """Import returned workbooks (files, folders, .zip archives, saved e-mails) into the ledger."""
     from rich.progress import Progress
@@ -588,10 +599,10 @@ def import_(
     if as_json:
         _echo_json({**outcome.to_json(), **({"imap": fetched.to_json()} if fetched else {})})
         return
-    from excelcert.cli.terminal import print_import
+    from excelcert.cli.terminal import import_summary, print_import
 
-    print_import(outcome.results)
-    echo(f"{counted(len(outcome.results), 'file')}; report: {shown(outcome.report)}")
+    print_import(outcome.results, every_file)
+    echo(f"{import_summary(outcome.results)}; report: {shown(outcome.report)}")
 
 
 def _senders(session: Session) -> dict[str, str]:

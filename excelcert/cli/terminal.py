@@ -153,23 +153,54 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
 _VERDICT_STYLE = {"accepted": "green", "accepted with problems": "yellow", "rejected": "red", "already imported": "dim"}
 
 
-def print_import(results: list[FileResult]) -> None:
-    """One line per file: its verdict, its cluster, and the reason."""
+LIST_EVERY_FILE_UP_TO = 30  # a larger batch lists only the files that need a look (`import --all`: every one)
+
+
+def print_import(results: list[FileResult], every_file: bool = False) -> None:
+    """One line per file: its verdict, its cluster, and the reason. A batch of more than
+    LIST_EVERY_FILE_UP_TO files lists only those that need a look (refused, with problems,
+    already imported, or not counting), unless `every_file`: a thousand lines that all say
+    "accepted" would hide the few that matter (every file is in the import report)."""
+    listed = results if every_file or len(results) <= LIST_EVERY_FILE_UP_TO else [r for r in results if needs_a_look(r)]
     console = _console()
-    table = Table(title=Text("Import", style="bold"), title_justify="left", show_lines=False)
-    table.add_column("File", ratio=3, overflow="fold")
-    table.add_column("Verdict", no_wrap=True)
-    table.add_column("Cluster", no_wrap=True)
-    table.add_column("Reason", ratio=5)
-    for r in results:
-        _add_row(
-            table,
-            Path(r.name).name,
-            Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")),
-            r.cluster or "—",
-            r.reason,
+    if listed:
+        table = Table(title=Text("Import", style="bold"), title_justify="left", show_lines=False)
+        table.add_column("File", ratio=3, overflow="fold")
+        table.add_column("Verdict", no_wrap=True)
+        table.add_column("Cluster", no_wrap=True)
+        table.add_column("Reason", ratio=5)
+        for r in listed:
+            _add_row(
+                table,
+                Path(r.name).name,
+                Text(r.verdict, style=_VERDICT_STYLE.get(r.verdict, "")),
+                r.cluster or "—",
+                r.reason,
+            )
+        console.print(table)
+    left_out = len(results) - len(listed)
+    if left_out:
+        console.print(
+            Text(
+                f"{counted(left_out, 'file')} accepted without problems and counting "
+                f"{'is' if left_out == 1 else 'are'} not listed (`excelcert import --all` lists every file; "
+                "the report has them all)",
+                style="dim",
+            )
         )
-    console.print(table)
+
+
+def needs_a_look(result: FileResult) -> bool:
+    """Whether a file's verdict asks for a person's look: anything but accepted and counting."""
+    return result.verdict != "accepted" or not result.counts
+
+
+def import_summary(results: list[FileResult]) -> str:
+    """'1000 files: 990 accepted, 6 accepted with problems, 4 rejected', in the verdicts' order."""
+    verdicts = Counter(r.verdict for r in results)
+    order = ["accepted", "accepted with problems", "rejected", "already imported"]
+    parts = [f"{verdicts[v]} {v}" for v in sorted(verdicts, key=lambda v: (order.index(v) if v in order else 9, v))]
+    return f"{counted(len(results), 'file')}" + (f": {', '.join(parts)}" if parts else "")
 
 
 def print_status(
