@@ -45,14 +45,40 @@ def why_not(reviewer: Reviewer, cluster: Cluster) -> str | None:
     return None
 
 
+def eligible_reviewers(clusters: list[Cluster], reviewers: list[Reviewer]) -> dict[str, list[Reviewer]]:
+    """Cluster id -> the reviewers who may review it (`why_not` says None), in the reviewers'
+    order. The same as asking `why_not` of every pair, without asking it of every pair: a
+    cluster's candidates are the readers of its language, less the few reviewers whose
+    organisation or declared conflicts name it (clusters x reviewers questions made a
+    campaign of 3,000 clusters wait seconds, and would grow with the square of its size).
+    The lists are shared between clusters: read them, never change them."""
+    readers: dict[str, list[Reviewer]] = {}
+    blocking: dict[str, set[str]] = defaultdict(set)  # a cluster's id or name, casefolded -> reviewer ids
+    for reviewer in reviewers:
+        own = reviewer.organisation.casefold().strip()
+        if own:
+            blocking[own].add(reviewer.id)
+        for declared in reviewer.conflicts:
+            blocking[declared.casefold()].add(reviewer.id)
+    out = {}
+    for cluster in clusters:
+        if cluster.language not in readers:
+            readers[cluster.language] = [r for r in reviewers if r.reads(cluster.language)]
+        blocked = blocking.get(cluster.id.casefold(), set()) | blocking.get(cluster.name.casefold().strip(), set())
+        candidates = readers[cluster.language]
+        out[cluster.id] = [r for r in candidates if r.id not in blocked] if blocked else candidates
+    return out
+
+
 class _Solver:
     def __init__(self, clusters: list[Cluster], reviewers: list[Reviewer], per_cluster: int, mix: bool):
         self.clusters, self.reviewers, self.per_cluster, self.mix = clusters, reviewers, per_cluster, mix
-        self.eligible = {c.id: [r for r in reviewers if why_not(r, c) is None] for c in clusters}
+        self.eligible = eligible_reviewers(clusters, reviewers)
         self.by_id = {c.id: c for c in clusters}
         self.assigned: dict[str, list[Reviewer]] = {c.id: [] for c in clusters}
         self.holders: dict[str, list[str]] = defaultdict(list)  # reviewer id -> cluster ids
         self.load: dict[str, int] = defaultdict(int)
+        self.room = sum(max(r.max_load, 0) for r in reviewers)  # places left among all reviewers
 
     def foreign(self, cluster_id: str, reviewer: Reviewer) -> bool:
         return reviewer.country != self.by_id[cluster_id].country
@@ -61,11 +87,13 @@ class _Solver:
         self.assigned[cluster_id].append(reviewer)
         self.holders[reviewer.id].append(cluster_id)
         self.load[reviewer.id] += 1
+        self.room -= 1
 
     def _remove(self, cluster_id: str, reviewer: Reviewer) -> None:
         self.assigned[cluster_id].remove(reviewer)
         self.holders[reviewer.id].remove(cluster_id)
         self.load[reviewer.id] -= 1
+        self.room += 1
 
     def _keeps_mix(self, cluster_id: str, leaving: Reviewer, coming: Reviewer) -> bool:
         """Whether swapping `leaving` for `coming` keeps the cluster's foreign reviewer."""
@@ -75,13 +103,17 @@ class _Solver:
 
     def augment(self, cluster_id: str, pool: list[Reviewer], visited: set[str]) -> bool:
         """Give the cluster one more reviewer from `pool`, moving others if need be."""
+        if self.room <= 0:  # every reviewer full: no search can end at one with room
+            return False
         here = {r.id for r in self.assigned[cluster_id]}
-        order = sorted((r for r in pool if r.id not in here), key=lambda r: (self.load[r.id], r.id))
-        for reviewer in order:  # a reviewer with room: the least loaded first
-            if reviewer.id not in visited and self.load[reviewer.id] < reviewer.max_load:
-                visited.add(reviewer.id)
-                self._add(cluster_id, reviewer)
-                return True
+        load = self.load
+        with_room = [r for r in pool if load[r.id] < r.max_load and r.id not in here and r.id not in visited]
+        if with_room:  # a reviewer with room: the least loaded first (then by id)
+            reviewer = min(with_room, key=lambda r: (load[r.id], r.id))
+            visited.add(reviewer.id)
+            self._add(cluster_id, reviewer)
+            return True
+        order = sorted((r for r in pool if r.id not in here), key=lambda r: (load[r.id], r.id))
         for reviewer in order:  # all full: free one by moving one of their clusters on
             if reviewer.id in visited:
                 continue
@@ -104,12 +136,22 @@ class _Solver:
                 if pool:
                     self.augment(cluster.id, pool, set())
         unfilled = []
+        # Without the wish for a foreign reviewer, a reviewer that a search visited in vain is
+        # full and leads to no room until the assignment changes: later searches skip it
+        # (Kuhn's algorithm's usual economy). Searching afresh each time made a campaign with
+        # too few reviewers wait minutes for its problems: time grew with the cube of its size.
+        dead: set[str] = set()
         for _slot in range(self.per_cluster):
             for cluster in order:
-                if len(self.assigned[cluster.id]) < min(
-                    self.per_cluster, len(self.eligible[cluster.id])
-                ) and not self.augment(cluster.id, self.eligible[cluster.id], set()):
-                    unfilled.append(cluster.id)
+                if len(self.assigned[cluster.id]) >= min(self.per_cluster, len(self.eligible[cluster.id])):
+                    continue
+                visited = set() if self.mix else dead
+                if self.augment(cluster.id, self.eligible[cluster.id], visited):
+                    dead = set()
+                    continue
+                unfilled.append(cluster.id)
+                if self.mix:  # `propose` then solves again without the wish: one unfilled cluster says it
+                    return unfilled
         return unfilled
 
 
