@@ -93,9 +93,17 @@ def stage(root: Path, *args: str) -> dict[str, float]:
 # --- the campaign's inputs ------------------------------------------------------------------
 
 
+def reviewer_count(n: int) -> int:
+    """N/4 reviewers, and at least the example reviewers (8): readers of every language."""
+    from excelcert.campaign.reviewers import example_reviewers
+
+    return max(len(example_reviewers()), n // 4)
+
+
 def write_rosters(root: Path, n: int) -> None:
     """N clusters (the example roster cycled, ids, names and addresses made unique) and N/4
-    reviewers (the example reviewers cycled), each able to take 10 clusters."""
+    reviewers (the example reviewers cycled; all of them at least, so that a small campaign
+    has readers of every language), each able to take 10 clusters."""
     from dataclasses import replace
 
     from excelcert.campaign.config import open_campaign
@@ -112,7 +120,7 @@ def write_rosters(root: Path, n: int) -> None:
     people = example_reviewers()
     reviewers = [
         replace(r, id=f"{r.id}-{i:05d}", name=f"{r.name} {i}", email=f"r{i:05d}.{r.email}", max_load=10, conflicts=())
-        for i, r in ((i, people[i % len(people)]) for i in range(max(2, n // 4)))
+        for i, r in ((i, people[i % len(people)]) for i in range(reviewer_count(n)))
     ]
     write_reviewers(campaign.reviewers_path, reviewers)
 
@@ -518,7 +526,7 @@ def _memory(row: dict) -> str:
 def table(n: int, rounds: list[list[dict]]) -> str:
     """The best round of each stage (the least time), next to its floor in that round."""
     lines = [
-        f"{n} clusters, {max(2, n // 4)} reviewers, {len(rounds)} round(s) (best of each stage), "
+        f"{n} clusters, {reviewer_count(n)} reviewers, {len(rounds)} round(s) (best of each stage), "
         f"jobs {JOBS}, Python {sys.version.split()[0]}, {os.cpu_count()} cores",
         "",
         "| stage | time | rate | floor | ratio | start-up | peak memory |",
