@@ -514,11 +514,11 @@ def test_every_kind_of_message_from_the_demo(demo_copy):
     assert mailed["missing"] == []  # the five scored clusters have theirs; the others expect none yet
     documents = {d["to"]: d["attachments"] for d in mailed["done"]}
     assert documents["DE-AUTO-01"] == [  # all the letter says is enclosed: report, seal
-        "DE-AUTO-01 certificate gold.docx",
-        "DE-AUTO-01 letter.docx",
-        "DE-AUTO-01 benchmarking.docx",
-        "DE-AUTO-01 Siegel gold.png",
-        "DE-AUTO-01 Siegel gold.svg",
+        "DE-AUTO-01 Zertifikat Gold.docx",  # every one named in the cluster's language
+        "DE-AUTO-01 Brief.docx",
+        "DE-AUTO-01 Benchmarking-Bericht.docx",
+        "DE-AUTO-01 Siegel Gold.png",
+        "DE-AUTO-01 Siegel Gold.svg",
     ]
     assert len(documents) == 5  # the clusters scored and labelled
     corrections = {d["to"]: d["attachments"] for d in mail_json("corrections")["done"]}
