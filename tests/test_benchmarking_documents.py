@@ -11,8 +11,9 @@ import pytest
 from docx import Document
 
 from excelcert.benchmark.peers import peer_table
-from excelcert.benchmark.stats import BOTTOM, MIDDLE, TOP, benchmark
-from excelcert.documents.benchmarking import POSITION_COLOURS, bench_text, benchmark_summary
+from excelcert.benchmark.stats import BOTTOM, MIDDLE, TOP, Benchmark, benchmark
+from excelcert.campaign.roster import Cluster, sector_names
+from excelcert.documents.benchmarking import POSITION_COLOURS, bench_text, benchmark_summary, group_name, group_phrase
 from excelcert.documents.names import is_document
 from excelcert.scheme import load_scheme
 from tests.helpers import libreoffice_pdf, needs_writer
@@ -143,3 +144,18 @@ def test_the_benchmarking_reports_render_in_libreoffice(demo, tmp_path):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False).stdout
         pages = int(re.search(r"Pages:\s+(\d+)", info).group(1)) if info else 0
         assert 2 <= pages <= 5, (pdf.name, pages)
+
+
+def test_a_sector_is_named_as_any_row_of_the_roster_names_it_in_the_readers_language():
+    """A cluster whose row leaves group_fr empty, and a peer group of another cluster's sector,
+    read the sector as the roster names it in French on another row; a sector no row
+    translates stays as the roster has it (the secretariat's data, not excelcert's word)."""
+    own = Cluster("LU-FIN-02", "Fintech Lux", "LU", "fr", "Finance and banking")  # no group_fr on its row
+    other = Cluster("BE-FIN-01", "Fin Wallonie", "BE", "fr", "Finance and banking", groups=(("fr", "Finance"),))
+    robots = Cluster("DE-ROB-01", "Robotik", "DE", "de", "Robotics", groups=(("de", "Robotik"),))
+    found = Benchmark(5, 0, 0, "label:gold", [], [], [], sectors=sector_names([own, other, robots]))
+    assert group_name(SCHEME, found, "sector:Finance and banking", "fr", own) == "Secteur : Finance"
+    assert group_phrase("sector:Finance and banking", "fr", own, found) == "les clusters de votre secteur (Finance)"
+    assert group_name(SCHEME, found, "sector:Robotics", "de") == "Branche: Robotik"  # another cluster's sector
+    assert group_name(SCHEME, found, "sector:Robotics", "fr") == "Secteur : Robotics"  # no French name given
+    assert group_name(SCHEME, found, "country:LU", "de") == "Land: Luxemburg"
