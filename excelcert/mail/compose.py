@@ -5,7 +5,9 @@
     correction  each cluster with a rejected or incomplete return its correction workbook
                 (and its correction letter, when made)
     reminder    each cluster that has not returned, was rejected or is incomplete, as of
-                today and the deadline (its workbook again, or its correction workbook)
+                today and the deadline (its workbook again, or its correction workbook,
+                made then when `excelcert corrections` has not made it yet, and its
+                correction letter when made; without an attachment, the text says what to do)
     documents   each cluster its certificate and feedback letter (the PDFs when made)
 
 Every message has a key saying what it is (its kind, its recipient and the digest of what
@@ -34,7 +36,7 @@ from excelcert.campaign.roster import Cluster
 from excelcert.documents.context import salutation_and_closing
 from excelcert.documents.issue import cluster_folder
 from excelcert.documents.names import is_document
-from excelcert.intake.corrections import corrections_folder
+from excelcert.intake.corrections import collect_corrections, corrections_folder, write_corrections
 from excelcert.intake.status import COMPLETE, INCOMPLETE, NOT_RETURNED, REJECTED, campaign_status
 from excelcert.mail.templates import KINDS, render, template_path
 from excelcert.scheme.model import Scheme
@@ -145,8 +147,13 @@ def plan_messages(
             state = states[cluster.id]
             if state == COMPLETE:
                 continue
-            attach = workbook if state == NOT_RETURNED else correction
-            files = [attach] if attach.is_file() else []
+            if state == NOT_RETURNED:
+                files = [workbook] if workbook.is_file() else []
+            else:  # what to correct: the correction workbook, made now if `corrections` has not run yet
+                if not correction.is_file():
+                    _write_correction(campaign, scheme, cluster, ledger, correction)
+                files = [correction] if correction.is_file() else []
+                files += _documents(cluster_folder(campaign, cluster), cluster.id, "correction")
             extra = {"state": state}
             key_part = f"{state}/{today.isoformat()}"
         if not cluster.email:
@@ -225,6 +232,14 @@ def _common(campaign: Campaign, language: str, today: dt.date, files: list[Path]
         "attachments": [p.name for p in files],
         "language": language,
     }
+
+
+def _write_correction(campaign: Campaign, scheme: Scheme, cluster: Cluster, ledger: Ledger, path: Path) -> None:
+    """The cluster's correction workbook, as `excelcert corrections` writes it (none when the
+    ledger holds nothing to correct for it: the reminder then says to reply)."""
+    for item in collect_corrections([cluster], ledger, scheme):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_corrections(path, item, campaign, scheme)
 
 
 def _documents(folder: Path, cluster_id: str, kind: str) -> list[Path]:
