@@ -18,7 +18,7 @@ from typing import Any
 
 from excelcert.base.i18n import yes_or_no
 from excelcert.base.problems import Place, Report, UnreadableFile, problem
-from excelcert.base.sheetwriter import new_book, print_setup
+from excelcert.base.sheetwriter import new_book, print_setup, unwritable, without_unwritable
 from excelcert.base.spreadsheet import column_letters, read_workbook_xml
 from excelcert.scheme.build import ID_RE, plain_number
 
@@ -177,6 +177,13 @@ def read_table(
                 ),
             )
         )
+    for row in rows:
+        for index, (value, place) in enumerate(row):
+            char = unwritable(value) if isinstance(value, str) else None
+            if char:
+                heading = without_unwritable(_text(header[index][0])) if index < len(header) else ""
+                column = heading.replace("\n", " ") or column_letters(index + 1)
+                report.add(problem("roster-unwritable-character", place, path=path.name, column=column, char=char))
     for column in required:
         if column not in found:
             report.add(
