@@ -606,6 +606,7 @@ def import_(
             progress=lambda name: progress.advance(task),
             previous={c: e.answers for c, e in _previous_labels(session).items()},
             senders=_senders(session),
+            countries=_countries(session),
         )
     if as_json:
         _echo_json({**outcome.to_json(), **({"imap": fetched.to_json()} if fetched else {})})
@@ -614,6 +615,14 @@ def import_(
 
     print_import(outcome.results)
     echo(f"{counted(len(outcome.results), 'file')}; report: {shown(outcome.report)}")
+
+
+def _countries(session: Session) -> dict[str, str]:
+    """Every cluster's and reviewer's country: a save time written as local time is theirs."""
+    found = {c.id: c.country for c in session.clusters}
+    if session.campaign.reviewers_file and session.reviewer_ids:
+        found.update({r.id: r.country for r in session.reviewers_read.reviewers})
+    return found
 
 
 def _senders(session: Session) -> dict[str, str]:
