@@ -11,8 +11,10 @@ import pytest
 from docx import Document
 
 from excelcert.benchmark.peers import peer_table
-from excelcert.benchmark.stats import BOTTOM, MIDDLE, TOP, benchmark
-from excelcert.documents.benchmarking import POSITION_COLOURS, bench_text, benchmark_summary
+from excelcert.benchmark.stats import BOTTOM, MIDDLE, TOP, Benchmark, benchmark
+from excelcert.campaign.roster import Cluster, sector_names
+from excelcert.documents.benchmarking import POSITION_COLOURS, bench_text, benchmark_summary, group_name, group_phrase
+from excelcert.documents.names import is_document
 from excelcert.scheme import load_scheme
 from tests.helpers import libreoffice_pdf, needs_writer
 from tests.test_benchmark import assessment
@@ -22,7 +24,8 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _reports(demo: Path) -> dict[str, Path]:
-    return {p.name.split()[0]: p for p in (demo / "output" / "demo" / "documents").glob("*/* benchmarking.docx")}
+    found = (demo / "output" / "demo" / "documents").glob("*/*.docx")
+    return {p.name.split()[0]: p for p in found if is_document(p.name, "benchmark", p.name.split()[0])}
 
 
 def _text(path: Path) -> str:
@@ -33,7 +36,8 @@ def _text(path: Path) -> str:
 
 def test_every_scored_cluster_gets_a_benchmarking_report_in_its_language(demo):
     reports = _reports(demo)
-    letters = {p.name.split()[0] for p in (demo / "output" / "demo" / "documents").glob("*/* letter.docx")}
+    found = (demo / "output" / "demo" / "documents").glob("*/*.docx")
+    letters = {p.name.split()[0] for p in found if is_document(p.name, "letter", p.name.split()[0])}
     assert reports and set(reports) == letters
     expected = {"DE-AUTO-01": "de", "FR-AERO-01": "fr", "HR-ICT-01": "en"}
     for cluster, lang in expected.items():
@@ -63,7 +67,7 @@ def test_the_clusters_sector_is_named_in_its_language_where_the_roster_gives_it(
     folder = demo / "output" / "demo" / "documents"
     french = _text(_reports(demo)["FR-AERO-01"])
     assert "Secteur : Aéronautique et spatial" in french and "Aerospace" not in french
-    letter = _text(next(folder.glob("DE-AUTO-01*/* letter.docx")))
+    letter = _text(next(folder.glob("DE-AUTO-01*/* Brief.docx")))
     assert "Ihrer Branche (Automobil)" in letter and "(Automotive)" not in letter
     english = _text(_reports(demo)["HR-ICT-01"])
     assert "Sector: ICT" in english  # no translation needed, the group column as it is
@@ -71,7 +75,7 @@ def test_the_clusters_sector_is_named_in_its_language_where_the_roster_gives_it(
 
 def test_letter_and_report_call_training_by_one_word(demo):
     """The German letter points to the report's 'Weiterbildungen': it says the same word."""
-    letter = _text(next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*/* letter.docx")))
+    letter = _text(next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*/* Brief.docx")))
     report = _text(_reports(demo)["DE-AUTO-01"])
     assert "Weiterbildungen und Fallstudien" in letter and "Weiterbildungen und Fallstudien" in report
     assert "Schulung" not in letter + report
@@ -110,7 +114,7 @@ def test_the_report_has_the_radar_chart_and_the_training_for_the_gaps(demo):
 
 
 def test_the_letter_gets_a_short_benchmarking_summary(demo):
-    letter = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01*/* letter.docx"))
+    letter = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01*/* lettre.docx"))
     text = _text(letter)
     assert bench_text("fr", "summary_title") in text
     assert re.search(r"au \d+e centile", text)
@@ -140,3 +144,18 @@ def test_the_benchmarking_reports_render_in_libreoffice(demo, tmp_path):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False).stdout
         pages = int(re.search(r"Pages:\s+(\d+)", info).group(1)) if info else 0
         assert 2 <= pages <= 5, (pdf.name, pages)
+
+
+def test_a_sector_is_named_as_any_row_of_the_roster_names_it_in_the_readers_language():
+    """A cluster whose row leaves group_fr empty, and a peer group of another cluster's sector,
+    read the sector as the roster names it in French on another row; a sector no row
+    translates stays as the roster has it (the secretariat's data, not excelcert's word)."""
+    own = Cluster("LU-FIN-02", "Fintech Lux", "LU", "fr", "Finance and banking")  # no group_fr on its row
+    other = Cluster("BE-FIN-01", "Fin Wallonie", "BE", "fr", "Finance and banking", groups=(("fr", "Finance"),))
+    robots = Cluster("DE-ROB-01", "Robotik", "DE", "de", "Robotics", groups=(("de", "Robotik"),))
+    found = Benchmark(5, 0, 0, "label:gold", [], [], [], sectors=sector_names([own, other, robots]))
+    assert group_name(SCHEME, found, "sector:Finance and banking", "fr", own) == "Secteur : Finance"
+    assert group_phrase("sector:Finance and banking", "fr", own, found) == "les clusters de votre secteur (Finance)"
+    assert group_name(SCHEME, found, "sector:Robotics", "de") == "Branche: Robotik"  # another cluster's sector
+    assert group_name(SCHEME, found, "sector:Robotics", "fr") == "Secteur : Robotics"  # no French name given
+    assert group_name(SCHEME, found, "country:LU", "de") == "Land: Luxemburg"

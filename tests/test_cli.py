@@ -416,13 +416,13 @@ def test_a_file_that_cannot_be_written_is_a_message_not_an_unexpected_error(demo
     of asking the secretariat to report a bug."""
     monkeypatch.chdir(demo_copy)
     folder = next((demo_copy / "output").glob("*/documents/DE-AUTO-01 *"))
-    letter = folder / "DE-AUTO-01 letter.docx"
+    letter = folder / "DE-AUTO-01 Brief.docx"
     letter.unlink(missing_ok=True)
     letter.mkdir()
     result = CliRunner().invoke(cli, ["letters", "--jobs", "1"])
     assert result.exit_code == 1
     assert "unexpected error" not in result.output and "report it" not in result.output
-    assert "DE-AUTO-01 letter.docx" in result.output and "Is a directory" in result.output
+    assert "DE-AUTO-01 Brief.docx" in result.output and "Is a directory" in result.output
     assert "Traceback" not in result.output
 
 

@@ -24,6 +24,7 @@ from excelcert.campaign.roster import Cluster
 from excelcert.cli.commands import cli
 from excelcert.documents.context import letter_context, sample_context
 from excelcert.documents.issue import plan_and_number, render_all
+from excelcert.documents.names import is_document
 from excelcert.documents.render import check_template
 from excelcert.results.scores import score_final as score
 from excelcert.review.final import ClusterFinal
@@ -123,7 +124,7 @@ def _document_text(path: Path) -> str:
 def test_the_demo_certifies_only_labelled_clusters_with_sequential_numbers(demo_copy):
     root = demo_copy
     folder = root / "output" / "demo" / "documents"
-    certificates = sorted(folder.glob("*/* certificate *.docx"))
+    certificates = sorted(p for p in folder.glob("*/*.docx") if is_document(p.name, "certificate", p.name.split()[0]))
     with Ledger.for_campaign(root) as ledger:
         labelled = {s.cluster_id for s in ledger.latest_scores() if s.label}
         numbers = [c.number for c in ledger.certificates()]
@@ -169,7 +170,7 @@ def test_a_blocked_label_is_explained_with_level_answer_and_its_source(demo_copy
     the letter, `score` and results.xlsx say which indicator, the level, the answer, where it
     came from, and that meeting it alone would earn Silver; the priority table puts it first."""
     demo = demo_copy
-    letter = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01*/* letter.docx"))
+    letter = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01*/* lettre.docx"))
     text = _document_text(letter)
     why = text[text.index("Pourquoi") : text.index("Depuis votre")]
     assert "Stratégie écrite (SRV-01)" in why
@@ -200,12 +201,12 @@ def test_a_blocked_label_is_explained_with_level_answer_and_its_source(demo_copy
 
 def test_a_letter_with_a_label_congratulates_and_delivers_the_seal(demo):
     folder = next((demo / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
-    png, svg = folder / "DE-AUTO-01 Siegel gold.png", folder / "DE-AUTO-01 Siegel gold.svg"  # named in German
+    png, svg = folder / "DE-AUTO-01 Siegel Gold.png", folder / "DE-AUTO-01 Siegel Gold.svg"  # named in German
     assert png.read_bytes().startswith(b"\x89PNG") and b"<svg" in svg.read_bytes()[:2000]
     with Ledger.for_campaign(demo) as ledger:
         certificate = ledger.certificate_of("DE-AUTO-01", "gold")
     assert certificate is not None
-    text = _document_text(folder / "DE-AUTO-01 letter.docx")
+    text = _document_text(folder / "DE-AUTO-01 Brief.docx")
     steps = text[text.index("Herzlichen Glückwunsch – und wie es weitergeht") :]
     assert f"Das Zertifikat {certificate.reference} liegt diesem Schreiben bei" in steps
     from excelcert.base.i18n import format_date
@@ -250,14 +251,14 @@ def test_a_letter_names_the_next_labels_points_once(demo):
     """A Bronze cluster short of Silver's points: the points sentence says what Silver takes;
     the 'why' list goes on with what else stands in the way, without saying it again."""
     folder = next((demo / "output" / "demo" / "documents").glob("AT-WOOD-01 *"))
-    text = _document_text(folder / "AT-WOOD-01 letter.docx")
+    text = _document_text(folder / "AT-WOOD-01 Brief.docx")
     assert text.count("Silber verlangt 90 Punkte (60\u00a0%)") == 1
     assert "Silber verlangt, dass der Indikator Dokumentierte Strategie (SRV-01)" in text  # the why stays
 
 
 def test_a_french_renewal_letter_sets_a_space_before_its_colons(demo):
     folder = next((demo / "output" / "demo" / "documents").glob("FR-AERO-01 *"))
-    text = _document_text(folder / "FR-AERO-01 letter.docx")
+    text = _document_text(folder / "FR-AERO-01 lettre.docx")
     changes = text[text.index("Depuis votre dernière évaluation") : text.index("Points par catégorie")]
     assert "\u202f: 0 → 5" in changes and not re.search(r"\w: \d", changes)
 
@@ -281,7 +282,7 @@ def test_names_with_ampersands_brackets_quotes_and_accents_render(shared_campaig
 @needs_writer
 def test_certificates_and_letters_open_in_libreoffice_writer(demo, tmp_path):
     folder = demo / "output" / "demo" / "documents"
-    documents = [next(folder.glob("FR-AERO-01*/* certificate *.docx")), next(folder.glob("DE-AUTO-01*/* letter.docx"))]
+    documents = [next(folder.glob("FR-AERO-01*/* certificat *.docx")), next(folder.glob("DE-AUTO-01*/* Brief.docx"))]
     for path in documents:
         shutil.copyfile(path, tmp_path / path.name)
     libreoffice_pdf([tmp_path / p.name for p in documents], tmp_path)
@@ -360,7 +361,7 @@ def test_a_template_edited_by_the_secretariat_is_used(demo_copy, tmp_path):
         root / "templates", "certificate-en.docx", "{{ secretariat_name }}", "Issued by {{ secretariat_name }}"
     )
     CliRunner().invoke(cli, ["--campaign", str(root), "certify"], catch_exceptions=False)
-    certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* certificate *.docx"))
+    certificate = next((root / "output" / "demo" / "documents").glob("DE-AUTO-01*/* Zertifikat *.docx"))
     # DE-AUTO-01 writes German; an English cluster uses the edited template
     english = next((root / "output" / "demo" / "documents").glob("HR-ICT-01*/* certificate *.docx"))
     assert "Issued by Demo label secretariat" in _document_text(english)
@@ -440,18 +441,86 @@ def test_edge_rules_hold_for_every_combination_of_the_three_conditions():
 
 def test_a_certificate_for_a_label_no_longer_held_is_removed(demo_copy):
     folder = next((demo_copy / "output" / "demo" / "documents").glob("DE-AUTO-01*"))
-    stale = folder / "DE-AUTO-01 certificate silver.docx"
+    stale = folder / "DE-AUTO-01 Zertifikat Silber.docx"
     stale.write_bytes(b"an earlier certificate")
     stale.with_suffix(".pdf").write_bytes(b"%PDF")
-    for name in ("DE-AUTO-01 Siegel silver.png", "DE-AUTO-01 seal silver.svg"):  # its seal goes too
+    for name in ("DE-AUTO-01 Siegel Silber.png", "DE-AUTO-01 seal silver.svg"):  # its seal goes too
         (folder / name).write_bytes(b"seal")
     result = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "certify"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert sorted(p.name for p in folder.glob("* certificate *")) == ["DE-AUTO-01 certificate gold.docx"]
+    assert sorted(p.name for p in folder.glob("* Zertifikat *")) == ["DE-AUTO-01 Zertifikat Gold.docx"]
     assert sorted(p.name for p in folder.iterdir() if p.suffix in (".png", ".svg")) == [
-        "DE-AUTO-01 Siegel gold.png",
-        "DE-AUTO-01 Siegel gold.svg",
+        "DE-AUTO-01 Siegel Gold.png",
+        "DE-AUTO-01 Siegel Gold.svg",
     ]
+
+
+# the names an earlier excelcert gave: English words and the label's id, the seal in the cluster's language
+EARLIER_NAMES = {
+    "DE-AUTO-01": ("certificate gold", "letter", "benchmarking", "Siegel gold"),
+    "FR-AERO-01": ("certificate bronze", "letter", "benchmarking", "sceau bronze"),
+    "BE-BIO-01": ("corrections",),
+}
+
+
+def test_every_document_is_named_in_the_clusters_language_and_replaces_earlier_names(demo_copy):
+    """A cluster receives every file named in its language (a German cluster no "Siegel"
+    beside "certificate"); issuing again over a folder an earlier version wrote, or after the
+    cluster's language changed, leaves one copy of each document, never a stale duplicate
+    that the documents message would attach."""
+    documents = demo_copy / "output" / "demo" / "documents"
+    for cluster, stems in EARLIER_NAMES.items():
+        folder = next(documents.glob(f"{cluster} *"))
+        for stem in stems:
+            suffixes = (".png", ".svg") if stem.startswith(("Siegel", "sceau")) else (".docx", ".pdf")
+            for suffix in suffixes:
+                (folder / f"{cluster} {stem}{suffix}").write_bytes(b"written by an earlier version")
+    runner = CliRunner()
+    for command in ("certify", "letters"):
+        result = runner.invoke(cli, ["--campaign", str(demo_copy), command], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    names = {f.name.split()[0]: sorted(p.name for p in f.iterdir()) for f in documents.iterdir()}
+    assert names["DE-AUTO-01"] == [
+        "DE-AUTO-01 Benchmarking-Bericht.docx",
+        "DE-AUTO-01 Brief.docx",
+        "DE-AUTO-01 Siegel Gold.png",
+        "DE-AUTO-01 Siegel Gold.svg",
+        "DE-AUTO-01 Zertifikat Gold.docx",
+    ]
+    assert names["FR-AERO-01"] == [
+        "FR-AERO-01 certificat Bronze.docx",
+        "FR-AERO-01 lettre.docx",
+        "FR-AERO-01 rapport de benchmarking.docx",
+        "FR-AERO-01 sceau Bronze.png",
+        "FR-AERO-01 sceau Bronze.svg",
+    ]
+    assert names["BE-BIO-01"] == ["BE-BIO-01 corrections.docx"]  # French: the same word
+    assert names["HR-ICT-01"] == [
+        "HR-ICT-01 benchmarking report.docx",
+        "HR-ICT-01 certificate Gold.docx",
+        "HR-ICT-01 letter.docx",
+        "HR-ICT-01 seal Gold.png",
+        "HR-ICT-01 seal Gold.svg",
+    ]
+    # the cluster now writes English: its German documents go, the English ones replace them
+    roster = demo_copy / "workbooks" / "roster.xlsx"
+    book = openpyxl.load_workbook(roster)
+    sheet = book.worksheets[0]
+    head = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[head.index("id")].value == "DE-AUTO-01")
+    row[head.index("language")].value = "en"
+    book.save(roster)
+    for command in ("certify", "letters"):
+        assert runner.invoke(cli, ["--campaign", str(demo_copy), command]).exit_code == 0
+    folder = next(documents.glob("DE-AUTO-01 *"))
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "DE-AUTO-01 benchmarking report.docx",
+        "DE-AUTO-01 certificate Gold.docx",
+        "DE-AUTO-01 letter.docx",
+        "DE-AUTO-01 seal Gold.png",
+        "DE-AUTO-01 seal Gold.svg",
+    ]
+    assert all(is_document(p.name, "letter", "DE-AUTO-01") for p in folder.glob("* letter.docx"))
 
 
 def test_a_quoted_certificate_is_verified_by_a_campaign_without_a_register(demo_copy):
@@ -563,7 +632,7 @@ def test_a_formal_salutation_and_closing_in_each_language(lang, contact, form, d
 
 def test_no_heading_without_content_and_whole_cell_references(demo):
     folder = demo / "output" / "demo" / "documents"
-    weak = _document_text(next(folder.glob("AT-WOOD-01*/* letter.docx")))  # no indicator at full points
+    weak = _document_text(next(folder.glob("AT-WOOD-01*/* Brief.docx")))  # no indicator at full points
     assert "Indikatoren mit voller Punktzahl" not in weak and "Sehr geehrter Herr Mag. Gruber," in weak
     corrections = _document_text(next(folder.glob("BE-BIO-01*/* corrections.docx")))
     assert "Auto\u2011évaluation!\u2060E29" in corrections and "(vide)" in corrections

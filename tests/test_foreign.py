@@ -274,3 +274,22 @@ def test_save_times_are_instants():
 def test_a_damaged_ods_is_a_verdict_not_a_traceback():
     data = ods_bytes('<table:table table:name="S"><table:table-row>')  # content.xml cut short
     assert refusal(data).code == "corrupt-file"
+
+
+@pytest.mark.parametrize(
+    ("stamp", "saved", "local"),
+    [  # LibreOffice writes its local time with no zone (saved in Tokyo at 13:42 UTC)
+        ("2026-11-30T22:42:52.004060748", dt.datetime(2026, 11, 30, 22, 42, 52, 4060), True),
+        ("2026-11-30T13:42:52Z", dt.datetime(2026, 11, 30, 13, 42, 52), False),  # a zone: an instant
+        ("2026-11-30T22:42:52+09:00", dt.datetime(2026, 11, 30, 13, 42, 52), False),
+    ],
+)
+def test_an_ods_save_time_without_a_zone_is_the_savers_local_time(stamp, saved, local):
+    meta = (
+        '<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta>'
+        f"<dc:date>{stamp}</dc:date></office:meta></office:document-meta>"
+    ).encode()
+    data = ods_bytes('<table:table table:name="S"/>', extra={"meta.xml": meta})
+    book = read_returned_book(Path("x.ods"), data=data)
+    assert (book.modified, book.modified_local) == (saved, local)

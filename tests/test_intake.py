@@ -769,3 +769,81 @@ def test_rejections_lead_somewhere(campaign, tmp_path):
     assert "send the original workbook it received" in results["FR-AERO-01.csv"].reason
     if xlsb.exists():
         assert "'Excel Workbook (.xlsx)' in Excel, 'Excel 2007-365 (.xlsx)' in LibreOffice" in results[xlsb.name].reason
+
+
+def _saved_by_libreoffice(path: Path) -> Path:
+    """The workbook as LibreOffice saves an .xlsx: its application in docProps/app.xml (and
+    its local time written with a 'Z' in core.xml: set by `set_saved_at`)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info.filename) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename == "docProps/app.xml":
+                data = re.sub(
+                    rb"<Application>[^<]*</Application>", b"<Application>LibreOffice/7.4.7.2</Application>", data
+                )
+            archive.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize("order", ["libreoffice first", "excel first"])
+def test_a_save_time_libreoffice_wrote_as_local_time_is_the_clusters_countrys(campaign, tmp_path, order):
+    """Saved in Paris at 10:00 in LibreOffice (which writes 10:00, as if UTC: it is 09:00 UTC),
+    then at 09:30 UTC in Excel: the Excel one is the newer and counts, in either import order."""
+    local = returned(campaign, tmp_path, name="calc.xlsx", answers={**ANSWERS, "STR-01": 20})
+    local = _saved_by_libreoffice(set_saved_at(local, dt.datetime(2026, 11, 30, 10, 0)))
+    excel = returned(campaign, tmp_path, name="excel.xlsx", saved=dt.datetime(2026, 11, 30, 9, 30))
+    paths = [local, excel] if order == "libreoffice first" else [excel, local]
+    with Ledger.for_campaign(campaign.root) as ledger:
+        results = import_files(
+            campaign,
+            campaign.load_scheme(),
+            set(CLUSTERS),
+            read_key(campaign),
+            ledger,
+            paths,
+            countries={c.id: c.country for c in CLUSTERS.values()},
+        )
+        by_name = {Path(r.name).name: r for r in results}
+        current = ledger.current("FR-AERO-01", "self-assessment")
+        saved = {Path(s.original_name).name: s.saved_at for s in ledger.history("FR-AERO-01")}
+    assert current is not None and Path(current.original_name).name == "excel.xlsx"
+    assert saved == {"calc.xlsx": "2026-11-30T09:00:00", "excel.xlsx": "2026-11-30T09:30:00"}
+    if order == "libreoffice first":
+        assert (
+            by_name["excel.xlsx"].counts
+            and "saved 2026-11-30 09:30 after 2026-11-30 09:00" in by_name["excel.xlsx"].reason
+        )
+    else:
+        assert not by_name["calc.xlsx"].counts and "saved 2026-11-30 09:00, before" in by_name["calc.xlsx"].reason
+
+
+def test_a_local_save_time_is_read_as_the_countrys_time_on_that_day():
+    from excelcert.base.spreadsheet import local_to_utc
+
+    assert local_to_utc(dt.datetime(2026, 11, 30, 10, 0), "FR") == dt.datetime(2026, 11, 30, 9, 0)
+    assert local_to_utc(dt.datetime(2026, 7, 1, 10, 0), "fr") == dt.datetime(2026, 7, 1, 8, 0)  # summer time
+    assert local_to_utc(dt.datetime(2026, 11, 30, 10, 0), "ES") == dt.datetime(2026, 11, 30, 9, 0)  # not the Canaries
+    assert local_to_utc(dt.datetime(2026, 11, 30, 10, 0), "HR") == dt.datetime(2026, 11, 30, 9, 0)
+    assert local_to_utc(dt.datetime(2026, 11, 30, 10, 0), "XX") is None  # no zone known: the caller keeps it
+
+
+def test_import_reads_a_local_save_time_as_the_clusters_country(campaign, tmp_path):
+    """The same through `excelcert import`: the roster gives the cluster's country."""
+    from click.testing import CliRunner
+
+    from excelcert.cli import cli
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    local = returned(campaign, inbox, name="calc.xlsx", answers={**ANSWERS, "STR-01": 20})
+    _saved_by_libreoffice(set_saved_at(local, dt.datetime(2026, 11, 30, 10, 0)))
+    returned(campaign, inbox, name="excel.xlsx", saved=dt.datetime(2026, 11, 30, 9, 30))
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(inbox)])
+    assert result.exit_code == 0, result.output
+    with Ledger.for_campaign(campaign.root) as ledger:
+        current = ledger.current("FR-AERO-01", "self-assessment")
+    assert current is not None and Path(current.original_name).name == "excel.xlsx"

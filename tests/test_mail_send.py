@@ -13,6 +13,7 @@ import socket
 import ssl
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -514,11 +515,11 @@ def test_every_kind_of_message_from_the_demo(demo_copy):
     assert mailed["missing"] == []  # the five scored clusters have theirs; the others expect none yet
     documents = {d["to"]: d["attachments"] for d in mailed["done"]}
     assert documents["DE-AUTO-01"] == [  # all the letter says is enclosed: report, seal
-        "DE-AUTO-01 certificate gold.docx",
-        "DE-AUTO-01 letter.docx",
-        "DE-AUTO-01 benchmarking.docx",
-        "DE-AUTO-01 Siegel gold.png",
-        "DE-AUTO-01 Siegel gold.svg",
+        "DE-AUTO-01 Zertifikat Gold.docx",  # every one named in the cluster's language
+        "DE-AUTO-01 Brief.docx",
+        "DE-AUTO-01 Benchmarking-Bericht.docx",
+        "DE-AUTO-01 Siegel Gold.png",
+        "DE-AUTO-01 Siegel Gold.svg",
     ]
     assert len(documents) == 5  # the clusters scored and labelled
     corrections = {d["to"]: d["attachments"] for d in mail_json("corrections")["done"]}
@@ -555,3 +556,32 @@ def test_reviews_to_one_reviewer_and_an_unknown_one(demo_copy):
     assert [d["to"] for d in json.loads(out.output)["done"]] == ["R-FR-01"]
     out = runner.invoke(cli, ["--campaign", str(demo_copy), "mail", "reviews", "--reviewer", "R-NOBODY"])
     assert out.exit_code == 1 and "not in the reviewers roster: R-NOBODY" in out.output
+
+
+def _body(eml: str) -> str:
+    message = email.message_from_bytes(Path(eml).read_bytes(), policy=email.policy.default)
+    return message.get_body(("plain",)).get_content()
+
+
+def test_a_reminder_to_an_incomplete_cluster_carries_what_to_correct(demo_copy):
+    """Before `excelcert corrections` has run, the reminder to the incomplete cluster still
+    carries its correction workbook (made then, as `corrections` makes it) and correction
+    letter, and says what to do with them; a cluster whose workbook is gone gets a reminder
+    that says what to do instead of 'attached again'."""
+    corrections = demo_copy / "output" / "demo" / "corrections"
+    assert not corrections.exists()
+    workbook = next((demo_copy / "output" / "demo" / "to-clusters").glob("CH-MED-01 *.xlsx"))
+    workbook.unlink()
+    out = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "mail", "reminders", "--json"])
+    assert out.exit_code == 0, out.output
+    done = {d["to"]: d for d in json.loads(out.output)["done"]}
+    made = corrections / "BE-BIO-01 BioWal – Pôle Sciences du Vivant.xlsx"
+    assert done["BE-BIO-01"]["attachments"] == [made.name, "BE-BIO-01 corrections.docx"]
+    sheet = openpyxl.load_workbook(made).worksheets[0]
+    assert any("E29" in str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)  # what to fix
+    body = _body(done["BE-BIO-01"]["eml"])  # French
+    assert "n'est pas encore complète" in body and "merci de corriger votre classeur" in body
+    assert done["CH-MED-01"]["attachments"] == []
+    body = _body(done["CH-MED-01"]["eml"])  # German, nothing attached: says what to do, not 'im Anhang'
+    assert "im Anhang" not in body and "Anhang:" not in body
+    assert "antworten Sie auf diese E-Mail, und wir senden sie Ihnen erneut" in body

@@ -17,6 +17,7 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import read_config
 from excelcert.campaign.roster import read_roster
 from excelcert.documents.context import correction_context
+from excelcert.documents.names import FILE_WORDS
 from excelcert.documents.render import find_template, render
 from excelcert.documents.texts import DOCS
 from excelcert.intake.corrections import collect_corrections
@@ -62,7 +63,11 @@ def rendered(demo, tmp_path_factory) -> dict[tuple[str, str], list[str]]:
     work = tmp_path_factory.mktemp("rendered")
     documents: dict[tuple[str, str], Path] = {}
     for lang, cluster_id in LETTERS.items():
-        for kind, pattern in (("letter", "* letter.docx"), ("certificate", "* certificate *.docx")):
+        words = FILE_WORDS[lang]
+        for kind, pattern in (
+            ("letter", f"* {words['letter']}.docx"),
+            ("certificate", f"* {words['certificate']} *.docx"),
+        ):
             source = next(folder.glob(f"{cluster_id}*/{pattern}"))
             documents[kind, lang] = Path(shutil.copyfile(source, work / f"{kind}-{lang}.docx"))
     campaign = read_config(demo)

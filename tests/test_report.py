@@ -125,6 +125,47 @@ def test_the_report_names_the_campaign_as_the_letters_do_in_its_language(reporte
     assert campaign.title_in("fr") != campaign.title
 
 
+def _cells(path: str) -> set[str]:
+    book = openpyxl.load_workbook(path)
+    return {str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v}
+
+
+@pytest.mark.parametrize("lang", ["fr", "de"])
+def test_every_peer_group_sector_and_country_is_named_in_the_reports_language(reported, lang):
+    """Not only the reader's own sector: every sector of the peer groups (other clusters',
+    peers of earlier campaigns) is named as the roster names it in the report's language,
+    every country by its name in that language, with the language's own punctuation and
+    decimal comma; no English name of the roster's `group` column is left."""
+    from excelcert.campaign.config import read_config
+    from excelcert.campaign.roster import country_name, read_roster, sector_names
+
+    root, outputs = reported
+    campaign = read_config(root)
+    clusters = read_roster(campaign.roster_path, SCHEME.languages).clusters
+    names = sector_names(clusters)
+    found = json.loads(CliRunner().invoke(cli, ["--campaign", str(root), "benchmark", "--json"]).output)
+    groups = [g for g in found["groups"] if g["kind"] in ("sector", "country") and g["shown"]]
+    assert len(groups) > 20  # the demo's peers: 11 sectors, 14 countries
+    colon = "\u00a0: " if lang == "fr" else ": "
+    sector, country = {"fr": ("Secteur", "Pays"), "de": ("Branche", "Land")}[lang]
+    expected = [
+        f"{sector}{colon}{names[key[7:]][lang]}"
+        if key.startswith("sector:")
+        else f"{country}{colon}{country_name(key[8:], lang)}"
+        for key in (g["group"] for g in groups)
+    ]
+    page = html.unescape(Path(outputs[lang]["html"]).read_text(encoding="utf-8"))
+    cells = _cells(outputs[lang]["workbook"])
+    for name in expected:
+        assert name in page and name in cells, name
+    # the English names, but those a translation holds too: 'Finance', 'Maritime (Wirtschaft)'
+    english = {g["name"] for g in groups if g["kind"] == "sector" and g["name"] not in names[g["name"]][lang]}
+    shown = " ".join(sorted(cells)) + page
+    assert english and not [s for s in english if re.search(rf"\b{re.escape(s)}\b", shown)]
+    assert "Pays: AT" not in page and "Land: AT" not in page
+    assert re.search(r"<td[^>]*>\d+,\d</td>", page)  # 54,7, not 54.7
+
+
 def test_report_names_its_files_relative_to_the_campaign_folder(reported, monkeypatch):
     root, _ = reported
     monkeypatch.chdir(root)

@@ -69,6 +69,7 @@ class ReturnedWorkbook:
     meta: WorkbookMeta
     signature: str
     saved_at: dt.datetime | None  # from the document properties
+    saved_local: bool = False  # `saved_at` is the saver's local time, its zone unknown (Workbook.modified_local)
     answers: dict[str, Answer] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     profile: dict[str, str] = field(default_factory=dict)
@@ -176,7 +177,7 @@ def open_returned(path: Path, name: str | None = None, data: bytes | None = None
     name = name or path.name
     book = read_returned_book(path, name=name, skip=_not_read, data=data)
     meta, signature = read_meta(book, name)
-    result = ReturnedWorkbook(path, meta, signature, book.modified)
+    result = ReturnedWorkbook(path, meta, signature, book.modified, book.modified_local)
     if book.macros:
         result.problems.append(problem("macro-workbook", None))
     return book, result

@@ -42,7 +42,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def safe_filename(text: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """`text` made into a file name stem every common file system accepts."""
     name = unicodedata.normalize("NFC", text)
-    name = re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*]', "_", name)
+    name = re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*\ud800-\udfff\ufffe\uffff]', "_", name)  # and no half of a pair
     name = re.sub(r"\s+", " ", name)
     name = re.sub(r"_+", "_", name).strip(" ._")
     encoded = name.encode("utf-8")[:max_bytes]

@@ -171,7 +171,8 @@ def _read_ods(path: Path, label: str, data: bytes, skip: Callable[[str], bool] |
         content = _safe_part(archive, "content.xml", label)
         meta = _safe_part(archive, "meta.xml", label) if "meta.xml" in names else b""
     sheets = _OdsSheets(label, skip).read(content)
-    return Workbook(path, sheets, epoch=dt.datetime(1899, 12, 30), modified=_ods_saved_at(meta))
+    saved, local = _ods_saved_at(meta)
+    return Workbook(path, sheets, epoch=dt.datetime(1899, 12, 30), modified=saved, modified_local=local)
 
 
 def _safe_part(archive: zipfile.ZipFile, name: str, label: str) -> bytes:
@@ -181,10 +182,15 @@ def _safe_part(archive: zipfile.ZipFile, name: str, label: str) -> bytes:
     return part
 
 
-def _ods_saved_at(meta: bytes) -> dt.datetime | None:
-    """When the document was last saved (meta.xml's dc:date), as UTC without its zone."""
+def _ods_saved_at(meta: bytes) -> tuple[dt.datetime | None, bool]:
+    """When the document was last saved (meta.xml's dc:date) and whether that is the saver's
+    local time: LibreOffice writes its local time without a zone (2026-11-30T22:42:52 saved
+    in Tokyo at 13:42 UTC); a time with its zone is UTC without its zone."""
     match = re.search(rb"<dc:date>([^<]{10,40})</dc:date>", meta)
-    return parse_instant(match.group(1).decode("ascii", "replace")) if match else None
+    if not match:
+        return None, False
+    text = match.group(1).decode("ascii", "replace").strip()
+    return parse_instant(text), re.search(r"(Z|[+-]\d\d:?\d\d)$", text) is None
 
 
 class _OdsSheets:

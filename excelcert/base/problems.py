@@ -507,6 +507,16 @@ _TYPES: list[ProblemType] = [
         "Add a column headed '{column}' (columns: {expected}).",
     ),
     ProblemType(
+        "roster-unwritable-character",
+        ERROR,
+        "Character that cannot be written",
+        "{path}, column '{column}': the text holds the character {char}, which no workbook or Word "
+        "document can hold (half of a broken emoji, a byte of another encoding than UTF-8, or an invisible "
+        "non-character), so no file could be written with it",
+        "Retype the text of this cell by hand (text copied from another program can bring such a "
+        "character along), save, and run again.",
+    ),
+    ProblemType(
         "roster-missing-value",
         ERROR,
         "Missing value in the roster",

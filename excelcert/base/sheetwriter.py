@@ -18,6 +18,24 @@ from typing import IO, Any
 
 ROW_HEIGHT = 15  # points, one line of 11 pt text
 
+# characters no XML file (a workbook, a Word document) can hold, nor any escape write there:
+# halves of a surrogate pair (a broken emoji; a byte that was not UTF-8, as Python keeps it)
+# and the non-characters FFFE/FFFF. (Control characters are escaped in a workbook, `_x000B_`,
+# and left out of a Word document, as Word itself does.)
+_UNWRITABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def unwritable(text: str) -> str | None:
+    """The first character of `text` that no workbook or Word document can hold, as U+XXXX
+    (None when every one can be written)."""
+    found = _UNWRITABLE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def without_unwritable(text: str, instead: str = "_") -> str:
+    """`text` with every character an XML file cannot hold replaced."""
+    return _UNWRITABLE.sub(instead, text)
+
 
 BOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True}
 
@@ -44,7 +62,9 @@ def text_classes() -> tuple[Any, Any]:
 
     class PlainStrings(SharedStrings):  # type: ignore[misc]
         def _write_si(self, string: str) -> None:
-            string = self._escape_control_characters(string)
+            # a character no XML file holds (read_table refuses them in a roster; any other
+            # way in) is written as the replacement character, never a file that cannot be written
+            string = self._escape_control_characters(without_unwritable(string, "\ufffd"))
             self._xml_si_element(string, [("xml:space", "preserve")] if _preserve_whitespace(string) else [])
 
     class PlainPackager(Packager):  # type: ignore[misc]

@@ -148,8 +148,11 @@ class Workbook:
     path: Path
     sheets: dict[str, Sheet]
     epoch: dt.datetime | None = None  # day 0: 1899-12-30 (1900 system) or 1904-01-01
-    modified: dt.datetime | None = None  # when it was last saved, from its document properties
+    modified: dt.datetime | None = None  # when it was last saved, from its document properties (UTC)
     macros: bool = False  # saved as .xlsm
+    # `modified` is the saver's local time, its zone unknown: an OpenDocument file's dc:date
+    # has none, and LibreOffice writes its local time into an .xlsx with a 'Z' (UTC) after it
+    modified_local: bool = False
 
     def sheet(self, name: str) -> Sheet | None:
         """The sheet called `name`, ignoring case and surrounding spaces."""
@@ -312,6 +315,30 @@ def read_workbook(path: str | Path) -> Workbook:
         book.close()
 
 
+def local_to_utc(when: dt.datetime, country: str) -> dt.datetime | None:
+    """A local time without zone (`when`, saved in `country`) as UTC without its zone: the
+    country's time offset on that day (summer time included); where the country's zones
+    differ then (Spain and the Canaries), the offset most of them have. None when the
+    country's zones are not known."""
+    import zoneinfo
+    from collections import Counter
+
+    from babel.core import get_global
+
+    offsets: Counter[dt.timedelta] = Counter()
+    for name in get_global("territory_zones").get(country.upper(), ()):
+        try:
+            offset = when.replace(tzinfo=zoneinfo.ZoneInfo(name)).utcoffset()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+        if offset is not None:
+            offsets[offset] += 1
+    if not offsets:
+        return None
+    offset = max(offsets, key=lambda o: (offsets[o], o))
+    return when.replace(tzinfo=None) - offset
+
+
 def parse_instant(text: str) -> dt.datetime | None:
     """An ISO 8601 time as UTC without its zone, so that save times compare as instants
     (`2026-03-01T12:00:00+05:00` is 07:00); a time without a zone is taken as it is (UTC).
@@ -389,6 +416,7 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MODIFIED = "{http://purl.org/dc/terms/}modified"
+_APPLICATION = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}Application"
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")  # no OOXML part has them; bombs and XXE need them
 
 
@@ -542,6 +570,7 @@ class _XmlBook:
             epoch=self.epoch,
             modified=self._modified(),
             macros="xl/vbaProject.bin" in self.names or self.path.suffix.casefold() == ".xlsm",
+            modified_local=self._saved_by_libreoffice(),
         )
 
     @cached_property
@@ -618,6 +647,14 @@ class _XmlBook:
         if sum(widths) > MAX_SHEET_CELLS:  # each row is padded from column A
             _check_area(self.label, title, max(found), max(widths))
         return _padded(found)
+
+    def _saved_by_libreoffice(self) -> bool:
+        """Whether LibreOffice saved it (docProps/app.xml): its save time is then local time,
+        whatever zone it says (LibreOffice 7.4 writes its local time with 'Z')."""
+        if "docProps/app.xml" not in self.names:
+            return False
+        element = self.part("docProps/app.xml").find(_APPLICATION)
+        return element is not None and (element.text or "").startswith("LibreOffice")
 
     def _modified(self) -> dt.datetime | None:
         if "docProps/core.xml" not in self.names:

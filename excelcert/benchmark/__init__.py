@@ -13,11 +13,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from excelcert.base.ledger import Ledger
 from excelcert.benchmark.peers import Peers, campaign_assessments, peer_table
 from excelcert.benchmark.stats import Benchmark, benchmark
 from excelcert.campaign.config import Campaign
-from excelcert.campaign.roster import Cluster
+from excelcert.campaign.roster import Cluster, sector_names
 from excelcert.register.config import Register
 from excelcert.scheme.model import Scheme
 
@@ -31,7 +33,8 @@ def campaign_peers(
     if register is not None:
         with register.open() as store:
             history = store.assessments(answers=False)
-    return peer_table(scheme, history, campaign_assessments(campaign, scheme, clusters, ledger))
+    peers = peer_table(scheme, history, campaign_assessments(campaign, scheme, clusters, ledger))
+    return replace(peers, sectors=sector_names(clusters))
 
 
 def benchmark_campaign(

@@ -38,6 +38,7 @@ class Peers:
     measures: list[str]  # TOTAL, the categories, the indicators: the table's numeric columns
     current: list[str] = field(default_factory=list)  # the campaign's scored clusters, in roster order
     campaigns: int = 0  # how many campaigns the peers come from
+    sectors: dict[str, dict[str, str]] = field(default_factory=dict)  # sector -> language -> name (the roster's)
 
 
 def measures_of(scheme: Scheme) -> list[str]:

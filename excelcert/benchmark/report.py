@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from babel.numbers import format_decimal
 
 from excelcert.base.files import atomic_path
 from excelcert.base.i18n import format_date
@@ -37,7 +38,7 @@ from excelcert.benchmark.texts import report_text
 from excelcert.benchmark.training import WEAK_SHARE, TrainingNeeds, training_needs
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.reviewers import Reviewer
-from excelcert.campaign.roster import Cluster
+from excelcert.campaign.roster import Cluster, country_name
 from excelcert.review.final import final_values
 from excelcert.review.reconcile import campaign_statistics
 from excelcert.scheme.model import Scheme
@@ -92,6 +93,22 @@ class CampaignReport:
 
     def text(self, key: str, **values: object) -> str:
         return report_text(self.lang, key, **values)
+
+    def country(self, code: str) -> str:
+        """A country as the reader names it ('Autriche' for AT in French)."""
+        return country_name(code, self.lang) if code else "—"
+
+    def sector(self, name: str) -> str:
+        """A sector in the reader's language where the roster gives it (group_fr ...)."""
+        return self.benchmark.sector_name(name, self.lang) if name and name != "—" else "—"
+
+    def place(self, key: str, name: str) -> str:
+        """A row of 'labels by country' or 'labels by sector' as the reader names it."""
+        return self.country(name) if key == "labels_country" else self.sector(name)
+
+    def number(self, value: float) -> str:
+        """A share with one decimal, as the reader writes it (53,3 in French and German)."""
+        return format_decimal(value, format="0.0", locale=self.lang)
 
     @property
     def heading(self) -> str:
@@ -226,7 +243,9 @@ def _group_name(report: CampaignReport, key: str) -> str:
     if key == "excellence":
         return report.text("excellence")
     kind, _, name = key.partition(":")
-    return f"{report.text(kind)}: {name}"
+    return report.text(
+        "group_named", kind=report.text(kind), name=report.country(name) if kind == "country" else report.sector(name)
+    )
 
 
 # --- the workbook ----------------------------------------------------------------------------
@@ -340,7 +359,7 @@ def _write_xlsx(report: CampaignReport, path: Path) -> None:
             columns = [(group, 24)] + [(name, 10) for _, name in report.labels]
             ws = sheet(t(key), t(key), "", columns)
             for r, (name, counter) in enumerate(counts.items(), start=4):
-                ws.write_string(r, 0, name, wrap)
+                ws.write_string(r, 0, report.place(key, name), wrap)
                 for col, (label, _) in enumerate(report.labels, start=1):
                     ws.write_number(r, col, counter.get(label, 0), whole)
             if counts:
@@ -555,14 +574,15 @@ def _write_xlsx(report: CampaignReport, path: Path) -> None:
             ws.insert_chart(row + len(training.categories) + 2, 0, c)
 
         # which clusters need which topic: a row per pair, to filter (the secretariat's, never the funders')
-        columns = [(t("which"), 16), (t("campaign"), 18), (t("sector"), 22), (t("country"), 9), (t("topic"), 50)]
+        columns = [(t("which"), 16), (t("campaign"), 18), (t("sector"), 22), (t("country"), 16), (t("topic"), 50)]
         ws = sheet(t("training_who"), t("training_who"), t("training_who_note"), columns)
         r = 4
         for topic, need in training.topics:
             title = f"{topic.id} {report.scheme.text(topic.title, report.lang)}"
             for cluster in need.clusters:
                 campaign, sector, country = report.peer_info.get(cluster, ("", "", ""))
-                for col, value in enumerate((cluster, campaign, sector, country, title)):
+                shown = (cluster, campaign, report.sector(sector), report.country(country), title)
+                for col, value in enumerate(shown):
                     ws.write_string(r, col, value)
                 r += 1
         ws.autofilter(3, 0, max(r - 1, 4), len(columns) - 1)
@@ -639,10 +659,11 @@ def report_charts(report: CampaignReport) -> dict[str, str]:
         figure = _figure(7, 3.2)
         ax = figure.add_subplot()
         names = list(counts)
+        shown = [report.place(key, c) for c in names]
         bottom = np.zeros(len(names))
         for n, (label, name) in enumerate(report.labels):
             values = np.array([counts[c].get(label, 0) for c in names], dtype=float)
-            ax.bar(names, values, bottom=bottom, color=_colour(label, n), label=name, edgecolor="white")
+            ax.bar(shown, values, bottom=bottom, color=_colour(label, n), label=name, edgecolor="white")
             bottom += values
         ax.set_ylabel(t("clusters"))
         ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -784,12 +805,15 @@ def write_report_html(report: CampaignReport, path: Path) -> Path:
     section("returns", t("returns_note"))
     for key, counts in (("labels_country", report.by_country), ("labels_sector", report.by_sector)):
         group = t("country") if key == "labels_country" else t("sector")
-        rows = [[name] + [str(c.get(label, 0)) for label, _ in report.labels] for name, c in counts.items()]
+        rows = [
+            [report.place(key, name)] + [str(c.get(label, 0)) for label, _ in report.labels]
+            for name, c in counts.items()
+        ]
         section(key, None, table([group] + [n for _, n in report.labels], rows, set(range(1, len(report.labels) + 1))))
     section("distribution", t("distribution_note"))
     k = report.min_group
     if report.categories:
-        rows = [[q.name, f"{q.q1:.1f}", f"{q.median:.1f}", f"{q.q3:.1f}"] for q in report.categories]
+        rows = [[q.name, *(report.number(v) for v in (q.q1, q.median, q.q3))] for q in report.categories]
         section(
             "categories", t("categories_note"), table([t("category"), t("q1"), t("median"), t("q3")], rows, {1, 2, 3})
         )
@@ -804,7 +828,7 @@ def write_report_html(report: CampaignReport, path: Path) -> Path:
     section("load", t("load_note"))
     groups = [
         [_group_name(report, g.key), str(g.members)]
-        + [f"{v:.1f}" for v in (g.figures[TOTAL].q1, g.figures[TOTAL].median, g.figures[TOTAL].q3)]
+        + [report.number(v) for v in (g.figures[TOTAL].q1, g.figures[TOTAL].median, g.figures[TOTAL].q3)]
         for g in report.benchmark.groups
         if g.shown and TOTAL in g.figures
     ]

@@ -152,6 +152,13 @@ class Benchmark:
     measures: list[str]
     groups: list[Group]
     clusters: list[ClusterBenchmark]
+    sectors: dict[str, dict[str, str]] = field(default_factory=dict)  # sector -> language -> name (the roster's)
+
+    def sector_name(self, sector: str, lang: str) -> str:
+        """A sector as a reader of `lang` reads it, where the roster names it in `lang`; else
+        as the roster's (or the register's) `group` has it: the sector is the secretariat's
+        data, not a word of excelcert's."""
+        return self.sectors.get(sector, {}).get(lang) or sector
 
     def group(self, key: str) -> Group | None:
         return self._by_key.get(key)
@@ -232,6 +239,7 @@ def benchmark(scheme: Scheme, peers: Peers, k: int = DEFAULT_MIN_GROUP) -> Bench
         measures=measures,
         groups=groups,
         clusters=clusters,
+        sectors=peers.sectors,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from excelcert.base.i18n import yes_or_no
 from excelcert.base.problems import Place, Report, UnreadableFile, problem
-from excelcert.base.sheetwriter import new_book, print_setup
+from excelcert.base.sheetwriter import new_book, print_setup, unwritable, without_unwritable
 from excelcert.base.spreadsheet import column_letters, read_workbook_xml
 from excelcert.scheme.build import ID_RE, plain_number
 
@@ -176,6 +177,13 @@ def read_table(
                 ),
             )
         )
+    for row in rows:
+        for index, (value, place) in enumerate(row):
+            char = unwritable(value) if isinstance(value, str) else None
+            if char:
+                heading = without_unwritable(_text(header[index][0])) if index < len(header) else ""
+                column = heading.replace("\n", " ") or column_letters(index + 1)
+                report.add(problem("roster-unwritable-character", place, path=path.name, column=column, char=char))
     for column in required:
         if column not in found:
             report.add(
@@ -321,6 +329,21 @@ def country_codes() -> set[str]:
 
     # babel types the keys of its locale data loosely (str | int | None): territories are text
     return {code for code in Locale("en").territories if isinstance(code, str) and len(code) == 2 and code.isalpha()}
+
+
+def sector_names(clusters: Iterable[Cluster]) -> dict[str, dict[str, str]]:
+    """Every sector of the roster in each language the roster gives it (columns group_fr,
+    group_de ...): {group: {language: name}}. A sector named in a language on one row is
+    named so wherever it is shown: for the clusters whose row leaves that column empty, and
+    for peers of earlier campaigns with the same sector (the first row's name where rows
+    differ). A sector no row translates is shown as the `group` column has it."""
+    found: dict[str, dict[str, str]] = {}
+    for cluster in clusters:
+        if cluster.group:
+            names = found.setdefault(cluster.group, {})
+            for lang, name in cluster.groups:
+                names.setdefault(lang, name)
+    return found
 
 
 def country_name(code: str, language: str) -> str:

@@ -22,6 +22,7 @@ import click
 
 from excelcert import __version__
 from excelcert.base.problems import ERROR, Report, UnreadableFile
+from excelcert.base.sheetwriter import unwritable
 from excelcert.base.words import counted, shown
 from excelcert.campaign.config import CampaignError
 from excelcert.cli.safe import echo, json_text, plain
@@ -40,6 +41,11 @@ class _Group(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            _refuse_undecodable_text(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         from excelcert.base.files import Busy
@@ -80,6 +86,22 @@ class _Group(click.Group):
             _fail(
                 f"unexpected error: {type(exc).__name__}: {exc}. "
                 "Run the same command with --debug for details, and report it."
+            )
+
+
+def _refuse_undecodable_text(args: list[str]) -> None:
+    """Text typed on the command line that is not UTF-8 (a terminal set to another encoding
+    sends 'é' as one byte, which Python keeps as a lone surrogate) would be stored in the
+    register or a campaign file, or written into a workbook or document, which none of them
+    can hold: refused with what to do, before anything is done. An existing file's name may
+    hold such bytes: it is only used to open the file."""
+    for arg in args:
+        if unwritable(arg) and not os.path.lexists(arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            _fail(
+                f"the command line holds text that is not UTF-8 ('{shown}'): the terminal sends another "
+                "encoding than UTF-8. Nothing was done. Set the terminal to UTF-8 (for example "
+                "LANG=en_US.UTF-8) and type the text again."
             )
 
 
@@ -595,6 +617,7 @@ def import_(
             progress=lambda name: progress.advance(task),
             previous={c: e.answers for c, e in _previous_labels(session).items()},
             senders=_senders(session),
+            countries=_countries(session),
         )
     if as_json:
         _echo_json({**outcome.to_json(), **({"imap": fetched.to_json()} if fetched else {})})
@@ -603,6 +626,14 @@ def import_(
 
     print_import(outcome.results, every_file)
     echo(f"{import_summary(outcome.results)}; report: {shown(outcome.report)}")
+
+
+def _countries(session: Session) -> dict[str, str]:
+    """Every cluster's and reviewer's country: a save time written as local time is theirs."""
+    found = {c.id: c.country for c in session.clusters}
+    if session.campaign.reviewers_file and session.reviewer_ids:
+        found.update({r.id: r.country for r in session.reviewers_read.reviewers})
+    return found
 
 
 def _senders(session: Session) -> dict[str, str]:

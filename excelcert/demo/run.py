@@ -130,7 +130,15 @@ def run_demo(
     with Ledger.for_campaign(campaign.root) as ledger:
         last_time = {c: e.answers for c, e in previous.items()}
         imported = import_files(
-            campaign, scheme, roster_ids, key, ledger, [replies], previous=last_time, senders=senders
+            campaign,
+            scheme,
+            roster_ids,
+            key,
+            ledger,
+            [replies],
+            previous=last_time,
+            senders=senders,
+            countries={c.id: c.country for c in roster.clusters},
         )
         states = Counter(s.state for s in campaign_status(roster.clusters, ledger))
         review_lines = _review_stage(campaign, scheme, roster.clusters, key, ledger)

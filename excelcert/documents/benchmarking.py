@@ -248,14 +248,18 @@ def _ordinal(pct: float, lang: str) -> str:
     return str(n)
 
 
-def _named(key: str, lang: str, cluster: Cluster | None) -> tuple[str, str]:
+def _named(key: str, lang: str, cluster: Cluster | None, found: Benchmark | None) -> tuple[str, str]:
     """(kind, name) of a group key, the name as a reader of `lang` reads it: the country's name,
-    and the cluster's own sector in its language where the roster gives it (group_fr ...)."""
+    and a sector in its language where the roster gives it (group_fr ...): the cluster's own
+    row first, else any row of the roster with the same sector."""
     kind, _, name = key.partition(":")
     if kind == COUNTRY:
         return kind, country_name(name, lang)
-    if kind == SECTOR and cluster is not None and name == cluster.group:
-        return kind, cluster.group_in(lang)
+    if kind == SECTOR:
+        if cluster is not None and name == cluster.group and dict(cluster.groups).get(lang):
+            return kind, cluster.group_in(lang)
+        if found is not None:
+            return kind, found.sector_name(name, lang)
     return kind, name
 
 
@@ -269,13 +273,13 @@ def group_name(scheme: Scheme, found: Benchmark, key: str, lang: str, cluster: C
         else:
             how = bench_text(lang, "excellence_decile")
         return f"{bench_text(lang, 'excellence')} ({how})"
-    kind, name = _named(key, lang, cluster)
+    kind, name = _named(key, lang, cluster, found)
     return bench_text(lang, kind, name=name)
 
 
-def group_phrase(key: str, lang: str, cluster: Cluster | None = None) -> str:
+def group_phrase(key: str, lang: str, cluster: Cluster | None = None, found: Benchmark | None = None) -> str:
     """A group as a sentence names it: 'the clusters of your sector (ICT)', 'all peers' ..."""
-    kind, name = _named(key, lang, cluster)
+    kind, name = _named(key, lang, cluster, found)
     return bench_text(lang, f"among_{kind}", name=name)
 
 
@@ -334,7 +338,7 @@ def benchmark_context(
         bench_text(lang, "not_shown", k=found.min_group, groups=", ".join(hidden)) if hidden else ""
     )
     context["reference_sentence"] = (
-        bench_text(lang, "reference", group=group_phrase(reference, lang, cluster)) if reference else ""
+        bench_text(lang, "reference", group=group_phrase(reference, lang, cluster, found)) if reference else ""
     )
     total = mine.standings[TOTAL]
     pct = total.percentiles.get(reference or "")
@@ -344,7 +348,7 @@ def benchmark_context(
             "total_sentence",
             share=percent(total.value or 0, lang),
             pct=_ordinal(pct, lang),
-            group=group_phrase(reference, lang, cluster),
+            group=group_phrase(reference, lang, cluster, found),
         )
         if reference and pct is not None
         else ""
@@ -444,7 +448,7 @@ def benchmark_summary(
             lang,
             "summary_total",
             pct=_ordinal(pct, lang),
-            group=group_phrase(mine.reference, lang, cluster),
+            group=group_phrase(mine.reference, lang, cluster, found),
             where=bench_text(lang, f"where_{total.position}"),
         )
     ]

@@ -19,6 +19,7 @@ from excelcert.base.ledger import Certificate, Submission
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster, country_name
 from excelcert.documents.charts import label_colour
+from excelcert.documents.names import document_name
 from excelcert.documents.texts import doc_text
 from excelcert.intake.corrections import CorrectionItem, Corrections
 from excelcert.register.config import Register
@@ -328,15 +329,6 @@ def letter_context(
     return context, pictures
 
 
-SEAL_WORDS = {"en": "seal", "fr": "sceau", "de": "Siegel"}  # the seal's file name, in the reader's language
-
-
-def seal_files(cluster_id: str, label: str, lang: str = "en") -> tuple[str, str]:
-    """The names of the seal's files delivered with a certificate, in the cluster's language: (PNG, SVG)."""
-    stem = f"{cluster_id} {SEAL_WORDS.get(lang, 'seal')} {label}"
-    return f"{stem}.png", f"{stem}.svg"
-
-
 def _next_steps(
     campaign: Campaign, cluster: Cluster, label: str | None, label_name: str, certificate: Certificate | None, lang: str
 ) -> dict[str, Any]:
@@ -346,7 +338,8 @@ def _next_steps(
     if label is None:
         steps = [doc_text(lang, "next_none"), doc_text(lang, "next_again"), contact]
         return {"next_title": doc_text(lang, "next_title_none"), "next_steps": steps}
-    png, svg = seal_files(cluster.id, label, lang)
+    png = document_name("seal", cluster.id, lang, label_name)
+    svg = f"{Path(png).stem}.svg"
     if certificate is not None:
         valid_until = format_date(dt.date.fromisoformat(certificate.valid_until), lang)
         steps = [

@@ -26,15 +26,14 @@ from excelcert.campaign.roster import Cluster
 from excelcert.documents.benchmarking import benchmark_context, benchmark_summary
 from excelcert.documents.charts import emblem, emblem_svg
 from excelcert.documents.context import (
-    SEAL_WORDS,
     certificate_context,
     certificate_reference,
     correction_context,
     language,
     letter_context,
-    seal_files,
     verification_code,
 )
+from excelcert.documents.names import document_name, document_stem, is_document
 from excelcert.documents.pdf import PdfError, to_pdf
 from excelcert.documents.render import find_template, render
 from excelcert.intake.corrections import collect_corrections
@@ -133,10 +132,10 @@ def plan_documents(
             for item in collect_corrections(clusters, ledger, scheme):
                 cluster = by_id[item.cluster.id]
                 context, pictures = correction_context(scheme, campaign, cluster, item, day)
-                template = find_template(
-                    _templates(campaign), "correction", language(scheme, cluster), scheme.default_language
-                )
-                out = cluster_folder(campaign, cluster) / f"{cluster.id} corrections.docx"
+                lang = language(scheme, cluster)
+                template = find_template(_templates(campaign), "correction", lang, scheme.default_language)
+                out = cluster_folder(campaign, cluster) / document_name("correction", cluster.id, lang)
+                _remove_others(out.parent, cluster.id, "correction", out.stem)
                 job = Job(cluster.id, "correction", template, context, pictures, out)
                 issued.documents.append(job)
                 yield job
@@ -174,7 +173,7 @@ def _plan_cluster(
         certificate = numbering.certificate(cluster, score)
         if certificate.reference in numbering.withdrawn:
             issued.withdrawn[cluster.id] = numbering.withdrawn[certificate.reference]
-            _remove_other_certificates(out, cluster.id, None)  # a withdrawn certificate is never sent again
+            _remove_certificate(out, cluster.id, None)  # a withdrawn certificate is never sent again
         else:
             issued.certificates.append(certificate)
             # the certificate says what the register says of the cluster, so that a copy verifies
@@ -182,16 +181,16 @@ def _plan_cluster(
             shown = replace(cluster, name=entered.name, country=entered.country) if entered else cluster
             context, pictures = certificate_context(scheme, campaign, shown, score, certificate, numbering.register)
             template = find_template(_templates(campaign), "certificate", lang, scheme.default_language, score.label)
-            name = f"{cluster.id} certificate {score.label}.docx"
-            _remove_other_certificates(out, cluster.id, name)
+            label_name = scheme.label_name(score.label, lang)
+            name = document_name("certificate", cluster.id, lang, label_name)
+            _remove_certificate(out, cluster.id, label_name, lang)
             issued.documents.append(Job(cluster.id, "certificate", template, context, pictures, out / name))
             # the seal, for the cluster's website and brochures: as PNG and SVG beside the certificate
             seal = {"seal": pictures["emblem"]}
-            issued.documents.append(
-                Job(cluster.id, "seal", template, {}, seal, out / seal_files(cluster.id, score.label, lang)[0])
-            )
+            name = document_name("seal", cluster.id, lang, label_name)
+            issued.documents.append(Job(cluster.id, "seal", template, {}, seal, out / name))
     elif "certificate" in kinds:
-        _remove_other_certificates(out, cluster.id, None)
+        _remove_certificate(out, cluster.id, None)
     if "letter" in kinds:
         final = results.finals[cluster.id]
         appreciation = _appreciation(ledger, final)
@@ -211,14 +210,17 @@ def _plan_cluster(
         mine = issued.benchmark.cluster(cluster.id) if issued.benchmark else None
         context["benchmark_summary"] = benchmark_summary(scheme, mine, issued.benchmark, lang, cluster)
         template = find_template(_templates(campaign), "letter", lang, scheme.default_language)
-        issued.documents.append(
-            Job(cluster.id, "letter", template, context, pictures, out / f"{cluster.id} letter.docx")
-        )
+        name = document_name("letter", cluster.id, lang)
+        _remove_others(out, cluster.id, "letter", Path(name).stem)
+        issued.documents.append(Job(cluster.id, "letter", template, context, pictures, out / name))
+        report = None  # a report of an earlier run goes when the cluster has none now: the letter does not enclose it
         if mine is not None and issued.benchmark is not None and mine.reference is not None:
             context, pictures = benchmark_context(scheme, campaign, cluster, mine, issued.benchmark, today)
             template = find_template(_templates(campaign), "benchmark", lang, scheme.default_language)
-            name = f"{cluster.id} benchmarking.docx"
+            name = document_name("benchmark", cluster.id, lang)
+            report = Path(name).stem
             issued.documents.append(Job(cluster.id, "benchmark", template, context, pictures, out / name))
+        _remove_others(out, cluster.id, "benchmark", report)
 
 
 class _Numbering:
@@ -355,27 +357,33 @@ class _Numbering:
         )
 
 
-def _remove_other_certificates(folder: Path, cluster_id: str, keep: str | None) -> None:
+def _remove_certificate(folder: Path, cluster_id: str, label_name: str | None, lang: str = "en") -> None:
     """A certificate file excelcert wrote earlier for another label (the cluster's label has
-    changed since) goes, with its PDF, so that nobody sends it; the ledger keeps its record.
-    The folder is listed once and names compared as text (a glob would read a cluster id's
-    `[` or `*` as a pattern, and compiles one pattern per cluster)."""
+    changed since) or in another language goes, with its PDF and its seal, so that nobody
+    sends it; the ledger keeps its record. Without `label_name`, every certificate goes."""
+    for kind in ("certificate", "seal"):
+        _remove_others(
+            folder, cluster_id, kind, document_stem(kind, cluster_id, lang, label_name) if label_name else None
+        )
+
+
+def _remove_others(folder: Path, cluster_id: str, kind: str, keep: str | None) -> None:
+    """Remove the cluster's documents of `kind` (Word file, PDF; a seal's PNG and SVG) named
+    otherwise than `keep` (a file name without suffix; None: remove all): the same document
+    written earlier under another language's name, for another label or under an earlier
+    version's name, which would otherwise lie beside it and be mailed with it. The PDF of the
+    document written again goes too: it shows the earlier version, and the documents message
+    would prefer it to the new Word file (`--pdf` makes it again). The folder is
+    listed and names compared as text (a glob would read a cluster id's `[` or `*` as a
+    pattern, and compiles one pattern per cluster)."""
     try:
         names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
     except FileNotFoundError:
         return
     for name in names:
-        old = folder / name
-        if name.startswith(f"{cluster_id} certificate ") and old.suffix in (".docx", ".pdf"):
-            if old.with_suffix(".docx").name != keep:
-                old.unlink()
-    label = keep.rsplit(" ", 1)[-1].removesuffix(".docx") if keep else None
-    kept = {Path(name).stem for lang in SEAL_WORDS for name in seal_files(cluster_id, label or "", lang)}
-    prefixes = tuple(f"{cluster_id} {word} " for word in set(SEAL_WORDS.values()))
-    for name in names:
-        old = folder / name
-        if name.startswith(prefixes) and old.suffix in (".png", ".svg") and (label is None or old.stem not in kept):
-            old.unlink()
+        path = Path(name)
+        if is_document(name, kind, cluster_id) and (path.stem != keep or path.suffix == ".pdf"):
+            (folder / name).unlink()
 
 
 def _appreciation(ledger: Ledger, final: ClusterFinal) -> dict[str, list[str]]:

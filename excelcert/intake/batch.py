@@ -46,7 +46,7 @@ from excelcert.base.ledger import (
     Submission,
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
-from excelcert.base.spreadsheet import failure_detail, import_date_rules, parse_instant
+from excelcert.base.spreadsheet import failure_detail, import_date_rules, local_to_utc, parse_instant
 from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign
 from excelcert.intake.mailbox import is_mail, mail_attachments, sender_problem
@@ -186,12 +186,15 @@ def import_files(
     reviewer_ids: set[str] | None = None,
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     senders: Mapping[str, str] | None = None,
+    countries: Mapping[str, str] | None = None,
 ) -> list[FileResult]:
     """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
     `previous` holds, for the clusters renewing a label, last time's final answers: the
     verdict of their self-assessment says how many they confirmed and how many they changed.
     `senders` maps the roster's e-mail addresses to their cluster or reviewer: a workbook
     that came by e-mail from another one's address is flagged (`mail-wrong-sender`).
+    `countries` maps clusters and reviewers to their country: a save time an office suite
+    wrote as local time (LibreOffice) is read as that country's time.
 
     Hashing, archiving, checking and the ledger stay in this process and in input order,
     whatever `jobs` is: the verdicts and the ledger are the same as with one job.
@@ -223,6 +226,7 @@ def import_files(
                 reviewer_ids or set(),
                 previous or {},
                 senders or {},
+                countries or {},
             )
             in_flight.discard(sha256)
         result.sender = item.sender
@@ -382,6 +386,7 @@ def _finish(
     reviewer_ids: set[str],
     previous: Mapping[str, Mapping[str, Any]],
     senders: Mapping[str, str],
+    countries: Mapping[str, str],
 ) -> FileResult:
     base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
     base.sender, base.sent_at = item.sender or None, item.sent_at or None
@@ -395,7 +400,8 @@ def _finish(
         meta.scheme_version,
         meta.language,
     )
-    base.saved_at = returned.saved_at.isoformat() if returned.saved_at else None
+    saver = meta.reviewer_id if meta.role == ROLE_REVIEW else meta.cluster_id
+    base.saved_at = _saved_at(returned, countries.get(saver or ""))
     base.reviewer_id, base.based_on = meta.reviewer_id or None, meta.based_on or None
     refusal = _check(campaign, scheme, roster_ids, key, returned, Path(item.name).name)
     if refusal is None and meta.role == ROLE_REVIEW:
@@ -605,6 +611,18 @@ def _accept(
         list(problems),
         submission_id,
     )
+
+
+def _saved_at(returned: ReturnedWorkbook, country: str | None) -> str | None:
+    """When the workbook was saved, UTC: a save time the suite wrote as the saver's local
+    time (an OpenDocument file's, LibreOffice's) is read as the time of the saver's country
+    (without a known country, as UTC, an error of at most the country's offset)."""
+    when = returned.saved_at
+    if when is None:
+        return None
+    if returned.saved_local and country:
+        when = local_to_utc(when, country) or when
+    return when.isoformat()
 
 
 def _is_newer(new: NewSubmission, current: Submission) -> bool:

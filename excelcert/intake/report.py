@@ -59,6 +59,7 @@ def import_and_report(
     progress: Callable[[str], None] | None = None,
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     senders: Mapping[str, str] | None = None,
+    countries: Mapping[str, str] | None = None,
 ) -> Imported:
     """Import every file under `paths` into the ledger (`jobs` readers; by default as many as
     the batch's size calls for), then write the run's report workbook."""
@@ -75,6 +76,7 @@ def import_and_report(
         reviewer_ids=reviewer_ids,
         previous=previous,
         senders=senders,
+        countries=countries,
     )
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     return Imported(results, write_import_report(report_path(campaign, started), results, campaign.title))

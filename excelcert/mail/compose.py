@@ -5,7 +5,9 @@
     correction  each cluster with a rejected or incomplete return its correction workbook
                 (and its correction letter, when made)
     reminder    each cluster that has not returned, was rejected or is incomplete, as of
-                today and the deadline (its workbook again, or its correction workbook)
+                today and the deadline (its workbook again, or its correction workbook,
+                made then when `excelcert corrections` has not made it yet, and its
+                correction letter when made; without an attachment, the text says what to do)
     documents   each cluster its certificate and feedback letter (the PDFs when made)
 
 Every message has a key saying what it is (its kind, its recipient and the digest of what
@@ -31,9 +33,10 @@ from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster
-from excelcert.documents.context import SEAL_WORDS, salutation_and_closing
+from excelcert.documents.context import salutation_and_closing
 from excelcert.documents.issue import cluster_folder
-from excelcert.intake.corrections import corrections_folder
+from excelcert.documents.names import is_document
+from excelcert.intake.corrections import collect_corrections, corrections_folder, write_corrections
 from excelcert.intake.status import COMPLETE, INCOMPLETE, NOT_RETURNED, REJECTED, campaign_status
 from excelcert.mail.templates import KINDS, render, template_path
 from excelcert.scheme.model import Scheme
@@ -125,14 +128,14 @@ def plan_messages(
                 if states[cluster.id] in (REJECTED, INCOMPLETE):  # else nothing to correct: no message, no line
                     plan.missing.append((cluster.id, "no correction workbook yet: run `excelcert corrections`"))
                 continue
-            files = [correction, *_first_of(cluster_folder(campaign, cluster), f"{cluster.id} corrections")]
+            files = [correction, *_documents(cluster_folder(campaign, cluster), cluster.id, "correction")]
         elif kind == "documents":
             folder = cluster_folder(campaign, cluster)
-            files = [
-                *[p for p in sorted(folder.glob(f"{cluster.id} certificate *")) if _preferred(p)],
-                *_first_of(folder, f"{cluster.id} letter"),
-                *_first_of(folder, f"{cluster.id} benchmarking"),  # the report the letter says is enclosed
-                *[p for p in sorted(folder.glob(f"{cluster.id} *")) if _is_seal(cluster.id, p)],
+            files = [  # the report is the one the letter says is enclosed; the seal, the one it names
+                *_documents(folder, cluster.id, "certificate"),
+                *_documents(folder, cluster.id, "letter"),
+                *_documents(folder, cluster.id, "benchmark"),
+                *_documents(folder, cluster.id, "seal"),
             ]
             if not files:
                 if states[cluster.id] == COMPLETE:  # a cluster not (yet) complete has no documents to expect
@@ -144,8 +147,13 @@ def plan_messages(
             state = states[cluster.id]
             if state == COMPLETE:
                 continue
-            attach = workbook if state == NOT_RETURNED else correction
-            files = [attach] if attach.is_file() else []
+            if state == NOT_RETURNED:
+                files = [workbook] if workbook.is_file() else []
+            else:  # what to correct: the correction workbook, made now if `corrections` has not run yet
+                if not correction.is_file():
+                    _write_correction(campaign, scheme, cluster, ledger, correction)
+                files = [correction] if correction.is_file() else []
+                files += _documents(cluster_folder(campaign, cluster), cluster.id, "correction")
             extra = {"state": state}
             key_part = f"{state}/{today.isoformat()}"
         if not cluster.email:
@@ -226,23 +234,23 @@ def _common(campaign: Campaign, language: str, today: dt.date, files: list[Path]
     }
 
 
-def _first_of(folder: Path, stem: str) -> list[Path]:
-    """The PDF of a document when it was made, else its Word file; none if neither exists."""
-    for suffix in (".pdf", ".docx"):
-        if (folder / f"{stem}{suffix}").is_file():
-            return [folder / f"{stem}{suffix}"]
-    return []
+def _write_correction(campaign: Campaign, scheme: Scheme, cluster: Cluster, ledger: Ledger, path: Path) -> None:
+    """The cluster's correction workbook, as `excelcert corrections` writes it (none when the
+    ledger holds nothing to correct for it: the reminder then says to reply)."""
+    for item in collect_corrections([cluster], ledger, scheme):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_corrections(path, item, campaign, scheme)
 
 
-def _is_seal(cluster_id: str, path: Path) -> bool:
-    """The seal's PNG or SVG that the letter names as delivered with the certificate."""
-    words = path.stem.removeprefix(f"{cluster_id} ").split()
-    return path.suffix in (".png", ".svg") and len(words) == 2 and words[0] in SEAL_WORDS.values()
-
-
-def _preferred(path: Path) -> bool:
-    """A certificate's PDF, or its Word file when it has no PDF."""
-    return path.suffix == ".pdf" or (path.suffix == ".docx" and not path.with_suffix(".pdf").is_file())
+def _documents(folder: Path, cluster_id: str, kind: str) -> list[Path]:
+    """The cluster's documents of `kind` in its folder, whatever language names them: a
+    document's PDF when it was made, else its Word file; a seal's PNG and SVG."""
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.is_file() and is_document(p.name, kind, cluster_id))
+    except FileNotFoundError:
+        return []
+    pdfs = {Path(name).stem for name in names if name.endswith(".pdf")}
+    return [folder / name for name in names if not (name.endswith(".docx") and Path(name).stem in pdfs)]
 
 
 def _key(kind: str, recipient: str, files: list[Path], extra: str = "") -> str:
