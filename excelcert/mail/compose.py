@@ -106,8 +106,10 @@ def plan_messages(
     today = today or dt.date.today()
     plan = Plan(kind)
     if kind == "review":
+        by_id = {c.id: c for c in clusters}
+        cluster_names = {name: by_id[cid].name for cid, name in workbook_names(clusters).items()}  # file -> cluster
         for reviewer in reviewers or []:
-            _review(plan, campaign, scheme, clusters, reviewer, today)
+            _review(plan, campaign, scheme, cluster_names, reviewer, today)
         return plan
     needs_state = kind in ("reminder", "correction", "documents")
     states = {s.cluster.id: s.state for s in campaign_status(clusters, ledger)} if needs_state else {}
@@ -185,8 +187,9 @@ def plan_messages(
 
 
 def _review(
-    plan: Plan, campaign: Campaign, scheme: Scheme, clusters: list[Cluster], reviewer: Reviewer, today: dt.date
+    plan: Plan, campaign: Campaign, scheme: Scheme, names: dict[str, str], reviewer: Reviewer, today: dt.date
 ) -> None:
+    """The message to one reviewer; `names` gives each workbook file name's cluster name."""
     folder = campaign.output_dir / "to-reviewers" / safe_filename(reviewer.id)
     files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
     if not files:
@@ -195,7 +198,6 @@ def _review(
     if not reviewer.email:
         plan.missing.append((reviewer.id, "no e-mail address in the reviewers roster"))
         return
-    names = {name: c.name for c in clusters for cid, name in workbook_names(clusters).items() if cid == c.id}
     language = next((x for x in reviewer.languages if x in scheme.languages), scheme.languages[0])
     context = {
         **_common(campaign, language, today, files),
