@@ -10,6 +10,7 @@ one. `excelcert templates check` checks them.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,20 +91,30 @@ def render(path: Path, context: dict[str, Any]) -> tuple[str, str]:
     cannot be used."""
     from jinja2 import TemplateError
 
-    found = check_mail_template(path)
-    if found:
-        raise TemplateProblem(path, found)
-    parts = _split(path.read_text(encoding="utf-8-sig"))
-    assert parts is not None, "checked above"
-    env = _environment()
+    subject_template, body_template = _compiled(path, path.read_text(encoding="utf-8-sig"))
     try:
-        subject = " ".join(env.from_string(parts[0]).render(context).split())
-        body = env.from_string(parts[1]).render(context)
+        subject = " ".join(subject_template.render(context).split())
+        body = body_template.render(context)
     except TemplateError as exc:
         raise TemplateProblem(
             path, [problem("mail-template-syntax", Place(path=path.name), detail=exc.message or "")]
         ) from None
     return subject, body.replace("\r\n", "\n").rstrip() + "\n"
+
+
+@lru_cache(maxsize=64)
+def _compiled(path: Path, text: str) -> tuple[Any, Any]:
+    """The subject's and the body's templates, checked and compiled once per template text
+    (a mailing renders the same few templates for every recipient); TemplateProblem if the
+    template cannot be used (not kept: asked again, it is checked again)."""
+    found = check_mail_template(path)
+    if found:
+        raise TemplateProblem(path, found)
+    parts = _split(text)
+    if parts is None:  # changed on disk between the check and the reading above
+        raise TemplateProblem(path, [problem("mail-template-no-subject", Place(path=path.name, line=1))])
+    env = _environment()
+    return env.from_string(parts[0]), env.from_string(parts[1])
 
 
 def check_mail_template(path: Path) -> list[Problem]:
