@@ -674,3 +674,27 @@ def test_a_seal_drawn_once_is_the_seal_drawn_afresh():
     assert emblem_svg.__wrapped__(*args) == first_svg
     assert emblem.__wrapped__(*args) == first_png
     assert emblem_svg("Silver", "#9EA3A8", "2026") != first_svg
+
+
+def test_status_lists_the_clusters_in_the_states_asked_and_counts_them_all(demo):
+    run = CliRunner().invoke
+    every = json.loads(run(cli, ["--campaign", str(demo), "status", "--json"], catch_exceptions=False).output)
+    states = {r["cluster"]: r["state"] for r in every}
+    asked = run(cli, ["--campaign", str(demo), "status", "--state", "incomplete", "--state", "not-returned", "--json"])
+    assert asked.exit_code == 0, asked.output
+    listed = [r["cluster"] for r in json.loads(asked.output)]
+    assert listed and set(listed) == {c for c, s in states.items() if s in ("incomplete", "not returned")}
+    table = run(cli, ["--campaign", str(demo), "status", "--state", "incomplete"], terminal_width=200).output
+    last = table.strip().splitlines()[-1]
+    counts = {
+        s: sum(1 for v in states.values() if v == s) for s in ("complete", "incomplete", "rejected", "not returned")
+    }
+    assert last == (
+        f"{len(states)} clusters: {counts['complete']} complete, {counts['incomplete']} incomplete, "
+        f"{counts['rejected']} rejected, {counts['not returned']} not returned; listed: {counts['incomplete']} (incomplete)"
+    )
+    incomplete = [c for c, s in states.items() if s == "incomplete"]
+    assert all(c in table for c in incomplete)
+    assert not any(c in table for c, s in states.items() if s == "complete")
+    wrong = run(cli, ["--campaign", str(demo), "status", "--state", "done"])
+    assert wrong.exit_code == 2 and "not-returned" in wrong.output

@@ -673,21 +673,43 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
         echo(f"{'':18}{s.reason}")
 
 
+_STATES = ("not-returned", "rejected", "incomplete", "complete")  # as typed: the states, "-" for a space
+
+
 @cli.command("status")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(_STATES),
+    help="Only the clusters in this state (repeat for more); default: all.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
+def status(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
     """Every cluster of the roster: not returned, rejected, incomplete or complete; mail sent; its review and label."""
+    from collections import Counter
+
     from excelcert.intake.status import campaign_overview
 
     session = _session(ctx)
     overview = campaign_overview(session.scheme, session.clusters, session.ledger)
+    counts = Counter(r.state for r in overview.rows)
+    wanted = {state.replace("-", " ") for state in states}
+    if wanted:
+        overview.rows = [r for r in overview.rows if r.state in wanted]
     if as_json:
         _echo_json(overview.to_json())
         return
     from excelcert.cli.terminal import print_status
 
-    print_status(overview.rows, overview.review, overview.labels, overview.mail)
+    if overview.rows:
+        print_status(overview.rows, overview.review, overview.labels, overview.mail)
+    every = [f"{counts[state.replace('-', ' ')]} {state.replace('-', ' ')}" for state in reversed(_STATES)]
+    echo(
+        f"{counted(sum(counts.values()), 'cluster')}: {', '.join(every)}"
+        + (f"; listed: {len(overview.rows)} ({', '.join(sorted(wanted))})" if wanted else "")
+    )
 
 
 @cli.command("corrections")
