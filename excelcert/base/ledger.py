@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT
+
 MIGRATIONS: list[str] = [
     # 1: submissions, their answers and problems
     """
@@ -534,7 +536,11 @@ class Ledger(SqliteStore):
     def history(self, cluster_id: str) -> list[Submission]:
         return self._submissions("WHERE cluster_id = ? ORDER BY import_seq", (cluster_id,))
 
-    def all_submissions(self) -> list[Submission]:
+    def all_submissions(self, *, own: bool = False) -> list[Submission]:
+        """Every submission in import order; with `own`, only the clusters' own files (their
+        self-assessments and the files of no role), not the reviews and arbitration."""
+        if own:
+            return self._submissions("WHERE role IS NULL OR role = ? ORDER BY import_seq", (ROLE_SELF_ASSESSMENT,))
         return self._submissions("ORDER BY import_seq", ())
 
     def current(self, cluster_id: str, role: str, reviewer_id: str | None = None) -> Submission | None:
@@ -547,18 +553,23 @@ class Ledger(SqliteStore):
         )
         return found[0] if found else None
 
-    def counting(self, role: str) -> list[Submission]:
+    def counting(self, role: str, cluster_ids: Iterable[str] | None = None) -> list[Submission]:
         """Every submission of `role` that counts: for each cluster (and, for reviews, each
         reviewer) what `current` gives, in one query rather than one per cluster; by cluster,
-        then reviewer."""
+        then reviewer. With `cluster_ids`, those clusters' only (a block of a campaign)."""
+        among = ""
+        args: tuple[str, ...] = (role,)
+        if cluster_ids is not None:
+            among = " AND cluster_id IN (SELECT value FROM json_each(?))"
+            args = (role, json.dumps(list(cluster_ids)))
         rows = self.db.execute(
             "SELECT s.* FROM submissions s JOIN ("
             " SELECT id, ROW_NUMBER() OVER (PARTITION BY cluster_id, COALESCE(reviewer_id, '')"
             "  ORDER BY COALESCE(saved_at, '') DESC, import_seq DESC) AS rank"
-            " FROM submissions WHERE role = ? AND cluster_id IS NOT NULL AND verdict != 'rejected'"
+            f" FROM submissions WHERE role = ? AND cluster_id IS NOT NULL AND verdict != 'rejected'{among}"
             ") c ON c.id = s.id WHERE c.rank = 1 ORDER BY s.cluster_id, s.reviewer_id",
-            (role,),
-        ).fetchall()
+            args,
+        )
         return [Submission(**dict(row)) for row in rows]
 
     def answers(self, submission_id: int) -> list[StoredAnswer]:
@@ -622,25 +633,32 @@ class Ledger(SqliteStore):
             ]
             return ids
 
-    def latest_scores(self) -> list[StoredScore]:
+    def latest_scores(self, detail: tuple[str, ...] | None = None) -> list[StoredScore]:
+        """Each cluster's latest score; with `detail`, only those keys of each score's detail are
+        kept (a row's detail is read one at a time: a campaign's whole details are never held)."""
         rows = self.db.execute(
             "SELECT * FROM scores WHERE id IN (SELECT MAX(id) FROM scores GROUP BY cluster_id) ORDER BY cluster_id"
-        ).fetchall()
-        return [
-            StoredScore(
-                r["id"],
-                r["cluster_id"],
-                r["submission_id"],
-                r["computed_at"],
-                r["total"],
-                r["max_points"],
-                r["label"],
-                bool(r["reviewed"]),
-                r["reason"],
-                _unjson(r["detail"]),
+        )
+        out = []
+        for r in rows:
+            found = _unjson(r["detail"])
+            if detail is not None and isinstance(found, dict):
+                found = {k: found[k] for k in detail if k in found}
+            out.append(
+                StoredScore(
+                    r["id"],
+                    r["cluster_id"],
+                    r["submission_id"],
+                    r["computed_at"],
+                    r["total"],
+                    r["max_points"],
+                    r["label"],
+                    bool(r["reviewed"]),
+                    r["reason"],
+                    found,
+                )
             )
-            for r in rows
-        ]
+        return out
 
     def certificate_for(
         self,

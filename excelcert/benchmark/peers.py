@@ -51,7 +51,7 @@ def campaign_assessments(
     """The current campaign's scored clusters (their latest score in the ledger), as assessments."""
     by_id = {c.id: c for c in clusters}
     out = []
-    for stored in ledger.latest_scores():
+    for stored in ledger.latest_scores(detail=("points",)):
         cluster = by_id.get(stored.cluster_id)
         if cluster is None:  # scored once, since left the roster
             continue

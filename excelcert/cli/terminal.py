@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,7 +227,7 @@ def print_reconcile(outcome: ReconcileOutcome) -> None:
         "not reviewed": "dim",
     }
     for final in outcome.clusters:
-        sources = Counter(i.provenance for i in final.items)
+        sources = final.sources
         reviewers = ", ".join(final.reviewers) + (f" (missing: {', '.join(final.missing)})" if final.missing else "")
         _add_row(
             table,

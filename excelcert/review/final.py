@@ -11,6 +11,7 @@ Scoring, letters and certificates read final values from here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ NOT_REVIEWED, REVIEW_INCOMPLETE, PENDING_ARBITRATION, REVIEWED = (
 )
 
 
-@dataclass
+@dataclass(slots=True)  # a campaign holds thousands: no __dict__ each
 class ClusterFinal:
     cluster_id: str
     submission: Submission  # the self-assessment that counts
@@ -57,32 +58,39 @@ class ClusterFinal:
         return self.state == REVIEWED
 
 
-ANSWERS_BLOCK = 500  # clusters whose answers final_values reads in one query
+ANSWERS_BLOCK = 100  # clusters whose answers are read in one query (and held at once)
 
 
 def final_values(scheme: Scheme, ledger: Ledger, cluster_ids: list[str]) -> list[ClusterFinal]:
     """The final values of every cluster in `cluster_ids` whose self-assessment counts."""
+    return list(iter_final_values(scheme, ledger, cluster_ids))
+
+
+def iter_final_values(scheme: Scheme, ledger: Ledger, cluster_ids: list[str]) -> Iterator[ClusterFinal]:
+    """`final_values` one cluster at a time, in the order of `cluster_ids`: a caller that keeps
+    only what it needs of each holds no more than a block of clusters' answers at once,
+    however large the campaign."""
     assigned: dict[str, list[str]] = {}
     for pair in ledger.assignments():
         assigned.setdefault(pair.cluster_id, []).append(pair.reviewer_id)
     decisions = {(d.cluster_id, d.indicator_id): d for d in ledger.decisions()}  # oldest first: latest wins
-    # What counts read for the whole campaign at once (a few queries, not a few per cluster):
-    # `current` and `current_reviews` of each cluster; their answers a block of clusters at
-    # a time, so that no more of them than a block's are held at once.
-    wanted = set(cluster_ids)
-    counting = {s.cluster_id: s for s in ledger.counting(ROLE_SELF_ASSESSMENT) if s.cluster_id in wanted}
+    # What counts read a block of clusters at a time (a few queries per block, not a few per
+    # cluster): `current` and `current_reviews` of each cluster, and their answers; so that no
+    # more of them than a block's are held at once.
+    counting: dict[str, Submission] = {}
     reviews: dict[str, list[Submission]] = {}
-    for review in ledger.counting(ROLE_REVIEW):  # by reviewer id within a cluster
-        if review.cluster_id in counting:
-            reviews.setdefault(review.cluster_id, []).append(review)
-    out = []
     answers: dict[int, list[StoredAnswer]] = {}
     for n, cluster_id in enumerate(cluster_ids):
         if n % ANSWERS_BLOCK == 0:
-            block = [c for c in cluster_ids[n : n + ANSWERS_BLOCK] if c in counting]
+            counting, reviews, answers = {}, {}, {}  # the last block's, dropped before the next is read
+            block = cluster_ids[n : n + ANSWERS_BLOCK]
+            counting = {s.cluster_id or "": s for s in ledger.counting(ROLE_SELF_ASSESSMENT, block)}
+            for review in ledger.counting(ROLE_REVIEW, block):  # by reviewer id within a cluster
+                if review.cluster_id in counting:
+                    reviews.setdefault(review.cluster_id, []).append(review)
             answers = ledger.answers_of(
-                [counting[c].id for c in block]
-                + [r.id for c in block for r in reviews.get(c, []) if r.based_on == counting[c].sha256]
+                [s.id for s in counting.values()]
+                + [r.id for c, listed in reviews.items() for r in listed if r.based_on == counting[c].sha256]
             )
         current = counting.get(cluster_id)
         if current is None:
@@ -108,5 +116,4 @@ def final_values(scheme: Scheme, ledger: Ledger, cluster_ids: list[str]) -> list
             if decision is not None:
                 item.value, item.provenance, item.decision = decision.value, ARBITRATION, decision
             result.items.append(item)
-        out.append(result)
-    return out
+        yield result
