@@ -822,3 +822,37 @@ def test_reconcile_in_brief_is_what_the_final_values_say(demo):
         for f in whole.details
     ]
     assert {p for c in brief.clusters for p in c.sources} >= {SELF, MEDIAN}
+
+
+def test_final_values_in_brief_give_back_everything_but_the_views(demo_copy):
+    from dataclasses import replace as replaced
+
+    from excelcert.campaign.config import open_campaign
+    from excelcert.campaign.roster import read_roster
+    from excelcert.results.scores import score_and_record, score_final
+    from excelcert.review.final import Finals
+
+    campaign = open_campaign(demo_copy)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    with Ledger.for_campaign(demo_copy) as ledger:
+        whole = final_values(scheme, ledger, [c.id for c in clusters])
+        finals = Finals()
+        for final in whole:
+            finals[final.cluster_id] = final
+        for final in whole:
+            without_views = replaced(final, items=[replaced(i, views=[]) for i in final.items])
+            assert finals[final.cluster_id] == without_views
+            assert finals[final.cluster_id].state == final.state and finals[final.cluster_id].values == final.values
+            assert finals.submission_of(final.cluster_id) == final.submission
+        assert list(finals) == [f.cluster_id for f in whole] and len(finals) == len(whole)
+        # arbitration decisions, the reviewers' median and the flags come back too
+        items = [i for f in whole for i in finals[f.cluster_id].items]
+        assert any(i.decision for i in items) and {i.provenance for i in items} >= {SELF, MEDIAN, "arbitration"}
+        del finals[whole[0].cluster_id]
+        assert whole[0].cluster_id not in finals
+        # what scoring keeps: the same scores as from the whole final values
+        results = score_and_record(scheme, clusters, ledger)
+    scored = {s.cluster_id: s for s in results.scores}
+    assert scored and all(scored[f.cluster_id] == score_final(scheme, f) for f in whole if f.cluster_id in scored)
+    assert all(results.finals[c].state == f.state for f in whole if (c := f.cluster_id) in results.finals)

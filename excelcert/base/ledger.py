@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -173,7 +174,7 @@ class LedgerError(Exception):
     """The ledger cannot be opened or is newer than this excelcert."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # held per cluster by a campaign's results: no __dict__ each
 class Submission:
     id: int
     sha256: str
@@ -340,6 +341,19 @@ def _inserted_id(cursor: sqlite3.Cursor) -> int:
     if cursor.lastrowid is None:  # sqlite3 sets it after every successful INSERT
         raise RuntimeError("the INSERT stored no row")
     return cursor.lastrowid
+
+
+_SHARED = ("role", "scheme_version", "language", "verdict", "reason")  # the same few texts on every row
+
+
+def _submission(row: sqlite3.Row) -> Submission:
+    """A submission from its row, its repeated texts shared (sys.intern): a campaign's results
+    hold thousands of submissions, and each row brings its own copy of "self-assessment"."""
+    fields = dict(row)
+    for name in _SHARED:
+        if isinstance(fields[name], str):
+            fields[name] = sys.intern(fields[name])
+    return Submission(**fields)
 
 
 def _now() -> str:
@@ -527,7 +541,7 @@ class Ledger(SqliteStore):
     # --- reading -----------------------------------------------------------------------
     def _submissions(self, where: str, args: tuple[str, ...]) -> list[Submission]:
         rows = self.db.execute(f"SELECT * FROM submissions {where}", args).fetchall()
-        return [Submission(**dict(row)) for row in rows]
+        return [_submission(row) for row in rows]
 
     def by_hash(self, sha256: str) -> Submission | None:
         found = self._submissions("WHERE sha256 = ?", (sha256,))
@@ -570,7 +584,7 @@ class Ledger(SqliteStore):
             ") c ON c.id = s.id WHERE c.rank = 1 ORDER BY s.cluster_id, s.reviewer_id",
             args,
         )
-        return [Submission(**dict(row)) for row in rows]
+        return [_submission(row) for row in rows]
 
     def answers(self, submission_id: int) -> list[StoredAnswer]:
         return self.answers_of([submission_id]).get(submission_id, [])
@@ -616,9 +630,10 @@ class Ledger(SqliteStore):
         return {r["field"]: r["value"] for r in rows}
 
     # --- scores and certificates ------------------------------------------------------
-    def record_scores(self, rows: list[tuple[str, int, float, float, str | None, bool, str, Any]]) -> list[int]:
+    def record_scores(self, rows: Iterable[tuple[str, int, float, float, str | None, bool, str, Any]]) -> list[int]:
         """Store one run of `score`, all or nothing: (cluster, submission, total, max, label,
-        reviewed, reason, detail) per cluster. Earlier runs stay; the latest counts."""
+        reviewed, reason, detail) per cluster, taken one at a time. Earlier runs stay; the
+        latest counts."""
         with self._transaction():
             now = _now()
             ids = [

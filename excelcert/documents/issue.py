@@ -49,7 +49,7 @@ from excelcert.scheme.model import Scheme
 from excelcert.scoring.rules import Score
 
 
-@dataclass
+@dataclass(slots=True)  # every document's stays listed once rendered (lightened): no __dict__ each
 class Job:
     cluster_id: str
     kind: str
