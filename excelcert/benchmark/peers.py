@@ -71,7 +71,7 @@ def campaign_assessments(
                 label_rank=rank,
                 points=stored.total,
                 max_points=stored.max_points,
-                indicator_points=dict(stored.detail.get("points") or {}),
+                indicator_points=stored.detail.get("points") or {},  # read for this: not copied again
             )
         )
     order = {c.id: n for n, c in enumerate(clusters)}

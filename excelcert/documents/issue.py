@@ -431,7 +431,8 @@ def render_all(
 
     def collect() -> None:
         batch, future = waiting.popleft()
-        written.extend(future.result())
+        # the paths the job lists (the same objects), not each worker's copy of them
+        written.extend(job.out if path == job.out else path for job, path in zip(batch, future.result(), strict=True))
         if lighten:
             for job in batch:
                 _lightened(job)
