@@ -374,3 +374,41 @@ def test_score_records_every_scored_assessment_in_the_register_labelled_or_not(d
         assert recorded[cluster].label == s["label"] and recorded[cluster].points == pytest.approx(s["total"])
         assert recorded[cluster].indicator_points == pytest.approx(s["points"])
         assert recorded[cluster].sector and recorded[cluster].country and recorded[cluster].answers
+
+
+def test_each_cluster_of_a_campaign_is_placed_in_its_own_groups_as_if_alone():
+    """The campaign's clusters are placed all at once (a sector's percentiles kept for its own
+    clusters only): each gets what a percentile of its value among each group's members gives."""
+    sectors, countries = ["ICT", "Bio", "Auto"], ["DE", "FR", "AT", "BE"]
+    rows = [assessment(f"P{n}", (n * 7 % 23) / 23, sector=sectors[n % 3], country=countries[n % 4]) for n in range(60)]
+    current = [
+        assessment(f"C{n}", (n * 5 % 17) / 17, sector=sectors[n % 2], country=countries[n % 3], campaign="now")
+        for n in range(40)
+    ]
+    peers = peer_table(SCHEME, rows, current)
+    found = benchmark(SCHEME, peers, k=5)
+    values = peers.table[peers.measures].to_numpy(dtype=float)
+    checked = 0
+    for me in found.clusters:
+        for key, row in me.percentiles.items():
+            group = found.group(key)
+            inside = {
+                "sector": peers.table["sector"] == group.name,
+                "country": peers.table["country"] == group.name,
+            }.get(group.kind, np.ones(len(peers.table), dtype=bool))
+            if group.kind == "excellence":
+                continue  # its members are drawn by label or decile: checked by its own test
+            members = values[np.asarray(inside)]
+            for n, measure in enumerate(peers.measures):
+                if measure not in group.figures:
+                    assert np.isnan(row[n])
+                    continue
+                column = members[:, n][~np.isnan(members[:, n])]
+                mine = me.values[n]
+                expected = 100 * ((column < mine).sum() + (column == mine).sum() / 2) / len(column)
+                assert row[n] == pytest.approx(expected)
+                checked += 1
+        before = me.standings
+        me.release()
+        assert me.standings == before and me.standings is not before  # computed again, the same
+    assert checked > 1000 and {len(c.groups) for c in found.clusters} == {4}

@@ -462,3 +462,32 @@ def test_a_large_import_lists_only_the_files_that_need_a_look(capsys):
         f"{len(results)} files: {len(routine) + 1} accepted, 1 accepted with problems, 1 rejected, 1 already imported"
     )
     assert import_summary([]) == "0 files"
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_long_table_is_printed_a_few_rows_at_a_time_as_it_would_be_whole(terminal, monkeypatch):
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from excelcert.cli import terminal as printing
+
+    def table() -> Table:
+        made = Table(title=Text("Status", style="bold"), title_justify="left")
+        for column in ("Cluster", "Name", "State"):
+            made.add_column(column, justify="right" if column == "State" else "left")
+        for n in range(300):  # long names wrap over several lines
+            made.add_row(f"C-{n}", "Cluster " * (n % 7), Text("complete" if n % 3 else "rejected", style="red"))
+        return made
+
+    def console(out: io.StringIO) -> Console:
+        return Console(file=out, width=60, force_terminal=terminal, color_system="truecolor" if terminal else None)
+
+    whole, batched = io.StringIO(), io.StringIO()
+    console(whole).print(table())
+    monkeypatch.setattr(printing, "PRINTED_AT_ONCE", 7)  # many batches, cut anywhere
+    printing._print_table(console(batched), table())
+    assert batched.getvalue() == whole.getvalue()
+    assert whole.getvalue().count("\n") > 300 and ("\x1b[" in whole.getvalue()) == terminal

@@ -42,6 +42,12 @@ def test_counting_answers_and_problems_match_the_per_cluster_reads(tmp_path):
         "file103.xlsx",
         "file104.xlsx",
     }
+    # a block of clusters: what counts of those clusters only, as the whole campaign's read gives it
+    for block in (["A"], ["B", "E", "C"], ["D", "A"], []):
+        for role in ("self-assessment", "review"):
+            assert ledger.counting(role, block) == [s for s in ledger.counting(role) if s.cluster_id in block]
+    # the clusters' own files: self-assessments and files of no role, never reviews
+    assert ledger.all_submissions(own=True) == [s for s in ledger.all_submissions() if s.role != "review"]
 
     ids = [s.id for s in ledger.all_submissions()]
     answers, problems = ledger.answers_of(ids), ledger.problems_of(ids)

@@ -806,3 +806,123 @@ def test_an_incomplete_self_assessment_gets_no_reviewers_and_is_told_why(campaig
         p.name.startswith("DE-AUTO-01") for p in (campaign.output_dir / "to-reviewers" / "R-AT-01").iterdir()
     )
     assert "(s)" not in assigned.output + made.output
+
+
+def _statistics_at_once(scheme, items):
+    """campaign_statistics as it was computed before it took a cluster at a time: the whole
+    campaign's items in one list, a matrix per indicator (the reference for `Agreement`)."""
+    import numpy as np
+
+    from excelcert.review.reconcile import _alpha, points_of
+
+    alpha, overstated = {}, []
+    for ind in scheme.indicators:
+        reviewed = [i for i in items if i.indicator_id == ind.id and i.views]
+        slots = max((len(i.views) for i in reviewed), default=0)
+        alpha[ind.id] = None
+        if slots >= 2 and len(reviewed) >= 2:
+            data = np.full((slots, len(reviewed)), np.nan)
+            for unit, item in enumerate(reviewed):
+                for slot, view in enumerate(sorted(item.views, key=lambda v: v.reviewer_id)):
+                    data[slot, unit] = points_of(ind, view)
+            alpha[ind.id] = _alpha(data)
+        if reviewed:
+            gaps = [ind.points_for(i.self_value) - ind.points_for(i.value) for i in reviewed]
+            overstated.append((ind.id, sum(gaps) / len(gaps), len(gaps)))
+    overstated.sort(key=lambda x: (-x[1], x[0]))
+    return alpha, [o for o in overstated if o[1] > 0]
+
+
+def test_statistics_taken_a_cluster_at_a_time_are_those_of_the_whole_campaign():
+    import random
+
+    from excelcert.review.reconcile import Agreement, Item, campaign_statistics
+    from excelcert.scheme import load_scheme
+
+    scheme = load_scheme()
+    numeric = [i for i in scheme.indicators if i.is_numeric][:3]
+    rng = random.Random(19)
+    clusters = []
+    for n in range(60):  # 0 to 3 reviewers a cluster: a third slot appears only late
+        reviewers = rng.choice([0, 1, 2, 2, 2]) if n < 40 else rng.choice([2, 3])
+        items = []
+        for ind in numeric:
+            own = rng.choice([0, 1, 2, 5, 40, 160, 1000])
+            views = [
+                View(f"R{rng.randrange(99):02d}", own + rng.choice([0, 0, -1, 3]), rng.choice([None, 0.5, 2.0]), None)
+                for _ in range(reviewers)
+            ]
+            final = own if not views else min(v.value for v in views) // rng.choice([1, 2, 4])
+            items.append(Item(f"C{n}", ind.id, own, views, [], final))
+        items.append(Item(f"C{n}", "NOT-IN-SCHEME", 1, [View("R1", 2, 1.0, None)], [], 2))
+        clusters.append(items)
+    agreement = Agreement(scheme)
+    for items in clusters:
+        agreement.add(items)
+    found = agreement.statistics()
+    everything = [i for items in clusters for i in items]
+    alpha, overstated = _statistics_at_once(scheme, everything)
+    assert (found.alpha, found.overstatement) == (alpha, overstated)
+    assert campaign_statistics(scheme, iter(everything)) == found
+    assert any(a is not None for a in alpha.values()) and overstated  # the figures were really computed
+
+
+def test_reconcile_in_brief_is_what_the_final_values_say(demo):
+    from collections import Counter
+
+    from excelcert.campaign.config import open_campaign
+    from excelcert.campaign.roster import read_roster
+    from excelcert.review import workflow
+
+    campaign = open_campaign(demo)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    with Ledger.for_campaign(demo) as ledger:
+        brief = workflow.reconcile(campaign, scheme, clusters, ledger, read_key(campaign), write=False)
+        whole = workflow.reconcile(campaign, scheme, clusters, ledger, read_key(campaign), write=False, details=True)
+    assert brief.details is None and whole.details is not None
+    with pytest.raises(ValueError):
+        brief.to_json()
+    assert brief.clusters == whole.clusters and brief.statistics == whole.statistics
+    assert [(i.cluster_id, i.indicator_id) for i in brief.flagged] == [
+        (i.cluster_id, i.indicator_id) for i in whole.flagged
+    ]
+    assert [(c.cluster_id, c.state, c.reviewers, c.missing, c.sources) for c in brief.clusters] == [
+        (f.cluster_id, f.state, f.reviewers, f.missing, dict(Counter(i.provenance for i in f.items)))
+        for f in whole.details
+    ]
+    assert {p for c in brief.clusters for p in c.sources} >= {SELF, MEDIAN}
+
+
+def test_final_values_in_brief_give_back_everything_but_the_views(demo_copy):
+    from dataclasses import replace as replaced
+
+    from excelcert.campaign.config import open_campaign
+    from excelcert.campaign.roster import read_roster
+    from excelcert.results.scores import score_and_record, score_final
+    from excelcert.review.final import Finals
+
+    campaign = open_campaign(demo_copy)
+    scheme = campaign.load_scheme()
+    clusters = read_roster(campaign.roster_path, scheme.languages).clusters
+    with Ledger.for_campaign(demo_copy) as ledger:
+        whole = final_values(scheme, ledger, [c.id for c in clusters])
+        finals = Finals()
+        for final in whole:
+            finals[final.cluster_id] = final
+        for final in whole:
+            without_views = replaced(final, items=[replaced(i, views=[]) for i in final.items])
+            assert finals[final.cluster_id] == without_views
+            assert finals[final.cluster_id].state == final.state and finals[final.cluster_id].values == final.values
+            assert finals.submission_of(final.cluster_id) == final.submission
+        assert list(finals) == [f.cluster_id for f in whole] and len(finals) == len(whole)
+        # arbitration decisions, the reviewers' median and the flags come back too
+        items = [i for f in whole for i in finals[f.cluster_id].items]
+        assert any(i.decision for i in items) and {i.provenance for i in items} >= {SELF, MEDIAN, "arbitration"}
+        del finals[whole[0].cluster_id]
+        assert whole[0].cluster_id not in finals
+        # what scoring keeps: the same scores as from the whole final values
+        results = score_and_record(scheme, clusters, ledger)
+    scored = {s.cluster_id: s for s in results.scores}
+    assert scored and all(scored[f.cluster_id] == score_final(scheme, f) for f in whole if f.cluster_id in scored)
+    assert all(results.finals[c].state == f.state for f in whole if (c := f.cluster_id) in results.finals)

@@ -16,11 +16,14 @@ import datetime as dt
 import json
 import math
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
+
+from excelcert.base.contract import ROLE_SELF_ASSESSMENT
 
 MIGRATIONS: list[str] = [
     # 1: submissions, their answers and problems
@@ -171,7 +174,7 @@ class LedgerError(Exception):
     """The ledger cannot be opened or is newer than this excelcert."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # held per cluster by a campaign's results: no __dict__ each
 class Submission:
     id: int
     sha256: str
@@ -338,6 +341,19 @@ def _inserted_id(cursor: sqlite3.Cursor) -> int:
     if cursor.lastrowid is None:  # sqlite3 sets it after every successful INSERT
         raise RuntimeError("the INSERT stored no row")
     return cursor.lastrowid
+
+
+_SHARED = ("role", "scheme_version", "language", "verdict", "reason")  # the same few texts on every row
+
+
+def _submission(row: sqlite3.Row) -> Submission:
+    """A submission from its row, its repeated texts shared (sys.intern): a campaign's results
+    hold thousands of submissions, and each row brings its own copy of "self-assessment"."""
+    fields = dict(row)
+    for name in _SHARED:
+        if isinstance(fields[name], str):
+            fields[name] = sys.intern(fields[name])
+    return Submission(**fields)
 
 
 def _now() -> str:
@@ -525,7 +541,7 @@ class Ledger(SqliteStore):
     # --- reading -----------------------------------------------------------------------
     def _submissions(self, where: str, args: tuple[str, ...]) -> list[Submission]:
         rows = self.db.execute(f"SELECT * FROM submissions {where}", args).fetchall()
-        return [Submission(**dict(row)) for row in rows]
+        return [_submission(row) for row in rows]
 
     def by_hash(self, sha256: str) -> Submission | None:
         found = self._submissions("WHERE sha256 = ?", (sha256,))
@@ -534,7 +550,11 @@ class Ledger(SqliteStore):
     def history(self, cluster_id: str) -> list[Submission]:
         return self._submissions("WHERE cluster_id = ? ORDER BY import_seq", (cluster_id,))
 
-    def all_submissions(self) -> list[Submission]:
+    def all_submissions(self, *, own: bool = False) -> list[Submission]:
+        """Every submission in import order; with `own`, only the clusters' own files (their
+        self-assessments and the files of no role), not the reviews and arbitration."""
+        if own:
+            return self._submissions("WHERE role IS NULL OR role = ? ORDER BY import_seq", (ROLE_SELF_ASSESSMENT,))
         return self._submissions("ORDER BY import_seq", ())
 
     def current(self, cluster_id: str, role: str, reviewer_id: str | None = None) -> Submission | None:
@@ -547,19 +567,24 @@ class Ledger(SqliteStore):
         )
         return found[0] if found else None
 
-    def counting(self, role: str) -> list[Submission]:
+    def counting(self, role: str, cluster_ids: Iterable[str] | None = None) -> list[Submission]:
         """Every submission of `role` that counts: for each cluster (and, for reviews, each
         reviewer) what `current` gives, in one query rather than one per cluster; by cluster,
-        then reviewer."""
+        then reviewer. With `cluster_ids`, those clusters' only (a block of a campaign)."""
+        among = ""
+        args: tuple[str, ...] = (role,)
+        if cluster_ids is not None:
+            among = " AND cluster_id IN (SELECT value FROM json_each(?))"
+            args = (role, json.dumps(list(cluster_ids)))
         rows = self.db.execute(
             "SELECT s.* FROM submissions s JOIN ("
             " SELECT id, ROW_NUMBER() OVER (PARTITION BY cluster_id, COALESCE(reviewer_id, '')"
             "  ORDER BY COALESCE(saved_at, '') DESC, import_seq DESC) AS rank"
-            " FROM submissions WHERE role = ? AND cluster_id IS NOT NULL AND verdict != 'rejected'"
+            f" FROM submissions WHERE role = ? AND cluster_id IS NOT NULL AND verdict != 'rejected'{among}"
             ") c ON c.id = s.id WHERE c.rank = 1 ORDER BY s.cluster_id, s.reviewer_id",
-            (role,),
-        ).fetchall()
-        return [Submission(**dict(row)) for row in rows]
+            args,
+        )
+        return [_submission(row) for row in rows]
 
     def answers(self, submission_id: int) -> list[StoredAnswer]:
         return self.answers_of([submission_id]).get(submission_id, [])
@@ -605,9 +630,10 @@ class Ledger(SqliteStore):
         return {r["field"]: r["value"] for r in rows}
 
     # --- scores and certificates ------------------------------------------------------
-    def record_scores(self, rows: list[tuple[str, int, float, float, str | None, bool, str, Any]]) -> list[int]:
+    def record_scores(self, rows: Iterable[tuple[str, int, float, float, str | None, bool, str, Any]]) -> list[int]:
         """Store one run of `score`, all or nothing: (cluster, submission, total, max, label,
-        reviewed, reason, detail) per cluster. Earlier runs stay; the latest counts."""
+        reviewed, reason, detail) per cluster, taken one at a time. Earlier runs stay; the
+        latest counts."""
         with self._transaction():
             now = _now()
             ids = [
@@ -622,25 +648,32 @@ class Ledger(SqliteStore):
             ]
             return ids
 
-    def latest_scores(self) -> list[StoredScore]:
+    def latest_scores(self, detail: tuple[str, ...] | None = None) -> list[StoredScore]:
+        """Each cluster's latest score; with `detail`, only those keys of each score's detail are
+        kept (a row's detail is read one at a time: a campaign's whole details are never held)."""
         rows = self.db.execute(
             "SELECT * FROM scores WHERE id IN (SELECT MAX(id) FROM scores GROUP BY cluster_id) ORDER BY cluster_id"
-        ).fetchall()
-        return [
-            StoredScore(
-                r["id"],
-                r["cluster_id"],
-                r["submission_id"],
-                r["computed_at"],
-                r["total"],
-                r["max_points"],
-                r["label"],
-                bool(r["reviewed"]),
-                r["reason"],
-                _unjson(r["detail"]),
+        )
+        out = []
+        for r in rows:
+            found = _unjson(r["detail"])
+            if detail is not None and isinstance(found, dict):
+                found = {k: found[k] for k in detail if k in found}
+            out.append(
+                StoredScore(
+                    r["id"],
+                    r["cluster_id"],
+                    r["submission_id"],
+                    r["computed_at"],
+                    r["total"],
+                    r["max_points"],
+                    r["label"],
+                    bool(r["reviewed"]),
+                    r["reason"],
+                    found,
+                )
             )
-            for r in rows
-        ]
+        return out
 
     def certificate_for(
         self,

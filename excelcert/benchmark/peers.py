@@ -52,7 +52,7 @@ def campaign_assessments(
     """The current campaign's scored clusters (their latest score in the ledger), as assessments."""
     by_id = {c.id: c for c in clusters}
     out = []
-    for stored in ledger.latest_scores():
+    for stored in ledger.latest_scores(detail=("points",)):
         cluster = by_id.get(stored.cluster_id)
         if cluster is None:  # scored once, since left the roster
             continue
@@ -72,7 +72,7 @@ def campaign_assessments(
                 label_rank=rank,
                 points=stored.total,
                 max_points=stored.max_points,
-                indicator_points=dict(stored.detail.get("points") or {}),
+                indicator_points=stored.detail.get("points") or {},  # read for this: not copied again
             )
         )
     order = {c.id: n for n, c in enumerate(clusters)}

@@ -121,6 +121,11 @@ class ClusterBenchmark:
             out[measure] = Standing(float(value), pct, self.positions[n])
         return out
 
+    def release(self) -> None:
+        """Drop the standings cached for a document (computed again when next asked for), so
+        that a campaign's clusters do not each keep theirs once their documents are planned."""
+        self.__dict__.pop("standings", None)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "cluster": self.cluster_id,
@@ -329,7 +334,10 @@ def _standings(
     sectors = table["sector"].to_numpy()[rows].astype(str) if count else np.array([], dtype=str)
     countries = table["country"].to_numpy()[rows].astype(str) if count else np.array([], dtype=str)
     by_key = {g.key: g for g in groups}
-    percentiles: dict[str, np.ndarray] = {}  # group key -> (current clusters, measures), NaN where not shown
+    # group key -> (per current cluster, its row in the group's array, -1 outside the group;
+    # the array: (the current clusters in the group, measures), NaN where not shown). Only the
+    # clusters inside a group have a row: a sector's holds its own clusters, not the campaign's.
+    percentiles: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for group, mask in zip(groups, masks, strict=True):
         if not group.shown or mask is None:
             continue
@@ -339,7 +347,8 @@ def _standings(
             inside = countries == group.name
         else:
             inside = np.ones(count, dtype=bool)
-        pct = np.full((count, width), np.nan)
+        at = np.where(inside, np.cumsum(inside) - 1, -1)
+        pct = np.full((int(inside.sum()), width), np.nan)
         block = values[mask]
         for n, measure in enumerate(measures):
             if measure not in group.figures or not inside.any():
@@ -350,8 +359,14 @@ def _standings(
             equal = np.searchsorted(column, wanted, "right") - below
             placed = 100 * (below + equal / 2) / len(column)
             placed[np.isnan(wanted)] = np.nan
-            pct[inside, n] = placed
-        percentiles[group.key] = pct
+            pct[:, n] = placed
+        percentiles[group.key] = (at, pct)
+
+    def row_of(key: str, k: int) -> np.ndarray:
+        at, pct = percentiles[key]
+        row: np.ndarray = pct[at[k]]
+        return row
+
     indicators = np.array([m not in (TOTAL, *(c.id for c in scheme.categories)) for m in measures])
     # where each cluster stands in its reference group (its sector's, else everyone's), all at once per group
     references: list[str | None] = []
@@ -388,7 +403,7 @@ def _standings(
         strengths: list[str] = []
         gaps: list[str] = []
         if reference is not None:
-            order = np.argsort(percentiles[reference][k], kind="stable")
+            order = np.argsort(row_of(reference, k), kind="stable")
             ranked = [int(n) for n in order if indicators[n] and row[n]]
             strengths = [measures[n] for n in reversed(ranked) if row[n] == 3]
             gaps = [measures[n] for n in ranked if row[n] == 1]
@@ -401,7 +416,7 @@ def _standings(
                 reference=reference,
                 measures=measures,
                 values=mine[k],
-                percentiles={key: percentiles[key][k] for key in mine_groups.values()},
+                percentiles={key: row_of(key, k) for key in mine_groups.values()},
                 positions=[names[c] for c in row.tolist()],
                 strengths=strengths,
                 gaps=gaps,

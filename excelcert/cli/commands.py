@@ -921,7 +921,9 @@ def reconcile(ctx: click.Context, as_json: bool) -> None:
     from excelcert.review import workflow
 
     session = _session(ctx)
-    outcome = workflow.reconcile(session.campaign, session.scheme, session.clusters, session.ledger, session.key)
+    outcome = workflow.reconcile(
+        session.campaign, session.scheme, session.clusters, session.ledger, session.key, details=as_json
+    )
     if as_json:
         _echo_json(outcome.to_json())
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -53,6 +54,26 @@ def _add_row(table: Table, *cells: str | Text) -> None:
     """A table row whose text is shown as it is: never read as rich markup (a cluster named
     `BioTech [/] Lab` or `[link=...]` prints as typed), control characters removed."""
     table.add_row(*(Text(plain(cell)) if isinstance(cell, str) else cell for cell in cells))
+
+
+PRINTED_AT_ONCE = 2000  # segments of a table written at a time
+
+
+def _print_table(console: Console, table: Table) -> None:
+    """`console.print(table)`, the same text written a few rows at a time: rich keeps every
+    segment of what it prints until the end of a print (some 10 KB a row), which for a table
+    of thousands of clusters is more than the rest of the command holds. The table renders
+    row by row; its segments go out in batches, as they are."""
+    from rich.segment import Segments
+
+    batch: list[Segment] = []
+    for segment in console.render(table, console.options):
+        batch.append(segment)
+        if len(batch) >= PRINTED_AT_ONCE:
+            console.print(Segments(batch))
+            batch = []
+    if batch:
+        console.print(Segments(batch))
 
 
 def _console() -> Console:
@@ -134,7 +155,7 @@ def print_scheme(scheme: Scheme, lang: str) -> None:
                 describe_threshold(scheme, ind, lang),
                 ", ".join(flags),
             )
-        console.print(table)
+        _print_table(console, table)
     labels = Table(title=Text("Label rules", style="bold"), title_justify="left")
     for column in ("Label", "Share of points", "Eligibility criteria", "Reviewed", "Must meet"):
         labels.add_column(column, justify="right" if column == "Share of points" else "left")
@@ -177,7 +198,7 @@ def print_import(results: list[FileResult], every_file: bool = False) -> None:
                 r.cluster or "—",
                 r.reason,
             )
-        console.print(table)
+        _print_table(console, table)
     left_out = len(results) - len(listed)
     if left_out:
         console.print(
@@ -234,7 +255,7 @@ def print_status(
         cells += [review.get(r.cluster.id, "—")] if review else []
         cells += [labels.get(r.cluster.id, "—")] if labels else []
         _add_row(table, *cells)
-    console.print(table)
+    _print_table(console, table)
 
 
 def _mail_sent(records: list[MailRecord]) -> str:
@@ -259,7 +280,7 @@ def print_reconcile(outcome: ReconcileOutcome) -> None:
         "not reviewed": "dim",
     }
     for final in outcome.clusters:
-        sources = Counter(i.provenance for i in final.items)
+        sources = final.sources
         reviewers = ", ".join(final.reviewers) + (f" (missing: {', '.join(final.missing)})" if final.missing else "")
         _add_row(
             table,
@@ -269,7 +290,7 @@ def print_reconcile(outcome: ReconcileOutcome) -> None:
             ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
             str(sources.get("pending arbitration", 0)),
         )
-    console.print(table)
+    _print_table(console, table)
     stats = outcome.statistics
     known = {k: v for k, v in stats.alpha.items() if v is not None}
     if known:
@@ -314,7 +335,7 @@ def print_scores(scheme: Scheme, results: Results) -> None:
             f"incomplete: {counted(len(lacking), 'required answer')} missing ({', '.join(lacking[:4])}"
             f"{', ...' if len(lacking) > 4 else ''})",
         )
-    console.print(table)
+    _print_table(console, table)
 
 
 def print_register(found: list[Listed], on: dt.date) -> None:
@@ -338,7 +359,7 @@ def print_register(found: list[Listed], on: dt.date) -> None:
             Text(plain(state), style=styles.get(item.state, "")),
             e.website,
         )
-    console.print(table)
+    _print_table(console, table)
     console.print(counted(len(found), "label"))
 
 
@@ -383,4 +404,4 @@ def print_benchmark(scheme: Scheme, found: Benchmark) -> None:
             pct("excellence"),
             ", ".join(c.gaps[:5]),
         )
-    console.print(table)
+    _print_table(console, table)

@@ -355,7 +355,7 @@ def _review_stage(campaign: Campaign, scheme: Scheme, clusters: list[Cluster], k
         decided = True
         import_files(campaign, scheme, roster_ids, key, ledger, [first.arbitration], reviewer_ids=reviewer_ids)
     final = workflow.reconcile(campaign, scheme, clusters, ledger, key, write=False)
-    sources = Counter(i.provenance for f in final.clusters for i in f.items)
+    sources = Counter({p: n for f in final.clusters for p, n in f.sources.items()})
     states = Counter(f.state for f in final.clusters)
     return [
         f"  reviewers  {len(reviewers)} reviewers ({shown(campaign.reviewers_path)}), {len(assigned.pairs)} assignments "

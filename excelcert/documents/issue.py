@@ -48,7 +48,7 @@ from excelcert.scheme.model import Scheme
 from excelcert.scoring.rules import Score
 
 
-@dataclass
+@dataclass(slots=True)  # every document's stays listed once rendered (lightened): no __dict__ each
 class Job:
     cluster_id: str
     kind: str
@@ -221,6 +221,8 @@ def _plan_cluster(
             report = Path(name).stem
             issued.documents.append(Job(cluster.id, "benchmark", template, context, pictures, out / name))
         _remove_others(out, cluster.id, "benchmark", report)
+        if mine is not None:
+            mine.release()  # its standings are in the contexts now: not kept for every cluster
 
 
 class _Numbering:
@@ -416,8 +418,11 @@ def _write_seal(job: Job) -> Path:
     return job.out
 
 
-def render_all(jobs_list: Iterable[Job], jobs: int = 1, *, lighten: bool = False) -> list[Path]:
-    """Render every job, in order, with `jobs` processes. The jobs may come from an iterator
+def render_all(
+    jobs_list: Iterable[Job], jobs: int = 1, *, lighten: bool = False, pool: ProcessPoolExecutor | None = None
+) -> list[Path]:
+    """Render every job, in order, with `jobs` processes (those of `pool` when given: see
+    `started_pool`). The jobs may come from an iterator
     that plans them as it goes (`plan_documents`): they are handed to the workers in slices,
     with a bounded number of slices waiting, so that planning and rendering overlap and only a
     few slices' contexts are held at once. With `lighten`, a job's context and pictures are
@@ -434,20 +439,30 @@ def render_all(jobs_list: Iterable[Job], jobs: int = 1, *, lighten: bool = False
 
     def collect() -> None:
         batch, future = waiting.popleft()
-        written.extend(future.result())
+        # the paths the job lists (the same objects), not each worker's copy of them
+        written.extend(job.out if path == job.out else path for job, path in zip(batch, future.result(), strict=True))
         if lighten:
             for job in batch:
                 _lightened(job)
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with pool or ProcessPoolExecutor(max_workers=jobs) as workers:
         remaining = iter(jobs_list)
         while batch := list(islice(remaining, SLICE)):
-            waiting.append((batch, pool.submit(_render_slice, batch)))
+            waiting.append((batch, workers.submit(_render_slice, batch)))
             while len(waiting) > SLICES_WAITING * jobs:
                 collect()
         while waiting:
             collect()
     return written
+
+
+def started_pool(jobs: int) -> ProcessPoolExecutor:
+    """`jobs` worker processes, started now: forked before the campaign's scores, final values
+    and benchmark are read, the workers do not carry a copy of them (a forked worker counts the
+    pages it shares with its parent), so that their memory does not grow with the campaign."""
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool.submit(int).result()  # forking starts every worker at the first task
+    return pool
 
 
 SLICE = 8  # documents handed to a worker at once: few enough that the workers share the end evenly
@@ -514,11 +529,17 @@ def issue_documents(
     """Plan (recording scores, numbering certificates), render every document, and convert
     them to PDF when asked; a PDF that cannot be made is reported, the .docx files stay.
     TemplateError when a template cannot be rendered."""
-    issued, planned = plan_documents(
-        campaign, scheme, clusters, ledger, key, kinds=kinds, today=today, register=register
-    )
+    pool = started_pool(jobs) if jobs > 1 else None
     try:
-        outcome = Issuance(issued, render_all(planned, jobs=jobs, lighten=True))
+        issued, planned = plan_documents(
+            campaign, scheme, clusters, ledger, key, kinds=kinds, today=today, register=register
+        )
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
+    try:
+        outcome = Issuance(issued, render_all(planned, jobs=jobs, lighten=True, pool=pool))
     finally:
         planned.close()  # a document that could not be rendered stops the planning, and the register closes
     if pdf:

@@ -13,7 +13,7 @@ from excelcert.base.contract import ROLE_SELF_ASSESSMENT
 from excelcert.base.ledger import Ledger, MailRecord, Submission
 from excelcert.base.problems import ERROR
 from excelcert.campaign.roster import Cluster
-from excelcert.review.final import final_values
+from excelcert.review.final import iter_final_values
 from excelcert.scheme.model import Scheme
 
 NOT_RETURNED = "not returned"
@@ -41,7 +41,7 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
     # business), the self-assessment that counts, and the problems of either.
     wanted = {c.id for c in clusters}
     last_of: dict[str, Submission] = {}
-    for submission in ledger.all_submissions():  # in import order: the last one stays
+    for submission in ledger.all_submissions(own=True):  # in import order: the last one stays
         if submission.cluster_id in wanted and submission.role in (None, ROLE_SELF_ASSESSMENT):
             last_of[submission.cluster_id] = submission
     counting = {s.cluster_id: s for s in ledger.counting(ROLE_SELF_ASSESSMENT) if s.cluster_id in wanted}
@@ -130,10 +130,12 @@ def campaign_overview(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -
     assigned = {a.cluster_id for a in ledger.assignments()}
     review = {
         f.cluster_id: f.state
-        for f in final_values(scheme, ledger, [c.id for c in clusters])
+        for f in iter_final_values(scheme, ledger, [c.id for c in clusters])  # each dropped once its state is read
         if f.cluster_id in assigned
     }
-    labels = {s.cluster_id: (scheme.label_name(s.label) if s.label else "none") for s in ledger.latest_scores()}
+    labels = {
+        s.cluster_id: (scheme.label_name(s.label) if s.label else "none") for s in ledger.latest_scores(detail=())
+    }
     mail: dict[str, list[MailRecord]] = {}
     for record in ledger.mail():
         mail.setdefault(record.recipient_id, []).append(record)

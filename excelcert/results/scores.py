@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import statistics
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from excelcert.register.config import Register
 from excelcert.register.rules import month_of
 from excelcert.register.store import Assessment
 from excelcert.results.decision import explain
-from excelcert.review.final import ClusterFinal, final_values
+from excelcert.review.final import ClusterFinal, Finals, iter_final_values
 from excelcert.scheme.model import Scheme
 from excelcert.scoring.rules import Score, missing_required, score
 
@@ -31,7 +32,7 @@ from excelcert.scoring.rules import Score, missing_required, score
 @dataclass
 class Results:
     scores: list[Score] = field(default_factory=list)
-    finals: dict[str, ClusterFinal] = field(default_factory=dict)
+    finals: Mapping[str, ClusterFinal] = field(default_factory=Finals)  # without the reviewers' views
     incomplete: dict[str, list[str]] = field(default_factory=dict)  # cluster -> required indicators missing
     medians: dict[str, float] = field(default_factory=dict)  # category -> median share, percent
     score_ids: dict[str, int] = field(default_factory=dict)  # cluster -> its row in the ledger
@@ -43,8 +44,10 @@ class Results:
 def score_and_record(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -> Results:
     """Score every cluster whose final values are complete, and record the scores in the ledger."""
     results = Results()
-    for final in final_values(scheme, ledger, [c.id for c in clusters]):
-        results.finals[final.cluster_id] = final
+    finals = Finals()  # each cluster's in brief: a campaign's whole final values are never held
+    results.finals = finals
+    for final in iter_final_values(scheme, ledger, [c.id for c in clusters]):
+        finals[final.cluster_id] = final
         lacking = missing_required(scheme, final.values)
         if lacking:
             results.incomplete[final.cluster_id] = lacking
@@ -56,19 +59,18 @@ def score_and_record(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) ->
         results.medians[cat.id] = statistics.median(shares) if shares else 0.0
     if results.scores:
         ids = ledger.record_scores(
-            [
-                (
-                    s.cluster_id,
-                    results.finals[s.cluster_id].submission.id,
-                    s.total,
-                    s.max_points,
-                    s.label,
-                    s.reviewed,
-                    s.reason,
-                    asdict(s),
-                )
-                for s in results.scores
-            ]
+            # one row's detail at a time: never every score's copy at once
+            (
+                s.cluster_id,
+                finals.submission_of(s.cluster_id).id,
+                s.total,
+                s.max_points,
+                s.label,
+                s.reviewed,
+                s.reason,
+                asdict(s),
+            )
+            for s in results.scores
         )
         results.score_ids = {s.cluster_id: i for s, i in zip(results.scores, ids, strict=True)}
     return results

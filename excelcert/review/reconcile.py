@@ -15,7 +15,10 @@ the arbitration decisions.
 
 from __future__ import annotations
 
+import math
 import statistics
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +32,7 @@ if TYPE_CHECKING:  # numpy is imported where the statistics are computed
 SELF, REVIEWERS, ARBITRATION, PENDING = "self", "reviewers", "arbitration", "pending arbitration"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per reviewer and indicator: no __dict__ each
 class View:
     """One reviewer's view of one indicator."""
 
@@ -40,7 +43,7 @@ class View:
     comment: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One cluster's indicator, reconciled."""
 
@@ -100,29 +103,54 @@ class Statistics:
     overstatement: list[tuple[str, float, int]]  # (indicator, mean self points - final points, clusters)
 
 
-def campaign_statistics(scheme: Scheme, items: list[Item]) -> Statistics:
+def campaign_statistics(scheme: Scheme, items: Iterable[Item]) -> Statistics:
     """Inter-rater agreement per indicator and where clusters overstate most."""
-    import numpy as np
+    agreement = Agreement(scheme)
+    agreement.add(items)
+    return agreement.statistics()
 
-    alpha: dict[str, float | None] = {}
-    overstated: list[tuple[str, float, int]] = []
-    for ind in scheme.indicators:
-        mine = [i for i in items if i.indicator_id == ind.id]
-        reviewed = [i for i in mine if i.views]
-        slots = max((len(i.views) for i in reviewed), default=0)
-        alpha[ind.id] = None
-        if slots >= 2 and len(reviewed) >= 2:
-            # coders = reviewer slots (first, second...) since each cluster has its own reviewers
-            data = np.full((slots, len(reviewed)), np.nan)
-            for unit, item in enumerate(reviewed):
-                for slot, view in enumerate(sorted(item.views, key=lambda v: v.reviewer_id)):
-                    data[slot, unit] = points_of(ind, view)
-            alpha[ind.id] = _alpha(data)
-        if reviewed:
-            gaps = [ind.points_for(i.self_value) - ind.points_for(i.value) for i in reviewed]
-            overstated.append((ind.id, sum(gaps) / len(gaps), len(gaps)))
-    overstated.sort(key=lambda x: (-x[1], x[0]))
-    return Statistics(alpha, [o for o in overstated if o[1] > 0])
+
+class Agreement:
+    """`campaign_statistics` gathered a cluster at a time (`add` its items, in the campaign's
+    order), so that no campaign-wide list of items is held: per indicator, the reviewers'
+    points (a column of floats per reviewer slot, NaN where a cluster has fewer reviewers)
+    and the gaps between the cluster's points and the final ones."""
+
+    def __init__(self, scheme: Scheme):
+        self.scheme = scheme
+        self._indicators = {ind.id: ind for ind in scheme.indicators}
+        self._slots: dict[str, list[array[float]]] = {ind.id: [] for ind in scheme.indicators}
+        self._gaps: dict[str, array[float]] = {ind.id: array("d") for ind in scheme.indicators}
+
+    def add(self, items: Iterable[Item]) -> None:
+        for item in items:
+            ind = self._indicators.get(item.indicator_id)
+            if ind is None or not item.views:
+                continue
+            gaps, slots = self._gaps[ind.id], self._slots[ind.id]
+            units = len(gaps)  # reviewed items so far: the columns' length
+            while len(slots) < len(item.views):  # a slot not seen yet: NaN for the items before
+                slots.append(array("d", [math.nan]) * units)
+            views = sorted(item.views, key=lambda v: v.reviewer_id)
+            for slot, column in enumerate(slots):
+                column.append(points_of(ind, views[slot]) if slot < len(views) else math.nan)
+            gaps.append(ind.points_for(item.self_value) - ind.points_for(item.value))
+
+    def statistics(self) -> Statistics:
+        import numpy as np
+
+        alpha: dict[str, float | None] = {}
+        overstated: list[tuple[str, float, int]] = []
+        for ind in self.scheme.indicators:
+            slots, gaps = self._slots[ind.id], self._gaps[ind.id]
+            alpha[ind.id] = None
+            if len(slots) >= 2 and len(gaps) >= 2:
+                # coders = reviewer slots (first, second...) since each cluster has its own reviewers
+                alpha[ind.id] = _alpha(np.array([np.frombuffer(column) for column in slots], dtype=float))
+            if gaps:
+                overstated.append((ind.id, sum(gaps) / len(gaps), len(gaps)))
+        overstated.sort(key=lambda x: (-x[1], x[0]))
+        return Statistics(alpha, [o for o in overstated if o[1] > 0])
 
 
 def _alpha(data: npt.NDArray[np.float64]) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,9 @@ from excelcert.campaign.reviewers import Reviewer
 from excelcert.campaign.roster import Cluster
 from excelcert.review.arbitration import write_arbitration
 from excelcert.review.assign import DEFAULT_PER_CLUSTER, check, propose, read_assignment, write_assignment
-from excelcert.review.final import ClusterFinal, final_values
+from excelcert.review.final import ClusterFinal, iter_final_values
 from excelcert.review.generate import incomplete_clusters
-from excelcert.review.reconcile import PENDING, Item, Statistics, campaign_statistics
+from excelcert.review.reconcile import PENDING, Agreement, Item, Statistics
 from excelcert.scheme.model import Scheme
 
 
@@ -85,17 +86,42 @@ def assign(
     return outcome
 
 
+@dataclass(slots=True)
+class Reconciled:
+    """One cluster's reconciliation in brief: its review state, its reviewers, and how many of
+    its final values come from each source (what the reconciliation table shows)."""
+
+    cluster_id: str
+    state: str
+    reviewers: list[str]
+    missing: list[str]  # assigned reviewers whose review is not in
+    sources: dict[str, int]  # provenance -> indicators
+
+    @classmethod
+    def of(cls, final: ClusterFinal) -> Reconciled:
+        sources = Counter(i.provenance for i in final.items)
+        return cls(final.cluster_id, final.state, final.reviewers, final.missing, dict(sources))
+
+
 @dataclass
 class ReconcileOutcome:
-    clusters: list[ClusterFinal]
+    """Every cluster's reconciliation in brief, the campaign's statistics, and the items that
+    wait for arbitration. The final values themselves (each indicator's views, comments and
+    provenance: what `to_json` prints) are kept in `details` only when asked for: a campaign's
+    would grow with every cluster."""
+
+    clusters: list[Reconciled]
     statistics: Statistics
     arbitration: Path | None = None
     flagged: list[Item] = field(default_factory=list)  # waiting for arbitration
+    details: list[ClusterFinal] | None = None  # every cluster's final values (reconcile(details=True))
 
     def to_json(self) -> dict[str, Any]:
         def value(v: Any) -> Any:
             return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
 
+        if self.details is None:
+            raise ValueError("the final values were not kept: reconcile(..., details=True)")
         return {
             "arbitration_workbook": str(self.arbitration) if self.arbitration else None,
             "clusters": [
@@ -134,7 +160,7 @@ class ReconcileOutcome:
                         for i in f.items
                     ],
                 }
-                for f in self.clusters
+                for f in self.details
             ],
             "statistics": {
                 "krippendorff_alpha": self.statistics.alpha,
@@ -147,13 +173,26 @@ class ReconcileOutcome:
 
 
 def reconcile(
-    campaign: Campaign, scheme: Scheme, clusters: list[Cluster], ledger: Ledger, key: bytes, *, write: bool = True
+    campaign: Campaign,
+    scheme: Scheme,
+    clusters: list[Cluster],
+    ledger: Ledger,
+    key: bytes,
+    *,
+    write: bool = True,
+    details: bool = False,
 ) -> ReconcileOutcome:
-    """Final values of every cluster; the arbitration workbook for what waits for a decision."""
-    finals = final_values(scheme, ledger, [c.id for c in clusters])
-    items = [item for final in finals for item in final.items]
-    outcome = ReconcileOutcome(finals, campaign_statistics(scheme, items))
-    outcome.flagged = [i for i in items if i.provenance == PENDING]
+    """Final values of every cluster (read a block of clusters at a time, each kept in brief,
+    and whole only with `details`); the arbitration workbook for what waits for a decision."""
+    outcome = ReconcileOutcome([], Statistics({}, []), details=[] if details else None)
+    agreement = Agreement(scheme)
+    for final in iter_final_values(scheme, ledger, [c.id for c in clusters]):
+        agreement.add(final.items)
+        outcome.clusters.append(Reconciled.of(final))
+        outcome.flagged.extend(i for i in final.items if i.provenance == PENDING)
+        if outcome.details is not None:
+            outcome.details.append(final)
+    outcome.statistics = agreement.statistics()
     if write and outcome.flagged:
         folder = campaign.output_dir / "arbitration"
         folder.mkdir(parents=True, exist_ok=True)
