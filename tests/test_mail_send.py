@@ -386,6 +386,27 @@ def test_a_broken_mail_template_is_reported_with_its_line(campaign):
     assert out.exit_code == 1 and "mail-workbook-en.txt" in out.output
 
 
+def test_a_template_that_is_not_text_is_refused_clearly_every_time_and_an_edit_is_used(tmp_path):
+    """render gives the check's verdict on a template saved in another encoding than UTF-8
+    (it once read the file before checking it: 'unexpected error: UnicodeDecodeError'), on
+    every call; and a template edited and mended between two mailings is used as it is now."""
+    from excelcert.mail.templates import TemplateProblem
+
+    path = tmp_path / "mail-workbook-en.txt"
+    path.write_bytes("Subject: Caf\u00e9 {{ cluster_name }}\n\nHello\n".encode("latin-1"))
+    for _ in range(2):
+        with pytest.raises(TemplateProblem, match="not a text file"):
+            render(path, {"cluster_name": "A"})
+    path.write_text("Subject: Caf\u00e9 {{ cluster_name }}\n\nHello\n", encoding="utf-8")
+    assert render(path, {"cluster_name": "A"}) == ("Caf\u00e9 A", "Hello\n")
+    path.write_text("Subject: {{ cluster_name }} again\n\nBye\n", encoding="utf-8")
+    assert render(path, {"cluster_name": "A"}) == ("A again", "Bye\n")
+    path.write_text("Subject: {{ oops }\n\nBye\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(TemplateProblem, match="line 1"):
+            render(path, {"cluster_name": "A"})
+
+
 def test_a_template_reaches_nothing_but_its_values(tmp_path):
     path = tmp_path / "mail-workbook-en.txt"
     path.write_text("Subject: x\n\n{{ cluster_name.__class__.__mro__ }}\n", encoding="utf-8")
