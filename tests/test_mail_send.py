@@ -639,3 +639,23 @@ def test_the_reviewers_messages_name_each_cluster_and_read_the_roster_once(demo_
         for attachment in message.attachments:
             cluster_name = next(name for prefix, name in names.items() if attachment.name.startswith(prefix))
             assert f"  - {cluster_name}\n" in message.body, (attachment.name, message.body)
+
+
+def test_a_reminder_whose_correction_cannot_be_written_waits_and_the_others_go(demo_copy):
+    """The correction workbook a reminder makes on the fly cannot be written (here its folder
+    is a file): that cluster is listed as not mailed, with the file and what to do, and every
+    other reminder goes (one cluster's workbook stopped the whole mailing with 'cannot write
+    or read'); once the folder can be written, the cluster's reminder carries its workbook."""
+    folder = demo_copy / "output" / "demo" / "corrections"
+    folder.write_text("not a folder", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "mail", "reminders"])
+    assert out.exit_code == 0, out.output
+    [line] = [x for x in out.output.splitlines() if "BE-BIO-01" in x]
+    assert "not mailed: its correction workbook could not be written" in line and "corrections" in line
+    assert "run `excelcert corrections` or this command again" in line and "Traceback" not in out.output
+    assert "CH-MED-01" in out.output and "6 messages written" in out.output
+    folder.unlink()
+    out = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "mail", "reminders", "--json"])
+    assert out.exit_code == 0, out.output
+    [done] = json.loads(out.output)["done"]
+    assert done["to"] == "BE-BIO-01" and done["attachments"][0].endswith(".xlsx")
