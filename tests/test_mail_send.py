@@ -659,3 +659,33 @@ def test_a_reminder_whose_correction_cannot_be_written_waits_and_the_others_go(d
     assert out.exit_code == 0, out.output
     [done] = json.loads(out.output)["done"]
     assert done["to"] == "BE-BIO-01" and done["attachments"][0].endswith(".xlsx")
+
+
+def test_documents_made_again_unchanged_are_not_mailed_again(demo_copy, monkeypatch):
+    """Certificates (and letters) rendered again, unchanged, are the same files byte for byte:
+    every part of the Word file carries a fixed time, not the clock's. With the clock's, a
+    re-run of `certify` for one cluster's sake made every cluster's documents new to the
+    mailroom (its key is their digest), and `mail documents` sent them all a second time."""
+    import time
+    import zipfile
+
+    runner = CliRunner()
+    root = ["--campaign", str(demo_copy)]
+    folder = demo_copy / "output" / "demo" / "documents"
+
+    def made(clock: float) -> dict[Path, bytes]:
+        monkeypatch.setattr(zipfile.time, "time", lambda: clock)
+        out = runner.invoke(cli, [*root, "certify"])
+        assert out.exit_code == 0, out.output
+        monkeypatch.undo()
+        return {p: p.read_bytes() for p in folder.rglob("*.docx")}
+
+    now = time.time()
+    before = made(now)
+    assert runner.invoke(cli, [*root, "mail", "documents"]).exit_code == 0
+    assert made(now + 3600) == before  # the clock an hour on
+    for path in before:
+        with zipfile.ZipFile(path) as archive:
+            assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    out = runner.invoke(cli, [*root, "mail", "documents"])
+    assert out.exit_code == 0 and "no messages written" in out.output and "5 already in the outbox" in out.output
