@@ -831,6 +831,51 @@ def test_a_local_save_time_is_read_as_the_countrys_time_on_that_day():
     assert local_to_utc(dt.datetime(2026, 11, 30, 10, 0), "XX") is None  # no zone known: the caller keeps it
 
 
+def _forge_saved_at(path: Path, stamp: str) -> Path:
+    """The workbook with its save time (docProps/core.xml) written as `stamp`, whatever it says."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info.filename) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            archive.writestr(info, data)
+    return path
+
+
+def test_a_save_time_at_the_calendars_edge_is_unknown_not_a_failure(campaign, tmp_path):
+    """A forged save time that UTC puts outside the calendar (year 1 saved east of Greenwich,
+    in LibreOffice or with its offset; year 9999 west of it) stopped the whole import with
+    'unexpected error: OverflowError', or refused the workbook as not one: it is imported,
+    its save time the one written (LibreOffice) or unknown (an offset past the calendar)."""
+    from excelcert.base.spreadsheet import local_to_utc, parse_instant
+
+    assert parse_instant("0001-01-01T00:00:00+05:00") is None and parse_instant("9999-12-31T23:30:00-05:00") is None
+    assert (
+        local_to_utc(dt.datetime(1, 1, 1), "FR") is None and local_to_utc(dt.datetime(9999, 12, 31, 23), "US") is None
+    )
+    calc = _saved_by_libreoffice(
+        _forge_saved_at(returned(campaign, tmp_path, name="calc.xlsx"), "0001-01-01T00:00:00Z")
+    )
+    offset = _forge_saved_at(returned(campaign, tmp_path, name="offset.xlsx"), "0001-01-01T00:00:00+05:00")
+    with Ledger.for_campaign(campaign.root) as ledger:
+        results = import_files(
+            campaign,
+            campaign.load_scheme(),
+            set(CLUSTERS),
+            read_key(campaign),
+            ledger,
+            [calc, offset],
+            countries={c.id: c.country for c in CLUSTERS.values()},
+        )
+        saved = {Path(s.original_name).name: s.saved_at for s in ledger.history("FR-AERO-01")}
+    assert [r.verdict for r in results] == [ACCEPTED, ACCEPTED]
+    assert saved == {"calc.xlsx": "0001-01-01T00:00:00", "offset.xlsx": None}
+
+
 def test_import_reads_a_local_save_time_as_the_clusters_country(campaign, tmp_path):
     """The same through `excelcert import`: the roster gives the cluster's country."""
     from click.testing import CliRunner
