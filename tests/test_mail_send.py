@@ -689,3 +689,18 @@ def test_documents_made_again_unchanged_are_not_mailed_again(demo_copy, monkeypa
             assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     out = runner.invoke(cli, [*root, "mail", "documents"])
     assert out.exit_code == 0 and "no messages written" in out.output and "5 already in the outbox" in out.output
+
+
+def test_a_correction_workbook_left_from_before_is_not_mailed_to_a_complete_cluster(demo_copy):
+    """A cluster whose return was incomplete got its correction workbook, then sent a complete
+    one: `mail corrections` mailed it the workbook left in the corrections folder, asking it to
+    correct what it had corrected. Only a cluster still rejected or incomplete gets one."""
+    runner = CliRunner()
+    root = ["--campaign", str(demo_copy)]
+    assert runner.invoke(cli, [*root, "corrections"]).exit_code == 0
+    folder = demo_copy / "output" / "demo" / "corrections"
+    [made] = folder.glob("BE-BIO-01 *.xlsx")
+    (folder / "DE-AUTO-01 Automotive Cluster Südwest e.V.xlsx").write_bytes(made.read_bytes())  # complete now
+    out = runner.invoke(cli, [*root, "mail", "corrections", "--json"])
+    assert out.exit_code == 0, out.output
+    assert [d["to"] for d in json.loads(out.output)["done"]] == ["BE-BIO-01"]

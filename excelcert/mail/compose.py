@@ -133,9 +133,10 @@ def plan_messages(
                 continue
             files = [workbook]
         elif kind == "correction":
+            if states[cluster.id] not in (REJECTED, INCOMPLETE):
+                continue  # nothing to correct (any more): no message, no line, whatever an earlier run wrote
             if not correction.is_file():
-                if states[cluster.id] in (REJECTED, INCOMPLETE):  # else nothing to correct: no message, no line
-                    plan.missing.append((cluster.id, "no correction workbook yet: run `excelcert corrections`"))
+                plan.missing.append((cluster.id, "no correction workbook yet: run `excelcert corrections`"))
                 continue
             files = [correction, *_documents(cluster_folder(campaign, cluster), cluster.id, "correction")]
         elif kind == "documents":
