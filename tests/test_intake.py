@@ -846,6 +846,29 @@ def _forge_saved_at(path: Path, stamp: str) -> Path:
     return path
 
 
+def test_a_clusters_local_save_time_is_its_countrys_when_a_reviewer_has_its_id(campaign, tmp_path):
+    """A reviewer whose id is a cluster's (ids of two rosters): the cluster's save time is
+    still read as its own country's time, not the reviewer's (one map of both made the
+    reviewer's country win: Tokyo's time for a return saved in Paris)."""
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from excelcert.campaign.reviewers import example_reviewers, write_reviewers
+    from excelcert.cli import cli
+
+    first, *others = example_reviewers()
+    write_reviewers(campaign.reviewers_path, [replace(first, id="FR-AERO-01", country="JP"), *others])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _saved_by_libreoffice(set_saved_at(returned(campaign, inbox, name="calc.xlsx"), dt.datetime(2026, 11, 30, 10, 0)))
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(inbox)])
+    assert result.exit_code == 0, result.output
+    with Ledger.for_campaign(campaign.root) as ledger:
+        [saved] = [s.saved_at for s in ledger.history("FR-AERO-01")]
+    assert saved == "2026-11-30T09:00:00"  # Paris, UTC+1 (Tokyo's would be 01:00)
+
+
 def test_a_save_time_at_the_calendars_edge_is_unknown_not_a_failure(campaign, tmp_path):
     """A forged save time that UTC puts outside the calendar (year 1 saved east of Greenwich,
     in LibreOffice or with its offset; year 9999 west of it) stopped the whole import with

@@ -187,14 +187,16 @@ def import_files(
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     senders: Mapping[str, str] | None = None,
     countries: Mapping[str, str] | None = None,
+    reviewer_countries: Mapping[str, str] | None = None,
 ) -> list[FileResult]:
     """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
     `previous` holds, for the clusters renewing a label, last time's final answers: the
     verdict of their self-assessment says how many they confirmed and how many they changed.
     `senders` maps the roster's e-mail addresses to their cluster or reviewer: a workbook
     that came by e-mail from another one's address is flagged (`mail-wrong-sender`).
-    `countries` maps clusters and reviewers to their country: a save time an office suite
-    wrote as local time (LibreOffice) is read as that country's time.
+    `countries` maps clusters, `reviewer_countries` reviewers to their country (apart: a
+    reviewer's id may be a cluster's): a save time an office suite wrote as local time
+    (LibreOffice) is read as the saver's country's time.
 
     Hashing, archiving, checking and the ledger stay in this process and in input order,
     whatever `jobs` is: the verdicts and the ledger are the same as with one job.
@@ -227,6 +229,7 @@ def import_files(
                 previous or {},
                 senders or {},
                 countries or {},
+                reviewer_countries or {},
             )
             in_flight.discard(sha256)
         result.sender = item.sender
@@ -387,6 +390,7 @@ def _finish(
     previous: Mapping[str, Mapping[str, Any]],
     senders: Mapping[str, str],
     countries: Mapping[str, str],
+    reviewer_countries: Mapping[str, str],
 ) -> FileResult:
     base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
     base.sender, base.sent_at = item.sender or None, item.sent_at or None
@@ -400,8 +404,11 @@ def _finish(
         meta.scheme_version,
         meta.language,
     )
-    saver = meta.reviewer_id if meta.role == ROLE_REVIEW else meta.cluster_id
-    base.saved_at = _saved_at(returned, countries.get(saver or ""))
+    if meta.role == ROLE_REVIEW:
+        country = reviewer_countries.get(meta.reviewer_id or "")
+    else:
+        country = countries.get(meta.cluster_id or "")
+    base.saved_at = _saved_at(returned, country)
     base.reviewer_id, base.based_on = meta.reviewer_id or None, meta.based_on or None
     refusal = _check(campaign, scheme, roster_ids, key, returned, Path(item.name).name)
     if refusal is None and meta.role == ROLE_REVIEW:
