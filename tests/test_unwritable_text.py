@@ -128,3 +128,26 @@ def test_a_scheme_text_no_file_can_hold_is_an_error_at_its_line(escape):
     [error] = found.report.errors
     assert error.code == "scheme-unwritable-character" and error.place.line == number
     assert f"U+{escape[2:].upper()}" in str(error) and "Delete it" in str(error)
+
+
+def test_a_file_whose_name_is_not_utf8_is_imported_under_a_name_every_file_can_hold(campaign, tmp_path):
+    """A folder copied from a Latin-1 system holds 'café.xlsx' as the bytes caf\\xe9: its name,
+    as Python keeps it, stopped the whole import at the ledger ('unexpected error:
+    UnicodeEncodeError'). It is imported, and shown and stored as 'caf\\xe9.xlsx'."""
+    import os
+
+    from excelcert.base.ledger import Ledger
+    from tests.test_intake import returned
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    made = returned(campaign, tmp_path)
+    target = inbox / os.fsdecode(b"caf\xe9.xlsx")
+    target.write_bytes(made.read_bytes())
+    out = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(inbox), "--json"])
+    assert out.exit_code == 0, out.output
+    [found] = json.loads(out.output)["files"]
+    assert found["verdict"] == "accepted" and found["file"].endswith("caf\\xe9.xlsx")
+    with Ledger.for_campaign(campaign.root) as ledger:
+        [submission] = ledger.history("FR-AERO-01")
+    assert submission.original_name.endswith("caf\\xe9.xlsx") and unwritable(submission.original_name) is None

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from excelcert.base.ledger import (
     Submission,
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.sheetwriter import without_unwritable
 from excelcert.base.spreadsheet import failure_detail, import_date_rules, local_to_utc, parse_instant
 from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign
@@ -96,10 +97,29 @@ Prepared = FileResult | tuple[str, Future[Path]] | str
 
 def collect_inputs(paths: list[Path]) -> Iterator[Input]:
     """Files, folders (recursively, in name order), the members of .zip archives, and the
-    workbooks attached to saved e-mails (`intake.mailbox`)."""
+    workbooks attached to saved e-mails (`intake.mailbox`), each named as text every file
+    can hold (`readable_name`)."""
+    for item in _inputs(paths):
+        name = readable_name(item.name)
+        yield item if name == item.name else replace(item, name=name)
+
+
+def readable_name(name: str) -> str:
+    """A file's name as text the ledger, the import report and the terminal can hold: a
+    name that is not UTF-8 (a folder copied from a Latin-1 system; Python keeps its bytes as
+    lone surrogates, which stopped the whole import at the ledger) shows those bytes as
+    '\\xe9'; any other character no file can hold as U+FFFD. The file itself is read as it is."""
+    try:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte gave (an attachment's name, not a disk's)
+        pass
+    return without_unwritable(name, "\ufffd")
+
+
+def _inputs(paths: list[Path]) -> Iterator[Input]:
     for path in paths:
         if path.is_dir():
-            yield from collect_inputs(sorted(p for p in path.rglob("*") if p.is_file()))
+            yield from _inputs(sorted(p for p in path.rglob("*") if p.is_file()))
         elif not path.exists():
             yield Input(str(path), None, "no such file")
         elif is_mail(path):
