@@ -53,10 +53,11 @@ DEFAULT_MAX_LOAD = 4
 @lru_cache(maxsize=8192)  # the same few names, asked of every pair that `check` and the warnings look at
 def name_key(text: str) -> str:
     """A cluster's id or name, an organisation or a declared conflict as compared: case,
-    Unicode form and spacing aside ('Pôle  Aéro' typed on one keyboard is 'PÔLE AÉRO' as
-    another composes it; 'Straße' is 'STRASSE'). Empty for a text of spaces."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(folded.split())
+    accents, Unicode form and spacing aside ('Pôle  Aéro' typed on one keyboard is 'PÔLE
+    AÉRO' or 'Pole Aero' on another; 'Straße' is 'STRASSE', 'İzmir' is 'IZMIR'). A hard rule
+    errs on the side of a conflict. Empty for a text of spaces."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(unicodedata.normalize("NFKC", bare.casefold()).split())
 
 
 @dataclass(frozen=True)
