@@ -831,6 +831,74 @@ def test_a_local_save_time_is_read_as_the_countrys_time_on_that_day():
     assert local_to_utc(dt.datetime(2026, 11, 30, 10, 0), "XX") is None  # no zone known: the caller keeps it
 
 
+def _forge_saved_at(path: Path, stamp: str) -> Path:
+    """The workbook with its save time (docProps/core.xml) written as `stamp`, whatever it says."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info.filename) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            archive.writestr(info, data)
+    return path
+
+
+def test_a_clusters_local_save_time_is_its_countrys_when_a_reviewer_has_its_id(campaign, tmp_path):
+    """A reviewer whose id is a cluster's (ids of two rosters): the cluster's save time is
+    still read as its own country's time, not the reviewer's (one map of both made the
+    reviewer's country win: Tokyo's time for a return saved in Paris)."""
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from excelcert.campaign.reviewers import example_reviewers, write_reviewers
+    from excelcert.cli import cli
+
+    first, *others = example_reviewers()
+    write_reviewers(campaign.reviewers_path, [replace(first, id="FR-AERO-01", country="JP"), *others])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _saved_by_libreoffice(set_saved_at(returned(campaign, inbox, name="calc.xlsx"), dt.datetime(2026, 11, 30, 10, 0)))
+    result = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(inbox)])
+    assert result.exit_code == 0, result.output
+    with Ledger.for_campaign(campaign.root) as ledger:
+        [saved] = [s.saved_at for s in ledger.history("FR-AERO-01")]
+    assert saved == "2026-11-30T09:00:00"  # Paris, UTC+1 (Tokyo's would be 01:00)
+
+
+def test_a_save_time_at_the_calendars_edge_is_unknown_not_a_failure(campaign, tmp_path):
+    """A forged save time that UTC puts outside the calendar (year 1 saved east of Greenwich,
+    in LibreOffice or with its offset; year 9999 west of it) stopped the whole import with
+    'unexpected error: OverflowError', or refused the workbook as not one: it is imported,
+    its save time the one written (LibreOffice) or unknown (an offset past the calendar)."""
+    from excelcert.base.spreadsheet import local_to_utc, parse_instant
+
+    assert parse_instant("0001-01-01T00:00:00+05:00") is None and parse_instant("9999-12-31T23:30:00-05:00") is None
+    assert (
+        local_to_utc(dt.datetime(1, 1, 1), "FR") is None and local_to_utc(dt.datetime(9999, 12, 31, 23), "US") is None
+    )
+    calc = _saved_by_libreoffice(
+        _forge_saved_at(returned(campaign, tmp_path, name="calc.xlsx"), "0001-01-01T00:00:00Z")
+    )
+    offset = _forge_saved_at(returned(campaign, tmp_path, name="offset.xlsx"), "0001-01-01T00:00:00+05:00")
+    with Ledger.for_campaign(campaign.root) as ledger:
+        results = import_files(
+            campaign,
+            campaign.load_scheme(),
+            set(CLUSTERS),
+            read_key(campaign),
+            ledger,
+            [calc, offset],
+            countries={c.id: c.country for c in CLUSTERS.values()},
+        )
+        saved = {Path(s.original_name).name: s.saved_at for s in ledger.history("FR-AERO-01")}
+    assert [r.verdict for r in results] == [ACCEPTED, ACCEPTED]
+    assert saved == {"calc.xlsx": "0001-01-01T00:00:00", "offset.xlsx": None}
+
+
 def test_import_reads_a_local_save_time_as_the_clusters_country(campaign, tmp_path):
     """The same through `excelcert import`: the roster gives the cluster's country."""
     from click.testing import CliRunner

@@ -386,6 +386,27 @@ def test_a_broken_mail_template_is_reported_with_its_line(campaign):
     assert out.exit_code == 1 and "mail-workbook-en.txt" in out.output
 
 
+def test_a_template_that_is_not_text_is_refused_clearly_every_time_and_an_edit_is_used(tmp_path):
+    """render gives the check's verdict on a template saved in another encoding than UTF-8
+    (it once read the file before checking it: 'unexpected error: UnicodeDecodeError'), on
+    every call; and a template edited and mended between two mailings is used as it is now."""
+    from excelcert.mail.templates import TemplateProblem
+
+    path = tmp_path / "mail-workbook-en.txt"
+    path.write_bytes("Subject: Caf\u00e9 {{ cluster_name }}\n\nHello\n".encode("latin-1"))
+    for _ in range(2):
+        with pytest.raises(TemplateProblem, match="not a text file"):
+            render(path, {"cluster_name": "A"})
+    path.write_text("Subject: Caf\u00e9 {{ cluster_name }}\n\nHello\n", encoding="utf-8")
+    assert render(path, {"cluster_name": "A"}) == ("Caf\u00e9 A", "Hello\n")
+    path.write_text("Subject: {{ cluster_name }} again\n\nBye\n", encoding="utf-8")
+    assert render(path, {"cluster_name": "A"}) == ("A again", "Bye\n")
+    path.write_text("Subject: {{ oops }\n\nBye\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(TemplateProblem, match="line 1"):
+            render(path, {"cluster_name": "A"})
+
+
 def test_a_template_reaches_nothing_but_its_values(tmp_path):
     path = tmp_path / "mail-workbook-en.txt"
     path.write_text("Subject: x\n\n{{ cluster_name.__class__.__mro__ }}\n", encoding="utf-8")
@@ -618,3 +639,68 @@ def test_the_reviewers_messages_name_each_cluster_and_read_the_roster_once(demo_
         for attachment in message.attachments:
             cluster_name = next(name for prefix, name in names.items() if attachment.name.startswith(prefix))
             assert f"  - {cluster_name}\n" in message.body, (attachment.name, message.body)
+
+
+def test_a_reminder_whose_correction_cannot_be_written_waits_and_the_others_go(demo_copy):
+    """The correction workbook a reminder makes on the fly cannot be written (here its folder
+    is a file): that cluster is listed as not mailed, with the file and what to do, and every
+    other reminder goes (one cluster's workbook stopped the whole mailing with 'cannot write
+    or read'); once the folder can be written, the cluster's reminder carries its workbook."""
+    folder = demo_copy / "output" / "demo" / "corrections"
+    folder.write_text("not a folder", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "mail", "reminders"])
+    assert out.exit_code == 0, out.output
+    [line] = [x for x in out.output.splitlines() if "BE-BIO-01" in x]
+    assert "not mailed: its correction workbook could not be written" in line and "corrections" in line
+    assert "run `excelcert corrections` or this command again" in line and "Traceback" not in out.output
+    assert "CH-MED-01" in out.output and "6 messages written" in out.output
+    folder.unlink()
+    out = CliRunner().invoke(cli, ["--campaign", str(demo_copy), "mail", "reminders", "--json"])
+    assert out.exit_code == 0, out.output
+    [done] = json.loads(out.output)["done"]
+    assert done["to"] == "BE-BIO-01" and done["attachments"][0].endswith(".xlsx")
+
+
+def test_documents_made_again_unchanged_are_not_mailed_again(demo_copy, monkeypatch):
+    """Certificates (and letters) rendered again, unchanged, are the same files byte for byte:
+    every part of the Word file carries a fixed time, not the clock's. With the clock's, a
+    re-run of `certify` for one cluster's sake made every cluster's documents new to the
+    mailroom (its key is their digest), and `mail documents` sent them all a second time."""
+    import time
+    import zipfile
+
+    runner = CliRunner()
+    root = ["--campaign", str(demo_copy)]
+    folder = demo_copy / "output" / "demo" / "documents"
+
+    def made(clock: float) -> dict[Path, bytes]:
+        monkeypatch.setattr(zipfile.time, "time", lambda: clock)
+        out = runner.invoke(cli, [*root, "certify"])
+        assert out.exit_code == 0, out.output
+        monkeypatch.undo()
+        return {p: p.read_bytes() for p in folder.rglob("*.docx")}
+
+    now = time.time()
+    before = made(now)
+    assert runner.invoke(cli, [*root, "mail", "documents"]).exit_code == 0
+    assert made(now + 3600) == before  # the clock an hour on
+    for path in before:
+        with zipfile.ZipFile(path) as archive:
+            assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    out = runner.invoke(cli, [*root, "mail", "documents"])
+    assert out.exit_code == 0 and "no messages written" in out.output and "5 already in the outbox" in out.output
+
+
+def test_a_correction_workbook_left_from_before_is_not_mailed_to_a_complete_cluster(demo_copy):
+    """A cluster whose return was incomplete got its correction workbook, then sent a complete
+    one: `mail corrections` mailed it the workbook left in the corrections folder, asking it to
+    correct what it had corrected. Only a cluster still rejected or incomplete gets one."""
+    runner = CliRunner()
+    root = ["--campaign", str(demo_copy)]
+    assert runner.invoke(cli, [*root, "corrections"]).exit_code == 0
+    folder = demo_copy / "output" / "demo" / "corrections"
+    [made] = folder.glob("BE-BIO-01 *.xlsx")
+    (folder / "DE-AUTO-01 Automotive Cluster Südwest e.V.xlsx").write_bytes(made.read_bytes())  # complete now
+    out = runner.invoke(cli, [*root, "mail", "corrections", "--json"])
+    assert out.exit_code == 0, out.output
+    assert [d["to"] for d in json.loads(out.output)["done"]] == ["BE-BIO-01"]

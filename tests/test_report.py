@@ -286,3 +286,22 @@ def test_figures_over_the_campaign_are_hidden_when_they_would_give_peers_away(ca
         page = write_report_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
         hidden = report_text("en", "campaign_hidden", k=5).split(":")[0]
         assert (hidden in page) == (not shown)
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("fr", "53,3"), ("de-AT", "53,3"), ("de-CH", "53.3"), ("xx", "53.3")])
+def test_a_share_is_written_as_the_reports_language_writes_it_whatever_the_code(lang, shown):
+    """A scheme's language may be a regional one (de-AT, de-CH: the scheme check accepts them)
+    or one babel does not know: `report --lang de-AT` ended in 'unexpected error: ValueError'
+    (babel's locales are written de_AT). The number is written as the language writes it
+    (53,3 in Austria, 53.3 in Switzerland), else as the code does."""
+    from types import SimpleNamespace
+
+    from excelcert.benchmark.report import CampaignReport
+
+    assert CampaignReport.number(SimpleNamespace(lang=lang), 53.333) == shown  # type: ignore[arg-type]
+
+
+def test_a_country_is_named_in_a_regional_language_too():
+    from excelcert.campaign.roster import country_name
+
+    assert country_name("FR", "de-AT") == "Frankreich" and country_name("FR", "xx") == "FR"

@@ -124,6 +124,7 @@ def test_the_example_assignment_keeps_every_rule_and_the_mix():
 
 _NAMES = st.sampled_from(
     ["Alpha Cluster", "alpha cluster ", " ALPHA CLUSTER", "Straße Hub", "STRASSE HUB", "C-1", "c-1", ""]
+    + ["Pôle Aéro", "Po\u0302le  Ae\u0301ro", "PÔLE\u00a0AÉRO", "İzmir Küme"]
 )
 
 
@@ -159,6 +160,27 @@ def test_eligible_reviewers_are_those_why_not_lets_through(clusters, reviewers):
     found = eligible_reviewers(cs, rs)
     for cluster in cs:
         assert [r.id for r in found[cluster.id]] == [r.id for r in rs if why_not(r, cluster) is None]
+
+
+def test_a_conflict_holds_whatever_unicode_form_case_and_spacing_name_the_cluster(tmp_path):
+    """A conflict typed on a keyboard that composes 'ô' of two characters (NFD), with a
+    double or non-breaking space (or without accents, or 'İ' as 'I'), names the roster's
+    'Pôle Aéro Occitanie' (NFC): the
+    reviewer is never proposed for it, and an assignment that gives it to them is flagged
+    (the names were compared case aside only, and the reviewer was proposed)."""
+    cluster = Cluster("FR-AERO-01", "Pôle Aéro  Occitanie", "FR", "fr")
+    other = Cluster("FR-SEA-01", "Pôle Mer", "FR", "fr")
+    declared = Reviewer("R1", "R 1", "Org", "DE", ("fr",), conflicts=("PO\u0302LE AERO\u00a0occitanie",))
+    own = Reviewer("R2", "R 2", "po\u0302le  ae\u0301ro occitanie", "DE", ("fr",))
+    free = [Reviewer(f"R{k}", f"R {k}", f"Org {k}", "BE", ("fr",)) for k in (3, 4)]
+    assert "declared a conflict" in why_not(declared, cluster) and "own organisation" in why_not(own, cluster)
+    assert why_not(declared, other) is None and why_not(own, other) is None
+    turkish = Cluster("TR-IZM-01", "İzmir Kümesi", "TR", "fr")  # typed without Turkish letters by the reviewer
+    assert why_not(replace(own, organisation="IZMIR KUMESI"), turkish) is not None
+    result = propose([cluster, other], [declared, own, *free], per_cluster=2)
+    given = {(p.cluster_id, p.reviewer_id) for p in result.pairs}
+    assert given == {("FR-AERO-01", "R3"), ("FR-AERO-01", "R4"), ("FR-SEA-01", "R1"), ("FR-SEA-01", "R2")}
+    assert [r.id for r in eligible_reviewers([cluster], [declared, own, *free])["FR-AERO-01"]] == ["R3", "R4"]
 
 
 def test_too_few_reviewers_is_said_without_searching_every_path_again(monkeypatch):

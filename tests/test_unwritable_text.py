@@ -111,3 +111,43 @@ def test_a_lone_surrogate_that_reaches_a_writer_is_written_as_the_replacement_ch
     book.add_worksheet("s").write_string(0, 0, "Cluster \ud800 Nord")
     book.close()
     assert openpyxl.load_workbook(path).worksheets[0]["A1"].value == "Cluster \ufffd Nord"
+
+
+@pytest.mark.parametrize("escape", ["\\uFFFE", "\\udce9"])
+def test_a_scheme_text_no_file_can_hold_is_an_error_at_its_line(escape):
+    """YAML's escapes write any character into a scheme text: one no workbook or Word document
+    can hold is refused by the check at its line (it passed the check and ended `score`,
+    `generate` and `letters` in 'unexpected error: UnicodeEncodeError')."""
+    from excelcert.scheme import DEFAULT_SCHEME_PATH, check_scheme_text
+
+    text = DEFAULT_SCHEME_PATH.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip().startswith("fr: ") and "Structure" in x)
+    number = text.splitlines().index(line) + 1
+    edited = text.replace(line, line.replace("fr: ", 'fr: "', 1).rstrip() + f' {escape}"', 1)
+    found = check_scheme_text(edited)
+    [error] = found.report.errors
+    assert error.code == "scheme-unwritable-character" and error.place.line == number
+    assert f"U+{escape[2:].upper()}" in str(error) and "Delete it" in str(error)
+
+
+def test_a_file_whose_name_is_not_utf8_is_imported_under_a_name_every_file_can_hold(campaign, tmp_path):
+    """A folder copied from a Latin-1 system holds 'café.xlsx' as the bytes caf\\xe9: its name,
+    as Python keeps it, stopped the whole import at the ledger ('unexpected error:
+    UnicodeEncodeError'). It is imported, and shown and stored as 'caf\\xe9.xlsx'."""
+    import os
+
+    from excelcert.base.ledger import Ledger
+    from tests.test_intake import returned
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    made = returned(campaign, tmp_path)
+    target = inbox / os.fsdecode(b"caf\xe9.xlsx")
+    target.write_bytes(made.read_bytes())
+    out = CliRunner().invoke(cli, ["--campaign", str(campaign.root), "import", str(inbox), "--json"])
+    assert out.exit_code == 0, out.output
+    [found] = json.loads(out.output)["files"]
+    assert found["verdict"] == "accepted" and found["file"].endswith("caf\\xe9.xlsx")
+    with Ledger.for_campaign(campaign.root) as ledger:
+        [submission] = ledger.history("FR-AERO-01")
+    assert submission.original_name.endswith("caf\\xe9.xlsx") and unwritable(submission.original_name) is None

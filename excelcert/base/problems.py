@@ -198,6 +198,14 @@ _TYPES: list[ProblemType] = [
         "Start from `excelcert scheme export --format xlsx` (or yaml) and edit that.",
     ),
     ProblemType(
+        "scheme-unwritable-character",
+        ERROR,
+        "Character that cannot be written",
+        "the text holds the character {char}, which no workbook or Word document can hold (half of a broken "
+        "emoji, a byte of another encoding than UTF-8, or an invisible non-character)",
+        "Delete it (in the YAML form an escape such as \\uFFFE or \\udce9 writes it), save, and check the scheme again.",
+    ),
+    ProblemType(
         "yaml-syntax",
         ERROR,
         "YAML syntax error",

@@ -336,19 +336,23 @@ def local_to_utc(when: dt.datetime, country: str) -> dt.datetime | None:
     if not offsets:
         return None
     offset = max(offsets, key=lambda o: (offsets[o], o))
-    return when.replace(tzinfo=None) - offset
+    try:
+        return when.replace(tzinfo=None) - offset
+    except OverflowError:  # a forged time at the calendar's edge (year 1, year 9999): kept as written
+        return None
 
 
 def parse_instant(text: str) -> dt.datetime | None:
     """An ISO 8601 time as UTC without its zone, so that save times compare as instants
     (`2026-03-01T12:00:00+05:00` is 07:00); a time without a zone is taken as it is (UTC).
-    None if it is not such a time."""
+    None if it is not such a time (also one that UTC puts outside the calendar: year 1 east
+    of Greenwich, year 9999 west of it, as only a forged file says)."""
     text = re.sub(r"(\.\d{6})\d+", r"\1", text.strip().replace("Z", "+00:00"))  # nanoseconds
     try:
         when = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo is not None else when
+    except (ValueError, OverflowError):
         return None
-    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo is not None else when
 
 
 def _check_area(label: str, title: str, rows: int, columns: int) -> None:

@@ -108,7 +108,12 @@ class CampaignReport:
 
     def number(self, value: float) -> str:
         """A share with one decimal, as the reader writes it (53,3 in French and German)."""
-        return format_decimal(value, format="0.0", locale=self.lang)
+        from babel import UnknownLocaleError
+
+        try:  # a scheme's language may be a regional one (de-CH), babel's locale de_CH
+            return format_decimal(value, format="0.0", locale=self.lang.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):  # a language babel does not know: as the code writes it
+            return f"{value:.1f}"
 
     @property
     def heading(self) -> str:

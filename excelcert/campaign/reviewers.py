@@ -9,7 +9,9 @@ like the roster of clusters: every problem names its cell, nothing stops at the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,16 @@ EXAMPLE_REVIEWERS = Path(str(resources.files("excelcert") / "data" / "example-re
 DEFAULT_MAX_LOAD = 4
 
 
+@lru_cache(maxsize=8192)  # the same few names, asked of every pair that `check` and the warnings look at
+def name_key(text: str) -> str:
+    """A cluster's id or name, an organisation or a declared conflict as compared: case,
+    accents, Unicode form and spacing aside ('Pôle  Aéro' typed on one keyboard is 'PÔLE
+    AÉRO' or 'Pole Aero' on another; 'Straße' is 'STRASSE', 'İzmir' is 'IZMIR'). A hard rule
+    errs on the side of a conflict. Empty for a text of spaces."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(unicodedata.normalize("NFKC", bare.casefold()).split())
+
+
 @dataclass(frozen=True)
 class Reviewer:
     id: str
@@ -61,11 +73,12 @@ class Reviewer:
 
     def conflict_with(self, cluster: Cluster) -> str | None:
         """Why this reviewer may not review `cluster`, or None."""
-        own = self.organisation.casefold().strip()
-        if own and own in (cluster.name.casefold().strip(), cluster.id.casefold()):
+        own = name_key(self.organisation)
+        names = (name_key(cluster.name), name_key(cluster.id))
+        if own and own in names:
             return f"it is the reviewer's own organisation ({self.organisation})"
         for declared in self.conflicts:
-            if declared.casefold() in (cluster.id.casefold(), cluster.name.casefold().strip()):
+            if name_key(declared) and name_key(declared) in names:
                 return f"the reviewer declared a conflict with it ({declared})"
         return None
 

@@ -350,7 +350,7 @@ def country_name(code: str, language: str) -> str:
     from babel import Locale, UnknownLocaleError
 
     try:
-        name: str = Locale.parse(language).territories.get(code, code)
+        name: str = Locale.parse(language.replace("-", "_")).territories.get(code, code)  # de-AT: babel's de_AT
         return name
     except (UnknownLocaleError, ValueError):
         return code

@@ -617,7 +617,8 @@ def import_(
             progress=lambda name: progress.advance(task),
             previous={c: e.answers for c, e in _previous_labels(session).items()},
             senders=_senders(session),
-            countries=_countries(session),
+            countries={c.id: c.country for c in clusters},
+            reviewer_countries=_reviewer_countries(session),
         )
     if as_json:
         _echo_json({**outcome.to_json(), **({"imap": fetched.to_json()} if fetched else {})})
@@ -628,12 +629,12 @@ def import_(
     echo(f"{import_summary(outcome.results)}; report: {shown(outcome.report)}")
 
 
-def _countries(session: Session) -> dict[str, str]:
-    """Every cluster's and reviewer's country: a save time written as local time is theirs."""
-    found = {c.id: c.country for c in session.clusters}
+def _reviewer_countries(session: Session) -> dict[str, str]:
+    """Every reviewer's country: a save time written as local time is theirs (the clusters'
+    apart: a reviewer's id may be a cluster's)."""
     if session.campaign.reviewers_file and session.reviewer_ids:
-        found.update({r.id: r.country for r in session.reviewers_read.reviewers})
-    return found
+        return {r.id: r.country for r in session.reviewers_read.reviewers}
+    return {}
 
 
 def _senders(session: Session) -> dict[str, str]:

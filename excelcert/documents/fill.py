@@ -207,17 +207,31 @@ class Compiled:
         out = io.BytesIO(self.constant)
         out.seek(0, io.SEEK_END)
         with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(CONTENT_TYPES, _ContentTypesItem.from_parts(types).blob)  # type: ignore[no-untyped-call]
+            _put(archive, CONTENT_TYPES, _ContentTypesItem.from_parts(types).blob)  # type: ignore[no-untyped-call]
             if len(rels):
-                archive.writestr(PackURI(self.document).rels_uri.membername, rels.xml)
+                _put(archive, PackURI(self.document).rels_uri.membername, rels.xml)
             pictures = {image.partname for image in placing.images}
             for partname, blob in blobs.items():
                 # a picture is a PNG, deflated already: stored as it is (python-docx deflates it
                 # again, for 1 % and 5 ms a radar); the part's bytes are the same
-                archive.writestr(partname[1:], blob, zipfile.ZIP_STORED if partname in pictures else None)
+                _put(archive, partname[1:], blob, zipfile.ZIP_STORED if partname in pictures else None)
             position = {name: n for n, name in enumerate(order)}
             archive.filelist.sort(key=lambda info: position[info.filename])  # python-docx's order
         return out.getvalue()
+
+
+_STAMP = (1980, 1, 1, 0, 0, 0)  # every part's time in the archive: the earliest a zip file holds
+
+
+def _put(archive: zipfile.ZipFile, name: str, data: bytes | str, compress: int | None = None) -> None:
+    """Write a part with a fixed time, not the clock's: the same document rendered again is
+    the same file, byte for byte, so that the mailroom (whose key is the digest of what a
+    message carries) does not send every cluster its unchanged documents again after a
+    re-run of `certify` or `letters`."""
+    info = zipfile.ZipInfo(name, date_time=_STAMP)
+    info.compress_type = archive.compression if compress is None else compress
+    info.external_attr = 0o600 << 16  # as writestr gives a part named by text
+    archive.writestr(info, data)
 
 
 @dataclass
@@ -305,7 +319,7 @@ def compile_template(template: Path, jinja_env: Any, data: bytes | None = None) 
     content_types: list[tuple[str, str]] = []
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("_rels/.rels", package.rels.xml)
+        _put(archive, "_rels/.rels", package.rels.xml)
         for part in package.iter_parts():
             name = str(part.partname)
             content_types.append((name, part.content_type))
@@ -314,11 +328,11 @@ def compile_template(template: Path, jinja_env: Any, data: bytes | None = None) 
                 with_rels.add(name)
             if name in varying:
                 if name != str(document.partname) and len(part.rels):
-                    archive.writestr(part.partname.rels_uri.membername, part.rels.xml)
+                    _put(archive, part.partname.rels_uri.membername, part.rels.xml)
                 continue
-            archive.writestr(part.partname.membername, part.blob)
+            _put(archive, part.partname.membername, part.blob)
             if len(part.rels):
-                archive.writestr(part.partname.rels_uri.membername, part.rels.xml)
+                _put(archive, part.partname.rels_uri.membername, part.rels.xml)
     images = list(package.image_parts)
     tpl.docx = tpl.current_rendering_part = None  # the package read (styles, theme ...: megabytes) is done with
     return Compiled(

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from excelcert.base.ledger import (
     Submission,
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
+from excelcert.base.sheetwriter import without_unwritable
 from excelcert.base.spreadsheet import failure_detail, import_date_rules, local_to_utc, parse_instant
 from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign
@@ -96,10 +97,29 @@ Prepared = FileResult | tuple[str, Future[Path]] | str
 
 def collect_inputs(paths: list[Path]) -> Iterator[Input]:
     """Files, folders (recursively, in name order), the members of .zip archives, and the
-    workbooks attached to saved e-mails (`intake.mailbox`)."""
+    workbooks attached to saved e-mails (`intake.mailbox`), each named as text every file
+    can hold (`readable_name`)."""
+    for item in _inputs(paths):
+        name = readable_name(item.name)
+        yield item if name == item.name else replace(item, name=name)
+
+
+def readable_name(name: str) -> str:
+    """A file's name as text the ledger, the import report and the terminal can hold: a
+    name that is not UTF-8 (a folder copied from a Latin-1 system; Python keeps its bytes as
+    lone surrogates, which stopped the whole import at the ledger) shows those bytes as
+    '\\xe9'; any other character no file can hold as U+FFFD. The file itself is read as it is."""
+    try:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte gave (an attachment's name, not a disk's)
+        pass
+    return without_unwritable(name, "\ufffd")
+
+
+def _inputs(paths: list[Path]) -> Iterator[Input]:
     for path in paths:
         if path.is_dir():
-            yield from collect_inputs(sorted(p for p in path.rglob("*") if p.is_file()))
+            yield from _inputs(sorted(p for p in path.rglob("*") if p.is_file()))
         elif not path.exists():
             yield Input(str(path), None, "no such file")
         elif is_mail(path):
@@ -187,14 +207,16 @@ def import_files(
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     senders: Mapping[str, str] | None = None,
     countries: Mapping[str, str] | None = None,
+    reviewer_countries: Mapping[str, str] | None = None,
 ) -> list[FileResult]:
     """Import every file under `paths`; with `jobs` > 1, files are read in parallel.
     `previous` holds, for the clusters renewing a label, last time's final answers: the
     verdict of their self-assessment says how many they confirmed and how many they changed.
     `senders` maps the roster's e-mail addresses to their cluster or reviewer: a workbook
     that came by e-mail from another one's address is flagged (`mail-wrong-sender`).
-    `countries` maps clusters and reviewers to their country: a save time an office suite
-    wrote as local time (LibreOffice) is read as that country's time.
+    `countries` maps clusters, `reviewer_countries` reviewers to their country (apart: a
+    reviewer's id may be a cluster's): a save time an office suite wrote as local time
+    (LibreOffice) is read as the saver's country's time.
 
     Hashing, archiving, checking and the ledger stay in this process and in input order,
     whatever `jobs` is: the verdicts and the ledger are the same as with one job.
@@ -227,6 +249,7 @@ def import_files(
                 previous or {},
                 senders or {},
                 countries or {},
+                reviewer_countries or {},
             )
             in_flight.discard(sha256)
         result.sender = item.sender
@@ -387,6 +410,7 @@ def _finish(
     previous: Mapping[str, Mapping[str, Any]],
     senders: Mapping[str, str],
     countries: Mapping[str, str],
+    reviewer_countries: Mapping[str, str],
 ) -> FileResult:
     base = NewSubmission(sha256, item.name, len(item.data or b""), REJECTED, "")
     base.sender, base.sent_at = item.sender or None, item.sent_at or None
@@ -400,8 +424,11 @@ def _finish(
         meta.scheme_version,
         meta.language,
     )
-    saver = meta.reviewer_id if meta.role == ROLE_REVIEW else meta.cluster_id
-    base.saved_at = _saved_at(returned, countries.get(saver or ""))
+    if meta.role == ROLE_REVIEW:
+        country = reviewer_countries.get(meta.reviewer_id or "")
+    else:
+        country = countries.get(meta.cluster_id or "")
+    base.saved_at = _saved_at(returned, country)
     base.reviewer_id, base.based_on = meta.reviewer_id or None, meta.based_on or None
     refusal = _check(campaign, scheme, roster_ids, key, returned, Path(item.name).name)
     if refusal is None and meta.role == ROLE_REVIEW:

@@ -60,6 +60,7 @@ def import_and_report(
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     senders: Mapping[str, str] | None = None,
     countries: Mapping[str, str] | None = None,
+    reviewer_countries: Mapping[str, str] | None = None,
 ) -> Imported:
     """Import every file under `paths` into the ledger (`jobs` readers; by default as many as
     the batch's size calls for), then write the run's report workbook."""
@@ -77,6 +78,7 @@ def import_and_report(
         previous=previous,
         senders=senders,
         countries=countries,
+        reviewer_countries=reviewer_countries,
     )
     campaign.output_dir.mkdir(parents=True, exist_ok=True)
     return Imported(results, write_import_report(report_path(campaign, started), results, campaign.title))

@@ -17,6 +17,7 @@ message, which the mailroom never sends twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import mimetypes
@@ -132,9 +133,10 @@ def plan_messages(
                 continue
             files = [workbook]
         elif kind == "correction":
+            if states[cluster.id] not in (REJECTED, INCOMPLETE):
+                continue  # nothing to correct (any more): no message, no line, whatever an earlier run wrote
             if not correction.is_file():
-                if states[cluster.id] in (REJECTED, INCOMPLETE):  # else nothing to correct: no message, no line
-                    plan.missing.append((cluster.id, "no correction workbook yet: run `excelcert corrections`"))
+                plan.missing.append((cluster.id, "no correction workbook yet: run `excelcert corrections`"))
                 continue
             files = [correction, *_documents(cluster_folder(campaign, cluster), cluster.id, "correction")]
         elif kind == "documents":
@@ -159,7 +161,13 @@ def plan_messages(
                 files = [workbook] if workbook.is_file() else []
             else:  # what to correct: the correction workbook, made now if `corrections` has not run yet
                 if not correction.is_file():
-                    _write_correction(campaign, scheme, cluster, ledger, correction)
+                    try:
+                        _write_correction(campaign, scheme, cluster, ledger, correction)
+                    except OSError as exc:  # this cluster waits; the others' reminders go
+                        with contextlib.suppress(OSError):  # never a half-written workbook, attached later
+                            correction.unlink(missing_ok=True)
+                        plan.missing.append((cluster.id, _unwritten(correction, exc)))
+                        continue
                 files = [correction] if correction.is_file() else []
                 files += _documents(cluster_folder(campaign, cluster), cluster.id, "correction")
             extra = {"state": state}
@@ -248,6 +256,14 @@ def _write_correction(campaign: Campaign, scheme: Scheme, cluster: Cluster, ledg
     for item in collect_corrections([cluster], ledger, scheme):
         path.parent.mkdir(parents=True, exist_ok=True)
         write_corrections(path, item, campaign, scheme)
+
+
+def _unwritten(path: Path, exc: OSError) -> str:
+    return (
+        f"its correction workbook could not be written ({exc.filename or path}: {exc.strerror or exc}); "
+        "check that it can be written there (not open in another program, permissions, free space), "
+        "then run `excelcert corrections` or this command again"
+    )
 
 
 def _documents(folder: Path, cluster_id: str, kind: str) -> list[Path]:

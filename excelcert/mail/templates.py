@@ -91,7 +91,11 @@ def render(path: Path, context: dict[str, Any]) -> tuple[str, str]:
     cannot be used."""
     from jinja2 import TemplateError
 
-    subject_template, body_template = _compiled(path, path.read_text(encoding="utf-8-sig"))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):  # the check's own verdict on a file that is not text
+        raise TemplateProblem(path, check_mail_template(path) or [_not_text(path)]) from None
+    subject_template, body_template = _compiled(path, text)
     try:
         subject = " ".join(subject_template.render(context).split())
         body = body_template.render(context)
@@ -106,13 +110,13 @@ def render(path: Path, context: dict[str, Any]) -> tuple[str, str]:
 def _compiled(path: Path, text: str) -> tuple[Any, Any]:
     """The subject's and the body's templates, checked and compiled once per template text
     (a mailing renders the same few templates for every recipient); TemplateProblem if the
-    template cannot be used (not kept: asked again, it is checked again)."""
-    found = check_mail_template(path)
+    template cannot be used (not kept: asked again, it is checked again). The text checked is
+    the text compiled, whatever the file holds by now."""
+    found = check_mail_text(path, text)
     if found:
         raise TemplateProblem(path, found)
     parts = _split(text)
-    if parts is None:  # changed on disk between the check and the reading above
-        raise TemplateProblem(path, [problem("mail-template-no-subject", Place(path=path.name, line=1))])
+    assert parts is not None, "checked above"
     env = _environment()
     return env.from_string(parts[0]), env.from_string(parts[1])
 
@@ -120,16 +124,28 @@ def _compiled(path: Path, text: str) -> tuple[Any, Any]:
 def check_mail_template(path: Path) -> list[Problem]:
     """What is wrong with a mail template: a name that says no message, no subject line,
     syntax errors, variables excelcert does not give that message."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    return check_mail_text(path, text)
+
+
+def _not_text(path: Path) -> Problem:
+    return problem("mail-template-syntax", Place(path=path.name), detail="it is not a text file (UTF-8)")
+
+
+def check_mail_text(path: Path, text: str | None) -> list[Problem]:
+    """What is wrong with `text`, the mail template at `path` (None: it could not be read as
+    text), as `check_mail_template` says."""
     from jinja2 import TemplateSyntaxError, meta
 
     stem = path.stem.split("-")
     kind = stem[1] if len(stem) >= 3 and stem[0] == "mail" else ""
     if kind not in KINDS:
         return [problem("mail-template-unknown-kind", Place(path=path.name), kinds=", ".join(KINDS))]
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return [problem("mail-template-syntax", Place(path=path.name), detail="it is not a text file (UTF-8)")]
+    if text is None:
+        return [_not_text(path)]
     parts = _split(text)
     if parts is None:
         return [problem("mail-template-no-subject", Place(path=path.name, line=1))]

@@ -23,7 +23,7 @@ from typing import Any
 from excelcert.base.ledger import Assignment
 from excelcert.base.problems import Place, Problem, Report, problem
 from excelcert.base.sheetwriter import new_book, print_setup
-from excelcert.campaign.reviewers import Reviewer
+from excelcert.campaign.reviewers import Reviewer, name_key
 from excelcert.campaign.roster import Cluster, read_table, table_cell
 
 DEFAULT_PER_CLUSTER = 2
@@ -53,18 +53,16 @@ def eligible_reviewers(clusters: list[Cluster], reviewers: list[Reviewer]) -> di
     campaign of 3,000 clusters wait seconds, and would grow with the square of its size).
     The lists are shared between clusters: read them, never change them."""
     readers: dict[str, list[Reviewer]] = {}
-    blocking: dict[str, set[str]] = defaultdict(set)  # a cluster's id or name, casefolded -> reviewer ids
+    blocking: dict[str, set[str]] = defaultdict(set)  # a cluster's id or name, as compared (name_key) -> reviewer ids
     for reviewer in reviewers:
-        own = reviewer.organisation.casefold().strip()
-        if own:
-            blocking[own].add(reviewer.id)
-        for declared in reviewer.conflicts:
-            blocking[declared.casefold()].add(reviewer.id)
+        for text in (reviewer.organisation, *reviewer.conflicts):
+            if name_key(text):
+                blocking[name_key(text)].add(reviewer.id)
     out = {}
     for cluster in clusters:
         if cluster.language not in readers:
             readers[cluster.language] = [r for r in reviewers if r.reads(cluster.language)]
-        blocked = blocking.get(cluster.id.casefold(), set()) | blocking.get(cluster.name.casefold().strip(), set())
+        blocked = blocking.get(name_key(cluster.id), set()) | blocking.get(name_key(cluster.name), set())
         candidates = readers[cluster.language]
         out[cluster.id] = [r for r in candidates if r.id not in blocked] if blocked else candidates
     return out

@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any, Literal, TypedDict, overload
 
 from excelcert.base.problems import Place, Report, problem
+from excelcert.base.sheetwriter import unwritable
 from excelcert.scheme.model import (
     ANSWER_TYPES,
     REQUIRED_TEXT_FIELDS,
@@ -65,9 +66,22 @@ class BuildResult:
 
 def build_scheme(tables: Tables, report: Report | None = None) -> BuildResult:
     builder = _Builder(tables, report if report is not None else Report())
+    _refuse_unwritable(tables, builder.report)
     scheme = builder.build()
     _Checker(scheme, builder).run()
     return BuildResult(scheme, builder.report)
+
+
+def _refuse_unwritable(tables: Tables, report: Report) -> None:
+    """A text no workbook or Word document can hold (a lone surrogate, U+FFFE, U+FFFF: YAML's
+    escapes write them) is an error at its place, whichever field holds it: every text of the
+    scheme is written into the clusters' workbooks or documents, which could not be written."""
+    for table in tables.values():
+        for row in table.rows:
+            for item in row.fields.values():
+                char = unwritable(item.value) if isinstance(item.value, str) else None
+                if char:
+                    report.add(problem("scheme-unwritable-character", item.place, char=char))
 
 
 def _blank(value: Any) -> bool:
