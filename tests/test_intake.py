@@ -789,6 +789,20 @@ def _saved_by_libreoffice(path: Path) -> Path:
     return path
 
 
+def _import_in_countries(campaign, ledger, paths):
+    """Import `paths` as the command line does, each cluster's country known (save times
+    written as local time are converted with it)."""
+    return import_files(
+        campaign,
+        campaign.load_scheme(),
+        set(CLUSTERS),
+        read_key(campaign),
+        ledger,
+        paths,
+        countries={c.id: c.country for c in CLUSTERS.values()},
+    )
+
+
 @pytest.mark.parametrize("order", ["libreoffice first", "excel first"])
 def test_a_save_time_libreoffice_wrote_as_local_time_is_the_clusters_countrys(campaign, tmp_path, order):
     """Saved in Paris at 10:00 in LibreOffice (which writes 10:00, as if UTC: it is 09:00 UTC),
@@ -798,15 +812,7 @@ def test_a_save_time_libreoffice_wrote_as_local_time_is_the_clusters_countrys(ca
     excel = returned(campaign, tmp_path, name="excel.xlsx", saved=dt.datetime(2026, 11, 30, 9, 30))
     paths = [local, excel] if order == "libreoffice first" else [excel, local]
     with Ledger.for_campaign(campaign.root) as ledger:
-        results = import_files(
-            campaign,
-            campaign.load_scheme(),
-            set(CLUSTERS),
-            read_key(campaign),
-            ledger,
-            paths,
-            countries={c.id: c.country for c in CLUSTERS.values()},
-        )
+        results = _import_in_countries(campaign, ledger, paths)
         by_name = {Path(r.name).name: r for r in results}
         current = ledger.current("FR-AERO-01", "self-assessment")
         saved = {Path(s.original_name).name: s.saved_at for s in ledger.history("FR-AERO-01")}
@@ -885,15 +891,7 @@ def test_a_save_time_at_the_calendars_edge_is_unknown_not_a_failure(campaign, tm
     )
     offset = _forge_saved_at(returned(campaign, tmp_path, name="offset.xlsx"), "0001-01-01T00:00:00+05:00")
     with Ledger.for_campaign(campaign.root) as ledger:
-        results = import_files(
-            campaign,
-            campaign.load_scheme(),
-            set(CLUSTERS),
-            read_key(campaign),
-            ledger,
-            [calc, offset],
-            countries={c.id: c.country for c in CLUSTERS.values()},
-        )
+        results = _import_in_countries(campaign, ledger, [calc, offset])
         saved = {Path(s.original_name).name: s.saved_at for s in ledger.history("FR-AERO-01")}
     assert [r.verdict for r in results] == [ACCEPTED, ACCEPTED]
     assert saved == {"calc.xlsx": "0001-01-01T00:00:00", "offset.xlsx": None}
