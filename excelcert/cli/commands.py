@@ -706,7 +706,7 @@ def status(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
 
     if overview.rows:
         print_status(overview.rows, overview.review, overview.labels, overview.mail)
-    every = [f"{counts[state.replace('-', ' ')]} {state.replace('-', ' ')}" for state in reversed(_STATES)]
+    every = [f"{counts[state]} {state}" for state in (s.replace("-", " ") for s in reversed(_STATES))]
     echo(
         f"{counted(sum(counts.values()), 'cluster')}: {', '.join(every)}"
         + (f"; listed: {len(overview.rows)} ({', '.join(sorted(wanted))})" if wanted else "")

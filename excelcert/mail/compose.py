@@ -141,12 +141,8 @@ def plan_messages(
             files = [correction, *_documents(cluster_folder(campaign, cluster), cluster.id, "correction")]
         elif kind == "documents":
             folder = cluster_folder(campaign, cluster)
-            files = [  # the report is the one the letter says is enclosed; the seal, the one it names
-                *_documents(folder, cluster.id, "certificate"),
-                *_documents(folder, cluster.id, "letter"),
-                *_documents(folder, cluster.id, "benchmark"),
-                *_documents(folder, cluster.id, "seal"),
-            ]
+            # the report is the one the letter says is enclosed; the seal, the one it names
+            files = _documents(folder, cluster.id, "certificate", "letter", "benchmark", "seal")
             if not files:
                 if states[cluster.id] == COMPLETE:  # a cluster not (yet) complete has no documents to expect
                     plan.missing.append(
@@ -266,15 +262,20 @@ def _unwritten(path: Path, exc: OSError) -> str:
     )
 
 
-def _documents(folder: Path, cluster_id: str, kind: str) -> list[Path]:
-    """The cluster's documents of `kind` in its folder, whatever language names them: a
-    document's PDF when it was made, else its Word file; a seal's PNG and SVG."""
+def _documents(folder: Path, cluster_id: str, *kinds: str) -> list[Path]:
+    """The cluster's documents of `kinds`, in that order, in its folder (listed once),
+    whatever language names them: a document's PDF when it was made, else its Word file; a
+    seal's PNG and SVG."""
     try:
-        names = sorted(p.name for p in folder.iterdir() if p.is_file() and is_document(p.name, kind, cluster_id))
+        present = sorted(p.name for p in folder.iterdir() if p.is_file())
     except FileNotFoundError:
         return []
-    pdfs = {Path(name).stem for name in names if name.endswith(".pdf")}
-    return [folder / name for name in names if not (name.endswith(".docx") and Path(name).stem in pdfs)]
+    out = []
+    for kind in kinds:
+        names = [name for name in present if is_document(name, kind, cluster_id)]
+        pdfs = {Path(name).stem for name in names if name.endswith(".pdf")}
+        out += [folder / name for name in names if not (name.endswith(".docx") and Path(name).stem in pdfs)]
+    return out
 
 
 def _key(kind: str, recipient: str, files: list[Path], extra: str = "") -> str:

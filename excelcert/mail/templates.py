@@ -94,7 +94,7 @@ def render(path: Path, context: dict[str, Any]) -> tuple[str, str]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):  # the check's own verdict on a file that is not text
-        raise TemplateProblem(path, check_mail_template(path) or [_not_text(path)]) from None
+        raise TemplateProblem(path, check_mail_text(path, None)) from None
     subject_template, body_template = _compiled(path, text)
     try:
         subject = " ".join(subject_template.render(context).split())
@@ -131,10 +131,6 @@ def check_mail_template(path: Path) -> list[Problem]:
     return check_mail_text(path, text)
 
 
-def _not_text(path: Path) -> Problem:
-    return problem("mail-template-syntax", Place(path=path.name), detail="it is not a text file (UTF-8)")
-
-
 def check_mail_text(path: Path, text: str | None) -> list[Problem]:
     """What is wrong with `text`, the mail template at `path` (None: it could not be read as
     text), as `check_mail_template` says."""
@@ -145,7 +141,7 @@ def check_mail_text(path: Path, text: str | None) -> list[Problem]:
     if kind not in KINDS:
         return [problem("mail-template-unknown-kind", Place(path=path.name), kinds=", ".join(KINDS))]
     if text is None:
-        return [_not_text(path)]
+        return [problem("mail-template-syntax", Place(path=path.name), detail="it is not a text file (UTF-8)")]
     parts = _split(text)
     if parts is None:
         return [problem("mail-template-no-subject", Place(path=path.name, line=1))]
