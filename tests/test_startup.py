@@ -24,6 +24,20 @@ def test_the_terminal_views_do_not_import_pandas():
     assert "pandas" not in loaded
 
 
+def test_certificates_and_mail_do_not_import_pandas_until_letters_need_it():
+    """The documents stage imports the benchmark (for the letters' reports); pandas and numpy
+    (half a second, some 40 MB, in every worker too) come only when a benchmark is made."""
+    loaded = _modules_after("import excelcert.documents.issue, excelcert.mail.compose")
+    assert "excelcert" in loaded
+    assert not {"pandas", "numpy"} & loaded
+    code = (
+        "from excelcert.benchmark.stats import pd, np\n"
+        "import sys\nassert 'pandas' not in sys.modules\n"
+        "assert pd.DataFrame({'a': [1.0]}).shape == (1, 1) and np.median([1, 3]) == 2"
+    )
+    assert {"pandas", "numpy"} <= _modules_after(code)
+
+
 def test_a_roster_of_general_cells_is_read_without_openpyxl(shared_campaign):
     code = (
         "from excelcert.campaign.roster import read_roster\n"

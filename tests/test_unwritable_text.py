@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -102,15 +103,25 @@ def test_an_existing_files_name_may_hold_bytes_that_are_not_utf8(tmp_path):
     assert result.exit_code == 1 and "is not a campaign folder" in result.output  # used to open it, not refused
 
 
-def test_a_lone_surrogate_that_reaches_a_writer_is_written_as_the_replacement_character(tmp_path):
-    """Behind the checks where text comes in: a file name and a workbook take it safely."""
+@pytest.mark.parametrize("rows_in_order", [False, True], ids=["shared texts", "texts in their cells"])
+def test_a_lone_surrogate_that_reaches_a_writer_is_written_as_the_replacement_character(tmp_path, rows_in_order):
+    """Behind the checks where text comes in: a file name and a workbook take it safely, and
+    a text that looks like xlsxwriter's rich text is written as the text it is, whether the
+    workbook shares its texts or writes each in its cell (a table written a row at a time)."""
     assert unwritable("ab\ud800") == "U+D800" and unwritable("tab\tand\nbreak\x0b") is None
     assert safe_filename("DE-01 Cluster \ud800 Nord") == "DE-01 Cluster _ Nord"
     path = tmp_path / "book.xlsx"
-    book = new_book(path)
-    book.add_worksheet("s").write_string(0, 0, "Cluster \ud800 Nord")
+    texts = ["Cluster \ud800 Nord", "<r><t>Pôle</t></r>", "<r>A & B</r>", " spaced \udce9", "tab\tbreak"]
+    book = new_book(path, rows_in_order=rows_in_order)
+    sheet = book.add_worksheet("s")
+    for row, text in enumerate(texts):
+        sheet.write_string(row, 0, text)
     book.close()
-    assert openpyxl.load_workbook(path).worksheets[0]["A1"].value == "Cluster \ufffd Nord"
+    with zipfile.ZipFile(path) as archive:
+        assert ("xl/sharedStrings.xml" in archive.namelist()) is not rows_in_order
+        assert b"<is><r>" not in archive.read("xl/worksheets/sheet1.xml")  # no markup of the texts'
+    read = [row[0] for row in openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True)]
+    assert read == ["Cluster \ufffd Nord", "<r><t>Pôle</t></r>", "<r>A & B</r>", " spaced \ufffd", "tab\tbreak"]
 
 
 @pytest.mark.parametrize("escape", ["\\uFFFE", "\\udce9"])

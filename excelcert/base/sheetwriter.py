@@ -40,11 +40,18 @@ def without_unwritable(text: str, instead: str = "_") -> str:
 BOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True}
 
 
-def new_book(path: Path | IO[bytes]) -> Any:
+def new_book(path: Path | IO[bytes], *, rows_in_order: bool = False) -> Any:
     """An xlsxwriter workbook writing to `path` (a file, or a buffer), every text escaped
-    in its shared strings (`text_classes`)."""
+    in its shared strings (`text_classes`).
+
+    `rows_in_order`: the caller writes each sheet's rows top to bottom (a row's cells, and
+    its height, before the next row's), and each row goes to a temporary file once the next
+    one starts, texts inline in their cells (xlsxwriter's constant-memory mode): memory
+    stays flat however many rows a sheet has, where otherwise every cell of the workbook is
+    held until it is closed. For the tables that grow with the campaign."""
     book_class, _ = text_classes()
-    return book_class(str(path) if isinstance(path, Path) else path, BOOK_OPTIONS)
+    options = {**BOOK_OPTIONS, "in_memory": False, "constant_memory": True} if rows_in_order else BOOK_OPTIONS
+    return book_class(str(path) if isinstance(path, Path) else path, options)
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +66,7 @@ def text_classes() -> tuple[Any, Any]:
     import xlsxwriter
     from xlsxwriter.packager import Packager
     from xlsxwriter.sharedstrings import SharedStrings, _preserve_whitespace
+    from xlsxwriter.worksheet import Worksheet
 
     class PlainStrings(SharedStrings):  # type: ignore[misc]
         def _write_si(self, string: str) -> None:
@@ -76,7 +84,19 @@ def text_classes() -> tuple[Any, Any]:
             sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
             sst._assemble_xml_file()
 
+    class PlainSheet(Worksheet):  # type: ignore[misc]
+        # The same for a text written in its cell (`rows_in_order`): never taken for rich
+        # text, and never a character that cannot be written (xlsxwriter has escaped the
+        # others, as `_xFFFE_`, by then).
+        def _xml_inline_string(self, string: str, preserve: bool, attributes: Any = ()) -> None:
+            super()._xml_inline_string(without_unwritable(string, "\ufffd"), preserve, list(attributes))
+
+        def _xml_rich_inline_string(self, string: str, attributes: Any = ()) -> None:
+            self._xml_inline_string(string, _preserve_whitespace(string), attributes)
+
     class TextBook(xlsxwriter.Workbook):  # type: ignore[misc]
+        worksheet_class = PlainSheet
+
         def _get_packager(self) -> Any:
             return PlainPackager()
 

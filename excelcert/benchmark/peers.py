@@ -16,15 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
+from excelcert.base.lazy import lazy_module
 from excelcert.base.ledger import Ledger
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
 from excelcert.register.store import Assessment
 from excelcert.scheme.model import Scheme
+
+if TYPE_CHECKING:  # pandas and numpy: imported when first used (excelcert.base.lazy)
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 TOTAL = "total"
 IDENTITY = ("campaign_id", "assessed", "country", "sector", "label", "label_rank")

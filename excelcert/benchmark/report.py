@@ -23,13 +23,13 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from babel.numbers import format_decimal
 
 from excelcert.base.files import atomic_path
 from excelcert.base.i18n import format_date
+from excelcert.base.lazy import lazy_module
 from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup
 from excelcert.benchmark.peers import TOTAL, Peers
@@ -42,6 +42,11 @@ from excelcert.campaign.roster import Cluster, country_name
 from excelcert.review.final import final_values
 from excelcert.review.reconcile import campaign_statistics
 from excelcert.scheme.model import Scheme
+
+if TYPE_CHECKING:  # numpy: imported when first used (excelcert.base.lazy)
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 NO_LABEL = ""
 BANDS = 10  # the distribution of scores in bands of 10 %

@@ -27,13 +27,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
+from excelcert.base.lazy import lazy_module
 from excelcert.benchmark.peers import TOTAL, Peers
 from excelcert.scheme.model import Scheme
+
+if TYPE_CHECKING:  # pandas and numpy: imported when first used (excelcert.base.lazy)
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_module("numpy")
+    pd = lazy_module("pandas")
 
 DEFAULT_MIN_GROUP = 5
 SECTOR, COUNTRY, EVERYONE, EXCELLENCE = "sector", "country", "everyone", "excellence"

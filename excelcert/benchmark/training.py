@@ -12,12 +12,16 @@ campaign, each cluster once, its latest assessment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from excelcert.base.lazy import lazy_module
 from excelcert.benchmark.peers import Peers
 from excelcert.scheme.model import Scheme, Topic
+
+if TYPE_CHECKING:  # numpy: imported when first used (excelcert.base.lazy)
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 WEAK_SHARE = 0.5  # under half of the points: weak
 

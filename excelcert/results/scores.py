@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import statistics
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,14 @@ class Results:
     incomplete: dict[str, list[str]] = field(default_factory=dict)  # cluster -> required indicators missing
     medians: dict[str, float] = field(default_factory=dict)  # category -> median share, percent
     score_ids: dict[str, int] = field(default_factory=dict)  # cluster -> its row in the ledger
+    _by_id: dict[str, Score] = field(default_factory=dict, repr=False, compare=False)
 
     def score_of(self, cluster_id: str) -> Score | None:
-        return next((s for s in self.scores if s.cluster_id == cluster_id), None)
+        """The cluster's score, found by an index (the documents ask once per cluster: a scan
+        of the list each time would grow with the square of the campaign)."""
+        if len(self._by_id) != len(self.scores):  # scores were added since the index was made
+            self._by_id = {s.cluster_id: s for s in self.scores}
+        return self._by_id.get(cluster_id)
 
 
 def score_and_record(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) -> Results:
@@ -179,7 +184,8 @@ def _label_name(scheme: Scheme, label: str | None, lang: str) -> str:
 def write_results(
     folder: Path, campaign: Campaign, scheme: Scheme, clusters: list[Cluster], results: Results
 ) -> tuple[Path, Path]:
-    """results.xlsx (a row per cluster, a sheet per category) and results.csv."""
+    """results.xlsx (a row per cluster, a sheet per category) and results.csv, written a row
+    at a time: however large the campaign, no more than a row of them is held at once."""
     folder.mkdir(parents=True, exist_ok=True)
     lang = scheme.default_language
     by_id = {c.id: c for c in clusters}
@@ -197,12 +203,12 @@ def write_results(
         "points short",
         "improvements",
     ]
-    rows: list[list[object]] = []
-    for s in results.scores:
-        c = by_id[s.cluster_id]
-        gap = s.gap
-        rows.append(
-            [
+
+    def rows() -> Iterator[list[object]]:
+        for s in results.scores:
+            c = by_id[s.cluster_id]
+            gap = s.gap
+            yield [
                 c.id,
                 c.name,
                 c.country,
@@ -216,27 +222,15 @@ def write_results(
                 round(gap.points_short, 1) if gap else "",
                 ", ".join(i.indicator_id for i in gap.improvements) if gap else "",
             ]
-        )
-    for cluster_id, lacking in results.incomplete.items():
-        c = by_id[cluster_id]
-        rows.append(
-            [
-                c.id,
-                c.name,
-                c.country,
-                results.finals[c.id].state,
-                "",
-                "",
-                "",
-                "",
-                "incomplete: " + ", ".join(lacking),
-                "",
-                "",
-                "",
-            ]
-        )
+        for cluster_id, lacking in results.incomplete.items():
+            c = by_id[cluster_id]
+            state, why = results.finals[c.id].state, "incomplete: " + ", ".join(lacking)
+            yield [c.id, c.name, c.country, state, "", "", "", "", why, "", "", ""]
+
     xlsx = folder / "results.xlsx"
-    book = new_book(xlsx)
+    path = folder / "results.csv"
+    count = len(results.scores) + len(results.incomplete)
+    book = new_book(xlsx, rows_in_order=True)
     try:
         bold = book.add_format(
             {
@@ -252,21 +246,25 @@ def write_results(
         number = book.add_format({"num_format": "0.##", "valign": "top"})
         ws = book.add_worksheet("Results")
         widths = (14, 32, 8, 16, 8, 6, 8, 10, 70, 10, 9, 30)
+        ws.set_row(0, 2 * ROW_HEIGHT)
         for col, (name, width) in enumerate(zip(head, widths, strict=True)):
             ws.write_string(0, col, name, bold)
             ws.set_column(col, col, width)
-        ws.set_row(0, 2 * ROW_HEIGHT)
-        for r, row in enumerate(rows, start=1):
-            for col, value in enumerate(row):
-                if isinstance(value, (int, float)):
-                    ws.write_number(r, col, value, number)
-                else:
-                    ws.write_string(r, col, str(value), wrap)  # never a formula, whatever the name says
-            lines = max(wrapped_lines(str(value), width) for value, width in zip(row, widths, strict=True))
-            ws.set_row(r, ROW_HEIGHT * lines)
-        ws.autofilter(0, 0, max(len(rows), 1), len(head) - 1)
+        ws.autofilter(0, 0, max(count, 1), len(head) - 1)
         ws.freeze_panes(1, 2)
         print_setup(ws, campaign.title)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(head)
+            for r, row in enumerate(rows(), start=1):
+                lines = max(wrapped_lines(str(value), width) for value, width in zip(row, widths, strict=True))
+                ws.set_row(r, ROW_HEIGHT * lines)
+                for col, value in enumerate(row):
+                    if isinstance(value, (int, float)):
+                        ws.write_number(r, col, value, number)
+                    else:
+                        ws.write_string(r, col, str(value), wrap)  # never a formula, whatever the name says
+                writer.writerow([csv_safe(v) for v in row])
         for cat in scheme.categories:
             indicators = scheme.indicators_in(cat.id)
             sheet = book.add_worksheet(cat.id[:31])
@@ -287,9 +285,4 @@ def write_results(
             print_setup(sheet, f"{campaign.title} – {scheme.text(cat.name, lang)}")
     finally:
         book.close()
-    path = folder / "results.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(head)
-        writer.writerows([[csv_safe(v) for v in row] for row in rows])
     return xlsx, path
