@@ -20,7 +20,7 @@ from excelcert.base.problems import ERROR
 from excelcert.base.sheetwriter import ROW_HEIGHT, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
 from excelcert.campaign.roster import Cluster
-from excelcert.intake.status import INCOMPLETE, REJECTED, campaign_status
+from excelcert.intake.status import INCOMPLETE, REJECTED, iter_campaign_status
 from excelcert.scheme import Scheme
 
 
@@ -45,7 +45,7 @@ class Corrections:
 
 def collect_corrections(clusters: list[Cluster], ledger: Ledger, scheme: Scheme) -> list[Corrections]:
     out = []
-    for status in campaign_status(clusters, ledger):
+    for status in iter_campaign_status(clusters, ledger):
         if status.state not in (INCOMPLETE, REJECTED) or status.submission_id is None:
             continue
         lang = status.cluster.language

@@ -5,6 +5,7 @@ every file received for it, and which ones count.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,12 @@ class ClusterStatus:
 
 
 def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStatus]:
+    return list(iter_campaign_status(clusters, ledger))
+
+
+def iter_campaign_status(clusters: list[Cluster], ledger: Ledger) -> Iterator[ClusterStatus]:
+    """`campaign_status` a cluster at a time: a caller that keeps only some (the clusters
+    with something to correct, at the end of `letters`) never holds every cluster's."""
     # The ledger read once for the whole campaign (not a few queries per cluster): each
     # cluster's last file of its own (reviews and arbitration are the secretariat's
     # business), the self-assessment that counts, and the problems of either.
@@ -46,42 +53,36 @@ def campaign_status(clusters: list[Cluster], ledger: Ledger) -> list[ClusterStat
             last_of[submission.cluster_id] = submission
     counting = {s.cluster_id: s for s in ledger.counting(ROLE_SELF_ASSESSMENT) if s.cluster_id in wanted}
     problems_of = ledger.problems_of({(counting[c] if c in counting else last).id for c, last in last_of.items()})
-    out = []
     for cluster in clusters:
         last = last_of.get(cluster.id)
         if last is None:
-            out.append(ClusterStatus(cluster, NOT_RETURNED))
+            yield ClusterStatus(cluster, NOT_RETURNED)
             continue
         by_mail = {"last_sender": last.sender or "", "last_sent_at": last.sent_at or ""}
         current = counting.get(cluster.id)
         if current is None:
-            out.append(
-                ClusterStatus(
-                    cluster,
-                    REJECTED,
-                    Path(last.original_name).name,
-                    last.received_at,
-                    open_problems=len(problems_of.get(last.id, [])),
-                    submission_id=last.id,
-                    **by_mail,
-                )
+            yield ClusterStatus(
+                cluster,
+                REJECTED,
+                Path(last.original_name).name,
+                last.received_at,
+                open_problems=len(problems_of.get(last.id, [])),
+                submission_id=last.id,
+                **by_mail,
             )
             continue
         problems = problems_of.get(current.id, [])
         state = INCOMPLETE if any(p.severity == ERROR for p in problems) else COMPLETE
-        out.append(
-            ClusterStatus(
-                cluster,
-                state,
-                Path(last.original_name).name,
-                last.received_at,
-                Path(current.original_name).name,
-                len(problems),
-                current.id,
-                **by_mail,
-            )
+        yield ClusterStatus(
+            cluster,
+            state,
+            Path(last.original_name).name,
+            last.received_at,
+            Path(current.original_name).name,
+            len(problems),
+            current.id,
+            **by_mail,
         )
-    return out
 
 
 @dataclass

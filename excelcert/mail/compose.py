@@ -39,7 +39,7 @@ from excelcert.documents.context import salutation_and_closing
 from excelcert.documents.issue import cluster_folder
 from excelcert.documents.names import is_document
 from excelcert.intake.corrections import collect_corrections, corrections_folder, write_corrections
-from excelcert.intake.status import COMPLETE, INCOMPLETE, NOT_RETURNED, REJECTED, campaign_status
+from excelcert.intake.status import COMPLETE, INCOMPLETE, NOT_RETURNED, REJECTED, iter_campaign_status
 from excelcert.mail.templates import KINDS, render, template_path
 from excelcert.scheme.model import Scheme
 
@@ -119,7 +119,7 @@ def plan_messages(
             _review(plan, campaign, scheme, cluster_names, reviewer, today)
         return plan
     needs_state = kind in ("reminder", "correction", "documents")
-    states = {s.cluster.id: s.state for s in campaign_status(clusters, ledger)} if needs_state else {}
+    states = {s.cluster.id: s.state for s in iter_campaign_status(clusters, ledger)} if needs_state else {}
     names = workbook_names(clusters)
     for cluster in clusters:
         files: list[Path] = []
