@@ -21,7 +21,7 @@ ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per cell of a roster read: no __dict__ each
 class Place:
     """Where a problem was found: a workbook cell or a path in a text file."""
 
