@@ -200,6 +200,19 @@ def test_results_workbook_and_csv(scheme, campaign, tmp_path):
     golden.assert_text_matches(csv_path, "results.csv")
 
 
+def test_a_results_csv_that_cannot_be_written_leaves_the_results_workbook_whole(scheme, campaign, tmp_path):
+    """results.csv open in another program (or not writable): `score` fails with a message,
+    and the results.xlsx of the last run is still whole (it was replaced by one holding the
+    table's headings only, since both were written a row at a time)."""
+    xlsx, csv_path = write_results(tmp_path, campaign, scheme, CLUSTERS, _results(scheme))
+    before = xlsx.read_bytes()
+    csv_path.unlink()
+    csv_path.mkdir()  # cannot be opened for writing, as a file Excel holds open on Windows
+    with pytest.raises(OSError):
+        write_results(tmp_path, campaign, scheme, CLUSTERS, _results(scheme))
+    assert xlsx.read_bytes() == before
+
+
 def test_import_report_workbook(tmp_path):
     results = [
         FileResult("returned/DE-AUTO-01 Automotive.xlsx", "accepted", "counts", "DE-AUTO-01", "1" * 64, True),

@@ -111,7 +111,14 @@ def test_a_lone_surrogate_that_reaches_a_writer_is_written_as_the_replacement_ch
     assert unwritable("ab\ud800") == "U+D800" and unwritable("tab\tand\nbreak\x0b") is None
     assert safe_filename("DE-01 Cluster \ud800 Nord") == "DE-01 Cluster _ Nord"
     path = tmp_path / "book.xlsx"
-    texts = ["Cluster \ud800 Nord", "<r><t>Pôle</t></r>", "<r>A & B</r>", " spaced \udce9", "tab\tbreak"]
+    texts = [
+        "Cluster \ud800 Nord",
+        "<r><t>Pôle</t></r>",
+        "<r>A & B</r>",
+        " spaced \udce9",
+        "tab\tbreak",
+        "no \ufffe \uffff",
+    ]
     book = new_book(path, rows_in_order=rows_in_order)
     sheet = book.add_worksheet("s")
     for row, text in enumerate(texts):
@@ -121,7 +128,10 @@ def test_a_lone_surrogate_that_reaches_a_writer_is_written_as_the_replacement_ch
         assert ("xl/sharedStrings.xml" in archive.namelist()) is not rows_in_order
         assert b"<is><r>" not in archive.read("xl/worksheets/sheet1.xml")  # no markup of the texts'
     read = [row[0] for row in openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True)]
-    assert read == ["Cluster \ufffd Nord", "<r><t>Pôle</t></r>", "<r>A & B</r>", " spaced \ufffd", "tab\tbreak"]
+    # the non-characters FFFE/FFFF too: in its cell, a text was escaped as `_xFFFE_`, which
+    # Excel and LibreOffice show as an invisible U+FFFE where the shared texts show U+FFFD
+    assert read[:5] == ["Cluster \ufffd Nord", "<r><t>Pôle</t></r>", "<r>A & B</r>", " spaced \ufffd", "tab\tbreak"]
+    assert read[5] == "no \ufffd \ufffd"
 
 
 @pytest.mark.parametrize("escape", ["\\uFFFE", "\\udce9"])

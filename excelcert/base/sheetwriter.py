@@ -86,13 +86,16 @@ def text_classes() -> tuple[Any, Any]:
 
     class PlainSheet(Worksheet):  # type: ignore[misc]
         # The same for a text written in its cell (`rows_in_order`): never taken for rich
-        # text, and never a character that cannot be written (xlsxwriter has escaped the
-        # others, as `_xFFFE_`, by then).
-        def _xml_inline_string(self, string: str, preserve: bool, attributes: Any = ()) -> None:
-            super()._xml_inline_string(without_unwritable(string, "\ufffd"), preserve, list(attributes))
+        # text, and every character that cannot be written replaced before xlsxwriter
+        # escapes the rest, as the shared strings are (it would write FFFE/FFFF as
+        # `_xFFFE_`, shown as an invisible U+FFFE where a shared text shows U+FFFD).
+        def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> int:
+            if self.constant_memory and isinstance(string, str):
+                string = without_unwritable(string, "\ufffd")
+            return int(super()._write_string(row, col, string, cell_format))
 
         def _xml_rich_inline_string(self, string: str, attributes: Any = ()) -> None:
-            self._xml_inline_string(string, _preserve_whitespace(string), attributes)
+            self._xml_inline_string(string, _preserve_whitespace(string), list(attributes))
 
     class TextBook(xlsxwriter.Workbook):  # type: ignore[misc]
         worksheet_class = PlainSheet

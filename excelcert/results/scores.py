@@ -230,32 +230,34 @@ def write_results(
     xlsx = folder / "results.xlsx"
     path = folder / "results.csv"
     count = len(results.scores) + len(results.incomplete)
-    book = new_book(xlsx, rows_in_order=True)
-    try:
-        bold = book.add_format(
-            {
-                "bold": True,
-                "font_color": "#FFFFFF",
-                "bg_color": "#1F3864",
-                "text_wrap": True,
-                "valign": "top",
-                "border": 1,
-            }
-        )
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        number = book.add_format({"num_format": "0.##", "valign": "top"})
-        ws = book.add_worksheet("Results")
-        widths = (14, 32, 8, 16, 8, 6, 8, 10, 70, 10, 9, 30)
-        ws.set_row(0, 2 * ROW_HEIGHT)
-        for col, (name, width) in enumerate(zip(head, widths, strict=True)):
-            ws.write_string(0, col, name, bold)
-            ws.set_column(col, col, width)
-        ws.autofilter(0, 0, max(count, 1), len(head) - 1)
-        ws.freeze_panes(1, 2)
-        print_setup(ws, campaign.title)
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(head)
+    # the CSV opened first: one that cannot be written (open in another program) stops
+    # here, before the workbook of the last run is replaced by one cut short
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(head)
+        book = new_book(xlsx, rows_in_order=True)
+        try:
+            bold = book.add_format(
+                {
+                    "bold": True,
+                    "font_color": "#FFFFFF",
+                    "bg_color": "#1F3864",
+                    "text_wrap": True,
+                    "valign": "top",
+                    "border": 1,
+                }
+            )
+            wrap = book.add_format({"text_wrap": True, "valign": "top"})
+            number = book.add_format({"num_format": "0.##", "valign": "top"})
+            ws = book.add_worksheet("Results")
+            widths = (14, 32, 8, 16, 8, 6, 8, 10, 70, 10, 9, 30)
+            ws.set_row(0, 2 * ROW_HEIGHT)
+            for col, (name, width) in enumerate(zip(head, widths, strict=True)):
+                ws.write_string(0, col, name, bold)
+                ws.set_column(col, col, width)
+            ws.autofilter(0, 0, max(count, 1), len(head) - 1)
+            ws.freeze_panes(1, 2)
+            print_setup(ws, campaign.title)
             for r, row in enumerate(rows(), start=1):
                 lines = max(wrapped_lines(str(value), width) for value, width in zip(row, widths, strict=True))
                 ws.set_row(r, ROW_HEIGHT * lines)
@@ -265,24 +267,24 @@ def write_results(
                     else:
                         ws.write_string(r, col, str(value), wrap)  # never a formula, whatever the name says
                 writer.writerow([csv_safe(v) for v in row])
-        for cat in scheme.categories:
-            indicators = scheme.indicators_in(cat.id)
-            sheet = book.add_worksheet(cat.id[:31])
-            heads = ["cluster", "name"] + [i.id for i in indicators] + ["total", "max"]
-            for col, name in enumerate(heads):
-                sheet.write_string(0, col, name, bold)
-            sheet.set_column(0, 0, 14)
-            sheet.set_column(1, 1, 32)
-            for r, s in enumerate(results.scores, start=1):
-                sheet.write_string(r, 0, s.cluster_id)
-                sheet.write_string(r, 1, by_id[s.cluster_id].name)
-                for col, ind in enumerate(indicators, start=2):
-                    sheet.write_number(r, col, s.points[ind.id], number)
-                sheet.write_number(r, len(indicators) + 2, s.category_points[cat.id], number)
-                sheet.write_number(r, len(indicators) + 3, scheme.category_points(cat.id), number)
-            sheet.autofilter(0, 0, max(len(results.scores), 1), len(heads) - 1)
-            sheet.freeze_panes(1, 2)
-            print_setup(sheet, f"{campaign.title} – {scheme.text(cat.name, lang)}")
-    finally:
-        book.close()
+            for cat in scheme.categories:
+                indicators = scheme.indicators_in(cat.id)
+                sheet = book.add_worksheet(cat.id[:31])
+                heads = ["cluster", "name"] + [i.id for i in indicators] + ["total", "max"]
+                for col, name in enumerate(heads):
+                    sheet.write_string(0, col, name, bold)
+                sheet.set_column(0, 0, 14)
+                sheet.set_column(1, 1, 32)
+                for r, s in enumerate(results.scores, start=1):
+                    sheet.write_string(r, 0, s.cluster_id)
+                    sheet.write_string(r, 1, by_id[s.cluster_id].name)
+                    for col, ind in enumerate(indicators, start=2):
+                        sheet.write_number(r, col, s.points[ind.id], number)
+                    sheet.write_number(r, len(indicators) + 2, s.category_points[cat.id], number)
+                    sheet.write_number(r, len(indicators) + 3, scheme.category_points(cat.id), number)
+                sheet.autofilter(0, 0, max(len(results.scores), 1), len(heads) - 1)
+                sheet.freeze_panes(1, 2)
+                print_setup(sheet, f"{campaign.title} – {scheme.text(cat.name, lang)}")
+        finally:
+            book.close()
     return xlsx, path
