@@ -213,6 +213,31 @@ def test_a_results_csv_that_cannot_be_written_leaves_the_results_workbook_whole(
     assert xlsx.read_bytes() == before
 
 
+def test_a_failure_half_way_through_the_results_leaves_the_last_ones_whole(scheme, campaign, tmp_path, monkeypatch):
+    """The results are written a row at a time: a failure after the first rows (here, the
+    reason of the second cluster's label) leaves the last run's workbook and CSV as they were,
+    and no temporary file beside them."""
+    import excelcert.results.scores as scores
+
+    xlsx, csv_path = write_results(tmp_path, campaign, scheme, CLUSTERS, _results(scheme))
+    before = {path: path.read_bytes() for path in (xlsx, csv_path)}
+    explained = []
+
+    def explain_then_fail(*args, **kwargs):
+        if explained:
+            raise RuntimeError("half-way")
+        explained.append(args)
+        return real(*args, **kwargs)
+
+    real = scores.explain
+    monkeypatch.setattr(scores, "explain", explain_then_fail)
+    with pytest.raises(RuntimeError, match="half-way"):
+        write_results(tmp_path, campaign, scheme, CLUSTERS, _results(scheme))
+    assert explained  # the first row was written before the failure
+    assert {path: path.read_bytes() for path in (xlsx, csv_path)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([xlsx.name, csv_path.name])
+
+
 def test_import_report_workbook(tmp_path):
     results = [
         FileResult("returned/DE-AUTO-01 Automotive.xlsx", "accepted", "counts", "DE-AUTO-01", "1" * 64, True),

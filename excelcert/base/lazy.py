@@ -28,6 +28,8 @@ class LazyModule:
         self._lazy_name = name
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute == "_lazy_name":  # an object made without __init__ (a copy): not a module's
+            raise AttributeError(attribute)
         value = getattr(importlib.import_module(self._lazy_name), attribute)
         setattr(self, attribute, value)
         return value

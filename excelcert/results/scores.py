@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from excelcert.base.files import atomic_path
 from excelcert.base.ledger import Ledger
 from excelcert.base.sheetwriter import ROW_HEIGHT, csv_safe, new_book, print_setup, wrapped_lines
 from excelcert.campaign.config import Campaign
@@ -36,7 +37,7 @@ class Results:
     incomplete: dict[str, list[str]] = field(default_factory=dict)  # cluster -> required indicators missing
     medians: dict[str, float] = field(default_factory=dict)  # category -> median share, percent
     score_ids: dict[str, int] = field(default_factory=dict)  # cluster -> its row in the ledger
-    _by_id: dict[str, Score] = field(default_factory=dict, repr=False, compare=False)
+    _by_id: dict[str, Score] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def score_of(self, cluster_id: str) -> Score | None:
         """The cluster's score, found by an index (the documents ask once per cluster: a scan
@@ -230,12 +231,17 @@ def write_results(
     xlsx = folder / "results.xlsx"
     path = folder / "results.csv"
     count = len(results.scores) + len(results.incomplete)
-    # the CSV opened first: one that cannot be written (open in another program) stops
-    # here, before the workbook of the last run is replaced by one cut short
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    # Both written beside their place and moved there only when both are whole: a file that
+    # cannot be written (open in another program) or any failure half-way leaves the last
+    # run's workbook and CSV as they were, never one cut short.
+    with (
+        atomic_path(xlsx) as xlsx_temp,
+        atomic_path(path) as csv_temp,
+        csv_temp.open("w", encoding="utf-8-sig", newline="") as handle,
+    ):
         writer = csv.writer(handle)
         writer.writerow(head)
-        book = new_book(xlsx, rows_in_order=True)
+        book = new_book(xlsx_temp, rows_in_order=True)
         try:
             bold = book.add_format(
                 {
