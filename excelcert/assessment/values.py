@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from excelcert.base.i18n import NO_WORDS, YES_WORDS
+from excelcert.base.numberformats import WINDOWS_EPOCH, from_excel
 from excelcert.base.problems import Place, Problem, problem
 from excelcert.base.spreadsheet import Damaged
 from excelcert.scheme.build import plain_number
@@ -295,9 +296,9 @@ def _date(ind: Indicator, cell: RawCell, value: Any, lang: str, epoch: dt.dateti
     if isinstance(value, dt.date):
         return value, []
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
-        from openpyxl.utils.datetime import from_excel
-
-        return from_excel(value, epoch=epoch or dt.datetime(1899, 12, 30)).date(), []
+        moment = from_excel(value, epoch=epoch or WINDOWS_EPOCH)
+        assert isinstance(moment, dt.datetime), "a serial of 1 or more is a day"
+        return moment.date(), []
     text = str(value).strip()
     try:
         return dt.date.fromisoformat(text[:10]), []

@@ -31,6 +31,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from excelcert.base.numberformats import BUILTIN_FORMATS, from_excel, is_date_format, is_timedelta_format
 from excelcert.base.problems import UnreadableFile, problem
 
 if TYPE_CHECKING:
@@ -894,32 +895,17 @@ def _styles(part: bytes) -> tuple[tuple[str, str | None], ...]:
     return tuple((f, _kind_of_format(f)) for f in formats) or (("General", None),)
 
 
-def import_date_rules() -> None:
-    """Import now what reading a workbook's dates takes (openpyxl's number formats and date
-    conversion, which `_styles` and the cell values import on first use): a process about
-    to fork readers pays for it once, rather than each reader."""
-    import openpyxl.styles.numbers
-    import openpyxl.utils.datetime  # noqa: F401
-
-
 def _builtin_format(number: int) -> str:
     """The format of a built-in number format id (openpyxl's table); "General" for 0 and for
-    an id the table lacks. openpyxl is imported only for a style that needs it: a workbook
-    whose cells are all General (a roster) is read without its cost."""
-    if number == 0:
-        return "General"
-    from openpyxl.styles.numbers import BUILTIN_FORMATS
-
-    return str(BUILTIN_FORMATS.get(number, "General"))
+    an id the table lacks."""
+    return BUILTIN_FORMATS.get(number, "General")
 
 
 @lru_cache(maxsize=1024)
 def _kind_of_format(number_format: str) -> str | None:
     """'date', 'timedelta' or None: what a number in this format is (openpyxl's rules)."""
-    if number_format == "General":  # no date, as openpyxl says, without importing it
+    if number_format == "General":
         return None
-    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
-
     if not is_date_format(number_format):
         return None
     return "timedelta" if is_timedelta_format(number_format) else "date"
@@ -1080,8 +1066,6 @@ def _cell_value(kind: str, text: str | None, shared: list[str], kind_of_date: st
     except ValueError:  # not a number, or more digits than Python converts (4,300)
         return Damaged(text[:40], f"its number '{text[:40]}' is not a number")
     if kind_of_date is not None:
-        from openpyxl.utils.datetime import from_excel
-
         try:
             return from_excel(number, epoch=epoch, timedelta=kind_of_date == "timedelta")
         except (ValueError, OverflowError):

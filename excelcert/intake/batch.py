@@ -47,7 +47,7 @@ from excelcert.base.ledger import (
 )
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.base.sheetwriter import without_unwritable
-from excelcert.base.spreadsheet import failure_detail, import_date_rules, local_to_utc, parse_instant
+from excelcert.base.spreadsheet import failure_detail, local_to_utc, parse_instant
 from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign
 from excelcert.intake.mailbox import is_mail, mail_attachments, sender_problem
@@ -362,7 +362,6 @@ class _Readers:
 
     def __init__(self, jobs: int, scheme: Scheme):
         self.jobs, self.scheme = jobs, scheme
-        import_date_rules()  # once here, before the readers fork, not once in each
         self.pool = self._pool(jobs)
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
