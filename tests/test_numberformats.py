@@ -25,7 +25,7 @@ FORMATS = [
     "[$-407]DD. MMMM YYYY",
     "[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy",
     'd"."m"."yyyy',
-    "0.00 \"days\"",
+    '0.00 "days"',
     '"Datum: "0',
     "[Red]0.00",
     "[Blue]#,##0;[Red]-#,##0",
@@ -68,7 +68,24 @@ def test_the_built_in_formats_are_openpyxls():
     assert ours.is_date_format(None) is ours.is_timedelta_format(None) is False
 
 
-SERIALS = [0, 0.25, 0.5, 0.999999, 0.9999999999, 1, 1.5, 59, 59.99, 60, 60.5, 61, 45991, 45991.123456, 2958465.999, -1.5]
+SERIALS = [
+    0,
+    0.25,
+    0.5,
+    0.999999,
+    0.9999999999,
+    1,
+    1.5,
+    59,
+    59.99,
+    60,
+    60.5,
+    61,
+    45991,
+    45991.123456,
+    2958465.999,
+    -1.5,
+]
 
 
 @pytest.mark.parametrize("epoch", [ours.WINDOWS_EPOCH, dt.datetime(1904, 1, 1)])
