@@ -617,6 +617,21 @@ def test_two_campaigns_with_one_id_cannot_share_a_register(tmp_path):
     store.close()
 
 
+def test_the_campaign_key_check_passes_keyless_certificates_and_still_refuses_a_second_key(tmp_path):
+    """Certificates entered before campaigns had keys (an empty key) never block; the first key
+    entered stands for the campaign, however many certificates it has."""
+    store = RegisterStore.at(init_register(tmp_path / "reg", name="Body", prefix="ECL").database_path)
+    ref = lambda n: f"ECL-2026-{n:05d}"  # noqa: E731
+    store.enter(_draft("OLD-1", campaign="spring", campaign_key=""), ref, lambda n: "C")
+    for k in range(5):
+        store.enter(_draft(f"FR-{k}", campaign="spring", campaign_key="aaaa"), ref, lambda n: "C")
+    store.enter(_draft("OLD-2", campaign="spring", campaign_key=""), ref, lambda n: "C")
+    with pytest.raises(RegisterError, match="already has certificates"):
+        store.enter(_draft("FR-B", campaign="spring", campaign_key="bbbb"), ref, lambda n: "C")
+    store.enter(_draft("FR-B", campaign="autumn", campaign_key="bbbb"), ref, lambda n: "C")
+    store.close()
+
+
 def test_a_missing_register_database_is_never_made_anew(registered, tmp_path):
     copy = _copy(registered, tmp_path)
     (copy / "register.sqlite").rename(tmp_path / "elsewhere.sqlite")

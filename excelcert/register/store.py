@@ -224,12 +224,14 @@ class RegisterStore(SqliteStore):
             if row is not None:
                 return _entry(row)
             if draft.campaign_key:
+                # This check lets no second key in under one id, so the first key found stands for
+                # all: looking for another key than ours would read every certificate of the
+                # campaign at each entry (quadratic in the campaign's size).
                 other = self.db.execute(
-                    "SELECT campaign_key FROM certificates WHERE campaign_id = ? AND campaign_key != ?"
-                    " AND campaign_key != '' LIMIT 1",
-                    (draft.campaign_id, draft.campaign_key),
+                    "SELECT campaign_key FROM certificates WHERE campaign_id = ? AND campaign_key != '' LIMIT 1",
+                    (draft.campaign_id,),
                 ).fetchone()
-                if other is not None:
+                if other is not None and other[0] != draft.campaign_key:
                     raise RegisterError(
                         f"another campaign with the id '{draft.campaign_id}' already has certificates in this "
                         "register. Give this campaign an id of its own (the id: line of its campaign.yaml, "
