@@ -37,10 +37,14 @@ class Listed:
 
 
 def states_on(entries: list[Entry], day: dt.date) -> list[Listed]:
-    """Every certificate issued by `day`, with its state on that day."""
+    """Every certificate issued by `day`, with its state on that day (each compared with its
+    own cluster's certificates only, not with the whole register's)."""
+    by_cluster: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_cluster.setdefault(entry.cluster_id, []).append(entry)
     out = []
     for entry in entries:
-        state, newer = state_on(entry, entries, day)
+        state, newer = state_on(entry, by_cluster[entry.cluster_id], day)
         if state != NOT_YET:
             out.append(Listed(entry, state, newer.reference if isinstance(newer, Entry) else None))
     return out
