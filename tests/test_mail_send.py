@@ -704,3 +704,36 @@ def test_a_correction_workbook_left_from_before_is_not_mailed_to_a_complete_clus
     out = runner.invoke(cli, [*root, "mail", "corrections", "--json"])
     assert out.exit_code == 0, out.output
     assert [d["to"] for d in json.loads(out.output)["done"]] == ["BE-BIO-01"]
+
+
+def test_a_message_with_attachments_is_the_mail_librarys_byte_for_byte(tmp_path):
+    """Attachments encoded in one call and bodies written in one go (`message_bytes`) give the
+    bytes the mail library gives by itself: each part (headers, base64 lines of 76 characters)
+    and the whole message, whatever the file's size, name or body's line ends."""
+    import os
+
+    from excelcert.mail.compose import Outgoing, message_bytes
+
+    files = []
+    sizes = {"empty.docx": 0, "one.pdf": 1, "a.png": 56, "b.png": 57, "c.png": 58, "d.svg": 1000, "e.xlsx": 100_003}
+    names = {**sizes, "Zertifikat Größe – é.docx": 5000, "FR-AERO-01 " + "rapport de benchmarking " * 4 + ".docx": 300}
+    for name, size in names.items():
+        path = tmp_path / name
+        path.write_bytes(os.urandom(size))
+        files.append(path)
+    body = "Bonjour,\r\nligne deux\rtrois\n\nFrom the secretariat\nfin sans fin de ligne"
+    outgoing = Outgoing("documents", "FR-AERO-01", "Camille Martin", "c@x.example", "fr", "Sujet é", body, files, "k")
+    message = outgoing.message("Label <s@x.example>", when=dt.datetime(2026, 11, 30, tzinfo=dt.UTC))
+    assert message_bytes(message) == bytes(message)
+    for policy in (email.policy.default, email.policy.SMTP, email.policy.SMTPUTF8):
+        assert message_bytes(message, policy) == message.as_bytes(policy=policy)
+    parts = list(message.iter_attachments())
+    assert len(parts) == len(files)
+    for part, path in zip(parts, files, strict=True):
+        reference = email.message.EmailMessage()
+        maintype, subtype = part.get_content_type().split("/")
+        reference.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        (expected,) = reference.iter_attachments()
+        assert bytes(part) == bytes(expected)
+        assert part.get_content() == path.read_bytes()
+        assert part.get_filename() == path.name

@@ -17,14 +17,19 @@ message, which the mailroom never sends twice.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import mimetypes
+import re
 import secrets
 from dataclasses import dataclass, field
+from email.generator import BytesGenerator
 from email.header import Header
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
@@ -77,13 +82,45 @@ class Outgoing:
         for path in self.attachments:
             kind, _ = mimetypes.guess_type(path.name)
             maintype, subtype = (kind or "application/octet-stream").split("/", 1)
-            message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+            # The part made by the library (its headers: type, base64, the file's name, encoded
+            # as needed), its text then encoded in one call: the library's own encoder cuts the
+            # file into 57-byte pieces in Python, the same lines of 76 characters.
+            message.add_attachment(b"", maintype=maintype, subtype=subtype, filename=path.name)
+            *_, part = message.iter_parts()
+            assert part["Content-Transfer-Encoding"] == "base64", "the library encodes a file in base64"
+            part.set_payload(base64.encodebytes(path.read_bytes()).decode("ascii"))
         if message.is_multipart():
             # A boundary of 128 random bits, set now: left unset, the mail library makes one and
             # searches every attachment's encoded text for it, a sixth of a mailing's time. Its
             # "=_" never occurs in base64, and the odds that a text part holds it are nil.
             message.set_boundary(f"==============={secrets.token_hex(16)}=_")
         return message
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")  # what the mail library's generator takes for a line's end
+
+
+class _Generator(BytesGenerator):
+    """The mail library's generator, writing a body's lines in one go rather than one by one
+    (a mailing of documents wrote each of its 76-character lines of base64 apart: 12 million
+    writes for 1,000 messages, most of its time). The same bytes: every line end made the
+    policy's, as the library's `_write_lines` does line by line."""
+
+    def _write_lines(self, lines: str) -> None:
+        if not lines:
+            return
+        end: str = self._NL  # type: ignore[attr-defined]
+        if "\r" in lines:
+            self.write(_LINE_END.sub(end, lines))
+        else:  # only "\n" (base64, the texts): replaced by the policy's end, if another
+            self.write(lines if end == "\n" else lines.replace("\n", end))
+
+
+def message_bytes(message: EmailMessage, policy: Policy | None = None) -> bytes:
+    """The message as `message.as_bytes(policy=policy)` gives it, written faster (`_Generator`)."""
+    out = io.BytesIO()
+    _Generator(out, mangle_from_=False, policy=policy or message.policy).flatten(message, unixfrom=False)
+    return out.getvalue()
 
 
 @dataclass

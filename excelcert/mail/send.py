@@ -36,7 +36,7 @@ from excelcert.base.files import safe_filename
 from excelcert.base.ledger import Ledger, MailRecord
 from excelcert.base.secrets import find_password
 from excelcert.campaign.config import Campaign, CampaignError, mail_server
-from excelcert.mail.compose import Outgoing, Plan
+from excelcert.mail.compose import Outgoing, Plan, message_bytes
 
 PASSWORD_VARIABLE = "EXCELCERT_SMTP_PASSWORD"
 SECURITY = {"starttls": 587, "tls": 465, "none": 25}
@@ -205,7 +205,7 @@ def deliver(
             message = outgoing.message(settings.sender, settings.reply_to)
             message["X-Unsent"] = "1"  # mail programs open it as a message to send, not one received
             path = folder / f"{safe_filename(outgoing.recipient_id)}.eml"
-            path.write_bytes(bytes(message))
+            path.write_bytes(message_bytes(message))
             _record(ledger, outgoing, str(message["Message-ID"]), OUTBOX)
             run.done.append((outgoing, str(message["Message-ID"]), path))
         return run
