@@ -672,3 +672,21 @@ def test_text_from_files_is_printed_plain():
 
     assert plain("Cluster \x1b[31mRED\x1b[0m \x07 \u202eevil") == "Cluster RED \ufffd \ufffdevil"
     assert plain("Pôle Aéro & [bio/santé]") == "Pôle Aéro & [bio/santé]"
+
+
+def test_a_public_address_too_long_for_a_qr_code_is_refused_before_any_certificate(registered, tmp_path):
+    """Every certificate's QR code holds the public address: one of thousands of characters
+    could not be encoded, and stopped `certify` with an 'unexpected error'."""
+    long_url = "https://labels.example.org/" + "x" * 300
+    made = _run("register", "init", str(tmp_path / "new"), "--public-url", long_url)
+    assert made.exit_code == 1 and "327 characters long" in made.output and "at most 200" in made.output
+    assert not (tmp_path / "new" / "register.yaml").exists()
+    copy = _copy(registered, tmp_path)
+    config = copy / "register.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("public_url:", f"public_url: {long_url}  #"), "utf-8")
+    certified = _run("--campaign", str(copy), "certify")
+    assert certified.exit_code == 1 and "public_url is 327 characters long" in certified.output
+    assert "unexpected" not in certified.output
+    kept = copy / "register.yaml"
+    kept.write_text(config.read_text(encoding="utf-8").replace(long_url, "https://labels.example.org/" + "x" * 173))
+    assert read_register(copy).public_url.endswith("x" * 173)  # 200 characters: accepted

@@ -56,6 +56,24 @@ class Register:
         return lambda number: f"{self.prefix}-{year}-{number:05d}"
 
 
+MAX_PUBLIC_URL = 200  # characters: the certificates' QR codes must still read at 28 mm
+
+
+def _public_url_problem(url: str) -> str | None:
+    """What is wrong with a register's public address, or None (no address is fine)."""
+    if not url:
+        return None
+    if not re.match(r"^(https?|file)://", url):
+        return f"'{url[:80]}' is not a web address: write it as https://..."
+    if len(url) > MAX_PUBLIC_URL:
+        return (
+            f"is {len(url)} characters long: every certificate's QR code holds it, and one that long "
+            f"could not be read when printed. Use an address of at most {MAX_PUBLIC_URL} characters "
+            "(up to about 55 print best)"
+        )
+    return None
+
+
 def init_register(root: Path, *, name: str, prefix: str, public_url: str = "") -> Register:
     """A new register in `root` (created if need be); RegisterError if one is there already."""
     prefix = prefix.strip().upper()
@@ -66,8 +84,9 @@ def init_register(root: Path, *, name: str, prefix: str, public_url: str = "") -
         )
     if (root / CONFIG_NAME).exists():
         raise RegisterError(f"{root / CONFIG_NAME} already exists: the register there was kept.")
-    if public_url.strip() and not re.match(r"^(https?|file)://", public_url.strip()):
-        raise RegisterError(f"the public address '{public_url}' is not a web address: write it as https://...")
+    wrong = _public_url_problem(public_url.strip())
+    if wrong:
+        raise RegisterError(f"the public address {wrong}; nothing was written.")
     if root.exists() and not root.is_dir():
         raise RegisterError(f"{root} is a file: give a folder for the register.")
     try:
@@ -109,9 +128,9 @@ def read_register(root: Path) -> Register:
     for key in ("name", "public_url"):
         if data.get(key) is not None and not isinstance(data.get(key), str):
             raise RegisterError(f"{path}: {key} must be text. Fix it by hand.")
-    url = str(data.get("public_url") or "").strip()
-    if url and not re.match(r"^(https?|file)://", url):
-        raise RegisterError(f"{path}: public_url '{url}' is not a web address (https://...). Fix it by hand.")
+    wrong = _public_url_problem(str(data.get("public_url") or "").strip())
+    if wrong:
+        raise RegisterError(f"{path}: public_url {wrong}. Fix it by hand.")
     prefix = str(data.get("prefix") or "").strip().upper()
     if not _PREFIX.match(prefix):
         raise RegisterError(f"{path}: prefix '{prefix}' is not 1 to 10 capital letters and digits.")
