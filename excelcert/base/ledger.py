@@ -343,7 +343,9 @@ def _inserted_id(cursor: sqlite3.Cursor) -> int:
     return cursor.lastrowid
 
 
-_SHARED = ("role", "scheme_version", "language", "verdict", "reason")  # the same few texts on every row
+# the same few texts on every row; a cluster's id on each of its submissions, a reviewer's on
+# each of theirs, and a self-assessment's hash on each review of it (`based_on`)
+_SHARED = ("role", "scheme_version", "language", "verdict", "reason", "cluster_id", "reviewer_id", "sha256", "based_on")
 
 
 def _submission(row: sqlite3.Row) -> Submission:
