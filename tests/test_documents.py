@@ -436,8 +436,11 @@ def test_documents_rendered_in_parallel_and_while_others_are_planned_are_the_sam
     held: list[int] = []
     plan_cluster = issue._plan_cluster
 
+    benchmarked: list[bool] = []
+
     def counting(*args):
         held.append(sum(1 for job in args[6].documents if job.context))  # args[6]: the Issued being filled
+        benchmarked.append(args[6].benchmark is not None)
         return plan_cluster(*args)
 
     monkeypatch.setattr(issue, "_plan_cluster", counting)
@@ -451,6 +454,8 @@ def test_documents_rendered_in_parallel_and_while_others_are_planned_are_the_sam
     assert [j.out for j in outcome.issued.documents] == outcome.written
     assert all(not j.context and not j.pictures for j in outcome.issued.documents)  # dropped once rendered
     assert max(held) <= 4 < len(before)  # two slices waiting (one a worker) and a cluster's two documents
+    # the clusters' standings serve every letter, and are dropped once the last is planned
+    assert benchmarked == [True] * len(clusters) and outcome.issued.benchmark is None
 
 
 def test_edge_rules_hold_for_every_combination_of_the_three_conditions():
