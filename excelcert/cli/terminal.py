@@ -298,29 +298,35 @@ def print_status(
     """Intake state per cluster; the mail sent to it and what came back by e-mail; its review
     state and label once those stages have run."""
     review, labels, mail = review or {}, labels or {}, mail or {}
-    console = _console()
-    table = Table(title=Text("Status", style="bold"), title_justify="left")
     columns = ["Cluster", "Name", "State", "Last file", "Received", "Open problems"]
     columns += ["Mail sent"] if mail else []
     columns += ["Review"] if review else []
     columns += ["Label (last score)"] if labels else []
-    for column in columns:
-        table.add_column(column, justify="right" if column == "Open problems" else "left")
+
+    def make_table() -> Table:
+        table = Table(title=Text("Status", style="bold"), title_justify="left")
+        for column in columns:
+            table.add_column(column, justify="right" if column == "Open problems" else "left")
+        return table
+
     styles = {"complete": "green", "incomplete": "yellow", "rejected": "red", "not returned": "dim"}
-    for r in rows:
-        cells: list[str | Text] = [
-            r.cluster.id,
-            r.cluster.name,
-            Text(r.state, style=styles.get(r.state, "")),
-            r.last_file + (f" (e-mail from {r.last_sender})" if r.last_sender else "") if r.last_file else "—",
-            r.last_received[:16].replace("T", " ") or "—",
-            str(r.open_problems) if r.last_file else "—",
-        ]
-        cells += [_mail_sent(mail.get(r.cluster.id, []))] if mail else []
-        cells += [review.get(r.cluster.id, "—")] if review else []
-        cells += [labels.get(r.cluster.id, "—")] if labels else []
-        _add_row(table, *cells)
-    _print_table(console, table)
+
+    def cells() -> Iterator[list[str | Text]]:
+        for r in rows:
+            row: list[str | Text] = [
+                r.cluster.id,
+                r.cluster.name,
+                Text(r.state, style=styles.get(r.state, "")),
+                r.last_file + (f" (e-mail from {r.last_sender})" if r.last_sender else "") if r.last_file else "—",
+                r.last_received[:16].replace("T", " ") or "—",
+                str(r.open_problems) if r.last_file else "—",
+            ]
+            row += [_mail_sent(mail.get(r.cluster.id, []))] if mail else []
+            row += [review.get(r.cluster.id, "—")] if review else []
+            row += [labels.get(r.cluster.id, "—")] if labels else []
+            yield row
+
+    _print_rows(_console(), make_table, cells)
 
 
 def _mail_sent(records: list[MailRecord]) -> str:
@@ -335,27 +341,35 @@ def _mail_sent(records: list[MailRecord]) -> str:
 def print_reconcile(outcome: ReconcileOutcome) -> None:
     """Per cluster: its review state and where its final values come from; then the statistics."""
     console = _console()
-    table = Table(title=Text("Reconciliation", style="bold"), title_justify="left")
-    for column in ("Cluster", "State", "Reviewers", "Final values", "To arbitrate"):
-        table.add_column(column)
+
+    def make_table() -> Table:
+        table = Table(title=Text("Reconciliation", style="bold"), title_justify="left")
+        for column in ("Cluster", "State", "Reviewers", "Final values", "To arbitrate"):
+            table.add_column(column)
+        return table
+
     styles = {
         "reviewed": "green",
         "pending arbitration": "yellow",
         "review incomplete": "yellow",
         "not reviewed": "dim",
     }
-    for final in outcome.clusters:
-        sources = final.sources
-        reviewers = ", ".join(final.reviewers) + (f" (missing: {', '.join(final.missing)})" if final.missing else "")
-        _add_row(
-            table,
-            final.cluster_id,
-            Text(final.state, style=styles.get(final.state, "")),
-            reviewers or "—",
-            ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
-            str(sources.get("pending arbitration", 0)),
-        )
-    _print_table(console, table)
+
+    def rows() -> Iterator[tuple[str | Text, ...]]:
+        for final in outcome.clusters:
+            sources = final.sources
+            reviewers = ", ".join(final.reviewers) + (
+                f" (missing: {', '.join(final.missing)})" if final.missing else ""
+            )
+            yield (
+                final.cluster_id,
+                Text(final.state, style=styles.get(final.state, "")),
+                reviewers or "—",
+                ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
+                str(sources.get("pending arbitration", 0)),
+            )
+
+    _print_rows(console, make_table, rows)
     stats = outcome.statistics
     known = {k: v for k, v in stats.alpha.items() if v is not None}
     if known:
