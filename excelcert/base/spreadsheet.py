@@ -581,6 +581,7 @@ class _XmlBook:
                 sheets[title].notes = self.notes(rels, persons)
         # parsed now, not when a cell is first looked up: damage there is the file's verdict
         self.styles, self.shared_count  # noqa: B018
+        self.__dict__.pop("calamine", None)  # every grid is read: its copy of the file is not kept with the cells
         return Workbook(
             self.path,
             sheets,
