@@ -224,8 +224,8 @@ def _plan_cluster(
             report = Path(name).stem
             issued.documents.append(Job(cluster.id, "benchmark", template, context, pictures, out / name))
         _remove_others(out, cluster.id, "benchmark", report)
-        if mine is not None:
-            mine.release()  # its standings are in the contexts now: not kept for every cluster
+        if issued.benchmark is not None:
+            issued.benchmark.forget(cluster.id)  # its standings are in the contexts now: not kept for every cluster
 
 
 class _Numbering:
