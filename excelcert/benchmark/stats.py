@@ -432,10 +432,20 @@ def _standings(
                 measures=measures,
                 # its own copies, not views of the campaign's arrays: each goes with its cluster (`forget`)
                 values=mine[k].copy(),
-                percentiles={key: row_of(key, k).copy() for key in mine_groups.values()},
+                percentiles={},  # below
                 positions=[names[c] for c in row.tolist()],
                 strengths=strengths,
                 gaps=gaps,
             )
         )
+    # each cluster's percentiles copied out of its groups' arrays a group at a time, in the
+    # order of the kinds (as its groups are), and each group's array dropped once copied: the
+    # copies and every array are never held at once
+    for kind in (SECTOR, COUNTRY, EVERYONE, EXCELLENCE):
+        for key in [key for key in percentiles if key == kind or key.startswith(f"{kind}:")]:
+            at, pct = percentiles.pop(key)
+            for k, cluster in enumerate(out):
+                if cluster.groups.get(kind) == key:
+                    cluster.percentiles[key] = pct[at[k]].copy()
+    percentiles.clear()
     return out
