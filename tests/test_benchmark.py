@@ -412,3 +412,14 @@ def test_each_cluster_of_a_campaign_is_placed_in_its_own_groups_as_if_alone():
         me.release()
         assert me.standings == before and me.standings is not before  # computed again, the same
     assert checked > 1000 and {len(c.groups) for c in found.clusters} == {4}
+
+    # each cluster's arrays are its own: forgotten once its letter is planned, it goes alone
+    first, other = found.clusters[0], found.clusters[7]
+    assert first.values.base is None and all(row.base is None for row in first.percentiles.values())
+    kept = other.to_json()
+    found.forget(first.cluster_id)
+    assert found.cluster(first.cluster_id) is None and all(c is not first for c in found.clusters)
+    assert found.cluster(other.cluster_id) is other and other.to_json() == kept
+    found.forget(other.cluster_id)
+    found.forget("C-none")  # never there: nothing happens
+    assert [c.cluster_id for c in found.clusters] == [f"C{n}" for n in range(1, 40) if n != 7]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 
@@ -214,6 +215,57 @@ def test_empty_roster(tmp_path):
     result = read_roster(path, LANGS)
     assert [p.code for p in result.report] == ["roster-empty"]
     assert result.report.errors[0].message == problem("roster-empty").message
+
+
+def test_a_mistake_deep_in_a_long_roster_names_its_cell(tmp_path):
+    """The roster is read a row at a time (nothing of its cells kept): the messages still
+    name each cell, here 2,000 rows down, with a heading row below a blank one and rows that
+    stop short, and a later row's sector per language wins for an id given twice."""
+    rows: list[list[object]] = [[], ["id", "name", "country", "language", "email", "group", "group_fr"]]
+    rows += [[f"C-{k:04d}", f"Cluster {k}", "DE", "de", f"c{k}@x.example", "Auto", "Auto (fr)"] for k in range(2000)]
+    rows[1502][4] = "not an address"  # row 1503
+    rows[1803] = ["C-0007", "Again", "DE", "de", "a@x.example", "Auto", "Automobile"]  # row 1804
+    rows[1900] = ["C-1898", "Short"]  # row 1901: no country, language nor email cell at all
+    rows[1950][2] = 12  # row 1951: a number where the country goes
+    result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": rows}), LANGS)
+    assert [(p.code, str(p.place)) for p in result.report] == [
+        ("roster-bad-email", "roster!E1503"),
+        ("roster-duplicate-id", "roster!A1804"),
+        ("roster-missing-value", "roster!C1901"),
+        ("roster-missing-value", "roster!D1901"),
+        ("roster-missing-value", "roster!E1901"),
+        ("roster-unknown-country", "roster!C1951"),
+    ]
+    assert_problem(result.report, "roster-duplicate-id", "roster!A1804", value="C-0007", first=Place("roster", "A10"))
+    assert result.report.problems[2].fields["cluster"] == "C-1898"
+    assert len(result.clusters) == 2000 - 4
+    by_id = {c.id: c for c in result.clusters}
+    assert by_id["C-0007"].name == "Cluster 7" and by_id["C-0007"].groups == (("fr", "Automobile"),)
+    assert by_id["C-0008"].groups == (("fr", "Auto (fr)"),)
+
+
+def test_a_long_sheets_values_a_row_at_a_time_are_its_rows_values(tmp_path):
+    """`Sheet.value_rows` gives each row's values as `rows` has them, read from the grid (one
+    row at a time) or cell by cell where the grid cannot be trusted."""
+    from excelcert.base.spreadsheet import read_workbook_xml
+
+    rows: list[list[object]] = [["id", "n", "when"], []]
+    rows += [
+        [f"r{k}", k + 0.5 if k % 3 else k, dt.datetime(2026, 1, 1 + k % 28) if k % 7 == 0 else None] for k in range(500)
+    ]
+    path = write_workbook(tmp_path / "long.xlsx", {"s": rows})
+    for grid in (True, False):
+        sheet = read_workbook_xml(path, grid=grid).sheets["s"]
+        expected = [(cells[0].row, [c.value for c in cells]) for cells in sheet.rows]
+        got = [
+            (number, values[: len(cells)])
+            for (number, values), cells in zip(sheet.value_rows(), sheet.rows, strict=True)
+        ]
+        assert got == expected and len(list(sheet.value_rows())) == len(expected) == 501
+        assert all(v is None for _, (_, values) in zip(expected, sheet.value_rows(), strict=True) for v in values[3:])
+        values = dict(sheet.value_rows())[24]  # k = 21: a whole number, and a date as the file has it
+        assert values[:2] == ["r21", 21] and type(values[1]) is int and values[2] == dt.datetime(2026, 1, 22)
+        assert (sheet.every_value is not None) == grid  # read from the grid, or cell by cell
 
 
 def test_roster_languages_come_from_the_scheme():

@@ -491,3 +491,50 @@ def test_a_long_table_is_printed_a_few_rows_at_a_time_as_it_would_be_whole(termi
     printing._print_table(console(batched), table())
     assert batched.getvalue() == whole.getvalue()
     assert whole.getvalue().count("\n") > 300 and ("\x1b[" in whole.getvalue()) == terminal
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+@pytest.mark.parametrize("width", [140, 60, 24])
+def test_a_long_table_printed_in_batches_aligns_as_printed_whole(terminal, width, monkeypatch):
+    """`_print_rows` makes the rows twice, measuring then printing a batch at a time in
+    columns of fixed widths: the text is what rich prints of the whole table, at any width
+    (wide enough for every cell, wrapping one column, or too narrow for any), also where the
+    widest cell is in a later batch."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from excelcert.cli import terminal as printing
+
+    def make_table() -> Table:
+        made = Table(title=Text("Scores", style="bold"), title_justify="left")
+        for column in ("Cluster", "Points", "Label", "Why"):
+            made.add_column(column, justify="right" if column == "Points" else "left")
+        return made
+
+    def rows() -> list[tuple[str | Text, ...]]:
+        return [
+            (
+                f"C-{n}" + "x" * (40 if n == 287 else 0),
+                f"{n % 150} / 150",
+                Text(["Gold", "Silver", "—"][n % 3], style="bold yellow"),
+                "Gold requires 120 points. " * (n % 5) + ("[red]markup[/] kept" if n == 200 else ""),
+            )
+            for n in range(300)
+        ]
+
+    def console(out: io.StringIO) -> Console:
+        return Console(file=out, width=width, force_terminal=terminal, color_system="truecolor" if terminal else None)
+
+    whole, batched, made = io.StringIO(), io.StringIO(), []
+    table = make_table()
+    for row in rows():
+        printing._add_row(table, *row)
+    console(whole).print(table)
+    monkeypatch.setattr(printing, "ROWS_AT_ONCE", 7)  # many batches
+    printing._print_rows(console(batched), make_table, lambda: made.append(1) or rows())
+    assert batched.getvalue() == whole.getvalue()
+    assert len(made) == 2  # measured, then printed
+    assert whole.getvalue().count("\n") > 300 and ("\x1b[" in whole.getvalue()) == terminal

@@ -30,7 +30,7 @@ from excelcert.results.scores import score_final as score
 from excelcert.review.final import ClusterFinal
 from excelcert.review.reconcile import Item
 from excelcert.scheme import load_scheme
-from excelcert.scoring.rules import gap_to, label_for, threshold_points
+from excelcert.scoring.rules import _MAPPINGS, gap_to, label_for, threshold_points
 from tests.helpers import libreoffice_pdf, needs_writer
 
 SCHEME = load_scheme()
@@ -105,6 +105,27 @@ def test_score_counts_final_values_by_the_scheme_rules():
     assert (result.total, result.label) == (110, "silver")
     assert sum(result.category_points.values()) == 110 and round(result.share, 2) == 73.33
     assert score(SCHEME, _final(ANSWERS, reviewed=False)).label is None
+
+
+def test_a_score_held_compactly_reads_and_writes_as_its_dicts():
+    """A score's mappings are held as tuples beside keys shared by every score (`Keyed`): each
+    reads as the dict it stands for, and its JSON (the ledger's detail, `score --json`) is
+    what `dataclasses.asdict` gives of the score made of dicts, key for key and in order."""
+    import pickle
+    from dataclasses import asdict, fields
+
+    from tests.test_workbook import ANSWERS
+
+    result = score(SCHEME, _final(ANSWERS))
+    other = score(SCHEME, _final({**ANSWERS, SCHEME.indicators[0].id: None}))
+    assert result.points._at is other.points._at  # one index of the scheme's indicators for all
+    plain = replace(result, **{f.name: dict(getattr(result, f.name)) for f in fields(result) if f.name in _MAPPINGS})
+    assert result.as_dict() == asdict(plain)
+    assert json.dumps(result.as_dict()) == json.dumps(asdict(plain))  # the same order of keys
+    assert list(result.points) == [i.id for i in SCHEME.indicators] and len(result.met) == len(SCHEME.indicators)
+    assert result.points == dict(result.points) and dict(result.points) == result.points
+    assert result.provenance.get("nothing") is None and "nothing" not in result.met
+    assert pickle.loads(pickle.dumps(result)) == result
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -415,8 +436,11 @@ def test_documents_rendered_in_parallel_and_while_others_are_planned_are_the_sam
     held: list[int] = []
     plan_cluster = issue._plan_cluster
 
+    benchmarked: list[bool] = []
+
     def counting(*args):
         held.append(sum(1 for job in args[6].documents if job.context))  # args[6]: the Issued being filled
+        benchmarked.append(args[6].benchmark is not None)
         return plan_cluster(*args)
 
     monkeypatch.setattr(issue, "_plan_cluster", counting)
@@ -430,6 +454,8 @@ def test_documents_rendered_in_parallel_and_while_others_are_planned_are_the_sam
     assert [j.out for j in outcome.issued.documents] == outcome.written
     assert all(not j.context and not j.pictures for j in outcome.issued.documents)  # dropped once rendered
     assert max(held) <= 4 < len(before)  # two slices waiting (one a worker) and a cluster's two documents
+    # the clusters' standings serve every letter, and are dropped once the last is planned
+    assert benchmarked == [True] * len(clusters) and outcome.issued.benchmark is None
 
 
 def test_edge_rules_hold_for_every_combination_of_the_three_conditions():

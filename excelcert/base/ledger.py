@@ -343,7 +343,22 @@ def _inserted_id(cursor: sqlite3.Cursor) -> int:
     return cursor.lastrowid
 
 
-_SHARED = ("role", "scheme_version", "language", "verdict", "reason")  # the same few texts on every row
+# the same few texts on every row; a cluster's id on each of its submissions, a reviewer's on
+# each of theirs, a self-assessment's hash on each review of it (`based_on`), and the time
+# of the import that received a batch of files (and of saves in the same second)
+_SHARED = (
+    "role",
+    "scheme_version",
+    "language",
+    "verdict",
+    "reason",
+    "cluster_id",
+    "reviewer_id",
+    "sha256",
+    "based_on",
+    "received_at",
+    "saved_at",
+)
 
 
 def _submission(row: sqlite3.Row) -> Submission:

@@ -25,7 +25,7 @@ import struct
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -104,6 +104,7 @@ class Sheet:
     # (row, column) -> the cell as the file has it (value, number format, formula), None if empty
     find: Callable[[int, int], Cell | None] | None = field(default=None, repr=False, compare=False)
     every_cell: Callable[[], list[list[Cell]]] | None = field(default=None, repr=False, compare=False)
+    every_value: Callable[[], Iterator[tuple[int, list[Any]]]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of_cells(cls, name: str, rows: list[list[Cell]], hidden: bool = False) -> Sheet:
@@ -142,6 +143,18 @@ class Sheet:
         if self.every_cell is not None:
             return self.every_cell()
         return [[self.cell(number, column) for column in range(1, len(values) + 1)] for number, values in self.values]
+
+    def value_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """Each row holding a value, a row at a time: its number and its values from column A,
+        each exactly as `cell()` gives it (as `rows` has them), without keeping the cells: for
+        a reader that needs only the values of a long sheet. A row may end with blanks that
+        `rows` leaves out, and a row whose cells hold only formulas without a value may be
+        left out (its values are all None)."""
+        if self.every_value is not None:
+            yield from self.every_value()
+            return
+        for row in self.rows:
+            yield row[0].row, [c.value for c in row]
 
 
 @dataclass
@@ -569,6 +582,7 @@ class _XmlBook:
                 sheets[title].notes = self.notes(rels, persons)
         # parsed now, not when a cell is first looked up: damage there is the file's verdict
         self.styles, self.shared_count  # noqa: B018
+        self.__dict__.pop("calamine", None)  # every grid is read: its copy of the file is not kept with the cells
         return Workbook(
             self.path,
             sheets,
@@ -732,7 +746,14 @@ class _XmlBook:
         if texts > sum(xml.count(kind) for kind in _TEXT_KINDS):
             return None  # calamine found text where the XML holds none: read it cell by cell
         finder = _CellFinder(self, target, xml, spans, grid)
-        sheet = Sheet(title, sorted(grid.items()), hidden, find=finder.find, every_cell=finder.every_cell)
+        sheet = Sheet(
+            title,
+            sorted(grid.items()),
+            hidden,
+            find=finder.find,
+            every_cell=finder.every_cell,
+            every_value=finder.every_value,
+        )
         finder.sheet = sheet
         return sheet
 
@@ -785,6 +806,33 @@ class _CellFinder:
             if cell is not None:
                 found.setdefault(row, {})[column] = cell
         return _padded(found)
+
+    def every_value(self) -> Iterator[tuple[int, list[Any]]]:
+        """Each row's values as `every_cell` has them, a row at a time (`Sheet.value_rows`).
+
+        Every cell is first found in the XML as `every_cell` finds it, and dropped: should the
+        XML and the grid disagree about one, the sheet is read cell by cell, as there. Else
+        the grid's text is the cell's, and any other value is found again in the XML."""
+        valued = 0  # the cells of the XML with a value
+        if self.fallback is None:
+            for match in _CELL_PLACE.finditer(self.xml):
+                cell = self.find(int(match.group(2)), _column_index(match.group(1).decode()))
+                if self._fell_back():
+                    break
+                valued += cell is not None and cell.value is not None
+        if self.fallback is not None or valued != sum(len(v) - v.count(None) for v in self.grid.values()):
+            # read cell by cell; or a value in the grid that no cell of the XML has, which
+            # `every_cell` leaves out (never seen; the cells are then kept, as there)
+            for cells in self.every_cell():
+                yield cells[0].row, [c.value for c in cells]
+            return
+        for number, values in sorted(self.grid.items()):
+            exact = list(values)
+            for column, value in enumerate(values, start=1):
+                if value is not None and type(value) is not str:
+                    cell = self.find(number, column)
+                    exact[column - 1] = None if cell is None else cell.value
+            yield number, exact
 
     def _fell_back(self) -> bool:
         """Whether the sheet is now read cell by cell (`find` may switch to it: a method, so that

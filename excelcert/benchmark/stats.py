@@ -176,6 +176,16 @@ class Benchmark:
     def cluster(self, cluster_id: str) -> ClusterBenchmark | None:
         return self._by_cluster.get(cluster_id)
 
+    def forget(self, cluster_id: str) -> None:
+        """No longer hold the cluster's standing (`cluster` gives None for it, `clusters` leaves
+        it out): the documents are done with it once its letter is planned. Each cluster's
+        arrays are its own, so a campaign's standings go one by one as its letters are planned."""
+        found = self._by_cluster.pop(cluster_id, None)
+        for n, cluster in enumerate(self.clusters):  # in roster order, as the letters: the first, mostly
+            if cluster is found:
+                del self.clusters[n]
+                break
+
     @cached_property
     def _by_key(self) -> dict[str, Group]:  # looked up for every figure of every report: not a search each time
         found: dict[str, Group] = {}
@@ -420,11 +430,22 @@ def _standings(
                 groups=mine_groups,
                 reference=reference,
                 measures=measures,
-                values=mine[k],
-                percentiles={key: row_of(key, k) for key in mine_groups.values()},
+                # its own copies, not views of the campaign's arrays: each goes with its cluster (`forget`)
+                values=mine[k].copy(),
+                percentiles={},  # below
                 positions=[names[c] for c in row.tolist()],
                 strengths=strengths,
                 gaps=gaps,
             )
         )
+    # each cluster's percentiles copied out of its groups' arrays a group at a time, in the
+    # order of the kinds (as its groups are), and each group's array dropped once copied: the
+    # copies and every array are never held at once
+    for kind in (SECTOR, COUNTRY, EVERYONE, EXCELLENCE):
+        for key in [key for key in percentiles if key == kind or key.startswith(f"{kind}:")]:
+            at, pct = percentiles.pop(key)
+            for k, cluster in enumerate(out):
+                if cluster.groups.get(kind) == key:
+                    cluster.percentiles[key] = pct[at[k]].copy()
+    percentiles.clear()
     return out

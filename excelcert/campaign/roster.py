@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -61,7 +61,7 @@ _ALIASES = {
 EXAMPLE_ROSTER = Path(str(resources.files("excelcert") / "data" / "example-roster.csv"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a campaign holds thousands: no __dict__ each
 class Cluster:
     id: str
     name: str
@@ -100,38 +100,58 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows_from_csv(path: Path, report: Report) -> list[list[tuple[Any, Place]]]:
+class Row:
+    """One row of a roster-like table: its values from column A, and where it is. A cell's
+    place is made only when a message needs it."""
+
+    __slots__ = ("number", "sheet", "values")
+
+    def __init__(self, sheet: str, number: int, values: list[Any]):
+        self.sheet, self.number, self.values = sheet, number, values
+
+    def place(self, index: int | None) -> Place:
+        """The place of column `index` (from 0) of this row; column A's for None."""
+        return Place(self.sheet, f"{column_letters(1 if index is None else index + 1)}{self.number}")
+
+    def text(self, index: int | None) -> str:
+        """The text of column `index` (from 0): "" when there is none, or no such column."""
+        return _text(self.values[index]) if index is not None and index < len(self.values) else ""
+
+
+def _rows_from_csv(path: Path, report: Report) -> Iterator[Row]:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
         report.add(problem("roster-encoding", Place(path.name, ""), path=path.name))
+    del raw
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = []
     for r, record in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        rows.append([(value, Place(path.name, f"{column_letters(c)}{r}")) for c, value in enumerate(record, start=1)])
-    return rows
+        yield Row(path.name, r, list(record))
 
 
-def _rows_from_xlsx(path: Path, sheet_name: str) -> list[list[tuple[Any, Place]]]:
+def _rows_from_xlsx(path: Path, sheet_name: str) -> Iterator[Row]:
     book = read_workbook_xml(path)
     sheet = book.sheet(sheet_name) or next((s for s in book.sheets.values() if not s.hidden), None)
     if sheet is None:
-        return []
-    return [[(c.value, Place(sheet.name, c.coordinate)) for c in row] for row in sheet.rows]
+        return
+    for number, values in sheet.value_rows():
+        yield Row(sheet.name, number, values)
 
 
 @dataclass
 class Table:
-    """The rows of a roster-like table: its columns by name, and each row's cells with their places."""
+    """A roster-like table read a row at a time: its columns by name, its heading row, and
+    its other rows (an iterator: each row is checked for characters no file can hold as it
+    is read, so a reader goes through them once)."""
 
     columns: dict[str, int]
-    header: list[tuple[Any, Place]]
-    body: list[list[tuple[Any, Place]]]
+    header: Row
+    body: Iterator[Row]
 
 
 def read_table(
@@ -149,20 +169,21 @@ def read_table(
     """A roster-like table from .xlsx or .csv: the first non-empty row holds the headings.
 
     None (with the problem reported) when it is empty; UnreadableFile when it is not such a table.
+    Only the rows not yet read are kept: the body is read as the caller goes through it.
     """
     if not path.exists():
         raise UnreadableFile(problem("file-not-found", path=str(path)))
     if path.suffix.casefold() in (".csv", ".txt"):
-        rows = _rows_from_csv(path, report)
+        every = _rows_from_csv(path, report)
     else:
-        rows = _rows_from_xlsx(path, sheet_name)
-    rows = [row for row in rows if any(_text(v) for v, _ in row)]
-    if not rows:
+        every = _rows_from_xlsx(path, sheet_name)
+    rows = (row for row in every if any(_text(v) for v in row.values))
+    header = next(rows, None)
+    if header is None:
         report.add(problem("roster-empty", Place(path.name, "")))
         return None
-    header, *body = rows
     found: dict[str, int] = {}
-    for index, (value, _place) in enumerate(header):
+    for index, value in enumerate(header.values):
         name = _heading(value, aliases) if _text(value) else ""
         if name in columns and name not in found:
             found[name] = index
@@ -177,24 +198,24 @@ def read_table(
                 ),
             )
         )
-    for row in rows:
-        for index, (value, place) in enumerate(row):
-            char = unwritable(value) if isinstance(value, str) else None
-            if char:
-                heading = without_unwritable(_text(header[index][0])) if index < len(header) else ""
-                column = heading.replace("\n", " ") or column_letters(index + 1)
-                report.add(problem("roster-unwritable-character", place, path=path.name, column=column, char=char))
+    _check_characters(header, header, path, report)
     for column in required:
         if column not in found:
+            report.add(problem("roster-missing-column", header.place(0), column=column, expected=", ".join(columns)))
+    return Table(found, header, (_check_characters(row, header, path, report) for row in rows))
+
+
+def _check_characters(row: Row, header: Row, path: Path, report: Report) -> Row:
+    """`row`, each character no file can hold in it reported."""
+    for index, value in enumerate(row.values):
+        char = unwritable(value) if isinstance(value, str) else None
+        if char:
+            heading = without_unwritable(_text(header.values[index])) if index < len(header.values) else ""
+            column = heading.replace("\n", " ") or column_letters(index + 1)
             report.add(
-                problem(
-                    "roster-missing-column",
-                    header[0][1] if header else None,
-                    column=column,
-                    expected=", ".join(columns),
-                )
+                problem("roster-unwritable-character", row.place(index), path=path.name, column=column, char=char)
             )
-    return Table(found, header, body)
+    return row
 
 
 def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
@@ -213,115 +234,119 @@ def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
     )
     if table is None:
         return RosterResult(str(path), [], report)
-    clusters = _clusters(table.body, table.columns, languages, report)
-    translated = _group_columns(table.header, languages)
-    if translated:  # the sector per language (group_fr, sector_de ...), where the roster gives it
-        by_id = {table_cell(row, table.columns.get("id"))[0]: row for row in table.body}
-        clusters = [
-            replace(
-                c,
-                groups=tuple(
-                    (lang, text)
-                    for lang, index in sorted(translated.items())
-                    if (text := table_cell(by_id.get(c.id, []) or [("", Place("", ""))], index)[0])
-                ),
-            )
-            for c in clusters
-        ]
+    clusters = _clusters(table, languages, report)
     if not clusters and not report.errors:
-        report.add(problem("roster-empty", Place(table.header[0][1].sheet, "")))
+        report.add(problem("roster-empty", Place(table.header.sheet, "")))
     report.sort()
     return RosterResult(str(path), clusters, report)
 
 
-def _group_columns(header: list[tuple[Any, Place]], languages: tuple[str, ...]) -> dict[str, int]:
+def _group_columns(header: Row, languages: tuple[str, ...]) -> dict[str, int]:
     """Columns holding the sector in one language: 'group_fr', 'sector_de', 'group (en)' ..."""
     found: dict[str, int] = {}
-    for index, (value, _) in enumerate(header):
+    for index, value in enumerate(header.values):
         match = re.fullmatch(r"(?:group|sector)[_\s(-]*([a-z]{2})\)?", _text(value).strip().casefold())
         if match and match.group(1) in languages:
             found.setdefault(match.group(1), index)
     return found
 
 
-def _clusters(
-    body: list[list[tuple[Any, Place]]], columns: dict[str, int], languages: tuple[str, ...], report: Report
-) -> list[Cluster]:
+def _clusters(table: Table, languages: tuple[str, ...], report: Report) -> list[Cluster]:
     from email_validator import EmailNotValidError, validate_email
 
+    columns = table.columns
     territories = country_codes()
-    seen: dict[str, Place] = {}
+    # the sector per language (group_fr, sector_de ...), where the roster gives it: a
+    # cluster's are those of the last row with its id
+    translated = sorted(_group_columns(table.header, languages).items())
+    later: dict[str, tuple[tuple[str, str], ...]] = {}  # a later row's, for an id given before
+    seen: dict[str, int] = {}  # id -> the row it is first given in
     out: list[Cluster] = []
-    for row in body:
-        values = {name: table_cell(row, columns.get(name)) for name in COLUMNS}
-        cid, id_place = values["id"]
-        label = cid or f"in row {re.sub(r'[A-Z]+', '', id_place.cell or '')}"
+    at = {name: columns.get(name) for name in COLUMNS}
+    for row in table.body:
+        values = {name: row.text(index) for name, index in at.items()}
+        cid = values["id"]
+        label = cid or f"in row {row.number}"
+        groups = tuple((lang, text) for lang, index in translated if (text := row.text(index)))
+        if translated and (not cid or cid in seen):
+            later[cid] = groups
         ok = True
         for name, why in REQUIRED.items():
-            if name in columns and not values[name][0]:
-                report.add(problem("roster-missing-value", values[name][1], cluster=label, column=name, why=why))
+            if name in columns and not values[name]:
+                report.add(problem("roster-missing-value", row.place(at[name]), cluster=label, column=name, why=why))
                 ok = False
         if cid and not ID_RE.match(cid):
-            report.add(problem("roster-bad-id", id_place, value=cid))
+            report.add(problem("roster-bad-id", row.place(at["id"]), value=cid))
             ok = False
         elif cid in seen:
-            report.add(problem("roster-duplicate-id", id_place, value=cid, first=seen[cid]))
+            first = Place(row.sheet, f"{column_letters(1 if at['id'] is None else at['id'] + 1)}{seen[cid]}")
+            report.add(problem("roster-duplicate-id", row.place(at["id"]), value=cid, first=first))
             ok = False
         elif cid:
-            seen[cid] = id_place
-        language, place = values["language"]
-        language = language.casefold()
+            seen[cid] = row.number
+        language = values["language"].casefold()
         if language and languages and language not in languages:
             report.add(
-                problem("roster-unknown-language", place, cluster=label, value=language, languages=", ".join(languages))
+                problem(
+                    "roster-unknown-language",
+                    row.place(at["language"]),
+                    cluster=label,
+                    value=language,
+                    languages=", ".join(languages),
+                )
             )
             ok = False
-        country, place = values["country"]
-        country = country.upper()
+        country = values["country"].upper()
         if country and country not in territories:
-            report.add(problem("roster-unknown-country", place, cluster=label, value=country))
+            report.add(problem("roster-unknown-country", row.place(at["country"]), cluster=label, value=country))
             ok = False
-        email, place = values["email"]
+        email = values["email"]
         if email:
             try:
                 email = validate_email(email, check_deliverability=False).normalized
             except EmailNotValidError as exc:
-                report.add(problem("roster-bad-email", place, cluster=label, value=email, detail=str(exc).rstrip(".")))
+                report.add(
+                    problem(
+                        "roster-bad-email",
+                        row.place(at["email"]),
+                        cluster=label,
+                        value=email,
+                        detail=str(exc).rstrip("."),
+                    )
+                )
                 ok = False
-        website, place = values["website"]
+        website = values["website"]
         if website and not re.match(r"^(https?://)?[^\s/@]+\.[^\s/@]{2,}(/\S*)?$", website):
-            report.add(problem("roster-bad-website", place, cluster=label, value=website))
-        consent, place = values["club"]
+            report.add(problem("roster-bad-website", row.place(at["website"]), cluster=label, value=website))
+        consent = values["club"]
         said = yes_or_no(consent) if consent.strip() else False
         club = said is True
         if said is None:
-            report.add(problem("roster-unclear-consent", place, cluster=label, value=consent))
+            report.add(problem("roster-unclear-consent", row.place(at["club"]), cluster=label, value=consent))
         if ok:
             out.append(
                 Cluster(
                     cid,
-                    values["name"][0],
+                    values["name"],
                     country,
                     language,
-                    values["group"][0],
-                    values["contact_name"][0],
+                    values["group"],
+                    values["contact_name"],
                     email,
                     website,
                     club,
-                    values["salutation"][0],
+                    values["salutation"],
+                    groups,
                 )
             )
+    if later:
+        out = [replace(c, groups=later[c.id]) if later.get(c.id, c.groups) != c.groups else c for c in out]
     return out
 
 
-def table_cell(row: list[tuple[Any, Place]], index: int | None) -> tuple[str, Place]:
+def table_cell(row: Row, index: int | None) -> tuple[str, Place]:
     """The text of column `index` in `row`, and its place (also for a cell past the row's end)."""
-    if index is None:
-        return "", row[0][1]
-    if index < len(row):
-        return _text(row[index][0]), row[index][1]
-    place = row[0][1]
-    return "", Place(place.sheet, f"{column_letters(index + 1)}{re.sub(r'[A-Z]+', '', place.cell or '')}")
+    return row.text(index), row.place(index)
 
 
 def country_codes() -> set[str]:

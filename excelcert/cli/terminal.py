@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.segment import Segment
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 
@@ -53,7 +55,11 @@ _TYPE_NAMES = {
 def _add_row(table: Table, *cells: str | Text) -> None:
     """A table row whose text is shown as it is: never read as rich markup (a cluster named
     `BioTech [/] Lab` or `[link=...]` prints as typed), control characters removed."""
-    table.add_row(*(Text(plain(cell)) if isinstance(cell, str) else cell for cell in cells))
+    table.add_row(*_cells(cells))
+
+
+def _cells(cells: Sequence[str | Text]) -> list[Text]:
+    return [Text(plain(cell)) if isinstance(cell, str) else cell for cell in cells]
 
 
 PRINTED_AT_ONCE = 2000  # segments of a table written at a time
@@ -64,8 +70,6 @@ def _print_table(console: Console, table: Table) -> None:
     segment of what it prints until the end of a print (some 10 KB a row), which for a table
     of thousands of clusters is more than the rest of the command holds. The table renders
     row by row; its segments go out in batches, as they are."""
-    from rich.segment import Segments
-
     batch: list[Segment] = []
     for segment in console.render(table, console.options):
         batch.append(segment)
@@ -74,6 +78,67 @@ def _print_table(console: Console, table: Table) -> None:
             batch = []
     if batch:
         console.print(Segments(batch))
+
+
+ROWS_AT_ONCE = 100  # rows of a long table (`_print_rows`) rendered at a time
+
+
+class _Widest:
+    """Stands, in a table's measure, for every cell of a column: the narrowest width the
+    widest of them can take, and the widest any of them would take."""
+
+    def __init__(self, measurement: Measurement):
+        self.measurement = measurement
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return self.measurement
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return iter(())  # measured, never printed
+
+
+def _print_rows(
+    console: Console, make_table: Callable[[], Table], rows: Callable[[], Iterable[Sequence[str | Text]]]
+) -> None:
+    """`make_table()` with every row of `rows()` added (`_add_row`), printed as rich prints it
+    whole, the same text, without holding its rows: rich measures every row of a table
+    before it prints the first. `rows()` is gone through twice: first to measure each
+    column (the widest of its cells, nothing kept), then to print a batch of rows at a time
+    in columns of the widths the whole table has (what rich makes of those measures); each
+    batch is printed without the lines that close one table and open the next."""
+    options = console.options
+    table = make_table()
+    lows, highs, count = [0] * len(table.columns), [0] * len(table.columns), 0
+    for row in rows():
+        count += 1
+        for k, cell in enumerate(_cells(row)):
+            low, high = Measurement.get(console, options, cell)
+            lows[k], highs[k] = max(lows[k], low), max(highs[k], high)
+    if count <= ROWS_AT_ONCE:
+        for row in rows():
+            _add_row(table, *row)
+        _print_table(console, table)
+        return
+    table.add_row(*(_Widest(Measurement(low, high)) for low, high in zip(lows, highs, strict=True)))
+    widths = table._calculate_column_widths(console, options.update_width(options.max_width - table._extra_width))
+    batch: list[Sequence[str | Text]] = []
+    printed = 0
+    for row in rows():
+        batch.append(row)
+        if len(batch) == ROWS_AT_ONCE or printed + len(batch) == count:
+            part = make_table()
+            for k, column in enumerate(part.columns):
+                column.width = widths[k] - part._get_padding_width(k)
+            if printed:
+                part.show_header, part.title = False, None
+            for cells in batch:
+                _add_row(part, *cells)
+            lines = list(Segment.split_lines(console.render(part, options)))
+            printed += len(batch)
+            # the first batch's top and header, the last one's bottom: none between them
+            lines = lines[1 if len(batch) < printed else 0 : None if printed == count else -1]
+            console.print(Segments([segment for line in lines for segment in (*line, Segment.line())]))
+            batch = []
 
 
 def _console() -> Console:
@@ -233,29 +298,35 @@ def print_status(
     """Intake state per cluster; the mail sent to it and what came back by e-mail; its review
     state and label once those stages have run."""
     review, labels, mail = review or {}, labels or {}, mail or {}
-    console = _console()
-    table = Table(title=Text("Status", style="bold"), title_justify="left")
     columns = ["Cluster", "Name", "State", "Last file", "Received", "Open problems"]
     columns += ["Mail sent"] if mail else []
     columns += ["Review"] if review else []
     columns += ["Label (last score)"] if labels else []
-    for column in columns:
-        table.add_column(column, justify="right" if column == "Open problems" else "left")
+
+    def make_table() -> Table:
+        table = Table(title=Text("Status", style="bold"), title_justify="left")
+        for column in columns:
+            table.add_column(column, justify="right" if column == "Open problems" else "left")
+        return table
+
     styles = {"complete": "green", "incomplete": "yellow", "rejected": "red", "not returned": "dim"}
-    for r in rows:
-        cells: list[str | Text] = [
-            r.cluster.id,
-            r.cluster.name,
-            Text(r.state, style=styles.get(r.state, "")),
-            r.last_file + (f" (e-mail from {r.last_sender})" if r.last_sender else "") if r.last_file else "—",
-            r.last_received[:16].replace("T", " ") or "—",
-            str(r.open_problems) if r.last_file else "—",
-        ]
-        cells += [_mail_sent(mail.get(r.cluster.id, []))] if mail else []
-        cells += [review.get(r.cluster.id, "—")] if review else []
-        cells += [labels.get(r.cluster.id, "—")] if labels else []
-        _add_row(table, *cells)
-    _print_table(console, table)
+
+    def cells() -> Iterator[list[str | Text]]:
+        for r in rows:
+            row: list[str | Text] = [
+                r.cluster.id,
+                r.cluster.name,
+                Text(r.state, style=styles.get(r.state, "")),
+                r.last_file + (f" (e-mail from {r.last_sender})" if r.last_sender else "") if r.last_file else "—",
+                r.last_received[:16].replace("T", " ") or "—",
+                str(r.open_problems) if r.last_file else "—",
+            ]
+            row += [_mail_sent(mail.get(r.cluster.id, []))] if mail else []
+            row += [review.get(r.cluster.id, "—")] if review else []
+            row += [labels.get(r.cluster.id, "—")] if labels else []
+            yield row
+
+    _print_rows(_console(), make_table, cells)
 
 
 def _mail_sent(records: list[MailRecord]) -> str:
@@ -270,27 +341,35 @@ def _mail_sent(records: list[MailRecord]) -> str:
 def print_reconcile(outcome: ReconcileOutcome) -> None:
     """Per cluster: its review state and where its final values come from; then the statistics."""
     console = _console()
-    table = Table(title=Text("Reconciliation", style="bold"), title_justify="left")
-    for column in ("Cluster", "State", "Reviewers", "Final values", "To arbitrate"):
-        table.add_column(column)
+
+    def make_table() -> Table:
+        table = Table(title=Text("Reconciliation", style="bold"), title_justify="left")
+        for column in ("Cluster", "State", "Reviewers", "Final values", "To arbitrate"):
+            table.add_column(column)
+        return table
+
     styles = {
         "reviewed": "green",
         "pending arbitration": "yellow",
         "review incomplete": "yellow",
         "not reviewed": "dim",
     }
-    for final in outcome.clusters:
-        sources = final.sources
-        reviewers = ", ".join(final.reviewers) + (f" (missing: {', '.join(final.missing)})" if final.missing else "")
-        _add_row(
-            table,
-            final.cluster_id,
-            Text(final.state, style=styles.get(final.state, "")),
-            reviewers or "—",
-            ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
-            str(sources.get("pending arbitration", 0)),
-        )
-    _print_table(console, table)
+
+    def rows() -> Iterator[tuple[str | Text, ...]]:
+        for final in outcome.clusters:
+            sources = final.sources
+            reviewers = ", ".join(final.reviewers) + (
+                f" (missing: {', '.join(final.missing)})" if final.missing else ""
+            )
+            yield (
+                final.cluster_id,
+                Text(final.state, style=styles.get(final.state, "")),
+                reviewers or "—",
+                ", ".join(f"{n} {p}" for p, n in sorted(sources.items())),
+                str(sources.get("pending arbitration", 0)),
+            )
+
+    _print_rows(console, make_table, rows)
     stats = outcome.statistics
     known = {k: v for k, v in stats.alpha.items() if v is not None}
     if known:
@@ -308,34 +387,38 @@ def print_reconcile(outcome: ReconcileOutcome) -> None:
 
 def print_scores(scheme: Scheme, results: Results) -> None:
     """One line per scored cluster: points, share, label and why; then the incomplete ones."""
-    console = _console()
-    table = Table(title=Text("Scores and labels", style="bold"), title_justify="left")
-    for column in ("Cluster", "Points", "Share", "Label", "Review", "Why / next label"):
-        table.add_column(column, justify="right" if column in ("Points", "Share") else "left")
+
+    def make_table() -> Table:
+        table = Table(title=Text("Scores and labels", style="bold"), title_justify="left")
+        for column in ("Cluster", "Points", "Share", "Label", "Review", "Why / next label"):
+            table.add_column(column, justify="right" if column in ("Points", "Share") else "left")
+        return table
+
     styles = {"gold": "bold yellow", "silver": "bold white", "bronze": "bold red"}
-    for s in results.scores:
-        label = Text(scheme.label_name(s.label) if s.label else "—", style=styles.get(s.label or "", ""))
-        _add_row(
-            table,
-            s.cluster_id,
-            f"{plain_number(s.total)} / {plain_number(s.max_points)}",
-            f"{s.share:.1f} %",
-            label,
-            results.finals[s.cluster_id].state,
-            explain(scheme, s, results.finals.get(s.cluster_id), scheme.default_language).text() or "—",
-        )
-    for cluster_id, lacking in results.incomplete.items():
-        _add_row(
-            table,
-            cluster_id,
-            "—",
-            "—",
-            "—",
-            results.finals[cluster_id].state,
-            f"incomplete: {counted(len(lacking), 'required answer')} missing ({', '.join(lacking[:4])}"
-            f"{', ...' if len(lacking) > 4 else ''})",
-        )
-    _print_table(console, table)
+
+    def rows() -> Iterator[tuple[str | Text, ...]]:
+        for s in results.scores:
+            label = Text(scheme.label_name(s.label) if s.label else "—", style=styles.get(s.label or "", ""))
+            yield (
+                s.cluster_id,
+                f"{plain_number(s.total)} / {plain_number(s.max_points)}",
+                f"{s.share:.1f} %",
+                label,
+                results.finals[s.cluster_id].state,
+                explain(scheme, s, results.finals.get(s.cluster_id), scheme.default_language).text() or "—",
+            )
+        for cluster_id, lacking in results.incomplete.items():
+            yield (
+                cluster_id,
+                "—",
+                "—",
+                "—",
+                results.finals[cluster_id].state,
+                f"incomplete: {counted(len(lacking), 'required answer')} missing ({', '.join(lacking[:4])}"
+                f"{', ...' if len(lacking) > 4 else ''})",
+            )
+
+    _print_rows(_console(), make_table, rows)
 
 
 def print_register(found: list[Listed], on: dt.date) -> None:

@@ -67,7 +67,9 @@ class Issued:
     skipped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got no letter
     withdrawn: dict[str, str] = field(default_factory=dict)  # cluster -> certificate withdrawn: not issued again
     retired: dict[str, str] = field(default_factory=dict)  # cluster -> its earlier certificate, withdrawn now
-    benchmark: Benchmark | None = None  # the clusters against their peers, when letters are issued
+    # the clusters against their peers, when letters are issued (dropped once every letter is
+    # planned: the standings are in their contexts, and the correction letters need none)
+    benchmark: Benchmark | None = None
 
 
 def documents_folder(campaign: Campaign) -> Path:
@@ -127,6 +129,7 @@ def plan_documents(
                 yield from issued.documents[start:]
         finally:
             numbering.close()
+        issued.benchmark = None  # every cluster's standings and the arrays they are views of: not held to the end
         if "correction" in kinds:
             by_id = {c.id: c for c in clusters}
             for item in collect_corrections(clusters, ledger, scheme):
@@ -221,8 +224,8 @@ def _plan_cluster(
             report = Path(name).stem
             issued.documents.append(Job(cluster.id, "benchmark", template, context, pictures, out / name))
         _remove_others(out, cluster.id, "benchmark", report)
-        if mine is not None:
-            mine.release()  # its standings are in the contexts now: not kept for every cluster
+        if issued.benchmark is not None:
+            issued.benchmark.forget(cluster.id)  # its standings are in the contexts now: not kept for every cluster
 
 
 class _Numbering:

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import statistics
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def score_and_record(scheme: Scheme, clusters: list[Cluster], ledger: Ledger) ->
                 s.label,
                 s.reviewed,
                 s.reason,
-                asdict(s),
+                s.as_dict(),
             )
             for s in results.scores
         )
@@ -95,7 +95,7 @@ class Scored:
             "results_workbook": str(self.workbook),
             "results_csv": str(self.csv),
             "scores": [
-                {**asdict(s), "share": round(s.share, 2), "review": self.results.finals[s.cluster_id].state}
+                {**s.as_dict(), "share": round(s.share, 2), "review": self.results.finals[s.cluster_id].state}
                 for s in self.results.scores
             ],
             "incomplete": self.results.incomplete,

@@ -69,13 +69,20 @@ class ClusterFinal:
             tuple(self.missing),
             tuple(self.stale),
             tuple(self.reviews),
-            tuple(i.indicator_id for i in items),
+            _shared(tuple(i.indicator_id for i in items)),
             tuple(i.self_value for i in items),
             tuple(i.value for i in items),
             tuple(i.provenance for i in items),
             flags if any(flags) else None,
             decided or None,
         )
+
+
+_INDICATORS: dict[tuple[str, ...], tuple[str, ...]] = {}  # the scheme's indicators, in order: one tuple for all
+
+
+def _shared(indicators: tuple[str, ...]) -> tuple[str, ...]:
+    return _INDICATORS.setdefault(indicators, indicators)
 
 
 @dataclass(frozen=True, slots=True)

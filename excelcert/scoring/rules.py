@@ -10,13 +10,51 @@ in one place (`threshold_points`), so a letter and its chart cannot disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, TypeVar
 
 from excelcert.scheme.model import LabelRule, Scheme
 
+V = TypeVar("V")
 
-@dataclass(frozen=True)
+
+class Keyed(Mapping[str, V]):
+    """A read-only dict in a fraction of its memory: its values in a tuple, its keys (in
+    order) shared by every mapping made with the same keys. A campaign's scores hold five
+    mappings of the scheme's indicators or categories per cluster."""
+
+    __slots__ = ("_at", "_values")
+    _indexes: dict[tuple[str, ...], dict[str, int]] = {}  # keys in order -> their positions
+
+    def __init__(self, items: Mapping[str, V]):
+        keys = tuple(items)
+        at = Keyed._indexes.get(keys)
+        if at is None:
+            at = Keyed._indexes.setdefault(keys, {key: n for n, key in enumerate(keys)})
+        self._at = at
+        self._values = tuple(items.values())
+
+    def __getitem__(self, key: str) -> V:
+        return self._values[self._at[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as the dict it stands for
+        return (Keyed, (dict(self.items()),))
+
+
+@dataclass(frozen=True, slots=True)
 class Improvement:
     indicator_id: str
     points: float  # now
@@ -28,7 +66,7 @@ class Improvement:
         return self.max_points - self.points
 
 
-@dataclass
+@dataclass(slots=True)
 class Gap:
     """What the next label would take."""
 
@@ -38,26 +76,36 @@ class Gap:
     needs_review: bool = False
 
 
-@dataclass
+@dataclass(slots=True)  # a campaign's results hold one per cluster: no __dict__ each
 class Score:
     cluster_id: str
-    points: dict[str, float]  # indicator -> points
-    met: dict[str, bool]
-    category_points: dict[str, float]
+    points: Mapping[str, float]  # indicator -> points
+    met: Mapping[str, bool]
+    category_points: Mapping[str, float]
     total: float
     max_points: float
     reviewed: bool
     label: str | None  # rule id, None for no label
     reason: str  # why this label (and not the next one)
     failed: list[Lack] = field(default_factory=list)  # what the next label's rule lacks
-    eligibility: dict[str, bool] = field(default_factory=dict)
+    eligibility: Mapping[str, bool] = field(default_factory=dict)
     gap: Gap | None = None
-    provenance: dict[str, str] = field(default_factory=dict)
+    provenance: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def share(self) -> float:
         """Share of the maximum, in percent."""
         return 100 * self.total / self.max_points if self.max_points else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """What `dataclasses.asdict` gives of it, every mapping a dict (for JSON)."""
+        mappings = {name: dict(getattr(self, name)) for name in _MAPPINGS}
+        plain = asdict(replace(self, points={}, met={}, category_points={}, eligibility={}, provenance={}))
+        plain.update(mappings)  # the same keys: the order of the fields is kept
+        return plain
+
+
+_MAPPINGS = ("points", "met", "category_points", "eligibility", "provenance")
 
 
 def threshold_points(scheme: Scheme, rule: LabelRule) -> float:
@@ -71,7 +119,7 @@ def rule_indicators(scheme: Scheme, rule: LabelRule) -> list[str]:
     return ids + [i for i in rule.must_meet if i not in ids]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lack:
     """One thing a label's rule lacks: points, indicators to meet, or a review."""
 
@@ -172,17 +220,17 @@ def score(
     rule, reason, failed = label_for(scheme, total, met, reviewed)
     result = Score(
         cluster_id,
-        points,
-        met,
-        categories,
+        Keyed(points),
+        Keyed(met),
+        Keyed(categories),
         total,
         scheme.total_points,
         reviewed,
         rule.id if rule else None,
         reason,
         failed,
-        {i.id: met[i.id] for i in scheme.indicators if i.eligibility},
-        provenance=dict(provenance or {}),
+        Keyed({i.id: met[i.id] for i in scheme.indicators if i.eligibility}),
+        provenance=Keyed(provenance or {}),
     )
     ranked = scheme.labels_by_rank(lowest_first=True)
     above = [r for r in ranked if rule is None or r.order > rule.order]
