@@ -387,6 +387,20 @@ def _taken(compiled: fill.Compiled, context: dict[str, Any], drawn: dict[str, An
 
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TEXT_BOX = (  # a text box as Word writes one, holding a tag
+    '<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor distT="0" distB="0" '
+    'distL="0" distR="0" simplePos="0" relativeHeight="1" behindDoc="0" locked="0" layoutInCell="1" '
+    'allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="column"><wp:posOffset>0'
+    '</wp:posOffset></wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset>'
+    '</wp:positionV><wp:extent cx="914400" cy="914400"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
+    '<wp:docPr id="5" name="Box"/><wp:cNvGraphicFramePr/><a:graphic xmlns:a="http://schemas.openxmlformats.org/'
+    'drawingml/2006/main"><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+    '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/>'
+    '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr><wps:txbx><w:txbxContent><w:p><w:r>'
+    "<w:t>{{ cluster_name }}</w:t></w:r></w:p></w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData>"
+    "</a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict/></mc:Fallback></mc:AlternateContent>"
+    "</w:r></w:p>"
+)
 ROOT = 'mc:Ignorable="w14 wp14">'  # the end of the built-in document element's tag
 # Templates edited by hand or by other programs, each with what lxml's move of the body
 # does to it: (what is replaced, by what, whether the text is parsed whole)
@@ -417,6 +431,7 @@ EDITED = {
     "a comment": ("<w:body>", f'<w:body><!-- <w:p xmlns:w="{W}"> --><w:p><w:r><w:t>c</w:t></w:r></w:p>', False),
     # what the text takes as it is
     "text like a declaration": ("<w:body>", f'<w:body><w:p><w:r><w:t>a xmlns:w="{W}" b</w:t></w:r></w:p>', True),
+    "a text box": ("<w:body>", f"<w:body>{_TEXT_BOX}", True),  # its a:graphic holds an a:graphicData
     "a background": ("<w:body>", '<w:background w:color="FFFF00"/><w:body>', True),
     "an ignorable namespace": ("<w:body>", '<w:body><w:p xmlns:x="urn:x" mc:Ignorable="x" x:a="1"><w:r/></w:p>', True),
     "a prefix hidden": (

@@ -309,7 +309,7 @@ def _in_shell(shell: _Shell | None, body: str) -> str | None:
         if empty:
             continue
         end = body.find(f"</{name}>", start)
-        if end < 0 or body.find(f"<{name}", start + 1, end) >= 0:  # nested in itself: not followed
+        if end < 0 or _opens(body, name, start + 1, end):  # nested in itself: not followed
             return None
         for inner, _, declared, _ in kept[n + 1 :]:
             if inner > end:
@@ -317,6 +317,16 @@ def _in_shell(shell: _Shell | None, body: str) -> str | None:
             if namespaces & declared:
                 return None
     return shell.before + "".join(pieces) + shell.after
+
+
+def _opens(text: str, name: str, start: int, end: int) -> bool:
+    """Whether an element `name` opens in `text[start:end]` (a:graphic, not a:graphicData)."""
+    at = text.find(f"<{name}", start, end)
+    while at >= 0:
+        if text[at + len(name) + 1] in " />":
+            return True
+        at = text.find(f"<{name}", at + 1, end)
+    return False
 
 
 _STAMP = (1980, 1, 1, 0, 0, 0)  # every part's time in the archive: the earliest a zip file holds
