@@ -228,7 +228,7 @@ class Compiled:
         return out.getvalue()
 
 
-_TAG_WITH_DECLARATIONS = re.compile(r"<([^\s<>!?/]+)[^<>]* xmlns[^<>]*>")  # text holds no < or >: only tags match
+_TAG_WITH_DECLARATIONS = re.compile(r"<([^\s<>!?/]++)[^<>]* xmlns[^<>]*>")  # text holds no < or >: only tags match
 _DECLARATION = re.compile(r' xmlns(?::([^\s=<>"/]+))?="([^"<>]*)"')  # its prefix (any name: é too) and namespace
 
 
