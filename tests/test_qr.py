@@ -271,7 +271,8 @@ def test_the_qr_picture_is_the_symbol_module_for_module(data):
         "https://labels.exämple.org/c/ECL-2026-00007.html#L2S336MWX2",  # an internationalised domain
         "https://labels.example.org/€/c/ECL-2026-00007.html#L2S336MWX2",
         "https://ラベル.example.jp/c/ECL-2026-00007.html#L2S336MWX2",
-        "https://labels.example.org/" + "é" * 150,
+        "https://labels.example.org/" + "é" * 150,  # in ISO 8859-1 without a designator, read as Chinese
+        "https://ετικέτες.example.gr/c/ECL-2026-00007.html#L2S336MWX2",
     ],
 )
 def test_an_address_in_other_letters_than_ascii_is_held_in_utf_8_said_so(data):

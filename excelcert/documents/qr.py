@@ -30,7 +30,9 @@ def qr_png(data: str) -> bytes:
     # An address in other letters than ASCII (an internationalised domain, a path in é or
     # 例): UTF-8, said so by its ECI designator. Left to choose, zxing-cpp writes the first
     # character set that holds every letter (ISO 8859-7 for a €, Shift JIS for 例), which a
-    # reader that does not follow ECIs (most assume UTF-8) shows as other letters.
+    # reader that does not follow ECIs (most assume UTF-8) shows as other letters; and even
+    # ISO 8859-1 without a designator (the standard's own, which it writes for é) is guessed
+    # by readers: zxing-cpp's own read 150 é so written as Chinese.
     options = {} if data.isascii() else {"eci": UTF8_ECI}
     code = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR, **options)
     symbol = np.asarray(zxingcpp.write_barcode_to_image(code, scale=1, add_quiet_zones=False))
