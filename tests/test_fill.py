@@ -460,3 +460,36 @@ def test_a_template_edited_by_hand_gives_the_document_docxtpl_makes(issued, tmp_
         name: (draw(kind, spec), Mm(IMAGE_WIDTHS_MM.get(kind, 120))) for name, (kind, spec) in job.pictures.items()
     }
     assert _taken(compiled, job.context, drawn) is whole
+
+
+def test_a_template_edited_with_python_docx_gives_the_document_docxtpl_makes(issued, tmp_path):
+    """A secretariat's own letter: a picture and nested tables in the body, a `{%p if %}`
+    block, a page background, and a value that reads like a namespace declaration; it takes
+    the text way and gives docxtpl's document."""
+    from docx import Document
+    from docx.shared import Mm
+
+    from excelcert.documents.render import IMAGE_WIDTHS_MM, _jinja, draw
+
+    job = next(j for j in issued if j.kind == "letter" and _language(j) == "en")
+    doc = Document(str(job.template))
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(draw(*next(iter(job.pictures.values()))))
+    doc.add_picture(str(picture), width=Mm(30))
+    outer = doc.add_table(rows=2, cols=2)
+    outer.cell(0, 0).add_table(rows=1, cols=2).cell(0, 1).text = "{{ cluster_name }}"
+    for text in ("{%p if cluster_name %}", "Shown for {{ cluster_name }}", "{%p endif %}"):
+        doc.add_paragraph(text)
+    background = doc.element.makeelement(f"{{{W}}}background", {f"{{{W}}}color": "FFFF00"})
+    doc.element.body.addprevious(background)
+    template = tmp_path / "letter-en.docx"
+    doc.save(str(template))
+    drawn = {n: (draw(k, s), Mm(IMAGE_WIDTHS_MM.get(k, 120))) for n, (k, s) in job.pictures.items()}
+    for n, name in enumerate(["Plain", f'A xmlns:w="{W}" <w:body> & "b"', ""]):
+        context = dict(job.context, cluster_name=name)
+        fast = _both(template, context, job.pictures, tmp_path, f"python-docx-{n}")
+        compiled = fill.compiled(template, _jinja())
+        assert compiled is not None and _taken(compiled, context, drawn)
+        with zipfile.ZipFile(fast) as archive:
+            document = archive.read("word/document.xml").decode()
+        assert ("Shown for" in document) is bool(name) and "<w:background" in document
