@@ -12,6 +12,7 @@ is compared too, and how each of the others is compressed."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import zipfile
@@ -363,6 +364,132 @@ def test_every_built_in_document_part_is_parsed_whole_not_moved(issued):
         }
         whole = compiled.fill(job.context, drawn, _jinja())
         assert whole is not None
+        assert _taken(compiled, job.context, drawn), job.template.name  # the text, not the move
         compiled.shell = None  # as docxtpl: the body moved
         assert compiled.fill(job.context, drawn, _jinja()) == whole, job.template.name
     assert len(seen) == 9  # certificates, letters and reports in three languages
+
+
+def _taken(compiled: fill.Compiled, context: dict[str, Any], drawn: dict[str, Any]) -> bool:
+    """Whether the document part of `context` is made whole from its text (`fill._in_shell`)."""
+    from excelcert.documents.render import _jinja
+
+    compiled.tpl.docx_ids_index = 1000
+    values = dict(context)
+    compiled.placing.reset()
+    for name, (data, width) in drawn.items():
+        from docxtpl import InlineImage
+
+        values[name] = InlineImage(compiled.tpl, io.BytesIO(data), width=width)
+    body = compiled.tpl.render_xml_part(compiled.body_source, compiled.placing, values, _jinja())
+    compiled.placing.reset()
+    return fill._in_shell(compiled.shell, body) is not None
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TEXT_BOX = (  # a text box as Word writes one, holding a tag
+    '<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor distT="0" distB="0" '
+    'distL="0" distR="0" simplePos="0" relativeHeight="1" behindDoc="0" locked="0" layoutInCell="1" '
+    'allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="column"><wp:posOffset>0'
+    '</wp:posOffset></wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset>'
+    '</wp:positionV><wp:extent cx="914400" cy="914400"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
+    '<wp:docPr id="5" name="Box"/><wp:cNvGraphicFramePr/><a:graphic xmlns:a="http://schemas.openxmlformats.org/'
+    'drawingml/2006/main"><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+    '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/>'
+    '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr><wps:txbx><w:txbxContent><w:p><w:r>'
+    "<w:t>{{ cluster_name }}</w:t></w:r></w:p></w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData>"
+    "</a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict/></mc:Fallback></mc:AlternateContent>"
+    "</w:r></w:p>"
+)
+ROOT = 'mc:Ignorable="w14 wp14">'  # the end of the built-in document element's tag
+# Templates edited by hand or by other programs, each with what lxml's move of the body
+# does to it: (what is replaced, by what, whether the text is parsed whole)
+EDITED = {
+    # the move drops a declaration made already around it in the body, ...
+    "declared twice": ("<w:body>", '<w:body><w:p xmlns:x="urn:x"><w:r xmlns:x="urn:x"><w:t>a</w:t></w:r></w:p>', False),
+    "declared twice, apart": (
+        "<w:body>",
+        '<w:body><w:p><x:a xmlns:x="urn:x"><x:a/><x:b xmlns:x="urn:x"/></x:a></w:p>',
+        False,
+    ),
+    # ... or one of the root's namespaces under another prefix, renaming what uses it ...
+    "another prefix": (
+        "<w:body>",
+        f'<w:body><ww:p xmlns:ww="{W}"><ww:r><ww:t>{{{{ cluster_name }}}}</ww:t></ww:r></ww:p>',
+        False,
+    ),
+    "the default": ("<w:body>", f'<w:body><p xmlns="{W}"><r><t>a</t></r></p>', False),
+    # ... and keeps one that a prefix of the root's, declared again, hides
+    "hidden then again": (
+        "<w:body>",
+        f'<w:body><w:p><x:y xmlns:w="urn:w" xmlns:x="urn:x"><x:z xmlns:w="{W}"><w:t/></x:z></x:y></w:p>',
+        False,
+    ),
+    # a prefix of any letters (the root's dropped from the body as by the move)
+    "a prefix in é": (ROOT, ROOT.replace(">", ' xmlns:\u00e9="urn:e">'), True),
+    # a comment's text is not tags
+    "a comment": ("<w:body>", f'<w:body><!-- <w:p xmlns:w="{W}"> --><w:p><w:r><w:t>c</w:t></w:r></w:p>', False),
+    # what the text takes as it is
+    "text like a declaration": ("<w:body>", f'<w:body><w:p><w:r><w:t>a xmlns:w="{W}" b</w:t></w:r></w:p>', True),
+    "a text box": ("<w:body>", f"<w:body>{_TEXT_BOX}", True),  # its a:graphic holds an a:graphicData
+    "a background": ("<w:body>", '<w:background w:color="FFFF00"/><w:body>', True),
+    "an ignorable namespace": ("<w:body>", '<w:body><w:p xmlns:x="urn:x" mc:Ignorable="x" x:a="1"><w:r/></w:p>', True),
+    "a prefix hidden": (
+        "<w:body>",
+        '<w:body><w:p><x:y xmlns:x="urn:x"><w:t xmlns:w="urn:w">a</w:t></x:y></w:p>',
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDITED))
+def test_a_template_edited_by_hand_gives_the_document_docxtpl_makes(issued, tmp_path, case):
+    """The rendered body's text is put in the document's only where that gives what moving
+    the parsed body gives (lxml drops and renames declarations as it moves): else moved."""
+    from docx.shared import Mm
+
+    from excelcert.documents.render import IMAGE_WIDTHS_MM, _jinja, draw
+
+    job = next(j for j in issued if j.kind == "certificate" and _language(j) == "en")
+    old, new, whole = EDITED[case]
+    template = _edited(job.template, tmp_path / job.template.name, "word/document.xml", old, new)
+    _both(template, job.context, job.pictures, tmp_path, "edited")
+    compiled = fill.compile_template(template, _jinja())
+    assert compiled is not None
+    drawn = {
+        name: (draw(kind, spec), Mm(IMAGE_WIDTHS_MM.get(kind, 120))) for name, (kind, spec) in job.pictures.items()
+    }
+    assert _taken(compiled, job.context, drawn) is whole
+
+
+def test_a_template_edited_with_python_docx_gives_the_document_docxtpl_makes(issued, tmp_path):
+    """A secretariat's own letter: a picture and nested tables in the body, a `{%p if %}`
+    block, a page background, and a value that reads like a namespace declaration; it takes
+    the text way and gives docxtpl's document."""
+    from docx import Document
+    from docx.shared import Mm
+
+    from excelcert.documents.render import IMAGE_WIDTHS_MM, _jinja, draw
+
+    job = next(j for j in issued if j.kind == "letter" and _language(j) == "en")
+    doc = Document(str(job.template))
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(draw(*next(iter(job.pictures.values()))))
+    doc.add_picture(str(picture), width=Mm(30))
+    outer = doc.add_table(rows=2, cols=2)
+    outer.cell(0, 0).add_table(rows=1, cols=2).cell(0, 1).text = "{{ cluster_name }}"
+    for text in ("{%p if cluster_name %}", "Shown for {{ cluster_name }}", "{%p endif %}"):
+        doc.add_paragraph(text)
+    background = doc.element.makeelement(f"{{{W}}}background", {f"{{{W}}}color": "FFFF00"})
+    doc.element.body.addprevious(background)
+    template = tmp_path / "letter-en.docx"
+    doc.save(str(template))
+    drawn = {n: (draw(k, s), Mm(IMAGE_WIDTHS_MM.get(k, 120))) for n, (k, s) in job.pictures.items()}
+    for n, name in enumerate(["Plain", f'A xmlns:w="{W}" <w:body> & "b"', ""]):
+        context = dict(job.context, cluster_name=name)
+        fast = _both(template, context, job.pictures, tmp_path, f"python-docx-{n}")
+        compiled = fill.compiled(template, _jinja())
+        assert compiled is not None and _taken(compiled, context, drawn)
+        with zipfile.ZipFile(fast) as archive:
+            document = archive.read("word/document.xml").decode()
+        assert ("Shown for" in document) is bool(name) and "<w:background" in document

@@ -136,3 +136,27 @@ def test_reading_dates_and_returned_workbooks_does_not_import_openpyxl(demo: Pat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert not {"openpyxl", "numpy"} & set(done.stdout.split())
+
+
+def test_random_formats_and_serials_give_what_openpyxl_gives():
+    """Formats made of the characters that matter (date letters, brackets, quotes, escapes,
+    sections, elapsed time) and serial numbers of every size, drawn from a fixed seed."""
+    import random
+
+    draw = random.Random(20261130)
+    pieces = [*'dmhysDMHYSaAbBeEgG0#.,;:"[]\\_-/ @$*()?%!', "[h]", "[mm]", "[ss]", "[$-407]", "[Red]", '"d"', "AM/PM"]
+    for _ in range(3000):
+        number_format = "".join(draw.choice(pieces) for _ in range(draw.randrange(0, 14)))
+        assert ours.is_date_format(number_format) == theirs_numbers.is_date_format(number_format), number_format
+        assert ours.is_timedelta_format(number_format) == theirs_numbers.is_timedelta_format(number_format), (
+            number_format
+        )
+    for _ in range(3000):
+        serial = draw.choice(
+            [draw.uniform(-2, 2), draw.uniform(0, 100), draw.uniform(0, 3e6), draw.randrange(0, 100000)]
+        )
+        for epoch in (ours.WINDOWS_EPOCH, dt.datetime(1904, 1, 1)):
+            for timedelta in (False, True):
+                assert _outcome(ours.from_excel, serial, epoch, timedelta) == _outcome(
+                    theirs_datetime.from_excel, serial, epoch, timedelta
+                ), (serial, epoch, timedelta)

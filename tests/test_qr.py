@@ -263,3 +263,26 @@ def test_the_qr_picture_is_the_symbol_module_for_module(data):
     read = [b for b in zxingcpp.read_barcodes(ours.convert("L")) if b.format == zxingcpp.BarcodeFormat.QRCode]
     assert [(b.text, b.ec_level) for b in read] == [(data, "Q")]
     assert qr_png(data) == png
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "https://labels.exämple.org/c/ECL-2026-00007.html#L2S336MWX2",  # an internationalised domain
+        "https://labels.example.org/€/c/ECL-2026-00007.html#L2S336MWX2",
+        "https://ラベル.example.jp/c/ECL-2026-00007.html#L2S336MWX2",
+        "https://labels.example.org/" + "é" * 150,  # in ISO 8859-1 without a designator, read as Chinese
+        "https://ετικέτες.example.gr/c/ECL-2026-00007.html#L2S336MWX2",
+    ],
+)
+def test_an_address_in_other_letters_than_ascii_is_held_in_utf_8_said_so(data):
+    """The symbol holds the address in UTF-8 behind the ECI designator of UTF-8 (26): what
+    readers that follow ECIs read as it is, and those that do not assume. Left to choose,
+    zxing-cpp wrote a € in ISO 8859-7 and Japanese in Shift JIS."""
+    from excelcert.documents.qr import qr_png
+
+    png = Image.open(io.BytesIO(qr_png(data))).convert("L")
+    (read,) = zxingcpp.read_barcodes(png, text_mode=zxingcpp.TextMode.HexECI)
+    expected = b"]Q2\\000026" + data.encode("utf-8")
+    assert read.text == " ".join(f"{byte:02X}" for byte in expected)
+    assert [b.text for b in zxingcpp.read_barcodes(png)] == [data]

@@ -690,3 +690,16 @@ def test_a_public_address_too_long_for_a_qr_code_is_refused_before_any_certifica
     kept = copy / "register.yaml"
     kept.write_text(config.read_text(encoding="utf-8").replace(long_url, "https://labels.example.org/" + "x" * 173))
     assert read_register(copy).public_url.endswith("x" * 173)  # 200 characters: accepted
+
+
+def test_a_public_address_is_measured_as_the_qr_code_holds_it(tmp_path):
+    """The QR code holds the address in UTF-8: 190 accented letters are 380 bytes, as dense
+    a symbol as an address of 380 ASCII characters, which is refused; printed, it did not
+    read at 100 dpi where 200 ASCII characters did."""
+    accented = "https://labels.example.org/" + "é" * 173  # 200 characters, 373 bytes
+    made = _run("register", "init", str(tmp_path / "new"), "--public-url", accented)
+    assert made.exit_code == 1 and "200 characters long, 373 as the QR code holds it" in made.output
+    assert not (tmp_path / "new" / "register.yaml").exists()
+    fits = "https://labels.exämple.org/" + "é" * 86  # 113 characters, 200 bytes: accepted
+    assert _run("register", "init", str(tmp_path / "ok"), "--public-url", fits).exit_code == 0
+    assert read_register(tmp_path / "ok").public_url == fits

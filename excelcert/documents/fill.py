@@ -143,7 +143,7 @@ class Compiled:
     body: Any = None
     placing: _Placing = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    shell: tuple[str, str, frozenset[str]] | None = field(init=False, default=None)
+    shell: _Shell | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.placing = _Placing(self)
@@ -228,41 +228,105 @@ class Compiled:
         return out.getvalue()
 
 
-_TAG_WITH_DECLARATIONS = re.compile(r"<[A-Za-z][^<>]* xmlns[^<>]*>")  # text holds no < or >: only tags match
-_DECLARATION = re.compile(r' xmlns(?::[A-Za-z0-9_.-]+)?="[^"<>]*"')
+_TAG_WITH_DECLARATIONS = re.compile(r"<([^\s<>!?/]++)[^<>]* xmlns[^<>]*>")  # text holds no < or >: only tags match
+_DECLARATION = re.compile(r' xmlns(?::([^\s=<>"/]+))?="([^"<>]*)"')  # its prefix (any name: é too) and namespace
 
 
-def _shell(text: str) -> tuple[str, str, frozenset[str]] | None:
-    """The document part's text (`text`) before and after its body, and the namespace
-    declarations its root makes (` xmlns:w="..."`); None when its body cannot be found as plain text.
+@dataclass(frozen=True)
+class _Shell:
+    """The document part's text before and after its body, and the namespace declarations
+    its root makes: whole (` xmlns:w="..."`), their prefixes ("" the default) and namespaces."""
+
+    before: str
+    after: str
+    declared: frozenset[str]
+    prefixes: frozenset[str]
+    namespaces: frozenset[str]
+
+
+def _shell(text: str) -> _Shell | None:
+    """The document part's text (`text`) cut around its body; None when its body cannot be
+    found as plain text.
 
     docxtpl renders the body alone and moves the parsed body into the template's document
     element, which lxml does by walking every element of it to fix its namespaces: a
     quarter of a letter's filling. `_in_shell` puts the rendered body's text in the
     document's instead, and the whole is parsed once. The move drops, from the body and
     the elements in it (a picture's inline XML declares its namespaces), each declaration
-    the document's element makes already (the same prefix for the same namespace); the
-    same are dropped from the text. tests/test_fill.py compares every part with docxtpl's,
-    byte for byte, pictures, tables, hostile values and docxtpl's features included."""
+    of a namespace declared already around it, whatever its prefix, and renames what uses
+    it; the same are dropped from the text when they are the root's own (the same prefix
+    for the same namespace), and any other case falls back to the move (`_in_shell`).
+    tests/test_fill.py compares every part with docxtpl's, byte for byte, pictures, tables,
+    hostile values, docxtpl's features and templates edited by hand included."""
     start, end = text.find("<w:body"), text.rfind("</w:body>")
     opening = text.find(">", 0, start)
     if start < 0 or end < start or opening < 0 or text.count("<w:body") != 1:
         return None
-    declared = frozenset(_DECLARATION.findall(text[:opening]))
-    return text[:start], text[end + len("</w:body>") :], declared
+    declarations = list(_DECLARATION.finditer(text, 0, opening))
+    if text.count(" xmlns", 0, opening) != len(declarations):
+        return None
+    return _Shell(
+        text[:start],
+        text[end + len("</w:body>") :],
+        frozenset(d.group(0) for d in declarations),
+        frozenset(d.group(1) or "" for d in declarations),
+        frozenset(d.group(2) for d in declarations),
+    )
 
 
-def _in_shell(shell: tuple[str, str, frozenset[str]] | None, body: str) -> str | None:
+def _in_shell(shell: _Shell | None, body: str) -> str | None:
     """The document part's text with `body`, the rendered body, in its place; None when the
-    body does not start as expected (then the body is moved, as docxtpl does)."""
+    text could differ from what the move makes (then the body is moved, as docxtpl does):
+    a comment, CDATA or processing instruction in the body (its text may look like tags), a
+    declaration other than the root's of one of the root's prefixes or namespaces (the move
+    renames or keeps what the text would not), or of a namespace declared already by an
+    element around it in the body (the move drops it)."""
     if shell is None or not body.startswith("<w:body") or not body.endswith("</w:body>"):
         return None
-    before, after, declared = shell
+    if "<!" in body or "<?" in body:
+        return None
+    pieces: list[str] = []
+    done = 0
+    kept: list[tuple[int, str, set[str], bool]] = []  # where, the element's name, namespaces declared, empty
+    for tag in _TAG_WITH_DECLARATIONS.finditer(body):
+        text = tag.group(0)
+        declarations = list(_DECLARATION.finditer(text))
+        if text.count(" xmlns") != len(declarations):
+            return None
+        namespaces: set[str] = set()
+        for declaration in declarations:
+            if declaration.group(0) in shell.declared:
+                pieces.append(body[done : tag.start() + declaration.start()])
+                done = tag.start() + declaration.end()
+                continue
+            if (declaration.group(1) or "") in shell.prefixes or declaration.group(2) in shell.namespaces:
+                return None
+            namespaces.add(declaration.group(2))
+        if namespaces:
+            kept.append((tag.start(), tag.group(1), namespaces, text.endswith("/>")))
+    pieces.append(body[done:])
+    for n, (start, name, namespaces, empty) in enumerate(kept):
+        if empty:
+            continue
+        end = body.find(f"</{name}>", start)
+        if end < 0 or _opens(body, name, start + 1, end):  # nested in itself: not followed
+            return None
+        for inner, _, declared, _ in kept[n + 1 :]:
+            if inner > end:
+                break
+            if namespaces & declared:
+                return None
+    return shell.before + "".join(pieces) + shell.after
 
-    def redundant_dropped(tag: re.Match[str]) -> str:
-        return _DECLARATION.sub(lambda d: "" if d.group(0) in declared else d.group(0), tag.group(0))
 
-    return before + _TAG_WITH_DECLARATIONS.sub(redundant_dropped, body) + after
+def _opens(text: str, name: str, start: int, end: int) -> bool:
+    """Whether an element `name` opens in `text[start:end]` (a:graphic, not a:graphicData)."""
+    at = text.find(f"<{name}", start, end)
+    while at >= 0:
+        if text[at + len(name) + 1] in " />":
+            return True
+        at = text.find(f"<{name}", at + 1, end)
+    return False
 
 
 _STAMP = (1980, 1, 1, 0, 0, 0)  # every part's time in the archive: the earliest a zip file holds

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 ERROR = "Q"
+UTF8_ECI = 26  # the ECI (extended channel) designator of UTF-8
 QUIET_ZONE = 4  # modules: the white border scanners need around the symbol
 MODULE_PIXELS = 12
 
@@ -26,7 +27,14 @@ def qr_png(data: str) -> bytes:
     import zxingcpp
     from PIL import Image
 
-    code = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR)
+    # An address in other letters than ASCII (an internationalised domain, a path in é or
+    # 例): UTF-8, said so by its ECI designator. Left to choose, zxing-cpp writes the first
+    # character set that holds every letter (ISO 8859-7 for a €, Shift JIS for 例), which a
+    # reader that does not follow ECIs (most assume UTF-8) shows as other letters; and even
+    # ISO 8859-1 without a designator (the standard's own, which it writes for é) is guessed
+    # by readers: zxing-cpp's own read 150 é so written as Chinese.
+    options = {} if data.isascii() else {"eci": UTF8_ECI}
+    code = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR, **options)
     symbol = np.asarray(zxingcpp.write_barcode_to_image(code, scale=1, add_quiet_zones=False))
     light = np.pad(symbol != 0, QUIET_ZONE, constant_values=True)  # in mode "1", a set bit is white
     pixels = light.repeat(MODULE_PIXELS, axis=0).repeat(MODULE_PIXELS, axis=1)

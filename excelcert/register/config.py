@@ -56,7 +56,7 @@ class Register:
         return lambda number: f"{self.prefix}-{year}-{number:05d}"
 
 
-MAX_PUBLIC_URL = 200  # characters: the certificates' QR codes must still read at 28 mm
+MAX_PUBLIC_URL = 200  # bytes in UTF-8 (ASCII characters): the certificates' QR codes must still read at 28 mm
 
 
 def _public_url_problem(url: str) -> str | None:
@@ -65,11 +65,15 @@ def _public_url_problem(url: str) -> str | None:
         return None
     if not re.match(r"^(https?|file)://", url):
         return f"'{url[:80]}' is not a web address: write it as https://..."
-    if len(url) > MAX_PUBLIC_URL:
+    held = len(url.encode("utf-8"))  # what the QR code holds: a letter beyond ASCII takes 2 to 4 bytes
+    if held > MAX_PUBLIC_URL:
+        length = f"{len(url)} characters long" + (
+            "" if url.isascii() else f", {held} as the QR code holds it (a letter beyond a-z takes 2 to 4)"
+        )
         return (
-            f"is {len(url)} characters long: every certificate's QR code holds it, and one that long "
-            f"could not be read when printed. Use an address of at most {MAX_PUBLIC_URL} characters "
-            "(up to about 55 print best)"
+            f"is {length}: every certificate's QR code holds it, and one that long could not be read "
+            f"when printed. Use an address of at most {MAX_PUBLIC_URL} characters (up to about 55 print "
+            "best; an accented letter counts twice)"
         )
     return None
 
