@@ -491,3 +491,46 @@ def test_a_long_table_is_printed_a_few_rows_at_a_time_as_it_would_be_whole(termi
     printing._print_table(console(batched), table())
     assert batched.getvalue() == whole.getvalue()
     assert whole.getvalue().count("\n") > 300 and ("\x1b[" in whole.getvalue()) == terminal
+
+
+def test_a_deleted_current_folder_is_said_plainly(tmp_path):
+    """A terminal left in a folder deleted meanwhile (the campaign moved, a temporary folder
+    cleaned up): every command, with or without a campaign, says so and what to do, instead
+    of 'unexpected error: FileNotFoundError'."""
+    gone = tmp_path / "gone"
+    script = (
+        "import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+        "from excelcert.cli.commands import main; sys.argv = ['excelcert', *sys.argv[2:]]; main()"
+    )
+    for args in (["status"], ["scheme", "show"], ["init", "x"]):
+        gone.mkdir()
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(gone), *args], capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 1, args
+        assert "current folder no longer exists" in proc.stderr and "cd" in proc.stderr, args
+        assert "unexpected" not in proc.stderr and "Traceback" not in proc.stderr, args
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (OSError(28, "No space left on device"), "disk is full"),
+        (OSError(24, "Too many open files"), "too many files are open"),
+        (PermissionError(13, "Permission denied"), "the system refused an operation (Permission denied)"),
+        (ConnectionResetError("reset by peer"), "the system refused an operation (reset by peer)"),
+    ],
+)
+def test_a_system_error_without_a_file_name_is_not_a_bug_to_report(monkeypatch, error, expected):
+    """An OSError that names no file (a full disk while writing, too many open files) is a
+    fact about the machine: said in words, never 'unexpected error ... report it'."""
+    import excelcert.scheme as scheme_module
+
+    def refused(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(scheme_module, "check_scheme", refused)
+    result = CliRunner().invoke(cli, ["scheme", "check"])
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "unexpected error" not in result.output and "report it" not in result.output

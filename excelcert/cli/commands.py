@@ -11,6 +11,7 @@ of an unexpected failure. Stages are imported inside the commands, so that `exce
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -76,17 +77,51 @@ class _Group(click.Group):
             root = ctx.find_root()
             if root.params.get("debug"):
                 raise
-            if isinstance(exc, OSError) and exc.filename is not None:  # a file excelcert could not write or read
-                path = exc.filename2 if exc.filename2 is not None else exc.filename  # a replace: its target
-                _fail(
-                    f"cannot write or read {path}: {exc.strerror or exc}. Check that the file is not open "
-                    "in another program and that it can be written there (permissions, free space), then run "
-                    "the same command again."
-                )
+            if isinstance(exc, OSError):
+                _fail(_os_error_message(exc))
             _fail(
                 f"unexpected error: {type(exc).__name__}: {exc}. "
                 "Run the same command with --debug for details, and report it."
             )
+
+
+def _os_error_message(exc: OSError) -> str:
+    """What the system refused, in words: the file it concerns when the error names one; the
+    current folder when it no longer exists (deleted or moved while the terminal was in it);
+    else what the system said, with what to check. An OSError is a fact about the machine
+    (a full disk, a file open elsewhere, a folder gone), never a bug to report."""
+    if exc.filename is not None:  # a file excelcert could not write or read
+        path = exc.filename2 if exc.filename2 is not None else exc.filename  # a replace: its target
+        return (
+            f"cannot write or read {path}: {exc.strerror or exc}. Check that the file is not open "
+            "in another program and that it can be written there (permissions, free space), then run "
+            "the same command again."
+        )
+    gone = _current_folder_gone()
+    if gone:
+        return gone
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full. Free some space, then run the same command again."
+    if exc.errno == errno.EMFILE or exc.errno == errno.ENFILE:
+        return "too many files are open on this computer. Close some programs, then run the same command again."
+    why = exc.strerror or (os.strerror(exc.errno) if isinstance(exc.errno, int) else "") or str(exc)
+    return (
+        f"the system refused an operation ({why or type(exc).__name__}). Check free space, permissions and "
+        "that the folders used still exist, then run the same command again."
+    )
+
+
+def _current_folder_gone() -> str | None:
+    """The message when the current folder no longer exists (None while it does): every
+    relative path, and finding the campaign upward, start from it."""
+    try:
+        os.getcwd()
+    except OSError:
+        return (
+            "the current folder no longer exists (it was deleted or moved while this terminal was in it). "
+            "Nothing was done. Go to an existing folder (cd) and run the command again."
+        )
+    return None
 
 
 def _refuse_undecodable_text(args: list[str]) -> None:
@@ -176,6 +211,9 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir
       benchmark  every scored cluster against its peers; report: the campaign report for funders
       demo       all of the above on the built-in example, in excelcert-demo/
     """
+    gone = _current_folder_gone()
+    if gone:  # checked before anything: every command starts from the current folder
+        _fail(gone)
     ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
     if debug:  # the log: e.g. the exception behind each file rejected as damaged
         handler = logging.StreamHandler(sys.stderr)
