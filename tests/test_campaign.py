@@ -161,6 +161,26 @@ def test_roster_missing_column(tmp_path):
     )
 
 
+def test_a_misspelt_heading_is_named_not_silently_ignored(tmp_path):
+    """A heading typed 'Webiste' or 'Clubb' left the column unread without a word: the
+    websites lost, the club consent read as no. Each is a warning on its heading's cell, with
+    the column it looks like; a column of one's own ('notes') and a known heading are not."""
+    table = (
+        "| id | name | country | language | email | Webiste | Clubb | notes | emial |\n"
+        "| A-1 | A | DE | de | a@a.example | https://a.example | yes | x | b@b.example |"
+    )
+    result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
+    expected = "id, name, country, language, group, contact_name, email, website, club, salutation"
+    assert_problem(
+        result.report, "roster-unknown-column", "roster!F1", heading="Webiste", column="website", expected=expected
+    )
+    assert_problem(
+        result.report, "roster-unknown-column", "roster!G1", heading="Clubb", column="club", expected=expected
+    )
+    assert [p.place.cell for p in result.report if p.code == "roster-unknown-column"] == ["F1", "G1"]
+    assert result.report.ok  # warnings: the roster is still usable
+
+
 def test_roster_as_csv_with_semicolons_and_other_headings(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text(

@@ -515,6 +515,14 @@ _TYPES: list[ProblemType] = [
         "Add a column headed '{column}' (columns: {expected}).",
     ),
     ProblemType(
+        "roster-unknown-column",
+        WARNING,
+        "Column not read",
+        "the heading '{heading}' is not one of the columns read (it looks like '{column}'), so this column is ignored",
+        "Rename the heading to '{column}' if the column holds that (columns: {expected}); a column of "
+        "your own may stay as it is.",
+    ),
+    ProblemType(
         "roster-unwritable-character",
         ERROR,
         "Character that cannot be written",

@@ -8,6 +8,7 @@ every problem names its cell (`roster.xlsx!D5`); it never stops at the first mis
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterable
@@ -162,10 +163,13 @@ def read_table(
         return None
     header, *body = rows
     found: dict[str, int] = {}
-    for index, (value, _place) in enumerate(header):
+    unknown: list[tuple[str, str, Place]] = []
+    for index, (value, place) in enumerate(header):
         name = _heading(value, aliases) if _text(value) else ""
         if name in columns and name not in found:
             found[name] = index
+        elif name and name not in columns:
+            unknown.append((name, without_unwritable(_text(value)).replace("\n", " "), place))
     if not any(k in found for k in key_columns):
         raise UnreadableFile(
             problem(
@@ -184,6 +188,15 @@ def read_table(
                 heading = without_unwritable(_text(header[index][0])) if index < len(header) else ""
                 column = heading.replace("\n", " ") or column_letters(index + 1)
                 report.add(problem("roster-unwritable-character", place, path=path.name, column=column, char=char))
+    for name, heading, place in unknown:  # a misspelt heading ('webiste'): its column would be lost unsaid
+        missing = [c for c in columns if c not in found]
+        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75) or [
+            aliases[a] for a in difflib.get_close_matches(name, list(aliases), n=1, cutoff=0.8) if aliases[a] in missing
+        ]
+        if close:
+            report.add(
+                problem("roster-unknown-column", place, heading=heading, column=close[0], expected=", ".join(columns))
+            )
     for column in required:
         if column not in found:
             report.add(
