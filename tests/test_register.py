@@ -657,3 +657,16 @@ def test_text_from_files_is_printed_plain():
 
     assert plain("Cluster \x1b[31mRED\x1b[0m \x07 \u202eevil") == "Cluster RED \ufffd \ufffdevil"
     assert plain("Pôle Aéro & [bio/santé]") == "Pôle Aéro & [bio/santé]"
+
+
+def test_certify_enters_the_label_and_the_sector_in_every_language(registered):
+    """The public site shows them in the visitor's language: certify enters the scheme's
+    name of the label and the roster's sector (group_fr, group_de) in each language."""
+    entry = next(e for e in _entries(registered) if e.campaign_id == "demo" and e.cluster_id == "DE-AUTO-01")
+    assert entry.label_names == {"en": "Gold", "fr": "Or", "de": "Gold"}
+    assert entry.sectors == {"en": "Automotive", "fr": "Automobile", "de": "Automobil"}
+    assert (entry.label_name_in("fr"), entry.sector_in("de"), entry.sector_in("it")) == (
+        "Or",
+        "Automobil",
+        "Automotive",
+    )
