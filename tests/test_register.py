@@ -320,7 +320,7 @@ def test_withdraw_then_verify_says_withdrawn_when_and_why(registered, tmp_path):
     assert before.exit_code == 0
     after = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-02")
     assert after.exit_code == 1
-    assert "WITHDRAWN on 2027-05-02 by Label board: conditions no longer met" in after.output
+    assert "WITHDRAWN on 2027-05-02 by Label board: conditions no longer met." in after.output
     again = _run("--register", str(copy), "register", "withdraw", entry.reference, "--reason", "x", "--by", "y")
     assert again.exit_code == 1 and "already withdrawn" in again.output
     unknown = _run("--register", str(copy), "register", "withdraw", "DEMO-1999-00001", "--reason", "x", "--by", "y")
@@ -670,3 +670,11 @@ def test_certify_enters_the_label_and_the_sector_in_every_language(registered):
         "Automobil",
         "Automotive",
     )
+
+
+def test_a_withdrawal_reason_ending_a_sentence_is_not_given_a_second_full_stop(registered, tmp_path):
+    copy = _copy(registered, tmp_path)
+    entry = next(e for e in _entries(copy) if e.campaign_id == "demo" and e.cluster_id == "HR-ICT-01")
+    _run("--register", str(copy), "register", "withdraw", entry.reference, "--reason", "Dissolved.", "--by", "Board")
+    after = _run("--register", str(copy), "verify", entry.reference, entry.code)
+    assert after.exit_code == 1 and "by Board: Dissolved.\n" in after.output and ".." not in after.output

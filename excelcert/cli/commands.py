@@ -1191,7 +1191,7 @@ def _verify_in_register(session: Session, number: str, code: str, on: dt.date | 
         SUPERSEDED: f"SUPERSEDED by {found.superseded_by}",
         WITHDRAWN: f"WITHDRAWN on {e.withdrawn_on} by {plain(e.withdrawn_by)}: {plain(e.withdrawn_reason)}",
     }[found.state]
-    echo(f"{e.reference}: {verdict}.")
+    echo(f"{e.reference}: {verdict}" + ("" if verdict.endswith((".", "!", "?", "…")) else "."))
     echo(f"  {plain(e.label_name)} label of {plain(e.name)} ({e.country}, cluster {e.cluster_id})")
     echo(
         f"  assessed {e.assessed}, issued on {e.issued_on}, valid until {e.valid_until} "
