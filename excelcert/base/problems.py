@@ -1103,6 +1103,24 @@ if __name__ == "__main__":
     print(catalogue_markdown(), end="")
 
 
+# The fields that quote what a file or a person gave (a cell's text, a name, an address):
+# quoted shortened, so that a cell of 32,767 characters makes a message one can read, whose
+# 'what to do' still fits a workbook's cell. The problem keeps its value whole.
+_QUOTED = frozenset(
+    {"value", "cluster", "reviewer", "name", "heading", "other", "sender", "found", "country", "language", "lang",
+     "owner", "label", "field", "topic", "first"}
+)  # fmt: skip
+QUOTE_LIMIT = 200
+
+
+def quoted(value: Any) -> Any:
+    """A text given by a file, as a message quotes it: whole up to QUOTE_LIMIT characters,
+    else its beginning, '…' and how long it is."""
+    if not isinstance(value, str) or len(value) <= QUOTE_LIMIT:
+        return value
+    return f"{value[: QUOTE_LIMIT - 40]}… ({len(value):,} characters)"
+
+
 def problem(
     code: str,
     place: Place | None = None,
@@ -1115,6 +1133,7 @@ def problem(
     """Build a problem from the catalogue; `fields` fill the message template."""
     kind = CATALOGUE[code]
     values = {"value": value, "indicator": indicator, **fields}
+    values = {k: quoted(v) if k in _QUOTED else v for k, v in values.items()}
     message = kind.template.format(**values)
     if hint and kind.hint:
         message = f"{message}. {kind.hint.format(**values)}"
