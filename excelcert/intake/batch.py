@@ -50,7 +50,7 @@ from excelcert.base.sheetwriter import without_unwritable
 from excelcert.base.spreadsheet import failure_detail, import_date_rules, local_to_utc, parse_instant
 from excelcert.base.words import counted
 from excelcert.campaign.config import Campaign
-from excelcert.intake.mailbox import is_mail, mail_attachments, sender_problem
+from excelcert.intake.mailbox import archive_members, is_mail, mail_attachments, sender_problem
 from excelcert.intake.read import read_returned
 from excelcert.scheme import Scheme
 
@@ -158,21 +158,10 @@ def _count_inputs(paths: list[Path]) -> int:
 
 
 def _zip_members(path: Path) -> Iterator[Input]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                name = f"{path}/{info.filename}"
-                if info.file_size > MAX_INPUT_BYTES:
-                    yield Input(name, None, f"it would unpack to {info.file_size / 1e6:.0f} MB")
-                    continue
-                try:
-                    yield Input(name, archive.read(info))
-                except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
-                    yield Input(name, None, f"it cannot be unpacked ({failure_detail(exc)})")
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield Input(str(path), None, f"the archive is damaged ({failure_detail(exc)})")
+    """The files of a .zip archive, those of the archives inside it too (`archive_members`:
+    a zip bomb, nested or not, is refused whole)."""
+    for name, data, error in archive_members(str(path), path, str):
+        yield Input(name, data, error)
 
 
 def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) -> Path:
