@@ -534,3 +534,11 @@ def test_a_system_error_without_a_file_name_is_not_a_bug_to_report(monkeypatch, 
     assert result.exit_code == 1
     assert expected in result.output
     assert "unexpected error" not in result.output and "report it" not in result.output
+
+
+def test_roster_check_counts_one_cluster_in_the_singular(tmp_path, run):
+    """The empty template's one example row: '1 cluster.', not '1 clusters.'."""
+    template = tmp_path / "roster.xlsx"
+    assert run("roster", "template", "-o", str(template)).exit_code == 0
+    checked = run("roster", "check", str(template))
+    assert checked.exit_code == 0 and checked.output.rstrip().endswith("no errors, no warnings. 1 cluster.")

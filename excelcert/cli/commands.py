@@ -451,7 +451,11 @@ def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     file = file or session.campaign.roster_path
     result = read_roster(file, languages)
     _finish_check(
-        str(file), result.report, as_json, {"clusters": len(result.clusters)}, f"{len(result.clusters)} clusters."
+        str(file),
+        result.report,
+        as_json,
+        {"clusters": len(result.clusters)},
+        f"{counted(len(result.clusters), 'cluster', none='no')}.",
     )
 
 
