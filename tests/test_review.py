@@ -725,6 +725,15 @@ def test_history_shows_which_reviews_count(demo):
     assert "review R-AT-01" in text
 
 
+def test_history_of_a_mistyped_id_says_so_not_nothing_received(demo):
+    """`history de-auto-01` said 'Nothing received from de-auto-01 yet.' of a cluster whose
+    files are all there: an id the roster does not hold is said, with the one meant."""
+    typo = _cli(demo, "history", "de-auto-01")
+    assert typo.exit_code == 1
+    assert "not a cluster of the roster" in typo.output and "Did you mean DE-AUTO-01?" in typo.output
+    assert "Nothing received" not in typo.output
+
+
 def test_reviewer_workbooks_written_in_parallel_are_the_same(campaign, tmp_path):
     """`generate --reviews --jobs 2`: the same workbooks as one process writes (each has its own
     random nonce and so its own signature; every other part is the same), and each is accepted."""

@@ -695,7 +695,21 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
     """Every file received from a cluster, which one counts, and why."""
     from excelcert.intake.status import cluster_history
 
-    found = cluster_history(_session(ctx).ledger, cluster_id)
+    session = _session(ctx)
+    found = cluster_history(session.ledger, cluster_id)
+    if not found.items:  # a typo ('fr-aero-01') is not a cluster that sent nothing
+        ids = [c.id for c in session.clusters]
+        if cluster_id not in ids:
+            import difflib
+
+            close = [i for i in ids if i.casefold() == cluster_id.casefold()] or difflib.get_close_matches(
+                cluster_id, ids, n=1, cutoff=0.8
+            )
+            hint = f" Did you mean {close[0]}?" if close else ""
+            _fail(
+                f"{plain(cluster_id)} is not a cluster of the roster, and nothing was received from it.{hint} "
+                "`excelcert status` lists every cluster with its id."
+            )
     if as_json:
         _echo_json(found.to_json())
         return
