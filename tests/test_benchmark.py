@@ -297,7 +297,7 @@ def test_the_register_migration_keeps_the_assessments_of_certificates_entered_be
     import json
     import sqlite3
 
-    row = {k: v for k, v in dataclasses.asdict(draft).items() if k not in ("label_names", "sectors")}
+    row = {k: v for k, v in dataclasses.asdict(draft).items() if k not in ("label_names", "sectors", "salutation")}
     row.update(number=1, reference="R-1", code="code", entered_at="2025-04-01T00:00:00+00:00")
     row["answers"], row["indicator_points"] = json.dumps(row["answers"]), json.dumps(row["indicator_points"])
     db = sqlite3.connect(path)

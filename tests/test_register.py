@@ -388,6 +388,14 @@ def test_renewals_and_the_roster_for_the_next_campaign(registered, tmp_path):
 
     back = read_roster(roster, ("en", "fr", "de"))
     assert back.report.ok and {c.id for c in back.clusters} == {r["cluster_id"] for r in later}
+    # the next campaign writes to the same person as this one did, sector names in every language
+    auto = next(c for c in back.clusters if c.id == "DE-AUTO-01")
+    assert (auto.salutation, auto.group, auto.group_in("fr"), auto.group_in("de")) == (
+        "Frau",
+        "Automotive",
+        "Automobile",
+        "Automobil",
+    )
     bad = _run("--register", str(registered), "register", "renewals", "--within", "soon")
     assert bad.exit_code == 2 and "number of months" in bad.output
 

@@ -104,10 +104,12 @@ MIGRATIONS: list[str] = [
     FROM certificates ORDER BY number DESC
     """,
     # 5: the label's name and the sector in each language of the campaign, for the public
-    # site in English, French and German (label_name and sector stay the default's)
+    # site in English, French and German (label_name and sector stay the default's); the
+    # contact's form of address, for the roster of the renewals
     """
     ALTER TABLE certificates ADD COLUMN label_names TEXT NOT NULL DEFAULT '{}';
-    ALTER TABLE certificates ADD COLUMN sectors TEXT NOT NULL DEFAULT '{}'
+    ALTER TABLE certificates ADD COLUMN sectors TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE certificates ADD COLUMN salutation TEXT NOT NULL DEFAULT ''
     """,
 ]
 
@@ -143,6 +145,7 @@ class Draft:
     campaign_key: str = ""  # a fingerprint of the campaign's key: two campaigns never share an id
     label_names: dict[str, str] = field(default_factory=dict)  # language -> the label's name in it
     sectors: dict[str, str] = field(default_factory=dict)  # language -> the sector in it, where the roster gives it
+    salutation: str = ""  # the contact's form of address (the roster's)
 
     def label_name_in(self, lang: str) -> str:
         """The label's name as a reader of `lang` reads it (the default name when unknown)."""
