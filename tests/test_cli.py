@@ -542,3 +542,19 @@ def test_roster_check_counts_one_cluster_in_the_singular(tmp_path, run):
     assert run("roster", "template", "-o", str(template)).exit_code == 0
     checked = run("roster", "check", str(template))
     assert checked.exit_code == 0 and checked.output.rstrip().endswith("no errors, no warnings. 1 cluster.")
+
+
+def test_a_contact_address_that_is_none_is_refused_before_any_workbook(tmp_path, run, monkeypatch):
+    """`init --contact-email 'label at secretariat'` made a campaign whose every workbook told
+    the clusters to write to it, and whose mail then said 'no sender address: set contact.email'
+    of a campaign.yaml that set it: refused at init, and in a campaign.yaml edited so."""
+    monkeypatch.chdir(tmp_path)
+    refused = run("init", "camp", "--contact-email", "label at secretariat")
+    assert refused.exit_code == 1 and not (tmp_path / "camp").exists()
+    assert "'label at secretariat' is not an e-mail address" in refused.output and "--contact-email" in refused.output
+    assert run("init", "camp", "--contact-email", "label@secretariat.example").exit_code == 0
+    config = tmp_path / "camp" / "campaign.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("label@secretariat.example", "label@"), "utf-8")
+    generated = run("--campaign", str(tmp_path / "camp"), "generate")
+    assert generated.exit_code == 1 and "contact.email 'label@' is not an e-mail address" in generated.output
+    assert not list((tmp_path / "camp" / "output").rglob("*.xlsx"))
