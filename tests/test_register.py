@@ -315,7 +315,7 @@ def test_withdraw_then_verify_says_withdrawn_when_and_why(registered, tmp_path):
         "--register", str(copy), "register", "withdraw", entry.reference.lower(),
         "--reason", "conditions no longer met", "--by", "Label board", "--on", "2027-05-02",
     )  # fmt: skip
-    assert done.exit_code == 0 and "withdrawn from 2027-05-02" in done.output
+    assert done.exit_code == 0 and "withdrawn from 2027-05-02 by Label board: conditions no longer met." in done.output
     before = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-01")
     assert before.exit_code == 0
     after = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-02")

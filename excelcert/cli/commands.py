@@ -140,6 +140,11 @@ def _refuse_undecodable_text(args: list[str]) -> None:
             )
 
 
+def _sentence(text: str) -> str:
+    """`text` ending with a full stop, unless it ends a sentence already (a reason someone typed)."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 def _fail(message: str) -> NoReturn:
     echo(f"error: {message}", err=True)
     sys.exit(1)
@@ -1209,7 +1214,7 @@ def _verify_in_register(session: Session, number: str, code: str, on: dt.date | 
         SUPERSEDED: f"SUPERSEDED by {found.superseded_by}",
         WITHDRAWN: f"WITHDRAWN on {e.withdrawn_on} by {plain(e.withdrawn_by)}: {plain(e.withdrawn_reason)}",
     }[found.state]
-    echo(f"{e.reference}: {verdict}" + ("" if verdict.endswith((".", "!", "?", "…")) else "."))
+    echo(_sentence(f"{e.reference}: {verdict}"))
     echo(f"  {plain(e.label_name)} label of {plain(e.name)} ({e.country}, cluster {e.cluster_id})")
     echo(
         f"  assessed {e.assessed}, issued on {e.issued_on}, valid until {e.valid_until} "
@@ -1477,10 +1482,11 @@ def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day
         raise click.UsageError("say why (--reason) and who decided it (--by)")
     done = store.withdraw(entry.number, on=_day(day).isoformat(), reason=reason.strip(), by=by.strip())
 
-    echo(
+    said = (
         f"{done.reference} ({plain(done.label_name)} label of {plain(done.name)}) is withdrawn from "
-        f"{done.withdrawn_on}: {plain(done.withdrawn_reason)} ({plain(done.withdrawn_by)})."
+        f"{done.withdrawn_on} by {plain(done.withdrawn_by)}: {plain(done.withdrawn_reason)}"
     )
+    echo(_sentence(said))
 
 
 @cli.command("demo")
