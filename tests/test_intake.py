@@ -913,3 +913,28 @@ def test_import_reads_a_local_save_time_as_the_clusters_country(campaign, tmp_pa
     with Ledger.for_campaign(campaign.root) as ledger:
         current = ledger.current("FR-AERO-01", "self-assessment")
     assert current is not None and Path(current.original_name).name == "excel.xlsx"
+
+
+def test_the_workbooks_excelcert_wrote_to_send_are_not_returns(campaign, tmp_path):
+    """`excelcert import output/` (a newcomer's slip) took every workbook written for the
+    clusters as a return: all of them 'incomplete', 30 answers to correct, corrections
+    written for clusters that had sent nothing. What excelcert wrote to send (to-clusters,
+    to-reviewers, outbox, corrections, documents) is refused unread, named; the same file
+    saved elsewhere (the cluster sent it back untouched) is a return."""
+    import shutil
+
+    sent = campaign.to_clusters_dir
+    sent.mkdir(parents=True)
+    made = returned(campaign, sent, name="FR-AERO-01 Pôle Aéro.xlsx")
+    outbox = campaign.output_dir / "outbox" / "workbook"
+    outbox.mkdir(parents=True)
+    shutil.make_archive(str(outbox / "sent"), "zip", sent)
+    results = run_import(campaign, campaign.root / "output")
+    assert sorted(Path(r.name).name for r in results) == ["FR-AERO-01 Pôle Aéro.xlsx", "FR-AERO-01 Pôle Aéro.xlsx"]
+    assert all(r.verdict == REJECTED and "not a file sent back" in r.reason for r in results)
+    assert any("the workbooks to send to the clusters" in r.reason for r in results)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.current("FR-AERO-01", "self-assessment") is None
+    back = shutil.copyfile(made, tmp_path / "inbox.xlsx")
+    [result] = run_import(campaign, back)
+    assert result.verdict == ACCEPTED and result.counts

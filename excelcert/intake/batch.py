@@ -22,7 +22,7 @@ import threading
 import time
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -48,7 +48,7 @@ from excelcert.base.ledger import (
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.base.sheetwriter import without_unwritable
 from excelcert.base.spreadsheet import failure_detail, import_date_rules, local_to_utc, parse_instant
-from excelcert.base.words import counted
+from excelcert.base.words import counted, shown
 from excelcert.campaign.config import Campaign
 from excelcert.intake.mailbox import archive_members, is_mail, mail_attachments, sender_problem
 from excelcert.intake.read import read_returned
@@ -251,16 +251,17 @@ def import_files(
     # that wait together in one go (one thread, syncing one copy after the other, made the
     # disk the slowest part of an import), and each copy is still on disk before the ledger
     # names it.
+    inputs = _returned_only(collect_inputs(paths), campaign)
     with ThreadPoolExecutor(max_workers=ARCHIVERS) as archiver:
         if jobs <= 1:
-            for item in collect_inputs(paths):
+            for item in inputs:
                 prepared = _prepare(campaign, ledger, item, in_flight, archiver)
                 outcome = _read(item.data or b"", scheme, item.name) if isinstance(prepared, tuple) else None
                 finish(item, prepared, outcome)
         else:
             window: deque[tuple[Input, Prepared, Future[Read] | None]] = deque()
             with _Readers(jobs, scheme) as readers:
-                for item in collect_inputs(paths):
+                for item in inputs:
                     prepared = _prepare(campaign, ledger, item, in_flight, archiver)
                     future = readers.submit(item) if isinstance(prepared, tuple) else None
                     window.append((item, prepared, future))
@@ -272,6 +273,42 @@ def import_files(
                     finish(item_, prepared_, readers.outcome(item_, future_) if future_ else None)
     ledger.checkpoint()
     return results
+
+
+# The folders of output/<campaign>/ that hold what excelcert wrote to be sent, never a return
+# (the arbitration workbook, edited where it was written, is imported from output/ on purpose).
+SENT_FOLDERS = {
+    "to-clusters": "the workbooks to send to the clusters",
+    "to-reviewers": "the workbooks to send to the reviewers",
+    "outbox": "the messages to send",
+    "corrections": "the corrections to send to the clusters",
+    "documents": "the certificates and letters",
+}
+
+
+def _returned_only(inputs: Iterable[Input], campaign: Campaign) -> Iterator[Input]:
+    """`inputs`, each file that excelcert wrote to be sent (output/<campaign>/to-clusters
+    ...) refused unread: importing the output folder by mistake made every cluster
+    'incomplete' with 30 answers to correct, and wrote them corrections."""
+    output = campaign.output_dir.resolve()
+    for item in inputs:
+        try:  # a mailbox's messages are named box.mbox#3/file.xlsx, an archive's members a.zip/b.xlsx
+            where = Path(item.name.split("#", 1)[0]).resolve()
+        except (OSError, ValueError):  # a member's name no path can be (too long, a NUL)
+            where = output.parent
+        inside = where.relative_to(output).parts[0] if where.is_relative_to(output) and where != output else None
+        if inside in SENT_FOLDERS and item.data is not None:
+            yield replace(
+                item,
+                data=None,
+                error=(
+                    f"it is one of {SENT_FOLDERS[inside]}, which excelcert wrote into {shown(output / inside)}, "
+                    "not a file sent back; import the files the clusters and reviewers returned (saved from "
+                    "their e-mails into a folder of their own)"
+                ),
+            )
+        else:
+            yield item
 
 
 def _prepare(
