@@ -533,6 +533,16 @@ _TYPES: list[ProblemType] = [
         "character along), save, and run again.",
     ),
     ProblemType(
+        "roster-invisible-character",
+        WARNING,
+        "Invisible character",
+        "{path}, column '{column}': the text holds the invisible character {char}, which changes how it "
+        "shows (reversed, or two names that look alike but differ) in the workbooks, the certificates and "
+        "the file names",
+        "Retype the text of this cell by hand (text copied from a web form or a PDF can bring such a "
+        "character along), save, and run again.",
+    ),
+    ProblemType(
         "roster-missing-value",
         ERROR,
         "Missing value in the roster",

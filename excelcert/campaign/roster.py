@@ -11,6 +11,7 @@ import csv
 import difflib
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -184,10 +185,14 @@ def read_table(
     for row in rows:
         for index, (value, place) in enumerate(row):
             char = unwritable(value) if isinstance(value, str) else None
-            if char:
+            mark = _invisible(value) if isinstance(value, str) and not char else None
+            if char or mark:
                 heading = without_unwritable(_text(header[index][0])) if index < len(header) else ""
                 column = heading.replace("\n", " ") or column_letters(index + 1)
+            if char:
                 report.add(problem("roster-unwritable-character", place, path=path.name, column=column, char=char))
+            elif mark:
+                report.add(problem("roster-invisible-character", place, path=path.name, column=column, char=mark))
     for name, heading, place in unknown:  # a misspelt heading ('webiste'): its column would be lost unsaid
         missing = [c for c in columns if c not in found]
         close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75) or [
@@ -208,6 +213,17 @@ def read_table(
                 )
             )
     return Table(found, header, body)
+
+
+def _invisible(text: str) -> str | None:
+    """The first invisible formatting mark in `text` (a right-to-left override, a zero-width
+    space: Unicode Cf), named for a person ('U+202E RIGHT-TO-LEFT OVERRIDE'); None if none."""
+    if text.isascii():
+        return None
+    for ch in text:
+        if unicodedata.category(ch) == "Cf":
+            return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
+    return None
 
 
 def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:
