@@ -923,18 +923,25 @@ def test_the_workbooks_excelcert_wrote_to_send_are_not_returns(campaign, tmp_pat
     saved elsewhere (the cluster sent it back untouched) is a return."""
     import shutil
 
+    from excelcert.assessment.generate import generate_workbooks
+
     sent = campaign.to_clusters_dir
-    sent.mkdir(parents=True)
-    made = returned(campaign, sent, name="FR-AERO-01 Pôle Aéro.xlsx")
+    [(_, made)] = generate_workbooks(
+        campaign, campaign.load_scheme(), [CLUSTERS["FR-AERO-01"]], read_key(campaign)
+    ).written
     outbox = campaign.output_dir / "outbox" / "workbook"
     outbox.mkdir(parents=True)
     shutil.make_archive(str(outbox / "sent"), "zip", sent)
     results = run_import(campaign, campaign.root / "output")
-    assert sorted(Path(r.name).name for r in results) == ["FR-AERO-01 Pôle Aéro.xlsx", "FR-AERO-01 Pôle Aéro.xlsx"]
+    assert sorted(Path(r.name).name for r in results) == [made.name, made.name]
     assert all(r.verdict == REJECTED and "not a file sent back" in r.reason for r in results)
     assert any("the workbooks to send to the clusters" in r.reason for r in results)
     with Ledger.for_campaign(campaign.root) as ledger:
         assert ledger.current("FR-AERO-01", "self-assessment") is None
-    back = shutil.copyfile(made, tmp_path / "inbox.xlsx")
+    back = shutil.copyfile(made, tmp_path / "inbox.xlsx")  # sent back untouched: a return, with nothing answered
     [result] = run_import(campaign, back)
-    assert result.verdict == ACCEPTED and result.counts
+    assert result.cluster == "FR-AERO-01" and result.counts
+    filled = returned(campaign, tmp_path, name="filled.xlsx")  # filled in where it was written: read
+    shutil.copyfile(filled, made)
+    [result] = run_import(campaign, made)
+    assert result.verdict == ACCEPTED and result.cluster == "FR-AERO-01"

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import re
 import threading
 import time
 import zipfile
@@ -288,8 +290,10 @@ SENT_FOLDERS = {
 
 def _returned_only(inputs: Iterable[Input], campaign: Campaign) -> Iterator[Input]:
     """`inputs`, each file that excelcert wrote to be sent (output/<campaign>/to-clusters
-    ...) refused unread: importing the output folder by mistake made every cluster
-    'incomplete' with 30 answers to correct, and wrote them corrections."""
+    ...) and nobody saved since refused unread: importing the output folder by mistake made
+    every cluster 'incomplete' with 30 answers to correct, and wrote them corrections. A
+    workbook filled in where it was written (the secretariat typing a cluster's answers
+    given on the phone) was saved since: it is read."""
     output = campaign.output_dir.resolve()
     for item in inputs:
         try:  # a mailbox's messages are named box.mbox#3/file.xlsx, an archive's members a.zip/b.xlsx
@@ -297,7 +301,7 @@ def _returned_only(inputs: Iterable[Input], campaign: Campaign) -> Iterator[Inpu
         except (OSError, ValueError):  # a member's name no path can be (too long, a NUL)
             where = output.parent
         inside = where.relative_to(output).parts[0] if where.is_relative_to(output) and where != output else None
-        if inside in SENT_FOLDERS and item.data is not None:
+        if inside in SENT_FOLDERS and item.data is not None and (inside not in _WORKBOOKS or _never_saved(item.data)):
             yield replace(
                 item,
                 data=None,
@@ -309,6 +313,25 @@ def _returned_only(inputs: Iterable[Input], campaign: Campaign) -> Iterator[Inpu
             )
         else:
             yield item
+
+
+_WORKBOOKS = ("to-clusters", "to-reviewers")  # workbooks that may be filled in where they were written
+_STAMP = re.compile(rb"<dcterms:(created|modified)\b[^>]*>([^<]*)<")
+
+
+def _never_saved(data: bytes) -> bool:
+    """Whether a workbook is as excelcert wrote it: last saved when it was created (an office
+    suite saving it moves its modified time on), its parts dated as xlsxwriter dates them
+    (1980-01-01: a program rewriting the package within the same second dates them now)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if any(info.date_time != (1980, 1, 1, 0, 0, 0) for info in archive.infolist()):
+                return False
+            core = archive.read("docProps/core.xml")[:10_000]
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError, EOFError):
+        return False
+    stamps = dict(_STAMP.findall(core))
+    return bool(stamps.get(b"created")) and stamps.get(b"created") == stamps.get(b"modified")
 
 
 def _prepare(
