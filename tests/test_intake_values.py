@@ -217,3 +217,12 @@ def test_a_cell_of_32767_characters_is_quoted_short_and_kept_whole():
     assert found.value == typed  # nothing lost: the ledger keeps the raw answer
     short = parse_answer(SCHEME.indicator("FIN-01"), RawCell("forty", PLACE), SCHEME, "en")[1][0]
     assert "'forty' is not a number" in short.message
+
+
+def test_a_percentage_out_of_range_is_said_in_percent():
+    """LibreOffice shows 45,5 typed into a percent cell as 4550 %; the message said '4550 is
+    outside the range 0 to 100', a figure the cluster does not see anywhere."""
+    parsed, problems = parse_answer(SCHEME.indicator("STR-05"), RawCell(45.5, PLACE, "0%"), SCHEME, "fr")
+    assert parsed is None and "4550 % is outside the range 0 % to 100 %" in problems[0].message
+    _, counted = parse_answer(SCHEME.indicator("STR-01"), RawCell(150000, PLACE), SCHEME, "en")
+    assert "150000 is outside the range 0 to 100000" in counted[0].message  # a count stays a count
