@@ -291,11 +291,26 @@ def test_the_register_migration_keeps_the_assessments_of_certificates_entered_be
         max_points=150,
         indicator_points={INDICATORS[0]: 3.0},
     )
-    with OldStore.at(path) as store:
-        store.enter(draft, lambda n: f"R-{n}", lambda n: "code")
+    with OldStore.at(path):  # a register written by the excelcert of schema 3: its columns only
+        pass
+    import dataclasses
+    import json
+    import sqlite3
+
+    row = {k: v for k, v in dataclasses.asdict(draft).items() if k not in ("label_names", "sectors", "salutation")}
+    row.update(number=1, reference="R-1", code="code", entered_at="2025-04-01T00:00:00+00:00")
+    row["answers"], row["indicator_points"] = json.dumps(row["answers"]), json.dumps(row["indicator_points"])
+    db = sqlite3.connect(path)
+    db.execute(
+        f"INSERT INTO certificates ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+    )
+    db.commit()
+    db.close()
     with RegisterStore.at(path) as store:
         assert store.version == len(MIGRATIONS)
         (kept,) = store.assessments()
+        (entry,) = store.entries()
+    assert entry.label_names == {} and entry.label_name_in("fr") == "Silver"  # one name, shown in every language
     assert (kept.cluster_id, kept.campaign_id, kept.label, kept.points, kept.assessed) == (
         "C1",
         "old",

@@ -162,6 +162,43 @@ def test_roster_missing_column(tmp_path):
     )
 
 
+def test_a_misspelt_heading_is_named_not_silently_ignored(tmp_path):
+    """A heading typed 'Webiste' or 'Clubb' left the column unread without a word: the
+    websites lost, the club consent read as no. Each is a warning on its heading's cell, with
+    the column it looks like; a column of one's own ('notes') and a known heading are not."""
+    table = (
+        "| id | name | country | language | email | Webiste | Clubb | notes | emial |\n"
+        "| A-1 | A | DE | de | a@a.example | https://a.example | yes | x | b@b.example |"
+    )
+    result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
+    expected = "id, name, country, language, group, contact_name, email, website, club, salutation"
+    assert_problem(
+        result.report, "roster-unknown-column", "roster!F1", heading="Webiste", column="website", expected=expected
+    )
+    assert_problem(
+        result.report, "roster-unknown-column", "roster!G1", heading="Clubb", column="club", expected=expected
+    )
+    assert [p.place.cell for p in result.report if p.code == "roster-unknown-column"] == ["F1", "G1"]
+    assert result.report.ok  # warnings: the roster is still usable
+
+
+def test_an_invisible_formatting_mark_in_the_roster_is_a_warning_on_its_cell(tmp_path):
+    """A right-to-left override pasted with a name turns it around on the workbook and the
+    certificate; a zero-width space makes two names that look alike differ. Said, with the
+    character's name, on its cell; the roster stays usable."""
+    table = (
+        "| id | name | country | language | email |\n"
+        "| A-1 | Pôle\u202e Aéro | FR | fr | a@a.example |\n"
+        "| B-1 | Auto\u200bcluster | DE | de | b@b.example |\n"
+        "| C-1 | Clúster Ebro | ES | en | c@c.example |"
+    )
+    result = read_roster(write_workbook(tmp_path / "roster.xlsx", {"roster": table}), LANGS)
+    found = {str(p.place): p.message for p in result.report if p.code == "roster-invisible-character"}
+    assert sorted(found) == ["roster!B2", "roster!B3"]
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in found["roster!B2"] and "U+200B ZERO WIDTH SPACE" in found["roster!B3"]
+    assert result.report.ok and len(result.clusters) == 3
+
+
 def test_roster_as_csv_with_semicolons_and_other_headings(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text(

@@ -538,3 +538,70 @@ def test_a_long_table_printed_in_batches_aligns_as_printed_whole(terminal, width
     assert batched.getvalue() == whole.getvalue()
     assert len(made) == 2  # measured, then printed
     assert whole.getvalue().count("\n") > 300 and ("\x1b[" in whole.getvalue()) == terminal
+
+
+def test_a_deleted_current_folder_is_said_plainly(tmp_path):
+    """A terminal left in a folder deleted meanwhile (the campaign moved, a temporary folder
+    cleaned up): every command, with or without a campaign, says so and what to do, instead
+    of 'unexpected error: FileNotFoundError'."""
+    gone = tmp_path / "gone"
+    script = (
+        "import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+        "from excelcert.cli.commands import main; sys.argv = ['excelcert', *sys.argv[2:]]; main()"
+    )
+    for args in (["status"], ["scheme", "show"], ["init", "x"]):
+        gone.mkdir()
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(gone), *args], capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 1, args
+        assert "current folder no longer exists" in proc.stderr and "cd" in proc.stderr, args
+        assert "unexpected" not in proc.stderr and "Traceback" not in proc.stderr, args
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (OSError(28, "No space left on device"), "disk is full"),
+        (OSError(24, "Too many open files"), "too many files are open"),
+        (PermissionError(13, "Permission denied"), "the system refused an operation (Permission denied)"),
+        (ConnectionResetError("reset by peer"), "the system refused an operation (reset by peer)"),
+    ],
+)
+def test_a_system_error_without_a_file_name_is_not_a_bug_to_report(monkeypatch, error, expected):
+    """An OSError that names no file (a full disk while writing, too many open files) is a
+    fact about the machine: said in words, never 'unexpected error ... report it'."""
+    import excelcert.scheme as scheme_module
+
+    def refused(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(scheme_module, "check_scheme", refused)
+    result = CliRunner().invoke(cli, ["scheme", "check"])
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "unexpected error" not in result.output and "report it" not in result.output
+
+
+def test_roster_check_counts_one_cluster_in_the_singular(tmp_path, run):
+    """The empty template's one example row: '1 cluster.', not '1 clusters.'."""
+    template = tmp_path / "roster.xlsx"
+    assert run("roster", "template", "-o", str(template)).exit_code == 0
+    checked = run("roster", "check", str(template))
+    assert checked.exit_code == 0 and checked.output.rstrip().endswith("no errors, no warnings. 1 cluster.")
+
+
+def test_a_contact_address_that_is_none_is_refused_before_any_workbook(tmp_path, run, monkeypatch):
+    """`init --contact-email 'label at secretariat'` made a campaign whose every workbook told
+    the clusters to write to it, and whose mail then said 'no sender address: set contact.email'
+    of a campaign.yaml that set it: refused at init, and in a campaign.yaml edited so."""
+    monkeypatch.chdir(tmp_path)
+    refused = run("init", "camp", "--contact-email", "label at secretariat")
+    assert refused.exit_code == 1 and not (tmp_path / "camp").exists()
+    assert "'label at secretariat' is not an e-mail address" in refused.output and "--contact-email" in refused.output
+    assert run("init", "camp", "--contact-email", "label@secretariat.example").exit_code == 0
+    config = tmp_path / "camp" / "campaign.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("label@secretariat.example", "label@"), "utf-8")
+    generated = run("--campaign", str(tmp_path / "camp"), "generate")
+    assert generated.exit_code == 1 and "contact.email 'label@' is not an e-mail address" in generated.output
+    assert not list((tmp_path / "camp" / "output").rglob("*.xlsx"))

@@ -913,3 +913,35 @@ def test_import_reads_a_local_save_time_as_the_clusters_country(campaign, tmp_pa
     with Ledger.for_campaign(campaign.root) as ledger:
         current = ledger.current("FR-AERO-01", "self-assessment")
     assert current is not None and Path(current.original_name).name == "excel.xlsx"
+
+
+def test_the_workbooks_excelcert_wrote_to_send_are_not_returns(campaign, tmp_path):
+    """`excelcert import output/` (a newcomer's slip) took every workbook written for the
+    clusters as a return: all of them 'incomplete', 30 answers to correct, corrections
+    written for clusters that had sent nothing. What excelcert wrote to send (to-clusters,
+    to-reviewers, outbox, corrections, documents) is refused unread, named; the same file
+    saved elsewhere (the cluster sent it back untouched) is a return."""
+    import shutil
+
+    from excelcert.assessment.generate import generate_workbooks
+
+    sent = campaign.to_clusters_dir
+    [(_, made)] = generate_workbooks(
+        campaign, campaign.load_scheme(), [CLUSTERS["FR-AERO-01"]], read_key(campaign)
+    ).written
+    outbox = campaign.output_dir / "outbox" / "workbook"
+    outbox.mkdir(parents=True)
+    shutil.make_archive(str(outbox / "sent"), "zip", sent)
+    results = run_import(campaign, campaign.root / "output")
+    assert sorted(Path(r.name).name for r in results) == [made.name, made.name]
+    assert all(r.verdict == REJECTED and "not a file sent back" in r.reason for r in results)
+    assert any("the workbooks to send to the clusters" in r.reason for r in results)
+    with Ledger.for_campaign(campaign.root) as ledger:
+        assert ledger.current("FR-AERO-01", "self-assessment") is None
+    back = shutil.copyfile(made, tmp_path / "inbox.xlsx")  # sent back untouched: a return, with nothing answered
+    [result] = run_import(campaign, back)
+    assert result.cluster == "FR-AERO-01" and result.counts
+    filled = returned(campaign, tmp_path, name="filled.xlsx")  # filled in where it was written: read
+    shutil.copyfile(filled, made)
+    [result] = run_import(campaign, made)
+    assert result.verdict == ACCEPTED and result.cluster == "FR-AERO-01"

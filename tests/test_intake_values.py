@@ -201,3 +201,28 @@ def test_any_other_unreadable_value_is_a_problem_on_its_cell_never_an_exception(
     )
     assert parsed is None and [(p.code, p.place) for p in problems] == [("answer-unreadable", PLACE)]
     assert "OverflowError" not in problems[0].message and len(problems[0].message) < 300
+
+
+def test_a_cell_of_32767_characters_is_quoted_short_and_kept_whole():
+    """A cell holding Excel's longest text (32,767 characters) typed as a number made a
+    problem message of 32,835 characters: the import report's cell cut it before its 'what
+    to do', and the terminal and the correction letters quoted all of it. The message
+    quotes its beginning and its length; the problem keeps the value whole."""
+    typed = "1" * 32767
+    parsed, problems = parse_answer(SCHEME.indicator("FIN-01"), RawCell(typed, PLACE), SCHEME, "en")
+    (found,) = problems
+    assert parsed is None and found.code == "answer-not-a-number"
+    assert len(found.message) < 400 and "(32,767 characters)" in found.message
+    assert found.message.endswith("Type a number, for example 45.")
+    assert found.value == typed  # nothing lost: the ledger keeps the raw answer
+    short = parse_answer(SCHEME.indicator("FIN-01"), RawCell("forty", PLACE), SCHEME, "en")[1][0]
+    assert "'forty' is not a number" in short.message
+
+
+def test_a_percentage_out_of_range_is_said_in_percent():
+    """LibreOffice shows 45,5 typed into a percent cell as 4550 %; the message said '4550 is
+    outside the range 0 to 100', a figure the cluster does not see anywhere."""
+    parsed, problems = parse_answer(SCHEME.indicator("STR-05"), RawCell(45.5, PLACE, "0%"), SCHEME, "fr")
+    assert parsed is None and "4550 % is outside the range 0 % to 100 %" in problems[0].message
+    _, counted = parse_answer(SCHEME.indicator("STR-01"), RawCell(150000, PLACE), SCHEME, "en")
+    assert "150000 is outside the range 0 to 100000" in counted[0].message  # a count stays a count

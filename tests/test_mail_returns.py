@@ -248,3 +248,41 @@ def test_a_message_nested_thousands_deep_is_one_verdict(campaign, tmp_path):
     path.write_bytes(b"From: a@b.example\r\n" + head + b"Content-Type: text/plain\r\n\r\nhi\r\n")
     [result] = run_import(campaign, path)
     assert result.verdict == REJECTED and "nested too deeply" in result.reason
+
+
+def test_archives_inside_an_archive_are_unpacked_and_a_nested_bomb_refused(tmp_path):
+    """A folder zipped with the .zip it held: its workbooks were 'not an Excel workbook
+    (a zip archive ...). Open it and save it as .xlsx'. Archives inside archives are
+    unpacked (three levels; a fourth is refused with what to do); the limits on files and
+    bytes count the archives inside too, so that a bomb split across nested archives is
+    refused as a flat one is."""
+    import io
+    import zipfile
+
+    from excelcert.intake.batch import collect_inputs
+
+    def zipped(members: dict[str, bytes]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return out.getvalue()
+
+    level4 = zipped({"deeper.xlsx": b"4"})
+    inner = zipped({"inner/a.xlsx": b"a", "level3.zip": zipped({"deep.xlsx": b"3", "level4.zip": level4})})
+    outer = tmp_path / "outer.zip"
+    outer.write_bytes(zipped({"b.xlsx": b"b", "inner.zip": inner}))
+    found = {Path(i.name).relative_to(tmp_path).as_posix(): (i.data, i.error) for i in collect_inputs([outer])}
+    assert found["outer.zip/b.xlsx"] == (b"b", "")
+    assert found["outer.zip/inner.zip/inner/a.xlsx"] == (b"a", "")
+    assert found["outer.zip/inner.zip/level3.zip/deep.xlsx"] == (b"3", "")
+    data, error = found["outer.zip/inner.zip/level3.zip/level4.zip"]
+    assert data is None and "inside 3 archives" in error and "unpack it and import its files" in error
+    # 2 x 600 members: each archive within the limit, the two together not
+    many = zipped({f"m{i}.xlsx": b"x" for i in range(600)})
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(zipped({"one.zip": many, "two.zip": many}))
+    results = list(collect_inputs([bomb]))
+    assert len([i for i in results if i.data is not None]) == 600
+    (refused,) = [i for i in results if i.data is None]
+    assert refused.name.endswith("bomb.zip/two.zip") and "zip bomb" in refused.error

@@ -289,6 +289,26 @@ def test_the_settings_come_from_campaign_yaml_and_never_a_password(campaign):
         mail_settings(campaign)
 
 
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("from: Labels <labels at label>", "mail.from 'Labels <labels at label>' is not an e-mail address"),
+        ("reply_to: nope", "mail.reply_to 'nope' is not an e-mail address"),
+        ("from: Labels <labels@>", "mail.from 'Labels <labels@>' is not an e-mail address"),
+    ],
+)
+def test_a_sender_or_reply_address_that_is_none_is_named(campaign, setting, said):
+    """'mail.from: Labels <labels at label>' said 'no sender address: set mail.from or
+    contact.email' of a campaign.yaml that set both; a Reply-To of 'nope' went out unsaid."""
+    config = campaign.config_path
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f"mail:\n  {setting}\n", encoding="utf-8")
+    with pytest.raises(MailError) as raised:
+        mail_settings(campaign)
+    assert said in str(raised.value) and "no sender address" not in str(raised.value)
+    config.write_text(text, encoding="utf-8")
+
+
 def test_the_password_comes_from_the_keyring_else_says_where_to_put_one():
     import keyring
     from keyring.backend import KeyringBackend

@@ -83,7 +83,15 @@ class Site:
         )
         long_ago = ON - dt.timedelta(days=900)
         with self.register.open() as store:
-            self.gold = _enter(store, _draft("DE-AUTO", "Automotive Cluster Baden-Württemberg"))
+            self.gold = _enter(
+                store,
+                _draft(
+                    "DE-AUTO",
+                    "Automotive Cluster Baden-Württemberg",
+                    label_names={"en": "Gold", "fr": "Or", "de": "Gold"},
+                    sectors={"en": "Energy", "fr": "Énergie", "de": "Energie"},
+                ),
+            )
             self.silver = _enter(
                 store,
                 _draft(
@@ -625,3 +633,30 @@ def test_a_label_that_expired_since_the_site_was_published_shows_expired(site, d
     _open(driver, tmp_path / "old" / "index.html", "?lang=en")
     assert "Clúster Antiguo" in _visible_rows(driver, "others-table")
     assert "Clúster Antiguo" not in _visible_rows(driver, "valid-table")
+
+
+def test_the_label_and_the_sector_are_in_the_pages_language(site, driver):
+    """A French visitor read 'Gold' and 'Energy' where the French certificate says 'Or' and
+    the roster's group_fr 'Énergie': the register kept one name. Each is shown in the page's
+    language, in the list, its filters and on the certificate's page; a certificate entered
+    without them shows its one name."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _open(driver, site.dir / "index.html", "?lang=fr")
+    row = next(
+        r for r in driver.find_elements(By.CSS_SELECTOR, "#valid-table tbody tr") if site.gold.reference in r.text
+    )
+    assert row.find_element(By.CSS_SELECTOR, "td.c-label").text == "Or"
+    assert row.find_element(By.CSS_SELECTOR, "td.c-sector").text == "Énergie"
+    assert "Or" in [o.text for o in Select(driver.find_element(By.ID, "f-label")).options]
+    silver = next(
+        r for r in driver.find_elements(By.CSS_SELECTOR, "#valid-table tbody tr") if site.silver.reference in r.text
+    )
+    assert silver.find_element(By.CSS_SELECTOR, "td.c-label").text == "Silver"  # entered with one name
+    _open(driver, site.page(site.gold), "?lang=fr")
+    assert driver.find_element(By.CSS_SELECTOR, ".details .badge, .badge").text == "Or"
+    assert "Énergie" in driver.find_element(By.TAG_NAME, "body").text
+    _open(driver, site.page(site.gold), "?lang=en")
+    assert driver.find_element(By.CSS_SELECTOR, ".badge").text == "Gold"
+    assert "Énergie" not in driver.find_element(By.TAG_NAME, "body").text

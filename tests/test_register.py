@@ -315,12 +315,12 @@ def test_withdraw_then_verify_says_withdrawn_when_and_why(registered, tmp_path):
         "--register", str(copy), "register", "withdraw", entry.reference.lower(),
         "--reason", "conditions no longer met", "--by", "Label board", "--on", "2027-05-02",
     )  # fmt: skip
-    assert done.exit_code == 0 and "withdrawn from 2027-05-02" in done.output
+    assert done.exit_code == 0 and "withdrawn from 2027-05-02 by Label board: conditions no longer met." in done.output
     before = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-01")
     assert before.exit_code == 0
     after = _run("--register", str(copy), "verify", entry.reference, entry.code, "--on", "2027-05-02")
     assert after.exit_code == 1
-    assert "WITHDRAWN on 2027-05-02 by Label board: conditions no longer met" in after.output
+    assert "WITHDRAWN on 2027-05-02 by Label board: conditions no longer met." in after.output
     again = _run("--register", str(copy), "register", "withdraw", entry.reference, "--reason", "x", "--by", "y")
     assert again.exit_code == 1 and "already withdrawn" in again.output
     unknown = _run("--register", str(copy), "register", "withdraw", "DEMO-1999-00001", "--reason", "x", "--by", "y")
@@ -388,6 +388,14 @@ def test_renewals_and_the_roster_for_the_next_campaign(registered, tmp_path):
 
     back = read_roster(roster, ("en", "fr", "de"))
     assert back.report.ok and {c.id for c in back.clusters} == {r["cluster_id"] for r in later}
+    # the next campaign writes to the same person as this one did, sector names in every language
+    auto = next(c for c in back.clusters if c.id == "DE-AUTO-01")
+    assert (auto.salutation, auto.group, auto.group_in("fr"), auto.group_in("de")) == (
+        "Frau",
+        "Automotive",
+        "Automobile",
+        "Automobil",
+    )
     bad = _run("--register", str(registered), "register", "renewals", "--within", "soon")
     assert bad.exit_code == 2 and "number of months" in bad.output
 
@@ -418,7 +426,9 @@ def test_the_club_lists_only_managers_who_consented_in_every_format(store, tmp_p
 
     from excelcert.register.club import club_directory, write_directory
 
-    _enter(store, _draft("DE-YES", club_consent=True, contact_name="Jana Weber", email="jana@yes.example"))
+    _enter(
+        store, _draft("DE-YES", club_consent=True, contact_name="Prof. Dr.-Ing. Jana Weber", email="jana@yes.example")
+    )
     _enter(store, _draft("FR-NO", club_consent=False, contact_name="Secret Person", email="secret@no.example"))
     _enter(
         store,
@@ -441,7 +451,8 @@ def test_the_club_lists_only_managers_who_consented_in_every_format(store, tmp_p
     assert evil.data_type == "s"  # text, never a formula
     cards = list(vobject.readComponents((tmp_path / "club.vcf").read_text(encoding="utf-8")))
     by_mail = {c.email.value: c for c in cards}
-    assert by_mail["jana@yes.example"].n.value.family == "Weber"
+    jana = by_mail["jana@yes.example"].n.value  # her titles are no given name: address books sort by them
+    assert (jana.prefix, jana.given, jana.family) == ("Prof. Dr.-Ing.", "Jana", "Weber")
     assert by_mail["a@example.org"].org.value == ["+Evil, Cluster; Ltd"]  # escaped, and read back whole
 
 
@@ -703,3 +714,24 @@ def test_a_public_address_is_measured_as_the_qr_code_holds_it(tmp_path):
     fits = "https://labels.exämple.org/" + "é" * 86  # 113 characters, 200 bytes: accepted
     assert _run("register", "init", str(tmp_path / "ok"), "--public-url", fits).exit_code == 0
     assert read_register(tmp_path / "ok").public_url == fits
+
+
+def test_certify_enters_the_label_and_the_sector_in_every_language(registered):
+    """The public site shows them in the visitor's language: certify enters the scheme's
+    name of the label and the roster's sector (group_fr, group_de) in each language."""
+    entry = next(e for e in _entries(registered) if e.campaign_id == "demo" and e.cluster_id == "DE-AUTO-01")
+    assert entry.label_names == {"en": "Gold", "fr": "Or", "de": "Gold"}
+    assert entry.sectors == {"en": "Automotive", "fr": "Automobile", "de": "Automobil"}
+    assert (entry.label_name_in("fr"), entry.sector_in("de"), entry.sector_in("it")) == (
+        "Or",
+        "Automobil",
+        "Automotive",
+    )
+
+
+def test_a_withdrawal_reason_ending_a_sentence_is_not_given_a_second_full_stop(registered, tmp_path):
+    copy = _copy(registered, tmp_path)
+    entry = next(e for e in _entries(copy) if e.campaign_id == "demo" and e.cluster_id == "HR-ICT-01")
+    _run("--register", str(copy), "register", "withdraw", entry.reference, "--reason", "Dissolved.", "--by", "Board")
+    after = _run("--register", str(copy), "verify", entry.reference, entry.code)
+    assert after.exit_code == 1 and "by Board: Dissolved.\n" in after.output and ".." not in after.output

@@ -467,15 +467,13 @@ def test_a_review_of_a_replaced_self_assessment_is_rejected(campaign, tmp_path):
         import_files(
             campaign, scheme, set(CLUSTERS), key, ledger, [self_assessment("v2.xlsx", dt.datetime(2027, 1, 5))]
         )
-        [result] = import_files(
-            campaign, scheme, set(CLUSTERS), key, ledger, [generated.written[0][1]], reviewer_ids=set(REVIEWERS)
-        )
+        sent_back = shutil.copyfile(generated.written[0][1], tmp_path / "review.xlsx")  # as the reviewer returns it
+        [result] = import_files(campaign, scheme, set(CLUSTERS), key, ledger, [sent_back], reviewer_ids=set(REVIEWERS))
         assert result.verdict == REJECTED and "replaced by a newer one" in result.reason
         again = generate_reviews(campaign, scheme, [cluster], list(REVIEWERS.values()), ledger, key)
         assert len(again.renewed) == 2  # made again from the version that counts now
-        [result] = import_files(
-            campaign, scheme, set(CLUSTERS), key, ledger, [again.renewed[0][1]], reviewer_ids=set(REVIEWERS)
-        )
+        renewed = shutil.copyfile(again.renewed[0][1], tmp_path / "renewed.xlsx")
+        [result] = import_files(campaign, scheme, set(CLUSTERS), key, ledger, [renewed], reviewer_ids=set(REVIEWERS))
         assert result.verdict == ACCEPTED
         [final] = final_values(scheme, ledger, ["FR-AERO-01"])
         assert final.state == "review incomplete" and final.missing == [again.renewed[1][0].reviewer_id]
@@ -725,6 +723,15 @@ def test_history_shows_which_reviews_count(demo):
     assert "review R-AT-01" in text
 
 
+def test_history_of_a_mistyped_id_says_so_not_nothing_received(demo):
+    """`history de-auto-01` said 'Nothing received from de-auto-01 yet.' of a cluster whose
+    files are all there: an id the roster does not hold is said, with the one meant."""
+    typo = _cli(demo, "history", "de-auto-01")
+    assert typo.exit_code == 1
+    assert "not a cluster of the roster" in typo.output and "Did you mean DE-AUTO-01?" in typo.output
+    assert "Nothing received" not in typo.output
+
+
 def test_reviewer_workbooks_written_in_parallel_are_the_same(campaign, tmp_path):
     """`generate --reviews --jobs 2`: the same workbooks as one process writes (each has its own
     random nonce and so its own signature; every other part is the same), and each is accepted."""
@@ -763,9 +770,8 @@ def test_reviewer_workbooks_written_in_parallel_are_the_same(campaign, tmp_path)
                 ):
                     shared = shared.replace(before, after)
                 assert shared == new.read("xl/sharedStrings.xml").decode()
-        results = import_files(
-            campaign, scheme, set(CLUSTERS), key, ledger, [p for _, p in two.written], reviewer_ids=set(REVIEWERS)
-        )
+        back = [Path(shutil.copyfile(p, tmp_path / f"back-{n}.xlsx")) for n, (_, p) in enumerate(two.written)]
+        results = import_files(campaign, scheme, set(CLUSTERS), key, ledger, back, reviewer_ids=set(REVIEWERS))
         assert [r.verdict for r in results] == [ACCEPTED] * 4
 
 

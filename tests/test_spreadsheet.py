@@ -518,3 +518,39 @@ def test_intake_reads_the_same_answers_and_problems_either_way(filled_workbook, 
     monkeypatch.setattr(foreign, "read_workbook_xml", lambda *args, **kw: grid_reader(*args, grid=False, **kw))
     assert summary(read_returned(path, scheme)) == fast
     assert fast[4] and fast[5]  # answers were read, and problems found
+
+
+def test_a_comment_holding_a_number_or_date_reads_as_the_cell_shows_it(tmp_path):
+    """A comment or an evidence cell where the office suite made a number, a percentage,
+    a date or a truth value of what was typed ('3,5', '45 %', '31/12/2026', 'vrai' in a
+    French LibreOffice) was stored as Python writes it: '3.5', '0.45', '2026-12-31 00:00:00',
+    'True'. It reads as the cell shows it, in the workbook's language."""
+    import datetime as dt
+
+    import openpyxl
+
+    from excelcert.assessment.read import cell_text
+    from excelcert.base.spreadsheet import read_workbook_xml
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    typed = [
+        (3.5, "General", "3,5"),
+        (0.45, "0.00%", "45 %"),
+        (0.455, "0%", "45,5 %"),
+        (dt.datetime(2026, 12, 31), "dd/mm/yy", "2026-12-31"),
+        (dt.datetime(2026, 12, 31, 14, 30), "dd/mm/yy hh:mm", "2026-12-31 14:30"),
+        (True, "General", "TRUE"),
+        (60000, "General", "60000"),
+        (0.1 + 0.2, "General", "0,3"),
+        (123456789012, "General", "123456789012"),
+        (-5, "0%", "-500 %"),
+    ]
+    for row, (value, number_format, _) in enumerate(typed, start=1):
+        sheet.cell(row, 2, value).number_format = number_format
+    path = tmp_path / "typed.xlsx"
+    book.save(path)
+    for grid in (True, False):
+        read = read_workbook_xml(path, grid=grid).sheets["Sheet"]
+        assert [cell_text(read, row, 1, "fr") for row in range(1, len(typed) + 1)] == [t for *_, t in typed]
+        assert cell_text(read, 1, 1, "en") == "3.5" and cell_text(read, 3, 1, "en") == "45.5 %"

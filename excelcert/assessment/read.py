@@ -159,9 +159,15 @@ def raw_cell(sheet: Sheet, row: int, column: int) -> RawCell:
     return RawCell(cell.value, Place(sheet.name, cell.coordinate), cell.number_format, cell.formula)
 
 
-def cell_text(sheet: Sheet, row: int, column: int) -> str:
-    """What the cell in `row` and `column` (from 0) says, as text (a comment, a name)."""
-    return as_text(sheet.text(row, column + 1))
+def cell_text(sheet: Sheet, row: int, column: int, lang: str = "en") -> str:
+    """What the cell in `row` and `column` (from 0) says, as text (a comment, a name): a
+    number as a reader of `lang` writes it (3,5 in French and German), a percentage with
+    its %, a date as a date."""
+    return as_text(sheet.text(row, column + 1, decimal=DECIMAL_MARK.get(lang, ".")))
+
+
+# The decimal mark of each language a workbook may be in (a point where not listed).
+DECIMAL_MARK = {"fr": ",", "de": ",", "es": ",", "it": ",", "pt": ",", "nl": ",", "pl": ",", "cs": ","}
 
 
 def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:
@@ -316,7 +322,7 @@ class _Answers:
         notes: dict[str, str] = {}
         for key in ("evidence", "comment"):  # from the indicator's (first) row: duplicates are reported once
             found = rows.get(ind.id)
-            notes[key] = cell_text(sheet, found[0], columns[key]) if found else ""
+            notes[key] = cell_text(sheet, found[0], columns[key], self.lang) if found else ""
         self.result.answers[ind.id] = Answer(ind.id, raw, value, place, notes["evidence"], notes["comment"])
 
 

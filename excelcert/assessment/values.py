@@ -231,14 +231,15 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
     if ind.type == INTEGER and number != int(number):
         return None, [problem("answer-not-whole", cell.place, indicator=ind.id, value=value)]
     if (ind.min is not None and number < ind.min) or (ind.max is not None and number > ind.max):
+        unit = " %" if ind.type == PERCENT else ""  # 4550 % is what the cell shows: '4550' alone reads as a count
         return None, problems + [
             problem(
                 "answer-out-of-bounds",
                 cell.place,
                 indicator=ind.id,
-                value=plain_number(number),
-                min=plain_number(ind.min) or "…",
-                max=plain_number(ind.max) or "…",
+                value=plain_number(number) + unit,
+                min=(plain_number(ind.min) + unit) if ind.min is not None else "…",
+                max=(plain_number(ind.max) + unit) if ind.max is not None else "…",
             )
         ]
     return (int(number) if ind.type == INTEGER or number == int(number) else number), problems

@@ -42,7 +42,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def safe_filename(text: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """`text` made into a file name stem every common file system accepts."""
     name = unicodedata.normalize("NFC", text)
-    name = re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*\ud800-\udfff\ufffe\uffff]', "_", name)  # and no half of a pair
+    # no invisible formatting mark: a right-to-left override in a cluster's name made 'name\u202eexe.xlsx'
+    # show as 'namexslx.exe' in a file manager and in the mail the cluster gets; zero-width characters
+    # make two names that look the same differ
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    name = re.sub(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*\ud800-\udfff\ufffe\uffff]', "_", name)  # and no half of a pair
     name = re.sub(r"\s+", " ", name)
     name = re.sub(r"_+", "_", name).strip(" ._")
     encoded = name.encode("utf-8")[:max_bytes]

@@ -515,6 +515,14 @@ _TYPES: list[ProblemType] = [
         "Add a column headed '{column}' (columns: {expected}).",
     ),
     ProblemType(
+        "roster-unknown-column",
+        WARNING,
+        "Column not read",
+        "the heading '{heading}' is not one of the columns read (it looks like '{column}'), so this column is ignored",
+        "Rename the heading to '{column}' if the column holds that (columns: {expected}); a column of "
+        "your own may stay as it is.",
+    ),
+    ProblemType(
         "roster-unwritable-character",
         ERROR,
         "Character that cannot be written",
@@ -522,6 +530,16 @@ _TYPES: list[ProblemType] = [
         "document can hold (half of a broken emoji, a byte of another encoding than UTF-8, or an invisible "
         "non-character), so no file could be written with it",
         "Retype the text of this cell by hand (text copied from another program can bring such a "
+        "character along), save, and run again.",
+    ),
+    ProblemType(
+        "roster-invisible-character",
+        WARNING,
+        "Invisible character",
+        "{path}, column '{column}': the text holds the invisible character {char}, which changes how it "
+        "shows (reversed, or two names that look alike but differ) in the workbooks, the certificates and "
+        "the file names",
+        "Retype the text of this cell by hand (text copied from a web form or a PDF can bring such a "
         "character along), save, and run again.",
     ),
     ProblemType(
@@ -1095,6 +1113,24 @@ if __name__ == "__main__":
     print(catalogue_markdown(), end="")
 
 
+# The fields that quote what a file or a person gave (a cell's text, a name, an address):
+# quoted shortened, so that a cell of 32,767 characters makes a message one can read, whose
+# 'what to do' still fits a workbook's cell. The problem keeps its value whole.
+_QUOTED = frozenset(
+    {"value", "cluster", "reviewer", "name", "heading", "other", "sender", "found", "country", "language", "lang",
+     "owner", "label", "field", "topic", "first"}
+)  # fmt: skip
+QUOTE_LIMIT = 200
+
+
+def quoted(value: Any) -> Any:
+    """A text given by a file, as a message quotes it: whole up to QUOTE_LIMIT characters,
+    else its beginning, '…' and how long it is."""
+    if not isinstance(value, str) or len(value) <= QUOTE_LIMIT:
+        return value
+    return f"{value[: QUOTE_LIMIT - 40]}… ({len(value):,} characters)"
+
+
 def problem(
     code: str,
     place: Place | None = None,
@@ -1107,6 +1143,7 @@ def problem(
     """Build a problem from the catalogue; `fields` fill the message template."""
     kind = CATALOGUE[code]
     values = {"value": value, "indicator": indicator, **fields}
+    values = {k: quoted(v) if k in _QUOTED else v for k, v in values.items()}
     message = kind.template.format(**values)
     if hint and kind.hint:
         message = f"{message}. {kind.hint.format(**values)}"

@@ -67,6 +67,30 @@ class Cell(NamedTuple):  # a NamedTuple: immutable, and built in C (a workbook h
         return "%" in (self.number_format or "")
 
 
+def shown_as_text(value: Any, number_format: str | None = None, *, decimal: str = ".") -> str:
+    """A cell's value that is not text, as the text a person typed or reads in it: `3,5`
+    (with decimal=","), `45 %` for 0.45 in a percent cell, `2026-12-31` for a date,
+    `2026-12-31 14:30` for a date with a time, TRUE or FALSE; never `0.45`, `True` or
+    `2026-12-31 00:00:00`."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(" ", "seconds" if value.second or value.microsecond else "minutes")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        percent = "%" in (number_format or "")
+        number = float(value) * 100 if percent else value
+        text = f"{number:.15g}" if isinstance(number, float) else str(number)
+        if "e" in text:  # beyond 15 digits: the whole number, as the cell shows it
+            text = f"{number:.15f}".rstrip("0").rstrip(".") if abs(number) < 1 else f"{number:.0f}"
+        text = text.replace(".", decimal)
+        return f"{text} %" if percent else text
+    return str(value)
+
+
 class Note(NamedTuple):
     """A note (comment) on a cell, or an Excel 365 threaded comment (each reply is one of its own)."""
 
@@ -118,14 +142,18 @@ class Sheet:
             every_cell=lambda: rows,
         )
 
-    def text(self, row: int, column: int) -> str | None:
-        """What the cell at (row, column), both from 1, holds as text (None if not text)."""
+    def text(self, row: int, column: int, *, decimal: str = ".") -> str | None:
+        """What the cell at (row, column), both from 1, holds as text (None if empty): a
+        number, percentage, date or truth value as a person reads it in the cell (`decimal`
+        the decimal mark of the workbook's language), never Python's form of it."""
         values = self._by_row.get(row, ())
         value = values[column - 1] if column <= len(values) else None
         if value is None or type(value) is str:  # text is the same in every reader
             return value
-        found = self.cell(row, column).value  # a number, a date...: as the file has it
-        return None if found is None or isinstance(found, Damaged) else str(found)
+        found = self.cell(row, column)  # a number, a date...: as the file has it
+        if found.value is None or isinstance(found.value, Damaged):
+            return None
+        return shown_as_text(found.value, found.number_format, decimal=decimal)
 
     @cached_property
     def _by_row(self) -> dict[int, list[Any]]:

@@ -162,6 +162,7 @@ def init_campaign(
         raise CampaignError(f"{root} already holds a campaign ({CONFIG_NAME}); nothing was changed.")
     if root.exists() and not root.is_dir():
         raise CampaignError(f"{root} is a file, not a folder.")
+    _checked_email(contact_email, "the contact address (--contact-email)")
     source = scheme_file or DEFAULT_SCHEME_PATH
     scheme = load_scheme(source)  # SchemeError lists its problems; nothing is created yet
     today = today or dt.date.today()
@@ -375,11 +376,28 @@ def read_config(root: Path) -> Campaign:
         languages=languages,
         roster_file=str(need(data, "roster", "")),
         contact_name=_first(names, languages),
-        contact_email=str(contact.get("email") or ""),
+        contact_email=_checked_email(str(contact.get("email") or ""), f"{path}: contact.email"),
         reviewers_file=str(data.get("reviewers") or ""),
         register_dir=str(data.get("register") or ""),
         benchmark_min_group=min_group,
     )
+
+
+def _checked_email(address: str, where: str) -> str:
+    """The secretariat's address as given, if it is one ("" too: then none is given); else a
+    CampaignError: every workbook tells the clusters to write to it, and mail is sent from it."""
+    if not address.strip():
+        return address
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise CampaignError(
+            f"{where} '{address}' is not an e-mail address ({str(exc).rstrip('.')}); every workbook tells "
+            "the clusters to write to it. Give the address the clusters write to, e.g. label@secretariat.example."
+        ) from None
+    return address
 
 
 def renew_key(campaign: Campaign) -> None:

@@ -8,8 +8,10 @@ every problem names its cell (`roster.xlsx!D5`); it never stops at the first mis
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -183,10 +185,13 @@ def read_table(
         report.add(problem("roster-empty", Place(path.name, "")))
         return None
     found: dict[str, int] = {}
+    unknown: list[tuple[str, str, Place]] = []
     for index, value in enumerate(header.values):
         name = _heading(value, aliases) if _text(value) else ""
         if name in columns and name not in found:
             found[name] = index
+        elif name and name not in columns:
+            unknown.append((name, without_unwritable(_text(value)).replace("\n", " "), header.place(index)))
     if not any(k in found for k in key_columns):
         raise UnreadableFile(
             problem(
@@ -199,6 +204,15 @@ def read_table(
             )
         )
     _check_characters(header, header, path, report)
+    for name, heading, place in unknown:  # a misspelt heading ('webiste'): its column would be lost unsaid
+        missing = [c for c in columns if c not in found]
+        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75) or [
+            aliases[a] for a in difflib.get_close_matches(name, list(aliases), n=1, cutoff=0.8) if aliases[a] in missing
+        ]
+        if close:
+            report.add(
+                problem("roster-unknown-column", place, heading=heading, column=close[0], expected=", ".join(columns))
+            )
     for column in required:
         if column not in found:
             report.add(problem("roster-missing-column", header.place(0), column=column, expected=", ".join(columns)))
@@ -206,16 +220,28 @@ def read_table(
 
 
 def _check_characters(row: Row, header: Row, path: Path, report: Report) -> Row:
-    """`row`, each character no file can hold in it reported."""
+    """`row`, each character no file can hold in it reported, and each invisible formatting
+    mark (a warning: a right-to-left override turns a name round on screen)."""
     for index, value in enumerate(row.values):
         char = unwritable(value) if isinstance(value, str) else None
-        if char:
+        mark = _invisible(value) if isinstance(value, str) and not char else None
+        if char or mark:
             heading = without_unwritable(_text(header.values[index])) if index < len(header.values) else ""
             column = heading.replace("\n", " ") or column_letters(index + 1)
-            report.add(
-                problem("roster-unwritable-character", row.place(index), path=path.name, column=column, char=char)
-            )
+            code = "roster-unwritable-character" if char else "roster-invisible-character"
+            report.add(problem(code, row.place(index), path=path.name, column=column, char=char or mark))
     return row
+
+
+def _invisible(text: str) -> str | None:
+    """The first invisible formatting mark in `text` (a right-to-left override, a zero-width
+    space: Unicode Cf), named for a person ('U+202E RIGHT-TO-LEFT OVERRIDE'); None if none."""
+    if text.isascii():
+        return None
+    for ch in text:
+        if unicodedata.category(ch) == "Cf":
+            return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
+    return None
 
 
 def read_roster(path: str | Path, languages: tuple[str, ...]) -> RosterResult:

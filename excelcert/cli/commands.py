@@ -11,6 +11,7 @@ of an unexpected failure. Stages are imported inside the commands, so that `exce
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -76,17 +77,51 @@ class _Group(click.Group):
             root = ctx.find_root()
             if root.params.get("debug"):
                 raise
-            if isinstance(exc, OSError) and exc.filename is not None:  # a file excelcert could not write or read
-                path = exc.filename2 if exc.filename2 is not None else exc.filename  # a replace: its target
-                _fail(
-                    f"cannot write or read {path}: {exc.strerror or exc}. Check that the file is not open "
-                    "in another program and that it can be written there (permissions, free space), then run "
-                    "the same command again."
-                )
+            if isinstance(exc, OSError):
+                _fail(_os_error_message(exc))
             _fail(
                 f"unexpected error: {type(exc).__name__}: {exc}. "
                 "Run the same command with --debug for details, and report it."
             )
+
+
+def _os_error_message(exc: OSError) -> str:
+    """What the system refused, in words: the file it concerns when the error names one; the
+    current folder when it no longer exists (deleted or moved while the terminal was in it);
+    else what the system said, with what to check. An OSError is a fact about the machine
+    (a full disk, a file open elsewhere, a folder gone), never a bug to report."""
+    if exc.filename is not None:  # a file excelcert could not write or read
+        path = exc.filename2 if exc.filename2 is not None else exc.filename  # a replace: its target
+        return (
+            f"cannot write or read {path}: {exc.strerror or exc}. Check that the file is not open "
+            "in another program and that it can be written there (permissions, free space), then run "
+            "the same command again."
+        )
+    gone = _current_folder_gone()
+    if gone:
+        return gone
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full. Free some space, then run the same command again."
+    if exc.errno == errno.EMFILE or exc.errno == errno.ENFILE:
+        return "too many files are open on this computer. Close some programs, then run the same command again."
+    why = exc.strerror or (os.strerror(exc.errno) if isinstance(exc.errno, int) else "") or str(exc)
+    return (
+        f"the system refused an operation ({why or type(exc).__name__}). Check free space, permissions and "
+        "that the folders used still exist, then run the same command again."
+    )
+
+
+def _current_folder_gone() -> str | None:
+    """The message when the current folder no longer exists (None while it does): every
+    relative path, and finding the campaign upward, start from it."""
+    try:
+        os.getcwd()
+    except OSError:
+        return (
+            "the current folder no longer exists (it was deleted or moved while this terminal was in it). "
+            "Nothing was done. Go to an existing folder (cd) and run the command again."
+        )
+    return None
 
 
 def _refuse_undecodable_text(args: list[str]) -> None:
@@ -103,6 +138,11 @@ def _refuse_undecodable_text(args: list[str]) -> None:
                 "encoding than UTF-8. Nothing was done. Set the terminal to UTF-8 (for example "
                 "LANG=en_US.UTF-8) and type the text again."
             )
+
+
+def _sentence(text: str) -> str:
+    """`text` ending with a full stop, unless it ends a sentence already (a reason someone typed)."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _fail(message: str) -> NoReturn:
@@ -176,6 +216,9 @@ def cli(ctx: click.Context, debug: bool, campaign_dir: Path | None, register_dir
       benchmark  every scored cluster against its peers; report: the campaign report for funders
       demo       all of the above on the built-in example, in excelcert-demo/
     """
+    gone = _current_folder_gone()
+    if gone:  # checked before anything: every command starts from the current folder
+        _fail(gone)
     ctx.obj = {"campaign": campaign_dir, "register": register_dir, "session": None}
     if debug:  # the log: e.g. the exception behind each file rejected as damaged
         handler = logging.StreamHandler(sys.stderr)
@@ -413,7 +456,11 @@ def roster_check(ctx: click.Context, file: Path | None, as_json: bool) -> None:
     file = file or session.campaign.roster_path
     result = read_roster(file, languages)
     _finish_check(
-        str(file), result.report, as_json, {"clusters": len(result.clusters)}, f"{len(result.clusters)} clusters."
+        str(file),
+        result.report,
+        as_json,
+        {"clusters": len(result.clusters)},
+        f"{counted(len(result.clusters), 'cluster', none='no')}.",
     )
 
 
@@ -653,7 +700,21 @@ def history(ctx: click.Context, cluster_id: str, as_json: bool) -> None:
     """Every file received from a cluster, which one counts, and why."""
     from excelcert.intake.status import cluster_history
 
-    found = cluster_history(_session(ctx).ledger, cluster_id)
+    session = _session(ctx)
+    found = cluster_history(session.ledger, cluster_id)
+    if not found.items:  # a typo ('fr-aero-01') is not a cluster that sent nothing
+        ids = [c.id for c in session.clusters]
+        if cluster_id not in ids:
+            import difflib
+
+            close = [i for i in ids if i.casefold() == cluster_id.casefold()] or difflib.get_close_matches(
+                cluster_id, ids, n=1, cutoff=0.8
+            )
+            hint = f" Did you mean {close[0]}?" if close else ""
+            _fail(
+                f"{plain(cluster_id)} is not a cluster of the roster, and nothing was received from it.{hint} "
+                "`excelcert status` lists every cluster with its id."
+            )
     if as_json:
         _echo_json(found.to_json())
         return
@@ -1153,7 +1214,7 @@ def _verify_in_register(session: Session, number: str, code: str, on: dt.date | 
         SUPERSEDED: f"SUPERSEDED by {found.superseded_by}",
         WITHDRAWN: f"WITHDRAWN on {e.withdrawn_on} by {plain(e.withdrawn_by)}: {plain(e.withdrawn_reason)}",
     }[found.state]
-    echo(f"{e.reference}: {verdict}.")
+    echo(_sentence(f"{e.reference}: {verdict}"))
     echo(f"  {plain(e.label_name)} label of {plain(e.name)} ({e.country}, cluster {e.cluster_id})")
     echo(
         f"  assessed {e.assessed}, issued on {e.issued_on}, valid until {e.valid_until} "
@@ -1421,10 +1482,11 @@ def register_withdraw(ctx: click.Context, number: str, reason: str, by: str, day
         raise click.UsageError("say why (--reason) and who decided it (--by)")
     done = store.withdraw(entry.number, on=_day(day).isoformat(), reason=reason.strip(), by=by.strip())
 
-    echo(
+    said = (
         f"{done.reference} ({plain(done.label_name)} label of {plain(done.name)}) is withdrawn from "
-        f"{done.withdrawn_on}: {plain(done.withdrawn_reason)} ({plain(done.withdrawn_by)})."
+        f"{done.withdrawn_on} by {plain(done.withdrawn_by)}: {plain(done.withdrawn_reason)}"
     )
+    echo(_sentence(said))
 
 
 @cli.command("demo")

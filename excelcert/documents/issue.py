@@ -343,6 +343,9 @@ class _Numbering:
             indicator_points=dict(score.points),
             grace_months=self.grace,
             campaign_key=hashlib.sha256(b"excelcert campaign|" + self.key).hexdigest()[:16],
+            label_names={lang: self.scheme.label_name(label, lang) for lang in self.scheme.languages},
+            sectors={lang: cluster.group_in(lang) for lang in self.scheme.languages if cluster.group_in(lang)},
+            salutation=cluster.salutation,
         )
         if existing is not None:  # issued before the campaign had its register: entered as it is
             entry = store.enter(draft, lambda _: existing.reference, lambda _: existing.code)

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import re
 import threading
 import time
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -48,9 +50,9 @@ from excelcert.base.ledger import (
 from excelcert.base.problems import Place, Problem, UnreadableFile, problem
 from excelcert.base.sheetwriter import without_unwritable
 from excelcert.base.spreadsheet import failure_detail, local_to_utc, parse_instant
-from excelcert.base.words import counted
+from excelcert.base.words import counted, shown
 from excelcert.campaign.config import Campaign
-from excelcert.intake.mailbox import is_mail, mail_attachments, sender_problem
+from excelcert.intake.mailbox import archive_members, is_mail, mail_attachments, sender_problem
 from excelcert.intake.read import read_returned
 from excelcert.scheme import Scheme
 
@@ -158,21 +160,10 @@ def _count_inputs(paths: list[Path]) -> int:
 
 
 def _zip_members(path: Path) -> Iterator[Input]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                name = f"{path}/{info.filename}"
-                if info.file_size > MAX_INPUT_BYTES:
-                    yield Input(name, None, f"it would unpack to {info.file_size / 1e6:.0f} MB")
-                    continue
-                try:
-                    yield Input(name, archive.read(info))
-                except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
-                    yield Input(name, None, f"it cannot be unpacked ({failure_detail(exc)})")
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield Input(str(path), None, f"the archive is damaged ({failure_detail(exc)})")
+    """The files of a .zip archive, those of the archives inside it too (`archive_members`:
+    a zip bomb, nested or not, is refused whole)."""
+    for name, data, error in archive_members(str(path), path, str):
+        yield Input(name, data, error)
 
 
 def archive_original(campaign: Campaign, sha256: str, name: str, data: bytes) -> Path:
@@ -262,16 +253,17 @@ def import_files(
     # that wait together in one go (one thread, syncing one copy after the other, made the
     # disk the slowest part of an import), and each copy is still on disk before the ledger
     # names it.
+    inputs = _returned_only(collect_inputs(paths), campaign)
     with ThreadPoolExecutor(max_workers=ARCHIVERS) as archiver:
         if jobs <= 1:
-            for item in collect_inputs(paths):
+            for item in inputs:
                 prepared = _prepare(campaign, ledger, item, in_flight, archiver)
                 outcome = _read(item.data or b"", scheme, item.name) if isinstance(prepared, tuple) else None
                 finish(item, prepared, outcome)
         else:
             window: deque[tuple[Input, Prepared, Future[Read] | None]] = deque()
             with _Readers(jobs, scheme) as readers:
-                for item in collect_inputs(paths):
+                for item in inputs:
                     prepared = _prepare(campaign, ledger, item, in_flight, archiver)
                     future = readers.submit(item) if isinstance(prepared, tuple) else None
                     window.append((item, prepared, future))
@@ -283,6 +275,63 @@ def import_files(
                     finish(item_, prepared_, readers.outcome(item_, future_) if future_ else None)
     ledger.checkpoint()
     return results
+
+
+# The folders of output/<campaign>/ that hold what excelcert wrote to be sent, never a return
+# (the arbitration workbook, edited where it was written, is imported from output/ on purpose).
+SENT_FOLDERS = {
+    "to-clusters": "the workbooks to send to the clusters",
+    "to-reviewers": "the workbooks to send to the reviewers",
+    "outbox": "the messages to send",
+    "corrections": "the corrections to send to the clusters",
+    "documents": "the certificates and letters",
+}
+
+
+def _returned_only(inputs: Iterable[Input], campaign: Campaign) -> Iterator[Input]:
+    """`inputs`, each file that excelcert wrote to be sent (output/<campaign>/to-clusters
+    ...) and nobody saved since refused unread: importing the output folder by mistake made
+    every cluster 'incomplete' with 30 answers to correct, and wrote them corrections. A
+    workbook filled in where it was written (the secretariat typing a cluster's answers
+    given on the phone) was saved since: it is read."""
+    output = campaign.output_dir.resolve()
+    for item in inputs:
+        try:  # a mailbox's messages are named box.mbox#3/file.xlsx, an archive's members a.zip/b.xlsx
+            where = Path(item.name.split("#", 1)[0]).resolve()
+        except (OSError, ValueError):  # a member's name no path can be (too long, a NUL)
+            where = output.parent
+        inside = where.relative_to(output).parts[0] if where.is_relative_to(output) and where != output else None
+        if inside in SENT_FOLDERS and item.data is not None and (inside not in _WORKBOOKS or _never_saved(item.data)):
+            yield replace(
+                item,
+                data=None,
+                error=(
+                    f"it is one of {SENT_FOLDERS[inside]}, which excelcert wrote into {shown(output / inside)}, "
+                    "not a file sent back; import the files the clusters and reviewers returned (saved from "
+                    "their e-mails into a folder of their own)"
+                ),
+            )
+        else:
+            yield item
+
+
+_WORKBOOKS = ("to-clusters", "to-reviewers")  # workbooks that may be filled in where they were written
+_STAMP = re.compile(rb"<dcterms:(created|modified)\b[^>]*>([^<]*)<")
+
+
+def _never_saved(data: bytes) -> bool:
+    """Whether a workbook is as excelcert wrote it: last saved when it was created (an office
+    suite saving it moves its modified time on), its parts dated as xlsxwriter dates them
+    (1980-01-01: a program rewriting the package within the same second dates them now)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if any(info.date_time != (1980, 1, 1, 0, 0, 0) for info in archive.infolist()):
+                return False
+            core = archive.read("docProps/core.xml")[:10_000]
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError, EOFError):
+        return False
+    stamps = dict(_STAMP.findall(core))
+    return bool(stamps.get(b"created")) and stamps.get(b"created") == stamps.get(b"modified")
 
 
 def _prepare(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from functools import partial
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import IO
 
 from excelcert.base.problems import Problem, problem
 
@@ -162,33 +163,72 @@ def _attached(name: str, data: bytes, sender: str, sent_at: str) -> Iterator[Att
     if not name.casefold().endswith(".zip"):
         yield Attachment(name, data, "", sender, sent_at)
         return
+    for member, content, error in archive_members(name, io.BytesIO(data), safe_attachment_name):
+        yield Attachment(member, content, error, sender, sent_at)
+
+
+MAX_ZIP_DEPTH = 3  # an archive in an archive in an archive: unpacked; one more level is refused
+
+
+class _Budget:
+    """What the members of one archive (with the archives inside it) may unpack to together."""
+
+    def __init__(self) -> None:
+        self.files, self.bytes = MAX_ZIP_MEMBERS, MAX_UNPACKED_BYTES
+
+
+def archive_members(
+    name: str,
+    source: str | Path | IO[bytes],
+    member_name: Callable[[str], str],
+    *,
+    depth: int = 1,
+    budget: _Budget | None = None,
+) -> Iterator[tuple[str, bytes | None, str]]:
+    """The files of a .zip archive (a file, or bytes attached to an e-mail), each as (its
+    name, its bytes or None, why not): the members of an archive inside it (a folder zipped
+    with the archives it held) unpacked as well, up to MAX_ZIP_DEPTH levels; all of them
+    together checked against MAX_ZIP_MEMBERS and MAX_UNPACKED_BYTES before any is unpacked,
+    so that a zip bomb, nested or not, is refused whole. `member_name` makes a member's
+    name in the archive a name for the secretariat."""
+    budget = budget or _Budget()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(source) as archive:
             members = [i for i in archive.infolist() if not i.is_dir()]
             total = sum(i.file_size for i in members)
-            if len(members) > MAX_ZIP_MEMBERS or total > MAX_UNPACKED_BYTES:
-                yield Attachment(
+            if len(members) > budget.files or total > budget.bytes:
+                yield (
                     name,
                     None,
                     f"the archive would unpack to {len(members)} files, {total / 1e6:.0f} MB: far more than "
                     "workbooks (a zip bomb?); it was not unpacked",
-                    sender,
-                    sent_at,
                 )
                 return
+            budget.files -= len(members)
+            budget.bytes -= total
             for info in members:
-                member = f"{name}/{safe_attachment_name(info.filename)}"
+                member = f"{name}/{member_name(info.filename)}"
                 if info.file_size > MAX_ATTACHMENT_BYTES:
-                    yield Attachment(member, None, f"it would unpack to {info.file_size / 1e6:.0f} MB", sender, sent_at)
+                    yield member, None, f"it would unpack to {info.file_size / 1e6:.0f} MB"
                     continue
                 try:
-                    yield Attachment(member, archive.read(info), "", sender, sent_at)
+                    data = archive.read(info)
                 except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
-                    yield Attachment(
-                        member, None, "it cannot be unpacked (damaged, or protected by a password)", sender, sent_at
+                    yield member, None, "it cannot be unpacked (damaged, or protected by a password)"
+                    continue
+                if not member.casefold().endswith(".zip"):
+                    yield member, data, ""
+                elif depth >= MAX_ZIP_DEPTH:
+                    yield (
+                        member,
+                        None,
+                        f"an archive inside {depth} archives, which excelcert does not unpack: unpack it "
+                        "and import its files",
                     )
+                else:
+                    yield from archive_members(member, io.BytesIO(data), member_name, depth=depth + 1, budget=budget)
     except (zipfile.BadZipFile, OSError, EOFError):
-        yield Attachment(name, None, "the attached archive is damaged and cannot be opened", sender, sent_at)
+        yield name, None, "the archive is damaged and cannot be opened"
 
 
 def _msg(path: Path) -> Iterator[Attachment]:

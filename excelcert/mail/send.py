@@ -67,18 +67,39 @@ def mail_settings(campaign: Campaign) -> MailSettings:
     """The `mail:` settings of campaign.yaml (MailError says what is wrong)."""
     mail, smtp, security, port = mail_server(campaign, SMTP, SECURITY, PASSWORD_VARIABLE, MailError)
     path = campaign.config_path
-    sender = str(mail.get("from") or formataddr((campaign.contact_name, campaign.contact_email)))
-    if "@" not in parseaddr(sender)[1]:
+    if not mail.get("from") and not campaign.contact_email:
         raise MailError(f"{path}: no sender address: set 'mail.from' or 'contact.email' (docs/mail.md).")
+    sender = str(mail.get("from") or formataddr((campaign.contact_name, campaign.contact_email)))
+    reply_to = str(mail.get("reply_to") or "")
+    for key, text in (("mail.from", sender), ("mail.reply_to", reply_to)):
+        if text:
+            _check_address(text, f"{path}: {key}")
     return MailSettings(
         sender=sender,
-        reply_to=str(mail.get("reply_to") or ""),
+        reply_to=reply_to,
         host=str(smtp.get("host") or ""),
         port=port,
         security=security,
         user=str(smtp.get("user") or ""),
         ca_file=str(smtp.get("ca_file") or ""),
     )
+
+
+def _check_address(text: str, where: str) -> None:
+    """A MailError unless `text` is an address ('Name <address>' or the address alone): a
+    message from or replying to anything else is refused or lost by the servers."""
+    from email_validator import EmailNotValidError, validate_email
+
+    address = parseaddr(text)[1]
+    try:
+        if "@" not in address:
+            raise EmailNotValidError("it holds no address with an @-sign")
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise MailError(
+            f"{where} '{text}' is not an e-mail address ({str(exc).rstrip('.')}). Write it as "
+            "Label secretariat <labels@your-body.example> (docs/mail.md); nothing was sent."
+        ) from None
 
 
 def smtp_password(settings: MailSettings, environ: dict[str, str] | None = None) -> str:

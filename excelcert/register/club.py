@@ -139,6 +139,23 @@ def _write_xlsx(directory: Directory, path: Path) -> None:
         book.close()
 
 
+# Titles written before a name without a full stop (with one, any word is a title: Dr., Prof.).
+_TITLES = {"dr", "prof", "mag", "di", "ing", "dipl", "mr", "mrs", "ms", "mme", "mlle", "herr", "frau"}
+
+
+def _name_parts(name: str) -> tuple[str, str, str]:
+    """A person's name as a vCard's N wants it: titles ('Dr.', 'Prof. Dr.-Ing.'), given
+    names, and the family name (the last word): 'Dr. Jana Weber' is Weber; Jana; Dr., not a
+    given name 'Dr. Jana'. An initial ('J. Smith') is a given name."""
+    words = name.split()
+    titles = []
+    while (
+        len(words) > 1 and len(words[0].rstrip(".")) > 1 and (words[0].endswith(".") or words[0].casefold() in _TITLES)
+    ):
+        titles.append(words.pop(0))
+    return " ".join(titles), " ".join(words[:-1]), words[-1] if words else ""
+
+
 def _write_vcard(directory: Directory, path: Path) -> None:
     import vobject  # a well-kept vCard writer: escaping and line folding as RFC 2426 wants
 
@@ -146,8 +163,8 @@ def _write_vcard(directory: Directory, path: Path) -> None:
     for m in directory.members:
         card = vobject.vCard()
         card.add("fn").value = m.manager or m.cluster
-        given, _, family = (m.manager or m.cluster).rpartition(" ")  # the last word is the family name
-        card.add("n").value = vobject.vcard.Name(family=family, given=given)
+        prefix, given, family = _name_parts(m.manager or m.cluster)
+        card.add("n").value = vobject.vcard.Name(family=family, given=given, prefix=prefix)
         card.add("org").value = [m.cluster]
         card.add("email").value = m.email
         if m.website:

@@ -124,6 +124,8 @@ def renewal_roster(due: list[Renewal]) -> list[Cluster]:
                     e.email,
                     e.website,
                     e.club_consent,
+                    e.salutation,
+                    tuple(sorted((lang, text) for lang, text in e.sectors.items() if text != e.sector)),
                 )
             )
     return clusters

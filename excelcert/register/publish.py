@@ -396,6 +396,8 @@ def _row(item: Listed) -> dict[str, Any]:
         "sector": e.sector,
         "label": e.label,
         "label_name": e.label_name,
+        "label_names": dict(e.label_names),  # the name in each language: the page's language is shown
+        "sectors": dict(e.sectors),
         "label_rank": e.label_rank,
         "assessed": e.assessed,
         "issued_on": e.issued_on,
@@ -564,7 +566,19 @@ _LIST_COLUMNS = (
 
 def _label_badge(row: dict[str, Any]) -> str:
     kind = re.sub(r"[^a-z0-9-]", "", str(row["label"]).casefold())[:20]
-    return f'<span class="badge label-{kind}">{_e(row["label_name"])}</span>'
+    return f'<span class="badge label-{kind}"{_names(row["label_names"], row["label_name"])}>{_e(row["label_name"])}</span>'
+
+
+def _names(names: dict[str, str], default: str) -> str:
+    """The attribute that gives an element's text in each language (the script shows the
+    page's), the default under '*'; nothing when no language differs from the default."""
+    if not any(text != default for text in names.values()):
+        return ""
+    return f" data-names='{_e(json.dumps({'*': default, **names}, ensure_ascii=False, sort_keys=True))}'"
+
+
+def _sector(row: dict[str, Any]) -> str:
+    return f"<span{_names(row['sectors'], row['sector'])}>{_e(row['sector'])}</span>" if row["sector"] else ""
 
 
 def _state_text(row: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -589,7 +603,7 @@ def _list_row(row: dict[str, Any], countries: dict[str, dict[str, str]], with_st
         f'<a href="{_e(quote(row["page"]))}" data-internal>{_e(row["number"])}</a>',
         _e(row["cluster"]),
         _e(countries.get(row["country"], {}).get("en", row["country"])),
-        _e(row["sector"]),
+        _sector(row),
         _label_badge(row),
         _e(_date_text(row["valid_until"], "en", short=True)),
         site,
@@ -688,7 +702,7 @@ def _certificate_page(register: Register, row: dict[str, Any], digest: str, on: 
         ("field_number", f'<span class="mono">{_e(row["number"])}</span>'),
         ("field_cluster", f"<strong>{_e(row['cluster'])}</strong>"),
         ("field_country", f'<span data-country="{_e(row["country"])}">{_e(country.get("en", row["country"]))}</span>'),
-        ("field_sector", _e(row["sector"])),
+        ("field_sector", _sector(row)),
         ("field_label", _label_badge(row)),
         ("field_assessed", f'<span data-month="{_e(row["assessed"])}">{_e(_month_text(row["assessed"], "en"))}</span>'),
         ("field_issued", f'<span data-date="{_e(row["issued_on"])}">{_e(_date_text(row["issued_on"], "en"))}</span>'),

@@ -103,6 +103,14 @@ MIGRATIONS: list[str] = [
         COALESCE(points, 0), COALESCE(max_points, 0), indicator_points, answers, campaign_key, entered_at
     FROM certificates ORDER BY number DESC
     """,
+    # 5: the label's name and the sector in each language of the campaign, for the public
+    # site in English, French and German (label_name and sector stay the default's); the
+    # contact's form of address, for the roster of the renewals
+    """
+    ALTER TABLE certificates ADD COLUMN label_names TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE certificates ADD COLUMN sectors TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE certificates ADD COLUMN salutation TEXT NOT NULL DEFAULT ''
+    """,
 ]
 
 
@@ -135,6 +143,17 @@ class Draft:
     indicator_points: dict[str, float] = field(default_factory=dict)
     grace_months: int = 12
     campaign_key: str = ""  # a fingerprint of the campaign's key: two campaigns never share an id
+    label_names: dict[str, str] = field(default_factory=dict)  # language -> the label's name in it
+    sectors: dict[str, str] = field(default_factory=dict)  # language -> the sector in it, where the roster gives it
+    salutation: str = ""  # the contact's form of address (the roster's)
+
+    def label_name_in(self, lang: str) -> str:
+        """The label's name as a reader of `lang` reads it (the default name when unknown)."""
+        return self.label_names.get(lang) or self.label_name
+
+    def sector_in(self, lang: str) -> str:
+        """The sector as a reader of `lang` reads it (the roster's `group` when not given in it)."""
+        return self.sectors.get(lang) or self.sector
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,6 +209,8 @@ def _entry(row: Any) -> Entry:
     values["club_consent"] = bool(values["club_consent"])
     values["answers"] = json.loads(values["answers"] or "{}")
     values["indicator_points"] = json.loads(values["indicator_points"] or "{}")
+    values["label_names"] = json.loads(values["label_names"] or "{}")
+    values["sectors"] = json.loads(values["sectors"] or "{}")
     return Entry(**values)
 
 
@@ -244,6 +265,8 @@ class RegisterStore(SqliteStore):
             values["club_consent"] = int(draft.club_consent)
             values["answers"] = json.dumps(draft.answers, ensure_ascii=False, default=str, sort_keys=True)
             values["indicator_points"] = json.dumps(draft.indicator_points, sort_keys=True)
+            values["label_names"] = json.dumps(draft.label_names, ensure_ascii=False, sort_keys=True)
+            values["sectors"] = json.dumps(draft.sectors, ensure_ascii=False, sort_keys=True)
             if self.db.execute("SELECT 1 FROM certificates WHERE reference = ?", (values["reference"],)).fetchone():
                 raise RegisterError(f"the register already holds a certificate {values['reference']}")
             names = ", ".join(values)

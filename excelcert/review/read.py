@@ -77,7 +77,7 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
         result.problems.extend(found)
         agreement = _agreement(ind.id, raw_cell(sheet, row, columns["agreement"]), lang, result)
         points = _points(ind, raw_cell(sheet, row, columns["review_points"]), lang, result)
-        comment = cell_text(sheet, row, columns["review_comment"])
+        comment = cell_text(sheet, row, columns["review_comment"], lang)
         result.answers[ind.id] = Answer(ind.id, verified.value, value, verified.place, "", comment, agreement, points)
     row_ids = {number: as_text(values[id_column]) for number, values in sheet.values if len(values) > id_column}
     for each in book.sheets.values():

@@ -165,6 +165,15 @@
     return (names && names[lang]) || code || "";
   }
 
+  /** A certificate's label and sector in the page's language, where the register has them. */
+  function labelName(r) {
+    return (r.label_names && r.label_names[lang]) || r.label_name;
+  }
+
+  function sectorName(r) {
+    return (r.sectors && r.sectors[lang]) || r.sector || "";
+  }
+
   function today() {
     var d = new Date();
     return d.getFullYear() + "-" + ("0" + (d.getMonth() + 1)).slice(-2) + "-" + ("0" + d.getDate()).slice(-2);
@@ -200,6 +209,11 @@
     each("[data-date]", function (el) { el.textContent = dateText(el.getAttribute("data-date"), false); }, root);
     each("[data-month]", function (el) { el.textContent = monthText(el.getAttribute("data-month")); }, root);
     each("[data-country]", function (el) { el.textContent = countryName(el.getAttribute("data-country")); }, root);
+    each("[data-names]", function (el) {
+      var names = {};
+      try { names = JSON.parse(el.getAttribute("data-names")) || {}; } catch (e) { names = {}; }
+      el.textContent = names[lang] || names["*"] || el.textContent;
+    }, root);
   }
 
   /** Links between the site's pages carry the language. */
@@ -291,17 +305,20 @@
     function buildFilters() {
       var labels = {}, countries = {}, sectors = {};
       rows.forEach(function (r) {
-        labels[r.label] = r;
+        var known = labels[r.label];  // a row that has the label's name in the page's language, if any has
+        if (!known || !(known.label_names && known.label_names[lang])) labels[r.label] = r;
         countries[r.country] = true;
-        if (r.sector) sectors[r.sector] = true;
+        if (r.sector) sectors[r.sector] = sectorName(r);
       });
       options(filters.label, "all_labels", Object.keys(labels).sort(function (a, b) {
-        return (labels[b].label_rank - labels[a].label_rank) || compareText(labels[a].label_name, labels[b].label_name);
-      }).map(function (id) { return [id, labels[id].label_name]; }));
+        return (labels[b].label_rank - labels[a].label_rank) || compareText(labelName(labels[a]), labelName(labels[b]));
+      }).map(function (id) { return [id, labelName(labels[id])]; }));
       options(filters.country, "all_countries", Object.keys(countries).map(function (code) {
         return [code, countryName(code)];
       }).sort(function (a, b) { return compareText(a[1], b[1]); }));
-      options(filters.sector, "all_sectors", Object.keys(sectors).sort(compareText).map(function (s) { return [s, s]; }));
+      options(filters.sector, "all_sectors", Object.keys(sectors).map(function (s) {
+        return [s, sectors[s]];
+      }).sort(function (a, b) { return compareText(a[1], b[1]); }));
     }
 
     function matches(r) {
@@ -310,19 +327,20 @@
       if (filters.sector.value && r.sector !== filters.sector.value) return false;
       var words = fold(search.value).split(/\s+/).filter(Boolean);
       if (!words.length) return true;
-      var haystack = fold([r.number, r.cluster, r.country, countryName(r.country), r.sector].join(" "));
+      var haystack = fold([r.number, r.cluster, r.country, countryName(r.country), r.sector, sectorName(r)].join(" "));
       return words.every(function (w) { return haystack.indexOf(w) !== -1; });
     }
 
     function sortValue(r, key) {
       if (key === "country") return countryName(r.country);
       if (key === "website") return r.website_text || "";
+      if (key === "sector") return sectorName(r);
       return r[key] == null ? "" : r[key];
     }
 
     function compare(a, b) {
       var key = sort.key, result;
-      if (key === "label") result = (b.label_rank - a.label_rank) || compareText(a.label_name, b.label_name);
+      if (key === "label") result = (b.label_rank - a.label_rank) || compareText(labelName(a), labelName(b));
       else if (key === "state") result = STATE_ORDER[stateNow(a)] - STATE_ORDER[stateNow(b)];
       else if (key === "valid_until" || key === "number") result = sortValue(a, key) < sortValue(b, key) ? -1 : sortValue(a, key) > sortValue(b, key) ? 1 : 0;
       else result = compareText(sortValue(a, key), sortValue(b, key));
@@ -360,8 +378,8 @@
       cell("number", number);
       cell("cluster", element("span", "cluster", r.cluster));
       cell("country", countryName(r.country));
-      cell("sector", r.sector);
-      cell("label", element("span", labelClass(r.label), r.label_name));
+      cell("sector", sectorName(r));
+      cell("label", element("span", labelClass(r.label), labelName(r)));
       var until = element("time", "", dateText(r.valid_until, true));
       until.setAttribute("datetime", r.valid_until);
       cell("valid_until", until);
