@@ -605,3 +605,20 @@ def test_a_contact_address_that_is_none_is_refused_before_any_workbook(tmp_path,
     generated = run("--campaign", str(tmp_path / "camp"), "generate")
     assert generated.exit_code == 1 and "contact.email 'label@' is not an e-mail address" in generated.output
     assert not list((tmp_path / "camp" / "output").rglob("*.xlsx"))
+
+
+def test_a_mistyped_import_path_imports_nothing_and_says_so(run, demo_copy, tmp_path):
+    """`import retruned/` is a typo, not a batch with one rejected file: nothing is stored,
+    no report is written, and the command fails saying which path and what to do."""
+    from excelcert.base.ledger import Ledger
+
+    with Ledger.for_campaign(demo_copy) as ledger:
+        before = len(ledger.all_submissions())
+    reports = sorted((demo_copy / "output").rglob("import-*.xlsx"))
+    real = demo_copy / "workbooks" / "returned"
+    result = run("--campaign", str(demo_copy), "import", str(real), str(tmp_path / "retruned"))
+    assert result.exit_code == 1
+    assert "retruned: no such file or folder. Nothing was imported." in result.output
+    with Ledger.for_campaign(demo_copy) as ledger:
+        assert len(ledger.all_submissions()) == before
+    assert sorted((demo_copy / "output").rglob("import-*.xlsx")) == reports

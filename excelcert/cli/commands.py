@@ -628,6 +628,12 @@ def import_(
 
     if not paths and not imap_folder:
         raise click.UsageError("give the files or folders to import, or --imap FOLDER")
+    missing = [path for path in paths if not path.exists()]
+    if missing:  # a mistyped path is not a batch with a rejected file in it: nothing is imported
+        _fail(
+            f"{', '.join(plain(str(path)) for path in missing)}: no such file or folder. Nothing was imported. "
+            "Check the path (a folder of returned workbooks, a .zip, a saved e-mail) and run the command again."
+        )
     session = _session(ctx)
     clusters, reviewer_ids = session.clusters, session.reviewer_ids
     fetched = None
