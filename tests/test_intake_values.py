@@ -57,6 +57,22 @@ def test_integer_answers():
     assert answer("STR-01", True) == (None, ["answer-not-a-number"])
 
 
+@pytest.mark.parametrize(
+    "value, lang, fmt, shown",
+    [
+        (12.5, "de", "General", "12,5"),
+        (12.5, "fr", "0.0", "12,5"),
+        (12.5, "en", "General", "12.5"),
+        ("12,5", "de", "@", "12,5"),
+    ],
+)
+def test_a_number_that_is_not_whole_is_quoted_as_the_cluster_typed_it(value, lang, fmt, shown):
+    """A German typing 12,5 in LibreOffice stores the number 12.5: the message quotes '12,5'."""
+    parsed, problems = parse_answer(SCHEME.indicator("STR-01"), RawCell(value, PLACE, fmt), SCHEME, lang)
+    assert parsed is None and [p.code for p in problems] == ["answer-not-whole"]
+    assert f"'{shown}' is not a whole number" in problems[0].message
+
+
 def test_the_problem_names_the_cell_and_the_value():
     _, problems = parse_answer(SCHEME.indicator("STR-01"), RawCell("forty", PLACE), SCHEME, "en")
     assert str(problems[0]).startswith("Assessment!E17: indicator STR-01: 'forty' is not a number")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from excelcert.assessment.values import RawCell, parse_answer, parse_several
+from excelcert.assessment.values import RawCell, decimal_mark, parse_answer, parse_several
 from excelcert.assessment.workbook import C_ANSWER, C_COMMENT, C_EVIDENCE, C_ID, P_KEY, P_VALUE, PROFILE_FIELDS
 from excelcert.base.contract import (
     META_SHEET,
@@ -163,11 +163,10 @@ def cell_text(sheet: Sheet, row: int, column: int, lang: str = "en") -> str:
     """What the cell in `row` and `column` (from 0) says, as text (a comment, a name): a
     number as a reader of `lang` writes it (3,5 in French and German), a percentage with
     its %, a date as a date."""
-    return as_text(sheet.text(row, column + 1, decimal=DECIMAL_MARK.get(lang, ".")))
+    return as_text(sheet.text(row, column + 1, decimal=decimal_mark(lang)))
 
 
 # The decimal mark of each language a workbook may be in (a point where not listed).
-DECIMAL_MARK = {"fr": ",", "de": ",", "es": ",", "it": ",", "pt": ",", "nl": ",", "pl": ",", "cs": ","}
 
 
 def read_meta(book: Workbook, name: str) -> tuple[WorkbookMeta, str]:

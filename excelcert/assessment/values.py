@@ -20,7 +20,7 @@ from typing import Any
 from excelcert.base.i18n import NO_WORDS, YES_WORDS
 from excelcert.base.numberformats import WINDOWS_EPOCH, from_excel
 from excelcert.base.problems import Place, Problem, problem
-from excelcert.base.spreadsheet import Damaged
+from excelcert.base.spreadsheet import Damaged, shown_as_text
 from excelcert.scheme.build import plain_number
 from excelcert.scheme.model import (
     DATE,
@@ -199,6 +199,14 @@ def _yes_no_labels(scheme: Scheme) -> dict[str, bool]:
     return cached[1]
 
 
+DECIMAL_MARK = {"fr": ",", "de": ",", "es": ",", "it": ",", "pt": ",", "nl": ",", "pl": ",", "cs": ","}
+
+
+def decimal_mark(lang: str) -> str:
+    """The decimal mark a workbook in `lang` shows numbers with (',' in French and German)."""
+    return DECIMAL_MARK.get(lang.split("-")[0].casefold(), ".")
+
+
 def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
     if isinstance(value, (bool, dt.date, dt.datetime)):
@@ -229,7 +237,10 @@ def _number(ind: Indicator, cell: RawCell, value: Any, lang: str) -> tuple[Any, 
         number, problems = _percent_points(ind, cell, number)
     number = round(number, 9)
     if ind.type == INTEGER and number != int(number):
-        return None, [problem("answer-not-whole", cell.place, indicator=ind.id, value=value)]
+        shown = (
+            value if isinstance(value, str) else shown_as_text(value, cell.number_format, decimal=decimal_mark(lang))
+        )
+        return None, [problem("answer-not-whole", cell.place, indicator=ind.id, value=shown)]
     if (ind.min is not None and number < ind.min) or (ind.max is not None and number > ind.max):
         unit = " %" if ind.type == PERCENT else ""  # 4550 % is what the cell shows: '4550' alone reads as a count
         return None, problems + [
