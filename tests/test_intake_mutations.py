@@ -429,3 +429,31 @@ def test_a_broken_file_is_told_in_words_and_its_exception_goes_to_the_debug_log(
         assert not PYTHON_WORDS.search(proc.stdout), proc.stdout
         assert ("ParseError" in proc.stderr) == bool(debug), proc.stderr
         assert "lock" not in proc.stderr  # the log is excelcert's own, not its libraries'
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("GOV-02\u200b", "GOV-02<U+200B>"), ("gov-02", "gov-02"), ("GOV -02", "GOV -02"), ("ＧＯＶ-02", "ＧＯＶ-02")],
+)
+def test_an_indicator_id_changed_is_said_on_its_cell_not_a_row_missing(returned, tmp_path, typed, shown):
+    """A hidden character, other capitals, a space or full-width letters in a (locked) id: the
+    row is there but not read (which indicator it was is not certain), and the problem says
+    so on the id's cell, instead of 'the row of GOV-02 is missing (deleted?)'."""
+    _, path, _ = returned
+    part, row = _answer_row(path, "GOV-02")
+    mutant = _changed(
+        path,
+        tmp_path / "altered.xlsx",
+        part,
+        lambda xml: re.sub(
+            rb'<c r="A%d"[^>]*?(?:/>|>.*?</c>)' % row,
+            b'<c r="A%d" t="inlineStr"><is><t>%s</t></is></c>' % (row, typed.encode()),
+            xml,
+        ),
+    )
+    result, stored = _import(returned, mutant)
+    [altered] = [p for p in result.problems if p.code == "answer-id-altered"]
+    assert str(altered.place).endswith(f"!A{row}") and altered.indicator == "GOV-02"
+    assert f"reads '{shown}', not GOV-02" in altered.message
+    assert not [p for p in result.problems if p.code == "answer-row-missing"]
+    assert stored.get("GOV-02") is None and stored.get("GOV-01") is not None  # the others are read

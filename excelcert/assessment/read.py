@@ -14,6 +14,7 @@ job; this module only reads.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,33 @@ def rows_by_id(sheet: Sheet, id_column: int, keys: Container[str]) -> dict[str, 
     return rows
 
 
+def missing_row(sheet: Sheet, id_column: int, key: str) -> Problem:
+    """Why `key`'s row was not found: its id changed in a row that is still there (a hidden
+    character, other capitals, a space inside: `answer-id-altered` on that cell, the row not
+    read, since which row it was is not certain), else the row gone (`answer-row-missing`)."""
+    wanted = _id_form(key)
+    for number, values in sheet.values:
+        if len(values) > id_column and isinstance(values[id_column], str):
+            text = values[id_column]
+            if as_text(text) != key and _id_form(text) == wanted:
+                place = Place(sheet.name, sheet.cell(number, id_column + 1).coordinate)
+                return problem("answer-id-altered", place, indicator=key, value=_visible(text))
+    return problem("answer-row-missing", Place(sheet.name, ""), indicator=key)
+
+
+def _id_form(text: str) -> str:
+    """An id without what a person cannot see or tell apart: compatibility forms, invisible
+    and control characters, spaces, capitals."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch)[0] not in "CZ"
+    ).casefold()
+
+
+def _visible(text: str) -> str:
+    """`text` with each invisible or control character shown as <U+XXXX>."""
+    return "".join(ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else f"<U+{ord(ch):04X}>" for ch in text)
+
+
 def raw_cell(sheet: Sheet, row: int, column: int) -> RawCell:
     """The cell in `row` and `column` (from 0), as the file has it, with its place."""
     cell = sheet.cell(row, column + 1)
@@ -248,6 +276,7 @@ class _Answers:
             return
         columns = self._columns(sheet, id_column)
         rows = rows_by_id(sheet, id_column, self.keys)
+        self.id_column = id_column
         for ind in self.scheme.indicators:
             if ind.type == SELECT_MULTIPLE:
                 self._several(ind, sheet, rows, columns)
@@ -278,7 +307,7 @@ class _Answers:
     def _single(self, ind: Indicator, sheet: Sheet, rows: dict[str, list[int]], columns: dict[str, int]) -> None:
         cell = self._row(ind.id, sheet, rows, columns["answer"])
         if cell is None:
-            self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
+            self.add(missing_row(sheet, self.id_column, ind.id))
             return
         value, problems = parse_answer(ind, cell, self.scheme, self.lang, self.book.epoch)
         for item in problems:
@@ -294,7 +323,7 @@ class _Answers:
         for choice in self.scheme.choice_list_of(ind).choices:
             cell = self._row(f"{ind.id}/{choice.value}", sheet, rows, columns["answer"])
             if cell is None:
-                self.add(problem("answer-row-missing", Place(sheet.name, ""), indicator=f"{ind.id}/{choice.value}"))
+                self.add(missing_row(sheet, self.id_column, f"{ind.id}/{choice.value}"))
             else:
                 cells[choice.value] = cell
         value, problems = parse_several(ind, cells, self.scheme)

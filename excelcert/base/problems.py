@@ -679,6 +679,14 @@ _TYPES: list[ProblemType] = [
         "Ask the cluster to answer {indicator} in an unchanged copy of the workbook.",
     ),
     ProblemType(
+        "answer-id-altered",
+        ERROR,
+        "Indicator id changed",
+        "the indicator id of this row reads '{value}', not {indicator}: it was changed (a hidden character, "
+        "other capitals or a space), so the row was not read",
+        "Ask the cluster to answer {indicator} in an unchanged copy of the workbook (the id column is locked).",
+    ),
+    ProblemType(
         "answer-sheet-twice",
         ERROR,
         "Answers on two sheets",

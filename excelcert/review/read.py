@@ -16,6 +16,7 @@ from excelcert.assessment.read import (
     heading,
     heading_columns,
     id_sheet,
+    missing_row,
     raw_cell,
     rows_by_id,
     sheets_twice,
@@ -66,7 +67,7 @@ def read_review(book: Workbook, scheme: Scheme, result: ReturnedWorkbook) -> Non
     rows = rows_by_id(sheet, id_column, keys)
     for ind in scheme.indicators:
         if ind.id not in rows:
-            result.problems.append(problem("answer-row-missing", Place(sheet.name, ""), indicator=ind.id))
+            result.problems.append(missing_row(sheet, id_column, ind.id))
             continue
         row = rows[ind.id][0]
         verified = raw_cell(sheet, row, columns["verified"])
